@@ -1,0 +1,118 @@
+/**
+ * THE contract between the main side and the renderer. Method names, their parameter schemas, result types and
+ * pushed events are declared here once; the Electron IPC binding, the WebSocket server and every client derive
+ * from this map, so no channel string exists anywhere else.
+ */
+import { z } from 'zod'
+import type { DatasetSummary, DatasetWarning } from './dataset'
+
+/** A file the main side is willing to serve: `path` is relative to the registered root `rootId`. */
+export interface MediaRef {
+  rootId: string
+  path: string
+}
+
+export interface CameraView {
+  key: string
+  /** What the renderer plays; a transcoded proxy when the original codec cannot be played. Null when absent. */
+  media: MediaRef | null
+  /** Real codec from probing the file (not what info.json claims). */
+  codec: string | null
+  width: number | null
+  height: number | null
+  /** Frames of this camera that belong to the episode. */
+  videoFrames: number
+  /**
+   * For each frame index of the episode, the time (seconds, on the media file's own timeline) to seek the video
+   * element to so that it shows exactly that frame: the midpoint between the frame's presentation time and the
+   * next one. Timestamps from the table are never used for this.
+   */
+  frameTimes: Float64Array
+  /** 'ready' plays as is; 'needs-proxy' must go through media.prepare first; 'missing' has no file. */
+  status: 'ready' | 'needs-proxy' | 'missing' | 'failed'
+  statusMessage: string | null
+}
+
+export interface EpisodeState {
+  key: string
+  names: string[]
+  dim: number
+  /** Row-major length × dim. */
+  values: Float32Array
+}
+
+export interface EpisodeView {
+  datasetId: string
+  index: number
+  length: number
+  fps: number
+  tasks: string[]
+  cameras: CameraView[]
+  state: EpisodeState | null
+  warnings: DatasetWarning[]
+}
+
+export interface AppInfo {
+  version: string
+  mode: 'electron' | 'browser'
+  /** Datasets opened when the app started (command line or demo), in order. */
+  initialDatasets: string[]
+}
+
+export interface MediaProgress {
+  datasetId: string
+  episode: number
+  camera: string
+  /** 0..1 */
+  fraction: number
+  done: boolean
+}
+
+const datasetId = z.string().min(1).max(200)
+const episodeIndex = z.number().int().nonnegative()
+
+export const methodSchemas = {
+  'app.info': z.object({}).strict(),
+  'dataset.open': z.object({ path: z.string().min(1).max(4096) }).strict(),
+  'dataset.get': z.object({ datasetId }).strict(),
+  'dataset.list': z.object({}).strict(),
+  'episode.open': z.object({ datasetId, episode: episodeIndex }).strict(),
+  'media.prepare': z.object({ datasetId, episode: episodeIndex, camera: z.string().min(1).max(500) }).strict(),
+} as const
+
+export interface MethodResults {
+  'app.info': AppInfo
+  'dataset.open': DatasetSummary
+  'dataset.get': DatasetSummary
+  'dataset.list': DatasetSummary[]
+  'episode.open': EpisodeView
+  /** Resolves once the camera is playable, with its updated view (media now points at the proxy). */
+  'media.prepare': CameraView
+}
+
+export interface EventPayloads {
+  'media.progress': MediaProgress
+}
+
+export type Method = keyof typeof methodSchemas
+export type EventName = keyof EventPayloads
+export type Params<M extends Method> = z.infer<(typeof methodSchemas)[M]>
+export type Result<M extends Method> = MethodResults[M]
+
+export const METHODS = Object.keys(methodSchemas) as Method[]
+export const EVENTS: readonly EventName[] = ['media.progress']
+
+export function isMethod(name: unknown): name is Method {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(methodSchemas, name)
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && (EVENTS as readonly string[]).includes(name)
+}
+
+/** What the renderer sees of the main side, whatever the transport. */
+export interface VivaClient {
+  call<M extends Method>(method: M, params: Params<M>, signal?: AbortSignal): Promise<Result<M>>
+  on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void
+  mediaUrl(ref: MediaRef): string
+}

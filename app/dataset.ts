@@ -1,0 +1,65 @@
+/**
+ * Dataset domain types shared by every layer. Frame index is the unit of time: seconds appear only where a video
+ * element or a file's own timeline needs them.
+ */
+
+export type FormatVersion = 'v2.0' | 'v2.1' | 'v3.0'
+
+export type WarningLevel = 'info' | 'warning' | 'error'
+
+/** Something the reader noticed and coped with. `file` is relative to the dataset root when known. */
+export interface DatasetWarning {
+  level: WarningLevel
+  code: string
+  message: string
+  file?: string
+  episode?: number
+}
+
+export interface CameraInfo {
+  key: string
+  dtype: 'video' | 'image'
+  /** As declared by info.json; the real codec comes from probing the file and may differ. */
+  declaredCodec: string | null
+  width: number | null
+  height: number | null
+  fps: number | null
+}
+
+export interface StateInfo {
+  key: string
+  dim: number
+  names: string[]
+}
+
+export interface EpisodeSummary {
+  index: number
+  tasks: string[]
+  /** Frame count as declared by the metadata (or counted from the table when metadata lacks it). */
+  length: number
+  /** False when the metadata lists the episode but its data file is missing on disk. */
+  present: boolean
+  warnings: DatasetWarning[]
+}
+
+export interface DatasetSummary {
+  id: string
+  root: string
+  name: string
+  format: FormatVersion
+  fps: number
+  robotType: string | null
+  cameras: CameraInfo[]
+  state: StateInfo | null
+  tasks: string[]
+  episodes: EpisodeSummary[]
+  totalFrames: number
+  warnings: DatasetWarning[]
+}
+
+export function formatDuration(frames: number, fps: number): string {
+  const seconds = fps > 0 ? frames / fps : 0
+  const m = Math.floor(seconds / 60)
+  const s = seconds - m * 60
+  return `${m}:${s.toFixed(1).padStart(4, '0')}`
+}

@@ -1,0 +1,172 @@
+/**
+ * Transport-agnostic RPC: call / cancel / result / error / event over any port that moves ArrayBuffers or
+ * strings (a WebSocket here; Electron uses its own structured-clone IPC). Typed arrays travel as binary
+ * attachments, never as JSON arrays of numbers.
+ */
+import type { WireError } from './errors'
+import { fromWireError, VivaError } from './errors'
+import type { EventName, EventPayloads, MediaRef, Method, Params, Result, VivaClient } from './contract'
+
+export type RpcMessage =
+  | { t: 'call'; id: number; method: string; params: unknown }
+  | { t: 'cancel'; id: number }
+  | { t: 'result'; id: number; result: unknown }
+  | { t: 'error'; id: number; error: WireError }
+  | { t: 'event'; name: string; payload: unknown }
+
+const TYPED = {
+  Float32Array,
+  Float64Array,
+  Int32Array,
+  Uint32Array,
+  Int16Array,
+  Uint16Array,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+} as const
+type TypedName = keyof typeof TYPED
+type AnyTyped = InstanceType<(typeof TYPED)[TypedName]>
+
+function typedName(value: unknown): TypedName | null {
+  if (!ArrayBuffer.isView(value)) return null
+  const name = value.constructor.name
+  return name in TYPED ? (name as TypedName) : null
+}
+
+/**
+ * Layout: uint32 header length | header JSON (UTF-8) | padding to 8 | attachments. Each attachment is referenced
+ * from the JSON by its byte offset inside the attachment section and starts 8-byte aligned.
+ */
+const align8 = (n: number): number => (n + 7) & ~7
+
+export function encodeMessage(message: RpcMessage): ArrayBuffer {
+  const parts: { at: number; bytes: Uint8Array }[] = []
+  let section = 0
+  const json = JSON.stringify(message, (_key, value: unknown) => {
+    const name = typedName(value)
+    if (name !== null) {
+      const view = value as AnyTyped
+      const at = section
+      parts.push({ at, bytes: new Uint8Array(view.buffer, view.byteOffset, view.byteLength) })
+      section = align8(section + view.byteLength)
+      return { $bin: at, type: name, length: view.length }
+    }
+    return value
+  })
+  const header = new TextEncoder().encode(json)
+  const base = align8(4 + header.byteLength)
+  const out = new Uint8Array(base + section)
+  new DataView(out.buffer).setUint32(0, header.byteLength, true)
+  out.set(header, 4)
+  for (const p of parts) out.set(p.bytes, base + p.at)
+  return out.buffer
+}
+
+interface BinRef {
+  $bin: number
+  type: TypedName
+  length: number
+}
+
+function isBinRef(value: unknown): value is BinRef {
+  return typeof value === 'object' && value !== null && '$bin' in value && 'type' in value && 'length' in value
+}
+
+export function decodeMessage(data: ArrayBuffer): RpcMessage {
+  if (data.byteLength < 4) throw new Error('Malformed RPC message: too short')
+  const headerLength = new DataView(data).getUint32(0, true)
+  if (4 + headerLength > data.byteLength) throw new Error('Malformed RPC message: header out of bounds')
+  const json = new TextDecoder().decode(new Uint8Array(data, 4, headerLength))
+  const base = align8(4 + headerLength)
+  const parsed = JSON.parse(json, (_key, value: unknown) => {
+    if (isBinRef(value) && typeof value.type === 'string' && value.type in TYPED) {
+      const Ctor = TYPED[value.type]
+      const start = base + Number(value.$bin)
+      const end = start + Number(value.length) * Ctor.BYTES_PER_ELEMENT
+      if (!(start >= base && end <= data.byteLength)) throw new Error('Malformed RPC message: attachment out of bounds')
+      return new Ctor(data.slice(start, end))
+    }
+    return value
+  }) as unknown
+  if (typeof parsed !== 'object' || parsed === null || !('t' in parsed)) throw new Error('Malformed RPC message')
+  return parsed as RpcMessage
+}
+
+export interface RpcPort {
+  send(data: ArrayBuffer): void
+  onMessage(listener: (data: ArrayBuffer) => void): () => void
+  onClose(listener: (reason: string) => void): () => void
+}
+
+export function createRpcClient(port: RpcPort, mediaUrl: (ref: MediaRef) => string): VivaClient & { close(): void } {
+  let nextId = 1
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
+  const listeners = new Map<string, Set<(payload: unknown) => void>>()
+  let closedReason: string | null = null
+
+  const offMessage = port.onMessage((data) => {
+    let msg: RpcMessage
+    try {
+      msg = decodeMessage(data)
+    } catch {
+      return
+    }
+    if (msg.t === 'result' || msg.t === 'error') {
+      const p = pending.get(msg.id)
+      if (!p) return
+      pending.delete(msg.id)
+      if (msg.t === 'result') p.resolve(msg.result)
+      else p.reject(fromWireError(msg.error))
+    } else if (msg.t === 'event') {
+      for (const l of listeners.get(msg.name) ?? []) l(msg.payload)
+    }
+  })
+  const offClose = port.onClose((reason) => {
+    closedReason = reason
+    for (const p of pending.values()) p.reject(new VivaError('INTERNAL', `Connection to ViVa Studio closed: ${reason}`))
+    pending.clear()
+  })
+
+  return {
+    call<M extends Method>(method: M, params: Params<M>, signal?: AbortSignal): Promise<Result<M>> {
+      if (closedReason !== null) {
+        return Promise.reject(new VivaError('INTERNAL', `Connection to ViVa Studio closed: ${closedReason}`))
+      }
+      const id = nextId++
+      return new Promise<Result<M>>((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
+        if (signal) {
+          if (signal.aborted) {
+            pending.delete(id)
+            reject(new VivaError('CANCELLED', 'The operation was cancelled.'))
+            return
+          }
+          signal.addEventListener(
+            'abort',
+            () => {
+              if (!pending.has(id)) return
+              pending.delete(id)
+              port.send(encodeMessage({ t: 'cancel', id }))
+              reject(new VivaError('CANCELLED', 'The operation was cancelled.'))
+            },
+            { once: true },
+          )
+        }
+        port.send(encodeMessage({ t: 'call', id, method, params }))
+      })
+    },
+    on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void {
+      const set = listeners.get(event) ?? new Set()
+      listeners.set(event, set)
+      const l = listener as (payload: unknown) => void
+      set.add(l)
+      return () => set.delete(l)
+    },
+    mediaUrl,
+    close() {
+      offMessage()
+      offClose()
+    },
+  }
+}

@@ -1,0 +1,60 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+export interface ServeHandle {
+  url: string
+  origin: string
+  token: string
+  dataDir: string
+  stop(): Promise<void>
+}
+
+const VIVA = path.resolve('bin/viva.mjs')
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), `viva-e2e-${prefix}-`))
+}
+
+/** Generate a test dataset through the CLI, as a user would. */
+export function makeFixture(out: string, args: string[]): void {
+  const r = spawnSync('node', [VIVA, 'fixture', '--out', out, ...args], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`viva fixture failed: ${r.stderr}`)
+}
+
+/** Start `viva serve` on a random port and read the URL it prints. */
+export async function serve(datasets: string[]): Promise<ServeHandle> {
+  const dataDir = tempDir('data')
+  const child: ChildProcess = spawn('node', [VIVA, 'serve', ...datasets, '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  let err = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk
+      const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out)
+      if (m?.[1]) resolve(m[1])
+    })
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      err += chunk
+    })
+    child.on('exit', (code) => reject(new Error(`viva serve exited with ${code}: ${err}`)))
+  })
+  const parsed = new URL(url)
+  return {
+    url,
+    origin: parsed.origin,
+    token: parsed.searchParams.get('token') ?? '',
+    dataDir,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r))
+        child.kill('SIGTERM')
+        await exited
+      }
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}

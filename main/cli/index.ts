@@ -1,0 +1,136 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { VivaError } from '../../app/errors'
+import { composeServices, openInitialDatasets } from '../compose'
+import { formatInspectReport, inspectDataset } from '../datasets/inspect'
+import { writePatternDataset } from '../datasets/patternDataset'
+import { ensureDemoDataset } from '../demo'
+import { defaultDataDir, PACKAGE_ROOT, RENDERER_DIST } from '../paths'
+import { startServer } from '../server/server'
+import { VideoProber } from '../video/probe'
+import { resolveMediaTools } from '../video/tools'
+
+const USAGE = `viva — ViVa Studio command line
+
+  viva inspect <dataset> [--json]       Describe a LeRobot dataset and every problem found in it
+  viva serve [dataset ...] [--port N]   Browser mode: serve the app on 127.0.0.1 (prints a URL with a session token)
+  viva demo [--port N]                  Browser mode on the built-in demo dataset (generated on first use)
+  viva fixture --out DIR [--format v2.1|v2.0|v3.0] [--episodes N] [--frames N] [--fps F]
+               [--codec h264|av1|mpeg4] [--width W] [--height H]
+                                        Write a test dataset whose frames show their own index
+
+Options: --data-dir DIR (caches, demo; default ${defaultDataDir()}), -h/--help`
+
+async function version(): Promise<string> {
+  const pkg = JSON.parse(await readFile(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
+  return pkg.version
+}
+
+async function serve(roots: string[], port: number | undefined, dataDir: string): Promise<void> {
+  const services = composeServices({ mode: 'browser', version: await version(), dataDir })
+  await openInitialDatasets(services, roots)
+  const server = await startServer({ services, staticDir: RENDERER_DIST, ...(port !== undefined ? { port } : {}) })
+  process.stdout.write(`ViVa Studio is running in browser mode.\nOpen: ${server.url}\n(Ctrl+C to stop)\n`)
+  const stop = (): void => {
+    void server.close().then(() => process.exit(0))
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+}
+
+function intOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) throw new VivaError('INVALID_ARGUMENT', `--${name} must be a non-negative integer, got "${value}"`)
+  return n
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      json: { type: 'boolean' },
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      out: { type: 'string' },
+      format: { type: 'string' },
+      episodes: { type: 'string' },
+      frames: { type: 'string' },
+      fps: { type: 'string' },
+      codec: { type: 'string' },
+      width: { type: 'string' },
+      height: { type: 'string' },
+    },
+  })
+  const [command, ...args] = positionals
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(`${USAGE}\n`)
+    return command === undefined && !values.help ? 1 : 0
+  }
+  const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir()
+  const port = intOption(values.port, 'port')
+  switch (command) {
+    case 'inspect': {
+      const root = args[0]
+      if (!root) throw new VivaError('INVALID_ARGUMENT', 'usage: viva inspect <dataset> [--json]')
+      const prober = new VideoProber(resolveMediaTools())
+      const report = await inspectDataset(path.resolve(root), async (file) => {
+        const p = await prober.probe(file)
+        return { codec: p.codec, width: p.width, height: p.height, frames: p.pts.length }
+      })
+      process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatInspectReport(report)}\n`)
+      return 0
+    }
+    case 'serve':
+      await serve(args, port, dataDir)
+      return -1
+    case 'demo':
+      await serve([await ensureDemoDataset(dataDir)], port, dataDir)
+      return -1
+    case 'fixture': {
+      if (!values.out) throw new VivaError('INVALID_ARGUMENT', 'viva fixture needs --out DIR')
+      const format = values.format ?? 'v2.1'
+      if (format !== 'v2.0' && format !== 'v2.1' && format !== 'v3.0') {
+        throw new VivaError('INVALID_ARGUMENT', `--format must be v2.0, v2.1 or v3.0, got "${format}"`)
+      }
+      const codec = values.codec ?? 'h264'
+      if (codec !== 'h264' && codec !== 'av1' && codec !== 'mpeg4') {
+        throw new VivaError('INVALID_ARGUMENT', `--codec must be h264, av1 or mpeg4, got "${codec}"`)
+      }
+      const episodes = intOption(values.episodes, 'episodes') ?? 3
+      const frames = intOption(values.frames, 'frames') ?? 90
+      const width = intOption(values.width, 'width') ?? 640
+      const height = intOption(values.height, 'height') ?? 480
+      const result = await writePatternDataset({
+        out: path.resolve(values.out),
+        format,
+        codec,
+        lengths: Array.from({ length: episodes }, () => frames),
+        fps: intOption(values.fps, 'fps') ?? 30,
+        cameras: ['cam_high', 'cam_left_wrist', 'cam_right_wrist'].map((c) => ({
+          key: `observation.images.${c}`,
+          width,
+          height,
+        })),
+      })
+      process.stdout.write(`Wrote ${result.format} dataset with ${result.episodes.length} episodes to ${result.root}\n`)
+      return 0
+    }
+    default:
+      throw new VivaError('INVALID_ARGUMENT', `Unknown command "${command}". Run viva --help.`)
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code
+  },
+  (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err)
+    process.stderr.write(`viva: ${message}\n`)
+    process.exitCode = 1
+  },
+)

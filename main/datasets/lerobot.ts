@@ -1,0 +1,234 @@
+import { createHash } from 'node:crypto'
+import { readFile, stat } from 'node:fs/promises'
+import { basename, join, resolve } from 'node:path'
+import type { CameraInfo, DatasetSummary, DatasetWarning, EpisodeSummary } from '../../app/dataset'
+import { VivaError } from '../../app/errors'
+import { DirListing } from './dirListing'
+import type { EpisodeData, EpisodeSource } from './episodeSource'
+import { readEpisodeTable } from './episodeTable'
+import type { EpisodeEntry, LeRobotInfo, Listing } from './lerobotInfo'
+import { INFO_FILE, parseInfo } from './lerobotInfo'
+import { listV2Episodes } from './lerobotV2'
+import { listV3Episodes } from './lerobotV3'
+
+export interface OpenOptions {
+  id?: string
+}
+
+/** A LeRobot dataset: the EpisodeSource contract plus what `viva inspect` reports beyond the summary. */
+export interface LeRobotSource extends EpisodeSource {
+  readonly info: LeRobotInfo
+  /** Every camera info.json declares, including those with no files (left out of summary.cameras). */
+  readonly declaredCameras: readonly CameraInfo[]
+  /** Episodes as the metadata lists them, with where their files are (present or not). */
+  readonly entries: readonly EpisodeEntry[]
+  /** Cameras that info.json declares but that have no video file for any episode. */
+  readonly missingCameras: readonly string[]
+}
+
+/** Short, stable id derived from the absolute path, so reopening the same folder gives the same id. */
+export function datasetId(absRoot: string): string {
+  return createHash('sha256').update(absRoot).digest('hex').slice(0, 12)
+}
+
+/** "0, 3, 6-9" for a sorted list of integers; long lists are cut with a count of what was left out. */
+export function compactRanges(values: readonly number[], maxParts = 12): string {
+  const parts: string[] = []
+  for (let i = 0; i < values.length; ) {
+    let j = i
+    while (j + 1 < values.length && values[j + 1] === (values[j] ?? 0) + 1) j++
+    parts.push(j > i ? `${values[i]}-${values[j]}` : String(values[i]))
+    i = j + 1
+  }
+  return parts.length > maxParts ? `${parts.slice(0, maxParts).join(', ')}, ... (${parts.length - maxParts} more)` : parts.join(', ')
+}
+
+async function checkRoot(root: string, absRoot: string): Promise<void> {
+  let isDir: boolean
+  try {
+    isDir = (await stat(absRoot)).isDirectory()
+  } catch {
+    throw new VivaError('NOT_FOUND', `${root} does not exist`, root)
+  }
+  if (!isDir) throw new VivaError('NOT_FOUND', `${root} is not a directory`, root)
+}
+
+async function readInfoText(root: string, absRoot: string): Promise<string> {
+  try {
+    return await readFile(join(absRoot, INFO_FILE), 'utf8')
+  } catch (err) {
+    const code = err instanceof Error && 'code' in err ? err.code : null
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new VivaError('NOT_A_DATASET', `${root} is not a LeRobot dataset: ${INFO_FILE} not found`, INFO_FILE)
+    }
+    throw new VivaError('DATASET_INVALID', `${INFO_FILE} could not be read (${(err as Error).message})`, INFO_FILE)
+  }
+}
+
+/**
+ * Mark what the metadata lists but the disk lacks. One readdir per folder (not one stat per file) keeps this
+ * cheap for thousands of episodes. Mutates the entries: drops missing videos and adds warnings.
+ */
+async function checkFiles(
+  listing: DirListing,
+  info: LeRobotInfo,
+  entries: EpisodeEntry[],
+  listedBy: string | null,
+  warnings: DatasetWarning[],
+): Promise<{ present: Set<number>; missingCameras: string[] }> {
+  const paths = entries.flatMap((e) => [e.data.relPath, ...e.videos.map((v) => v.relPath)])
+  const existing = await listing.existing(paths)
+
+  const missingCameras = info.cameras
+    .filter((c) => c.dtype === 'video' && !entries.some((e) => e.videos.some((v) => v.camera === c.key && existing.has(v.relPath))))
+    .map((c) => c.key)
+  for (const camera of missingCameras) {
+    warnings.push({
+      level: 'warning',
+      code: 'CAMERA_MISSING',
+      message: `camera "${camera}" is declared in ${INFO_FILE} but has no video files on disk; it is left out`,
+      file: INFO_FILE,
+    })
+  }
+
+  const present = new Set<number>()
+  const absent: number[] = []
+  for (const entry of entries) {
+    entry.videos = entry.videos.filter((v) => !missingCameras.includes(v.camera))
+    if (!existing.has(entry.data.relPath)) {
+      absent.push(entry.index)
+      entry.warnings.push({
+        level: 'warning',
+        code: 'EPISODE_MISSING',
+        message: `episode ${entry.index} is listed in ${listedBy ?? 'the metadata'} but ${entry.data.relPath} is not on disk`,
+        file: entry.data.relPath,
+        episode: entry.index,
+      })
+      continue
+    }
+    present.add(entry.index)
+    for (const video of entry.videos) {
+      if (existing.has(video.relPath)) continue
+      entry.warnings.push({
+        level: 'warning',
+        code: 'VIDEO_MISSING',
+        message: `episode ${entry.index}: video ${video.relPath} for camera "${video.camera}" is not on disk`,
+        file: video.relPath,
+        episode: entry.index,
+      })
+    }
+    entry.videos = entry.videos.filter((v) => existing.has(v.relPath))
+  }
+  if (absent.length > 0) {
+    warnings.push({
+      level: 'warning',
+      code: 'EPISODES_MISSING',
+      message: `${absent.length} of ${entries.length} episodes listed in ${listedBy ?? 'the metadata'} have no data file on disk: ${compactRanges(absent)}`,
+      ...(listedBy === null ? {} : { file: listedBy }),
+    })
+  }
+  return { present, missingCameras }
+}
+
+/**
+ * Open a LeRobot v2.0/v2.1/v3.0 dataset folder. Reads metadata only (info.json, the episode and task lists, and
+ * directory listings); episode tables are read by `loadEpisode`.
+ */
+export async function openLeRobotDataset(root: string, options: OpenOptions = {}): Promise<LeRobotSource> {
+  const absRoot = resolve(root)
+  await checkRoot(root, absRoot)
+  const infoText = await readInfoText(root, absRoot)
+
+  const dirs = new DirListing(absRoot)
+  const meta = await dirs.list('meta')
+  const layoutHint = meta.has('episodes') && !meta.has('episodes.jsonl') ? 'v3' : meta.has('episodes.jsonl') ? 'v2' : null
+  const info = parseInfo(infoText, layoutHint)
+
+  const listing: Listing = info.format === 'v3.0' ? await listV3Episodes(absRoot, info) : await listV2Episodes(absRoot, info)
+  const entries = listing.episodes
+  const warnings: DatasetWarning[] = [...info.warnings, ...listing.warnings]
+
+  if (info.totalEpisodes !== null && info.totalEpisodes !== entries.length) {
+    warnings.push({
+      level: 'info',
+      code: 'TOTAL_EPISODES_MISMATCH',
+      message: `${INFO_FILE} says total_episodes ${info.totalEpisodes} but ${listing.listedBy ?? 'the disk'} has ${entries.length}`,
+      file: INFO_FILE,
+    })
+  }
+  const imageCameras = info.cameras.filter((c) => c.dtype === 'image').map((c) => c.key)
+  if (imageCameras.length > 0) {
+    warnings.push({
+      level: 'info',
+      code: 'IMAGE_CAMERAS',
+      message: `camera${imageCameras.length === 1 ? '' : 's'} ${imageCameras.join(', ')} store frames as images inside the tables; only video cameras play`,
+      file: INFO_FILE,
+    })
+  }
+
+  const { present, missingCameras } = await checkFiles(dirs, info, entries, listing.listedBy, warnings)
+  const cameras = info.cameras.filter((c) => !missingCameras.includes(c.key))
+  const byIndex = new Map(entries.map((e) => [e.index, e]))
+
+  const episodes: EpisodeSummary[] = entries.map((e) => ({
+    index: e.index,
+    tasks: e.tasks,
+    length: e.length,
+    present: present.has(e.index),
+    warnings: e.warnings,
+  }))
+  const summary: DatasetSummary = {
+    id: options.id ?? datasetId(absRoot),
+    root: absRoot,
+    name: basename(absRoot),
+    format: info.format,
+    fps: info.fps,
+    robotType: info.robotType,
+    cameras,
+    state: info.state,
+    tasks: listing.tasks,
+    episodes,
+    totalFrames: episodes.reduce((sum, e) => (e.present ? sum + e.length : sum), 0),
+    warnings,
+  }
+  const codecOf = new Map(info.cameras.map((c) => [c.key, c.declaredCodec]))
+
+  async function loadEpisode(index: number, signal?: AbortSignal): Promise<EpisodeData> {
+    signal?.throwIfAborted()
+    const entry = byIndex.get(index)
+    if (!entry) throw new VivaError('NOT_FOUND', `episode ${index} is not in dataset ${summary.name}`)
+    if (!present.has(index)) {
+      throw new VivaError(
+        'EPISODE_UNAVAILABLE',
+        `episode ${index} is unavailable: ${entry.data.relPath} is not on disk`,
+        entry.data.relPath,
+      )
+    }
+    const table = await readEpisodeTable(absRoot, entry, info.fps, info.state, signal).catch((err: unknown) => {
+      // Deleted since the dataset was opened: the same condition as absent at open time.
+      if (err instanceof VivaError && err.code === 'NOT_FOUND') {
+        throw new VivaError('EPISODE_UNAVAILABLE', `episode ${index} is unavailable: ${err.message}`, err.file)
+      }
+      throw err
+    })
+    return {
+      index,
+      length: table.length,
+      tasks: entry.tasks,
+      state: table.state,
+      timestamps: table.timestamps,
+      frameIndexSource: table.frameIndexSource,
+      videos: entry.videos.map((v) => ({
+        camera: v.camera,
+        file: join(absRoot, v.relPath),
+        relPath: v.relPath,
+        fromTimestamp: v.fromTimestamp,
+        toTimestamp: v.toTimestamp,
+        declaredCodec: codecOf.get(v.camera) ?? null,
+      })),
+      warnings: [...entry.warnings, ...table.warnings],
+    }
+  }
+
+  return { summary, info, declaredCameras: info.cameras, entries, missingCameras, loadEpisode }
+}

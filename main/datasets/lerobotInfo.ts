@@ -1,0 +1,390 @@
+import { z } from 'zod'
+import type { CameraInfo, DatasetWarning, FormatVersion, StateInfo } from '../../app/dataset'
+import { VivaError } from '../../app/errors'
+import { TemplateError, formatPathTemplate } from './pathTemplate'
+
+export const INFO_FILE = 'meta/info.json'
+export const STATE_KEY = 'observation.state'
+
+export const DEFAULT_PATHS: Record<'v2' | 'v3', { data: string; video: string }> = {
+  v2: {
+    data: 'data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet',
+    video: 'videos/chunk-{episode_chunk:03d}/{video_key}/episode_{episode_index:06d}.mp4',
+  },
+  v3: {
+    data: 'data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet',
+    video: 'videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4',
+  },
+}
+
+const DEFAULT_CHUNKS_SIZE = 1000
+
+/** What a dataset's meta/info.json says, normalised, plus what was odd about it. */
+export interface LeRobotInfo {
+  format: FormatVersion
+  /** codebase_version exactly as written, or null when absent. */
+  declaredVersion: string | null
+  fps: number
+  robotType: string | null
+  chunksSize: number
+  dataPath: string
+  /** Null when info.json has no video template and no camera needs one. */
+  videoPath: string | null
+  /** Every camera feature info.json declares, whether or not its files exist. */
+  cameras: CameraInfo[]
+  /** dim is 0 when info.json gives neither a shape nor names; the table then decides. */
+  state: StateInfo | null
+  totalEpisodes: number | null
+  totalFrames: number | null
+  warnings: DatasetWarning[]
+}
+
+/** Where one episode lives on disk, as the metadata describes it. Paths are relative to the dataset root. */
+export interface EpisodeEntry {
+  index: number
+  tasks: string[]
+  /** Frame count from the metadata. */
+  length: number
+  data: {
+    relPath: string
+    /** Row range inside the file, for files that hold several episodes (v3); null means the whole file. */
+    rowStart: number | null
+    rowEnd: number | null
+    /** Global `index` of the episode's first and one-past-last frame, when the metadata gives them (v3). */
+    globalFrom: number | null
+    globalTo: number | null
+  }
+  videos: EpisodeVideoEntry[]
+  warnings: DatasetWarning[]
+}
+
+/** The episodes of a dataset as its metadata lists them, before checking what exists on disk. */
+export interface Listing {
+  episodes: EpisodeEntry[]
+  tasks: string[]
+  warnings: DatasetWarning[]
+  /** The metadata file (or folder) that listed the episodes, for messages; null when derived from disk. */
+  listedBy: string | null
+}
+
+export interface EpisodeVideoEntry {
+  camera: string
+  relPath: string
+  fromTimestamp: number
+  toTimestamp: number | null
+}
+
+/** Numbers as JSON numbers or numeric strings: hand-edited info.json files write both. */
+const numberLike = z.union([
+  z.number(),
+  z
+    .string()
+    .trim()
+    .regex(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/)
+    .transform(Number),
+])
+
+const InfoSchema = z.looseObject({
+  codebase_version: z.string().nullish(),
+  robot_type: z.union([z.string(), z.number()]).transform(String).nullish(),
+  fps: numberLike.pipe(z.number().positive().finite()),
+  chunks_size: numberLike.pipe(z.number().int().positive()).nullish(),
+  data_path: z.string().min(1).nullish(),
+  video_path: z.string().nullish(),
+  total_episodes: numberLike.pipe(z.number().int().nonnegative()).nullish(),
+  total_frames: numberLike.pipe(z.number().int().nonnegative()).nullish(),
+  features: z.record(z.string(), z.unknown()),
+})
+
+const MetaRecord = z.record(z.string(), z.unknown())
+
+const FeatureSchema = z.looseObject({
+  dtype: z.string(),
+  shape: z.array(numberLike).nullish(),
+  names: z.unknown().optional(),
+  info: MetaRecord.nullish(),
+  video_info: MetaRecord.nullish(),
+})
+type Feature = z.infer<typeof FeatureSchema>
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'missing'
+  const text = JSON.stringify(value)
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let cur = raw
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object') return undefined
+    cur = (cur as Record<PropertyKey, unknown>)[key]
+  }
+  return cur
+}
+
+function invalidField(path: readonly PropertyKey[], expected: string, raw: unknown): VivaError {
+  const field = path.map(String).join('.') || '(top level)'
+  return new VivaError(
+    'DATASET_INVALID',
+    `${INFO_FILE}: field "${field}" ${expected} (got ${describe(valueAt(raw, path))})`,
+    INFO_FILE,
+  )
+}
+
+const EXPECTED: Record<string, string> = {
+  fps: 'must be a positive number',
+  chunks_size: 'must be a positive integer',
+  features: 'must be an object mapping feature names to their description',
+  data_path: 'must be a path template string',
+  video_path: 'must be a path template string',
+  codebase_version: 'must be a string such as "v2.1"',
+  robot_type: 'must be a string',
+  total_episodes: 'must be a non-negative integer',
+  total_frames: 'must be a non-negative integer',
+}
+
+function resolveFormat(
+  declared: string | null,
+  layoutHint: 'v2' | 'v3' | null,
+  warnings: DatasetWarning[],
+): FormatVersion {
+  const m = declared === null ? null : /^v?(\d+)(?:\.(\d+))?/i.exec(declared.trim())
+  const major = m ? Number(m[1]) : null
+  const minor = m?.[2] === undefined ? 0 : Number(m[2])
+  if (major === 2 && minor === 0) return 'v2.0'
+  if (major === 2 && minor === 1) return 'v2.1'
+  if (major === 3 && minor === 0) return 'v3.0'
+  const guess: FormatVersion =
+    major !== null && major >= 3 ? 'v3.0' : major === 2 ? 'v2.1' : layoutHint === 'v3' ? 'v3.0' : 'v2.1'
+  warnings.push({
+    level: 'warning',
+    code: 'FORMAT_UNKNOWN',
+    message:
+      declared === null
+        ? `${INFO_FILE} has no codebase_version; reading it as ${guess} from its layout`
+        : `codebase_version "${declared}" is not one ViVa knows (v2.0, v2.1, v3.0); reading it as ${guess}, best effort`,
+    file: INFO_FILE,
+  })
+  return guess
+}
+
+function metaNumber(meta: Record<string, unknown>, ...keys: string[]): number | null {
+  for (const key of keys) {
+    const parsed = numberLike.safeParse(meta[key])
+    if (parsed.success && Number.isFinite(parsed.data) && parsed.data > 0) return parsed.data
+  }
+  return null
+}
+
+function metaString(meta: Record<string, unknown>, ...keys: string[]): string | null {
+  for (const key of keys) {
+    const value = meta[key]
+    if (typeof value === 'string' && value.trim() !== '') return value.trim()
+  }
+  return null
+}
+
+/** Height/width from `shape`, using `names` when they say which axis is which (HWC is the LeRobot default). */
+function shapeResolution(feature: Feature): { width: number | null; height: number | null } {
+  const shape = feature.shape ?? []
+  const names = Array.isArray(feature.names) ? feature.names.map((n) => String(n).toLowerCase()) : []
+  const at = (axis: string): number | null => {
+    const i = names.indexOf(axis)
+    return i >= 0 ? (shape[i] ?? null) : null
+  }
+  const h = at('height')
+  const w = at('width')
+  if (h !== null && w !== null) return { width: w, height: h }
+  if (shape.length === 3) {
+    const [a = 0, b = 0, c = 0] = shape
+    // Channels-first when the leading axis looks like a channel count and the trailing one does not.
+    if (a <= 4 && c > 4) return { width: c, height: b }
+    return { width: b, height: a }
+  }
+  return { width: null, height: null }
+}
+
+function cameraInfo(key: string, feature: Feature, fps: number): CameraInfo {
+  // LeRobot writes `info`; GR00T-flavoured datasets write `video_info`. Both use `video.*` keys.
+  const meta = { ...(feature.video_info ?? {}), ...(feature.info ?? {}) }
+  const fromShape = shapeResolution(feature)
+  return {
+    key,
+    dtype: feature.dtype === 'image' ? 'image' : 'video',
+    declaredCodec: metaString(meta, 'video.codec', 'codec'),
+    width: metaNumber(meta, 'video.width', 'width') ?? fromShape.width,
+    height: metaNumber(meta, 'video.height', 'height') ?? fromShape.height,
+    fps: metaNumber(meta, 'video.fps', 'fps') ?? fps,
+  }
+}
+
+/**
+ * Flatten the shapes `names` takes in the wild: a flat list, Unitree's nested `[[...]]`, or a dict of lists
+ * such as `{motors: [...]}`. Null when there is nothing usable.
+ */
+export function flattenNames(names: unknown): string[] | null {
+  const out: string[] = []
+  const walk = (value: unknown): void => {
+    if (typeof value === 'string') out.push(value)
+    else if (typeof value === 'number') out.push(String(value))
+    else if (Array.isArray(value)) value.forEach(walk)
+    else if (value !== null && typeof value === 'object') Object.values(value).forEach(walk)
+  }
+  walk(names)
+  return out.length > 0 ? out : null
+}
+
+/** Make names exactly `dim` long: extra ones dropped, missing ones filled as state_<i>. */
+export function fitNames(names: readonly string[], dim: number): string[] {
+  return Array.from({ length: dim }, (_, i) => names[i] ?? `state_${i}`)
+}
+
+function stateInfo(feature: Feature, warnings: DatasetWarning[]): StateInfo {
+  const shapeDim = feature.shape && feature.shape.length > 0 ? feature.shape.reduce((a, b) => a * b, 1) : null
+  const names = flattenNames(feature.names)
+  const dim = shapeDim ?? names?.length ?? 0
+  if (shapeDim === null) {
+    warnings.push({
+      level: 'info',
+      code: 'STATE_SHAPE_MISSING',
+      message:
+        names === null
+          ? `${STATE_KEY} declares neither shape nor names; its dimension comes from the table`
+          : `${STATE_KEY} declares no shape; taking dimension ${dim} from its ${names.length} names`,
+      file: INFO_FILE,
+    })
+  }
+  if (names !== null && names.length !== dim && dim > 0) {
+    warnings.push({
+      level: 'warning',
+      code: 'STATE_NAMES_MISMATCH',
+      message: `${STATE_KEY} has ${names.length} names for dimension ${dim}; ${
+        names.length > dim ? 'extra names dropped' : `missing ones named state_${names.length}..state_${dim - 1}`
+      }`,
+      file: INFO_FILE,
+    })
+  }
+  return { key: STATE_KEY, dim, names: fitNames(names ?? [], dim) }
+}
+
+function checkTemplate(field: string, template: string, values: Record<string, string | number>): void {
+  try {
+    formatPathTemplate(template, values)
+  } catch (err) {
+    if (err instanceof TemplateError) {
+      throw new VivaError('DATASET_INVALID', `${INFO_FILE}: field "${field}" ${err.message} in "${template}"`, INFO_FILE)
+    }
+    throw err
+  }
+}
+
+/** Values every path template may use; v2 templates in the wild say `{chunk_index}` for `{episode_chunk}`. */
+export function templateValues(
+  fields: { chunk: number; file?: number; episode?: number; videoKey?: string },
+): Record<string, string | number> {
+  return {
+    episode_chunk: fields.chunk,
+    chunk_index: fields.chunk,
+    file_index: fields.file ?? 0,
+    episode_index: fields.episode ?? 0,
+    video_key: fields.videoKey ?? '',
+  }
+}
+
+/**
+ * Parse meta/info.json text. Throws DATASET_INVALID naming the field for what cannot be read around (bad JSON,
+ * fps, features); everything else is coerced or defaulted and recorded as a warning.
+ * `layoutHint` says which layout the files on disk look like, for datasets that omit codebase_version.
+ */
+export function parseInfo(text: string, layoutHint: 'v2' | 'v3' | null): LeRobotInfo {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err)
+    throw new VivaError('DATASET_INVALID', `${INFO_FILE} is not valid JSON (${why})`, INFO_FILE)
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new VivaError('DATASET_INVALID', `${INFO_FILE} must hold a JSON object (got ${describe(raw)})`, INFO_FILE)
+  }
+  const parsed = InfoSchema.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const path = issue?.path ?? []
+    throw invalidField(path, EXPECTED[String(path[0])] ?? issue?.message ?? 'is invalid', raw)
+  }
+  const info = parsed.data
+  const warnings: DatasetWarning[] = []
+  const declaredVersion = info.codebase_version ?? null
+  const format = resolveFormat(declaredVersion, layoutHint, warnings)
+  const layout = format === 'v3.0' ? 'v3' : 'v2'
+
+  const cameras: CameraInfo[] = []
+  let state: StateInfo | null = null
+  for (const [key, value] of Object.entries(info.features)) {
+    const feature = FeatureSchema.safeParse(value)
+    if (!feature.success) {
+      warnings.push({
+        level: 'warning',
+        code: 'FEATURE_INVALID',
+        message: `feature "${key}" in ${INFO_FILE} is malformed (${feature.error.issues[0]?.message ?? 'invalid'}); ignored`,
+        file: INFO_FILE,
+      })
+      continue
+    }
+    if (feature.data.dtype === 'video' || feature.data.dtype === 'image') {
+      cameras.push(cameraInfo(key, feature.data, info.fps))
+    } else if (key === STATE_KEY) {
+      state = stateInfo(feature.data, warnings)
+    }
+  }
+  if (state === null) {
+    warnings.push({
+      level: 'info',
+      code: 'STATE_MISSING',
+      message: `${INFO_FILE} declares no ${STATE_KEY} feature; episodes have no state plot`,
+      file: INFO_FILE,
+    })
+  }
+
+  const defaults = DEFAULT_PATHS[layout]
+  let dataPath = info.data_path ?? null
+  if (dataPath === null) {
+    dataPath = defaults.data
+    warnings.push({
+      level: 'warning',
+      code: 'PATH_TEMPLATE_MISSING',
+      message: `${INFO_FILE} has no data_path; assuming "${dataPath}"`,
+      file: INFO_FILE,
+    })
+  }
+  const hasVideo = cameras.some((c) => c.dtype === 'video')
+  let videoPath = info.video_path ?? null
+  if (videoPath === null && hasVideo) {
+    videoPath = defaults.video
+    warnings.push({
+      level: 'warning',
+      code: 'PATH_TEMPLATE_MISSING',
+      message: `${INFO_FILE} declares video features but no video_path; assuming "${videoPath}"`,
+      file: INFO_FILE,
+    })
+  }
+  const probe = templateValues({ chunk: 0, file: 0, episode: 0, videoKey: 'camera' })
+  checkTemplate('data_path', dataPath, probe)
+  if (videoPath !== null) checkTemplate('video_path', videoPath, probe)
+
+  return {
+    format,
+    declaredVersion,
+    fps: info.fps,
+    robotType: info.robot_type ?? null,
+    chunksSize: info.chunks_size ?? DEFAULT_CHUNKS_SIZE,
+    dataPath,
+    videoPath,
+    cameras,
+    state,
+    totalEpisodes: info.total_episodes ?? null,
+    totalFrames: info.total_frames ?? null,
+    warnings,
+  }
+}

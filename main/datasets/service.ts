@@ -1,0 +1,197 @@
+import path from 'node:path'
+import type { CameraView, EpisodeView } from '../../app/contract'
+import type { DatasetSummary, DatasetWarning } from '../../app/dataset'
+import { VivaError } from '../../app/errors'
+import type { EventBus } from '../events'
+import type { MediaRoots } from '../video/mediaFiles'
+import type { VideoProber, VideoProbe } from '../video/probe'
+import { episodeFrameTimes, isBrowserPlayable } from '../video/probe'
+import type { ProxyCache } from '../video/proxy'
+import type { EpisodeData, EpisodeSource, EpisodeVideo } from './episodeSource'
+
+export const PROXY_ROOT_ID = 'proxies'
+
+export interface DatasetServiceDeps {
+  open: (root: string) => Promise<EpisodeSource>
+  prober: VideoProber
+  proxies: ProxyCache
+  media: MediaRoots
+  events: EventBus
+}
+
+/** Opened datasets and the per-episode views the player needs (frame-time maps, playable media, state). */
+export class DatasetService {
+  private readonly sources = new Map<string, EpisodeSource>()
+  private readonly opening = new Map<string, Promise<EpisodeSource>>()
+
+  constructor(private readonly deps: DatasetServiceDeps) {
+    deps.media.register(PROXY_ROOT_ID, deps.proxies.root)
+  }
+
+  async open(root: string): Promise<DatasetSummary> {
+    const abs = path.resolve(root)
+    let pending = this.opening.get(abs)
+    if (!pending) {
+      pending = this.deps.open(abs)
+      this.opening.set(abs, pending)
+      pending.catch(() => this.opening.delete(abs))
+    }
+    const source = await pending
+    this.sources.set(source.summary.id, source)
+    this.deps.media.register(source.summary.id, source.summary.root)
+    return source.summary
+  }
+
+  list(): DatasetSummary[] {
+    return [...this.sources.values()].map((s) => s.summary)
+  }
+
+  get(datasetId: string): EpisodeSource {
+    const source = this.sources.get(datasetId)
+    if (!source) throw new VivaError('NOT_FOUND', `Dataset ${datasetId} is not open`)
+    return source
+  }
+
+  async openEpisode(datasetId: string, episode: number, signal?: AbortSignal): Promise<EpisodeView> {
+    const source = this.get(datasetId)
+    const data = await source.loadEpisode(episode, signal)
+    const warnings: DatasetWarning[] = [...data.warnings]
+    const cameras = await Promise.all(
+      source.summary.cameras.map((cam) => this.cameraView(source, data, cam.key, warnings, signal)),
+    )
+    return {
+      datasetId,
+      index: data.index,
+      length: data.length,
+      fps: source.summary.fps,
+      tasks: data.tasks,
+      cameras,
+      state: data.state,
+      warnings,
+    }
+  }
+
+  async prepareMedia(datasetId: string, episode: number, camera: string, signal?: AbortSignal): Promise<CameraView> {
+    const source = this.get(datasetId)
+    const data = await source.loadEpisode(episode, signal)
+    const video = data.videos.find((v) => v.camera === camera)
+    if (!video) throw new VivaError('NOT_FOUND', `Episode ${episode} has no video for camera ${camera}`)
+    const original = await this.deps.prober.probe(video.file, signal)
+    const last = original.pts[original.pts.length - 1] ?? 0
+    const emit = (fraction: number, done: boolean): void =>
+      this.deps.events.emit('media.progress', { datasetId, episode, camera, fraction, done })
+    emit(0, false)
+    const proxy = await this.deps.proxies.ensure({
+      file: video.file,
+      duration: last > 0 ? last : null,
+      onProgress: (f) => emit(f, false),
+      ...(signal ? { signal } : {}),
+    })
+    emit(1, true)
+    const probe = await this.deps.prober.probe(proxy, signal)
+    return this.viewFromProbe(source.summary, data, video, probe, {
+      rootId: PROXY_ROOT_ID,
+      path: path.basename(proxy),
+    }, [])
+  }
+
+  private async cameraView(
+    source: EpisodeSource,
+    data: EpisodeData,
+    key: string,
+    warnings: DatasetWarning[],
+    signal?: AbortSignal,
+  ): Promise<CameraView> {
+    const video = data.videos.find((v) => v.camera === key)
+    const empty = (status: CameraView['status'], message: string): CameraView => ({
+      key,
+      media: null,
+      codec: null,
+      width: null,
+      height: null,
+      videoFrames: 0,
+      frameTimes: new Float64Array(0),
+      status,
+      statusMessage: message,
+    })
+    if (!video) return empty('missing', `No video file for ${key} in episode ${data.index}`)
+    let probe: VideoProbe
+    try {
+      probe = await this.deps.prober.probe(video.file, signal)
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err)
+      warnings.push({ level: 'error', code: 'video-unreadable', message, file: video.relPath, episode: data.index })
+      return empty('failed', message)
+    }
+    if (video.declaredCodec && normalizeCodec(video.declaredCodec) !== normalizeCodec(probe.codec)) {
+      warnings.push({
+        level: 'warning',
+        code: 'codec-mismatch',
+        message: `info.json declares codec "${video.declaredCodec}" for ${key} but ${video.relPath} is ${probe.codec}`,
+        file: video.relPath,
+        episode: data.index,
+      })
+    }
+    if (isBrowserPlayable(probe)) {
+      return this.viewFromProbe(source.summary, data, video, probe, { rootId: source.summary.id, path: video.relPath }, warnings)
+    }
+    const proxy = await this.deps.proxies.existing(video.file)
+    if (proxy) {
+      const proxyProbe = await this.deps.prober.probe(proxy, signal)
+      return this.viewFromProbe(source.summary, data, video, proxyProbe, { rootId: PROXY_ROOT_ID, path: path.basename(proxy) }, warnings)
+    }
+    const view = this.viewFromProbe(source.summary, data, video, probe, null, warnings)
+    return {
+      ...view,
+      status: 'needs-proxy',
+      statusMessage: `${probe.codec} cannot be played by the browser engine; a playable copy will be made`,
+    }
+  }
+
+  private viewFromProbe(
+    summary: DatasetSummary,
+    data: EpisodeData,
+    video: EpisodeVideo,
+    probe: VideoProbe,
+    media: CameraView['media'],
+    warnings: DatasetWarning[],
+  ): CameraView {
+    const { frameTimes, videoFrames } = episodeFrameTimes(
+      probe.pts,
+      summary.fps,
+      data.length,
+      video.fromTimestamp,
+      video.toTimestamp,
+    )
+    if (videoFrames !== data.length) {
+      warnings.push({
+        level: 'warning',
+        code: 'frame-count-mismatch',
+        message:
+          `${video.camera}: video has ${videoFrames} frames for this episode but the table has ${data.length} rows` +
+          (videoFrames < data.length ? '; the last video frame is held for the missing ones' : '; extra video frames are ignored'),
+        file: video.relPath,
+        episode: data.index,
+      })
+    }
+    return {
+      key: video.camera,
+      media,
+      codec: probe.codec,
+      width: probe.width,
+      height: probe.height,
+      videoFrames,
+      frameTimes,
+      status: 'ready',
+      statusMessage: null,
+    }
+  }
+}
+
+function normalizeCodec(codec: string): string {
+  const c = codec.toLowerCase()
+  if (c === 'avc' || c === 'avc1' || c === 'h.264' || c === 'libx264') return 'h264'
+  if (c === 'libsvtav1' || c === 'libaom-av1' || c === 'av01') return 'av1'
+  if (c === 'hevc' || c === 'h.265' || c === 'libx265') return 'hevc'
+  return c
+}

@@ -1,0 +1,80 @@
+import { isMethod, methodSchemas } from '../../app/contract'
+import type { Method, Params, Result } from '../../app/contract'
+import type { WireError } from '../../app/errors'
+import { toWireError } from '../../app/errors'
+import type { RpcMessage, RpcPort } from '../../app/rpc'
+import { decodeMessage, encodeMessage } from '../../app/rpc'
+import type { EventBus } from '../events'
+
+export interface CallContext {
+  signal: AbortSignal
+}
+
+/** One handler per contract method; the mapped type makes a missing or mistyped handler a compile error. */
+export type Handlers = { [M in Method]: (params: Params<M>, ctx: CallContext) => Promise<Result<M>> }
+
+export type DispatchOutcome = { ok: true; result: unknown } | { ok: false; error: WireError }
+
+/** Validate and run one call. Every transport goes through here, so validation cannot be forgotten by one of them. */
+export async function dispatch(
+  handlers: Handlers,
+  method: unknown,
+  params: unknown,
+  ctx: CallContext,
+): Promise<DispatchOutcome> {
+  if (!isMethod(method)) {
+    return { ok: false, error: { code: 'UNKNOWN_METHOD', message: `Unknown method: ${String(method).slice(0, 100)}` } }
+  }
+  const parsed = methodSchemas[method].safeParse(params ?? {})
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const where = issue && issue.path.length > 0 ? ` (${issue.path.join('.')})` : ''
+    return {
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', message: `Invalid parameters for ${method}${where}: ${issue?.message ?? 'invalid'}` },
+    }
+  }
+  try {
+    const handler = handlers[method] as (p: unknown, c: CallContext) => Promise<unknown>
+    return { ok: true, result: await handler(parsed.data, ctx) }
+  } catch (err) {
+    return { ok: false, error: toWireError(err) }
+  }
+}
+
+/** Serve the contract over a message port (a WebSocket in browser mode): calls, cancels and pushed events. */
+export function serveRpc(handlers: Handlers, port: RpcPort, events: EventBus): () => void {
+  const inflight = new Map<number, AbortController>()
+  const send = (msg: RpcMessage): void => port.send(encodeMessage(msg))
+  const offEvents = events.subscribe((name, payload) => send({ t: 'event', name, payload }))
+  const offMessage = port.onMessage((data) => {
+    let msg: RpcMessage
+    try {
+      msg = decodeMessage(data)
+    } catch {
+      return
+    }
+    if (msg.t === 'cancel') {
+      inflight.get(msg.id)?.abort()
+      return
+    }
+    if (msg.t !== 'call' || !Number.isSafeInteger(msg.id)) return
+    const id = msg.id
+    const controller = new AbortController()
+    inflight.set(id, controller)
+    void dispatch(handlers, msg.method, msg.params, { signal: controller.signal }).then((outcome) => {
+      inflight.delete(id)
+      if (controller.signal.aborted) return
+      send(outcome.ok ? { t: 'result', id, result: outcome.result } : { t: 'error', id, error: outcome.error })
+    })
+  })
+  const offClose = port.onClose(() => stop())
+  function stop(): void {
+    for (const c of inflight.values()) c.abort()
+    inflight.clear()
+    offEvents()
+    offMessage()
+    offClose()
+  }
+  return stop
+}

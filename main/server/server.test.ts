@@ -1,0 +1,128 @@
+import http from 'node:http'
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import WebSocket from 'ws'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createRpcClient } from '../../app/rpc'
+import type { VivaClient } from '../../app/contract'
+import { composeServices } from '../compose'
+import { startServer, type RunningServer } from './server'
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'viva-server-'))
+const staticDir = path.join(dir, 'static')
+const mediaRoot = path.join(dir, 'media')
+let server: RunningServer
+
+beforeAll(async () => {
+  mkdirSync(staticDir)
+  mkdirSync(path.join(mediaRoot, 'videos'), { recursive: true })
+  writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>ViVa</title>')
+  writeFileSync(path.join(mediaRoot, 'videos', 'clip.mp4'), Buffer.alloc(1000, 1))
+  writeFileSync(path.join(dir, 'outside.txt'), 'nope')
+  const services = composeServices({ mode: 'browser', version: 'test', dataDir: path.join(dir, 'data') })
+  services.media.register('root1', mediaRoot)
+  server = await startServer({ services, staticDir })
+})
+afterAll(async () => {
+  await server.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+function get(pathname: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: server.port, path: pathname, headers: { Host: `127.0.0.1:${server.port}`, ...headers } }, (res) => {
+      let body = ''
+      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+const tok = (): string => `token=${encodeURIComponent(server.token)}`
+
+async function connect(query: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket; client: VivaClient }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/rpc?${query}`, { headers })
+  ws.binaryType = 'arraybuffer'
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve)
+    ws.once('error', reject)
+  })
+  const client = createRpcClient(
+    {
+      send: (d) => ws.send(d),
+      onMessage: (l) => {
+        const f = (d: ArrayBuffer): void => l(d)
+        ws.on('message', f)
+        return () => ws.off('message', f)
+      },
+      onClose: (l) => {
+        ws.on('close', () => l('closed'))
+        return () => undefined
+      },
+    },
+    () => '',
+  )
+  return { ws, client }
+}
+
+describe('browser-mode server', () => {
+  it('listens on 127.0.0.1 only and prints a URL carrying the token', () => {
+    expect(server.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/\\?token=`))
+    expect(server.token.length).toBeGreaterThanOrEqual(32)
+  })
+
+  it('refuses every request without the token, and serves the app with it (plus a session cookie)', async () => {
+    expect((await get('/')).status).toBe(403)
+    expect((await get('/index.html')).status).toBe(403)
+    expect((await get('/?token=wrong')).status).toBe(403)
+    const ok = await get(`/?${tok()}`)
+    expect(ok.status).toBe(200)
+    expect(ok.headers['content-security-policy']).toContain("default-src 'none'")
+    const cookie = String(ok.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? ''
+    expect(cookie).toContain(server.token)
+    expect((await get('/index.html', { Cookie: cookie })).status).toBe(200)
+    expect((await get('/index.html', { Cookie: cookie.replace(/=.*/, '=forged') })).status).toBe(403)
+  })
+
+  it('refuses a foreign Host (DNS rebinding) or Origin even with the token', async () => {
+    expect((await get(`/?${tok()}`, { Host: `evil.example:${server.port}` })).status).toBe(403)
+    expect((await get(`/?${tok()}`, { Origin: 'http://evil.example' })).status).toBe(403)
+    expect((await get(`/?${tok()}`, { Origin: `http://127.0.0.1:${server.port}` })).status).toBe(200)
+  })
+
+  it('serves media inside registered roots only, with no directory listing', async () => {
+    const r = await get(`/media/root1/videos/clip.mp4?${tok()}`, { Range: 'bytes=0-9' })
+    expect(r.status).toBe(206)
+    expect(r.headers['content-range']).toBe('bytes 0-9/1000')
+    expect((await get('/media/root1/videos/clip.mp4')).status).toBe(403)
+    for (const p of ['/media/root1/videos', '/media/root1/..%2Foutside.txt', '/media/root1/%2e%2e/outside.txt', '/media/nope/videos/clip.mp4']) {
+      expect((await get(`${p}?${tok()}`)).status, p).toBe(403)
+    }
+    expect((await get(`/media/root1/videos/none.mp4?${tok()}`)).status).toBe(404)
+  })
+
+  it('refuses WebSocket upgrades without the token or from a foreign origin', async () => {
+    await expect(connect('')).rejects.toThrow(/403/)
+    await expect(connect('token=bad')).rejects.toThrow(/403/)
+    await expect(connect(tok(), { Origin: 'http://evil.example' })).rejects.toThrow(/403/)
+  })
+
+  it('answers contract calls over the WebSocket, validating parameters', async () => {
+    const { ws, client } = await connect(tok())
+    try {
+      expect(await client.call('app.info', {})).toMatchObject({ mode: 'browser', version: 'test' })
+      expect(await client.call('dataset.list', {})).toEqual([])
+      await expect(client.call('episode.open', { datasetId: 'x', episode: -1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+      await expect(client.call('dataset.get', { datasetId: 'missing' })).rejects.toMatchObject({ code: 'NOT_FOUND' })
+      await expect(client.call('dataset.open', { path: path.join(dir, 'nothing-here') })).rejects.toMatchObject({
+        message: expect.stringContaining('nothing-here'),
+      })
+      // A method outside the contract never reaches a handler.
+      await expect(client.call('nope.nope' as 'app.info', {})).rejects.toMatchObject({ code: 'UNKNOWN_METHOD' })
+    } finally {
+      ws.close()
+    }
+  })
+})

@@ -1,0 +1,83 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { episodeFrameTimes, isBrowserPlayable, VideoProber } from './probe'
+import { ProxyCache } from './proxy'
+import { resolveMediaTools } from './tools'
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'viva-probe-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const tools = resolveMediaTools()
+
+function makeVideo(name: string, codecArgs: string[], frames: number, fps = 10): string {
+  const file = path.join(dir, name)
+  execFileSync(tools.ffmpeg, [
+    '-v', 'error', '-f', 'lavfi', '-i', `testsrc=size=64x48:rate=${fps}`, '-frames:v', String(frames),
+    ...codecArgs, '-pix_fmt', 'yuv420p', '-y', file,
+  ])
+  return file
+}
+
+describe('episodeFrameTimes', () => {
+  const pts = Float64Array.from({ length: 30 }, (_, i) => i / 10)
+  it('puts every seek target between a frame and the next', () => {
+    const { frameTimes, videoFrames } = episodeFrameTimes(pts, 10, 30, 0, null)
+    expect(videoFrames).toBe(30)
+    expect(frameTimes[0]).toBeCloseTo(0.05)
+    expect(frameTimes[29]).toBeCloseTo(2.95)
+  })
+  it('selects the episode segment of a shared file by its [from, to) window', () => {
+    const { frameTimes, videoFrames } = episodeFrameTimes(pts, 10, 10, 1.0, 2.0)
+    expect(videoFrames).toBe(10)
+    expect(frameTimes[0]).toBeCloseTo(1.05)
+    expect(frameTimes[9]).toBeCloseTo(1.95)
+  })
+  it('holds the last frame when the video is shorter than the table', () => {
+    const { frameTimes, videoFrames } = episodeFrameTimes(pts.subarray(0, 5), 10, 8, 0, null)
+    expect(videoFrames).toBe(5)
+    expect(frameTimes[7]).toBeCloseTo(frameTimes[4] ?? -1)
+  })
+  it('ignores timestamps that are off by less than half a frame', () => {
+    const jittered = Float64Array.from({ length: 20 }, (_, i) => i / 10 + 0.003)
+    expect(episodeFrameTimes(jittered, 10, 10, 1.0, 2.0).videoFrames).toBe(10)
+  })
+})
+
+describe('VideoProber', () => {
+  const prober = new VideoProber(tools)
+  it('reads codec, size and every frame time without decoding', async () => {
+    const file = makeVideo('h264.mp4', ['-c:v', 'libx264', '-g', '5'], 23)
+    const p = await prober.probe(file)
+    expect(p.codec).toBe('h264')
+    expect([p.width, p.height]).toEqual([64, 48])
+    expect(p.pts.length).toBe(23)
+    expect(p.pts[1]! - p.pts[0]!).toBeCloseTo(0.1)
+    expect(isBrowserPlayable(p)).toBe(true)
+  })
+  it('flags MPEG-4 Part 2 as needing a proxy, and the proxy keeps frame count and timing', async () => {
+    const file = makeVideo('mpeg4.mp4', ['-c:v', 'mpeg4'], 17)
+    const p = await prober.probe(file)
+    expect(p.codec).toBe('mpeg4')
+    expect(isBrowserPlayable(p)).toBe(false)
+    const cache = new ProxyCache(tools, path.join(dir, 'proxies'))
+    const progress: number[] = []
+    const proxy = await cache.ensure({ file, duration: 1.7, onProgress: (f) => progress.push(f) })
+    const q = await prober.probe(proxy)
+    expect(q.codec).toBe('h264')
+    expect(q.pts.length).toBe(17)
+    expect(Array.from(q.pts).map((t) => t.toFixed(3))).toEqual(Array.from(p.pts).map((t) => t.toFixed(3)))
+    expect(progress.at(-1)).toBe(1)
+    expect(await cache.existing(file)).toBe(proxy)
+  })
+  it('gives a clear error naming the file for missing, empty and corrupt videos', async () => {
+    await expect(prober.probe(path.join(dir, 'nope.mp4'))).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('nope.mp4') })
+    const empty = path.join(dir, 'empty.mp4')
+    writeFileSync(empty, '')
+    await expect(prober.probe(empty)).rejects.toMatchObject({ code: 'MEDIA_FAILED', message: expect.stringContaining('empty (0 bytes)') })
+    const junk = path.join(dir, 'junk.mp4')
+    writeFileSync(junk, Buffer.alloc(4096, 7))
+    await expect(prober.probe(junk)).rejects.toMatchObject({ code: 'MEDIA_FAILED', message: expect.stringContaining('junk.mp4') })
+  })
+})

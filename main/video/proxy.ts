@@ -1,0 +1,110 @@
+import { spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { mkdir, rename, rm, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { VivaError } from '../../app/errors'
+import type { MediaTools } from './tools'
+
+export interface ProxyRequest {
+  file: string
+  /** Seconds of media in the file, for progress; null when unknown. */
+  duration: number | null
+  onProgress?: (fraction: number) => void
+  signal?: AbortSignal
+}
+
+/**
+ * Transcodes videos Chromium cannot decode (MPEG-4 Part 2, HEVC, 4:4:4 H.264, …) into cached H.264 proxies. The
+ * proxy keeps the source's frame timing (passthrough, no frame dropping or duplication) so the frame-index → time
+ * map of the source still holds after re-probing it. Short GOPs keep single-frame seeks cheap.
+ */
+export class ProxyCache {
+  private readonly running = new Map<string, Promise<string>>()
+
+  constructor(
+    private readonly tools: MediaTools,
+    private readonly dir: string,
+  ) {}
+
+  get root(): string {
+    return this.dir
+  }
+
+  private async targetFor(file: string): Promise<string> {
+    const info = await stat(file).catch(() => {
+      throw new VivaError('NOT_FOUND', `Video file not found: ${file}`, file)
+    })
+    const key = createHash('sha256').update(`${file}\0${info.size}\0${info.mtimeMs}`).digest('hex').slice(0, 24)
+    return path.join(this.dir, `${key}.mp4`)
+  }
+
+  /** The finished proxy for this file, if one was made before. */
+  async existing(file: string): Promise<string | null> {
+    const target = await this.targetFor(file)
+    return (await stat(target).then((s) => s.isFile() && s.size > 0, () => false)) ? target : null
+  }
+
+  async ensure(req: ProxyRequest): Promise<string> {
+    const target = await this.targetFor(req.file)
+    if (await this.existing(req.file)) {
+      req.onProgress?.(1)
+      return target
+    }
+    let job = this.running.get(target)
+    if (!job) {
+      job = this.transcode(req, target).finally(() => this.running.delete(target))
+      this.running.set(target, job)
+    }
+    return job
+  }
+
+  private async transcode(req: ProxyRequest, target: string): Promise<string> {
+    await mkdir(this.dir, { recursive: true })
+    // Write beside the target and rename, so a crash or cancel never leaves a truncated proxy that looks valid.
+    const partial = `${target}.${process.pid}.partial.mp4`
+    const args = [
+      '-hide_banner', '-nostdin', '-v', 'error', '-y',
+      '-i', req.file,
+      '-map', '0:v:0',
+      '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18',
+      '-pix_fmt', 'yuv420p', '-g', '10', '-bf', '0',
+      '-fps_mode', 'passthrough',
+      '-movflags', '+faststart',
+      '-progress', 'pipe:1', '-nostats',
+      partial,
+    ]
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(this.tools.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+      let stderr = ''
+      const onAbort = (): void => {
+        child.kill('SIGKILL')
+      }
+      req.signal?.addEventListener('abort', onAbort, { once: true })
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        const m = /out_time_us=(\d+)/.exec(chunk)
+        if (m && req.duration && req.duration > 0) {
+          req.onProgress?.(Math.min(0.99, Number(m[1]) / 1e6 / req.duration))
+        }
+      })
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr = (stderr + chunk).slice(-4000)
+      })
+      child.on('error', (err) => reject(new VivaError('TOOL_MISSING', `Cannot run ffmpeg: ${err.message}`)))
+      child.on('close', (code) => {
+        req.signal?.removeEventListener('abort', onAbort)
+        if (req.signal?.aborted) reject(new VivaError('CANCELLED', 'Transcoding cancelled.'))
+        else if (code === 0) resolve()
+        else {
+          const line = stderr.trim().split('\n').pop() ?? ''
+          reject(new VivaError('MEDIA_FAILED', `Cannot transcode ${req.file}: ${line || `ffmpeg exited with ${code}`}`, req.file))
+        }
+      })
+    }).catch(async (err: unknown) => {
+      await rm(partial, { force: true })
+      throw err
+    })
+    await rename(partial, target)
+    req.onProgress?.(1)
+    return target
+  }
+}

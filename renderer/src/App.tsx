@@ -1,0 +1,37 @@
+import { useEffect, type ReactNode } from 'react'
+import { ErrorToasts } from './components/ErrorToasts'
+import { DatasetScreen } from './features/datasets/DatasetScreen'
+import { PlayerScreen } from './features/player/PlayerScreen'
+import { useApp, useAppStore, useClient } from './state/StoreContext'
+
+export function App(): ReactNode {
+  const screen = useApp((s) => s.screen)
+  const store = useAppStore()
+  const client = useClient()
+
+  useEffect(() => {
+    let cancelled = false
+    void (async () => {
+      try {
+        const [info, datasets] = await Promise.all([client.call('app.info', {}), client.call('dataset.list', {})])
+        if (cancelled) return
+        const first = info.initialDatasets[0] ?? datasets[0]?.id ?? null
+        store.setState({ datasets, currentDatasetId: first, selectedEpisode: null })
+        const summary = datasets.find((d) => d.id === first)
+        if (summary) store.getState().selectEpisode(summary.episodes.find((e) => e.present)?.index ?? null)
+      } catch (err) {
+        store.getState().pushError(err)
+      }
+    })()
+    return () => {
+      cancelled = true
+    }
+  }, [client, store])
+
+  return (
+    <div className="app">
+      {screen === 'player' ? <PlayerScreen /> : <DatasetScreen />}
+      <ErrorToasts />
+    </div>
+  )
+}

@@ -1,0 +1,263 @@
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
+import type { CameraView, EpisodeView } from '../../../../app/contract'
+import { formatDuration } from '../../../../app/dataset'
+import { isTypingTarget } from '../../components/keyboard'
+import { useApp, useAppStore, useClient } from '../../state/StoreContext'
+import { currentDataset, filteredEpisodes, SPEEDS } from '../../state/store'
+import { shortCameraName, WarningList } from '../datasets/DatasetScreen'
+import { StatePlot } from '../plots/StatePlot'
+import { PlaybackController } from './playbackController'
+import { Scrubber } from './Scrubber'
+
+function VideoView(props: { camera: CameraView; controller: PlaybackController; progress: number | undefined }): ReactNode {
+  const client = useClient()
+  const ref = useRef<HTMLVideoElement>(null)
+  const { camera, controller } = props
+  const src = camera.status === 'ready' && camera.media ? client.mediaUrl(camera.media) : null
+
+  useEffect(() => {
+    const video = ref.current
+    if (!video || !src) return
+    return controller.attach(camera.key, video, camera.frameTimes)
+  }, [controller, camera.key, camera.frameTimes, src])
+
+  return (
+    <figure className="view" data-camera={camera.key} data-status={camera.status}>
+      <figcaption>
+        <span className="view-name">{shortCameraName(camera.key)}</span>
+        {camera.codec ? (
+          <span className="view-meta">
+            {camera.codec} {camera.width}×{camera.height}
+          </span>
+        ) : null}
+      </figcaption>
+      {src ? (
+        <video ref={ref} src={src} muted playsInline preload="auto" data-camera={camera.key} />
+      ) : (
+        <div className="view-placeholder">
+          {camera.status === 'needs-proxy' ? (
+            <>
+              <p>{camera.statusMessage}</p>
+              <progress max={1} value={props.progress ?? 0} aria-label={`Transcoding ${camera.key}`} />
+              <p>{Math.round((props.progress ?? 0) * 100)}%</p>
+            </>
+          ) : (
+            <p>{camera.statusMessage ?? 'No video'}</p>
+          )}
+        </div>
+      )}
+    </figure>
+  )
+}
+
+function Transport(props: { episode: EpisodeView }): ReactNode {
+  const frame = useApp((s) => s.frame)
+  const playing = useApp((s) => s.playing)
+  const speed = useApp((s) => s.speed)
+  const { seek, step, togglePlay, setSpeed } = useApp((s) => s)
+  const [typed, setTyped] = useState('')
+  const { episode } = props
+  const keepFocus = (e: React.MouseEvent): void => e.preventDefault()
+  return (
+    <div className="transport">
+      <button type="button" onMouseDown={keepFocus} onClick={() => seek(0)} title="First frame (Home)" aria-label="First frame">⏮</button>
+      <button type="button" onMouseDown={keepFocus} onClick={() => step(-1)} title="Previous frame (←, Shift+← for 10)" aria-label="Previous frame">◀︎|</button>
+      <button type="button" onMouseDown={keepFocus} onClick={togglePlay} title="Play / pause (Space)" aria-label={playing ? 'Pause' : 'Play'} className="play">
+        {playing ? '❚❚' : '▶'}
+      </button>
+      <button type="button" onMouseDown={keepFocus} onClick={() => step(1)} title="Next frame (→, Shift+→ for 10)" aria-label="Next frame">|▶︎</button>
+      <button type="button" onMouseDown={keepFocus} onClick={() => seek(episode.length - 1)} title="Last frame (End)" aria-label="Last frame">⏭</button>
+      <span className="frame-readout" data-testid="frame-readout">
+        frame <strong data-testid="current-frame">{frame}</strong> / {episode.length - 1}
+        <span className="time"> · {formatDuration(frame, episode.fps)} / {formatDuration(episode.length - 1, episode.fps)}</span>
+      </span>
+      <form
+        className="goto"
+        onSubmit={(e) => {
+          e.preventDefault()
+          const n = Number(typed)
+          if (typed.trim() !== '' && Number.isInteger(n)) seek(n)
+          setTyped('')
+          ;(document.activeElement as HTMLElement | null)?.blur()
+        }}
+      >
+        <input
+          aria-label="Go to frame"
+          placeholder="go to frame (G)"
+          inputMode="numeric"
+          value={typed}
+          onChange={(e) => setTyped(e.target.value.replace(/[^0-9]/g, ''))}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') (e.target as HTMLInputElement).blur()
+          }}
+        />
+      </form>
+      <label className="speed">
+        speed
+        <select aria-label="Playback speed" value={speed} onChange={(e) => setSpeed(Number(e.target.value))}>
+          {SPEEDS.map((s) => (
+            <option key={s} value={s}>
+              {s}×
+            </option>
+          ))}
+        </select>
+      </label>
+    </div>
+  )
+}
+
+function usePlayerKeys(episode: EpisodeView): void {
+  const store = useAppStore()
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.defaultPrevented || isTypingTarget(e.target) || e.altKey || e.ctrlKey || e.metaKey) return
+      const s = store.getState()
+      const t0 = e.timeStamp > 0 ? e.timeStamp : performance.now()
+      const summary = currentDataset(s)
+      switch (e.key) {
+        case ' ':
+          s.togglePlay()
+          break
+        case 'ArrowRight':
+          s.step(e.shiftKey ? 10 : 1, t0)
+          break
+        case 'ArrowLeft':
+          s.step(e.shiftKey ? -10 : -1, t0)
+          break
+        case 'Home':
+          s.seek(0, t0)
+          break
+        case 'End':
+          s.seek(episode.length - 1, t0)
+          break
+        case 'g':
+        case 'G':
+          document.querySelector<HTMLInputElement>('input[aria-label="Go to frame"]')?.focus()
+          break
+        case '[': {
+          const i = SPEEDS.findIndex((x) => x >= s.speed)
+          s.setSpeed(SPEEDS[Math.max(0, i - 1)] ?? s.speed)
+          break
+        }
+        case ']': {
+          const i = SPEEDS.findIndex((x) => x >= s.speed)
+          s.setSpeed(SPEEDS[Math.min(SPEEDS.length - 1, i + 1)] ?? s.speed)
+          break
+        }
+        case 'PageDown':
+        case 'PageUp': {
+          if (!summary) return
+          const list = filteredEpisodes(s, summary).filter((x) => x.present)
+          const at = list.findIndex((x) => x.index === episode.index)
+          const next = list[e.key === 'PageDown' ? at + 1 : at - 1]
+          if (next) void s.openEpisode(next.index)
+          break
+        }
+        case 'Escape':
+          s.closeEpisode()
+          break
+        default:
+          return
+      }
+      e.preventDefault()
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [store, episode])
+}
+
+function gridColumns(n: number): number {
+  if (n <= 1) return 1
+  if (n === 2 || n === 4) return 2
+  return 3
+}
+
+export function PlayerScreen(): ReactNode {
+  const store = useAppStore()
+  const episode = useApp((s) => s.episode)
+  const loading = useApp((s) => s.episodeLoading)
+  const summary = useApp((s) => currentDataset(s))
+  const progress = useApp((s) => s.mediaProgress)
+  const latency = useApp((s) => s.lastFrameLatencyMs)
+  const closeEpisode = useApp((s) => s.closeEpisode)
+
+  const controller = useMemo(() => {
+    if (!episode) return null
+    return new PlaybackController(episode.length, {
+      onFrame: (f) => store.getState().reportFrame(f),
+      onPlayingChange: (p) => store.getState().reportPlaying(p),
+      onFrameReady: (f, ms) => {
+        store.getState().reportFrameReady(f, ms)
+        performance.mark('viva:frame-ready', { detail: { frame: f, latencyMs: ms } })
+      },
+    })
+  }, [episode?.datasetId, episode?.index, episode?.length, store])
+
+  useEffect(() => {
+    if (!controller) return
+    store.getState().attachDriver(controller)
+    return () => {
+      store.getState().attachDriver(null)
+      controller.dispose()
+    }
+  }, [controller, store])
+
+  if (!episode || !controller) {
+    return (
+      <div className="player-screen loading">
+        <p>{loading ? 'Loading episode…' : 'No episode open.'}</p>
+      </div>
+    )
+  }
+  return (
+    <PlayerBody
+      episode={episode}
+      controller={controller}
+      datasetName={summary?.name ?? ''}
+      progress={progress}
+      latency={latency}
+      loading={loading}
+      onBack={closeEpisode}
+    />
+  )
+}
+
+function PlayerBody(props: {
+  episode: EpisodeView
+  controller: PlaybackController
+  datasetName: string
+  progress: Record<string, number>
+  latency: number | null
+  loading: boolean
+  onBack: () => void
+}): ReactNode {
+  const { episode, controller } = props
+  usePlayerKeys(episode)
+  const cols = gridColumns(episode.cameras.length)
+  return (
+    <div className="player-screen" data-episode={episode.index}>
+      <header className="topbar">
+        <button type="button" onClick={props.onBack} title="Back to episodes (Esc)">
+          ← Episodes
+        </button>
+        <h1>
+          {props.datasetName} · episode {episode.index}
+        </h1>
+        <span className="task">{episode.tasks.join(' · ')}</span>
+        <span className="perf" title="Latency of the last seek, from request to all views painted">
+          {props.latency !== null ? `${props.latency.toFixed(0)} ms` : ''}
+        </span>
+        {props.loading ? <span className="loading-badge">loading…</span> : null}
+      </header>
+      <section className="views" style={{ gridTemplateColumns: `repeat(${cols}, minmax(0, 1fr))` }} aria-label="Camera views">
+        {episode.cameras.map((cam) => (
+          <VideoView key={cam.key} camera={cam} controller={controller} progress={props.progress[cam.key]} />
+        ))}
+      </section>
+      <Transport episode={episode} />
+      <Scrubber length={episode.length} fps={episode.fps} />
+      {episode.state ? <StatePlot state={episode.state} length={episode.length} /> : <p className="no-state">No state vector in this dataset.</p>}
+      <WarningList warnings={episode.warnings} title="Episode warnings" />
+    </div>
+  )
+}

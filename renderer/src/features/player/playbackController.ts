@@ -1,0 +1,265 @@
+import type { PlayerDriver } from '../../state/store'
+
+export interface PlaybackCallbacks {
+  onFrame(frame: number): void
+  onPlayingChange(playing: boolean): void
+  /** Every attached view presents `frame`; latency is from the request (e.g. the key press) to that moment. */
+  onFrameReady(frame: number, latencyMs: number): void
+}
+
+interface View {
+  key: string
+  video: HTMLVideoElement
+  frameTimes: Float64Array
+  /** Frame most recently requested from this video. */
+  requested: number
+  /** A frame waiting for the current seek to finish (seeks are coalesced, not queued). */
+  pending: number | null
+  seeking: boolean
+  /** Frame this video is known to show (after its seek completed and a frame was presented). */
+  presented: number
+  /** Frame the video shows while playing, from requestVideoFrameCallback. */
+  playFrame: number
+  rvfc: number | null
+  fallbackTimer: ReturnType<typeof setTimeout> | null
+  cleanup: () => void
+}
+
+/** Frame index shown at media time t: frameTimes[i] is the midpoint after frame i, so count those at or before t. */
+export function frameAtTime(frameTimes: Float64Array, t: number): number {
+  let lo = 0
+  let hi = frameTimes.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if ((frameTimes[mid] ?? 0) <= t) lo = mid + 1
+    else hi = mid
+  }
+  return Math.min(lo, Math.max(0, frameTimes.length - 1))
+}
+
+/**
+ * Keeps every camera of an episode locked to one frame index. Paused: each video is seeked to the exact frame
+ * (coalescing rapid requests, so holding an arrow key never builds a queue). Playing: the first view leads; each
+ * follower is nudged by playback rate when it is a frame off and re-seeked when it falls further behind; pausing
+ * re-seeks all views to the leader's frame so a paused player is always exact.
+ */
+export class PlaybackController implements PlayerDriver {
+  private readonly views = new Map<string, View>()
+  private frame = 0
+  private playing = false
+  private speed = 1
+  private seekStart: { frame: number; t0: number } | null = null
+  private disposed = false
+
+  constructor(
+    private readonly length: number,
+    private readonly callbacks: PlaybackCallbacks,
+  ) {}
+
+  get currentFrame(): number {
+    return this.frame
+  }
+
+  attach(key: string, video: HTMLVideoElement, frameTimes: Float64Array): () => void {
+    this.detach(key)
+    const view: View = {
+      key,
+      video,
+      frameTimes,
+      requested: -1,
+      pending: null,
+      seeking: false,
+      presented: -1,
+      playFrame: 0,
+      rvfc: null,
+      fallbackTimer: null,
+      cleanup: () => undefined,
+    }
+    const onSeeked = (): void => this.onSeeked(view)
+    const onLoaded = (): void => {
+      if (!this.playing) this.seekView(view, this.frame, true)
+    }
+    video.addEventListener('seeked', onSeeked)
+    video.addEventListener('loadedmetadata', onLoaded)
+    view.cleanup = () => {
+      video.removeEventListener('seeked', onSeeked)
+      video.removeEventListener('loadedmetadata', onLoaded)
+      if (view.rvfc !== null) video.cancelVideoFrameCallback(view.rvfc)
+      if (view.fallbackTimer !== null) clearTimeout(view.fallbackTimer)
+    }
+    video.playbackRate = this.speed
+    this.views.set(key, view)
+    if (video.readyState >= HTMLMediaElement.HAVE_METADATA) this.seekView(view, this.frame, true)
+    return () => this.detach(key)
+  }
+
+  detach(key: string): void {
+    const view = this.views.get(key)
+    if (!view) return
+    view.cleanup()
+    this.views.delete(key)
+    this.checkReady()
+  }
+
+  seek(frame: number, startedAt: number = performance.now()): void {
+    if (this.disposed) return
+    if (this.playing) this.stopPlayback()
+    const target = this.clamp(frame)
+    this.frame = target
+    this.seekStart = { frame: target, t0: startedAt }
+    this.callbacks.onFrame(target)
+    for (const view of this.views.values()) this.seekView(view, target, false)
+    this.checkReady()
+  }
+
+  play(): void {
+    if (this.disposed || this.playing || this.views.size === 0) return
+    if (this.frame >= this.length - 1) this.seek(0)
+    this.playing = true
+    this.seekStart = null
+    this.callbacks.onPlayingChange(true)
+    for (const view of this.views.values()) {
+      view.pending = null
+      view.playFrame = this.frame
+      view.video.playbackRate = this.speed
+      this.watchPlayback(view)
+      void view.video.play().catch(() => {
+        // Autoplay refusal or a decode error: stop cleanly rather than leave views apart.
+        if (this.playing) this.pause()
+      })
+    }
+  }
+
+  pause(): void {
+    if (!this.playing) return
+    this.stopPlayback()
+    this.seek(this.frame)
+  }
+
+  setSpeed(speed: number): void {
+    this.speed = speed
+    for (const view of this.views.values()) view.video.playbackRate = speed
+  }
+
+  dispose(): void {
+    this.stopPlayback()
+    for (const key of [...this.views.keys()]) this.detach(key)
+    this.disposed = true
+  }
+
+  private clamp(frame: number): number {
+    return Math.max(0, Math.min(this.length - 1, Math.round(frame)))
+  }
+
+  private stopPlayback(): void {
+    if (!this.playing) return
+    this.playing = false
+    for (const view of this.views.values()) {
+      view.video.pause()
+      view.video.playbackRate = this.speed
+      if (view.rvfc !== null) {
+        view.video.cancelVideoFrameCallback(view.rvfc)
+        view.rvfc = null
+      }
+    }
+    this.callbacks.onPlayingChange(false)
+  }
+
+  private seekView(view: View, frame: number, force: boolean): void {
+    if (view.video.readyState < HTMLMediaElement.HAVE_METADATA) {
+      view.requested = frame
+      return
+    }
+    if (view.seeking) {
+      view.pending = frame
+      return
+    }
+    if (!force && view.requested === frame && view.presented === frame) return
+    view.requested = frame
+    view.pending = null
+    view.seeking = true
+    view.video.dataset.presentedFrame = ''
+    const t = view.frameTimes[Math.min(frame, view.frameTimes.length - 1)] ?? 0
+    view.video.currentTime = t
+  }
+
+  private onSeeked(view: View): void {
+    view.seeking = false
+    if (this.playing) return
+    if (view.pending !== null && view.pending !== view.requested) {
+      const next = view.pending
+      view.pending = null
+      this.seekView(view, next, true)
+      return
+    }
+    view.pending = null
+    const frame = view.requested
+    const done = (): void => {
+      if (view.fallbackTimer !== null) clearTimeout(view.fallbackTimer)
+      view.fallbackTimer = null
+      if (view.rvfc !== null) view.video.cancelVideoFrameCallback(view.rvfc)
+      view.rvfc = null
+      if (view.seeking || view.requested !== frame) return
+      view.presented = frame
+      view.video.dataset.presentedFrame = String(frame)
+      this.checkReady()
+    }
+    // The seeked event precedes the new frame reaching the screen; wait for its presentation. Some seeks present
+    // no new frame (same frame again), hence the timer.
+    view.rvfc = view.video.requestVideoFrameCallback(() => done())
+    view.fallbackTimer = setTimeout(done, 250)
+  }
+
+  private checkReady(): void {
+    if (this.playing || !this.seekStart) return
+    for (const view of this.views.values()) {
+      if (view.seeking || view.presented !== this.frame) return
+    }
+    if (this.views.size === 0) return
+    const { frame, t0 } = this.seekStart
+    if (frame !== this.frame) return
+    this.seekStart = null
+    this.callbacks.onFrameReady(frame, performance.now() - t0)
+  }
+
+  private watchPlayback(view: View): void {
+    const onFrame = (_now: number, meta: VideoFrameCallbackMetadata): void => {
+      view.rvfc = null
+      if (!this.playing) return
+      view.playFrame = frameAtTime(view.frameTimes, meta.mediaTime)
+      if (view === this.leader()) this.onLeaderFrame(view.playFrame)
+      if (this.playing) view.rvfc = view.video.requestVideoFrameCallback(onFrame)
+    }
+    view.rvfc = view.video.requestVideoFrameCallback(onFrame)
+  }
+
+  private leader(): View | undefined {
+    return this.views.values().next().value
+  }
+
+  private onLeaderFrame(frame: number): void {
+    const leaderFrame = this.clamp(frame)
+    this.frame = leaderFrame
+    this.callbacks.onFrame(leaderFrame)
+    if (leaderFrame >= this.length - 1) {
+      this.pause()
+      return
+    }
+    const leader = this.leader()
+    for (const view of this.views.values()) {
+      if (view === leader) continue
+      const drift = view.playFrame - leaderFrame
+      if (Math.abs(drift) >= 3) {
+        view.video.currentTime = view.frameTimes[this.clamp(leaderFrame + 1)] ?? 0
+        view.playFrame = leaderFrame + 1
+        view.video.playbackRate = this.speed
+      } else if (drift >= 1) {
+        view.video.playbackRate = this.speed * 0.8
+      } else if (drift <= -1) {
+        view.video.playbackRate = this.speed * 1.25
+      } else {
+        view.video.playbackRate = this.speed
+      }
+    }
+  }
+}

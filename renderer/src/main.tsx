@@ -1,0 +1,36 @@
+import { createRoot } from 'react-dom/client'
+import type { VivaClient } from '../../app/contract'
+import { App } from './App'
+import { createElectronClient, getBridge } from './client/electronClient'
+import { connectWebSocketClient } from './client/wsClient'
+import { StoreProvider } from './state/StoreContext'
+import { createAppStore } from './state/store'
+import './styles.css'
+
+async function connect(): Promise<VivaClient> {
+  const bridge = getBridge()
+  return bridge ? createElectronClient(bridge) : connectWebSocketClient(window.location)
+}
+
+const rootEl = document.getElementById('root')
+if (!rootEl) throw new Error('#root missing')
+const root = createRoot(rootEl)
+
+connect().then(
+  (client) => {
+    const store = createAppStore(client)
+    root.render(
+      <StoreProvider store={store} client={client}>
+        <App />
+      </StoreProvider>,
+    )
+  },
+  (err: unknown) => {
+    root.render(
+      <div className="fatal" role="alert">
+        <h1>ViVa Studio cannot start</h1>
+        <p>{err instanceof Error ? err.message : String(err)}</p>
+      </div>,
+    )
+  },
+)

@@ -1,0 +1,242 @@
+import { createStore, type StoreApi } from 'zustand/vanilla'
+import type { CameraView, EpisodeView, VivaClient } from '../../../app/contract'
+import type { DatasetSummary, EpisodeSummary } from '../../../app/dataset'
+import type { WireError } from '../../../app/errors'
+import { toWireError } from '../../../app/errors'
+
+/** What the player needs from whatever drives the video elements (see features/player/playbackController.ts). */
+export interface PlayerDriver {
+  seek(frame: number, startedAt?: number): void
+  play(): void
+  pause(): void
+  setSpeed(speed: number): void
+}
+
+export const SPEEDS = [0.25, 0.5, 1, 2, 4] as const
+
+export interface DatasetsSlice {
+  datasets: DatasetSummary[]
+  currentDatasetId: string | null
+  taskFilter: string | null
+  textFilter: string
+  selectedEpisode: number | null
+  opening: boolean
+  openDataset(path: string): Promise<void>
+  selectDataset(id: string): void
+  setTaskFilter(task: string | null): void
+  setTextFilter(text: string): void
+  selectEpisode(index: number | null): void
+}
+
+export interface PlayerSlice {
+  screen: 'datasets' | 'player'
+  episode: EpisodeView | null
+  episodeLoading: boolean
+  frame: number
+  playing: boolean
+  speed: number
+  hiddenJoints: string[]
+  /** Transcoding progress per camera key while a playable copy is made. */
+  mediaProgress: Record<string, number>
+  lastFrameLatencyMs: number | null
+  openEpisode(index: number): Promise<void>
+  closeEpisode(): void
+  attachDriver(driver: PlayerDriver | null): void
+  seek(frame: number, startedAt?: number): void
+  step(delta: number, startedAt?: number): void
+  togglePlay(): void
+  setSpeed(speed: number): void
+  setHiddenJoints(names: string[]): void
+  prepareCamera(key: string): Promise<void>
+  /** Called by the driver: the frame the views show (or are playing). */
+  reportFrame(frame: number): void
+  reportPlaying(playing: boolean): void
+  reportFrameReady(frame: number, latencyMs: number): void
+}
+
+export interface ErrorsSlice {
+  errors: (WireError & { id: number })[]
+  pushError(err: unknown): void
+  dismissError(id: number): void
+}
+
+export type AppState = DatasetsSlice & PlayerSlice & ErrorsSlice
+export type AppStore = StoreApi<AppState>
+
+/** Episodes that pass the dataset screen's filters, in list order. */
+export function filteredEpisodes(state: Pick<AppState, 'taskFilter' | 'textFilter'>, summary: DatasetSummary): EpisodeSummary[] {
+  const text = state.textFilter.trim().toLowerCase()
+  return summary.episodes.filter((e) => {
+    if (state.taskFilter !== null && !e.tasks.includes(state.taskFilter)) return false
+    if (text === '') return true
+    return String(e.index) === text || e.tasks.some((t) => t.toLowerCase().includes(text))
+  })
+}
+
+export function currentDataset(state: Pick<AppState, 'datasets' | 'currentDatasetId'>): DatasetSummary | null {
+  return state.datasets.find((d) => d.id === state.currentDatasetId) ?? null
+}
+
+/** One store per app instance, created with the client it talks to (tests inject a fake). */
+export function createAppStore(client: VivaClient): AppStore {
+  let driver: PlayerDriver | null = null
+  let nextErrorId = 1
+  let episodeRequest = 0
+
+  const store = createStore<AppState>()((set, get) => ({
+    // ---- errors
+    errors: [],
+    pushError(err) {
+      const wire = toWireError(err)
+      set((s) => ({ errors: [...s.errors.slice(-4), { ...wire, id: nextErrorId++ }] }))
+    },
+    dismissError(id) {
+      set((s) => ({ errors: s.errors.filter((e) => e.id !== id) }))
+    },
+
+    // ---- datasets
+    datasets: [],
+    currentDatasetId: null,
+    taskFilter: null,
+    textFilter: '',
+    selectedEpisode: null,
+    opening: false,
+    async openDataset(path) {
+      set({ opening: true })
+      try {
+        const summary = await client.call('dataset.open', { path })
+        set((s) => ({
+          datasets: [...s.datasets.filter((d) => d.id !== summary.id), summary],
+          currentDatasetId: summary.id,
+          taskFilter: null,
+          textFilter: '',
+          selectedEpisode: summary.episodes.find((e) => e.present)?.index ?? null,
+          screen: 'datasets',
+        }))
+      } catch (err) {
+        get().pushError(err)
+      } finally {
+        set({ opening: false })
+      }
+    },
+    selectDataset(id) {
+      const summary = get().datasets.find((d) => d.id === id)
+      if (!summary) return
+      set({ currentDatasetId: id, taskFilter: null, textFilter: '', selectedEpisode: summary.episodes[0]?.index ?? null })
+    },
+    setTaskFilter(task) {
+      set({ taskFilter: task })
+    },
+    setTextFilter(text) {
+      set({ textFilter: text })
+    },
+    selectEpisode(index) {
+      set({ selectedEpisode: index })
+    },
+
+    // ---- player
+    screen: 'datasets',
+    episode: null,
+    episodeLoading: false,
+    frame: 0,
+    playing: false,
+    speed: 1,
+    hiddenJoints: [],
+    mediaProgress: {},
+    lastFrameLatencyMs: null,
+    async openEpisode(index) {
+      const datasetId = get().currentDatasetId
+      if (datasetId === null) return
+      const request = ++episodeRequest
+      driver?.pause()
+      set({ episodeLoading: true, selectedEpisode: index, screen: 'player' })
+      try {
+        const episode = await client.call('episode.open', { datasetId, episode: index })
+        if (request !== episodeRequest) return
+        set({ episode, frame: 0, playing: false, mediaProgress: {}, lastFrameLatencyMs: null })
+        for (const cam of episode.cameras) {
+          if (cam.status === 'needs-proxy') void get().prepareCamera(cam.key)
+        }
+      } catch (err) {
+        if (request === episodeRequest) {
+          get().pushError(err)
+          set({ screen: get().episode ? 'player' : 'datasets' })
+        }
+      } finally {
+        if (request === episodeRequest) set({ episodeLoading: false })
+      }
+    },
+    closeEpisode() {
+      driver?.pause()
+      episodeRequest++
+      set({ screen: 'datasets', episode: null, playing: false, episodeLoading: false })
+    },
+    attachDriver(d) {
+      driver = d
+      d?.setSpeed(get().speed)
+    },
+    seek(frame, startedAt) {
+      const episode = get().episode
+      if (!episode) return
+      const target = Math.max(0, Math.min(episode.length - 1, Math.round(frame)))
+      if (driver) driver.seek(target, startedAt)
+      else set({ frame: target })
+    },
+    step(delta, startedAt) {
+      if (get().playing) driver?.pause()
+      get().seek(get().frame + delta, startedAt)
+    },
+    togglePlay() {
+      if (!driver) return
+      if (get().playing) driver.pause()
+      else driver.play()
+    },
+    setSpeed(speed) {
+      const clamped = Math.max(SPEEDS[0], Math.min(SPEEDS[SPEEDS.length - 1] ?? 4, speed))
+      set({ speed: clamped })
+      driver?.setSpeed(clamped)
+    },
+    setHiddenJoints(names) {
+      set({ hiddenJoints: names })
+    },
+    async prepareCamera(key) {
+      const episode = get().episode
+      if (!episode) return
+      set((s) => ({ mediaProgress: { ...s.mediaProgress, [key]: 0 } }))
+      const off = client.on('media.progress', (p) => {
+        if (p.datasetId === episode.datasetId && p.episode === episode.index && p.camera === key) {
+          set((s) => ({ mediaProgress: { ...s.mediaProgress, [key]: p.fraction } }))
+        }
+      })
+      try {
+        const view: CameraView = await client.call('media.prepare', {
+          datasetId: episode.datasetId,
+          episode: episode.index,
+          camera: key,
+        })
+        const current = get().episode
+        if (current && current.datasetId === episode.datasetId && current.index === episode.index) {
+          set({ episode: { ...current, cameras: current.cameras.map((c) => (c.key === key ? view : c)) } })
+        }
+      } catch (err) {
+        get().pushError(err)
+      } finally {
+        off()
+        set((s) => {
+          const { [key]: _done, ...rest } = s.mediaProgress
+          return { mediaProgress: rest }
+        })
+      }
+    },
+    reportFrame(frame) {
+      if (frame !== get().frame) set({ frame })
+    },
+    reportPlaying(playing) {
+      if (playing !== get().playing) set({ playing })
+    },
+    reportFrameReady(_frame, latencyMs) {
+      set({ lastFrameLatencyMs: latencyMs })
+    },
+  }))
+  return store
+}
