@@ -28,12 +28,14 @@ export class PlayerPage {
   async waitSettled(frame?: number): Promise<number> {
     const target = frame ?? (await this.uiFrame())
     await expect(this.page.getByTestId('current-frame')).toHaveText(String(target))
+    const n = await this.page.locator('video[data-camera]').count()
     await expect
       .poll(() =>
-        this.page.locator('video[data-camera]').evaluateAll((els, f) =>
-          els.every((v) => (v as HTMLVideoElement).dataset.presentedFrame === String(f)), target),
+        this.page.locator('video[data-camera]').evaluateAll((els) =>
+          els.map((v) => (v as HTMLVideoElement).dataset.presentedFrame ?? ''),
+        ),
       )
-      .toBe(true)
+      .toEqual(Array.from({ length: n }, () => String(target)))
     return target
   }
 

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
+import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -57,4 +58,17 @@ export async function serve(datasets: string[]): Promise<ServeHandle> {
       rmSync(dataDir, { recursive: true, force: true })
     },
   }
+}
+
+/** GET with the path sent byte for byte (browsers and fetch normalize "..", which would hide what the server does). */
+export function rawGet(origin: string, rawPath: string): Promise<number> {
+  const u = new URL(origin)
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: rawPath, headers: { Host: u.host } }, (res) => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+    })
+    req.on('error', reject)
+    req.end()
+  })
 }

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs'
 import path from 'node:path'
 import WebSocket from 'ws'
 import { PlayerPage } from '../pages/PlayerPage'
-import { makeFixture, serve, tempDir, type ServeHandle } from '../support/server'
+import { makeFixture, rawGet, serve, tempDir, type ServeHandle } from '../support/server'
 
 // A generated 3-camera dataset whose frames carry their own index in pixels; every check below reads the frame
 // back from each view and compares it with the frame number the UI shows.
@@ -101,7 +101,8 @@ test('v3.0: episodes sharing one file per camera seek inside it', async ({ page 
   expect(await player.expectViewsShowUiFrame(2)).toBe(10)
 })
 
-test('requests without the session token are refused', async ({ request }) => {
+test('requests without the session token are refused', async ({ playwright }) => {
+  const request = await playwright.request.newContext()
   const noToken = await request.get(`${server.origin}/`)
   expect(noToken.status()).toBe(403)
   const wrongToken = await request.get(`${server.origin}/?token=nope`)
@@ -118,7 +119,9 @@ test('requests without the session token are refused', async ({ request }) => {
   expect(ws).toBe('refused')
 })
 
-test('media outside the dataset root is refused, inside is served with Range support', async ({ request }) => {
+test('media outside the dataset root is refused, inside is served with Range support', async ({ playwright }) => {
+  // A fresh context per check: no session cookie carried over.
+  const request = await playwright.request.newContext()
   const t = `token=${encodeURIComponent(server.token)}`
   const list = await request.get(`${server.url}`)
   expect(list.status()).toBe(200)
@@ -128,17 +131,20 @@ test('media outside the dataset root is refused, inside is served with Range sup
   const ranged = await request.get(good, { headers: { Range: 'bytes=0-99' } })
   expect(ranged.status()).toBe(206)
   expect((await ranged.body()).length).toBe(100)
-  const noTok = await request.get(good.replace(`?${t}`, ''))
+  const noTok = await (await playwright.request.newContext()).get(good.replace(`?${t}`, ''))
   expect(noTok.status()).toBe(403)
   for (const evil of [
     `/media/${id}/..%2f..%2f..%2fetc%2fpasswd`,
     `/media/${id}/%2e%2e/%2e%2e/etc/passwd`,
+    `/media/${id}/../../../../etc/passwd`,
     `/media/${id}/%2Fetc%2Fpasswd`,
+    `/media/${id}/videos`,
     `/media/unknown-root/meta/info.json`,
   ]) {
-    const r = await request.get(`${server.origin}${evil}?${t}`)
-    expect(r.status(), evil).toBe(403)
+    expect(await rawGet(server.origin, `${evil}?${t}`), evil).toBe(403)
   }
+  // Inside the root but not media the player asked for is still inside the root: allowed; outside never.
+  expect(await rawGet(server.origin, `/media/${id}/meta/info.json?${t}`)).toBe(200)
 })
 
 async function datasetId(handle: ServeHandle, name: string): Promise<string> {

@@ -227,6 +227,9 @@ function makePlan(options: PatternDatasetOptions): Plan {
   const fps = options.fps ?? 30
   const cameras = (options.cameras ?? DEFAULT_PATTERN_CAMERAS).map((c) => ({ ...c }))
   const codec = options.codec ?? 'h264'
+  // LeRobot encodes with tiny GOPs (g=2) so training-time random access to frame t only decodes a frame or two
+  // from the nearest keyframe. 10 keeps fixtures small while a player still seeks across keyframes constantly;
+  // pass a bigger gop to test seeking into long GOPs as some third-party datasets have.
   const gop = options.gop ?? 10
   const stateDim = options.stateDim ?? 14
   const tasks = options.tasks ?? [...DEFAULT_PATTERN_TASKS]
@@ -240,6 +243,8 @@ function makePlan(options: PatternDatasetOptions): Plan {
   if (!isPositiveInt(gop)) throw invalid(`gop must be a positive integer, got ${gop}`)
   if (!isPositiveInt(stateDim)) throw invalid(`stateDim must be a positive integer, got ${stateDim}`)
   if (lengths.length === 0) throw invalid('at least one episode is needed')
+  // Every episode boundary goes on one ffmpeg command line, and Linux caps a single argument at 128 KiB.
+  if (lengths.length > 10_000) throw invalid('at most 10,000 episodes')
   if (!lengths.every(isPositiveInt)) throw invalid('episode lengths must be positive integers')
   if (tasks.length === 0) throw invalid('at least one task is needed')
   if (cameras.length === 0) throw invalid('at least one camera is needed')
@@ -603,7 +608,7 @@ async function encodeVideo(
     : ['-f', 'mp4', job.outputs[0] ?? '']
   const args = [
     '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-framerate', String(plan.fps), '-i', 'pipe:0',
+    '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-framerate', String(plan.fps), '-i', 'pipe:0',
     '-an', ...codecArgs(plan.codec, plan.gop), '-threads', String(threads), '-pix_fmt', 'yuv420p',
     ...(keyframes ? ['-force_key_frames', keyframes] : []),
     ...output,
@@ -738,10 +743,8 @@ export async function writePatternDataset(options: PatternDatasetOptions): Promi
   options.signal?.addEventListener('abort', onAbort)
   try {
     const params = Array.from({ length: plan.stateDim }, (_, j) => jointParams(plan.seed, j))
-    console.time('tables')
     if (plan.format === 'v3.0') await writeV3Tables(root, plan, params)
     else await writeV2Tables(root, plan, params)
-    console.timeEnd('tables'); console.time('video')
 
     // One encoder per camera for the whole dataset, all at once: per-episode ffmpeg runs would dominate the
     // time of a 1,000-episode fixture.
@@ -761,10 +764,8 @@ export async function writePatternDataset(options: PatternDatasetOptions): Promi
     )
     if (options.signal?.aborted) throw new VivaError('CANCELLED', 'Writing the pattern dataset was cancelled.')
     if (firstError !== null) throw firstError
-    console.timeEnd('video'); console.time('verify')
     await rm(path.join(root, '.segments'), { recursive: true, force: true })
     await verifyVideos(tools, jobs)
-    console.timeEnd('verify')
   } catch (err) {
     // The directory was empty or absent before; leaving half a dataset behind would only mislead.
     await rm(root, { recursive: true, force: true })

@@ -55,6 +55,19 @@ function contentSecurityPolicy(port: number): string {
   ].join('; ')
 }
 
+function hasTraversal(rawUrl: string): boolean {
+  const rawPath = rawUrl.split('?')[0] ?? ''
+  return rawPath.split('/').some((segment) => {
+    let decoded: string
+    try {
+      decoded = decodeURIComponent(segment)
+    } catch {
+      return true
+    }
+    return decoded === '..' || decoded === '.' || /[\\/\0]/.test(decoded)
+  })
+}
+
 /**
  * Browser mode: the same services as the Electron shell, behind HTTP + WebSocket on 127.0.0.1 only. Every request
  * must carry the per-run token (query parameter, or the cookie set when the page was opened with it), and Host /
@@ -97,14 +110,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const rel = decodeURIComponent(pathname).replace(/^\/+/, '')
     let file = path.resolve(staticRoot, rel)
     if (file !== staticRoot && !file.startsWith(staticRoot + path.sep)) return refuse(res, 403, 'Forbidden')
+    if (rel === '') file = path.join(staticRoot, 'index.html')
     const info = await stat(file).catch(() => null)
     if (!info?.isFile()) {
-      // Unknown paths without an extension are app routes: serve the app shell.
-      if (path.extname(rel) !== '') return refuse(res, 404, 'Not found')
-      file = path.join(staticRoot, 'index.html')
-      if (!(await stat(file).catch(() => null))?.isFile()) {
-        return refuse(res, 500, `The renderer is not built (${file} missing). Run: npm run build`)
-      }
+      if (rel === '') return refuse(res, 500, `The renderer is not built (${file} missing). Run: npm run build`)
+      return refuse(res, 404, 'Not found')
     }
     const headers: Record<string, string> = {
       'Content-Type': STATIC_TYPES[path.extname(file)] ?? 'application/octet-stream',
@@ -119,6 +129,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    // Judge the raw path: URL parsing would quietly resolve "%2e%2e" and "..", hiding a traversal attempt.
+    if (hasTraversal(req.url ?? '/')) return refuse(res, 403, 'Forbidden path')
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     if (!authorized(req, url)) return refuse(res, 403, 'Forbidden: missing or wrong session token')
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Method not allowed')

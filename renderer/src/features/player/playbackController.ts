@@ -79,13 +79,20 @@ export class PlaybackController implements PlayerDriver {
     const onLoaded = (): void => {
       if (!this.playing) this.seekView(view, this.frame, true)
     }
+    // A file can end (v2.x) or stall before the leader reports the episode's last frame, e.g. frames dropped at 4×.
+    const onEnded = (): void => {
+      if (!this.playing) return
+      this.frame = this.length - 1
+      this.pause()
+    }
     video.addEventListener('seeked', onSeeked)
     video.addEventListener('loadedmetadata', onLoaded)
+    video.addEventListener('ended', onEnded)
     view.cleanup = () => {
       video.removeEventListener('seeked', onSeeked)
       video.removeEventListener('loadedmetadata', onLoaded)
-      if (view.rvfc !== null) video.cancelVideoFrameCallback(view.rvfc)
-      if (view.fallbackTimer !== null) clearTimeout(view.fallbackTimer)
+      video.removeEventListener('ended', onEnded)
+      this.cancelPresentWait(view)
     }
     video.playbackRate = this.speed
     this.views.set(key, view)
@@ -120,6 +127,7 @@ export class PlaybackController implements PlayerDriver {
     this.callbacks.onPlayingChange(true)
     for (const view of this.views.values()) {
       view.pending = null
+      this.cancelPresentWait(view)
       view.playFrame = this.frame
       view.video.playbackRate = this.speed
       this.watchPlayback(view)
@@ -157,10 +165,7 @@ export class PlaybackController implements PlayerDriver {
     for (const view of this.views.values()) {
       view.video.pause()
       view.video.playbackRate = this.speed
-      if (view.rvfc !== null) {
-        view.video.cancelVideoFrameCallback(view.rvfc)
-        view.rvfc = null
-      }
+      this.cancelPresentWait(view)
     }
     this.callbacks.onPlayingChange(false)
   }
@@ -177,6 +182,7 @@ export class PlaybackController implements PlayerDriver {
     if (!force && view.requested === frame && view.presented === frame) return
     view.requested = frame
     view.pending = null
+    this.cancelPresentWait(view)
     view.seeking = true
     view.video.dataset.presentedFrame = ''
     const t = view.frameTimes[Math.min(frame, view.frameTimes.length - 1)] ?? 0
@@ -194,11 +200,9 @@ export class PlaybackController implements PlayerDriver {
     }
     view.pending = null
     const frame = view.requested
+    this.cancelPresentWait(view)
     const done = (): void => {
-      if (view.fallbackTimer !== null) clearTimeout(view.fallbackTimer)
-      view.fallbackTimer = null
-      if (view.rvfc !== null) view.video.cancelVideoFrameCallback(view.rvfc)
-      view.rvfc = null
+      this.cancelPresentWait(view)
       if (view.seeking || view.requested !== frame) return
       view.presented = frame
       view.video.dataset.presentedFrame = String(frame)
@@ -208,6 +212,13 @@ export class PlaybackController implements PlayerDriver {
     // no new frame (same frame again), hence the timer.
     view.rvfc = view.video.requestVideoFrameCallback(() => done())
     view.fallbackTimer = setTimeout(done, 250)
+  }
+
+  private cancelPresentWait(view: View): void {
+    if (view.fallbackTimer !== null) clearTimeout(view.fallbackTimer)
+    view.fallbackTimer = null
+    if (view.rvfc !== null) view.video.cancelVideoFrameCallback(view.rvfc)
+    view.rvfc = null
   }
 
   private checkReady(): void {
