@@ -651,7 +651,16 @@ async function encodeVideo(
   }
   await Promise.all(inFlight)
   child.stdin.end()
-  const code = await closed
+  let code: number | null
+  try {
+    code = await closed
+  } catch (err) {
+    if (signal.aborted) throw err
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new VivaError('TOOL_MISSING', `ffmpeg not found (tried "${tools.ffmpeg}").`)
+    }
+    throw new VivaError('MEDIA_FAILED', `ffmpeg could not run: ${(err as Error).message}`)
+  }
   if (code !== 0 || pipeBroken) {
     throw new VivaError('MEDIA_FAILED', `ffmpeg failed encoding ${key} (exit ${String(code)}): ${stderr.trim()}`)
   }
@@ -675,7 +684,7 @@ async function encodeVideo(
 
 const execFileAsync = promisify(execFile)
 
-/** Number of video packets (= frames for these intra/P-only encodes) in a file, as ffprobe counts them. */
+/** Video packets in a file as ffprobe counts them: one per frame for the encoders used here. */
 async function countPackets(tools: MediaTools, file: string): Promise<number> {
   const { stdout } = await execFileAsync(tools.ffprobe, [
     '-v', 'error', '-select_streams', 'v:0', '-count_packets',
@@ -734,8 +743,15 @@ async function prepareOutput(out: string): Promise<string> {
   return root
 }
 
+/**
+ * Write a complete LeRobot dataset of synthetic episodes to `options.out`. Every video frame shows its frame index
+ * within the episode and its episode index (app/frameCode.ts), state/action follow patternStateValue, and frame
+ * counts of the written videos are checked with ffprobe. On any failure, or cancellation, the output directory
+ * is removed again and a VivaError is thrown (INVALID_ARGUMENT, TOOL_MISSING, MEDIA_FAILED or CANCELLED).
+ */
 export async function writePatternDataset(options: PatternDatasetOptions): Promise<PatternDatasetResult> {
   const plan = makePlan(options)
+  if (options.signal?.aborted) throw new VivaError('CANCELLED', 'Writing the pattern dataset was cancelled.')
   const tools = options.tools ?? resolveMediaTools()
   const root = await prepareOutput(options.out)
   const abort = new AbortController()
@@ -750,7 +766,7 @@ export async function writePatternDataset(options: PatternDatasetOptions): Promi
     // time of a 1,000-episode fixture.
     const jobs = videoJobs(root, plan)
     // The encoders run side by side, so share the cores out rather than let each spawn a thread per core: at
-    // fixture sizes x264's frame threads cost more in syncing than they gain (about 30% more CPU per frame).
+    // fixture sizes x264's frame threads cost more in syncing than they gain (up to 40% more CPU per frame).
     const threads = Math.max(1, Math.floor(availableParallelism() / jobs.length))
     let firstError: unknown = null
     await Promise.allSettled(

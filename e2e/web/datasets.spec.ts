@@ -1,0 +1,113 @@
+import { expect, test } from '@playwright/test'
+import { rmSync } from 'node:fs'
+import path from 'node:path'
+import { PlayerPage } from '../pages/PlayerPage'
+import { makeFixture, serve, tempDir, type ServeHandle } from '../support/server'
+
+const SHARED = path.resolve('..', 'shared', 'datasets')
+let fixtures: string
+let mpeg4: string
+
+test.beforeAll(() => {
+  fixtures = tempDir('fixtures')
+  mpeg4 = path.join(fixtures, 'mpeg4')
+  makeFixture(mpeg4, ['--format', 'v2.1', '--episodes', '2', '--frames', '40', '--width', '320', '--height', '240', '--codec', 'mpeg4'])
+})
+test.afterAll(() => rmSync(fixtures, { recursive: true, force: true }))
+
+let server: ServeHandle | null = null
+test.afterEach(async () => {
+  await server?.stop()
+  server = null
+})
+
+test('a codec Chromium cannot play is transcoded with visible progress, then plays frame-accurately', async ({ page }) => {
+  server = await serve([mpeg4])
+  const player = new PlayerPage(page)
+  await player.open(server.url)
+  await player.openEpisode(0)
+  // Never a blank view: either a progress panel or the video.
+  await expect(page.locator('figure.view')).toHaveCount(3)
+  await expect(page.locator('video[data-camera]')).toHaveCount(3, { timeout: 60_000 })
+  expect(await player.expectViewsShowUiFrame(0)).toBe(0)
+  await page.keyboard.press('Shift+ArrowRight')
+  await page.keyboard.press('ArrowRight')
+  expect(await player.expectViewsShowUiFrame(0)).toBe(11)
+  await page.keyboard.press('End')
+  expect(await player.expectViewsShowUiFrame(0)).toBe(39)
+})
+
+test('episode list: keyboard selection, filters, Enter opens; Escape returns', async ({ page }) => {
+  const ds = path.join(fixtures, 'list')
+  makeFixture(ds, ['--format', 'v2.1', '--episodes', '6', '--frames', '10', '--width', '64', '--height', '48'])
+  server = await serve([ds])
+  const player = new PlayerPage(page)
+  await player.open(server.url)
+  const rows = page.locator('table[aria-label="Episodes"] tbody tr')
+  await expect(rows).toHaveCount(6)
+  await expect(page.locator('tr[aria-selected="true"]')).toHaveAttribute('data-episode', '0')
+  await page.keyboard.press('ArrowDown')
+  await page.keyboard.press('ArrowDown')
+  await expect(page.locator('tr[aria-selected="true"]')).toHaveAttribute('data-episode', '2')
+  await page.keyboard.press('ArrowUp')
+  await expect(page.locator('tr[aria-selected="true"]')).toHaveAttribute('data-episode', '1')
+  await page.keyboard.press('Enter')
+  await expect(page.locator('.player-screen[data-episode="1"]')).toBeVisible()
+  await page.keyboard.press('PageDown')
+  await expect(page.locator('.player-screen[data-episode="2"]')).toBeVisible()
+  await page.keyboard.press('Escape')
+  await expect(rows).toHaveCount(6)
+
+  // Text filter: typing in it must not move the selection; task filter narrows the list.
+  await page.keyboard.press('/')
+  await page.keyboard.type('4')
+  await expect(rows).toHaveCount(1)
+  await page.getByRole('searchbox', { name: 'Filter episodes' }).fill('')
+  const tasks = await page.getByRole('combobox', { name: 'Task filter' }).locator('option').allTextContents()
+  expect(tasks.length).toBeGreaterThan(1)
+  await page.getByRole('combobox', { name: 'Task filter' }).selectOption({ index: 1 })
+  const filtered = await rows.count()
+  expect(filtered).toBeGreaterThan(0)
+  expect(filtered).toBeLessThan(6)
+})
+
+test('the shared real datasets load and play (AV1 and H.264, quirks reported)', async ({ page }) => {
+  server = await serve([path.join(SHARED, 'unitree-g1-bottle-pick'), path.join(SHARED, 'gr00t-sim-gr1-picknplace')])
+  const player = new PlayerPage(page)
+  await player.open(server.url)
+
+  await page.getByRole('combobox', { name: 'Dataset' }).selectOption({ label: 'unitree-g1-bottle-pick' })
+  await expect(page.getByTestId('episode-count')).toHaveText('100 of 100 episodes')
+  await expect(page.locator('tr[data-episode="0"]')).toContainText('missing on disk')
+  await player.openEpisode(4)
+  await player.waitSettled(0)
+  await page.keyboard.press('Shift+ArrowRight')
+  await player.waitSettled(10)
+  expect(await meanLuma(page)).toBeGreaterThan(20)
+  await expect(page.getByTestId('state-plot').locator('.legendtext').first()).toHaveText('kLeftShoulderPitch', { timeout: 30_000 })
+  await page.keyboard.press('Escape')
+
+  await page.getByRole('combobox', { name: 'Dataset' }).selectOption({ label: 'gr00t-sim-gr1-picknplace' })
+  await expect(page.getByText(/egoview.*no video files/i).first()).toBeAttached()
+  await player.openEpisode(2)
+  await page.keyboard.press('End')
+  await player.waitSettled(469)
+  expect(await meanLuma(page)).toBeGreaterThan(10)
+  await expect(page.locator('.player-screen .warnings summary')).toContainText('Episode warnings')
+})
+
+function meanLuma(page: import('@playwright/test').Page): Promise<number> {
+  return page.locator('video[data-camera]').first().evaluate((el) => {
+    const v = el as HTMLVideoElement
+    const c = document.createElement('canvas')
+    c.width = v.videoWidth
+    c.height = v.videoHeight
+    const ctx = c.getContext('2d')
+    if (!ctx) return 0
+    ctx.drawImage(v, 0, 0)
+    const d = ctx.getImageData(0, 0, c.width, c.height).data
+    let s = 0
+    for (let i = 0; i < d.length; i += 4) s += ((d[i] ?? 0) + (d[i + 1] ?? 0) + (d[i + 2] ?? 0)) / 3
+    return s / (d.length / 4)
+  })
+}
