@@ -20,6 +20,8 @@ interface View {
   presented: number
   /** Frame the video shows while playing, from requestVideoFrameCallback. */
   playFrame: number
+  /** Episode frame of the last video frame presented, from requestVideoFrameCallback's media time. */
+  shown: number
   rvfc: number | null
   fallbackTimer: ReturnType<typeof setTimeout> | null
   cleanup: () => void
@@ -35,6 +37,12 @@ export function frameAtTime(frameTimes: Float64Array, t: number): number {
     else hi = mid
   }
   return Math.min(lo, Math.max(0, frameTimes.length - 1))
+}
+
+/** The episode frame a view shows once it has seeked to `frame` (frames past a short video's end hold its last). */
+export function expectedShown(frameTimes: Float64Array, frame: number): number {
+  const t = frameTimes[Math.min(frame, frameTimes.length - 1)] ?? 0
+  return frameAtTime(frameTimes, t - 1e-4)
 }
 
 /**
@@ -71,6 +79,7 @@ export class PlaybackController implements PlayerDriver {
       seeking: false,
       presented: -1,
       playFrame: 0,
+      shown: -1,
       rvfc: null,
       fallbackTimer: null,
       cleanup: () => undefined,
@@ -92,10 +101,12 @@ export class PlaybackController implements PlayerDriver {
       video.removeEventListener('seeked', onSeeked)
       video.removeEventListener('loadedmetadata', onLoaded)
       video.removeEventListener('ended', onEnded)
-      this.cancelPresentWait(view)
+      this.cancelFallback(view)
+      if (view.rvfc !== null) video.cancelVideoFrameCallback(view.rvfc)
     }
     video.playbackRate = this.speed
     this.views.set(key, view)
+    this.watchFrames(view)
     if (video.readyState >= HTMLMediaElement.HAVE_METADATA) this.seekView(view, this.frame, true)
     return () => this.detach(key)
   }
@@ -127,10 +138,9 @@ export class PlaybackController implements PlayerDriver {
     this.callbacks.onPlayingChange(true)
     for (const view of this.views.values()) {
       view.pending = null
-      this.cancelPresentWait(view)
+      this.cancelFallback(view)
       view.playFrame = this.frame
       view.video.playbackRate = this.speed
-      this.watchPlayback(view)
       void view.video.play().catch(() => {
         // Autoplay refusal or a decode error: stop cleanly rather than leave views apart.
         if (this.playing) this.pause()
@@ -165,7 +175,6 @@ export class PlaybackController implements PlayerDriver {
     for (const view of this.views.values()) {
       view.video.pause()
       view.video.playbackRate = this.speed
-      this.cancelPresentWait(view)
     }
     this.callbacks.onPlayingChange(false)
   }
@@ -182,11 +191,11 @@ export class PlaybackController implements PlayerDriver {
     if (!force && view.requested === frame && view.presented === frame) return
     view.requested = frame
     view.pending = null
-    this.cancelPresentWait(view)
+    this.cancelFallback(view)
     view.seeking = true
+    view.presented = -1
     view.video.dataset.presentedFrame = ''
-    const t = view.frameTimes[Math.min(frame, view.frameTimes.length - 1)] ?? 0
-    view.video.currentTime = t
+    view.video.currentTime = view.frameTimes[Math.min(frame, view.frameTimes.length - 1)] ?? 0
   }
 
   private onSeeked(view: View): void {
@@ -199,26 +208,48 @@ export class PlaybackController implements PlayerDriver {
       return
     }
     view.pending = null
-    const frame = view.requested
-    this.cancelPresentWait(view)
-    const done = (): void => {
-      this.cancelPresentWait(view)
-      if (view.seeking || view.requested !== frame) return
-      view.presented = frame
-      view.video.dataset.presentedFrame = String(frame)
-      this.checkReady()
-    }
-    // The seeked event precedes the new frame reaching the screen; wait for its presentation. Some seeks present
-    // no new frame (same frame again), hence the timer.
-    view.rvfc = view.video.requestVideoFrameCallback(() => done())
-    view.fallbackTimer = setTimeout(done, 250)
+    if (this.tryPresent(view)) return
+    // The seeked frame usually reaches the screen just after this event (the frame callback then completes the
+    // seek); a seek that lands on the frame already shown presents nothing new, hence the timer.
+    this.cancelFallback(view)
+    view.fallbackTimer = setTimeout(() => {
+      view.fallbackTimer = null
+      if (!view.seeking && view.presented !== view.requested) this.markPresented(view)
+    }, 200)
   }
 
-  private cancelPresentWait(view: View): void {
+  /** Every presented video frame, paused or playing: the one source of truth for what a view shows. */
+  private watchFrames(view: View): void {
+    const onFrame = (_now: number, meta: VideoFrameCallbackMetadata): void => {
+      view.shown = frameAtTime(view.frameTimes, meta.mediaTime)
+      view.rvfc = view.video.requestVideoFrameCallback(onFrame)
+      if (this.playing) {
+        view.playFrame = view.shown
+        if (view === this.leader()) this.onLeaderFrame(view.playFrame)
+      } else {
+        this.tryPresent(view)
+      }
+    }
+    view.rvfc = view.video.requestVideoFrameCallback(onFrame)
+  }
+
+  private tryPresent(view: View): boolean {
+    if (view.seeking || view.pending !== null || view.requested < 0) return false
+    if (view.shown !== expectedShown(view.frameTimes, view.requested)) return false
+    this.markPresented(view)
+    return true
+  }
+
+  private markPresented(view: View): void {
+    this.cancelFallback(view)
+    view.presented = view.requested
+    view.video.dataset.presentedFrame = String(view.requested)
+    this.checkReady()
+  }
+
+  private cancelFallback(view: View): void {
     if (view.fallbackTimer !== null) clearTimeout(view.fallbackTimer)
     view.fallbackTimer = null
-    if (view.rvfc !== null) view.video.cancelVideoFrameCallback(view.rvfc)
-    view.rvfc = null
   }
 
   private checkReady(): void {
@@ -231,17 +262,6 @@ export class PlaybackController implements PlayerDriver {
     if (frame !== this.frame) return
     this.seekStart = null
     this.callbacks.onFrameReady(frame, performance.now() - t0)
-  }
-
-  private watchPlayback(view: View): void {
-    const onFrame = (_now: number, meta: VideoFrameCallbackMetadata): void => {
-      view.rvfc = null
-      if (!this.playing) return
-      view.playFrame = frameAtTime(view.frameTimes, meta.mediaTime)
-      if (view === this.leader()) this.onLeaderFrame(view.playFrame)
-      if (this.playing) view.rvfc = view.video.requestVideoFrameCallback(onFrame)
-    }
-    view.rvfc = view.video.requestVideoFrameCallback(onFrame)
   }
 
   private leader(): View | undefined {
