@@ -57,6 +57,7 @@ export class PlaybackController implements PlayerDriver {
   private playing = false
   private speed = 1
   private seekStart: { frame: number; t0: number } | null = null
+  private syncHandle: number | null = null
   private disposed = false
 
   constructor(
@@ -146,6 +147,7 @@ export class PlaybackController implements PlayerDriver {
         if (this.playing) this.pause()
       })
     }
+    this.syncHandle = requestAnimationFrame(this.syncTick)
   }
 
   pause(): void {
@@ -172,6 +174,8 @@ export class PlaybackController implements PlayerDriver {
   private stopPlayback(): void {
     if (!this.playing) return
     this.playing = false
+    if (this.syncHandle !== null) cancelAnimationFrame(this.syncHandle)
+    this.syncHandle = null
     for (const view of this.views.values()) {
       view.video.pause()
       view.video.playbackRate = this.speed
@@ -272,25 +276,40 @@ export class PlaybackController implements PlayerDriver {
     const leaderFrame = this.clamp(frame)
     this.frame = leaderFrame
     this.callbacks.onFrame(leaderFrame)
-    if (leaderFrame >= this.length - 1) {
-      this.pause()
-      return
-    }
+    if (leaderFrame >= this.length - 1) this.pause()
+  }
+
+  /** Continuous position of a view in episode frames, from the media clock (finer than presented frames). */
+  private position(view: View): number {
+    const first = view.frameTimes[0] ?? 0
+    const second = view.frameTimes[1] ?? first
+    const frameDuration = second > first ? second - first : 1 / 30
+    return (view.video.currentTime - first) / frameDuration + 0.5
+  }
+
+  /**
+   * Runs every display frame while playing: followers are steered toward the leader's clock by playback rate in
+   * proportion to their offset (a fraction of a frame is corrected within a few frames, without the stalls a seek
+   * causes); only a view that fell far behind (stalled decoder, buffering) is re-seeked.
+   */
+  private syncTick = (): void => {
+    this.syncHandle = null
+    if (!this.playing) return
     const leader = this.leader()
-    for (const view of this.views.values()) {
-      if (view === leader) continue
-      const drift = view.playFrame - leaderFrame
-      if (Math.abs(drift) >= 3) {
-        view.video.currentTime = view.frameTimes[this.clamp(leaderFrame + 1)] ?? 0
-        view.playFrame = leaderFrame + 1
-        view.video.playbackRate = this.speed
-      } else if (drift >= 1) {
-        view.video.playbackRate = this.speed * 0.8
-      } else if (drift <= -1) {
-        view.video.playbackRate = this.speed * 1.25
-      } else {
-        view.video.playbackRate = this.speed
+    if (leader) {
+      const lead = this.position(leader)
+      for (const view of this.views.values()) {
+        if (view === leader || view.video.seeking) continue
+        const offset = this.position(view) - lead
+        if (Math.abs(offset) > 4) {
+          const target = this.clamp(Math.round(lead + 2 * this.speed))
+          view.video.currentTime = view.frameTimes[target] ?? 0
+          view.video.playbackRate = this.speed
+        } else {
+          view.video.playbackRate = this.speed * Math.max(0.6, Math.min(1.4, 1 - 0.35 * offset))
+        }
       }
     }
+    this.syncHandle = requestAnimationFrame(this.syncTick)
   }
 }

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest'
+import type { EpisodeView, EventName, EventPayloads, Method, Params, Result, VivaClient } from '../../../app/contract'
+import type { DatasetSummary } from '../../../app/dataset'
+import { VivaError } from '../../../app/errors'
+import { createAppStore, filteredEpisodes, type PlayerDriver } from './store'
+
+function summary(): DatasetSummary {
+  return {
+    id: 'd1',
+    root: '/data/d1',
+    name: 'd1',
+    format: 'v2.1',
+    fps: 30,
+    robotType: null,
+    cameras: [],
+    state: null,
+    tasks: ['fold', 'pack'],
+    episodes: [0, 1, 2, 3].map((i) => ({ index: i, tasks: [i % 2 ? 'pack' : 'fold'], length: 100, present: i !== 3, warnings: [] })),
+    totalFrames: 300,
+    warnings: [],
+  }
+}
+
+function episode(index: number, needsProxy = false): EpisodeView {
+  return {
+    datasetId: 'd1',
+    index,
+    length: 100,
+    fps: 30,
+    tasks: ['fold'],
+    state: null,
+    warnings: [],
+    cameras: [
+      { key: 'cam', media: needsProxy ? null : { rootId: 'd1', path: 'a.mp4' }, codec: 'h264', width: 64, height: 48, videoFrames: 100, frameTimes: new Float64Array(100), status: needsProxy ? 'needs-proxy' : 'ready', statusMessage: null },
+    ],
+  }
+}
+
+/** A fake main side: scripted answers, recorded calls, pushable events. */
+function fakeClient(answers: Partial<{ [M in Method]: (p: Params<M>) => Result<M> | Promise<Result<M>> }>) {
+  const calls: { method: Method; params: unknown }[] = []
+  const listeners = new Map<string, Set<(p: unknown) => void>>()
+  const client: VivaClient = {
+    async call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>> {
+      calls.push({ method, params })
+      const answer = answers[method] as ((p: Params<M>) => Result<M> | Promise<Result<M>>) | undefined
+      if (!answer) throw new VivaError('UNKNOWN_METHOD', method)
+      return answer(params)
+    },
+    on<E extends EventName>(event: E, l: (p: EventPayloads[E]) => void) {
+      const set = listeners.get(event) ?? new Set()
+      listeners.set(event, set)
+      set.add(l as (p: unknown) => void)
+      return () => set.delete(l as (p: unknown) => void)
+    },
+    mediaUrl: (ref) => `/media/${ref.rootId}/${ref.path}`,
+  }
+  const emit = <E extends EventName>(e: E, p: EventPayloads[E]): void => listeners.get(e)?.forEach((l) => l(p))
+  return { client, calls, emit }
+}
+
+describe('app store', () => {
+  it('opens a dataset and selects its first present episode; failures become visible errors', async () => {
+    const { client } = fakeClient({
+      'dataset.open': ({ path }) => {
+        if (path === '/bad') throw new VivaError('NOT_A_DATASET', '/bad is not a LeRobot dataset: meta/info.json not found', '/bad/meta/info.json')
+        return summary()
+      },
+    })
+    const store = createAppStore(client)
+    await store.getState().openDataset('/data/d1')
+    expect(store.getState().currentDatasetId).toBe('d1')
+    expect(store.getState().selectedEpisode).toBe(0)
+    await store.getState().openDataset('/bad')
+    expect(store.getState().errors).toHaveLength(1)
+    expect(store.getState().errors[0]).toMatchObject({ code: 'NOT_A_DATASET', file: '/bad/meta/info.json' })
+    expect(store.getState().currentDatasetId).toBe('d1')
+  })
+
+  it('filters episodes by task and by number or text', () => {
+    const s = summary()
+    expect(filteredEpisodes({ taskFilter: 'pack', textFilter: '' }, s).map((e) => e.index)).toEqual([1, 3])
+    expect(filteredEpisodes({ taskFilter: null, textFilter: '2' }, s).map((e) => e.index)).toEqual([2])
+    expect(filteredEpisodes({ taskFilter: null, textFilter: 'FOL' }, s).map((e) => e.index)).toEqual([0, 2])
+  })
+
+  it('routes seeks through the driver, clamped to the episode, and stops playback before stepping', async () => {
+    const { client } = fakeClient({ 'dataset.open': () => summary(), 'episode.open': ({ episode: i }) => episode(i) })
+    const store = createAppStore(client)
+    await store.getState().openDataset('/data/d1')
+    await store.getState().openEpisode(1)
+    const log: string[] = []
+    const driver: PlayerDriver = {
+      seek: (f) => {
+        log.push(`seek ${f}`)
+        store.getState().reportFrame(f)
+      },
+      play: () => {
+        log.push('play')
+        store.getState().reportPlaying(true)
+      },
+      pause: () => {
+        log.push('pause')
+        store.getState().reportPlaying(false)
+      },
+      setSpeed: (s) => log.push(`speed ${s}`),
+    }
+    store.getState().attachDriver(driver)
+    store.getState().seek(500)
+    store.getState().step(-1000)
+    store.getState().togglePlay()
+    store.getState().step(3)
+    store.getState().setSpeed(10)
+    expect(log).toEqual(['speed 1', 'seek 99', 'seek 0', 'play', 'pause', 'seek 3', 'speed 4'])
+    expect(store.getState().frame).toBe(3)
+  })
+
+  it('only the latest episode request wins when the user moves quickly', async () => {
+    let release: (() => void) | null = null
+    const { client } = fakeClient({
+      'dataset.open': () => summary(),
+      'episode.open': async ({ episode: i }) => {
+        if (i === 0) await new Promise<void>((r) => (release = r))
+        return episode(i)
+      },
+    })
+    const store = createAppStore(client)
+    await store.getState().openDataset('/data/d1')
+    const slow = store.getState().openEpisode(0)
+    await store.getState().openEpisode(2)
+    ;(release as (() => void) | null)?.()
+    await slow
+    expect(store.getState().episode?.index).toBe(2)
+  })
+
+  it('prepares unplayable cameras automatically and tracks their progress', async () => {
+    let finish: (() => void) | null = null
+    const fake = fakeClient({
+      'dataset.open': () => summary(),
+      'episode.open': ({ episode: i }) => episode(i, true),
+      'media.prepare': async () => {
+        await new Promise<void>((r) => (finish = r))
+        return episode(0).cameras[0]!
+      },
+    })
+    const store = createAppStore(fake.client)
+    await store.getState().openDataset('/data/d1')
+    await store.getState().openEpisode(0)
+    expect(fake.calls.map((c) => c.method)).toContain('media.prepare')
+    fake.emit('media.progress', { datasetId: 'd1', episode: 0, camera: 'cam', fraction: 0.4, done: false })
+    expect(store.getState().mediaProgress.cam).toBe(0.4)
+    ;(finish as (() => void) | null)?.()
+    await new Promise((r) => setTimeout(r, 0))
+    expect(store.getState().episode?.cameras[0]?.status).toBe('ready')
+    expect(store.getState().mediaProgress.cam).toBeUndefined()
+  })
+})
