@@ -8,6 +8,7 @@ import { shortCameraName, WarningList } from '../datasets/DatasetScreen'
 import { StatePlot } from '../plots/StatePlot'
 import { PlaybackController } from './playbackController'
 import { Scrubber } from './Scrubber'
+import { Icon } from '../../components/Icon'
 
 function VideoView(props: { camera: CameraView; controller: PlaybackController; progress: number | undefined }): ReactNode {
   const client = useClient()
@@ -60,13 +61,13 @@ function Transport(props: { episode: EpisodeView }): ReactNode {
   const keepFocus = (e: React.MouseEvent): void => e.preventDefault()
   return (
     <div className="transport">
-      <button type="button" onMouseDown={keepFocus} onClick={() => seek(0)} title="First frame (Home)" aria-label="First frame">⏮</button>
-      <button type="button" onMouseDown={keepFocus} onClick={() => step(-1)} title="Previous frame (←, Shift+← for 10)" aria-label="Previous frame">◀︎|</button>
+      <button type="button" onMouseDown={keepFocus} onClick={() => seek(0)} title="First frame (Home)" aria-label="First frame"><Icon name="first" /></button>
+      <button type="button" onMouseDown={keepFocus} onClick={() => step(-1)} title="Previous frame (←, Shift+← for 10)" aria-label="Previous frame"><Icon name="prev" /></button>
       <button type="button" onMouseDown={keepFocus} onClick={togglePlay} title="Play / pause (Space)" aria-label={playing ? 'Pause' : 'Play'} className="play">
-        {playing ? '❚❚' : '▶'}
+        <Icon name={playing ? 'pause' : 'play'} />
       </button>
-      <button type="button" onMouseDown={keepFocus} onClick={() => step(1)} title="Next frame (→, Shift+→ for 10)" aria-label="Next frame">|▶︎</button>
-      <button type="button" onMouseDown={keepFocus} onClick={() => seek(episode.length - 1)} title="Last frame (End)" aria-label="Last frame">⏭</button>
+      <button type="button" onMouseDown={keepFocus} onClick={() => step(1)} title="Next frame (→, Shift+→ for 10)" aria-label="Next frame"><Icon name="next" /></button>
+      <button type="button" onMouseDown={keepFocus} onClick={() => seek(episode.length - 1)} title="Last frame (End)" aria-label="Last frame"><Icon name="last" /></button>
       <span className="frame-readout" data-testid="frame-readout">
         frame <strong data-testid="current-frame">{frame}</strong> / {episode.length - 1}
         <span className="time"> · {formatDuration(frame, episode.fps)} / {formatDuration(episode.length - 1, episode.fps)}</span>
