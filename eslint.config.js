@@ -42,7 +42,7 @@ export default tseslint.config(
   },
   {
     files: ['renderer/**/*.{ts,tsx}'],
-    ignores: ['renderer/**/*.test.{ts,tsx}'],
+    ignores: ['renderer/**/*.test.{ts,tsx}', 'renderer/vite.config.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [...noNodeNoElectron, { group: ['**/main/**', '../main'], message: 'The renderer talks to main only through the contract client.' }],

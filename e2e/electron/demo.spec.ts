@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs'
 import { PlayerPage } from '../pages/PlayerPage'
 import { tempDir } from '../support/server'
 // @ts-expect-error plain .mjs helper shared with `npm start`
-import { electronBinary } from '../../scripts/electron-binary.mjs'
+import { electronBinary } from '../../main/electron/binary.mjs'
 
 const binary = (electronBinary as () => string | null)()
 

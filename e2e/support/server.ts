@@ -12,7 +12,7 @@ export interface ServeHandle {
   stop(): Promise<void>
 }
 
-const VIVA = path.resolve('bin/viva.mjs')
+const VIVA = path.resolve('main/cli/viva.mjs')
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(os.tmpdir(), `viva-e2e-${prefix}-`))

@@ -1,12 +1,12 @@
-// Regenerates docs/player.png for the README: the demo dataset in the player, mid-episode.
+// Regenerates e2e/screenshots/player.png for the README: the demo dataset in the player, mid-episode.
 import { spawn } from 'node:child_process'
 import { mkdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { chromium } from 'playwright-core'
-import { tempDir } from '../e2e/support/server'
+import { tempDir } from '../support/server'
 
 const dataDir = tempDir('shot')
-const child = spawn('node', ['bin/viva.mjs', 'demo', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] })
+const child = spawn('node', ['main/cli/viva.mjs', 'demo', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] })
 const url = await new Promise<string>((resolve) => {
   let out = ''
   child.stdout.setEncoding('utf8').on('data', (c: string) => {
@@ -27,8 +27,8 @@ try {
   await page.keyboard.press('Enter')
   await page.waitForFunction(() => [...document.querySelectorAll('video')].every((v) => v.dataset.presentedFrame === '137'))
   await page.locator('.state-plot .legendtext').first().waitFor()
-  mkdirSync('docs', { recursive: true })
-  await page.screenshot({ path: path.join('docs', 'player.png') })
+  mkdirSync(path.join('e2e', 'screenshots'), { recursive: true })
+  await page.screenshot({ path: path.join('e2e', 'screenshots', 'player.png') })
 } finally {
   await browser.close()
   child.kill('SIGTERM')

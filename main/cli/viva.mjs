@@ -3,4 +3,4 @@
 import { register } from 'tsx/esm/api'
 
 register()
-await import('../main/cli/index.ts')
+await import('./index.ts')
