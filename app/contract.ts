@@ -5,6 +5,10 @@
  */
 import { z } from 'zod'
 import type { DatasetSummary, DatasetWarning } from './dataset'
+import type { EventName, Method } from './names'
+
+export { EVENT_NAMES, isEventName, isMethod, METHOD_NAMES } from './names'
+export type { EventName, Method } from './names'
 
 /** A file the main side is willing to serve: `path` is relative to the registered root `rootId`. */
 export interface MediaRef {
@@ -78,7 +82,7 @@ export const methodSchemas = {
   'dataset.list': z.object({}).strict(),
   'episode.open': z.object({ datasetId, episode: episodeIndex }).strict(),
   'media.prepare': z.object({ datasetId, episode: episodeIndex, camera: z.string().min(1).max(500) }).strict(),
-} as const
+} as const satisfies Record<Method, z.ZodType>
 
 export interface MethodResults {
   'app.info': AppInfo
@@ -94,21 +98,14 @@ export interface EventPayloads {
   'media.progress': MediaProgress
 }
 
-export type Method = keyof typeof methodSchemas
-export type EventName = keyof EventPayloads
+// Compile-time proof that the name lists, results and payloads describe the same methods and events.
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+export const _resultsMatchMethods: SameKeys<keyof MethodResults, Method> = true
+export const _payloadsMatchEvents: SameKeys<keyof EventPayloads, EventName> = true
+
 export type Params<M extends Method> = z.infer<(typeof methodSchemas)[M]>
 export type Result<M extends Method> = MethodResults[M]
 
-export const METHODS = Object.keys(methodSchemas) as Method[]
-export const EVENTS: readonly EventName[] = ['media.progress']
-
-export function isMethod(name: unknown): name is Method {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(methodSchemas, name)
-}
-
-export function isEventName(name: unknown): name is EventName {
-  return typeof name === 'string' && (EVENTS as readonly string[]).includes(name)
-}
 
 /** What the renderer sees of the main side, whatever the transport. */
 export interface VivaClient {

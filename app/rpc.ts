@@ -99,19 +99,26 @@ export interface RpcPort {
   onClose(listener: (reason: string) => void): () => void
 }
 
-export function createRpcClient(port: RpcPort, mediaUrl: (ref: MediaRef) => string): VivaClient & { close(): void } {
-  let nextId = 1
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
-  const listeners = new Map<string, Set<(payload: unknown) => void>>()
-  let closedReason: string | null = null
-
-  const offMessage = port.onMessage((data) => {
+/** Decoded messages from a port; malformed ones are dropped (a peer cannot crash us with garbage). */
+export function onRpcMessage(port: RpcPort, listener: (msg: RpcMessage) => void): () => void {
+  return port.onMessage((data) => {
     let msg: RpcMessage
     try {
       msg = decodeMessage(data)
     } catch {
       return
     }
+    listener(msg)
+  })
+}
+
+export function createRpcClient(port: RpcPort, mediaUrl: (ref: MediaRef) => string): VivaClient & { close(): void } {
+  let nextId = 1
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
+  const listeners = new Map<string, Set<(payload: unknown) => void>>()
+  let closedReason: string | null = null
+
+  const offMessage = onRpcMessage(port, (msg) => {
     if (msg.t === 'result' || msg.t === 'error') {
       const p = pending.get(msg.id)
       if (!p) return

@@ -1,9 +1,23 @@
+import { existsSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/** The project (or installed app) folder, found from this file rather than the working directory. */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+/**
+ * The project (or installed app) folder: the nearest folder above this module holding package.json. Walking up
+ * works both from source (main/paths.ts) and from the bundled shell (dist/electron/main.cjs).
+ */
+function findPackageRoot(start: string): string {
+  let dir = start
+  for (;;) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir
+    const parent = path.dirname(dir)
+    if (parent === dir) return start
+    dir = parent
+  }
+}
+
+export const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)))
 
 export const RENDERER_DIST = path.join(PACKAGE_ROOT, 'dist', 'renderer')
 

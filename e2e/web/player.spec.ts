@@ -2,6 +2,8 @@ import { expect, test } from '@playwright/test'
 import { rmSync } from 'node:fs'
 import path from 'node:path'
 import WebSocket from 'ws'
+import { createRpcClient } from '../../app/rpc'
+import { rpcPortFromWebSocket } from '../../main/server/wsPort'
 import { PlayerPage } from '../pages/PlayerPage'
 import { makeFixture, rawGet, serve, tempDir, type ServeHandle } from '../support/server'
 
@@ -148,24 +150,13 @@ test('media outside the dataset root is refused, inside is served with Range sup
 })
 
 async function datasetId(handle: ServeHandle, name: string): Promise<string> {
-  const { createRpcClient } = await import('../../app/rpc')
   const ws = new WebSocket(`${handle.origin.replace('http', 'ws')}/rpc?token=${encodeURIComponent(handle.token)}`)
   ws.binaryType = 'arraybuffer'
   await new Promise((r, j) => {
     ws.on('open', r)
     ws.on('error', j)
   })
-  const client = createRpcClient(
-    {
-      send: (d) => ws.send(d),
-      onMessage: (l) => {
-        ws.on('message', (data: ArrayBuffer) => l(data))
-        return () => undefined
-      },
-      onClose: () => () => undefined,
-    },
-    () => '',
-  )
+  const client = createRpcClient(rpcPortFromWebSocket(ws), () => '')
   const list = await client.call('dataset.list', {})
   ws.close()
   const found = list.find((d) => d.name === name)

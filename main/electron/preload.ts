@@ -1,7 +1,7 @@
 // Sandboxed preload: exposes exactly one object. Only contract method and event names pass; nothing else of
 // ipcRenderer reaches the page.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
-import { isEventName, isMethod } from '../../app/contract'
+import { isEventName, isMethod } from '../../app/names'
 import { IPC_CALL, IPC_EVENT } from './channels'
 
 contextBridge.exposeInMainWorld('vivaBridge', {

@@ -3,7 +3,7 @@ import type { Method, Params, Result } from '../../app/contract'
 import type { WireError } from '../../app/errors'
 import { toWireError } from '../../app/errors'
 import type { RpcMessage, RpcPort } from '../../app/rpc'
-import { decodeMessage, encodeMessage } from '../../app/rpc'
+import { encodeMessage, onRpcMessage } from '../../app/rpc'
 import type { EventBus } from '../events'
 
 export interface CallContext {
@@ -47,13 +47,7 @@ export function serveRpc(handlers: Handlers, port: RpcPort, events: EventBus): (
   const inflight = new Map<number, AbortController>()
   const send = (msg: RpcMessage): void => port.send(encodeMessage(msg))
   const offEvents = events.subscribe((name, payload) => send({ t: 'event', name, payload }))
-  const offMessage = port.onMessage((data) => {
-    let msg: RpcMessage
-    try {
-      msg = decodeMessage(data)
-    } catch {
-      return
-    }
+  const offMessage = onRpcMessage(port, (msg) => {
     if (msg.t === 'cancel') {
       inflight.get(msg.id)?.abort()
       return

@@ -8,6 +8,7 @@ import { createRpcClient } from '../../app/rpc'
 import type { VivaClient } from '../../app/contract'
 import { composeServices } from '../compose'
 import { startServer, type RunningServer } from './server'
+import { rpcPortFromWebSocket } from './wsPort'
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'viva-server-'))
 const staticDir = path.join(dir, 'static')
@@ -49,21 +50,7 @@ async function connect(query: string, headers: Record<string, string> = {}): Pro
     ws.once('open', resolve)
     ws.once('error', reject)
   })
-  const client = createRpcClient(
-    {
-      send: (d) => ws.send(d),
-      onMessage: (l) => {
-        const f = (d: ArrayBuffer): void => l(d)
-        ws.on('message', f)
-        return () => ws.off('message', f)
-      },
-      onClose: (l) => {
-        ws.on('close', () => l('closed'))
-        return () => undefined
-      },
-    },
-    () => '',
-  )
+  const client = createRpcClient(rpcPortFromWebSocket(ws), () => '')
   return { ws, client }
 }
 

@@ -4,12 +4,12 @@ import { stat } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { WebSocketServer, type RawData, type WebSocket } from 'ws'
+import { WebSocketServer, type WebSocket } from 'ws'
 import { VivaError } from '../../app/errors'
-import type { RpcPort } from '../../app/rpc'
 import { serveRpc } from '../rpc/dispatch'
 import type { Services } from '../compose'
 import { rangeReply } from '../video/mediaFiles'
+import { rpcPortFromWebSocket } from './wsPort'
 
 export interface ServerOptions {
   services: Services
@@ -172,23 +172,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws)
       ws.binaryType = 'arraybuffer'
-      const port: RpcPort = {
-        send: (data) => {
-          if (ws.readyState === ws.OPEN) ws.send(data)
-        },
-        onMessage: (listener) => {
-          const l = (data: RawData, isBinary: boolean): void => {
-            if (isBinary && data instanceof ArrayBuffer) listener(data)
-          }
-          ws.on('message', l)
-          return () => ws.off('message', l)
-        },
-        onClose: (listener) => {
-          const l = (): void => listener('socket closed')
-          ws.on('close', l)
-          return () => ws.off('close', l)
-        },
-      }
+      const port = rpcPortFromWebSocket(ws)
       serveRpc(options.services.handlers, port, options.services.events)
       ws.on('close', () => sockets.delete(ws))
     })

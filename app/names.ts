@@ -1,0 +1,17 @@
+/**
+ * Names of the contract's methods and events, with no schema library attached, so the sandboxed preload can
+ * check names without bundling the validators (validation happens on the main side, in one place).
+ */
+export const METHOD_NAMES = ['app.info', 'dataset.open', 'dataset.get', 'dataset.list', 'episode.open', 'media.prepare'] as const
+export const EVENT_NAMES = ['media.progress'] as const
+
+export type Method = (typeof METHOD_NAMES)[number]
+export type EventName = (typeof EVENT_NAMES)[number]
+
+export function isMethod(name: unknown): name is Method {
+  return typeof name === 'string' && (METHOD_NAMES as readonly string[]).includes(name)
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && (EVENT_NAMES as readonly string[]).includes(name)
+}
