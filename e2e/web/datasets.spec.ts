@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { PlayerPage } from '../pages/PlayerPage'
 import { makeFixture, serve, tempDir, type ServeHandle } from '../support/server'
@@ -94,6 +94,33 @@ test('the shared real datasets load and play (AV1 and H.264, quirks reported)', 
   await player.waitSettled(469)
   expect(await meanLuma(page)).toBeGreaterThan(10)
   await expect(page.locator('.player-screen .warnings summary')).toContainText('Episode warnings')
+})
+
+test('a corrupt episode gives a clear error naming the file; a missing camera file leaves the other views playing', async ({ page }) => {
+  const ds = path.join(fixtures, 'broken')
+  makeFixture(ds, ['--format', 'v2.1', '--episodes', '3', '--frames', '20', '--width', '160', '--height', '120'])
+  const parquet = path.join(ds, 'data', 'chunk-000', 'episode_000001.parquet')
+  writeFileSync(parquet, readFileSync(parquet).subarray(0, 200))
+  rmSync(path.join(ds, 'videos', 'chunk-000', 'observation.images.cam_left_wrist', 'episode_000002.mp4'))
+  server = await serve([ds])
+  const player = new PlayerPage(page)
+  await player.open(server.url)
+
+  await page.locator('tr[data-episode="1"]').click()
+  await page.keyboard.press('Enter')
+  const toast = page.getByRole('alert').locator('.toast')
+  await expect(toast).toContainText('episode_000001.parquet')
+  await page.getByRole('button', { name: 'Dismiss' }).click()
+
+  // The app stays usable: other episodes open; the one with a missing camera says so in that view only.
+  await player.openEpisode(2)
+  await expect(page.locator('figure.view[data-status="missing"]')).toContainText('cam_left_wrist')
+  await expect(page.locator('video[data-camera]')).toHaveCount(2)
+  await page.keyboard.press('ArrowRight')
+  expect(await player.expectViewsShowUiFrame(2)).toBe(1)
+  await page.keyboard.press('Escape')
+  await player.openEpisode(0)
+  expect(await player.expectViewsShowUiFrame(0)).toBe(0)
 })
 
 function meanLuma(page: import('@playwright/test').Page): Promise<number> {

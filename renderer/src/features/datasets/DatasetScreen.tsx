@@ -121,7 +121,14 @@ export function DatasetScreen(): ReactNode {
       <header className="topbar">
         <h1>ViVa Studio</h1>
         {datasets.length > 1 ? (
-          <select aria-label="Dataset" value={summary?.id ?? ''} onChange={(e) => selectDataset(e.target.value)}>
+          <select
+            aria-label="Dataset"
+            value={summary?.id ?? ''}
+            onChange={(e) => {
+              selectDataset(e.target.value)
+              e.target.blur()
+            }}
+          >
             {datasets.map((d) => (
               <option key={d.id} value={d.id}>
                 {d.name}
@@ -146,7 +153,11 @@ export function DatasetScreen(): ReactNode {
             <select
               aria-label="Task filter"
               value={taskFilter ?? ''}
-              onChange={(e) => setTaskFilter(e.target.value === '' ? null : e.target.value)}
+              onChange={(e) => {
+                setTaskFilter(e.target.value === '' ? null : e.target.value)
+                // Arrows move through the episode list again once a task is picked.
+                e.target.blur()
+              }}
             >
               <option value="">All tasks ({summary.tasks.length})</option>
               {summary.tasks.map((t) => (

@@ -95,7 +95,15 @@ function Transport(props: { episode: EpisodeView }): ReactNode {
       </form>
       <label className="speed">
         speed
-        <select aria-label="Playback speed" value={speed} onChange={(e) => setSpeed(Number(e.target.value))}>
+        <select
+          aria-label="Playback speed"
+          value={speed}
+          onChange={(e) => {
+            setSpeed(Number(e.target.value))
+            // Hand the keyboard back to the player (Space, arrows) once a speed is picked.
+            e.target.blur()
+          }}
+        >
           {SPEEDS.map((s) => (
             <option key={s} value={s}>
               {s}×

@@ -1,11 +1,13 @@
-import { useRef, type ReactNode } from 'react'
+import { useRef, useState, type ReactNode } from 'react'
+import { formatDuration } from '../../../../app/dataset'
 import { useApp } from '../../state/StoreContext'
 
-/** Frame-snapped timeline: click or drag to seek. Later issues add event markers on the same axis. */
+/** Frame-snapped timeline: click or drag to seek; hovering shows the frame under the pointer. */
 export function Scrubber(props: { length: number; fps: number }): ReactNode {
   const frame = useApp((s) => s.frame)
   const seek = useApp((s) => s.seek)
   const trackRef = useRef<HTMLDivElement>(null)
+  const [hover, setHover] = useState<number | null>(null)
   const last = Math.max(1, props.length - 1)
 
   const frameAt = (clientX: number): number => {
@@ -13,6 +15,7 @@ export function Scrubber(props: { length: number; fps: number }): ReactNode {
     if (!rect || rect.width === 0) return 0
     return Math.round(Math.max(0, Math.min(1, (clientX - rect.left) / rect.width)) * last)
   }
+  const pct = (f: number): string => `${(f / last) * 100}%`
 
   return (
     <div
@@ -23,19 +26,29 @@ export function Scrubber(props: { length: number; fps: number }): ReactNode {
       aria-valuemin={0}
       aria-valuemax={last}
       aria-valuenow={frame}
-      aria-valuetext={`frame ${frame}`}
+      aria-valuetext={`frame ${frame}, ${formatDuration(frame, props.fps)}`}
       onPointerDown={(e) => {
         e.preventDefault()
         ;(e.target as HTMLElement).setPointerCapture(e.pointerId)
         seek(frameAt(e.clientX))
       }}
       onPointerMove={(e) => {
-        if (e.buttons & 1) seek(frameAt(e.clientX))
+        const f = frameAt(e.clientX)
+        setHover(f)
+        if (e.buttons & 1) seek(f)
       }}
+      onPointerLeave={() => setHover(null)}
     >
-      <div className="scrubber-fill" style={{ width: `${(frame / last) * 100}%` }} />
-      <div className="scrubber-head" style={{ left: `${(frame / last) * 100}%` }}>
-        <span>{frame}</span>
+      <div className="scrubber-fill" style={{ width: pct(frame) }} />
+      {hover !== null && hover !== frame ? (
+        <div className="scrubber-hover" style={{ left: pct(hover) }}>
+          <span>{hover}</span>
+        </div>
+      ) : null}
+      <div className="scrubber-head" style={{ left: pct(frame) }}>
+        <span>
+          {frame} · {formatDuration(frame, props.fps)}
+        </span>
       </div>
     </div>
   )
