@@ -258,7 +258,14 @@ function PlayerBody(props: {
         </span>
         {props.loading ? <span className="loading-badge">loading…</span> : null}
       </header>
-      <section className="views" style={{ gridTemplateColumns: `repeat(${cols}, minmax(0, 1fr))` }} aria-label="Camera views">
+      <section
+        className="views"
+        style={{
+          gridTemplateColumns: `repeat(${cols}, minmax(0, 1fr))`,
+          gridTemplateRows: `repeat(${Math.ceil(episode.cameras.length / cols)}, minmax(0, 1fr))`,
+        }}
+        aria-label="Camera views"
+      >
         {episode.cameras.map((cam) => (
           <VideoView key={cam.key} camera={cam} controller={controller} progress={props.progress[cam.key]} />
         ))}
