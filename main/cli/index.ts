@@ -17,7 +17,7 @@ const USAGE = `viva — ViVa Studio command line
   viva serve [dataset ...] [--port N]   Browser mode: serve the app on 127.0.0.1 (prints a URL with a session token)
   viva demo [--port N]                  Browser mode on the built-in demo dataset (generated on first use)
   viva fixture --out DIR [--format v2.1|v2.0|v3.0] [--episodes N] [--frames N] [--fps F]
-               [--codec h264|av1|mpeg4] [--width W] [--height H]
+               [--codec h264|av1|mpeg4] [--width W] [--height H] [--gop N]
                                         Write a test dataset whose frames show their own index
 
 Options: --data-dir DIR (caches, demo; default ${defaultDataDir()}), -h/--help`
@@ -63,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
       codec: { type: 'string' },
       width: { type: 'string' },
       height: { type: 'string' },
+      gop: { type: 'string' },
     },
   })
   const [command, ...args] = positionals
@@ -110,6 +111,7 @@ export async function main(argv: string[]): Promise<number> {
         codec,
         lengths: Array.from({ length: episodes }, () => frames),
         fps: intOption(values.fps, 'fps') ?? 30,
+        ...(values.gop !== undefined ? { gop: intOption(values.gop, 'gop') } : {}),
         cameras: ['cam_high', 'cam_left_wrist', 'cam_right_wrist'].map((c) => ({
           key: `observation.images.${c}`,
           width,
