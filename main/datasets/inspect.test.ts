@@ -6,7 +6,8 @@ import type { DatasetWarning } from '../../app/dataset'
 import { VideoProber } from '../video/probe'
 import { resolveMediaTools } from '../video/tools'
 import type { ProbedVideo, VideoProbeFn } from './inspect'
-import { formatInspectReport, inspectDataset, normalizeCodec } from './inspect'
+import { normalizeCodec } from '../video/codecs'
+import { formatInspectReport, inspectDataset } from './inspect'
 import { writePatternDataset } from './patternDataset'
 
 const SHARED = resolve(__dirname, '../../../shared/datasets')

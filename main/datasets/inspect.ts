@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import type { DatasetWarning, FormatVersion } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
+import { normalizeCodec } from '../video/codecs'
 import { compactRanges, openLeRobotDataset } from './lerobot'
 import type { LeRobotSource } from './lerobot'
 
@@ -49,31 +50,6 @@ export interface InspectOptions {
 const TABLE_CONCURRENCY = 4
 
 /** ffprobe's names and the encoder names info.json files use for the same codec. */
-const CODEC_ALIASES: Record<string, string> = {
-  avc: 'h264',
-  avc1: 'h264',
-  libx264: 'h264',
-  x264: 'h264',
-  'h.264': 'h264',
-  libsvtav1: 'av1',
-  'libaom-av1': 'av1',
-  libdav1d: 'av1',
-  av01: 'av1',
-  h265: 'hevc',
-  libx265: 'hevc',
-  hvc1: 'hevc',
-  hev1: 'hevc',
-  vp09: 'vp9',
-  'libvpx-vp9': 'vp9',
-  mp4v: 'mpeg4',
-  'mpeg-4': 'mpeg4',
-}
-
-export function normalizeCodec(codec: string): string {
-  const c = codec.trim().toLowerCase()
-  return CODEC_ALIASES[c] ?? c
-}
-
 function median(sorted: readonly number[]): number {
   const mid = Math.floor(sorted.length / 2)
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2

@@ -5,6 +5,7 @@ import { VivaError } from '../../app/errors'
 import type { EventBus } from '../events'
 import type { MediaRoots } from '../video/mediaFiles'
 import type { VideoProber, VideoProbe } from '../video/probe'
+import { normalizeCodec } from '../video/codecs'
 import { episodeFrameTimes, isBrowserPlayable } from '../video/probe'
 import type { ProxyCache } from '../video/proxy'
 import type { EpisodeData, EpisodeSource, EpisodeVideo } from './episodeSource'
@@ -120,13 +121,13 @@ export class DatasetService {
       probe = await this.deps.prober.probe(video.file, signal)
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err)
-      warnings.push({ level: 'error', code: 'video-unreadable', message, file: video.relPath, episode: data.index })
+      warnings.push({ level: 'error', code: 'VIDEO_UNREADABLE', message, file: video.relPath, episode: data.index })
       return empty('failed', message)
     }
     if (video.declaredCodec && normalizeCodec(video.declaredCodec) !== normalizeCodec(probe.codec)) {
       warnings.push({
         level: 'warning',
-        code: 'codec-mismatch',
+        code: 'CODEC_MISMATCH',
         message: `info.json declares codec "${video.declaredCodec}" for ${key} but ${video.relPath} is ${probe.codec}`,
         file: video.relPath,
         episode: data.index,
@@ -166,7 +167,7 @@ export class DatasetService {
     if (videoFrames !== data.length) {
       warnings.push({
         level: 'warning',
-        code: 'frame-count-mismatch',
+        code: 'VIDEO_FRAMES_MISMATCH',
         message:
           `${video.camera}: video has ${videoFrames} frames for this episode but the table has ${data.length} rows` +
           (videoFrames < data.length ? '; the last video frame is held for the missing ones' : '; extra video frames are ignored'),
@@ -186,12 +187,4 @@ export class DatasetService {
       statusMessage: null,
     }
   }
-}
-
-function normalizeCodec(codec: string): string {
-  const c = codec.toLowerCase()
-  if (c === 'avc' || c === 'avc1' || c === 'h.264' || c === 'libx264') return 'h264'
-  if (c === 'libsvtav1' || c === 'libaom-av1' || c === 'av01') return 'av1'
-  if (c === 'hevc' || c === 'h.265' || c === 'libx265') return 'hevc'
-  return c
 }
