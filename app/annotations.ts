@@ -66,14 +66,24 @@ export interface Taxonomy {
 export type Edit =
   | { op: 'event.add'; event: AnnotationEvent }
   | { op: 'event.delete'; event: AnnotationEvent }
-  /** `before` holds the current values of exactly the fields in `after`. */
-  | { op: 'event.update'; id: string; episode: number; before: EventPatch; after: EventPatch; at: string }
-  /** `before` holds the current values of exactly the fields in `after` (defaults when the episode had none). */
-  | { op: 'episode.update'; episode: number; before: EpisodePatch; after: EpisodePatch; at: string }
+  /**
+   * `before` holds the current values of exactly the fields in `after`. `at` becomes the event's `updatedAt`;
+   * `beforeAt` is the `updatedAt` it replaces, so the inverse restores it (informative: never checked).
+   */
+  | { op: 'event.update'; id: string; episode: number; before: EventPatch; after: EventPatch; at: string; beforeAt?: string }
+  /**
+   * `before` holds the current values of exactly the fields in `after` (defaults when the episode had none).
+   * Labels equal to the defaults are not stored: an update that lands on the defaults removes the episode's entry.
+   * `at` / `beforeAt` as for events (`beforeAt` absent when the episode had no stored labels).
+   */
+  | { op: 'episode.update'; episode: number; before: EpisodePatch; after: EpisodePatch; at: string; beforeAt?: string }
   /** Saving a taxonomy creates version `after.version`; `before` is the latest version before it, if any. */
   | { op: 'taxonomy.save'; before: Taxonomy | null; after: Taxonomy }
-  /** Only the latest version can be removed (the inverse of its save). */
-  | { op: 'taxonomy.delete'; taxonomy: Taxonomy }
+  /**
+   * Only the latest version can be removed (the inverse of its save). `previous` is the version that becomes the
+   * latest again (null when removing version 1), so this edit can itself be inverted.
+   */
+  | { op: 'taxonomy.delete'; taxonomy: Taxonomy; previous: Taxonomy | null }
 
 export const DEFAULT_EPISODE_LABELS: Omit<EpisodeLabels, 'episode' | 'updatedAt'> = {
   outcome: 'unknown',
@@ -84,6 +94,7 @@ export const DEFAULT_EPISODE_LABELS: Omit<EpisodeLabels, 'episode' | 'updatedAt'
 /** Everything annotated for one dataset (a project), as held in memory by the renderer and by tests. */
 export interface ProjectState {
   events: Map<string, AnnotationEvent>
+  /** Only episodes whose labels differ from DEFAULT_EPISODE_LABELS have an entry. */
   episodes: Map<number, EpisodeLabels>
   /** task → all versions, ascending. */
   taxonomies: Map<string, Taxonomy[]>

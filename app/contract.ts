@@ -4,7 +4,9 @@
  * from this map, so no channel string exists anywhere else.
  */
 import { z } from 'zod'
+import type { AnnotationEvent, EpisodeLabels, Taxonomy } from './annotations'
 import type { DatasetSummary, DatasetWarning } from './dataset'
+import { editSchema, exportFiltersSchema, type ExportFilters } from './exchange'
 import type { EventName, Method } from './names'
 
 export { EVENT_NAMES, isEventName, isMethod, METHOD_NAMES } from './names'
@@ -75,6 +77,40 @@ export interface MediaProgress {
 const datasetId = z.string().min(1).max(200)
 const episodeIndex = z.number().int().nonnegative()
 
+export { exportFiltersSchema }
+export type { ExportFilters }
+
+export const EXPORT_FORMATS = ['json', 'csv', 'lerobot'] as const
+export type ExportFormat = (typeof EXPORT_FORMATS)[number]
+export const IMPORT_MODES = ['merge', 'replace'] as const
+export type ImportMode = (typeof IMPORT_MODES)[number]
+
+/** Everything annotated for one dataset, as the renderer loads it. */
+export interface ProjectSnapshot {
+  datasetId: string
+  /** Where the annotations are stored (SQLite project file). */
+  projectFile: string
+  /** Set when the project was made for a dataset at another path (e.g. the folder was moved). */
+  identityNote: string | null
+  events: AnnotationEvent[]
+  episodes: EpisodeLabels[]
+  taxonomies: Taxonomy[]
+}
+
+export interface ImportSummary {
+  eventsAdded: number
+  eventsUpdated: number
+  eventsRemoved: number
+  episodesChanged: number
+  taxonomiesAdded: number
+}
+
+export interface ExportedText {
+  filename: string
+  mimeType: string
+  content: string
+}
+
 export const methodSchemas = {
   'app.info': z.object({}).strict(),
   'dataset.open': z.object({ path: z.string().min(1).max(4096) }).strict(),
@@ -82,6 +118,20 @@ export const methodSchemas = {
   'dataset.list': z.object({}).strict(),
   'episode.open': z.object({ datasetId, episode: episodeIndex }).strict(),
   'media.prepare': z.object({ datasetId, episode: episodeIndex, camera: z.string().min(1).max(500) }).strict(),
+  'annotations.load': z.object({ datasetId }).strict(),
+  'annotations.apply': z.object({ datasetId, edits: z.array(editSchema).min(1).max(10_000) }).strict(),
+  'annotations.export': z
+    .object({ datasetId, format: z.enum(['json', 'csv']), filters: exportFiltersSchema })
+    .strict(),
+  'annotations.exportTo': z
+    .object({ datasetId, format: z.enum(EXPORT_FORMATS), filters: exportFiltersSchema, outPath: z.string().min(1).max(4096) })
+    .strict(),
+  'annotations.importPreview': z
+    .object({ datasetId, text: z.string().max(64 * 1024 * 1024), mode: z.enum(IMPORT_MODES) })
+    .strict(),
+  'annotations.import': z
+    .object({ datasetId, text: z.string().max(64 * 1024 * 1024), mode: z.enum(IMPORT_MODES) })
+    .strict(),
 } as const satisfies Record<Method, z.ZodType>
 
 export interface MethodResults {
@@ -92,10 +142,19 @@ export interface MethodResults {
   'episode.open': EpisodeView
   /** Resolves once the camera is playable, with its updated view (media now points at the proxy). */
   'media.prepare': CameraView
+  'annotations.load': ProjectSnapshot
+  /** Resolves once every edit is committed to disk (all or nothing). */
+  'annotations.apply': { applied: number }
+  'annotations.export': ExportedText
+  'annotations.exportTo': { paths: string[] }
+  'annotations.importPreview': ImportSummary
+  'annotations.import': ImportSummary
 }
 
 export interface EventPayloads {
   'media.progress': MediaProgress
+  /** The project changed outside this window (import, CLI, another window): reload it. */
+  'annotations.changed': { datasetId: string }
 }
 
 // Compile-time proof that the name lists, results and payloads describe the same methods and events.

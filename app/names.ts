@@ -2,8 +2,21 @@
  * Names of the contract's methods and events, with no schema library attached, so the sandboxed preload can
  * check names without bundling the validators (validation happens on the main side, in one place).
  */
-export const METHOD_NAMES = ['app.info', 'dataset.open', 'dataset.get', 'dataset.list', 'episode.open', 'media.prepare'] as const
-export const EVENT_NAMES = ['media.progress'] as const
+export const METHOD_NAMES = [
+  'app.info',
+  'dataset.open',
+  'dataset.get',
+  'dataset.list',
+  'episode.open',
+  'media.prepare',
+  'annotations.load',
+  'annotations.apply',
+  'annotations.export',
+  'annotations.exportTo',
+  'annotations.importPreview',
+  'annotations.import',
+] as const
+export const EVENT_NAMES = ['media.progress', 'annotations.changed'] as const
 
 export type Method = (typeof METHOD_NAMES)[number]
 export type EventName = (typeof EVENT_NAMES)[number]

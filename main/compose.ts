@@ -5,6 +5,7 @@ import { openLeRobotDataset } from './datasets/lerobot'
 import type { EventBus } from './events'
 import { createEventBus } from './events'
 import type { Handlers } from './rpc/dispatch'
+import { AnnotationProjects } from './store/projects'
 import { MediaRoots } from './video/mediaFiles'
 import { VideoProber } from './video/probe'
 import { ProxyCache } from './video/proxy'
@@ -17,6 +18,8 @@ export interface ComposeConfig {
   /** Per-user (or per-test) folder for caches such as transcoded proxies. */
   dataDir: string
   tools?: MediaTools
+  /** Where annotation projects live; default `<dataDir>/projects`. */
+  projectsDir?: string
 }
 
 export interface Services {
@@ -24,6 +27,7 @@ export interface Services {
   events: EventBus
   media: MediaRoots
   datasets: DatasetService
+  projects: AnnotationProjects
   /** Datasets opened at startup, shown first by the renderer. */
   initialDatasets: string[]
 }
@@ -40,6 +44,11 @@ export function composeServices(config: ComposeConfig): Services {
     media,
     events,
   })
+  const projects = new AnnotationProjects({
+    projectsDir: config.projectsDir ?? path.join(config.dataDir, 'projects'),
+    summary: (id) => datasets.get(id).summary,
+    events,
+  })
   const initialDatasets: string[] = []
   const handlers: Handlers = {
     'app.info': async () => ({ version: config.version, mode: config.mode, initialDatasets: [...initialDatasets] }),
@@ -49,8 +58,15 @@ export function composeServices(config: ComposeConfig): Services {
     'episode.open': async ({ datasetId, episode }, ctx) => datasets.openEpisode(datasetId, episode, ctx.signal),
     'media.prepare': async ({ datasetId, episode, camera }, ctx) =>
       datasets.prepareMedia(datasetId, episode, camera, ctx.signal),
+    'annotations.load': async ({ datasetId }) => projects.snapshot(datasetId),
+    'annotations.apply': async ({ datasetId, edits }) => projects.apply(datasetId, edits),
+    'annotations.export': async ({ datasetId, format, filters }) => projects.exportText(datasetId, format, filters),
+    'annotations.exportTo': async ({ datasetId, format, filters, outPath }) =>
+      projects.exportTo(datasetId, format, filters, outPath),
+    'annotations.importPreview': async ({ datasetId, text, mode }) => projects.previewImport(datasetId, text, mode),
+    'annotations.import': async ({ datasetId, text, mode }) => projects.import(datasetId, text, mode),
   }
-  return { handlers, events, media, datasets, initialDatasets }
+  return { handlers, events, media, datasets, projects, initialDatasets }
 }
 
 /** Open the datasets named at startup; their ids become AppInfo.initialDatasets. */

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { exportFiltersSchema, type ExportFilters } from '../../app/contract'
 import { VivaError } from '../../app/errors'
 import { composeServices, openInitialDatasets } from '../compose'
 import { formatInspectReport, inspectDataset } from '../datasets/inspect'
@@ -16,19 +17,25 @@ const USAGE = `viva — ViVa Studio command line
   viva inspect <dataset> [--json]       Describe a LeRobot dataset and every problem found in it
   viva serve [dataset ...] [--port N]   Browser mode: serve the app on 127.0.0.1 (prints a URL with a session token)
   viva demo [--port N]                  Browser mode on the built-in demo dataset (generated on first use)
+  viva export <dataset> --format json|csv|lerobot --out PATH [--task T]... [--outcome O]... [--status S]...
+               [--episodes A-B] [--project FILE]
+                                        Write the annotations (labeled evaluation set); filters combine
+  viva import <dataset> <file.json> [--mode merge|replace] [--dry-run] [--project FILE]
+                                        Validate a canonical JSON export and apply it in one transaction
   viva fixture --out DIR [--format v2.1|v2.0|v3.0] [--episodes N] [--frames N] [--fps F]
                [--codec h264|av1|mpeg4] [--width W] [--height H] [--gop N]
                                         Write a test dataset whose frames show their own index
 
-Options: --data-dir DIR (caches, demo; default ${defaultDataDir()}), -h/--help`
+Options: --data-dir DIR (caches, demo, projects; default ${defaultDataDir()}),
+         --projects-dir DIR (annotation projects; default <data-dir>/projects), -h/--help`
 
 async function version(): Promise<string> {
   const pkg = JSON.parse(await readFile(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
   return pkg.version
 }
 
-async function serve(roots: string[], port: number | undefined, dataDir: string): Promise<void> {
-  const services = composeServices({ mode: 'browser', version: await version(), dataDir })
+async function serve(roots: string[], port: number | undefined, dataDir: string, projectsDir: string | undefined): Promise<void> {
+  const services = composeServices({ mode: 'browser', version: await version(), dataDir, ...(projectsDir ? { projectsDir } : {}) })
   await openInitialDatasets(services, roots)
   const server = await startServer({ services, staticDir: RENDERER_DIST, ...(port !== undefined ? { port } : {}) })
   process.stdout.write(`ViVa Studio is running in browser mode.\nOpen: ${server.url}\n(Ctrl+C to stop)\n`)
@@ -37,6 +44,25 @@ async function serve(roots: string[], port: number | undefined, dataDir: string)
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
+}
+
+/** Command-line filters → the contract's ExportFilters, validated by the same schema as the app's. */
+function parseExportFilters(raw: { tasks?: string[]; outcomes?: string[]; statuses?: string[]; episodes?: string }): ExportFilters {
+  const candidate: Record<string, unknown> = {}
+  if (raw.tasks?.length) candidate.tasks = raw.tasks
+  if (raw.outcomes?.length) candidate.outcomes = raw.outcomes
+  if (raw.statuses?.length) candidate.statuses = raw.statuses
+  if (raw.episodes !== undefined) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(raw.episodes)
+    if (!m) throw new VivaError('INVALID_ARGUMENT', `--episodes must look like 10-20 or 7, got "${raw.episodes}"`)
+    candidate.episodeRange = [Number(m[1]), Number(m[2] ?? m[1])]
+  }
+  const parsed = exportFiltersSchema.safeParse(candidate)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new VivaError('INVALID_ARGUMENT', `Invalid filter ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`)
+  }
+  return parsed.data
 }
 
 function intOption(value: string | undefined, name: string): number | undefined {
@@ -64,6 +90,13 @@ export async function main(argv: string[]): Promise<number> {
       width: { type: 'string' },
       height: { type: 'string' },
       gop: { type: 'string' },
+      'projects-dir': { type: 'string' },
+      project: { type: 'string' },
+      task: { type: 'string', multiple: true },
+      outcome: { type: 'string', multiple: true },
+      status: { type: 'string', multiple: true },
+      mode: { type: 'string' },
+      'dry-run': { type: 'boolean' },
     },
   })
   const [command, ...args] = positionals
@@ -72,7 +105,17 @@ export async function main(argv: string[]): Promise<number> {
     return command === undefined && !values.help ? 1 : 0
   }
   const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir()
+  const projectsDir = values['projects-dir'] ? path.resolve(values['projects-dir']) : undefined
   const port = intOption(values.port, 'port')
+
+  /** Services for one dataset from the command line (export/import), with an optional explicit project file. */
+  const openForAnnotations = async (root: string | undefined, usage: string) => {
+    if (!root) throw new VivaError('INVALID_ARGUMENT', usage)
+    const services = composeServices({ mode: 'browser', version: await version(), dataDir, ...(projectsDir ? { projectsDir } : {}) })
+    const summary = await services.datasets.open(path.resolve(root))
+    if (values.project) services.projects.setProjectFile(summary.id, values.project)
+    return { services, summary }
+  }
   switch (command) {
     case 'inspect': {
       const root = args[0]
@@ -86,11 +129,60 @@ export async function main(argv: string[]): Promise<number> {
       return 0
     }
     case 'serve':
-      await serve(args, port, dataDir)
+      await serve(args, port, dataDir, projectsDir)
       return -1
     case 'demo':
-      await serve([await ensureDemoDataset(dataDir)], port, dataDir)
+      await serve([await ensureDemoDataset(dataDir)], port, dataDir, projectsDir)
       return -1
+    case 'export': {
+      const usage = 'usage: viva export <dataset> --format json|csv|lerobot --out PATH [filters]'
+      const { services, summary } = await openForAnnotations(args[0], usage)
+      const format = values.format ?? 'json'
+      if (format !== 'json' && format !== 'csv' && format !== 'lerobot') {
+        throw new VivaError('INVALID_ARGUMENT', `--format must be json, csv or lerobot, got "${format}"`)
+      }
+      if (!values.out) throw new VivaError('INVALID_ARGUMENT', usage)
+      const filters = parseExportFilters({
+        tasks: values.task,
+        outcomes: values.outcome,
+        statuses: values.status,
+        episodes: values.episodes,
+      })
+      try {
+        const { paths } = await services.projects.exportTo(summary.id, format, filters, values.out)
+        process.stdout.write(`Wrote ${paths.join(', ')}\n`)
+      } finally {
+        services.projects.close()
+      }
+      return 0
+    }
+    case 'import': {
+      const usage = 'usage: viva import <dataset> <file.json> [--mode merge|replace] [--dry-run]'
+      const { services, summary } = await openForAnnotations(args[0], usage)
+      const file = args[1]
+      if (!file) throw new VivaError('INVALID_ARGUMENT', usage)
+      const mode = values.mode ?? 'merge'
+      if (mode !== 'merge' && mode !== 'replace') throw new VivaError('INVALID_ARGUMENT', `--mode must be merge or replace, got "${mode}"`)
+      let text: string
+      try {
+        text = await readFile(path.resolve(file), 'utf8')
+      } catch (err) {
+        throw new VivaError('NOT_FOUND', `Cannot read ${file}: ${(err as Error).message}`, file)
+      }
+      try {
+        const result = values['dry-run']
+          ? services.projects.previewImport(summary.id, text, mode)
+          : services.projects.import(summary.id, text, mode)
+        process.stdout.write(
+          `${values['dry-run'] ? 'Would import' : 'Imported'} ${file} (${mode}): ${result.eventsAdded} events added, ` +
+            `${result.eventsUpdated} updated, ${result.eventsRemoved} removed; ${result.episodesChanged} episodes changed; ` +
+            `${result.taxonomiesAdded} taxonomy versions added\n`,
+        )
+      } finally {
+        services.projects.close()
+      }
+      return 0
+    }
     case 'fixture': {
       if (!values.out) throw new VivaError('INVALID_ARGUMENT', 'viva fixture needs --out DIR')
       const format = values.format ?? 'v2.1'

@@ -62,7 +62,7 @@ describe('DatasetService episode views', () => {
     expect(view.cameras[0]?.media).toBeNull()
     const progress: MediaProgress[] = []
     const off = services.events.subscribe((name, payload) => {
-      if (name === 'media.progress') progress.push(payload)
+      if (name === 'media.progress') progress.push(payload as MediaProgress)
     })
     const ready = await services.datasets.prepareMedia(summary.id, 0, cameras[0]!.key)
     off()

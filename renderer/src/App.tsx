@@ -18,7 +18,10 @@ export function App(): ReactNode {
         const first = info.initialDatasets[0] ?? datasets[0]?.id ?? null
         store.setState({ datasets, currentDatasetId: first, selectedEpisode: null })
         const summary = datasets.find((d) => d.id === first)
-        if (summary) store.getState().selectEpisode(summary.episodes.find((e) => e.present)?.index ?? null)
+        if (summary) {
+          store.getState().selectEpisode(summary.episodes.find((e) => e.present)?.index ?? null)
+          void store.getState().loadProject(summary.id)
+        }
       } catch (err) {
         store.getState().pushError(err)
       }

@@ -1,5 +1,7 @@
-import { createContext, useContext, type ReactNode } from 'react'
+import { createContext, useContext, useMemo, type ReactNode } from 'react'
 import { useStore } from 'zustand'
+import type { AnnotationEvent } from '../../../app/annotations'
+import { eventsOfEpisode } from '../../../app/annotationEdits'
 import type { VivaClient } from '../../../app/contract'
 import type { AppState, AppStore } from './store'
 
@@ -26,4 +28,11 @@ export function useAppStore(): AppStore {
 
 export function useClient(): VivaClient {
   return useCtx().client
+}
+
+/** Events of the open episode, sorted; recomputed only when the project or the episode changes. */
+export function useEpisodeEvents(): AnnotationEvent[] {
+  const project = useApp((s) => s.project)
+  const episode = useApp((s) => s.episode?.index)
+  return useMemo(() => (project && episode !== undefined ? eventsOfEpisode(project, episode) : []), [project, episode])
 }

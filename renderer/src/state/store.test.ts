@@ -43,7 +43,10 @@ function fakeClient(answers: Partial<{ [M in Method]: (p: Params<M>) => Result<M
   const client: VivaClient = {
     async call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>> {
       calls.push({ method, params })
-      const answer = answers[method] as ((p: Params<M>) => Result<M> | Promise<Result<M>>) | undefined
+      const fallback: Partial<Record<Method, (p: never) => unknown>> = {
+        'annotations.load': () => ({ datasetId: 'd1', projectFile: '/p.sqlite', identityNote: null, events: [], episodes: [], taxonomies: [] }),
+      }
+      const answer = (answers[method] ?? fallback[method]) as ((p: Params<M>) => Result<M> | Promise<Result<M>>) | undefined
       if (!answer) throw new VivaError('UNKNOWN_METHOD', method)
       return answer(params)
     },
@@ -79,9 +82,13 @@ describe('app store', () => {
 
   it('filters episodes by task and by number or text', () => {
     const s = summary()
-    expect(filteredEpisodes({ taskFilter: 'pack', textFilter: '' }, s).map((e) => e.index)).toEqual([1, 3])
-    expect(filteredEpisodes({ taskFilter: null, textFilter: '2' }, s).map((e) => e.index)).toEqual([2])
-    expect(filteredEpisodes({ taskFilter: null, textFilter: 'FOL' }, s).map((e) => e.index)).toEqual([0, 2])
+    const none = { outcomeFilter: null, statusFilter: null, project: null }
+    expect(filteredEpisodes({ ...none, taskFilter: 'pack', textFilter: '' }, s).map((e) => e.index)).toEqual([1, 3])
+    expect(filteredEpisodes({ ...none, taskFilter: null, textFilter: '2' }, s).map((e) => e.index)).toEqual([2])
+    expect(filteredEpisodes({ ...none, taskFilter: null, textFilter: 'FOL' }, s).map((e) => e.index)).toEqual([0, 2])
+    // Without annotations every episode is "unknown" and "todo".
+    expect(filteredEpisodes({ ...none, outcomeFilter: 'unknown', taskFilter: null, textFilter: '' }, s)).toHaveLength(4)
+    expect(filteredEpisodes({ ...none, statusFilter: 'done', taskFilter: null, textFilter: '' }, s)).toHaveLength(0)
   })
 
   it('routes seeks through the driver, clamped to the episode, and stops playback before stepping', async () => {

@@ -1,8 +1,11 @@
 import { createStore, type StoreApi } from 'zustand/vanilla'
 import type { CameraView, EpisodeView, VivaClient } from '../../../app/contract'
+import type { Outcome, ProjectState, ReviewStatus } from '../../../app/annotations'
+import { episodeLabels } from '../../../app/annotationEdits'
 import type { DatasetSummary, EpisodeSummary } from '../../../app/dataset'
 import type { WireError } from '../../../app/errors'
 import { toWireError } from '../../../app/errors'
+import { createAnnotationsSlice, type AnnotationsSlice } from './annotationsSlice'
 
 /** What the player needs from whatever drives the video elements (see features/player/playbackController.ts). */
 export interface PlayerDriver {
@@ -19,12 +22,18 @@ export interface DatasetsSlice {
   currentDatasetId: string | null
   taskFilter: string | null
   textFilter: string
+  outcomeFilter: Outcome | null
+  statusFilter: ReviewStatus | null
   selectedEpisode: number | null
+  screenView: 'episodes' | 'overview'
   opening: boolean
   openDataset(path: string): Promise<void>
   selectDataset(id: string): void
   setTaskFilter(task: string | null): void
   setTextFilter(text: string): void
+  setOutcomeFilter(outcome: Outcome | null): void
+  setStatusFilter(status: ReviewStatus | null): void
+  setScreenView(view: 'episodes' | 'overview'): void
   selectEpisode(index: number | null): void
 }
 
@@ -60,14 +69,23 @@ export interface ErrorsSlice {
   dismissError(id: number): void
 }
 
-export type AppState = DatasetsSlice & PlayerSlice & ErrorsSlice
+export type AppState = DatasetsSlice & PlayerSlice & ErrorsSlice & AnnotationsSlice
 export type AppStore = StoreApi<AppState>
 
 /** Episodes that pass the dataset screen's filters, in list order. */
-export function filteredEpisodes(state: Pick<AppState, 'taskFilter' | 'textFilter'>, summary: DatasetSummary): EpisodeSummary[] {
+export type EpisodeFilterState = Pick<AppState, 'taskFilter' | 'textFilter' | 'outcomeFilter' | 'statusFilter'> & {
+  project: ProjectState | null
+}
+
+export function filteredEpisodes(state: EpisodeFilterState, summary: DatasetSummary): EpisodeSummary[] {
   const text = state.textFilter.trim().toLowerCase()
   return summary.episodes.filter((e) => {
     if (state.taskFilter !== null && !e.tasks.includes(state.taskFilter)) return false
+    if (state.outcomeFilter !== null || state.statusFilter !== null) {
+      const labels = state.project ? episodeLabels(state.project, e.index) : null
+      if (state.outcomeFilter !== null && (labels?.outcome ?? 'unknown') !== state.outcomeFilter) return false
+      if (state.statusFilter !== null && (labels?.status ?? 'todo') !== state.statusFilter) return false
+    }
     if (text === '') return true
     return String(e.index) === text || e.tasks.some((t) => t.toLowerCase().includes(text))
   })
@@ -84,6 +102,8 @@ export function createAppStore(client: VivaClient): AppStore {
   let episodeRequest = 0
 
   const store = createStore<AppState>()((set, get) => ({
+    ...createAnnotationsSlice(client, set, get),
+
     // ---- errors
     errors: [],
     pushError(err) {
@@ -99,7 +119,10 @@ export function createAppStore(client: VivaClient): AppStore {
     currentDatasetId: null,
     taskFilter: null,
     textFilter: '',
+    outcomeFilter: null,
+    statusFilter: null,
     selectedEpisode: null,
+    screenView: 'episodes',
     opening: false,
     async openDataset(path) {
       set({ opening: true })
@@ -110,9 +133,12 @@ export function createAppStore(client: VivaClient): AppStore {
           currentDatasetId: summary.id,
           taskFilter: null,
           textFilter: '',
+          outcomeFilter: null,
+          statusFilter: null,
           selectedEpisode: summary.episodes.find((e) => e.present)?.index ?? null,
           screen: 'datasets',
         }))
+        void get().loadProject(summary.id)
       } catch (err) {
         get().pushError(err)
       } finally {
@@ -122,13 +148,30 @@ export function createAppStore(client: VivaClient): AppStore {
     selectDataset(id) {
       const summary = get().datasets.find((d) => d.id === id)
       if (!summary) return
-      set({ currentDatasetId: id, taskFilter: null, textFilter: '', selectedEpisode: summary.episodes[0]?.index ?? null })
+      set({
+        currentDatasetId: id,
+        taskFilter: null,
+        textFilter: '',
+        outcomeFilter: null,
+        statusFilter: null,
+        selectedEpisode: summary.episodes[0]?.index ?? null,
+      })
+      void get().loadProject(id)
     },
     setTaskFilter(task) {
       set({ taskFilter: task })
     },
     setTextFilter(text) {
       set({ textFilter: text })
+    },
+    setOutcomeFilter(outcome) {
+      set({ outcomeFilter: outcome })
+    },
+    setStatusFilter(status) {
+      set({ statusFilter: status })
+    },
+    setScreenView(view) {
+      set({ screenView: view })
     },
     selectEpisode(index) {
       set({ selectedEpisode: index })
@@ -238,5 +281,8 @@ export function createAppStore(client: VivaClient): AppStore {
       set({ lastFrameLatencyMs: latencyMs })
     },
   }))
+  client.on('annotations.changed', ({ datasetId }) => {
+    if (store.getState().currentDatasetId === datasetId) void store.getState().loadProject(datasetId)
+  })
   return store
 }

@@ -1,6 +1,11 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
+import { OUTCOMES, REVIEW_STATUSES, type Outcome, type ReviewStatus } from '../../../../app/annotations'
+import { episodeLabels } from '../../../../app/annotationEdits'
 import { formatDuration } from '../../../../app/dataset'
 import type { DatasetSummary, DatasetWarning } from '../../../../app/dataset'
+import { STATUS_NAMES } from '../annotations/AnnotationPanel'
+import { ExportImportDialog } from '../annotations/ExportImportDialog'
+import { TaskOverview } from '../annotations/TaskOverview'
 import { isTypingTarget } from '../../components/keyboard'
 import { useApp } from '../../state/StoreContext'
 import { currentDataset, filteredEpisodes } from '../../state/store'
@@ -77,18 +82,34 @@ export function DatasetScreen(): ReactNode {
   const taskFilter = useApp((s) => s.taskFilter)
   const textFilter = useApp((s) => s.textFilter)
   const selected = useApp((s) => s.selectedEpisode)
-  const { setTaskFilter, setTextFilter, selectEpisode, openEpisode, selectDataset } = useApp((s) => s)
+  const outcomeFilter = useApp((s) => s.outcomeFilter)
+  const statusFilter = useApp((s) => s.statusFilter)
+  const project = useApp((s) => s.project)
+  const view = useApp((s) => s.screenView)
+  const { setTaskFilter, setTextFilter, selectEpisode, openEpisode, selectDataset, setOutcomeFilter, setStatusFilter, setScreenView } =
+    useApp((s) => s)
+  const [dialogOpen, setDialogOpen] = useState(false)
   const searchRef = useRef<HTMLInputElement>(null)
   const listRef = useRef<HTMLTableSectionElement>(null)
 
   const episodes = useMemo(
-    () => (summary ? filteredEpisodes({ taskFilter, textFilter }, summary) : []),
-    [summary, taskFilter, textFilter],
+    () => (summary ? filteredEpisodes({ taskFilter, textFilter, outcomeFilter, statusFilter, project }, summary) : []),
+    [summary, taskFilter, textFilter, outcomeFilter, statusFilter, project],
   )
+  const counts = useMemo(() => {
+    const m = new Map<number, { milestones: number; errors: number }>()
+    for (const e of project?.events.values() ?? []) {
+      const c = m.get(e.episode) ?? { milestones: 0, errors: 0 }
+      if (e.kind === 'milestone') c.milestones++
+      else c.errors++
+      m.set(e.episode, c)
+    }
+    return m
+  }, [project])
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
-      if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return
+      if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || dialogOpen || view !== 'episodes') return
       if (e.key === '/' && !isTypingTarget(e.target)) {
         e.preventDefault()
         searchRef.current?.focus()
@@ -110,7 +131,7 @@ export function DatasetScreen(): ReactNode {
     }
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)
-  }, [episodes, selected, selectEpisode, openEpisode])
+  }, [episodes, selected, selectEpisode, openEpisode, dialogOpen, view])
 
   useEffect(() => {
     listRef.current?.querySelector('tr[aria-selected="true"]')?.scrollIntoView({ block: 'nearest' })
@@ -138,10 +159,23 @@ export function DatasetScreen(): ReactNode {
         ) : null}
         <OpenDatasetForm />
       </header>
+      {dialogOpen && summary ? <ExportImportDialog summary={summary} onClose={() => setDialogOpen(false)} /> : null}
       {summary ? (
         <main className="dataset-body">
           <DatasetHeader summary={summary} />
-          <div className="filters">
+          <div className="view-tabs" role="tablist">
+            <button type="button" role="tab" aria-selected={view === 'episodes'} onClick={() => setScreenView('episodes')}>
+              Episodes
+            </button>
+            <button type="button" role="tab" aria-selected={view === 'overview'} onClick={() => setScreenView('overview')}>
+              Overview by task
+            </button>
+            <button type="button" className="tab-action" onClick={() => setDialogOpen(true)}>
+              Export / import…
+            </button>
+          </div>
+          {view === 'overview' ? <TaskOverview summary={summary} /> : null}
+          <div className="filters" hidden={view !== 'episodes'}>
             <input
               ref={searchRef}
               type="search"
@@ -166,17 +200,50 @@ export function DatasetScreen(): ReactNode {
                 </option>
               ))}
             </select>
+            <select
+              aria-label="Outcome filter"
+              value={outcomeFilter ?? ''}
+              onChange={(e) => {
+                setOutcomeFilter(e.target.value === '' ? null : (e.target.value as Outcome))
+                e.target.blur()
+              }}
+            >
+              <option value="">Any outcome</option>
+              {OUTCOMES.map((o) => (
+                <option key={o} value={o}>
+                  {o}
+                </option>
+              ))}
+            </select>
+            <select
+              aria-label="Status filter"
+              value={statusFilter ?? ''}
+              onChange={(e) => {
+                setStatusFilter(e.target.value === '' ? null : (e.target.value as ReviewStatus))
+                e.target.blur()
+              }}
+            >
+              <option value="">Any status</option>
+              {REVIEW_STATUSES.map((st) => (
+                <option key={st} value={st}>
+                  {STATUS_NAMES[st]}
+                </option>
+              ))}
+            </select>
             <span className="count" data-testid="episode-count">
               {episodes.length} of {summary.episodes.length} episodes
             </span>
           </div>
-          <table className="episodes" aria-label="Episodes">
+          <table className="episodes" aria-label="Episodes" hidden={view !== 'episodes'}>
             <thead>
               <tr>
                 <th>#</th>
                 <th>Task</th>
                 <th>Frames</th>
                 <th>Duration</th>
+                <th>Outcome</th>
+                <th>Status</th>
+                <th title="milestones / errors">Events</th>
                 <th>Warnings</th>
               </tr>
             </thead>
@@ -194,6 +261,19 @@ export function DatasetScreen(): ReactNode {
                   <td className="task">{ep.tasks.join(' · ')}</td>
                   <td>{ep.length}</td>
                   <td>{formatDuration(ep.length, summary.fps)}</td>
+                  {(() => {
+                    const labels = project ? episodeLabels(project, ep.index) : null
+                    const c = counts.get(ep.index)
+                    return (
+                      <>
+                        <td className={`outcome outcome-${labels?.outcome ?? 'unknown'}`} data-testid="outcome">
+                          {labels && labels.outcome !== 'unknown' ? labels.outcome : ''}
+                        </td>
+                        <td data-testid="status">{labels ? STATUS_NAMES[labels.status] : ''}</td>
+                        <td data-testid="event-counts">{c ? `▲${c.milestones} ▼${c.errors}` : ''}</td>
+                      </>
+                    )
+                  })()}
                   <td title={ep.warnings.map((w) => w.message).join('\n')}>
                     {ep.present ? (ep.warnings.length > 0 ? `⚠ ${ep.warnings.length}` : '') : 'missing on disk'}
                   </td>

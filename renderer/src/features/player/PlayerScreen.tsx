@@ -9,6 +9,9 @@ import { StatePlot } from '../plots/StatePlot'
 import { PlaybackController } from './playbackController'
 import { Scrubber } from './Scrubber'
 import { Icon } from '../../components/Icon'
+import { AnnotationPanel } from '../annotations/AnnotationPanel'
+import { LabelPicker } from '../annotations/LabelPicker'
+import { TaxonomyEditor } from '../annotations/TaxonomyEditor'
 
 function VideoView(props: { camera: CameraView; controller: PlaybackController; progress: number | undefined }): ReactNode {
   const client = useClient()
@@ -119,8 +122,17 @@ function usePlayerKeys(episode: EpisodeView): void {
   const store = useAppStore()
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
-      if (e.defaultPrevented || isTypingTarget(e.target) || e.altKey || e.ctrlKey || e.metaKey) return
+      if (e.defaultPrevented || isTypingTarget(e.target) || e.altKey) return
       const s = store.getState()
+      if (s.picker || s.taxonomyEditorOpen) return
+      if (e.ctrlKey || e.metaKey) {
+        const key = e.key.toLowerCase()
+        if (key === 'z' && !e.shiftKey) void s.undo()
+        else if ((key === 'z' && e.shiftKey) || key === 'y') void s.redo()
+        else return
+        e.preventDefault()
+        return
+      }
       const t0 = e.timeStamp > 0 ? e.timeStamp : performance.now()
       const summary = currentDataset(s)
       switch (e.key) {
@@ -163,7 +175,52 @@ function usePlayerKeys(episode: EpisodeView): void {
           break
         }
         case 'Escape':
-          s.closeEpisode()
+          if (s.selectedEventId) s.selectEvent(null)
+          else s.closeEpisode()
+          break
+        case 'm':
+        case 'M':
+          if (s.playing) s.togglePlay()
+          s.openPicker('milestone')
+          break
+        case 'e':
+        case 'E':
+          if (s.playing) s.togglePlay()
+          s.openPicker('error')
+          break
+        case ',':
+          s.jumpEvent(-1)
+          break
+        case '.':
+          s.jumpEvent(1)
+          break
+        case 'Delete':
+        case 'Backspace':
+          if (!s.selectedEventId) return
+          void s.deleteEvent(s.selectedEventId)
+          break
+        case 'l':
+        case 'L': {
+          const ev = s.selectedEventId ? s.project?.events.get(s.selectedEventId) : undefined
+          if (!ev) return
+          s.openPicker(ev.kind, ev.id)
+          break
+        }
+        case 's':
+        case 'S':
+          void s.updateEpisode({ outcome: 'success' })
+          break
+        case 'f':
+        case 'F':
+          void s.updateEpisode({ outcome: 'failure' })
+          break
+        case 'u':
+        case 'U':
+          void s.updateEpisode({ outcome: 'unknown' })
+          break
+        case 't':
+        case 'T':
+          s.setTaxonomyEditorOpen(true)
           break
         default:
           return
@@ -258,6 +315,8 @@ function PlayerBody(props: {
         </span>
         {props.loading ? <span className="loading-badge">loading…</span> : null}
       </header>
+      <div className="player-main">
+      <div className="player-left">
       <section
         className="views"
         style={{
@@ -274,6 +333,11 @@ function PlayerBody(props: {
       <Scrubber length={episode.length} fps={episode.fps} />
       {episode.state ? <StatePlot state={episode.state} length={episode.length} /> : <p className="no-state">No state vector in this dataset.</p>}
       <WarningList warnings={episode.warnings} title="Episode warnings" />
+      </div>
+      <AnnotationPanel />
+      </div>
+      <LabelPicker />
+      <TaxonomyEditor />
     </div>
   )
 }

@@ -1,13 +1,21 @@
 import { useRef, useState, type ReactNode } from 'react'
+import type { AnnotationEvent } from '../../../../app/annotations'
 import { formatDuration } from '../../../../app/dataset'
-import { useApp } from '../../state/StoreContext'
+import { useApp, useEpisodeEvents } from '../../state/StoreContext'
 
-/** Frame-snapped timeline: click or drag to seek; hovering shows the frame under the pointer. */
+/**
+ * Frame-snapped timeline: click or drag to seek; hovering shows the frame under the pointer. Event markers sit on
+ * it (milestones above, errors below): clicking one seeks to it and selects it, dragging moves it.
+ */
 export function Scrubber(props: { length: number; fps: number }): ReactNode {
   const frame = useApp((s) => s.frame)
   const seek = useApp((s) => s.seek)
+  const events = useEpisodeEvents()
+  const selected = useApp((s) => s.selectedEventId)
+  const { selectEvent, moveEvent } = useApp((s) => s)
   const trackRef = useRef<HTMLDivElement>(null)
   const [hover, setHover] = useState<number | null>(null)
+  const [drag, setDrag] = useState<{ id: string; frame: number; moved: boolean } | null>(null)
   const last = Math.max(1, props.length - 1)
 
   const frameAt = (clientX: number): number => {
@@ -16,6 +24,44 @@ export function Scrubber(props: { length: number; fps: number }): ReactNode {
     return Math.round(Math.max(0, Math.min(1, (clientX - rect.left) / rect.width)) * last)
   }
   const pct = (f: number): string => `${(f / last) * 100}%`
+
+  const marker = (e: AnnotationEvent): ReactNode => {
+    const at = drag?.id === e.id ? drag.frame : e.frame
+    return (
+      <div
+        key={e.id}
+        className={`marker marker-${e.kind}${e.id === selected ? ' selected' : ''}`}
+        style={{ left: pct(at) }}
+        data-event-id={e.id}
+        data-frame={at}
+        title={`${e.kind}: ${e.label} @ ${at}`}
+        onPointerDown={(ev) => {
+          ev.stopPropagation()
+          ev.preventDefault()
+          ;(ev.target as HTMLElement).setPointerCapture(ev.pointerId)
+          setDrag({ id: e.id, frame: e.frame, moved: false })
+        }}
+        onPointerMove={(ev) => {
+          if (!drag || drag.id !== e.id) return
+          ev.stopPropagation()
+          const f = frameAt(ev.clientX)
+          if (f !== drag.frame) setDrag({ id: e.id, frame: f, moved: true })
+        }}
+        onPointerUp={(ev) => {
+          ev.stopPropagation()
+          const d = drag
+          setDrag(null)
+          selectEvent(e.id)
+          if (d && d.moved && d.frame !== e.frame) {
+            void moveEvent(e.id, d.frame)
+            seek(d.frame)
+          } else {
+            seek(e.frame)
+          }
+        }}
+      />
+    )
+  }
 
   return (
     <div
@@ -35,7 +81,7 @@ export function Scrubber(props: { length: number; fps: number }): ReactNode {
       onPointerMove={(e) => {
         const f = frameAt(e.clientX)
         setHover(f)
-        if (e.buttons & 1) seek(f)
+        if (e.buttons & 1 && !drag) seek(f)
       }}
       onPointerLeave={() => setHover(null)}
     >
@@ -50,6 +96,7 @@ export function Scrubber(props: { length: number; fps: number }): ReactNode {
           {frame} · {formatDuration(frame, props.fps)}
         </span>
       </div>
+      {events.map(marker)}
     </div>
   )
 }

@@ -1,15 +1,47 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react'
 import type { Data, Layout, PlotlyHTMLElement, Shape } from 'plotly.js'
+import type { AnnotationEvent } from '../../../../app/annotations'
 import type { EpisodeState } from '../../../../app/contract'
-import { useApp } from '../../state/StoreContext'
+import { useApp, useEpisodeEvents } from '../../state/StoreContext'
+import { loadPlotly, type PlotlyModule } from './plotly'
 
-type PlotlyModule = typeof import('plotly.js-strict-dist-min').default
 
-// Plotly is large: load it once, after the player is on screen.
-let plotlyPromise: Promise<PlotlyModule> | null = null
-function loadPlotly(): Promise<PlotlyModule> {
-  plotlyPromise ??= import('plotly.js-strict-dist-min').then((m) => m.default)
-  return plotlyPromise
+const EVENT_COLORS = { milestone: '#2fbf71', error: '#ff4d4f' } as const
+
+/** Event lines span the plot; the cursor is drawn last so it stays on top. */
+function shapes(frame: number, events: AnnotationEvent[], selected: string | null): Partial<Shape>[] {
+  const lines: Partial<Shape>[] = events.map((e) => ({
+    type: 'line',
+    xref: 'x',
+    yref: 'paper',
+    x0: e.frame,
+    x1: e.frame,
+    y0: 0,
+    y1: 1,
+    line: { color: EVENT_COLORS[e.kind], width: e.id === selected ? 2.5 : 1, dash: 'dot' },
+  }))
+  return [...lines, cursorShape(frame)]
+}
+
+/** Clickable markers for events (milestones on top, errors at the bottom) on a hidden 0..1 axis. */
+function eventTrace(events: AnnotationEvent[]): Data {
+  return {
+    type: 'scatter',
+    mode: 'markers',
+    name: 'events',
+    showlegend: false,
+    yaxis: 'y2',
+    x: events.map((e) => e.frame),
+    y: events.map((e) => (e.kind === 'milestone' ? 1 : 0)),
+    customdata: events.map((e) => e.id),
+    text: events.map((e) => `${e.kind}: ${e.label}`),
+    hovertemplate: '%{text}<extra>frame %{x}</extra>',
+    marker: {
+      size: 11,
+      symbol: events.map((e) => (e.kind === 'milestone' ? 'triangle-up' : 'triangle-down')),
+      color: events.map((e) => EVENT_COLORS[e.kind]),
+    },
+  } as Data
 }
 
 function cursorShape(frame: number): Partial<Shape> {
@@ -53,6 +85,11 @@ export function StatePlot(props: { state: EpisodeState; length: number }): React
   const setHidden = useApp((s) => s.setHiddenJoints)
   const frameRef = useRef(frame)
   frameRef.current = frame
+  const events = useEpisodeEvents()
+  const selected = useApp((s) => s.selectedEventId)
+  const selectEvent = useApp((s) => s.selectEvent)
+  const eventsRef = useRef(events)
+  eventsRef.current = events
   const hiddenRef = useRef(hidden)
   hiddenRef.current = hidden
 
@@ -70,21 +107,26 @@ export function StatePlot(props: { state: EpisodeState; length: number }): React
         font: { color: '#c9ced6', size: 11 },
         xaxis: { title: { text: 'frame' }, range: [0, Math.max(1, props.length - 1)], zeroline: false, gridcolor: '#2a2e36' },
         yaxis: { zeroline: false, gridcolor: '#2a2e36' },
+        yaxis2: { overlaying: 'y', range: [-0.06, 1.06], visible: false, fixedrange: true },
         showlegend: true,
         legend: { orientation: 'v', x: 1.0, xanchor: 'left', font: { size: 10 } },
         hovermode: 'x',
-        shapes: [cursorShape(frameRef.current)],
+        shapes: shapes(frameRef.current, eventsRef.current, null),
         uirevision: 'state',
       }
-      const el = await Plotly.react(div, traces(props.state, props.length, new Set(hiddenRef.current)), layout, {
+      const data = [...traces(props.state, props.length, new Set(hiddenRef.current)), eventTrace(eventsRef.current)]
+      const el = await Plotly.react(div, data, layout, {
         displaylogo: false,
         responsive: true,
         modeBarButtonsToRemove: ['select2d', 'lasso2d'],
       })
       if (cancelled) return
       el.on('plotly_click', (ev) => {
-        const x = ev.points[0]?.x
+        const point = ev.points.find((p) => p.data.name === 'events') ?? ev.points[0]
+        const x = point?.x
         if (typeof x === 'number') seek(x)
+        const id = point?.data.name === 'events' ? point.customdata : undefined
+        if (typeof id === 'string') selectEvent(id)
       })
       el.on('plotly_legendclick', () => {
         // Read visibility after Plotly applies the toggle.
@@ -100,21 +142,28 @@ export function StatePlot(props: { state: EpisodeState; length: number }): React
       cancelled = true
       if (div) void loadPlotly().then((Plotly) => Plotly.purge(div))
     }
-  }, [props.state, props.length, seek, setHidden])
+  }, [props.state, props.length, seek, setHidden, selectEvent])
+
+  // Events changed: replace only the marker trace (the last one).
+  useEffect(() => {
+    if (!plot) return
+    const n = (plot.el.data as unknown[]).length
+    void plot.Plotly.deleteTraces(plot.el, n - 1).then(() => plot.Plotly.addTraces(plot.el, eventTrace(events)))
+  }, [plot, events])
 
   useEffect(() => {
     if (!plot) return
     const id = requestAnimationFrame(() => {
-      void plot.Plotly.relayout(plot.el, { shapes: [cursorShape(frame)] } as Partial<Layout>)
+      void plot.Plotly.relayout(plot.el, { shapes: shapes(frame, events, selected) } as Partial<Layout>)
     })
     return () => cancelAnimationFrame(id)
-  }, [plot, frame])
+  }, [plot, frame, events, selected])
 
   const setAll = (visible: boolean): void => {
     if (!plot) return
     const names = props.state.names
     setHidden(visible ? [] : [...names])
-    void plot.Plotly.restyle(plot.el, { visible: visible ? true : 'legendonly' })
+    void plot.Plotly.restyle(plot.el, { visible: visible ? true : 'legendonly' }, names.map((_, i) => i))
   }
 
   return (

@@ -1,0 +1,213 @@
+import { useEffect, useRef, useState, type ReactNode } from 'react'
+import type { AnnotationEvent, EventKind, Outcome, ReviewStatus } from '../../../../app/annotations'
+import { OUTCOMES, REVIEW_STATUSES } from '../../../../app/annotations'
+import { episodeLabels, latestTaxonomy } from '../../../../app/annotationEdits'
+import { useApp, useEpisodeEvents } from '../../state/StoreContext'
+
+export const OUTCOME_KEYS: Record<Outcome, string> = { success: 'S', failure: 'F', unknown: 'U' }
+export const STATUS_NAMES: Record<ReviewStatus, string> = {
+  todo: 'to do',
+  in_progress: 'in progress',
+  done: 'done',
+  needs_review: 'needs review',
+}
+
+/** A text field that commits when the user pauses or leaves it, not on every keystroke. */
+function CommitField(props: {
+  value: string
+  onCommit: (v: string) => void
+  label: string
+  multiline?: boolean
+  placeholder?: string
+}): ReactNode {
+  const [text, setText] = useState(props.value)
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null)
+  const latest = useRef(props.value)
+  useEffect(() => {
+    setText(props.value)
+    latest.current = props.value
+  }, [props.value])
+  const flush = (v: string): void => {
+    if (timer.current) clearTimeout(timer.current)
+    timer.current = null
+    if (v !== latest.current) {
+      latest.current = v
+      props.onCommit(v)
+    }
+  }
+  const common = {
+    'aria-label': props.label,
+    placeholder: props.placeholder,
+    value: text,
+    onBlur: () => flush(text),
+    onKeyDown: (e: React.KeyboardEvent) => {
+      if (e.key === 'Escape') (e.target as HTMLElement).blur()
+      if (e.key === 'Enter' && !props.multiline) (e.target as HTMLElement).blur()
+    },
+  }
+  const onChange = (v: string): void => {
+    setText(v)
+    if (timer.current) clearTimeout(timer.current)
+    timer.current = setTimeout(() => flush(v), 800)
+  }
+  return props.multiline ? (
+    <textarea {...common} rows={2} onChange={(e) => onChange(e.target.value)} />
+  ) : (
+    <input {...common} onChange={(e) => onChange(e.target.value)} />
+  )
+}
+
+function EventRow(props: { event: AnnotationEvent; labels: Record<EventKind, string[]>; selected: boolean }): ReactNode {
+  const { event } = props
+  const { selectEvent, seek, relabelEvent, setEventNote, deleteEvent, moveEvent } = useApp((s) => s)
+  const options = props.labels[event.kind].includes(event.label) ? props.labels[event.kind] : [event.label, ...props.labels[event.kind]]
+  const rowRef = useRef<HTMLLIElement>(null)
+  useEffect(() => {
+    if (props.selected) rowRef.current?.scrollIntoView({ block: 'nearest' })
+  }, [props.selected])
+  return (
+    <li
+      ref={rowRef}
+      className={`event-row event-${event.kind}`}
+      aria-selected={props.selected}
+      data-event-id={event.id}
+      data-frame={event.frame}
+      onClick={() => selectEvent(event.id)}
+    >
+      <span className="event-kind" title={event.kind === 'milestone' ? 'milestone (+1)' : 'error (−1)'}>
+        {event.kind === 'milestone' ? '▲' : '▼'}
+      </span>
+      <input
+        className="event-frame"
+        aria-label="Event frame"
+        type="number"
+        min={0}
+        value={event.frame}
+        onChange={(e) => {
+          const f = Number(e.target.value)
+          if (Number.isInteger(f)) void moveEvent(event.id, f)
+        }}
+        onFocus={() => {
+          selectEvent(event.id)
+          seek(event.frame)
+        }}
+      />
+      <button type="button" className="event-seek" onClick={() => seek(event.frame)} title="Go to this frame">
+        ⤷
+      </button>
+      <select aria-label="Event label" value={event.label} onChange={(e) => void relabelEvent(event.id, event.kind, e.target.value)}>
+        {options.map((l) => (
+          <option key={l} value={l}>
+            {l}
+          </option>
+        ))}
+      </select>
+      <CommitField label="Event note" placeholder="note" value={event.note} onCommit={(v) => void setEventNote(event.id, v)} />
+      <button type="button" className="event-delete" aria-label="Delete event" title="Delete (Del)" onClick={() => void deleteEvent(event.id)}>
+        ×
+      </button>
+    </li>
+  )
+}
+
+export function AnnotationPanel(): ReactNode {
+  useApp((s) => s.projectVersion)
+  const project = useApp((s) => s.project)
+  const episode = useApp((s) => s.episode)
+  const selected = useApp((s) => s.selectedEventId)
+  const annotator = useApp((s) => s.annotator)
+  const projectFile = useApp((s) => s.projectFile)
+  const identityNote = useApp((s) => s.identityNote)
+  const { updateEpisode, setAnnotator, undo, redo, canUndo, canRedo, openPicker, setTaxonomyEditorOpen } = useApp((s) => s)
+  const events = useEpisodeEvents()
+  if (!project || !episode) return <aside className="annotation-panel">Loading annotations…</aside>
+  const task = episode.tasks[0] ?? ''
+  const labels = episodeLabels(project, episode.index)
+  const taxonomy = latestTaxonomy(project, task)
+  const byKind = { milestone: taxonomy?.milestones ?? [], error: taxonomy?.errorTypes ?? [] }
+  const keepFocus = (e: React.MouseEvent): void => e.preventDefault()
+
+  return (
+    <aside className="annotation-panel" aria-label="Annotations">
+      <section className="episode-labels">
+        <div className="row">
+          <span className="muted">Outcome</span>
+          <div className="segmented" role="radiogroup" aria-label="Outcome">
+            {OUTCOMES.map((o) => (
+              <button
+                key={o}
+                type="button"
+                role="radio"
+                aria-checked={labels.outcome === o}
+                className={`outcome-${o}`}
+                onMouseDown={keepFocus}
+                onClick={() => void updateEpisode({ outcome: o })}
+                title={`${o} (${OUTCOME_KEYS[o]})`}
+              >
+                {o}
+              </button>
+            ))}
+          </div>
+        </div>
+        <div className="row">
+          <span className="muted">Review</span>
+          <select
+            aria-label="Review status"
+            value={labels.status}
+            onChange={(e) => {
+              void updateEpisode({ status: e.target.value as ReviewStatus })
+              e.target.blur()
+            }}
+          >
+            {REVIEW_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {STATUS_NAMES[s]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <CommitField label="Episode note" placeholder="episode note" multiline value={labels.note} onCommit={(v) => void updateEpisode({ note: v })} />
+      </section>
+
+      <section className="event-tools">
+        <button type="button" onMouseDown={keepFocus} onClick={() => openPicker('milestone')} title="Add a milestone at the current frame (M)">
+          ▲ milestone <kbd>M</kbd>
+        </button>
+        <button type="button" onMouseDown={keepFocus} onClick={() => openPicker('error')} title="Add an error at the current frame (E)">
+          ▼ error <kbd>E</kbd>
+        </button>
+        <button type="button" onMouseDown={keepFocus} onClick={() => void undo()} disabled={!canUndo()} aria-label="Undo" title="Undo (Ctrl+Z)">
+          ↶
+        </button>
+        <button type="button" onMouseDown={keepFocus} onClick={() => void redo()} disabled={!canRedo()} aria-label="Redo" title="Redo (Ctrl+Shift+Z)">
+          ↷
+        </button>
+      </section>
+
+      <ol className="event-list" aria-label="Events">
+        {events.length === 0 ? <li className="muted">No events yet: M marks a milestone, E an error, at the current frame.</li> : null}
+        {events.map((e) => (
+          <EventRow key={e.id} event={e} labels={byKind} selected={e.id === selected} />
+        ))}
+      </ol>
+
+      <section className="panel-footer">
+        <div className="row">
+          <span className="muted">Taxonomy</span>
+          <span>{taxonomy ? `v${taxonomy.version} · ${taxonomy.milestones.length} milestones, ${taxonomy.errorTypes.length} error types` : 'none yet'}</span>
+          <button type="button" onClick={() => setTaxonomyEditorOpen(true)} title="Edit taxonomy (T)">
+            edit
+          </button>
+        </div>
+        <div className="row">
+          <span className="muted">Annotator</span>
+          <CommitField label="Annotator name" placeholder="your name" value={annotator} onCommit={setAnnotator} />
+        </div>
+        {identityNote ? <p className="warning-inline">{identityNote}</p> : null}
+        <p className="muted small" title={projectFile ?? ''}>
+          Saved automatically to {projectFile ? projectFile.split(/[\\/]/).pop() : '…'}
+        </p>
+      </section>
+    </aside>
+  )
+}

@@ -1,0 +1,202 @@
+import { useState, type ReactNode } from 'react'
+import { OUTCOMES, REVIEW_STATUSES, type Outcome, type ReviewStatus } from '../../../../app/annotations'
+import type { ExportFilters, ExportFormat, ImportMode, ImportSummary } from '../../../../app/contract'
+import type { DatasetSummary } from '../../../../app/dataset'
+import { useApp, useClient } from '../../state/StoreContext'
+import { STATUS_NAMES } from './AnnotationPanel'
+
+function toggle<T>(list: T[], value: T): T[] {
+  return list.includes(value) ? list.filter((v) => v !== value) : [...list, value]
+}
+
+function download(filename: string, mimeType: string, content: string): void {
+  const url = URL.createObjectURL(new Blob([content], { type: mimeType }))
+  const a = document.createElement('a')
+  a.href = url
+  a.download = filename
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 1000)
+}
+
+/** Export the labeled evaluation set (JSON, CSV, LeRobot sidecar) with filters; import JSON after a preview. */
+export function ExportImportDialog(props: { summary: DatasetSummary; onClose: () => void }): ReactNode {
+  const client = useClient()
+  const pushError = useApp((s) => s.pushError)
+  const [format, setFormat] = useState<ExportFormat>('json')
+  const [tasks, setTasks] = useState<string[]>([])
+  const [outcomes, setOutcomes] = useState<Outcome[]>([])
+  const [statuses, setStatuses] = useState<ReviewStatus[]>([])
+  const [from, setFrom] = useState('')
+  const [to, setTo] = useState('')
+  const [outPath, setOutPath] = useState(`${props.summary.root}.viva-annotations`)
+  const [message, setMessage] = useState<string | null>(null)
+  const [importText, setImportText] = useState<{ name: string; text: string } | null>(null)
+  const [mode, setMode] = useState<ImportMode>('merge')
+  const [preview, setPreview] = useState<ImportSummary | null>(null)
+  const [importError, setImportError] = useState<string | null>(null)
+  const datasetId = props.summary.id
+
+  const filters = (): ExportFilters => {
+    const f: ExportFilters = {}
+    if (tasks.length > 0) f.tasks = tasks
+    if (outcomes.length > 0) f.outcomes = outcomes
+    if (statuses.length > 0) f.statuses = statuses
+    if (from !== '' || to !== '') f.episodeRange = [from === '' ? 0 : Number(from), to === '' ? 1e9 : Number(to)]
+    return f
+  }
+
+  const summaryText = (s: ImportSummary): string =>
+    `${s.eventsAdded} events added, ${s.eventsUpdated} updated, ${s.eventsRemoved} removed; ${s.episodesChanged} episodes changed; ${s.taxonomiesAdded} taxonomy versions added`
+
+  return (
+    <div className="picker-backdrop" onMouseDown={props.onClose}>
+      <div
+        className="dialog export-dialog"
+        role="dialog"
+        aria-label="Export and import annotations"
+        onMouseDown={(e) => e.stopPropagation()}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') props.onClose()
+          e.stopPropagation()
+        }}
+      >
+        <h2>Export</h2>
+        <div className="row">
+          {(['json', 'csv', 'lerobot'] as const).map((f) => (
+            <label key={f}>
+              <input type="radio" name="format" checked={format === f} onChange={() => setFormat(f)} /> {f === 'lerobot' ? 'LeRobot parquet sidecar' : f.toUpperCase()}
+            </label>
+          ))}
+        </div>
+        <fieldset>
+          <legend>Filters (none = everything)</legend>
+          <div className="filter-grid">
+            <div>
+              <div className="muted">Tasks</div>
+              {props.summary.tasks.map((t) => (
+                <label key={t} className="check">
+                  <input type="checkbox" checked={tasks.includes(t)} onChange={() => setTasks(toggle(tasks, t))} /> {t}
+                </label>
+              ))}
+            </div>
+            <div>
+              <div className="muted">Outcome</div>
+              {OUTCOMES.map((o) => (
+                <label key={o} className="check">
+                  <input type="checkbox" checked={outcomes.includes(o)} onChange={() => setOutcomes(toggle(outcomes, o))} /> {o}
+                </label>
+              ))}
+            </div>
+            <div>
+              <div className="muted">Status</div>
+              {REVIEW_STATUSES.map((st) => (
+                <label key={st} className="check">
+                  <input type="checkbox" checked={statuses.includes(st)} onChange={() => setStatuses(toggle(statuses, st))} /> {STATUS_NAMES[st]}
+                </label>
+              ))}
+            </div>
+            <div>
+              <div className="muted">Episodes</div>
+              <input aria-label="First episode" placeholder="from" value={from} onChange={(e) => setFrom(e.target.value.replace(/\D/g, ''))} />
+              <input aria-label="Last episode" placeholder="to" value={to} onChange={(e) => setTo(e.target.value.replace(/\D/g, ''))} />
+            </div>
+          </div>
+        </fieldset>
+        <div className="row">
+          {format !== 'lerobot' ? (
+            <button
+              type="button"
+              className="primary"
+              onClick={() => {
+                void client
+                  .call('annotations.export', { datasetId, format, filters: filters() })
+                  .then((r) => {
+                    download(r.filename, r.mimeType, r.content)
+                    setMessage(`Downloaded ${r.filename}`)
+                  })
+                  .catch(pushError)
+              }}
+            >
+              Download
+            </button>
+          ) : null}
+          <input aria-label="Export path" className="grow" value={outPath} onChange={(e) => setOutPath(e.target.value)} />
+          <button
+            type="button"
+            onClick={() => {
+              const target = format === 'lerobot' ? outPath : `${outPath}.${format}`
+              void client
+                .call('annotations.exportTo', { datasetId, format, filters: filters(), outPath: target })
+                .then((r) => setMessage(`Wrote ${r.paths.join(', ')}`))
+                .catch(pushError)
+            }}
+          >
+            Write to path
+          </button>
+        </div>
+        {message ? <p className="muted" role="status">{message}</p> : null}
+
+        <h2>Import</h2>
+        <div className="row">
+          <input
+            type="file"
+            aria-label="Annotation file"
+            accept=".json,application/json"
+            onChange={(e) => {
+              const file = e.target.files?.[0]
+              setPreview(null)
+              setImportError(null)
+              if (!file) return setImportText(null)
+              void file.text().then((text) => setImportText({ name: file.name, text }))
+            }}
+          />
+          {(['merge', 'replace'] as const).map((m) => (
+            <label key={m}>
+              <input type="radio" name="mode" checked={mode === m} onChange={() => { setMode(m); setPreview(null) }} /> {m}
+            </label>
+          ))}
+          <button
+            type="button"
+            disabled={!importText}
+            onClick={() => {
+              if (!importText) return
+              setImportError(null)
+              void client
+                .call('annotations.importPreview', { datasetId, text: importText.text, mode })
+                .then(setPreview)
+                .catch((err: unknown) => setImportError(err instanceof Error ? err.message : String(err)))
+            }}
+          >
+            Preview
+          </button>
+          <button
+            type="button"
+            className="primary"
+            disabled={!preview || !importText}
+            onClick={() => {
+              if (!importText) return
+              void client
+                .call('annotations.import', { datasetId, text: importText.text, mode })
+                .then((s) => {
+                  setPreview(null)
+                  setMessage(`Imported ${importText.name}: ${summaryText(s)}`)
+                })
+                .catch((err: unknown) => setImportError(err instanceof Error ? err.message : String(err)))
+            }}
+          >
+            Apply import
+          </button>
+        </div>
+        {preview ? <p role="status" data-testid="import-preview">Preview ({mode}): {summaryText(preview)}</p> : null}
+        {importError ? <p className="form-error" role="alert" data-testid="import-error">{importError}</p> : null}
+        <div className="dialog-buttons">
+          <button type="button" onClick={props.onClose}>
+            Close
+          </button>
+        </div>
+      </div>
+    </div>
+  )
+}

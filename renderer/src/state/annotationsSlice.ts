@@ -1,0 +1,340 @@
+import type { StoreApi } from 'zustand/vanilla'
+import type { AnnotationEvent, Edit, EpisodePatch, EventKind, ProjectState } from '../../../app/annotations'
+import {
+  applyEdit,
+  deleteEventEdit,
+  emptyProject,
+  episodeEdit,
+  eventsOfEpisode,
+  latestTaxonomy,
+  moveEventEdit,
+  nextEvent,
+  noteEventEdit,
+  prevEvent,
+  relabelEventEdit,
+  saveTaxonomyEdit,
+  UndoHistory,
+} from '../../../app/annotationEdits'
+import type { ProjectSnapshot, VivaClient } from '../../../app/contract'
+import type { AppState } from './store'
+
+export interface PickerState {
+  kind: EventKind
+  frame: number
+  /** Set when the event being labelled already exists (relabel) rather than being added. */
+  eventId: string | null
+}
+
+export interface AnnotationsSlice {
+  project: ProjectState | null
+  projectFile: string | null
+  identityNote: string | null
+  /** Bumped on every change, so components re-render on history and project changes. */
+  projectVersion: number
+  selectedEventId: string | null
+  picker: PickerState | null
+  taxonomyEditorOpen: boolean
+  annotator: string
+  loadProject(datasetId: string): Promise<void>
+  commit(edit: Edit | null): Promise<boolean>
+  undo(): Promise<void>
+  redo(): Promise<void>
+  canUndo(): boolean
+  canRedo(): boolean
+  openPicker(kind: EventKind, eventId?: string | null): void
+  closePicker(): void
+  /** From the picker: add an event of the picker's kind at its frame, or relabel the event it was opened for. */
+  pickLabel(label: string): Promise<void>
+  usePreset(presetMilestones: string[], presetErrors: string[], preset: string): Promise<void>
+  selectEvent(id: string | null): void
+  jumpEvent(direction: 1 | -1): void
+  moveEvent(id: string, frame: number): Promise<void>
+  relabelEvent(id: string, kind: EventKind, label: string): Promise<void>
+  setEventNote(id: string, note: string): Promise<void>
+  deleteEvent(id: string): Promise<void>
+  updateEpisode(patch: EpisodePatch): Promise<void>
+  saveTaxonomy(task: string, milestones: string[], errorTypes: string[], preset: string | null): Promise<void>
+  setTaxonomyEditorOpen(open: boolean): void
+  setAnnotator(name: string): void
+}
+
+const ANNOTATOR_KEY = 'viva.annotator'
+
+function readAnnotator(): string {
+  try {
+    return globalThis.localStorage?.getItem(ANNOTATOR_KEY) ?? ''
+  } catch {
+    return ''
+  }
+}
+
+function fromSnapshot(snapshot: ProjectSnapshot): ProjectState {
+  const state = emptyProject()
+  for (const e of snapshot.events) state.events.set(e.id, e)
+  for (const e of snapshot.episodes) state.episodes.set(e.episode, e)
+  for (const t of [...snapshot.taxonomies].sort((a, b) => a.version - b.version)) {
+    const list = state.taxonomies.get(t.task) ?? []
+    list.push(t)
+    state.taxonomies.set(t.task, list)
+  }
+  return state
+}
+
+function newId(): string {
+  const c = globalThis.crypto as { randomUUID?: () => string } | undefined
+  if (c?.randomUUID) return c.randomUUID()
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`
+}
+
+/**
+ * Annotation state in the renderer mirrors the project file exactly: an edit is sent to the main side, and only
+ * once it is committed there is it applied here and recorded for undo. Edits go out one at a time, in order.
+ */
+export function createAnnotationsSlice(
+  client: VivaClient,
+  set: StoreApi<AppState>['setState'],
+  get: StoreApi<AppState>['getState'],
+): AnnotationsSlice {
+  const history = new UndoHistory()
+  let queue: Promise<unknown> = Promise.resolve()
+  const now = (): string => new Date().toISOString()
+
+  const enqueue = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = queue.then(task, task)
+    queue = run.catch(() => undefined)
+    return run
+  }
+
+  const send = async (edit: Edit): Promise<boolean> => {
+    const datasetId = get().currentDatasetId
+    const project = get().project
+    if (datasetId === null || project === null) return false
+    // Check locally first: a conflict is reported without a round trip and nothing is sent.
+    const next = applyEdit(project, edit)
+    await client.call('annotations.apply', { datasetId, edits: [edit] })
+    set((s) => ({ project: next, projectVersion: s.projectVersion + 1 }))
+    return true
+  }
+
+  const current = (): { episode: number; task: string } | null => {
+    const ep = get().episode
+    if (!ep) return null
+    return { episode: ep.index, task: ep.tasks[0] ?? '' }
+  }
+
+  const slice: AnnotationsSlice = {
+    project: null,
+    projectFile: null,
+    identityNote: null,
+    projectVersion: 0,
+    selectedEventId: null,
+    picker: null,
+    taxonomyEditorOpen: false,
+    annotator: readAnnotator(),
+
+    async loadProject(datasetId) {
+      try {
+        const snapshot = await client.call('annotations.load', { datasetId })
+        if (get().currentDatasetId !== datasetId) return
+        history.clear()
+        set((s) => ({
+          project: fromSnapshot(snapshot),
+          projectFile: snapshot.projectFile,
+          identityNote: snapshot.identityNote,
+          projectVersion: s.projectVersion + 1,
+          selectedEventId: null,
+        }))
+      } catch (err) {
+        get().pushError(err)
+      }
+    },
+
+    commit(edit) {
+      if (edit === null) return Promise.resolve(false)
+      return enqueue(async () => {
+        try {
+          const ok = await send(edit)
+          if (ok) {
+            history.record(edit)
+            set((s) => ({ projectVersion: s.projectVersion + 1 }))
+          }
+          return ok
+        } catch (err) {
+          get().pushError(err)
+          return false
+        }
+      })
+    },
+
+    undo() {
+      return enqueue(async () => {
+        const inverse = history.undo()
+        if (!inverse) return
+        try {
+          await send(inverse)
+          followEdit(inverse)
+        } catch (err) {
+          history.drop()
+          get().pushError(err)
+        }
+        set((s) => ({ projectVersion: s.projectVersion + 1 }))
+      })
+    },
+
+    redo() {
+      return enqueue(async () => {
+        const edit = history.redo()
+        if (!edit) return
+        try {
+          await send(edit)
+          followEdit(edit)
+        } catch (err) {
+          history.drop()
+          get().pushError(err)
+        }
+        set((s) => ({ projectVersion: s.projectVersion + 1 }))
+      })
+    },
+
+    canUndo: () => history.canUndo,
+    canRedo: () => history.canRedo,
+
+    openPicker(kind, eventId = null) {
+      const episode = get().episode
+      if (!episode) return
+      const frame = eventId ? (get().project?.events.get(eventId)?.frame ?? get().frame) : get().frame
+      set({ picker: { kind, frame, eventId } })
+    },
+
+    closePicker() {
+      set({ picker: null })
+    },
+
+    async pickLabel(label) {
+      const picker = get().picker
+      const here = current()
+      const project = get().project
+      if (!picker || !here || !project) return
+      set({ picker: null })
+      const taxonomy = latestTaxonomy(project, here.task)
+      const version = taxonomy?.version ?? 0
+      if (picker.eventId) {
+        await get().relabelEvent(picker.eventId, picker.kind, label)
+        return
+      }
+      const at = now()
+      const event: AnnotationEvent = {
+        id: newId(),
+        episode: here.episode,
+        frame: picker.frame,
+        kind: picker.kind,
+        label,
+        note: '',
+        annotator: get().annotator || 'anonymous',
+        taxonomyVersion: version,
+        createdAt: at,
+        updatedAt: at,
+      }
+      if (await get().commit({ op: 'event.add', event })) set({ selectedEventId: event.id })
+    },
+
+    async usePreset(milestones, errorTypes, preset) {
+      const here = current()
+      const project = get().project
+      if (!here || !project) return
+      await get().commit(saveTaxonomyEdit(project, here.task, milestones, errorTypes, preset, now()))
+    },
+
+    selectEvent(id) {
+      set({ selectedEventId: id })
+    },
+
+    jumpEvent(direction) {
+      const here = current()
+      const project = get().project
+      if (!here || !project) return
+      const target = direction > 0 ? nextEvent(project, here.episode, get().frame) : prevEvent(project, here.episode, get().frame)
+      if (!target) return
+      set({ selectedEventId: target.id })
+      get().seek(target.frame)
+    },
+
+    async moveEvent(id, frame) {
+      const project = get().project
+      const episode = get().episode
+      if (!project || !episode) return
+      const clamped = Math.max(0, Math.min(episode.length - 1, Math.round(frame)))
+      await get().commit(moveEventEdit(project, id, clamped, now()))
+    },
+
+    async relabelEvent(id, kind, label) {
+      const project = get().project
+      const here = current()
+      if (!project || !here) return
+      const version = latestTaxonomy(project, here.task)?.version ?? 0
+      await get().commit(relabelEventEdit(project, id, kind, label, version, now()))
+    },
+
+    async setEventNote(id, note) {
+      const project = get().project
+      if (!project) return
+      await get().commit(noteEventEdit(project, id, note, now()))
+    },
+
+    async deleteEvent(id) {
+      const project = get().project
+      if (!project) return
+      const ok = await get().commit(deleteEventEdit(project, id))
+      if (ok && get().selectedEventId === id) set({ selectedEventId: null })
+    },
+
+    async updateEpisode(patch) {
+      const project = get().project
+      const here = current()
+      if (!project || !here) return
+      await get().commit(episodeEdit(project, here.episode, patch, now()))
+    },
+
+    async saveTaxonomy(task, milestones, errorTypes, preset) {
+      const project = get().project
+      if (!project) return
+      await get().commit(saveTaxonomyEdit(project, task, milestones, errorTypes, preset, now()))
+    },
+
+    setTaxonomyEditorOpen(open) {
+      set({ taxonomyEditorOpen: open })
+    },
+
+    setAnnotator(name) {
+      try {
+        globalThis.localStorage?.setItem(ANNOTATOR_KEY, name)
+      } catch {
+        // Private mode or storage disabled: the name still applies to this session.
+      }
+      set({ annotator: name })
+    },
+  }
+
+  /** After undo/redo, show where the change happened: seek to the event it touched. */
+  function followEdit(edit: Edit): void {
+    const here = current()
+    if (!here) return
+    if (edit.op === 'event.add' && edit.event.episode === here.episode) {
+      set({ selectedEventId: edit.event.id })
+      get().seek(edit.event.frame)
+    } else if (edit.op === 'event.update' && edit.episode === here.episode) {
+      set({ selectedEventId: edit.id })
+      const frame = edit.after.frame ?? get().project?.events.get(edit.id)?.frame
+      if (frame !== undefined) get().seek(frame)
+    } else if (edit.op === 'event.delete' && get().selectedEventId === edit.event.id) {
+      set({ selectedEventId: null })
+    }
+  }
+
+  return slice
+}
+
+export function episodeEvents(state: Pick<AppState, 'project' | 'episode'>): AnnotationEvent[] {
+  if (!state.project || !state.episode) return []
+  return eventsOfEpisode(state.project, state.episode.index)
+}
