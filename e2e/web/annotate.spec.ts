@@ -58,7 +58,7 @@ test('annotate with the keyboard only, undo/redo, outcome; everything survives a
   await page.keyboard.type(third.slice(0, 4))
   await page.keyboard.press('Enter')
   await expect(eventRows(page)).toHaveCount(3)
-  expect(await eventFrames(page)).toEqual([5, 15, 35])
+  await expect.poll(() => eventFrames(page)).toEqual([5, 15, 35])
   await expect(page.locator('.scrubber .marker-milestone')).toHaveCount(2)
   await expect(page.locator('.scrubber .marker-error')).toHaveCount(1)
 
@@ -71,14 +71,14 @@ test('annotate with the keyboard only, undo/redo, outcome; everything survives a
 
   // Delete the selected (error) event, undo, redo, undo.
   await page.keyboard.press('Delete')
-  expect(await eventFrames(page)).toEqual([5, 35])
+  await expect.poll(() => eventFrames(page)).toEqual([5, 35])
   await page.keyboard.press('Control+z')
   await expect(eventRows(page)).toHaveCount(3)
   await page.keyboard.press('Control+Shift+z')
   await expect(eventRows(page)).toHaveCount(2)
   await page.keyboard.press('Control+z')
   await expect(eventRows(page)).toHaveCount(3)
-  expect(await eventFrames(page)).toEqual([5, 15, 35])
+  await expect.poll(() => eventFrames(page)).toEqual([5, 15, 35])
 
   // Outcome: F, undo back to unknown, redo.
   await page.keyboard.press('f')
@@ -95,7 +95,7 @@ test('annotate with the keyboard only, undo/redo, outcome; everything survives a
   await expect(row0.getByTestId('outcome')).toHaveText('failure')
   await expect(row0.getByTestId('event-counts')).toHaveText('▲2 ▼1')
   await player.openEpisode(0)
-  expect(await eventFrames(page)).toEqual([5, 15, 35])
+  await expect.poll(() => eventFrames(page)).toEqual([5, 15, 35])
   const labels = await eventRows(page).locator('select[aria-label="Event label"]').evaluateAll((els) => els.map((e) => (e as HTMLSelectElement).value))
   const clean = (s: string | undefined): string => (s ?? '').replace(/^\s*\d\s*/, '').trim()
   expect(labels).toEqual([clean(milestoneLabels[1]), clean(errorLabels[0]), third])

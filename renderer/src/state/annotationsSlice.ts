@@ -25,6 +25,8 @@ export interface PickerState {
   eventId: string | null
 }
 
+export type EditBuilder = (project: ProjectState) => Edit | null
+
 export interface AnnotationsSlice {
   project: ProjectState | null
   projectFile: string | null
@@ -36,7 +38,11 @@ export interface AnnotationsSlice {
   taxonomyEditorOpen: boolean
   annotator: string
   loadProject(datasetId: string): Promise<void>
-  commit(edit: Edit | null): Promise<boolean>
+  /**
+   * Queue an edit. Pass a function to build it from the project as left by every earlier queued edit: keys typed
+   * faster than the main side answers then still act on the right state.
+   */
+  commit(edit: Edit | null | EditBuilder): Promise<boolean>
   undo(): Promise<void>
   redo(): Promise<void>
   canUndo(): boolean
@@ -153,9 +159,13 @@ export function createAnnotationsSlice(
       if (edit === null) return Promise.resolve(false)
       return enqueue(async () => {
         try {
-          const ok = await send(edit)
+          const project = get().project
+          if (!project) return false
+          const built = typeof edit === 'function' ? edit(project) : edit
+          if (built === null) return false
+          const ok = await send(built)
           if (ok) {
-            history.record(edit)
+            history.record(built)
             set((s) => ({ projectVersion: s.projectVersion + 1 }))
           }
           return ok
@@ -213,36 +223,40 @@ export function createAnnotationsSlice(
     async pickLabel(label) {
       const picker = get().picker
       const here = current()
-      const project = get().project
-      if (!picker || !here || !project) return
+      if (!picker || !here) return
       set({ picker: null })
-      const taxonomy = latestTaxonomy(project, here.task)
-      const version = taxonomy?.version ?? 0
       if (picker.eventId) {
         await get().relabelEvent(picker.eventId, picker.kind, label)
         return
       }
-      const at = now()
-      const event: AnnotationEvent = {
-        id: newId(),
-        episode: here.episode,
-        frame: picker.frame,
-        kind: picker.kind,
-        label,
-        note: '',
-        annotator: get().annotator || 'anonymous',
-        taxonomyVersion: version,
-        createdAt: at,
-        updatedAt: at,
-      }
-      if (await get().commit({ op: 'event.add', event })) set({ selectedEventId: event.id })
+      const id = newId()
+      const ok = await get().commit((project) => {
+        const at = now()
+        return {
+          op: 'event.add',
+          event: {
+            id,
+            episode: here.episode,
+            frame: picker.frame,
+            kind: picker.kind,
+            label,
+            note: '',
+            annotator: get().annotator || 'anonymous',
+            taxonomyVersion: latestTaxonomy(project, here.task)?.version ?? 0,
+            createdAt: at,
+            updatedAt: at,
+          },
+        }
+      })
+      if (ok) set({ selectedEventId: id })
     },
 
     async usePreset(milestones, errorTypes, preset) {
       const here = current()
-      const project = get().project
-      if (!here || !project) return
-      await get().commit(saveTaxonomyEdit(project, here.task, milestones, errorTypes, preset, now()))
+      if (!here) return
+      await get().commit((project) =>
+        latestTaxonomy(project, here.task) ? null : saveTaxonomyEdit(project, here.task, milestones, errorTypes, preset, now()),
+      )
     },
 
     selectEvent(id) {
@@ -260,45 +274,39 @@ export function createAnnotationsSlice(
     },
 
     async moveEvent(id, frame) {
-      const project = get().project
       const episode = get().episode
-      if (!project || !episode) return
+      if (!episode) return
       const clamped = Math.max(0, Math.min(episode.length - 1, Math.round(frame)))
-      await get().commit(moveEventEdit(project, id, clamped, now()))
+      await get().commit((project) => (project.events.has(id) ? moveEventEdit(project, id, clamped, now()) : null))
     },
 
     async relabelEvent(id, kind, label) {
-      const project = get().project
       const here = current()
-      if (!project || !here) return
-      const version = latestTaxonomy(project, here.task)?.version ?? 0
-      await get().commit(relabelEventEdit(project, id, kind, label, version, now()))
+      if (!here) return
+      await get().commit((project) =>
+        project.events.has(id)
+          ? relabelEventEdit(project, id, kind, label, latestTaxonomy(project, here.task)?.version ?? 0, now())
+          : null,
+      )
     },
 
     async setEventNote(id, note) {
-      const project = get().project
-      if (!project) return
-      await get().commit(noteEventEdit(project, id, note, now()))
+      await get().commit((project) => (project.events.has(id) ? noteEventEdit(project, id, note, now()) : null))
     },
 
     async deleteEvent(id) {
-      const project = get().project
-      if (!project) return
-      const ok = await get().commit(deleteEventEdit(project, id))
+      const ok = await get().commit((project) => (project.events.has(id) ? deleteEventEdit(project, id) : null))
       if (ok && get().selectedEventId === id) set({ selectedEventId: null })
     },
 
     async updateEpisode(patch) {
-      const project = get().project
       const here = current()
-      if (!project || !here) return
-      await get().commit(episodeEdit(project, here.episode, patch, now()))
+      if (!here) return
+      await get().commit((project) => episodeEdit(project, here.episode, patch, now()))
     },
 
     async saveTaxonomy(task, milestones, errorTypes, preset) {
-      const project = get().project
-      if (!project) return
-      await get().commit(saveTaxonomyEdit(project, task, milestones, errorTypes, preset, now()))
+      await get().commit((project) => saveTaxonomyEdit(project, task, milestones, errorTypes, preset, now()))
     },
 
     setTaxonomyEditorOpen(open) {

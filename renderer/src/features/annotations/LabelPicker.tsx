@@ -1,11 +1,13 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import { latestTaxonomy } from '../../../../app/annotationEdits'
-import { TAXONOMY_PRESETS } from '../../../../app/taxonomy'
+import { TAXONOMY_PRESETS, type TaxonomyPreset } from '../../../../app/taxonomy'
 import { useApp } from '../../state/StoreContext'
 
 /**
  * The second keystroke of "mark an event": a digit picks the n-th label, typing filters (type-ahead), Enter takes
- * the highlighted one, Esc cancels. With no taxonomy for the task yet, the same keys pick a preset first.
+ * the highlighted one, Esc cancels. With no taxonomy for the task yet, the same keys pick a preset first. Keys are
+ * taken at the window (capture phase) while the picker is open, so nothing typed right after M or E is lost to
+ * focus moving, and the preset's labels show at once, before its save has been acknowledged.
  */
 export function LabelPicker(): ReactNode {
   const picker = useApp((s) => s.picker)
@@ -14,36 +16,69 @@ export function LabelPicker(): ReactNode {
   const { pickLabel, closePicker, usePreset } = useApp((s) => s)
   const [filter, setFilter] = useState('')
   const [highlight, setHighlight] = useState(0)
-  const inputRef = useRef<HTMLInputElement>(null)
+  const [chosenPreset, setChosenPreset] = useState<TaxonomyPreset | null>(null)
 
-  const choosingPreset = taxonomy === null
+  useEffect(() => {
+    setFilter('')
+    setHighlight(0)
+    setChosenPreset(null)
+  }, [picker])
+
+  const lists = taxonomy ?? chosenPreset
+  const choosingPreset = lists === null
   const options = useMemo(() => {
     if (!picker) return []
-    if (choosingPreset) return TAXONOMY_PRESETS.map((p) => p.name)
-    return picker.kind === 'milestone' ? taxonomy.milestones : taxonomy.errorTypes
-  }, [picker, choosingPreset, taxonomy])
+    if (lists === null) return TAXONOMY_PRESETS.map((p) => p.name)
+    return picker.kind === 'milestone' ? lists.milestones : lists.errorTypes
+  }, [picker, lists])
   const shown = useMemo(() => {
     const f = filter.trim().toLowerCase()
     return options.map((label, i) => ({ label, n: i + 1 })).filter((o) => f === '' || o.label.toLowerCase().includes(f))
   }, [options, filter])
 
-  useEffect(() => {
-    setFilter('')
-    setHighlight(0)
-    if (picker) inputRef.current?.focus()
-  }, [picker, choosingPreset])
-
-  if (!picker) return null
-
   const choose = (label: string | undefined): void => {
     if (label === undefined) return
     if (choosingPreset) {
       const preset = TAXONOMY_PRESETS.find((p) => p.name === label)
-      if (preset) void usePreset(preset.milestones, preset.errorTypes, preset.id)
+      if (!preset) return
+      setChosenPreset(preset)
+      setFilter('')
+      setHighlight(0)
+      void usePreset([...preset.milestones], [...preset.errorTypes], preset.id)
       return
     }
     void pickLabel(label)
   }
+
+  const live = useRef({ filter, shown, options, highlight, choose, closePicker })
+  live.current = { filter, shown, options, highlight, choose, closePicker }
+
+  useEffect(() => {
+    if (!picker) return
+    const onKey = (e: KeyboardEvent): void => {
+      const l = live.current
+      if (e.ctrlKey || e.metaKey || e.altKey) return
+      let handled = true
+      if (e.key === 'Escape') l.closePicker()
+      else if (/^[1-9]$/.test(e.key) && l.filter === '') l.choose(l.options[Number(e.key) - 1])
+      else if (e.key === 'Enter') l.choose(l.shown[l.highlight]?.label)
+      else if (e.key === 'ArrowDown') setHighlight(Math.min(l.shown.length - 1, l.highlight + 1))
+      else if (e.key === 'ArrowUp') setHighlight(Math.max(0, l.highlight - 1))
+      else if (e.key === 'Backspace') setFilter(l.filter.slice(0, -1))
+      else if (e.key.length === 1) {
+        setFilter(l.filter + e.key)
+        setHighlight(0)
+      } else handled = false
+      if (handled) {
+        e.preventDefault()
+        e.stopImmediatePropagation()
+      }
+    }
+    window.addEventListener('keydown', onKey, { capture: true })
+    return () => window.removeEventListener('keydown', onKey, { capture: true })
+  }, [picker])
+
+  if (!picker) return null
 
   const title = choosingPreset
     ? `No taxonomy for “${task || 'this task'}” yet — pick a preset (edit it later with T)`
@@ -60,35 +95,9 @@ export function LabelPicker(): ReactNode {
         onMouseDown={(e) => e.stopPropagation()}
       >
         <div className="picker-title">{title}</div>
-        <input
-          ref={inputRef}
-          aria-label="Type to filter labels"
-          placeholder="digit, or type to filter…"
-          value={filter}
-          onChange={(e) => {
-            setFilter(e.target.value)
-            setHighlight(0)
-          }}
-          onKeyDown={(e) => {
-            if (e.key === 'Escape') {
-              e.preventDefault()
-              closePicker()
-            } else if (/^[1-9]$/.test(e.key) && filter === '') {
-              e.preventDefault()
-              choose(options[Number(e.key) - 1])
-            } else if (e.key === 'Enter') {
-              e.preventDefault()
-              choose(shown[highlight]?.label)
-            } else if (e.key === 'ArrowDown') {
-              e.preventDefault()
-              setHighlight((h) => Math.min(shown.length - 1, h + 1))
-            } else if (e.key === 'ArrowUp') {
-              e.preventDefault()
-              setHighlight((h) => Math.max(0, h - 1))
-            }
-            e.stopPropagation()
-          }}
-        />
+        <div className="picker-filter" aria-label="Label filter" aria-live="polite">
+          {filter === '' ? <span className="muted">press a digit, or type to filter…</span> : filter}
+        </div>
         <ol className="picker-options">
           {shown.map((o, i) => (
             <li key={o.label} aria-selected={i === highlight} onMouseDown={() => choose(o.label)}>

@@ -10,16 +10,16 @@ function ErrorChart(props: { counts: Record<string, number>; task: string }): Re
   const ref = useRef<HTMLDivElement>(null)
   const key = JSON.stringify(Object.entries(props.counts).sort((a, b) => b[1] - a[1]))
   const entries = useMemo(() => JSON.parse(key) as [string, number][], [key])
+  const total = entries.reduce((a, [, n]) => a + n, 0)
   useEffect(() => {
     const div = ref.current
-    if (!div || entries.length === 0) return
+    if (!div || total === 0) return
     let cancelled = false
     void loadPlotly().then((Plotly) => {
       if (cancelled) return
-      const total = entries.reduce((a, [, n]) => a + n, 0)
       const layout: Partial<Layout> = {
         height: 40 + 26 * entries.length,
-        margin: { l: 200, r: 40, t: 8, b: 24 },
+        margin: { l: 200, r: 90, t: 8, b: 24 },
         paper_bgcolor: '#15171c',
         plot_bgcolor: '#15171c',
         font: { color: '#c9ced6', size: 11 },
@@ -48,8 +48,8 @@ function ErrorChart(props: { counts: Record<string, number>; task: string }): Re
       cancelled = true
       void loadPlotly().then((Plotly) => Plotly.purge(div))
     }
-  }, [entries])
-  if (entries.length === 0) return <p className="muted">No errors annotated for this task yet.</p>
+  }, [entries, total])
+  if (total === 0) return <p className="muted">No errors annotated for this task yet.</p>
   return <div ref={ref} className="error-chart" data-testid={`error-chart-${props.task}`} />
 }
 
@@ -91,6 +91,7 @@ export function TaskOverview(props: { summary: DatasetSummary }): ReactNode {
             <div className="overview-columns">
               <div>
                 <h4>Milestones</h4>
+                {Object.keys(s.milestoneCounts).length === 0 ? <p className="muted">No taxonomy or milestones yet.</p> : null}
                 <table className="counts">
                   <tbody>
                     {Object.entries(s.milestoneCounts).map(([label, n]) => (

@@ -244,7 +244,6 @@ export function PlayerScreen(): ReactNode {
   const loading = useApp((s) => s.episodeLoading)
   const summary = useApp((s) => currentDataset(s))
   const progress = useApp((s) => s.mediaProgress)
-  const latency = useApp((s) => s.lastFrameLatencyMs)
   const closeEpisode = useApp((s) => s.closeEpisode)
 
   const controller = useMemo(() => {
@@ -281,7 +280,6 @@ export function PlayerScreen(): ReactNode {
       controller={controller}
       datasetName={summary?.name ?? ''}
       progress={progress}
-      latency={latency}
       loading={loading}
       onBack={closeEpisode}
     />
@@ -293,7 +291,6 @@ function PlayerBody(props: {
   controller: PlaybackController
   datasetName: string
   progress: Record<string, number>
-  latency: number | null
   loading: boolean
   onBack: () => void
 }): ReactNode {
@@ -310,9 +307,6 @@ function PlayerBody(props: {
           {props.datasetName} · episode {episode.index}
         </h1>
         <span className="task">{episode.tasks.join(' · ')}</span>
-        <span className="perf" title="Latency of the last seek, from request to all views painted">
-          {props.latency !== null ? `${props.latency.toFixed(0)} ms` : ''}
-        </span>
         {props.loading ? <span className="loading-badge">loading…</span> : null}
       </header>
       <div className="player-main">
