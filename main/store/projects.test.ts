@@ -1,0 +1,126 @@
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { addEventEdit, episodeEdit, saveTaxonomyEdit } from '../../app/annotationEdits'
+import type { Edit } from '../../app/annotations'
+import { composeServices, type Services } from '../compose'
+import { writePatternDataset } from '../datasets/patternDataset'
+
+const run = promisify(execFile)
+const dir = mkdtempSync(path.join(os.tmpdir(), 'viva-projects-'))
+const dataset = path.join(dir, 'ds')
+const VIVA = path.resolve('main/cli/viva.mjs')
+let services: Services
+let id: string
+
+beforeAll(async () => {
+  await writePatternDataset({
+    out: dataset,
+    format: 'v2.1',
+    lengths: [30, 40],
+    fps: 10,
+    cameras: [{ key: 'observation.images.cam_high', width: 64, height: 48 }],
+    tasks: ['fold the towel'],
+  })
+  services = composeServices({ mode: 'browser', version: 'test', dataDir: path.join(dir, 'data') })
+  id = (await services.datasets.open(dataset)).id
+  const at = (n: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString()
+  let state = services.projects.store(id).load()
+  const commit = (edit: Edit | null): void => {
+    if (!edit) return
+    services.projects.apply(id, [edit])
+    state = services.projects.store(id).load()
+  }
+  commit(saveTaxonomyEdit(state, 'fold the towel', ['Grasp', 'Fold'], ['Drop'], 'generic', at(0)))
+  commit(addEventEdit(state, { id: 'e1', episode: 0, frame: 4, kind: 'milestone', label: 'Grasp', annotator: 'ana', taxonomyVersion: 1 }, at(1)))
+  commit(addEventEdit(state, { id: 'e2', episode: 1, frame: 39, kind: 'error', label: 'Drop', note: 'slipped, "badly"', annotator: 'ana', taxonomyVersion: 1 }, at(2)))
+  commit(episodeEdit(state, 1, { outcome: 'failure', status: 'done' }, at(3)))
+})
+afterAll(() => {
+  services.projects.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('import validation leaves the project untouched', () => {
+  const good = (): Record<string, unknown> => JSON.parse(services.projects.exportText(id, 'json', {}).content) as Record<string, unknown>
+  const events = (doc: Record<string, unknown>): Record<string, unknown>[] => doc.events as Record<string, unknown>[]
+  const cases: [string, () => string, RegExp][] = [
+    ['truncated JSON', () => JSON.stringify(good()).slice(0, 200), /truncated|JSON/i],
+    ['not JSON at all', () => 'PK\u0003\u0004 binary', /JSON/],
+    ['wrong schema version', () => JSON.stringify({ ...good(), version: 2 }), /version 2/],
+    ['wrong schema name', () => JSON.stringify({ ...good(), schema: 'label-studio' }), /schema/],
+    ['wrong type (frame as string)', () => { const d = good(); events(d)[0]!.frame = '4'; return JSON.stringify(d) }, /events\[0\]\.frame/],
+    ['negative frame', () => { const d = good(); events(d)[0]!.frame = -1; return JSON.stringify(d) }, /events\[0\]\.frame/],
+    ['unknown episode', () => { const d = good(); events(d)[0]!.episode = 17; return JSON.stringify(d) }, /episode 17/],
+    ['frame beyond episode end', () => { const d = good(); events(d)[1]!.frame = 40; return JSON.stringify(d) }, /beyond/],
+    ['duplicate ids', () => { const d = good(); events(d)[1]!.id = 'e1'; return JSON.stringify(d) }, /duplicate/i],
+    ['direction that contradicts kind', () => { const d = good(); events(d)[0]!.direction = -1; return JSON.stringify(d) }, /direction/],
+    ['label outside its taxonomy', () => { const d = good(); events(d)[0]!.label = 'Juggle'; return JSON.stringify(d) }, /Juggle/],
+    ['missing required field', () => { const d = good(); delete events(d)[0]!.kind; return JSON.stringify(d) }, /kind/],
+  ]
+  it.each(cases)('rejects %s with a precise message and no change', (_what, make, message) => {
+    const before = services.projects.exportText(id, 'json', {}).content
+    for (const mode of ['merge', 'replace'] as const) {
+      let thrown: unknown = null
+      try {
+        services.projects.import(id, make(), mode)
+      } catch (err) {
+        thrown = err
+      }
+      expect(thrown).toMatchObject({ code: 'IMPORT_INVALID', message: expect.stringMatching(message) })
+    }
+    const after = services.projects.exportText(id, 'json', {}).content
+    const strip = (s: string): string => s.replace(/"exportedAt": "[^"]+"/, '')
+    expect(strip(after)).toBe(strip(before))
+  })
+
+  it('previews without applying, then applies a good file in one go', () => {
+    const text = services.projects.exportText(id, 'json', {}).content
+    const preview = services.projects.previewImport(id, text, 'replace')
+    expect(preview).toMatchObject({ eventsAdded: 0, eventsRemoved: 0 })
+  })
+})
+
+describe('viva export / viva import', () => {
+  const cli = (args: string[]) => run('node', [VIVA, ...args, '--data-dir', path.join(dir, 'data')], { encoding: 'utf8' })
+
+  it('exports JSON, CSV and the LeRobot sidecar with filters, and refuses to write inside the dataset', async () => {
+    const json = path.join(dir, 'out', 'all.json')
+    await cli(['export', dataset, '--format', 'json', '--out', json])
+    const doc = JSON.parse(readFileSync(json, 'utf8')) as { events: { id: string }[] }
+    expect(doc.events.map((e) => e.id)).toEqual(['e1', 'e2'])
+
+    const failures = path.join(dir, 'out', 'failures.csv')
+    await cli(['export', dataset, '--format', 'csv', '--out', failures, '--outcome', 'failure'])
+    const rows = readFileSync(failures, 'utf8').trim().split(/\r?\n/)
+    expect(rows).toEqual(['episode,frame,timestamp,kind,direction,label,note,annotator', '1,39,3.900000,error,-1,Drop,"slipped, ""badly""",ana'])
+
+    const sidecar = path.join(dir, 'out', 'lerobot')
+    const { stdout } = await cli(['export', dataset, '--format', 'lerobot', '--out', sidecar, '--episodes', '0-0'])
+    expect(stdout).toContain('annotations.parquet')
+
+    await expect(cli(['export', dataset, '--format', 'json', '--out', path.join(dataset, 'meta', 'x.json')])).rejects.toMatchObject({
+      stderr: expect.stringContaining('inside the dataset'),
+    })
+  })
+
+  it('imports into another project file, dry-run first, and rejects a bad file with a one-line reason', async () => {
+    const json = path.join(dir, 'out', 'all.json')
+    const project = path.join(dir, 'other.viva.sqlite')
+    const dry = await cli(['import', dataset, json, '--mode', 'replace', '--dry-run', '--project', project])
+    expect(dry.stdout).toMatch(/Would import .* 2 events added/)
+    const real = await cli(['import', dataset, json, '--mode', 'replace', '--project', project])
+    expect(real.stdout).toMatch(/Imported .* 2 events added/)
+    const again = path.join(dir, 'out', 'again.json')
+    await cli(['export', dataset, '--format', 'json', '--out', again, '--project', project])
+    const strip = (s: string): string => s.replace(/"exportedAt": "[^"]+"/, '')
+    expect(strip(readFileSync(again, 'utf8'))).toBe(strip(readFileSync(json, 'utf8')))
+
+    const bad = path.join(dir, 'bad.json')
+    writeFileSync(bad, '{"schema": "viva-studio/annotations", "version": 1, "events": [')
+    await expect(cli(['import', dataset, bad, '--project', project])).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^viva: .*/) })
+  })
+})
