@@ -119,7 +119,9 @@ export const methodSchemas = {
   'episode.open': z.object({ datasetId, episode: episodeIndex }).strict(),
   'media.prepare': z.object({ datasetId, episode: episodeIndex, camera: z.string().min(1).max(500) }).strict(),
   'annotations.load': z.object({ datasetId }).strict(),
-  'annotations.apply': z.object({ datasetId, edits: z.array(editSchema).min(1).max(10_000) }).strict(),
+  'annotations.apply': z
+    .object({ datasetId, edits: z.array(editSchema).min(1).max(10_000), origin: z.string().max(100).optional() })
+    .strict(),
   'annotations.export': z
     .object({ datasetId, format: z.enum(['json', 'csv']), filters: exportFiltersSchema })
     .strict(),
@@ -153,8 +155,8 @@ export interface MethodResults {
 
 export interface EventPayloads {
   'media.progress': MediaProgress
-  /** The project changed outside this window (import, CLI, another window): reload it. */
-  'annotations.changed': { datasetId: string }
+  /** The project changed (an import, another window): windows other than `origin` reload it. */
+  'annotations.changed': { datasetId: string; origin: string | null }
 }
 
 // Compile-time proof that the name lists, results and payloads describe the same methods and events.

@@ -59,7 +59,7 @@ export function composeServices(config: ComposeConfig): Services {
     'media.prepare': async ({ datasetId, episode, camera }, ctx) =>
       datasets.prepareMedia(datasetId, episode, camera, ctx.signal),
     'annotations.load': async ({ datasetId }) => projects.snapshot(datasetId),
-    'annotations.apply': async ({ datasetId, edits }) => projects.apply(datasetId, edits),
+    'annotations.apply': async ({ datasetId, edits, origin }) => projects.apply(datasetId, edits, origin ?? null),
     'annotations.export': async ({ datasetId, format, filters }) => projects.exportText(datasetId, format, filters),
     'annotations.exportTo': async ({ datasetId, format, filters, outPath }) =>
       projects.exportTo(datasetId, format, filters, outPath),

@@ -80,8 +80,9 @@ export class AnnotationProjects {
     return toSnapshot(datasetId, store, store.load())
   }
 
-  apply(datasetId: string, edits: Edit[]): { applied: number } {
+  apply(datasetId: string, edits: Edit[], origin: string | null = null): { applied: number } {
     this.store(datasetId).apply(edits)
+    this.deps.events.emit('annotations.changed', { datasetId, origin })
     return { applied: edits.length }
   }
 
@@ -135,7 +136,7 @@ export class AnnotationProjects {
   import(datasetId: string, text: string, mode: ImportMode): ImportSummary {
     const { edits, summary } = this.plan(datasetId, text, mode)
     if (edits.length > 0) this.store(datasetId).apply(edits)
-    this.deps.events.emit('annotations.changed', { datasetId })
+    this.deps.events.emit('annotations.changed', { datasetId, origin: null })
     return summary
   }
 

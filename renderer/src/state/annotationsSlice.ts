@@ -28,6 +28,8 @@ export interface PickerState {
 export type EditBuilder = (project: ProjectState) => Edit | null
 
 export interface AnnotationsSlice {
+  /** Identifies this window's edits in change notifications, so it does not reload after its own. */
+  clientId: string
   project: ProjectState | null
   projectFile: string | null
   identityNote: string | null
@@ -117,7 +119,7 @@ export function createAnnotationsSlice(
     if (datasetId === null || project === null) return false
     // Check locally first: a conflict is reported without a round trip and nothing is sent.
     const next = applyEdit(project, edit)
-    await client.call('annotations.apply', { datasetId, edits: [edit] })
+    await client.call('annotations.apply', { datasetId, edits: [edit], origin: slice.clientId })
     set((s) => ({ project: next, projectVersion: s.projectVersion + 1 }))
     return true
   }
@@ -129,6 +131,7 @@ export function createAnnotationsSlice(
   }
 
   const slice: AnnotationsSlice = {
+    clientId: newId(),
     project: null,
     projectFile: null,
     identityNote: null,

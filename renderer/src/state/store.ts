@@ -281,8 +281,11 @@ export function createAppStore(client: VivaClient): AppStore {
       set({ lastFrameLatencyMs: latencyMs })
     },
   }))
-  client.on('annotations.changed', ({ datasetId }) => {
-    if (store.getState().currentDatasetId === datasetId) void store.getState().loadProject(datasetId)
+  client.on('annotations.changed', ({ datasetId, origin }) => {
+    const s = store.getState()
+    // Another window or an import changed the project: show it. Undo history starts over, since its edits were
+    // made against a state that no longer holds.
+    if (s.currentDatasetId === datasetId && origin !== s.clientId) void s.loadProject(datasetId)
   })
   return store
 }
