@@ -89,6 +89,8 @@ describe('app store', () => {
     // Without annotations every episode is "unknown" and "todo".
     expect(filteredEpisodes({ ...none, outcomeFilter: 'unknown', taskFilter: null, textFilter: '' }, s)).toHaveLength(4)
     expect(filteredEpisodes({ ...none, statusFilter: 'done', taskFilter: null, textFilter: '' }, s)).toHaveLength(0)
+    expect(filteredEpisodes({ ...none, eventFilter: 'none', taskFilter: null, textFilter: '' }, s)).toHaveLength(4)
+    expect(filteredEpisodes({ ...none, eventFilter: 'errors', taskFilter: null, textFilter: '' }, s)).toHaveLength(0)
   })
 
   it('routes seeks through the driver, clamped to the episode, and stops playback before stepping', async () => {

@@ -24,6 +24,7 @@ export interface DatasetsSlice {
   textFilter: string
   outcomeFilter: Outcome | null
   statusFilter: ReviewStatus | null
+  eventFilter: EventFilter
   selectedEpisode: number | null
   screenView: 'episodes' | 'overview'
   opening: boolean
@@ -33,6 +34,7 @@ export interface DatasetsSlice {
   setTextFilter(text: string): void
   setOutcomeFilter(outcome: Outcome | null): void
   setStatusFilter(status: ReviewStatus | null): void
+  setEventFilter(filter: EventFilter): void
   setScreenView(view: 'episodes' | 'overview'): void
   selectEpisode(index: number | null): void
 }
@@ -73,13 +75,38 @@ export type AppState = DatasetsSlice & PlayerSlice & ErrorsSlice & AnnotationsSl
 export type AppStore = StoreApi<AppState>
 
 /** Episodes that pass the dataset screen's filters, in list order. */
+export const EVENT_FILTERS = ['any', 'none', 'events', 'milestones', 'errors'] as const
+export type EventFilter = (typeof EVENT_FILTERS)[number]
+
 export type EpisodeFilterState = Pick<AppState, 'taskFilter' | 'textFilter' | 'outcomeFilter' | 'statusFilter'> & {
+  eventFilter?: EventFilter
   project: ProjectState | null
+}
+
+/** Milestone and error counts per episode. */
+export function eventCounts(project: ProjectState | null): Map<number, { milestones: number; errors: number }> {
+  const m = new Map<number, { milestones: number; errors: number }>()
+  for (const e of project?.events.values() ?? []) {
+    const c = m.get(e.episode) ?? { milestones: 0, errors: 0 }
+    if (e.kind === 'milestone') c.milestones++
+    else c.errors++
+    m.set(e.episode, c)
+  }
+  return m
 }
 
 export function filteredEpisodes(state: EpisodeFilterState, summary: DatasetSummary): EpisodeSummary[] {
   const text = state.textFilter.trim().toLowerCase()
+  const eventFilter = state.eventFilter ?? 'any'
+  const counts = eventFilter === 'any' ? null : eventCounts(state.project)
   return summary.episodes.filter((e) => {
+    if (counts) {
+      const c = counts.get(e.index) ?? { milestones: 0, errors: 0 }
+      if (eventFilter === 'none' && c.milestones + c.errors > 0) return false
+      if (eventFilter === 'events' && c.milestones + c.errors === 0) return false
+      if (eventFilter === 'milestones' && c.milestones === 0) return false
+      if (eventFilter === 'errors' && c.errors === 0) return false
+    }
     if (state.taskFilter !== null && !e.tasks.includes(state.taskFilter)) return false
     if (state.outcomeFilter !== null || state.statusFilter !== null) {
       const labels = state.project ? episodeLabels(state.project, e.index) : null
@@ -121,6 +148,7 @@ export function createAppStore(client: VivaClient): AppStore {
     textFilter: '',
     outcomeFilter: null,
     statusFilter: null,
+    eventFilter: 'any',
     selectedEpisode: null,
     screenView: 'episodes',
     opening: false,
@@ -135,6 +163,7 @@ export function createAppStore(client: VivaClient): AppStore {
           textFilter: '',
           outcomeFilter: null,
           statusFilter: null,
+          eventFilter: 'any',
           selectedEpisode: summary.episodes.find((e) => e.present)?.index ?? null,
           screen: 'datasets',
         }))
@@ -154,6 +183,7 @@ export function createAppStore(client: VivaClient): AppStore {
         textFilter: '',
         outcomeFilter: null,
         statusFilter: null,
+        eventFilter: 'any',
         selectedEpisode: summary.episodes[0]?.index ?? null,
       })
       void get().loadProject(id)
@@ -169,6 +199,9 @@ export function createAppStore(client: VivaClient): AppStore {
     },
     setStatusFilter(status) {
       set({ statusFilter: status })
+    },
+    setEventFilter(filter) {
+      set({ eventFilter: filter })
     },
     setScreenView(view) {
       set({ screenView: view })

@@ -8,7 +8,7 @@ import { ExportImportDialog } from '../annotations/ExportImportDialog'
 import { TaskOverview } from '../annotations/TaskOverview'
 import { isTypingTarget } from '../../components/keyboard'
 import { useApp } from '../../state/StoreContext'
-import { currentDataset, filteredEpisodes } from '../../state/store'
+import { currentDataset, EVENT_FILTERS, eventCounts, filteredEpisodes, type EventFilter } from '../../state/store'
 
 function OpenDatasetForm(): ReactNode {
   const openDataset = useApp((s) => s.openDataset)
@@ -72,6 +72,14 @@ function DatasetHeader(props: { summary: DatasetSummary }): ReactNode {
   )
 }
 
+const EVENT_FILTER_NAMES: Record<EventFilter, string> = {
+  any: 'Any events',
+  none: 'No events yet',
+  events: 'With events',
+  milestones: 'With milestones',
+  errors: 'With errors',
+}
+
 export function shortCameraName(key: string): string {
   return key.replace(/^observation\.images\./, '')
 }
@@ -84,6 +92,8 @@ export function DatasetScreen(): ReactNode {
   const selected = useApp((s) => s.selectedEpisode)
   const outcomeFilter = useApp((s) => s.outcomeFilter)
   const statusFilter = useApp((s) => s.statusFilter)
+  const eventFilter = useApp((s) => s.eventFilter)
+  const setEventFilter = useApp((s) => s.setEventFilter)
   const project = useApp((s) => s.project)
   const view = useApp((s) => s.screenView)
   const { setTaskFilter, setTextFilter, selectEpisode, openEpisode, selectDataset, setOutcomeFilter, setStatusFilter, setScreenView } =
@@ -93,19 +103,10 @@ export function DatasetScreen(): ReactNode {
   const listRef = useRef<HTMLTableSectionElement>(null)
 
   const episodes = useMemo(
-    () => (summary ? filteredEpisodes({ taskFilter, textFilter, outcomeFilter, statusFilter, project }, summary) : []),
-    [summary, taskFilter, textFilter, outcomeFilter, statusFilter, project],
+    () => (summary ? filteredEpisodes({ taskFilter, textFilter, outcomeFilter, statusFilter, eventFilter, project }, summary) : []),
+    [summary, taskFilter, textFilter, outcomeFilter, statusFilter, eventFilter, project],
   )
-  const counts = useMemo(() => {
-    const m = new Map<number, { milestones: number; errors: number }>()
-    for (const e of project?.events.values() ?? []) {
-      const c = m.get(e.episode) ?? { milestones: 0, errors: 0 }
-      if (e.kind === 'milestone') c.milestones++
-      else c.errors++
-      m.set(e.episode, c)
-    }
-    return m
-  }, [project])
+  const counts = useMemo(() => eventCounts(project), [project])
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
@@ -227,6 +228,20 @@ export function DatasetScreen(): ReactNode {
               {REVIEW_STATUSES.map((st) => (
                 <option key={st} value={st}>
                   {STATUS_NAMES[st]}
+                </option>
+              ))}
+            </select>
+            <select
+              aria-label="Event filter"
+              value={eventFilter}
+              onChange={(e) => {
+                setEventFilter(e.target.value as EventFilter)
+                e.target.blur()
+              }}
+            >
+              {EVENT_FILTERS.map((f) => (
+                <option key={f} value={f}>
+                  {EVENT_FILTER_NAMES[f]}
                 </option>
               ))}
             </select>
