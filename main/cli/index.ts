@@ -6,6 +6,7 @@ import { VivaError } from '../../app/errors'
 import { composeServices, openInitialDatasets } from '../compose'
 import { formatInspectReport, inspectDataset } from '../datasets/inspect'
 import { writePatternDataset } from '../datasets/patternDataset'
+import { generateTaskDataset } from '../datasets/taskDataset'
 import { ensureDemoDataset } from '../demo'
 import { defaultDataDir, PACKAGE_ROOT, RENDERER_DIST } from '../paths'
 import { startServer } from '../server/server'
@@ -25,6 +26,9 @@ const USAGE = `viva — ViVa Studio command line
   viva fixture --out DIR [--format v2.1|v2.0|v3.0] [--episodes N] [--frames N] [--fps F]
                [--codec h264|av1|mpeg4] [--width W] [--height H] [--gop N]
                                         Write a test dataset whose frames show their own index
+  viva generate --out DIR --episodes N --seed S [--format v2.1|v3.0] [--failure-rate P] [--fps F]
+               [--width W --height H] [--codec h264|av1]
+                                        Simulate a bimanual task (3 cameras) with exact ground-truth annotations
 
 Options: --data-dir DIR (caches, demo, projects; default ${defaultDataDir()}),
          --projects-dir DIR (annotation projects; default <data-dir>/projects), -h/--help`
@@ -97,6 +101,8 @@ export async function main(argv: string[]): Promise<number> {
       status: { type: 'string', multiple: true },
       mode: { type: 'string' },
       'dry-run': { type: 'boolean' },
+      seed: { type: 'string' },
+      'failure-rate': { type: 'string' },
     },
   })
   const [command, ...args] = positionals
@@ -211,6 +217,33 @@ export async function main(argv: string[]): Promise<number> {
         })),
       })
       process.stdout.write(`Wrote ${result.format} dataset with ${result.episodes.length} episodes to ${result.root}\n`)
+      return 0
+    }
+    case 'generate': {
+      if (!values.out) throw new VivaError('INVALID_ARGUMENT', 'viva generate needs --out DIR')
+      const format = values.format ?? 'v2.1'
+      if (format !== 'v2.1' && format !== 'v3.0') throw new VivaError('INVALID_ARGUMENT', `--format must be v2.1 or v3.0, got "${format}"`)
+      const codec = values.codec ?? 'h264'
+      if (codec !== 'h264' && codec !== 'av1') throw new VivaError('INVALID_ARGUMENT', `--codec must be h264 or av1, got "${codec}"`)
+      const failureRate = values['failure-rate'] === undefined ? undefined : Number(values['failure-rate'])
+      const started = Date.now()
+      const result = await generateTaskDataset({
+        out: path.resolve(values.out),
+        episodes: intOption(values.episodes, 'episodes') ?? 10,
+        seed: intOption(values.seed, 'seed') ?? 0,
+        format,
+        codec,
+        ...(failureRate !== undefined ? { failureRate } : {}),
+        ...(values.fps !== undefined ? { fps: intOption(values.fps, 'fps') } : {}),
+        ...(values.width !== undefined ? { width: intOption(values.width, 'width') } : {}),
+        ...(values.height !== undefined ? { height: intOption(values.height, 'height') } : {}),
+      })
+      const failures = result.episodes.filter((e) => e.outcome === 'failure').length
+      const frames = result.episodes.reduce((sum, e) => sum + e.length, 0)
+      const seconds = ((Date.now() - started) / 1000).toFixed(1)
+      process.stdout.write(
+        `Wrote ${result.episodes.length} episodes (${failures} failures, ${frames} frames) to ${result.root} in ${seconds} s; ground truth: ${result.groundTruthFile}\n`,
+      )
       return 0
     }
     default:

@@ -1,52 +1,21 @@
-import { execFile, spawn } from 'node:child_process'
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
-import { availableParallelism } from 'node:os'
-import path from 'node:path'
-import { promisify } from 'node:util'
-import { parquetWriteBuffer } from 'hyparquet-writer'
-import type { ColumnSource, SchemaElement } from 'hyparquet-writer'
 import { VivaError } from '../../app/errors'
-import { resolveMediaTools } from '../video/tools'
+import { ALOHA_STATE_NAMES, frameTimestamp, isPositiveInt, writeLeRobotDataset } from './lerobotWriter'
+import type { LeRobotFormat, VideoCodec, WriterCamera, WriterQuirks } from './lerobotWriter'
 import type { MediaTools } from '../video/tools'
 import { createFramePainter } from './patternFrames'
+import { mulberry32 } from './random'
 
 /**
  * Writes synthetic LeRobot datasets whose every video frame carries its own frame and episode index (see
  * app/frameCode.ts), so tests and benchmarks can check frame-accurate playback end to end. Layouts follow LeRobot
- * v2.0 / v2.1 / v3.0; `quirks` reproduce irregularities met in real published datasets, for reader tests.
+ * v2.0 / v2.1 / v3.0 (written by lerobotWriter.ts); `quirks` reproduce irregularities met in real published
+ * datasets, for reader tests.
  */
 
-export type PatternFormat = 'v2.0' | 'v2.1' | 'v3.0'
-export type PatternCodec = 'h264' | 'av1' | 'mpeg4'
-
-export interface PatternCamera {
-  key: string
-  width: number
-  height: number
-}
-
-export interface PatternQuirks {
-  /** Per-camera video metadata under `video_info` instead of `info` in info.json features. */
-  videoInfoKey?: boolean
-  /** v2.x path templates say `{chunk_index:03d}` instead of `{episode_chunk:03d}` (files stay where they were). */
-  chunkIndexTemplate?: boolean
-  /** No `frame_index` column in the data (and none declared in features). */
-  noFrameIndex?: boolean
-  /** Seconds added to every timestamp. */
-  timestampOffset?: number
-  /** Extra seconds of drift, growing linearly from 0 at frame 0 to this at the episode's last frame. */
-  timestampDrift?: number
-  /** Episodes listed in the metadata whose data and videos are not written. */
-  missingEpisodes?: number[]
-  /** A camera declared in info.json features (dtype video) with no video files. */
-  phantomCamera?: string
-  /** Feature names as `[[...]]` instead of `[...]`. */
-  nestedStateNames?: boolean
-  /** info.json declares this codec instead of the real one. */
-  wrongDeclaredCodec?: string
-  /** That episode's video (one camera, or all) has `delta` more (>0) or fewer (<0) frames than its table rows. */
-  videoFrameDelta?: { episode: number; camera?: string; delta: number }
-}
+export type PatternFormat = LeRobotFormat
+export type PatternCodec = VideoCodec
+export type PatternCamera = WriterCamera
+export type PatternQuirks = WriterQuirks
 
 export interface PatternDatasetOptions {
   /** Output directory; created, and must be empty or absent. */
@@ -97,12 +66,9 @@ export const DEFAULT_PATTERN_TASKS: readonly string[] = [
   'Insert the peg into the socket',
 ]
 
-const ALOHA_JOINTS = ['waist', 'shoulder', 'elbow', 'forearm_roll', 'wrist_angle', 'wrist_rotate', 'gripper']
-const ALOHA_NAMES = [...ALOHA_JOINTS.map((j) => `left_${j}`), ...ALOHA_JOINTS.map((j) => `right_${j}`)]
-
 /** Joint names used for a state of this dimension: ALOHA's 14, then `joint_<i>`. */
 export function patternStateNames(dim: number): string[] {
-  return Array.from({ length: dim }, (_, i) => ALOHA_NAMES[i] ?? `joint_${i}`)
+  return Array.from({ length: dim }, (_, i) => ALOHA_STATE_NAMES[i] ?? `joint_${i}`)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -113,17 +79,6 @@ interface JointParams {
   phase: number
   amp: number
   offset: number
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 function jointParams(seed: number, joint: number): JointParams {
@@ -145,602 +100,10 @@ export function patternStateValue(seed: number, fps: number, episode: number, fr
 }
 
 /** Timestamp (seconds) the table stores for a frame, including the timestamp quirks; float32-rounded on disk. */
-export function patternTimestamp(fps: number, frame: number, length: number, quirks: PatternQuirks = {}): number {
-  const drift = length > 1 ? ((quirks.timestampDrift ?? 0) * frame) / (length - 1) : 0
-  return frame / fps + (quirks.timestampOffset ?? 0) + drift
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Parquet
-
-type Column =
-  | { name: string; kind: 'int64'; data: bigint[] }
-  | { name: string; kind: 'float32' | 'float64'; data: number[] }
-  | { name: string; kind: 'string'; data: string[] }
-  | { name: string; kind: 'float32-list'; data: number[][] }
-  | { name: string; kind: 'string-list'; data: string[][] }
-
-/** Schema as pyarrow writes it (all OPTIONAL, 3-level lists), which hyparquet-writer cannot infer for lists. */
-function schemaFor(columns: Column[]): SchemaElement[] {
-  const schema: SchemaElement[] = [{ name: 'schema', num_children: columns.length }]
-  const list = (name: string, element: SchemaElement): SchemaElement[] => [
-    { name, repetition_type: 'OPTIONAL', num_children: 1, converted_type: 'LIST', logical_type: { type: 'LIST' } },
-    { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-    element,
-  ]
-  const str = { type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' } } as const
-  for (const c of columns) {
-    if (c.kind === 'int64') schema.push({ name: c.name, type: 'INT64', repetition_type: 'OPTIONAL' })
-    else if (c.kind === 'float32') schema.push({ name: c.name, type: 'FLOAT', repetition_type: 'OPTIONAL' })
-    else if (c.kind === 'float64') schema.push({ name: c.name, type: 'DOUBLE', repetition_type: 'OPTIONAL' })
-    else if (c.kind === 'string') schema.push({ name: c.name, ...str, repetition_type: 'OPTIONAL' })
-    else if (c.kind === 'float32-list')
-      schema.push(...list(c.name, { name: 'element', type: 'FLOAT', repetition_type: 'OPTIONAL' }))
-    else schema.push(...list(c.name, { name: 'element', ...str, repetition_type: 'OPTIONAL' }))
-  }
-  return schema
-}
-
-async function writeParquet(file: string, columns: Column[]): Promise<void> {
-  const columnData: ColumnSource[] = columns.map((c) => ({ name: c.name, data: c.data }))
-  const buffer = parquetWriteBuffer({ columnData, schema: schemaFor(columns) })
-  await mkdir(path.dirname(file), { recursive: true })
-  await writeFile(file, new Uint8Array(buffer))
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Plan
-
-interface EpisodePlan {
-  index: number
-  length: number
-  taskIndex: number
-  task: string
-  written: boolean
-  /** Global `index` of the episode's first row; counts missing episodes too, as a partial download would. */
-  from: number
-}
-
-interface Plan {
-  format: PatternFormat
-  fps: number
-  cameras: PatternCamera[]
-  codec: PatternCodec
-  gop: number
-  stateDim: number
-  tasks: string[]
-  seed: number
-  quirks: PatternQuirks
-  episodes: EpisodePlan[]
-}
-
-const CHUNKS_SIZE = 1000
+export const patternTimestamp: (fps: number, frame: number, length: number, quirks?: PatternQuirks) => number = frameTimestamp
 
 function invalid(message: string): VivaError {
   return new VivaError('INVALID_ARGUMENT', `writePatternDataset: ${message}`)
-}
-
-const isPositiveInt = (n: number): boolean => Number.isInteger(n) && n > 0
-
-function makePlan(options: PatternDatasetOptions): Plan {
-  const format = options.format ?? 'v2.1'
-  const fps = options.fps ?? 30
-  const cameras = (options.cameras ?? DEFAULT_PATTERN_CAMERAS).map((c) => ({ ...c }))
-  const codec = options.codec ?? 'h264'
-  // LeRobot encodes with tiny GOPs (g=2) so training-time random access to frame t only decodes a frame or two
-  // from the nearest keyframe. 10 keeps fixtures small while a player still seeks across keyframes constantly;
-  // pass a bigger gop to test seeking into long GOPs as some third-party datasets have.
-  const gop = options.gop ?? 10
-  const stateDim = options.stateDim ?? 14
-  const tasks = options.tasks ?? [...DEFAULT_PATTERN_TASKS]
-  const quirks = options.quirks ?? {}
-  const lengths = options.lengths ?? Array.from({ length: options.episodes ?? 3 }, () => 60)
-
-  if (!['v2.0', 'v2.1', 'v3.0'].includes(format)) throw invalid(`unknown format ${String(format)}`)
-  if (!['h264', 'av1', 'mpeg4'].includes(codec)) throw invalid(`unknown codec ${String(codec)}`)
-  // Frame/timestamp arithmetic here is exact only for whole frame rates, which is all LeRobot records.
-  if (!isPositiveInt(fps) || fps > 1000) throw invalid(`fps must be an integer in 1..1000, got ${fps}`)
-  if (!isPositiveInt(gop)) throw invalid(`gop must be a positive integer, got ${gop}`)
-  if (!isPositiveInt(stateDim)) throw invalid(`stateDim must be a positive integer, got ${stateDim}`)
-  if (lengths.length === 0) throw invalid('at least one episode is needed')
-  // Every episode boundary goes on one ffmpeg command line, and Linux caps a single argument at 128 KiB.
-  if (lengths.length > 10_000) throw invalid('at most 10,000 episodes')
-  if (!lengths.every(isPositiveInt)) throw invalid('episode lengths must be positive integers')
-  if (tasks.length === 0) throw invalid('at least one task is needed')
-  if (cameras.length === 0) throw invalid('at least one camera is needed')
-  const keys = new Set<string>()
-  for (const c of cameras) {
-    // yuv420p needs even sizes; below 64x48 the frame code's cells get too small to survive encoding.
-    if (!isPositiveInt(c.width) || !isPositiveInt(c.height) || c.width % 2 || c.height % 2)
-      throw invalid(`camera ${c.key}: width and height must be even positive integers`)
-    if (c.width < 64 || c.height < 48) throw invalid(`camera ${c.key}: at least 64x48 is needed`)
-    if (!c.key || c.key.includes('/') || c.key.includes('\\')) throw invalid(`bad camera key "${c.key}"`)
-    if (keys.has(c.key)) throw invalid(`duplicate camera key ${c.key}`)
-    keys.add(c.key)
-  }
-  if (quirks.phantomCamera !== undefined && keys.has(quirks.phantomCamera))
-    throw invalid('phantomCamera must differ from the real cameras')
-  const missing = new Set(quirks.missingEpisodes ?? [])
-  for (const m of missing) if (!(m >= 0 && m < lengths.length)) throw invalid(`missing episode ${m} does not exist`)
-  if (missing.size === lengths.length) throw invalid('at least one episode must be written')
-  const vfd = quirks.videoFrameDelta
-  if (vfd) {
-    const len = lengths[vfd.episode]
-    if (len === undefined) throw invalid(`videoFrameDelta: episode ${vfd.episode} does not exist`)
-    if (!Number.isInteger(vfd.delta) || len + vfd.delta < 1) throw invalid('videoFrameDelta: bad delta')
-    if (vfd.camera !== undefined && !keys.has(vfd.camera)) throw invalid(`videoFrameDelta: no camera ${vfd.camera}`)
-  }
-
-  let from = 0
-  const episodes = lengths.map((length, index) => {
-    const taskIndex = index % tasks.length
-    const ep: EpisodePlan = { index, length, taskIndex, task: tasks[taskIndex] ?? '', written: !missing.has(index), from }
-    from += length
-    return ep
-  })
-  return { format, fps, cameras, codec, gop, stateDim, tasks, seed: options.seed ?? 1, quirks, episodes }
-}
-
-function videoFrames(plan: Plan, ep: EpisodePlan, camera: string): number {
-  const d = plan.quirks.videoFrameDelta
-  return d && d.episode === ep.index && (d.camera === undefined || d.camera === camera) ? ep.length + d.delta : ep.length
-}
-
-const pad = (n: number, width: number): string => String(n).padStart(width, '0')
-const chunkOf = (episode: number): number => Math.floor(episode / CHUNKS_SIZE)
-
-function v2DataPath(ep: number): string {
-  return `data/chunk-${pad(chunkOf(ep), 3)}/episode_${pad(ep, 6)}.parquet`
-}
-
-function v2VideoPath(ep: number, key: string): string {
-  return `videos/chunk-${pad(chunkOf(ep), 3)}/${key}/episode_${pad(ep, 6)}.mp4`
-}
-
-function v3VideoPath(key: string, file: number): string {
-  return `videos/${key}/chunk-000/file-${pad(file, 3)}.mp4`
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Tables and metadata
-
-interface Rows {
-  state: number[][]
-  action: number[][]
-  timestamp: number[]
-  frameIndex: bigint[]
-  episodeIndex: bigint[]
-  index: bigint[]
-  taskIndex: bigint[]
-}
-
-function episodeRows(plan: Plan, params: JointParams[], ep: EpisodePlan, rows: Rows): void {
-  for (let f = 0; f < ep.length; f++) {
-    rows.state.push(params.map((p) => evalJoint(p, plan.fps, ep.index, f)))
-    rows.action.push(params.map((p) => evalJoint(p, plan.fps, ep.index, f + 1)))
-    rows.timestamp.push(patternTimestamp(plan.fps, f, ep.length, plan.quirks))
-    rows.frameIndex.push(BigInt(f))
-    rows.episodeIndex.push(BigInt(ep.index))
-    rows.index.push(BigInt(ep.from + f))
-    rows.taskIndex.push(BigInt(ep.taskIndex))
-  }
-}
-
-const emptyRows = (): Rows => ({
-  state: [],
-  action: [],
-  timestamp: [],
-  frameIndex: [],
-  episodeIndex: [],
-  index: [],
-  taskIndex: [],
-})
-
-function rowColumns(plan: Plan, rows: Rows): Column[] {
-  const columns: Column[] = [
-    { name: 'observation.state', kind: 'float32-list', data: rows.state },
-    { name: 'action', kind: 'float32-list', data: rows.action },
-    { name: 'timestamp', kind: 'float32', data: rows.timestamp },
-  ]
-  if (!plan.quirks.noFrameIndex) columns.push({ name: 'frame_index', kind: 'int64', data: rows.frameIndex })
-  columns.push(
-    { name: 'episode_index', kind: 'int64', data: rows.episodeIndex },
-    { name: 'index', kind: 'int64', data: rows.index },
-    { name: 'task_index', kind: 'int64', data: rows.taskIndex },
-  )
-  return columns
-}
-
-interface VectorStats {
-  min: number[]
-  max: number[]
-  mean: number[]
-  std: number[]
-  count: number[]
-}
-
-function vectorStats(values: number[][], dim: number): VectorStats {
-  const min = new Array<number>(dim).fill(Infinity)
-  const max = new Array<number>(dim).fill(-Infinity)
-  const sum = new Array<number>(dim).fill(0)
-  const sq = new Array<number>(dim).fill(0)
-  for (const v of values) {
-    for (let j = 0; j < dim; j++) {
-      const x = Math.fround(v[j] ?? 0)
-      if (x < (min[j] ?? 0)) min[j] = x
-      if (x > (max[j] ?? 0)) max[j] = x
-      sum[j] = (sum[j] ?? 0) + x
-      sq[j] = (sq[j] ?? 0) + x * x
-    }
-  }
-  const n = Math.max(1, values.length)
-  const mean = sum.map((s) => s / n)
-  const std = sq.map((s, j) => Math.sqrt(Math.max(0, s / n - (mean[j] ?? 0) ** 2)))
-  return { min, max, mean, std, count: [values.length] }
-}
-
-function rowStats(plan: Plan, rows: Rows): Record<string, VectorStats> {
-  return {
-    'observation.state': vectorStats(rows.state, plan.stateDim),
-    action: vectorStats(rows.action, plan.stateDim),
-  }
-}
-
-function infoJson(plan: Plan): Record<string, unknown> {
-  const { quirks, fps } = plan
-  const totalEpisodes = plan.episodes.length
-  const totalFrames = plan.episodes.reduce((s, e) => s + e.length, 0)
-  const names = patternStateNames(plan.stateDim)
-  const vectorNames = quirks.nestedStateNames ? [names] : names
-  const v3 = plan.format === 'v3.0'
-
-  const features: Record<string, Record<string, unknown>> = {}
-  const videoKeys = [...plan.cameras]
-  if (quirks.phantomCamera !== undefined) {
-    const like = plan.cameras[0] ?? { width: 640, height: 480 }
-    videoKeys.push({ key: quirks.phantomCamera, width: like.width, height: like.height })
-  }
-  for (const cam of videoKeys) {
-    const meta = {
-      'video.height': cam.height,
-      'video.width': cam.width,
-      // Our codec names are ffprobe's codec_name, which is what LeRobot records.
-      'video.codec': quirks.wrongDeclaredCodec ?? plan.codec,
-      'video.pix_fmt': 'yuv420p',
-      'video.is_depth_map': false,
-      'video.fps': fps,
-      'video.channels': 3,
-      has_audio: false,
-    }
-    features[cam.key] = {
-      dtype: 'video',
-      shape: [cam.height, cam.width, 3],
-      names: ['height', 'width', 'channel'],
-      [quirks.videoInfoKey ? 'video_info' : 'info']: meta,
-    }
-  }
-  const scalar = (dtype: string): Record<string, unknown> => ({ dtype, shape: [1], names: null })
-  features['observation.state'] = { dtype: 'float32', shape: [plan.stateDim], names: vectorNames }
-  features.action = { dtype: 'float32', shape: [plan.stateDim], names: vectorNames }
-  features.timestamp = scalar('float32')
-  if (!quirks.noFrameIndex) features.frame_index = scalar('int64')
-  features.episode_index = scalar('int64')
-  features.index = scalar('int64')
-  features.task_index = scalar('int64')
-  if (v3) {
-    // The v2.1 -> v3.0 converter stamps fps on every non-video feature.
-    for (const f of Object.values(features)) if (f.dtype !== 'video') f.fps = fps
-  }
-
-  const chunk = quirks.chunkIndexTemplate ? 'chunk_index' : 'episode_chunk'
-  const common = { codebase_version: plan.format, robot_type: 'aloha', total_episodes: totalEpisodes, total_frames: totalFrames, total_tasks: plan.tasks.length }
-  if (v3) {
-    return {
-      ...common,
-      chunks_size: CHUNKS_SIZE,
-      data_files_size_in_mb: 100,
-      video_files_size_in_mb: 200,
-      fps,
-      splits: { train: `0:${totalEpisodes}` },
-      data_path: 'data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet',
-      video_path: 'videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4',
-      features,
-    }
-  }
-  return {
-    ...common,
-    total_videos: totalEpisodes * videoKeys.length,
-    total_chunks: Math.ceil(totalEpisodes / CHUNKS_SIZE),
-    chunks_size: CHUNKS_SIZE,
-    fps,
-    splits: { train: `0:${totalEpisodes}` },
-    data_path: `data/chunk-{${chunk}:03d}/episode_{episode_index:06d}.parquet`,
-    video_path: `videos/chunk-{${chunk}:03d}/{video_key}/episode_{episode_index:06d}.mp4`,
-    features,
-  }
-}
-
-const jsonl = (items: unknown[]): string => items.map((i) => JSON.stringify(i)).join('\n') + '\n'
-
-async function writeJson(root: string, rel: string, value: unknown): Promise<void> {
-  const file = path.join(root, rel)
-  await mkdir(path.dirname(file), { recursive: true })
-  await writeFile(file, typeof value === 'string' ? value : JSON.stringify(value, null, 4) + '\n')
-}
-
-async function writeV2Tables(root: string, plan: Plan, params: JointParams[]): Promise<void> {
-  const all = emptyRows()
-  const perEpisodeStats: unknown[] = []
-  for (const ep of plan.episodes) {
-    if (!ep.written) continue
-    const rows = emptyRows()
-    episodeRows(plan, params, ep, rows)
-    await writeParquet(path.join(root, v2DataPath(ep.index)), rowColumns(plan, rows))
-    perEpisodeStats.push({ episode_index: ep.index, stats: rowStats(plan, rows) })
-    all.state.push(...rows.state)
-    all.action.push(...rows.action)
-  }
-  await writeJson(root, 'meta/info.json', infoJson(plan))
-  await writeJson(root, 'meta/tasks.jsonl', jsonl(plan.tasks.map((task, task_index) => ({ task_index, task }))))
-  await writeJson(
-    root,
-    'meta/episodes.jsonl',
-    jsonl(plan.episodes.map((e) => ({ episode_index: e.index, tasks: [e.task], length: e.length }))),
-  )
-  if (plan.format === 'v2.1') await writeJson(root, 'meta/episodes_stats.jsonl', jsonl(perEpisodeStats))
-  else await writeJson(root, 'meta/stats.json', rowStats(plan, all))
-}
-
-/** Where each episode's frames sit in its camera's v3.0 file: files hold episodes back to back. */
-interface V3Placement {
-  file: number
-  from: number
-  to: number
-}
-
-function v3Placements(plan: Plan, camera: string): Map<number, V3Placement> {
-  const out = new Map<number, V3Placement>()
-  // Missing episodes live in file-001, which is never written: metadata pointing at an absent file is what a
-  // partial download of a v3.0 dataset looks like.
-  const cursor = [0, 0]
-  for (const ep of plan.episodes) {
-    const file = ep.written ? 0 : 1
-    const start = cursor[file] ?? 0
-    const frames = videoFrames(plan, ep, camera)
-    // Integer frame sums divided once, so from_timestamp is exactly (previous frames) / fps.
-    out.set(ep.index, { file, from: start / plan.fps, to: (start + frames) / plan.fps })
-    cursor[file] = start + frames
-  }
-  return out
-}
-
-async function writeV3Tables(root: string, plan: Plan, params: JointParams[]): Promise<void> {
-  const rows = emptyRows()
-  for (const ep of plan.episodes) if (ep.written) episodeRows(plan, params, ep, rows)
-  await writeParquet(path.join(root, 'data/chunk-000/file-000.parquet'), rowColumns(plan, rows))
-
-  const eps = plan.episodes
-  const int = (name: string, f: (e: EpisodePlan) => number): Column => ({
-    name,
-    kind: 'int64',
-    data: eps.map((e) => BigInt(f(e))),
-  })
-  const columns: Column[] = [
-    int('episode_index', (e) => e.index),
-    { name: 'tasks', kind: 'string-list', data: eps.map((e) => [e.task]) },
-    int('length', (e) => e.length),
-    int('data/chunk_index', () => 0),
-    int('data/file_index', (e) => (e.written ? 0 : 1)),
-    int('dataset_from_index', (e) => e.from),
-    int('dataset_to_index', (e) => e.from + e.length),
-  ]
-  const videoKeys = plan.cameras.map((c) => c.key)
-  if (plan.quirks.phantomCamera !== undefined) videoKeys.push(plan.quirks.phantomCamera)
-  for (const key of videoKeys) {
-    const placed = v3Placements(plan, key)
-    const at = (e: EpisodePlan): V3Placement => placed.get(e.index) ?? { file: 0, from: 0, to: 0 }
-    columns.push(
-      int(`videos/${key}/chunk_index`, () => 0),
-      int(`videos/${key}/file_index`, (e) => at(e).file),
-      { name: `videos/${key}/from_timestamp`, kind: 'float64', data: eps.map((e) => at(e).from) },
-      { name: `videos/${key}/to_timestamp`, kind: 'float64', data: eps.map((e) => at(e).to) },
-    )
-  }
-  columns.push(int('meta/episodes/chunk_index', () => 0), int('meta/episodes/file_index', () => 0))
-  await writeParquet(path.join(root, 'meta/episodes/chunk-000/file-000.parquet'), columns)
-  await writeParquet(path.join(root, 'meta/tasks.parquet'), [
-    { name: 'task_index', kind: 'int64', data: plan.tasks.map((_, i) => BigInt(i)) },
-    { name: 'task', kind: 'string', data: [...plan.tasks] },
-  ])
-  await writeJson(root, 'meta/info.json', infoJson(plan))
-  await writeJson(root, 'meta/stats.json', rowStats(plan, rows))
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Video
-
-function codecArgs(codec: PatternCodec, gop: number): string[] {
-  // Low quantisers so the frame code and digits survive; fastest presets because fixtures can run to 1,000s of
-  // episodes. ultrafast also means no B-frames, so every file starts at pts 0.
-  if (codec === 'h264') return ['-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '14', '-g', String(gop)]
-  if (codec === 'mpeg4') return ['-c:v', 'mpeg4', '-q:v', '3', '-g', String(gop)]
-  // libaom, not libsvtav1: ffmpeg 5.1's SVT-AV1 wrapper ignores forced keyframes, which the per-episode split needs.
-  return ['-c:v', 'libaom-av1', '-usage', 'realtime', '-cpu-used', '8', '-crf', '20', '-b:v', '0', '-g', String(gop)]
-}
-
-interface VideoJob {
-  camera: PatternCamera
-  cameraIndex: number
-  /** Episodes in the order their frames go into the encoder, with the frame count each gets. */
-  segments: { episode: number; frames: number }[]
-  /** One file, or (v2.x) one file per segment. */
-  outputs: string[]
-}
-
-/** Frames allocated per camera; a frame's buffer is reused only once the pipe has taken it. */
-const RING = 3
-
-async function encodeVideo(
-  root: string,
-  tools: MediaTools,
-  plan: Plan,
-  job: VideoJob,
-  signal: AbortSignal,
-  threads: number,
-): Promise<void> {
-  const { width, height, key } = job.camera
-  const boundaries: number[] = []
-  let total = 0
-  for (const s of job.segments) {
-    if (total > 0) boundaries.push(total)
-    total += s.frames
-  }
-  // Each episode starts on a keyframe, like LeRobot's per-episode files (and v3.0 files concatenated from them).
-  // Times sit a quarter frame early: ffmpeg rounds them to the encoder's 1/fps time base, landing on the boundary.
-  const keyframes = boundaries.map((n) => ((n - 0.25) / plan.fps).toFixed(6)).join(',')
-  const segmentDir = path.join(root, '.segments', String(job.cameraIndex))
-  const split = job.outputs.length > 1
-  const output = split
-    ? [
-        '-f', 'segment', '-segment_format', 'mp4', '-segment_frames', boundaries.join(','),
-        '-reset_timestamps', '1', path.join(segmentDir, 'seg-%06d.mp4'),
-      ]
-    : ['-f', 'mp4', job.outputs[0] ?? '']
-  const args = [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-framerate', String(plan.fps), '-i', 'pipe:0',
-    '-an', ...codecArgs(plan.codec, plan.gop), '-threads', String(threads), '-pix_fmt', 'yuv420p',
-    ...(keyframes ? ['-force_key_frames', keyframes] : []),
-    ...output,
-  ]
-  if (split) await mkdir(segmentDir, { recursive: true })
-  else await mkdir(path.dirname(job.outputs[0] ?? root), { recursive: true })
-
-  const child = spawn(tools.ffmpeg, args, { stdio: ['pipe', 'ignore', 'pipe'], signal })
-  let stderr = ''
-  child.stderr.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000)
-  })
-  const closed = new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject)
-    child.once('close', (code) => resolve(code))
-  })
-  closed.catch(() => undefined) // observed below; avoids an unhandled rejection while frames are still going in
-  let pipeBroken = false
-  child.stdin.on('error', () => {
-    pipeBroken = true // ffmpeg died; its exit status and stderr say why
-  })
-
-  // Each slot's promise settles when the pipe has taken that frame: waiting on it before repainting the slot is
-  // the backpressure (at most RING frames queued), while still drawing the next frame as ffmpeg reads this one.
-  // Awaiting 'drain' instead would stall on every frame, since one frame is far larger than the stream's buffer.
-  const painter = createFramePainter(width, height, job.cameraIndex)
-  const ring = Array.from({ length: RING }, () => Buffer.allocUnsafe(painter.frameBytes))
-  const inFlight: (Promise<void> | undefined)[] = new Array(RING).fill(undefined)
-  let n = 0
-  feed: for (const seg of job.segments) {
-    for (let f = 0; f < seg.frames; f++) {
-      const slot = n % RING
-      await inFlight[slot]
-      if (pipeBroken || signal.aborted || child.exitCode !== null) break feed
-      const buf = ring[slot] as Buffer
-      painter.paint(buf, f, seg.episode)
-      inFlight[slot] = new Promise<void>((resolve) => child.stdin.write(buf, () => resolve()))
-      n++
-    }
-  }
-  await Promise.all(inFlight)
-  child.stdin.end()
-  let code: number | null
-  try {
-    code = await closed
-  } catch (err) {
-    if (signal.aborted) throw err
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new VivaError('TOOL_MISSING', `ffmpeg not found (tried "${tools.ffmpeg}").`)
-    }
-    throw new VivaError('MEDIA_FAILED', `ffmpeg could not run: ${(err as Error).message}`)
-  }
-  if (code !== 0 || pipeBroken) {
-    throw new VivaError('MEDIA_FAILED', `ffmpeg failed encoding ${key} (exit ${String(code)}): ${stderr.trim()}`)
-  }
-
-  if (split) {
-    const produced = (await readdir(segmentDir)).filter((f) => f.endsWith('.mp4')).sort()
-    if (produced.length !== job.outputs.length) {
-      throw new VivaError(
-        'MEDIA_FAILED',
-        `ffmpeg split ${key} into ${produced.length} files, expected ${job.outputs.length}`,
-        segmentDir,
-      )
-    }
-    for (let i = 0; i < produced.length; i++) {
-      const dest = job.outputs[i] ?? ''
-      await mkdir(path.dirname(dest), { recursive: true })
-      await rename(path.join(segmentDir, produced[i] ?? ''), dest)
-    }
-  }
-}
-
-const execFileAsync = promisify(execFile)
-
-/** Video packets in a file as ffprobe counts them: one per frame for the encoders used here. */
-async function countPackets(tools: MediaTools, file: string): Promise<number> {
-  const { stdout } = await execFileAsync(tools.ffprobe, [
-    '-v', 'error', '-select_streams', 'v:0', '-count_packets',
-    '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', file,
-  ])
-  return Number.parseInt(stdout.trim(), 10)
-}
-
-function videoJobs(root: string, plan: Plan): VideoJob[] {
-  const written = plan.episodes.filter((e) => e.written)
-  return plan.cameras.map((camera, cameraIndex) => {
-    const segments = written.map((e) => ({ episode: e.index, frames: videoFrames(plan, e, camera.key) }))
-    const outputs =
-      plan.format === 'v3.0'
-        ? [path.join(root, v3VideoPath(camera.key, 0))]
-        : written.map((e) => path.join(root, v2VideoPath(e.index, camera.key)))
-    return { camera, cameraIndex, segments, outputs }
-  })
-}
-
-/** Don't hand out a bad fixture: probe the first and last file of each camera (v3.0: its one file). */
-async function verifyVideos(tools: MediaTools, jobs: VideoJob[]): Promise<void> {
-  const checks: { file: string; expected: number }[] = []
-  for (const job of jobs) {
-    if (job.outputs.length === 1) {
-      checks.push({ file: job.outputs[0] ?? '', expected: job.segments.reduce((s, e) => s + e.frames, 0) })
-    } else {
-      for (const i of [0, job.outputs.length - 1]) {
-        checks.push({ file: job.outputs[i] ?? '', expected: job.segments[i]?.frames ?? 0 })
-      }
-    }
-  }
-  await Promise.all(
-    checks.map(async ({ file, expected }) => {
-      const got = await countPackets(tools, file)
-      if (got !== expected) {
-        throw new VivaError('MEDIA_FAILED', `pattern video has ${got} frames, expected ${expected}`, file)
-      }
-    }),
-  )
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-
-async function prepareOutput(out: string): Promise<string> {
-  const root = path.resolve(out)
-  let entries: string[] = []
-  try {
-    entries = await readdir(root)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') throw invalid(`${root} is not a directory`)
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-  }
-  if (entries.length > 0) throw invalid(`${root} is not empty`)
-  await mkdir(root, { recursive: true })
-  return root
 }
 
 /**
@@ -750,51 +113,46 @@ async function prepareOutput(out: string): Promise<string> {
  * is removed again and a VivaError is thrown (INVALID_ARGUMENT, TOOL_MISSING, MEDIA_FAILED or CANCELLED).
  */
 export async function writePatternDataset(options: PatternDatasetOptions): Promise<PatternDatasetResult> {
-  const plan = makePlan(options)
-  if (options.signal?.aborted) throw new VivaError('CANCELLED', 'Writing the pattern dataset was cancelled.')
-  const tools = options.tools ?? resolveMediaTools()
-  const root = await prepareOutput(options.out)
-  const abort = new AbortController()
-  const onAbort = (): void => abort.abort()
-  options.signal?.addEventListener('abort', onAbort)
-  try {
-    const params = Array.from({ length: plan.stateDim }, (_, j) => jointParams(plan.seed, j))
-    if (plan.format === 'v3.0') await writeV3Tables(root, plan, params)
-    else await writeV2Tables(root, plan, params)
+  const format = options.format ?? 'v2.1'
+  const fps = options.fps ?? 30
+  const cameras = (options.cameras ?? DEFAULT_PATTERN_CAMERAS).map((c) => ({ ...c }))
+  const stateDim = options.stateDim ?? 14
+  const tasks = options.tasks ?? [...DEFAULT_PATTERN_TASKS]
+  const lengths = options.lengths ?? Array.from({ length: options.episodes ?? 3 }, () => 60)
+  const seed = options.seed ?? 1
+  if (!isPositiveInt(stateDim)) throw invalid(`stateDim must be a positive integer, got ${stateDim}`)
+  // Below 64x48 the frame code's cells get too small to survive encoding.
+  for (const c of cameras) if (c.width < 64 || c.height < 48) throw invalid(`camera ${c.key}: at least 64x48 is needed`)
 
-    // One encoder per camera for the whole dataset, all at once: per-episode ffmpeg runs would dominate the
-    // time of a 1,000-episode fixture.
-    const jobs = videoJobs(root, plan)
-    // The encoders run side by side, so share the cores out rather than let each spawn a thread per core: at
-    // fixture sizes x264's frame threads cost more in syncing than they gain (up to 40% more CPU per frame).
-    const threads = Math.max(1, Math.floor(availableParallelism() / jobs.length))
-    let firstError: unknown = null
-    await Promise.allSettled(
-      jobs.map((job) =>
-        encodeVideo(root, tools, plan, job, abort.signal, threads).catch((err: unknown) => {
-          // The first failure is the cause; the others are the encoders it made us stop.
-          if (!abort.signal.aborted) firstError = err
-          abort.abort()
-        }),
-      ),
-    )
-    if (options.signal?.aborted) throw new VivaError('CANCELLED', 'Writing the pattern dataset was cancelled.')
-    if (firstError !== null) throw firstError
-    await rm(path.join(root, '.segments'), { recursive: true, force: true })
-    await verifyVideos(tools, jobs)
-  } catch (err) {
-    // The directory was empty or absent before; leaving half a dataset behind would only mislead.
-    await rm(root, { recursive: true, force: true })
-    throw err
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort)
+  const params = Array.from({ length: stateDim }, (_, j) => jointParams(seed, j))
+  const vector = (episode: number, frame: number, out: Float32Array): void => {
+    params.forEach((p, j) => (out[j] = evalJoint(p, fps, episode, frame)))
   }
-
-  return {
-    root,
-    format: plan.format,
-    fps: plan.fps,
-    cameras: plan.cameras.map((c) => c.key),
-    episodes: plan.episodes.map((e) => ({ index: e.index, length: e.length, written: e.written })),
-  }
+  const written = await writeLeRobotDataset({
+    out: options.out,
+    format,
+    fps,
+    codec: options.codec ?? 'h264',
+    // LeRobot encodes with tiny GOPs (g=2) so training-time random access to frame t only decodes a frame or two
+    // from the nearest keyframe. 10 keeps fixtures small while a player still seeks across keyframes constantly;
+    // pass a bigger gop to test seeking into long GOPs as some third-party datasets have.
+    gop: options.gop ?? 10,
+    cameras,
+    robotType: 'aloha',
+    stateNames: patternStateNames(stateDim),
+    tasks,
+    episodes: lengths.map((length, i) => ({ length, task: tasks[i % Math.max(1, tasks.length)] ?? '' })),
+    state: vector,
+    // The commanded next pose, continuing past the episode's last frame.
+    action: (episode, frame, out) => vector(episode, frame + 1, out),
+    painter: (camera, cameraIndex) => {
+      const painter = createFramePainter(camera.width, camera.height, cameraIndex)
+      return (out, episode, frame) => painter.paint(out, frame, episode)
+    },
+    ...(options.quirks ? { quirks: options.quirks } : {}),
+    ...(options.tools ? { tools: options.tools } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    caller: 'writePatternDataset',
+  })
+  return { root: written.root, format, fps, cameras: cameras.map((c) => c.key), episodes: written.episodes }
 }

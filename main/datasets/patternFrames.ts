@@ -62,7 +62,8 @@ export function rgbToYuv([r, g, b]: Rgb): Yuv {
   }
 }
 
-function hslToRgb(h: number, s: number, l: number): Rgb {
+/** 8-bit RGB of hue `h` (degrees), saturation and lightness in [0, 1]. */
+export function hslToRgb(h: number, s: number, l: number): [number, number, number] {
   const c = (1 - Math.abs(2 * l - 1)) * s
   const hp = (((h % 360) + 360) % 360) / 60
   const x = c * (1 - Math.abs((hp % 2) - 1))
