@@ -1,27 +1,38 @@
-import { stat } from 'node:fs/promises'
+import { readFile, rename, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { writePatternDataset } from './datasets/patternDataset'
+import type { Services } from './compose'
+import { generateTaskDataset } from './datasets/taskDataset'
 
 /** Bumped whenever the demo content changes, so old copies are not reused. */
-const DEMO_VERSION = 1
+const DEMO_VERSION = 2
+const GROUND_TRUTH = path.join('meta', 'viva_ground_truth.json')
 
 /**
- * The built-in demo: a generated 3-camera dataset (written once into the data folder; no binaries ship in the
- * repository). Every frame shows its own number, so it doubles as a check that playback is frame-accurate.
+ * The built-in demo: a generated 3-camera bimanual task (successes and failures), written once into the data folder
+ * (no binaries ship in the repository). Generating takes several seconds on first start.
  */
 export async function ensureDemoDataset(dataDir: string): Promise<string> {
-  const root = path.join(dataDir, 'demo', `pattern-v${DEMO_VERSION}`)
+  const root = path.join(dataDir, 'demo', `task-v${DEMO_VERSION}`)
   if (await stat(path.join(root, 'meta', 'info.json')).then(() => true, () => false)) return root
   const staging = `${root}.${process.pid}.tmp`
-  await writePatternDataset({
-    out: staging,
-    format: 'v2.1',
-    lengths: [240, 180, 300, 150],
-    fps: 30,
-    tasks: ['demo: fold the towel', 'demo: place the cup in the box'],
-    seed: 7,
-  })
-  const { rename } = await import('node:fs/promises')
+  await generateTaskDataset({ out: staging, episodes: 8, seed: 7, failureRate: 0.5, format: 'v2.1' })
   await rename(staging, root)
   return root
+}
+
+/**
+ * Open the demo and, while its project is still empty, fill it with the generator's ground truth, so the demo shows
+ * annotated episodes (markers, outcomes, the per-task overview) from the first start. Never touches a project the
+ * user has annotated.
+ */
+export async function openDemo(services: Services, dataDir: string): Promise<string> {
+  const root = await ensureDemoDataset(dataDir)
+  const summary = await services.datasets.open(root)
+  const snapshot = services.projects.snapshot(summary.id)
+  if (snapshot.events.length === 0 && snapshot.taxonomies.length === 0 && snapshot.episodes.length === 0) {
+    const text = await readFile(path.join(root, GROUND_TRUTH), 'utf8')
+    services.projects.import(summary.id, text, 'replace')
+  }
+  services.initialDatasets.push(summary.id)
+  return summary.id
 }

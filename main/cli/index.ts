@@ -7,7 +7,7 @@ import { composeServices, openInitialDatasets } from '../compose'
 import { formatInspectReport, inspectDataset } from '../datasets/inspect'
 import { writePatternDataset } from '../datasets/patternDataset'
 import { generateTaskDataset } from '../datasets/taskDataset'
-import { ensureDemoDataset } from '../demo'
+import { openDemo } from '../demo'
 import { defaultDataDir, PACKAGE_ROOT, RENDERER_DIST } from '../paths'
 import { startServer } from '../server/server'
 import { VideoProber } from '../video/probe'
@@ -38,9 +38,15 @@ async function version(): Promise<string> {
   return pkg.version
 }
 
-async function serve(roots: string[], port: number | undefined, dataDir: string, projectsDir: string | undefined): Promise<void> {
+async function serve(
+  roots: string[] | 'demo',
+  port: number | undefined,
+  dataDir: string,
+  projectsDir: string | undefined,
+): Promise<void> {
   const services = composeServices({ mode: 'browser', version: await version(), dataDir, ...(projectsDir ? { projectsDir } : {}) })
-  await openInitialDatasets(services, roots)
+  if (roots === 'demo') await openDemo(services, dataDir)
+  else await openInitialDatasets(services, roots)
   const server = await startServer({ services, staticDir: RENDERER_DIST, ...(port !== undefined ? { port } : {}) })
   process.stdout.write(`ViVa Studio is running in browser mode.\nOpen: ${server.url}\n(Ctrl+C to stop)\n`)
   const stop = (): void => {
@@ -138,7 +144,7 @@ export async function main(argv: string[]): Promise<number> {
       await serve(args, port, dataDir, projectsDir)
       return -1
     case 'demo':
-      await serve([await ensureDemoDataset(dataDir)], port, dataDir, projectsDir)
+      await serve('demo', port, dataDir, projectsDir)
       return -1
     case 'export': {
       const usage = 'usage: viva export <dataset> --format json|csv|lerobot --out PATH [filters]'

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { composeServices, openInitialDatasets } from '../compose'
-import { ensureDemoDataset } from '../demo'
+import { openDemo } from '../demo'
 import { defaultDataDir, PACKAGE_ROOT, RENDERER_DIST } from '../paths'
 import { dispatch } from '../rpc/dispatch'
 import { rangeReply } from '../video/mediaFiles'
@@ -45,7 +45,8 @@ async function start(): Promise<void> {
   const dataDir = process.env.VIVA_DATA_DIR ? defaultDataDir() : app.getPath('userData')
   const services = composeServices({ mode: 'electron', version: pkg.version, dataDir })
   const args = process.argv.slice(app.isPackaged ? 1 : 2).filter((a) => !a.startsWith('-'))
-  await openInitialDatasets(services, args.length > 0 ? args : [await ensureDemoDataset(dataDir)])
+  if (args.length > 0) await openInitialDatasets(services, args)
+  else await openDemo(services, dataDir)
 
   await app.whenReady()
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))

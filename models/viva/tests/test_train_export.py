@@ -1,0 +1,168 @@
+"""Tiny end-to-end run on a synthetic cache: data reader, training (encoder, DiT, baseline), export, manifest."""
+import json
+import os
+import shutil
+import tempfile
+import unittest
+import warnings
+
+import _util  # noqa: F401
+import numpy as np
+import torch
+
+from viva import model as M
+from viva.data import read_cache, VivaDataset
+from viva.make_synthetic_cache import make_cache
+from viva import train as T
+from viva import export as E
+
+
+class TestEndToEnd(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="viva-test-")
+        cls.cache_dir = os.path.join(cls.tmp, "cache")
+        cls.meta = make_cache(cls.cache_dir, episodes=4, length=16, size=32, K=5, fail_every=2, num_tasks=2, seed=0,
+                              jitter=3)
+        cls.run_dir = os.path.join(cls.tmp, "run")
+        cls.pkg = os.path.join(cls.tmp, "pkg")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cls.info = T.main(["--cache", cls.cache_dir, "--out", cls.run_dir, "--steps", "6", "--batch", "4",
+                               "--encoder-steps", "3", "--encoder-batch", "4", "--baseline", "--baseline-steps", "2",
+                               "--enc-channels", "8,16,16", "--latent-channels", "4", "--hidden", "32",
+                               "--depth", "2", "--heads", "4", "--val-episodes", "1"])
+            cls.manifest = E.export(os.path.join(cls.run_dir, "checkpoint.pt"), cls.pkg, "test")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_reader(self):
+        c = read_cache(self.cache_dir)
+        lengths = [e["length"] for e in self.meta["episodes"]]
+        self.assertEqual(c.N, sum(lengths))
+        self.assertEqual(c.D, 14)
+        # returns per episode follow value_targets; future index clamps to the episode end
+        off = 0
+        for e in self.meta["episodes"]:
+            L = e["length"]
+            want = M.value_targets(L, e["outcome"] == "success").numpy()
+            np.testing.assert_allclose(c.G[off:off + L], want, atol=1e-7)
+            fi = c.future_index(np.arange(off, off + L), 5)
+            np.testing.assert_array_equal(fi, np.minimum(np.arange(off, off + L) + 5, off + L - 1))
+            off += L
+        ds = VivaDataset(c)
+        imgs, q, qf, G, task = ds[lengths[0] - 2]
+        self.assertEqual(tuple(imgs.shape), (3, 3, 32, 32))
+        self.assertTrue(imgs.min() >= -1 and imgs.max() <= 1)
+        self.assertTrue(torch.equal(qf, torch.from_numpy(c.state[lengths[0] - 1])))  # clamped
+        self.assertAlmostEqual(G.item(), 1 / lengths[0] + (0 if self.meta["episodes"][0]["outcome"] == "success"
+                                                           else 1), places=6)
+        self.assertEqual(task.item(), 0)
+
+    def test_training_outputs(self):
+        self.assertTrue(os.path.exists(os.path.join(self.run_dir, "checkpoint.pt")))
+        for k in ("encoder_train", "dit_train", "baseline_train"):
+            self.assertGreater(self.info[k]["steps_per_s"], 0)
+        self.assertEqual(len(self.info["state_min"]), 14)
+        self.assertIsNotNone(self.info["metrics"]["val"])
+
+    def test_onnx_and_manifest(self):
+        import onnx
+        for sub in ("", "baseline"):
+            d = os.path.join(self.pkg, sub)
+            with open(os.path.join(d, "viva-model.json")) as f:
+                man = json.load(f)
+            self.assertEqual(man["kind"], "direct" if sub else "viva-flow")
+            self.assertEqual([c["name"] for c in man["cameras"]], M.CAMERAS)
+            for entry in man["files"].values():
+                p = os.path.join(d, entry["path"])
+                self.assertEqual(E.sha256(p), entry["sha256"], p)
+                self.assertEqual(os.path.getsize(p), entry["bytes"])
+                if p.endswith(".onnx"):
+                    m = onnx.load(p)
+                    onnx.checker.check_model(m, full_check=True)
+                    self.assertEqual(m.opset_import[0].version, 17)
+                    self.assertEqual([i.name for i in m.graph.input], [i["name"] for i in entry["inputs"]])
+                    for i in m.graph.input:
+                        self.assertEqual(i.type.tensor_type.shape.dim[0].dim_param, "batch")
+        man = self.manifest
+        self.assertEqual(man["latent"]["frame_order"], M.FRAME_ORDER)
+        self.assertEqual((man["latent"]["channels"], man["latent"]["height"]), (4, 4))
+        self.assertEqual(man["scheduler"]["shift"], 5.0)
+        self.assertEqual(man["scheduler"]["num_train_timesteps"], 1000)
+        self.assertEqual(man["tasks"], {"synthetic task 0": 0, "synthetic task 1": 1})
+
+    def test_reference_reproducible(self):
+        """Recompute the reference vectors from the decoded inputs with the checkpoint; they must match."""
+        info, cfg, enc, dit, bl = E.load_checkpoint(os.path.join(self.run_dir, "checkpoint.pt"))
+        smin, smax = torch.tensor(info["state_min"]), torch.tensor(info["state_max"])
+        with open(os.path.join(self.pkg, "reference.json")) as f:
+            ref = json.load(f)
+        self.assertEqual(len(ref["cases"]), 2)
+        for c in ref["cases"]:
+            imgs = E.dec_tensor(c["inputs"]["images_u8"])
+            self.assertEqual(imgs.shape, (3, 32, 32, 3))
+            x = torch.from_numpy(imgs.astype(np.float32) / 127.5 - 1).permute(0, 3, 1, 2)
+            np.testing.assert_allclose(x.numpy(), E.dec_tensor(c["image_input"]), atol=1e-6)
+            with torch.no_grad():
+                lat = enc(x)
+                np.testing.assert_allclose(lat.numpy(), E.dec_tensor(c["latents"]), atol=2e-5)
+                q = M.normalize_state(torch.from_numpy(E.dec_tensor(c["inputs"]["state"]).copy()), smin, smax)
+                self.assertTrue(q.abs().max() <= 1.0)
+                noise = torch.from_numpy(E.dec_tensor(c["inputs"]["noise"]).copy())[None]
+                task = torch.tensor([c["inputs"]["task_id"]])
+                prefix = M.build_sequence(lat[None], q[None], cfg)
+                seq0 = torch.cat([prefix[:, :5], noise], 1)
+                np.testing.assert_allclose(seq0[0].numpy(), E.dec_tensor(c["denoiser_step"]["input"]), atol=2e-5)
+                v = dit(seq0, torch.ones(1), task)
+                np.testing.assert_allclose(v[0].numpy(), E.dec_tensor(c["denoiser_step"]["velocity"]), atol=1e-4)
+                one = c["steps_1"]
+                np.testing.assert_allclose(E.dec_tensor(one["target_frames"]), (noise - v[:, 5:])[0].numpy(),
+                                           atol=1e-5)
+                for steps in (1, 4):
+                    r = c[f"steps_{steps}"]
+                    out = M.sample(dit, prefix, task, noise, steps, cfg.shift)
+                    prog, fut = M.readout(out, cfg.state_dim, smin, smax)
+                    self.assertAlmostEqual(prog.item(), r["progress"], places=5)
+                    self.assertAlmostEqual(M.latent_to_progress(torch.tensor(r["value_latent_mean"])).item(),
+                                           r["progress"], places=5)
+                    np.testing.assert_allclose(fut[0].numpy(), E.dec_tensor(r["future_state"]), atol=1e-4)
+                    self.assertEqual(len(r["sigmas"]), steps)
+
+
+    def test_onnx_graphs_match_reference(self):
+        """Run the exported graphs with the numpy interpreter (viva.onnx_eval) at batch 3 (traced at 2) and check
+        them against reference.json within the manifest's tolerance, including a full 1-step prediction."""
+        from viva import onnx_eval as OE
+        with open(os.path.join(self.pkg, "reference.json")) as f:
+            cases = json.load(f)["cases"]
+        cases = cases + cases[:1]
+        tol = self.manifest["parity"]["tolerance"]
+        x = np.stack([E.dec_tensor(c["image_input"]) for c in cases])  # [3, cams, 3, H, W]
+        lat = OE.run(os.path.join(self.pkg, "encoder.onnx"), {"image": x.reshape(-1, *x.shape[2:])})["latent"]
+        want = np.stack([E.dec_tensor(c["latents"]) for c in cases])
+        np.testing.assert_allclose(lat.reshape(want.shape), want, atol=tol)
+        seq = np.stack([E.dec_tensor(c["denoiser_step"]["input"]) for c in cases])
+        task = np.array([c["inputs"]["task_id"] for c in cases], dtype=np.int64)
+        v = OE.run(os.path.join(self.pkg, "denoiser.onnx"),
+                   {"latents": seq, "sigma": np.ones(3, np.float32), "task_id": task})["velocity"]
+        np.testing.assert_allclose(v, np.stack([E.dec_tensor(c["denoiser_step"]["velocity"]) for c in cases]),
+                                   atol=tol)
+        noise = np.stack([E.dec_tensor(c["inputs"]["noise"]) for c in cases])
+        value = M.read_value(torch.from_numpy(noise[:, 1] - v[:, 6])).numpy()
+        np.testing.assert_allclose(value, [c["steps_1"]["progress"] for c in cases], atol=tol)
+        b = os.path.join(self.pkg, "baseline")
+        with open(os.path.join(b, "reference.json")) as f:
+            bc = json.load(f)["cases"]
+        o = OE.run(os.path.join(b, "baseline.onnx"),
+                   {"images": np.stack([E.dec_tensor(c["images"]) for c in bc]),
+                    "state": np.stack([E.dec_tensor(c["state_norm"]) for c in bc]),
+                    "task_id": np.array([c["inputs"]["task_id"] for c in bc], dtype=np.int64)})
+        np.testing.assert_allclose(o["logits"], np.stack([E.dec_tensor(c["logits"]) for c in bc]), atol=tol)
+        np.testing.assert_allclose(o["value"], [c["value"] for c in bc], atol=tol)
+
+
+if __name__ == "__main__":
+    unittest.main()
