@@ -6,6 +6,7 @@ import { VivaError } from '../../app/errors'
 import { composeServices, openInitialDatasets } from '../compose'
 import { formatInspectReport, inspectDataset } from '../datasets/inspect'
 import { writePatternDataset } from '../datasets/patternDataset'
+import { writeTensorCache } from '../datasets/tensorCache'
 import { generateTaskDataset } from '../datasets/taskDataset'
 import { openDemo } from '../demo'
 import { defaultDataDir, PACKAGE_ROOT, RENDERER_DIST } from '../paths'
@@ -23,6 +24,8 @@ const USAGE = `viva — ViVa Studio command line
                                         Write the annotations (labeled evaluation set); filters combine
   viva import <dataset> <file.json> [--mode merge|replace] [--dry-run] [--project FILE]
                                         Validate a canonical JSON export and apply it in one transaction
+  viva tensors <dataset> --out DIR [--size 128] [--k K] [--labels FILE.json]
+                                        Write the tensor cache the PyTorch ViVa training reads (models/viva)
   viva fixture --out DIR [--format v2.1|v2.0|v3.0] [--episodes N] [--frames N] [--fps F]
                [--codec h264|av1|mpeg4] [--width W] [--height H] [--gop N]
                                         Write a test dataset whose frames show their own index
@@ -107,6 +110,9 @@ export async function main(argv: string[]): Promise<number> {
       status: { type: 'string', multiple: true },
       mode: { type: 'string' },
       'dry-run': { type: 'boolean' },
+      size: { type: 'string' },
+      k: { type: 'string' },
+      labels: { type: 'string' },
       seed: { type: 'string' },
       'failure-rate': { type: 'string' },
     },
@@ -146,6 +152,26 @@ export async function main(argv: string[]): Promise<number> {
     case 'demo':
       await serve('demo', port, dataDir, projectsDir)
       return -1
+    case 'tensors': {
+      const root = args[0]
+      if (!root || !values.out) throw new VivaError('INVALID_ARGUMENT', 'usage: viva tensors <dataset> --out DIR [--size 128] [--k K] [--labels FILE]')
+      const t0 = performance.now()
+      const k = intOption(values.k, 'k')
+      const result = await writeTensorCache({
+        dataset: path.resolve(root),
+        out: values.out,
+        size: intOption(values.size, 'size') ?? 128,
+        ...(k !== undefined ? { k } : {}),
+        ...(values.labels ? { labels: path.resolve(values.labels) } : {}),
+        onProgress: (done, total) => process.stderr.write(`\r${done}/${total} episodes`),
+      })
+      process.stderr.write('\n')
+      const skipped = result.skipped.length > 0 ? `; skipped ${result.skipped.length} without a success/failure outcome` : ''
+      process.stdout.write(
+        `Wrote ${result.episodes} episodes (${result.frames} frames) to ${result.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s${skipped}\n`,
+      )
+      return 0
+    }
     case 'export': {
       const usage = 'usage: viva export <dataset> --format json|csv|lerobot --out PATH [filters]'
       const { services, summary } = await openForAnnotations(args[0], usage)

@@ -1,0 +1,217 @@
+import { spawn } from 'node:child_process'
+import { createWriteStream, type WriteStream } from 'node:fs'
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { Outcome } from '../../app/annotations'
+import { VivaError } from '../../app/errors'
+import { parseImportDocument } from '../../app/exchange'
+import type { MediaTools } from '../video/tools'
+import { resolveMediaTools } from '../video/tools'
+import { openLeRobotDataset } from './lerobot'
+
+/** The camera slots of the ViVa model, in its frame order (models/viva/README.md). */
+export const MODEL_CAMERAS = ['cam_high', 'cam_left_wrist', 'cam_right_wrist'] as const
+
+export interface TensorCacheOptions {
+  dataset: string
+  out: string
+  /** Square image size the model takes. */
+  size: number
+  /** Future-state offset in frames; default 50 at 30 fps, scaled with the dataset's fps (the paper's K). */
+  k?: number
+  /** A canonical annotation export giving each episode's outcome; default: the generator's ground truth. */
+  labels?: string
+  tools?: MediaTools
+  signal?: AbortSignal
+  onProgress?: (done: number, total: number) => void
+}
+
+export interface TensorCacheResult {
+  out: string
+  frames: number
+  episodes: number
+  skipped: { episode: number; reason: string }[]
+}
+
+const GROUND_TRUTH = path.join('meta', 'viva_ground_truth.json')
+
+function writeAll(stream: WriteStream, data: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(data, (err) => (err ? reject(err) : resolve()))
+  })
+}
+
+function closeStream(stream: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.end((err?: Error | null) => (err ? reject(err) : resolve()))
+  })
+}
+
+/**
+ * Decode `count` frames of one camera from `from` seconds on, scaled (in ffmpeg, not JavaScript) to size×size RGB.
+ * A video shorter than its table is padded with its last frame, so the frame index stays the unit of time.
+ */
+async function decodeFrames(
+  tools: MediaTools,
+  file: string,
+  from: number,
+  count: number,
+  size: number,
+  signal?: AbortSignal,
+): Promise<Uint8Array> {
+  const frameBytes = size * size * 3
+  const out = new Uint8Array(count * frameBytes)
+  let filled = 0
+  await new Promise<void>((resolve, reject) => {
+    const args = ['-v', 'error', '-nostdin']
+    if (from > 0) args.push('-ss', from.toFixed(6))
+    args.push('-i', file, '-frames:v', String(count), '-vf', `scale=${size}:${size}:flags=area`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1')
+    const child = spawn(tools.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'], signal })
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      const n = Math.min(chunk.length, out.length - filled)
+      out.set(chunk.subarray(0, n), filled)
+      filled += n
+    })
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-2000)))
+    child.on('error', (err) => reject(new VivaError('TOOL_MISSING', `Cannot run ffmpeg: ${err.message}`)))
+    child.on('close', (code) => {
+      if (code === 0) resolve()
+      else reject(new VivaError('MEDIA_FAILED', `Cannot decode ${file}: ${stderr.trim().split('\n').pop() ?? `ffmpeg exited with ${code}`}`, file))
+    })
+  })
+  const decoded = Math.floor(filled / frameBytes)
+  if (decoded === 0) throw new VivaError('MEDIA_FAILED', `No frames decoded from ${file}`, file)
+  for (let i = decoded; i < count; i++) out.copyWithin(i * frameBytes, (decoded - 1) * frameBytes, decoded * frameBytes)
+  return out
+}
+
+/** Replacing an older cache is fine; replacing anything else is not. */
+async function refuseForeignFolder(out: string): Promise<void> {
+  const entries = await readdir(out).catch(() => null)
+  if (entries === null || entries.length === 0) return
+  const meta = await readFile(path.join(out, 'meta.json'), 'utf8').catch(() => '')
+  if (!meta.includes('"viva-tensor-cache"')) {
+    throw new VivaError('INVALID_ARGUMENT', `${out} exists and is not a tensor cache; choose an empty or new folder`)
+  }
+}
+
+/**
+ * Write the tensor cache the PyTorch training code reads (models/viva/viva/data.py): frames per camera at the model's
+ * size, states, and per-frame episode/frame indices, with each episode's outcome from a canonical annotation export.
+ * Python cannot read parquet here (no pyarrow in Debian), so this is the bridge. Written to a temporary folder and
+ * renamed, so a cache is either complete or absent.
+ */
+export async function writeTensorCache(options: TensorCacheOptions): Promise<TensorCacheResult> {
+  const tools = options.tools ?? resolveMediaTools()
+  const source = await openLeRobotDataset(options.dataset)
+  const { summary } = source
+  if (!Number.isInteger(options.size) || options.size < 8 || options.size > 1024) {
+    throw new VivaError('INVALID_ARGUMENT', `size must be an integer between 8 and 1024, got ${options.size}`)
+  }
+  const cameraKeys = MODEL_CAMERAS.map((slot) => {
+    const cam = summary.cameras.find((c) => c.key === slot || c.key.endsWith(`.${slot}`))
+    if (!cam) {
+      throw new VivaError(
+        'INVALID_ARGUMENT',
+        `The ViVa model needs cameras ${MODEL_CAMERAS.join(', ')}; ${summary.name} has ${summary.cameras.map((c) => c.key).join(', ') || 'none'}`,
+      )
+    }
+    return cam.key
+  })
+
+  const labelsFile = options.labels ?? path.join(summary.root, GROUND_TRUTH)
+  let labelsText: string
+  try {
+    labelsText = await readFile(labelsFile, 'utf8')
+  } catch {
+    throw new VivaError(
+      'NOT_FOUND',
+      `No outcomes for ${summary.name}: ${labelsFile} not found. Pass --labels with an annotation export (viva export --format json).`,
+      labelsFile,
+    )
+  }
+  const labels = parseImportDocument(labelsText)
+  const outcomes = new Map<number, Outcome>(labels.episodes.map((e) => [e.episode, e.outcome]))
+
+  const k = options.k ?? Math.max(1, Math.round((50 * summary.fps) / 30))
+  const tasks: string[] = []
+  const taskId = (task: string): number => {
+    const at = tasks.indexOf(task)
+    if (at >= 0) return at
+    tasks.push(task)
+    return tasks.length - 1
+  }
+
+  const out = path.resolve(options.out)
+  await refuseForeignFolder(out)
+  const staging = `${out}.${process.pid}.partial`
+  await rm(staging, { recursive: true, force: true })
+  await mkdir(staging, { recursive: true })
+  const streams = {
+    frames: MODEL_CAMERAS.map((slot) => createWriteStream(path.join(staging, `frames_${slot}.u8`))),
+    state: createWriteStream(path.join(staging, 'state.f32')),
+    episode: createWriteStream(path.join(staging, 'episode.i32')),
+    frame: createWriteStream(path.join(staging, 'frame.i32')),
+  }
+  const episodes: { index: number; length: number; outcome: 'success' | 'failure'; task_id: number }[] = []
+  const skipped: { episode: number; reason: string }[] = []
+  let stateNames: string[] = []
+  let frames = 0
+  const candidates = summary.episodes.filter((e) => e.present)
+  try {
+    for (const [n, entry] of candidates.entries()) {
+      options.onProgress?.(n, candidates.length)
+      const outcome = outcomes.get(entry.index)
+      if (outcome !== 'success' && outcome !== 'failure') {
+        skipped.push({ episode: entry.index, reason: `outcome is ${outcome ?? 'not labelled'}` })
+        continue
+      }
+      const data = await source.loadEpisode(entry.index, options.signal)
+      if (!data.state) throw new VivaError('DATASET_INVALID', `${summary.name} has no observation.state; the model needs it`)
+      stateNames = data.state.names
+      const pixels = await Promise.all(
+        cameraKeys.map((key) => {
+          const video = data.videos.find((v) => v.camera === key)
+          if (!video) throw new VivaError('DATASET_INVALID', `Episode ${entry.index} has no video for ${key}`)
+          return decodeFrames(tools, video.file, video.fromTimestamp, data.length, options.size, options.signal)
+        }),
+      )
+      for (const [i, px] of pixels.entries()) {
+        const stream = streams.frames[i]
+        if (stream) await writeAll(stream, px)
+      }
+      await writeAll(streams.state, new Uint8Array(data.state.values.buffer, data.state.values.byteOffset, data.state.values.byteLength))
+      const ep = new Int32Array(data.length).fill(entry.index)
+      const fr = Int32Array.from({ length: data.length }, (_, i) => i)
+      await writeAll(streams.episode, new Uint8Array(ep.buffer))
+      await writeAll(streams.frame, new Uint8Array(fr.buffer))
+      episodes.push({ index: entry.index, length: data.length, outcome, task_id: taskId(data.tasks[0] ?? '') })
+      frames += data.length
+    }
+    options.onProgress?.(candidates.length, candidates.length)
+    await Promise.all([...streams.frames, streams.state, streams.episode, streams.frame].map(closeStream))
+    if (episodes.length === 0) throw new VivaError('INVALID_ARGUMENT', `No episode of ${summary.name} has a success/failure outcome`)
+    const meta = {
+      format: 'viva-tensor-cache',
+      version: 1,
+      fps: summary.fps,
+      K: k,
+      cameras: [...MODEL_CAMERAS],
+      size: [options.size, options.size],
+      state_names: stateNames,
+      tasks,
+      num_frames: frames,
+      episodes,
+      source: { dataset: summary.root, name: summary.name, format: summary.format, labels: labelsFile, camera_keys: cameraKeys },
+    }
+    await writeFile(path.join(staging, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`)
+    await rm(out, { recursive: true, force: true })
+    await rename(staging, out)
+  } catch (err) {
+    for (const s of [...streams.frames, streams.state, streams.episode, streams.frame]) s.destroy()
+    await rm(staging, { recursive: true, force: true })
+    throw err
+  }
+  return { out, frames, episodes: episodes.length, skipped }
+}
