@@ -153,6 +153,76 @@ function isDefaultLabels(labels: Pick<EpisodeLabels, 'outcome' | 'status' | 'not
   )
 }
 
+/**
+ * Checks what an edit says on its own — ids, indices, field values, timestamps, the shape of its patches — before
+ * any state is consulted. Shared by `applyEdit` and the project store, so both refuse the same edits the same way.
+ */
+export function validateEdit(edit: Edit): void {
+  switch (edit.op) {
+    case 'event.add':
+      checkEvent(edit.event)
+      return
+    case 'event.delete':
+      // Compared field by field with the stored event, which is all the checking it needs.
+      return
+    case 'event.update': {
+      const what = `update of event "${edit.id}"`
+      if (typeof edit.id !== 'string' || edit.id === '') invalid(`event id must be a non-empty string, got ${show(edit.id)}`)
+      checkIndex(edit.episode, `${what}: episode`)
+      checkPatchKeys(edit.before, edit.after, EVENT_PATCH_KEYS, what)
+      checkEventFields(edit.after, `${what}: `)
+      checkTimestamp(edit.at, `${what}: at`)
+      if (edit.beforeAt !== undefined) checkTimestamp(edit.beforeAt, `${what}: beforeAt`)
+      return
+    }
+    case 'episode.update': {
+      const what = `update of episode ${show(edit.episode)}`
+      checkIndex(edit.episode, 'episode')
+      checkPatchKeys(edit.before, edit.after, EPISODE_PATCH_KEYS, what)
+      checkEpisodeFields(edit.after, `${what}: `)
+      checkTimestamp(edit.at, `${what}: at`)
+      if (edit.beforeAt !== undefined) checkTimestamp(edit.beforeAt, `${what}: beforeAt`)
+      return
+    }
+    case 'taxonomy.save':
+      checkTaxonomy(edit.after)
+      if (edit.before !== null && edit.before.task !== edit.after.task) {
+        invalid(`taxonomy save: before is for task "${edit.before.task}" but after is for task "${edit.after.task}"`)
+      }
+      return
+    case 'taxonomy.delete':
+      return
+    default: {
+      const unknown: never = edit
+      invalid(`unknown edit ${show((unknown as { op?: unknown }).op)}`)
+    }
+  }
+}
+
+/**
+ * Checks an episode update against the episode's current labels (CONFLICT when `before` no longer holds) and returns
+ * the labels it leaves, or null when those are the defaults — which are not stored.
+ */
+export function updatedEpisodeLabels(current: EpisodeLabels, edit: EpisodeUpdate): EpisodeLabels | null {
+  const diffs = EPISODE_PATCH_KEYS.filter((k) => k in edit.before && edit.before[k] !== current[k])
+  if (diffs.length > 0) {
+    conflict(`episode ${edit.episode} changed since the edit was made: ${diffs.map((k) => `${k} is ${show(current[k])} here, the edit expected ${show(edit.before[k])}`).join('; ')}`)
+  }
+  const next: EpisodeLabels = {
+    episode: edit.episode,
+    outcome: edit.after.outcome ?? current.outcome,
+    status: edit.after.status ?? current.status,
+    note: edit.after.note ?? current.note,
+    updatedAt: edit.at,
+  }
+  return isDefaultLabels(next) ? null : next
+}
+
+/** Fields an event update changes (`validateEdit` has checked they are patchable and match `before`'s). */
+export function eventPatchKeys(edit: EventUpdate): (keyof EventPatch)[] {
+  return EVENT_PATCH_KEYS.filter((k) => k in edit.after)
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Applying
 
@@ -196,9 +266,9 @@ class Draft {
 }
 
 function applyTo(draft: Draft, edit: Edit): void {
+  validateEdit(edit)
   switch (edit.op) {
     case 'event.add': {
-      checkEvent(edit.event)
       const existing = draft.readEvents.get(edit.event.id)
       if (existing) conflict(`event "${edit.event.id}" already exists (episode ${existing.episode}, frame ${existing.frame})`)
       draft.writeEvents().set(edit.event.id, edit.event)
@@ -216,13 +286,6 @@ function applyTo(draft: Draft, edit: Edit): void {
       return
     }
     case 'event.update': {
-      const what = `update of event "${edit.id}"`
-      if (typeof edit.id !== 'string' || edit.id === '') invalid(`event id must be a non-empty string, got ${show(edit.id)}`)
-      checkIndex(edit.episode, `${what}: episode`)
-      checkPatchKeys(edit.before, edit.after, EVENT_PATCH_KEYS, what)
-      checkEventFields(edit.after, `${what}: `)
-      checkTimestamp(edit.at, `${what}: at`)
-      if (edit.beforeAt !== undefined) checkTimestamp(edit.beforeAt, `${what}: beforeAt`)
       const current = draft.readEvents.get(edit.id)
       if (!current) conflict(`event "${edit.id}" does not exist (deleted elsewhere?)`)
       if (current.episode !== edit.episode) conflict(`event "${edit.id}" is in episode ${current.episode}, the edit expected episode ${edit.episode}`)
@@ -234,38 +297,14 @@ function applyTo(draft: Draft, edit: Edit): void {
       return
     }
     case 'episode.update': {
-      const what = `update of episode ${show(edit.episode)}`
-      checkIndex(edit.episode, 'episode')
-      checkPatchKeys(edit.before, edit.after, EPISODE_PATCH_KEYS, what)
-      checkEpisodeFields(edit.after, `${what}: `)
-      checkTimestamp(edit.at, `${what}: at`)
-      if (edit.beforeAt !== undefined) checkTimestamp(edit.beforeAt, `${what}: beforeAt`)
       const stored = draft.readEpisodes.get(edit.episode)
-      const current = stored ?? { ...DEFAULT_EPISODE_LABELS, episode: edit.episode }
-      const diffs = EPISODE_PATCH_KEYS.filter((k) => k in edit.before && edit.before[k] !== current[k])
-      if (diffs.length > 0) {
-        conflict(`episode ${edit.episode} changed since the edit was made: ${diffs.map((k) => `${k} is ${show(current[k])} here, the edit expected ${show(edit.before[k])}`).join('; ')}`)
-      }
-      const next: EpisodeLabels = {
-        episode: edit.episode,
-        outcome: edit.after.outcome ?? current.outcome,
-        status: edit.after.status ?? current.status,
-        note: edit.after.note ?? current.note,
-        updatedAt: edit.at,
-      }
-      if (isDefaultLabels(next)) {
-        if (stored) draft.writeEpisodes().delete(edit.episode)
-      } else {
-        draft.writeEpisodes().set(edit.episode, next)
-      }
+      const next = updatedEpisodeLabels(stored ?? { ...DEFAULT_EPISODE_LABELS, episode: edit.episode, updatedAt: edit.at }, edit)
+      if (next) draft.writeEpisodes().set(edit.episode, next)
+      else if (stored) draft.writeEpisodes().delete(edit.episode)
       return
     }
     case 'taxonomy.save': {
       const after = edit.after
-      checkTaxonomy(after)
-      if (edit.before !== null && edit.before.task !== after.task) {
-        invalid(`taxonomy save: before is for task "${edit.before.task}" but after is for task "${after.task}"`)
-      }
       const versions = draft.readTaxonomies.get(after.task) ?? []
       const latest = versions[versions.length - 1] ?? null
       checkLatest(after.task, latest, edit.before)

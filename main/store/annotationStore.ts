@@ -5,18 +5,15 @@ import type {
   AnnotationEvent,
   Edit,
   EpisodeLabels,
-  EpisodePatch,
-  EventPatch,
   Outcome,
   ProjectState,
   ReviewStatus,
   Taxonomy,
 } from '../../app/annotations'
-import { DEFAULT_EPISODE_LABELS, EVENT_KINDS, OUTCOMES, REVIEW_STATUSES } from '../../app/annotations'
+import { DEFAULT_EPISODE_LABELS } from '../../app/annotations'
 import type { EventKind } from '../../app/annotations'
-import { isIsoTimestamp } from '../../app/annotationEdits'
+import { eventPatchKeys, updatedEpisodeLabels, validateEdit } from '../../app/annotationEdits'
 import { VivaError } from '../../app/errors'
-import { taxonomyProblems } from '../../app/taxonomy'
 import { checkSchema, migrate } from './migrations'
 
 /**
@@ -157,74 +154,13 @@ function conflict(message: string): VivaError {
 }
 
 const show = (value: unknown): string => (value === undefined ? 'undefined' : JSON.stringify(value))
-const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
-const isString = (v: unknown): v is string => typeof v === 'string'
 
 function check(ok: boolean, message: () => string): void {
   if (!ok) throw invalid(message())
 }
 
-const EVENT_PATCH_KEYS = ['frame', 'kind', 'label', 'note', 'taxonomyVersion'] as const
-const EPISODE_PATCH_KEYS = ['outcome', 'status', 'note'] as const
 /** What event.delete compares: all of it, as applyEdit does (an undone update restores updatedAt via beforeAt). */
 const EVENT_KEYS = ['episode', 'frame', 'kind', 'label', 'note', 'annotator', 'taxonomyVersion', 'createdAt', 'updatedAt'] as const
-
-function checkEventFields(fields: EventPatch, where: string): void {
-  if ('frame' in fields) check(isIndex(fields.frame), () => `${where}frame must be a whole number ≥ 0, got ${show(fields.frame)}`)
-  if ('kind' in fields) {
-    check((EVENT_KINDS as readonly unknown[]).includes(fields.kind), () => `${where}kind must be one of ${EVENT_KINDS.join(', ')}, got ${show(fields.kind)}`)
-  }
-  if ('label' in fields) check(isString(fields.label) && fields.label.trim() !== '', () => `${where}label must be a non-empty label, got ${show(fields.label)}`)
-  if ('note' in fields) check(isString(fields.note), () => `${where}note must be text, got ${show(fields.note)}`)
-  if ('taxonomyVersion' in fields) {
-    const v = fields.taxonomyVersion
-    check(isIndex(v) && v >= 1, () => `${where}taxonomyVersion must be a whole number ≥ 1, got ${show(v)}`)
-  }
-}
-
-function checkTimestamp(value: unknown, what: string): void {
-  check(isIsoTimestamp(value), () => `${what} must be an ISO 8601 timestamp such as 2026-01-31T12:00:00.000Z, got ${show(value)}`)
-}
-
-function checkEvent(event: AnnotationEvent): void {
-  check(isString(event.id) && event.id !== '', () => `event id must be a non-empty string, got ${show(event.id)}`)
-  const where = `event "${event.id}": `
-  check(isIndex(event.episode), () => `${where}episode must be a whole number ≥ 0, got ${show(event.episode)}`)
-  checkEventFields({ frame: event.frame, kind: event.kind, label: event.label, note: event.note, taxonomyVersion: event.taxonomyVersion }, where)
-  check(isString(event.annotator), () => `${where}annotator must be text, got ${show(event.annotator)}`)
-  checkTimestamp(event.createdAt, `${where}createdAt`)
-  checkTimestamp(event.updatedAt, `${where}updatedAt`)
-}
-
-function checkEpisodeFields(fields: EpisodePatch, where: string): void {
-  if ('outcome' in fields) {
-    check((OUTCOMES as readonly unknown[]).includes(fields.outcome), () => `${where}outcome must be one of ${OUTCOMES.join(', ')}, got ${show(fields.outcome)}`)
-  }
-  if ('status' in fields) {
-    check((REVIEW_STATUSES as readonly unknown[]).includes(fields.status), () => `${where}status must be one of ${REVIEW_STATUSES.join(', ')}, got ${show(fields.status)}`)
-  }
-  if ('note' in fields) check(isString(fields.note), () => `${where}note must be text, got ${show(fields.note)}`)
-}
-
-/** `before` and `after` must name the same fields, all patchable; returns them. */
-function patchKeys<K extends string>(before: object, after: object, allowed: readonly K[], what: string): K[] {
-  const b = Object.keys(before).sort()
-  const a = Object.keys(after).sort()
-  for (const key of a) check((allowed as readonly string[]).includes(key), () => `${what}: "${key}" cannot be changed by an update (only ${allowed.join(', ')})`)
-  check(b.join(',') === a.join(','), () => `${what}: before names fields [${b.join(', ')}] but after names [${a.join(', ')}]`)
-  return a as K[]
-}
-
-function checkTaxonomy(t: Taxonomy): void {
-  check(isString(t.task) && t.task !== '', () => `taxonomy task must be a non-empty string, got ${show(t.task)}`)
-  const what = `taxonomy "${t.task}"`
-  check(isIndex(t.version) && t.version >= 1, () => `${what} version must be a whole number ≥ 1, got ${show(t.version)}`)
-  check(Array.isArray(t.milestones) && Array.isArray(t.errorTypes), () => `${what}: milestones and errorTypes must be lists`)
-  const problems = taxonomyProblems(t.milestones, t.errorTypes)
-  check(problems.length === 0, () => `${what} version ${t.version}: ${problems.join(' ')}`)
-  check(t.preset === null || isString(t.preset), () => `${what}: preset must be text or null, got ${show(t.preset)}`)
-  checkTimestamp(t.createdAt, `${what} createdAt`)
-}
 
 /** What differs between a stored taxonomy row and the version an edit expects; null when they are the same. */
 function taxonomyDifference(row: TaxonomyRow, t: Taxonomy): string | null {
@@ -414,9 +350,9 @@ class SqliteAnnotationStore implements AnnotationStore {
 
   private applyOne(edit: Edit, index: number, removed: RemovedTaxonomy[]): void {
     const s = this.stmt
+    validateEdit(edit)
     switch (edit.op) {
       case 'event.add': {
-        checkEvent(edit.event)
         const existing = s.event.get(edit.event.id)
         if (existing) throw conflict(`event "${edit.event.id}" already exists (episode ${existing.episode}, frame ${existing.frame})`)
         s.insertEvent.run(eventParams(edit.event))
@@ -435,13 +371,7 @@ class SqliteAnnotationStore implements AnnotationStore {
         return
       }
       case 'event.update': {
-        const what = `update of event "${edit.id}"`
-        check(isString(edit.id) && edit.id !== '', () => `event id must be a non-empty string, got ${show(edit.id)}`)
-        check(isIndex(edit.episode), () => `${what}: episode must be a whole number ≥ 0, got ${show(edit.episode)}`)
-        const keys = patchKeys(edit.before, edit.after, EVENT_PATCH_KEYS, what)
-        checkEventFields(edit.after, `${what}: `)
-        checkTimestamp(edit.at, `${what}: at`)
-        if (edit.beforeAt !== undefined) checkTimestamp(edit.beforeAt, `${what}: beforeAt`)
+        const keys = eventPatchKeys(edit)
         const row = s.event.get(edit.id)
         if (!row) throw conflict(`event "${edit.id}" does not exist (deleted elsewhere?)`)
         if (row.episode !== edit.episode) throw conflict(`event "${edit.id}" is in episode ${row.episode}, the edit expected episode ${edit.episode}`)
@@ -454,37 +384,16 @@ class SqliteAnnotationStore implements AnnotationStore {
         return
       }
       case 'episode.update': {
-        const what = `update of episode ${show(edit.episode)}`
-        check(isIndex(edit.episode), () => `episode must be a whole number ≥ 0, got ${show(edit.episode)}`)
-        const keys = patchKeys(edit.before, edit.after, EPISODE_PATCH_KEYS, what)
-        checkEpisodeFields(edit.after, `${what}: `)
-        checkTimestamp(edit.at, `${what}: at`)
-        if (edit.beforeAt !== undefined) checkTimestamp(edit.beforeAt, `${what}: beforeAt`)
         const row = s.episode.get(edit.episode)
         // No row means the defaults: labels equal to them are not stored (ProjectState has no entry for them).
-        const current = row ? episodeFromRow(row) : { ...DEFAULT_EPISODE_LABELS, episode: edit.episode }
-        const diffs = keys.filter((k) => current[k] !== edit.before[k])
-        if (diffs.length > 0) {
-          throw conflict(`episode ${edit.episode} changed since the edit was made: ${diffs.map((k) => `${k} is ${show(current[k])} here, the edit expected ${show(edit.before[k])}`).join('; ')}`)
-        }
-        const next: EpisodeLabels = {
-          episode: edit.episode,
-          outcome: edit.after.outcome ?? current.outcome,
-          status: edit.after.status ?? current.status,
-          note: edit.after.note ?? current.note,
-          updatedAt: edit.at,
-        }
-        const isDefault = EPISODE_PATCH_KEYS.every((k) => next[k] === DEFAULT_EPISODE_LABELS[k])
-        if (isDefault) s.deleteEpisode.run(edit.episode)
+        const current = row ? episodeFromRow(row) : { ...DEFAULT_EPISODE_LABELS, episode: edit.episode, updatedAt: edit.at }
+        const next = updatedEpisodeLabels(current, edit)
+        if (next === null) s.deleteEpisode.run(edit.episode)
         else s.upsertEpisode.run({ episode: next.episode, outcome: next.outcome, status: next.status, note: next.note, updated_at: next.updatedAt })
         return
       }
       case 'taxonomy.save': {
         const { before, after } = edit
-        checkTaxonomy(after)
-        if (before !== null && before.task !== after.task) {
-          throw invalid(`taxonomy save: before is for task "${before.task}" but after is for task "${after.task}"`)
-        }
         const latest = s.latestTaxonomy.get(after.task) ?? null
         this.checkExpected(after.task, latest, before, 'latest version')
         const expected = (latest?.version ?? 0) + 1
