@@ -203,5 +203,19 @@ class TestNetworks(unittest.TestCase):
         self.assertEqual(bl.progress_to_bin(torch.tensor([0.0, 0.5, 1.0])).tolist(), [0, 100, 200])
 
 
+class TestTimeCap(unittest.TestCase):
+    def test_phase_time_cap(self):
+        import time
+        from viva.train import _out_of_time
+        msgs = []
+        now = time.time()
+        self.assertFalse(_out_of_time(now - 100, 0, 5, 10, "x", msgs.append))      # no cap
+        self.assertFalse(_out_of_time(now - 100, 10, 1, 10, "x", msgs.append))     # always run step 1
+        self.assertFalse(_out_of_time(now, 10, 5, 10, "x", msgs.append))           # within the cap
+        self.assertTrue(_out_of_time(now - 100, 10, 5, 10, "x", msgs.append))      # past it: stop after 4 steps
+        self.assertEqual(len(msgs), 1)
+        self.assertIn("4/10", msgs[0])
+
+
 if __name__ == "__main__":
     unittest.main()

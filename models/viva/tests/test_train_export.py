@@ -163,6 +163,41 @@ class TestEndToEnd(unittest.TestCase):
         np.testing.assert_allclose(o["logits"], np.stack([E.dec_tensor(c["logits"]) for c in bc]), atol=tol)
         np.testing.assert_allclose(o["value"], [c["value"] for c in bc], atol=tol)
 
+    def test_evaluate_cli(self):
+        """viva.evaluate on the tiny run: curves for every frame, metrics JSON + markdown with both rows."""
+        from viva import evaluate as EV
+        meta = json.load(open(os.path.join(self.cache_dir, "meta.json")))
+        events, outs = [], []
+        for e in meta["episodes"]:
+            L, ep = int(e["length"]), int(e["index"])
+            outs.append({"episode": ep, "outcome": e["outcome"]})
+            events.append({"episode": ep, "frame": L // 2, "kind": "milestone", "direction": 1})
+            events.append({"episode": ep, "frame": L - 1, "kind": "error", "direction": -1})  # last frame: skipped
+            events.append({"episode": ep, "frame": 3, "kind": "error", "direction": -1})
+        labels = os.path.join(self.tmp, "labels.json")
+        with open(labels, "w") as f:
+            json.dump({"episodes": outs, "events": events}, f)
+        out = os.path.join(self.tmp, "eval")
+        ck = os.path.join(self.run_dir, "checkpoint.pt")
+        rep = EV.main(["--checkpoint", ck, "--baseline-checkpoint", ck, "--cache", self.cache_dir, "--labels",
+                       labels, "--out", out, "--window", "2", "--extra-windows", "1"])
+        n_eps = len(meta["episodes"])
+        for k in ("viva", "baseline", "truth"):
+            r = rep["results"][k]
+            self.assertEqual(r["episodes"], n_eps)
+            self.assertEqual((r["n_milestone"], r["n_error"], r["skipped_error"]), (n_eps, n_eps, n_eps))
+            self.assertTrue(0.0 <= r["MDR"] <= 1.0 and 0.0 <= r["ErrDR"] <= 1.0)
+        t = rep["results"]["truth"]  # ground-truth progress rises linearly in every episode
+        self.assertAlmostEqual(t["pearson"], 1.0, places=5)
+        self.assertAlmostEqual(t["voc"], 1.0, places=5)
+        self.assertEqual((t["MDR"], t["ErrDR"]), (1.0, 0.0))
+        vals = json.load(open(os.path.join(out, "values.json")))
+        self.assertEqual(sum(len(v) for v in vals["viva"].values()), meta["num_frames"] if "num_frames" in meta
+                         else sum(int(e["length"]) for e in meta["episodes"]))
+        md = open(os.path.join(out, "metrics.md")).read()
+        self.assertIn("| ViVa", md)
+        self.assertIn("| Discriminative baseline", md)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -114,13 +114,14 @@ def main(argv=None):
     ap.add_argument("--checkpoint", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--name", default="viva-tiny")
+    ap.add_argument("--baseline-name", default=None, help="name of the baseline package (default: NAME-baseline)")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
-    return export(a.checkpoint, a.out, a.name)
+    return export(a.checkpoint, a.out, a.name, a.baseline_name)
 
 
-def export(checkpoint: str, out: str, name: str = "viva-tiny") -> dict:
+def export(checkpoint: str, out: str, name: str = "viva-tiny", baseline_name: str | None = None) -> dict:
     os.makedirs(out, exist_ok=True)
     info, cfg, enc, dit, bl = load_checkpoint(checkpoint)
     C, S = cfg.latent_channels, cfg.latent_size
@@ -212,7 +213,7 @@ def export(checkpoint: str, out: str, name: str = "viva-tiny") -> dict:
         json.dump(manifest, f, indent=1)
 
     if bl is not None:
-        export_baseline(bl, info, cfg, name, tasks, os.path.join(out, "baseline"), imgs_u8, state, task)
+        export_baseline(bl, info, cfg, baseline_name or name + "-baseline", tasks, os.path.join(out, "baseline"), imgs_u8, state, task)
     return manifest
 
 
@@ -276,9 +277,14 @@ def export_baseline(bl, info, cfg, name, tasks, out, imgs_u8, state, task):
     for v in files.values():
         p = os.path.join(out, v["path"])
         v["sha256"], v["bytes"] = sha256(p), os.path.getsize(p)
-    m = common_manifest(info, cfg, name + "-baseline", tasks)
+    m = common_manifest(info, cfg, name, tasks)
+    bt = info.get("baseline_train") or {}
+    # the baseline's conv trunk is trained end to end with it: no autoencoder phase, no DiT
+    m["training"]["encoder_steps"] = None
     m["training"]["dit_steps"] = None
-    m["training"]["baseline_steps"] = (info.get("baseline_train") or {}).get("steps")
+    m["training"]["baseline_steps"] = bt.get("steps")
+    m["training"]["batch"] = bt.get("batch", m["training"]["batch"])
+    m["training"]["params"] = {"baseline": (info.get("params") or {}).get("baseline")}
     m["kind"] = "direct"
     m["files"] = files
     m["direct"] = {"bins": cfg.baseline_bins, "bin_centers": "progress k/(bins-1), k = 0..bins-1",

@@ -38,11 +38,23 @@ def _cam_images(cache: Cache, idx: np.ndarray, cams=CAMERAS) -> torch.Tensor:
     return images_to_tensor(out[inv])
 
 
-def train_encoder(cache: Cache, cfg: VivaConfig, steps: int, batch: int, lr: float, kl_weight: float, rng, logf):
+def _out_of_time(t0, max_seconds, step, steps, name, logf) -> bool:
+    """Wall-clock cap of a phase (0 = none): stop before ``step`` once ``max_seconds`` have passed."""
+    if max_seconds and max_seconds > 0 and step > 1 and time.time() - t0 > max_seconds:
+        logf(f"[{name}] time cap {max_seconds:.0f}s reached: stopping after {step - 1}/{steps} steps")
+        return True
+    return False
+
+
+def train_encoder(cache: Cache, cfg: VivaConfig, steps: int, batch: int, lr: float, kl_weight: float, rng, logf,
+                  max_seconds: float = 0.0):
     enc, dec = ImageEncoder(cfg), ImageDecoder(cfg)
     opt = torch.optim.AdamW(list(enc.parameters()) + list(dec.parameters()), lr=lr, weight_decay=0.0)
     t0, hist = time.time(), []
     for step in range(1, steps + 1):
+        if _out_of_time(t0, max_seconds, step, steps, "encoder", logf):
+            steps = step - 1
+            break
         idx = rng.integers(0, cache.N, batch)
         cam = CAMERAS[int(rng.integers(0, len(CAMERAS)))]
         x = _cam_images(cache, idx, [cam])[:, 0]
@@ -92,7 +104,7 @@ def _batch_seq(cache, lat, idx, cfg, smin, smax, K):
     return build_sequence(lat[idx], q, cfg, qf, v), torch.from_numpy(cache.task_id[idx])
 
 
-def train_dit(cache, lat, cfg, train_idx, steps, batch, lr, smin, smax, K, rng, logf):
+def train_dit(cache, lat, cfg, train_idx, steps, batch, lr, smin, smax, K, rng, logf, max_seconds: float = 0.0):
     dit = DiT(cfg)
     opt = torch.optim.AdamW(dit.parameters(), lr=lr, weight_decay=0.01)
     warm = max(1, min(200, steps // 10))
@@ -100,6 +112,9 @@ def train_dit(cache, lat, cfg, train_idx, steps, batch, lr, smin, smax, K, rng, 
     table = train_sigmas(cfg.num_train_timesteps, cfg.shift)
     t0, hist = time.time(), []
     for step in range(1, steps + 1):
+        if _out_of_time(t0, max_seconds, step, steps, "dit", logf):
+            steps = step - 1
+            break
         idx = train_idx[rng.integers(0, len(train_idx), batch)]
         seq, task = _batch_seq(cache, lat, idx, cfg, smin, smax, K)
         loss, lp, lv = flow_matching_loss(dit, seq, task, table)
@@ -117,11 +132,14 @@ def train_dit(cache, lat, cfg, train_idx, steps, batch, lr, smin, smax, K, rng, 
     return dit, {"steps": steps, "batch": batch, "steps_per_s": sps, "history": hist}
 
 
-def train_baseline(cache, cfg, train_idx, steps, batch, lr, smin, smax, rng, logf):
+def train_baseline(cache, cfg, train_idx, steps, batch, lr, smin, smax, rng, logf, max_seconds: float = 0.0):
     bl = DiscriminativeBaseline(cfg)
     opt = torch.optim.AdamW(bl.parameters(), lr=lr, weight_decay=0.01)
     t0, hist = time.time(), []
     for step in range(1, steps + 1):
+        if _out_of_time(t0, max_seconds, step, steps, "baseline", logf):
+            steps = step - 1
+            break
         idx = train_idx[rng.integers(0, len(train_idx), batch)]
         x = _cam_images(cache, idx)
         q = normalize_state(torch.from_numpy(cache.state[idx]), smin, smax)
@@ -190,6 +208,9 @@ def main(argv=None):
     ap.add_argument("--no-task", action="store_true", help="ignore task ids (single learned task embedding)")
     ap.add_argument("--val-episodes", type=int, default=0, help="hold out the last N episodes for evaluation")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--encoder-minutes", type=float, default=0.0, help="wall-clock cap of phase 1 (0 = none)")
+    ap.add_argument("--dit-minutes", type=float, default=0.0, help="wall-clock cap of DiT training (0 = none)")
+    ap.add_argument("--baseline-minutes", type=float, default=0.0, help="wall-clock cap of the baseline (0 = none)")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
 
@@ -227,15 +248,16 @@ def main(argv=None):
          f"train frames={len(train_idx)} val frames={len(val_idx)}; latent {cfg.latent_shape}")
 
     enc, dec, enc_log = train_encoder(cache, cfg, a.encoder_steps, a.encoder_batch, a.encoder_lr, a.kl_weight, rng,
-                                      logf)
+                                      logf, 60 * a.encoder_minutes)
     t0 = time.time()
     lat = encode_all(cache, enc)
     logf(f"encoded {cache.N}x{len(CAMERAS)} frames in {time.time() - t0:.1f}s")
-    dit, dit_log = train_dit(cache, lat, cfg, train_idx, a.steps, a.batch, a.lr, smin, smax, K, rng, logf)
+    dit, dit_log = train_dit(cache, lat, cfg, train_idx, a.steps, a.batch, a.lr, smin, smax, K, rng, logf,
+                              60 * a.dit_minutes)
     bl, bl_log = None, None
     if a.baseline:
         bl, bl_log = train_baseline(cache, cfg, train_idx, a.baseline_steps or a.steps, a.batch, a.lr, smin, smax,
-                                    rng, logf)
+                                    rng, logf, 60 * a.baseline_minutes)
     metrics = {"train": evaluate(cache, lat, cfg, dit, train_idx, smin, smax, K, baseline=bl),
                "val": evaluate(cache, lat, cfg, dit, val_idx, smin, smax, K, baseline=bl)}
     logf(f"metrics {json.dumps(metrics)}")

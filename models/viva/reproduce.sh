@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Rerun the whole reference pipeline: generate -> tensors -> train (ViVa + baseline) -> export -> evaluate.
+# Exactly the commands and seeds used for models/viva-reference and models/baseline-reference (2-core CPU).
+#
+#   bash models/viva/reproduce.sh [WORK_DIR]     # default WORK_DIR=/tmp/viva-repro
+#
+# Environment: PKG_DIR (default: <repo>/models) is where the two packages are written; set it elsewhere to avoid
+# overwriting the shipped ones. Training is wall-clock capped (--encoder-minutes/--dit-minutes/--baseline-minutes),
+# so on a busier or faster machine the number of steps actually run can differ from the shipped run's (they are
+# recorded in train_log.json and the manifests). The two training runs are started in parallel, one thread each.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+W="${1:-/tmp/viva-repro}"
+PKG_DIR="${PKG_DIR:-$REPO/models}"
+PY="${VIVA_PYTHON:-/usr/bin/python3}"
+OPENBLAS=/usr/lib/x86_64-linux-gnu/openblas-openmp
+if [ -d "$OPENBLAS" ]; then export LD_LIBRARY_PATH="$OPENBLAS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"; fi
+export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore}"
+mkdir -p "$W"
+
+echo "== 1. generate (synthetic bimanual task, 3 cameras, exact ground truth)"
+cd "$REPO"
+node main/cli/viva.mjs generate --out "$W/train-ds" --episodes 100 --seed 1 --failure-rate 0.4 \
+    --width 256 --height 192 --fps 10
+node main/cli/viva.mjs generate --out "$W/heldout-ds" --episodes 40 --seed 2 --failure-rate 0.4 \
+    --width 256 --height 192 --fps 10
+# a second, failure-only held-out set: more error events for ErrDR
+node main/cli/viva.mjs generate --out "$W/heldout-fail-ds" --episodes 30 --seed 3 --failure-rate 1.0 \
+    --width 256 --height 192 --fps 10
+
+echo "== 2. tensor caches at the model's image size (64 px; K defaults to 17 frames at 10 fps)"
+node main/cli/viva.mjs tensors "$W/train-ds" --out "$W/train-cache" --size 64
+node main/cli/viva.mjs tensors "$W/heldout-ds" --out "$W/heldout-cache" --size 64
+node main/cli/viva.mjs tensors "$W/heldout-fail-ds" --out "$W/heldout-fail-cache" --size 64
+
+echo "== 3. train (ViVa and baseline in parallel, 1 thread each)"
+cd "$HERE"
+"$PY" -m viva.train --cache "$W/train-cache" --out "$W/run-viva" --enc-channels 32,64,96 \
+    --encoder-steps 800 --encoder-minutes 9 --steps 3000 --dit-minutes 18 --batch 32 --threads 1 --seed 0 \
+    > "$W/train-viva.out" 2>&1 &
+P1=$!
+"$PY" -m viva.train --cache "$W/train-cache" --out "$W/run-baseline" --enc-channels 32,64,96 \
+    --encoder-steps 1 --steps 1 --batch 16 --baseline --baseline-steps 3000 --baseline-minutes 25 --threads 1 \
+    --seed 0 > "$W/train-baseline.out" 2>&1 &
+P2=$!
+wait $P1
+wait $P2
+
+echo "== 4. export (ONNX opset 17 + viva-model.json + reference.json, onnx.checker full check)"
+"$PY" -m viva.export --checkpoint "$W/run-viva/checkpoint.pt" --out "$W/pkg-viva" --name viva-reference
+"$PY" -m viva.export --checkpoint "$W/run-baseline/checkpoint.pt" --out "$W/pkg-baseline" --name unused \
+    --baseline-name baseline-reference
+mkdir -p "$PKG_DIR/viva-reference" "$PKG_DIR/baseline-reference"
+cp "$W"/pkg-viva/{viva-model.json,encoder.onnx,denoiser.onnx,reference.json} "$PKG_DIR/viva-reference/"
+cp "$W"/pkg-baseline/baseline/{viva-model.json,baseline.onnx,reference.json} "$PKG_DIR/baseline-reference/"
+
+echo "== 5. evaluate on the held-out set (paper section 4.2 metrics, w = 5)"
+"$PY" -m viva.evaluate --checkpoint "$W/run-viva/checkpoint.pt" \
+    --baseline-checkpoint "$W/run-baseline/checkpoint.pt" --cache "$W/heldout-cache" \
+    --labels "$W/heldout-ds/meta/viva_ground_truth.json" --out "$W/eval" --window 5
+"$PY" -m viva.evaluate --checkpoint "$W/run-viva/checkpoint.pt" \
+    --baseline-checkpoint "$W/run-baseline/checkpoint.pt" --cache "$W/heldout-fail-cache" \
+    --labels "$W/heldout-fail-ds/meta/viva_ground_truth.json" --out "$W/eval-fail" --window 5
+echo "done: $W/eval/metrics.md $W/eval-fail/metrics.md"
