@@ -163,9 +163,10 @@ export async function main(argv: string[]): Promise<number> {
         size: intOption(values.size, 'size') ?? 128,
         ...(k !== undefined ? { k } : {}),
         ...(values.labels ? { labels: path.resolve(values.labels) } : {}),
-        onProgress: (done, total) => process.stderr.write(`\r${done}/${total} episodes`),
+        // A progress counter only for a person watching; logs get the summary line alone.
+        ...(process.stderr.isTTY ? { onProgress: (done: number, total: number) => process.stderr.write(`\r${done}/${total} episodes`) } : {}),
       })
-      process.stderr.write('\n')
+      if (process.stderr.isTTY) process.stderr.write('\n')
       const skipped = result.skipped.length > 0 ? `; skipped ${result.skipped.length} without a success/failure outcome` : ''
       process.stdout.write(
         `Wrote ${result.episodes} episodes (${result.frames} frames) to ${result.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s${skipped}\n`,
