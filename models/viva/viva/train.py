@@ -104,10 +104,12 @@ def _batch_seq(cache, lat, idx, cfg, smin, smax, K):
     return build_sequence(lat[idx], q, cfg, qf, v), torch.from_numpy(cache.task_id[idx])
 
 
-def train_dit(cache, lat, cfg, train_idx, steps, batch, lr, smin, smax, K, rng, logf, max_seconds: float = 0.0):
+def train_dit(cache, lat, cfg, train_idx, steps, batch, lr, smin, smax, K, rng, logf, max_seconds: float = 0.0,
+              warmup: int | None = None):
     dit = DiT(cfg)
     opt = torch.optim.AdamW(dit.parameters(), lr=lr, weight_decay=0.01)
-    warm = max(1, min(200, steps // 10))
+    # The warm-up length is part of the trajectory: pass it explicitly to reproduce a run stopped early.
+    warm = warmup if warmup is not None else max(1, min(200, steps // 10))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm))
     table = train_sigmas(cfg.num_train_timesteps, cfg.shift)
     t0, hist = time.time(), []
@@ -188,6 +190,7 @@ def main(argv=None):
     ap.add_argument("--cache", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--steps", type=int, default=2000, help="DiT steps")
+    ap.add_argument("--warmup", type=int, default=None, help="DiT LR warm-up steps (default: min(200, steps/10))")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--encoder-steps", type=int, default=500)
     ap.add_argument("--encoder-batch", type=int, default=16)
@@ -253,7 +256,7 @@ def main(argv=None):
     lat = encode_all(cache, enc)
     logf(f"encoded {cache.N}x{len(CAMERAS)} frames in {time.time() - t0:.1f}s")
     dit, dit_log = train_dit(cache, lat, cfg, train_idx, a.steps, a.batch, a.lr, smin, smax, K, rng, logf,
-                              60 * a.dit_minutes)
+                              60 * a.dit_minutes, a.warmup)
     bl, bl_log = None, None
     if a.baseline:
         bl, bl_log = train_baseline(cache, cfg, train_idx, a.baseline_steps or a.steps, a.batch, a.lr, smin, smax,
