@@ -22,20 +22,10 @@ import {
   taxonomyVersion,
   UndoHistory,
 } from './annotationEdits'
-import { VivaError } from './errors'
+import { thrown } from './testing/thrown'
 
 const T0 = Date.UTC(2026, 0, 1)
 const at = (step: number): string => new Date(T0 + step * 1000).toISOString()
-
-function thrown(fn: () => unknown): VivaError {
-  try {
-    fn()
-  } catch (err) {
-    if (err instanceof VivaError) return err
-    throw err
-  }
-  throw new Error('expected a VivaError')
-}
 
 function expectCode(fn: () => unknown, code: string, message?: RegExp | string): void {
   const err = thrown(fn)

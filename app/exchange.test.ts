@@ -16,20 +16,11 @@ import {
   planImport,
   serializeExport,
 } from './exchange'
+import { thrown } from './testing/thrown'
 
 const T0 = Date.UTC(2026, 1, 1)
 const at = (step: number): string => new Date(T0 + step * 1000).toISOString()
 const EXPORTED_AT = '2026-03-01T09:30:00.000Z'
-
-function thrown(fn: () => unknown): VivaError {
-  try {
-    fn()
-  } catch (err) {
-    if (err instanceof VivaError) return err
-    throw err
-  }
-  throw new Error('expected a VivaError')
-}
 
 const dataset: ExportDataset = {
   name: 'shirts',

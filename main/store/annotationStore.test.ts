@@ -11,6 +11,7 @@ import type { AnnotationStore } from './annotationStore'
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, migrate } from './migrations'
 import type { Migration } from './migrations'
 import { makeEvent, T0, TEST_IDENTITY } from './testing/fixtures'
+import { thrown } from '../../app/testing/thrown'
 
 let dir: string
 let file: string
@@ -20,16 +21,6 @@ function openStore(identity = TEST_IDENTITY, at = file): AnnotationStore {
   const store = openAnnotationStore(at, identity)
   open.push(store)
   return store
-}
-
-function thrown(fn: () => unknown): VivaError {
-  try {
-    fn()
-  } catch (err) {
-    if (err instanceof VivaError) return err
-    throw err
-  }
-  throw new Error('expected a VivaError, nothing was thrown')
 }
 
 function expectError(fn: () => unknown, code: ErrorCode, message?: RegExp): VivaError {
