@@ -5,7 +5,9 @@
  */
 import { z } from 'zod'
 import type { AnnotationEvent, EpisodeLabels, Taxonomy } from './annotations'
+import type { CurveChunk, CurveData, CurveInfo } from './curves'
 import type { DatasetSummary, DatasetWarning } from './dataset'
+import type { WireError } from './errors'
 import { editSchema, exportFiltersSchema, type ExportFilters } from './exchange'
 import type { EventName, Method } from './names'
 
@@ -74,7 +76,87 @@ export interface MediaProgress {
   done: boolean
 }
 
+/** Execution providers a user can ask for; 'auto' tries the platform's GPU provider first, then CPU. */
+export const PROVIDERS = ['auto', 'cpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu'] as const
+export type ProviderRequest = (typeof PROVIDERS)[number]
+
+/** Which execution provider runs a model, and why it is not the one asked for. */
+export interface ProviderInfo {
+  requested: ProviderRequest
+  /** Providers tried in order, ending with the one that runs. */
+  tried: string[]
+  active: string
+  /** Null when the first choice runs; otherwise what failed (e.g. the CUDA libraries are not installed). */
+  fallbackReason: string | null
+  threads: number
+}
+
+export type ModelKind = 'viva-flow' | 'direct'
+
+/** A model package (folder with viva-model.json) the app knows about. */
+export interface ModelInfo {
+  /** Content hash of the package (manifest and file hashes); results are cached under it. Null when invalid. */
+  id: string
+  name: string
+  kind: ModelKind | null
+  dir: string
+  source: 'bundled' | 'user'
+  /** Camera slot names in the model's order. */
+  cameras: string[]
+  stateDim: number
+  stateNames: string[]
+  fps: number
+  /** Future-state offset in frames (viva-flow). */
+  horizon: number
+  defaultSteps: number
+  imageSize: [number, number]
+  /** Null when the package is usable; otherwise why not (bad manifest, hash mismatch, ...). */
+  error: WireError | null
+}
+
+/** Which dataset camera feeds each model camera slot, for one dataset and model (remembered per dataset). */
+export interface CameraMapping {
+  datasetId: string
+  modelId: string
+  /** Model slot name → dataset camera key (null when nothing fits). */
+  slots: Record<string, string | null>
+  /** True when no user choice is stored and the mapping was guessed from camera names. */
+  guessed: boolean
+}
+
+export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed'
+
+export interface JobInfo {
+  id: string
+  datasetId: string
+  modelId: string
+  modelName: string
+  episodes: number[]
+  steps: number
+  seed: number
+  state: JobState
+  /** Episode being scored now (or last). */
+  episode: number | null
+  episodesDone: number
+  framesDone: number
+  framesTotal: number
+  /** Frames taken from earlier (interrupted or finished) runs instead of being recomputed. */
+  framesResumed: number
+  framesPerSecond: number
+  etaSeconds: number | null
+  provider: ProviderInfo | null
+  error: WireError | null
+  /** Episodes that failed while the others went on (e.g. a corrupt video). */
+  episodeErrors: { episode: number; error: WireError }[]
+}
+
+export interface CurveImportResult {
+  curves: CurveInfo[]
+  warnings: string[]
+}
+
 const datasetId = z.string().min(1).max(200)
+const modelId = z.string().min(1).max(200)
 const episodeIndex = z.number().int().nonnegative()
 
 export { exportFiltersSchema }
@@ -134,6 +216,32 @@ export const methodSchemas = {
   'annotations.import': z
     .object({ datasetId, text: z.string().max(64 * 1024 * 1024), mode: z.enum(IMPORT_MODES) })
     .strict(),
+  'models.list': z.object({}).strict(),
+  'models.addFolder': z.object({ path: z.string().min(1).max(4096) }).strict(),
+  'models.cameraMap': z.object({ datasetId, modelId }).strict(),
+  'models.setCameraMap': z
+    .object({ datasetId, modelId, slots: z.record(z.string().min(1).max(200), z.string().min(1).max(500).nullable()) })
+    .strict(),
+  'score.start': z
+    .object({
+      datasetId,
+      modelId,
+      /** Episode indices; an empty list means every present episode. */
+      episodes: z.array(episodeIndex).max(1_000_000),
+      steps: z.number().int().min(1).max(100).optional(),
+      seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+      batch: z.number().int().min(1).max(256).optional(),
+      provider: z.enum(PROVIDERS).optional(),
+      threads: z.number().int().min(1).max(256).optional(),
+    })
+    .strict(),
+  'score.jobs': z.object({}).strict(),
+  'score.pause': z.object({ jobId: z.string().min(1).max(100), paused: z.boolean() }).strict(),
+  'score.cancel': z.object({ jobId: z.string().min(1).max(100) }).strict(),
+  'curves.list': z.object({ datasetId, episode: episodeIndex }).strict(),
+  'curves.get': z.object({ datasetId, curveId: z.string().min(1).max(300) }).strict(),
+  'curves.import': z.object({ datasetId, path: z.string().min(1).max(4096) }).strict(),
+  'curves.delete': z.object({ datasetId, curveId: z.string().min(1).max(300) }).strict(),
 } as const satisfies Record<Method, z.ZodType>
 
 export interface MethodResults {
@@ -151,12 +259,33 @@ export interface MethodResults {
   'annotations.exportTo': { paths: string[] }
   'annotations.importPreview': ImportSummary
   'annotations.import': ImportSummary
+  'models.list': ModelInfo[]
+  'models.addFolder': ModelInfo
+  'models.cameraMap': CameraMapping
+  'models.setCameraMap': CameraMapping
+  'score.start': JobInfo
+  'score.jobs': JobInfo[]
+  'score.pause': JobInfo
+  'score.cancel': JobInfo
+  'curves.list': CurveInfo[]
+  'curves.get': CurveData
+  'curves.import': CurveImportResult
+  'curves.delete': { deleted: boolean }
 }
 
 export interface EventPayloads {
   'media.progress': MediaProgress
   /** The project changed (an import, another window): windows other than `origin` reload it. */
   'annotations.changed': { datasetId: string; origin: string | null }
+  /** A scoring job changed state or made progress (at most a few times per second). */
+  'score.progress': JobInfo
+  /**
+   * New values of a curve being computed. Lossy under backpressure: a renderer that sees a gap (start beyond what
+   * it has) fetches the curve again with curves.get; the values are on disk already.
+   */
+  'score.chunk': CurveChunk
+  /** Curves of a dataset were added, finished or deleted. */
+  'curves.changed': { datasetId: string; episode: number | null }
 }
 
 // Compile-time proof that the name lists, results and payloads describe the same methods and events.

@@ -15,8 +15,20 @@ export const METHOD_NAMES = [
   'annotations.exportTo',
   'annotations.importPreview',
   'annotations.import',
+  'models.list',
+  'models.addFolder',
+  'models.cameraMap',
+  'models.setCameraMap',
+  'score.start',
+  'score.jobs',
+  'score.pause',
+  'score.cancel',
+  'curves.list',
+  'curves.get',
+  'curves.import',
+  'curves.delete',
 ] as const
-export const EVENT_NAMES = ['media.progress', 'annotations.changed'] as const
+export const EVENT_NAMES = ['media.progress', 'annotations.changed', 'score.progress', 'score.chunk', 'curves.changed'] as const
 
 export type Method = (typeof METHOD_NAMES)[number]
 export type EventName = (typeof EVENT_NAMES)[number]

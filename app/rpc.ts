@@ -95,6 +95,8 @@ export function decodeMessage(data: ArrayBuffer): RpcMessage {
 
 export interface RpcPort {
   send(data: ArrayBuffer): void
+  /** Bytes queued but not yet sent, when the transport can tell (WebSocket); lossy events are dropped above a limit. */
+  backlog?(): number
   onMessage(listener: (data: ArrayBuffer) => void): () => void
   onClose(listener: (reason: string) => void): () => void
 }

@@ -1,11 +1,18 @@
 import path from 'node:path'
 import type { AppInfo } from '../app/contract'
+import { VivaError } from '../app/errors'
+import { importCurveFile } from './curves/importCurves'
 import { DatasetService } from './datasets/service'
 import { openLeRobotDataset } from './datasets/lerobot'
 import type { EventBus } from './events'
 import { createEventBus } from './events'
 import type { Handlers } from './rpc/dispatch'
+import { ModelRegistry } from './inference/registry'
+import { ScoringQueue } from './jobs/scoring'
+import { PACKAGE_ROOT } from './paths'
+import { CurveStore } from './store/curveStore'
 import { AnnotationProjects } from './store/projects'
+import { importedCurves } from './curves/service'
 import { MediaRoots } from './video/mediaFiles'
 import { VideoProber } from './video/probe'
 import { ProxyCache } from './video/proxy'
@@ -20,6 +27,10 @@ export interface ComposeConfig {
   tools?: MediaTools
   /** Where annotation projects live; default `<dataDir>/projects`. */
   projectsDir?: string
+  /** Folders holding bundled model packages; default the app's models/ folder. */
+  bundledModelDirs?: string[]
+  /** Decode with hardware acceleration when ffmpeg finds one (default true). */
+  hwaccel?: boolean
 }
 
 export interface Services {
@@ -28,6 +39,11 @@ export interface Services {
   media: MediaRoots
   datasets: DatasetService
   projects: AnnotationProjects
+  models: ModelRegistry
+  curves: CurveStore
+  scoring: ScoringQueue
+  /** Stop jobs and release model sessions and files. */
+  dispose(): Promise<void>
   /** Datasets opened at startup, shown first by the renderer. */
   initialDatasets: string[]
 }
@@ -49,6 +65,13 @@ export function composeServices(config: ComposeConfig): Services {
     summary: (id) => datasets.get(id).summary,
     events,
   })
+  const models = new ModelRegistry({
+    bundledDirs: config.bundledModelDirs ?? [path.join(PACKAGE_ROOT, 'models')],
+    settingsFile: path.join(config.dataDir, 'models.json'),
+  })
+  const curves = new CurveStore(path.join(config.dataDir, 'values.sqlite'))
+  const scoring = new ScoringQueue({ source: (id) => datasets.get(id), models, store: curves, events, tools, hwaccel: config.hwaccel })
+  const cameras = (datasetId: string) => datasets.get(datasetId).summary.cameras
   const initialDatasets: string[] = []
   const handlers: Handlers = {
     'app.info': async () => ({ version: config.version, mode: config.mode, initialDatasets: [...initialDatasets] }),
@@ -65,8 +88,43 @@ export function composeServices(config: ComposeConfig): Services {
       projects.exportTo(datasetId, format, filters, outPath),
     'annotations.importPreview': async ({ datasetId, text, mode }) => projects.previewImport(datasetId, text, mode),
     'annotations.import': async ({ datasetId, text, mode }) => projects.import(datasetId, text, mode),
+    'models.list': async () => models.list(),
+    'models.addFolder': async ({ path: dir }) => models.addFolder(dir),
+    'models.cameraMap': async ({ datasetId, modelId }) => models.cameraMap(datasetId, await models.get(modelId), cameras(datasetId)),
+    'models.setCameraMap': async ({ datasetId, modelId, slots }) =>
+      models.setCameraMap(datasetId, await models.get(modelId), cameras(datasetId), slots),
+    'score.start': async (params) => scoring.start(params),
+    'score.jobs': async () => scoring.list(),
+    'score.pause': async ({ jobId, paused }) => scoring.pause(jobId, paused),
+    'score.cancel': async ({ jobId }) => scoring.cancel(jobId),
+    'curves.list': async ({ datasetId, episode }) => {
+      datasets.get(datasetId)
+      return curves.list(datasetId, episode)
+    },
+    'curves.get': async ({ datasetId, curveId }) => {
+      const data = curves.get(curveId)
+      if (data.info.datasetId !== datasetId) throw new VivaError('NOT_FOUND', `No curve ${curveId} in this dataset`)
+      return data
+    },
+    'curves.import': async ({ datasetId, path: file }) => {
+      const result = await importedCurves(curves, datasets.get(datasetId).summary, file, importCurveFile)
+      events.emit('curves.changed', { datasetId, episode: null })
+      return result
+    },
+    'curves.delete': async ({ datasetId, curveId }) => {
+      const info = curves.info(curveId)
+      if (!info || info.datasetId !== datasetId) return { deleted: false }
+      const deleted = curves.delete(curveId)
+      events.emit('curves.changed', { datasetId, episode: info.episode })
+      return { deleted }
+    },
   }
-  return { handlers, events, media, datasets, projects, initialDatasets }
+  const dispose = async (): Promise<void> => {
+    await scoring.dispose()
+    await models.dispose()
+    curves.close()
+  }
+  return { handlers, events, media, datasets, projects, models, curves, scoring, dispose, initialDatasets }
 }
 
 /** Open the datasets named at startup; their ids become AppInfo.initialDatasets. */

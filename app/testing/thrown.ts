@@ -10,3 +10,14 @@ export function thrown(fn: () => unknown): VivaError {
   }
   throw new Error('expected a VivaError, nothing was thrown')
 }
+
+/** The VivaError an async `fn` rejects with; anything else is rethrown. */
+export async function rejected(fn: () => Promise<unknown>): Promise<VivaError> {
+  try {
+    await fn()
+  } catch (err) {
+    if (err instanceof VivaError) return err
+    throw err
+  }
+  throw new Error('expected a VivaError, nothing was thrown')
+}

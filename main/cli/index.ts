@@ -53,7 +53,7 @@ async function serve(
   const server = await startServer({ services, staticDir: RENDERER_DIST, ...(port !== undefined ? { port } : {}) })
   process.stdout.write(`ViVa Studio is running in browser mode.\nOpen: ${server.url}\n(Ctrl+C to stop)\n`)
   const stop = (): void => {
-    void server.close().then(() => process.exit(0))
+    void server.close().then(() => services.dispose()).then(() => process.exit(0))
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)

@@ -6,6 +6,9 @@ import type { RpcMessage, RpcPort } from '../../app/rpc'
 import { encodeMessage, onRpcMessage } from '../../app/rpc'
 import type { EventBus } from '../events'
 
+const LOSSY_EVENTS = new Set<string>(['score.chunk'])
+export const LOSSY_BACKLOG_BYTES = 4 * 1024 * 1024
+
 export interface CallContext {
   signal: AbortSignal
 }
@@ -46,7 +49,12 @@ export async function dispatch(
 export function serveRpc(handlers: Handlers, port: RpcPort, events: EventBus): () => void {
   const inflight = new Map<number, AbortController>()
   const send = (msg: RpcMessage): void => port.send(encodeMessage(msg))
-  const offEvents = events.subscribe((name, payload) => send({ t: 'event', name, payload }))
+  const offEvents = events.subscribe((name, payload) => {
+    // Backpressure: a renderer that cannot keep up (slow link, hidden tab) misses chunks rather than growing our
+    // buffers without bound; it sees the gap and fetches the stored curve (contract: 'score.chunk' is lossy).
+    if (LOSSY_EVENTS.has(name) && (port.backlog?.() ?? 0) > LOSSY_BACKLOG_BYTES) return
+    send({ t: 'event', name, payload })
+  })
   const offMessage = onRpcMessage(port, (msg) => {
     if (msg.t === 'cancel') {
       inflight.get(msg.id)?.abort()

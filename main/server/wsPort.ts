@@ -7,6 +7,7 @@ export function rpcPortFromWebSocket(ws: WebSocket): RpcPort {
     send: (data) => {
       if (ws.readyState === ws.OPEN) ws.send(data)
     },
+    backlog: () => ws.bufferedAmount,
     onMessage: (listener) => {
       const l = (data: RawData, isBinary: boolean): void => {
         if (!isBinary) return

@@ -1,0 +1,213 @@
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { CameraMapping, ModelInfo, ProviderRequest } from '../../app/contract'
+import type { CameraInfo } from '../../app/dataset'
+import { toWireError, VivaError } from '../../app/errors'
+import { loadModelPackage, MANIFEST_FILE, type ModelPackage } from './manifest'
+import { modelInfo, openRunner, type ValueRunner } from './runner'
+
+export interface ModelRegistryOptions {
+  /** Folders whose subfolders are bundled packages (the app's models/ folder). */
+  bundledDirs: string[]
+  /** Where the user's model folders and camera mappings are remembered. */
+  settingsFile: string
+}
+
+interface Settings {
+  folders: string[]
+  /** datasetId → model slot name → dataset camera key. Keyed by slot name so every model with that slot reuses it. */
+  cameraMaps: Record<string, Record<string, string | null>>
+}
+
+interface Entry {
+  info: ModelInfo
+  pkg: ModelPackage | null
+  stamp: string
+}
+
+/** A folder that is a package, or whose direct subfolders are packages. */
+function packageDirs(dir: string): string[] {
+  if (existsSync(path.join(dir, MANIFEST_FILE))) return [dir]
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return []
+  }
+  return names.map((n) => path.join(dir, n)).filter((d) => existsSync(path.join(d, MANIFEST_FILE)))
+}
+
+/** Changes to any file of the folder invalidate the cached hash check. */
+function folderStamp(dir: string): string {
+  try {
+    return readdirSync(dir)
+      .map((n) => {
+        const s = statSync(path.join(dir, n))
+        return `${n}:${s.size}:${s.mtimeMs}`
+      })
+      .join('|')
+  } catch {
+    return 'unreadable'
+  }
+}
+
+/** Pick a dataset camera for each model slot: exact key or `.slot` suffix first, then remaining cameras in order. */
+export function guessCameraMap(slots: string[], cameras: CameraInfo[]): Record<string, string | null> {
+  const keys = cameras.map((c) => c.key)
+  const out: Record<string, string | null> = {}
+  const used = new Set<string>()
+  for (const slot of slots) {
+    const hit = keys.find((k) => k === slot || k.endsWith(`.${slot}`))
+    out[slot] = hit ?? null
+    if (hit) used.add(hit)
+  }
+  const rest = keys.filter((k) => !used.has(k))
+  for (const slot of slots) if (out[slot] === null) out[slot] = rest.shift() ?? null
+  return out
+}
+
+/**
+ * Model packages the app knows (bundled + user folders), their validation state, camera mappings per dataset, and
+ * open runtimes (sessions are expensive to create, so they are kept per model and provider).
+ */
+export class ModelRegistry {
+  private readonly entries = new Map<string, Entry>()
+  private settings: Settings | null = null
+  private readonly runners = new Map<string, Promise<ValueRunner>>()
+
+  constructor(private readonly options: ModelRegistryOptions) {}
+
+  private async loadSettings(): Promise<Settings> {
+    if (this.settings) return this.settings
+    let parsed: Partial<Settings> = {}
+    try {
+      parsed = JSON.parse(await readFile(this.options.settingsFile, 'utf8')) as Partial<Settings>
+    } catch {
+      // Missing or unreadable settings start empty; they are rewritten on the next change.
+    }
+    this.settings = {
+      folders: Array.isArray(parsed.folders) ? parsed.folders.filter((f) => typeof f === 'string') : [],
+      cameraMaps: typeof parsed.cameraMaps === 'object' && parsed.cameraMaps !== null ? parsed.cameraMaps : {},
+    }
+    return this.settings
+  }
+
+  private async saveSettings(): Promise<void> {
+    const s = await this.loadSettings()
+    await mkdir(path.dirname(this.options.settingsFile), { recursive: true })
+    const tmp = `${this.options.settingsFile}.${process.pid}.tmp`
+    await writeFile(tmp, `${JSON.stringify(s, null, 2)}\n`)
+    await rename(tmp, this.options.settingsFile)
+  }
+
+  private async entryFor(dir: string, source: ModelInfo['source']): Promise<Entry> {
+    const stamp = folderStamp(dir)
+    const cached = [...this.entries.values()].find((e) => e.info.dir === dir && e.stamp === stamp)
+    if (cached) return cached
+    let entry: Entry
+    try {
+      const pkg = await loadModelPackage(dir)
+      entry = { info: modelInfo(pkg, source), pkg, stamp }
+    } catch (err) {
+      const error = toWireError(err)
+      entry = {
+        info: { id: `invalid:${dir}`, name: path.basename(dir), kind: null, dir, source, cameras: [], stateDim: 0, stateNames: [], fps: 0, horizon: 0, defaultSteps: 0, imageSize: [0, 0], error },
+        pkg: null,
+        stamp,
+      }
+    }
+    for (const [id, e] of this.entries) if (e.info.dir === dir) this.entries.delete(id)
+    this.entries.set(entry.info.id, entry)
+    return entry
+  }
+
+  async list(): Promise<ModelInfo[]> {
+    const settings = await this.loadSettings()
+    const out: ModelInfo[] = []
+    for (const root of this.options.bundledDirs) for (const dir of packageDirs(root)) out.push((await this.entryFor(dir, 'bundled')).info)
+    for (const folder of settings.folders) for (const dir of packageDirs(folder)) out.push((await this.entryFor(dir, 'user')).info)
+    return out
+  }
+
+  /** Remember a user folder (a package or a folder of packages); refuses folders without any package. */
+  async addFolder(folder: string): Promise<ModelInfo> {
+    const dir = path.resolve(folder)
+    if (!existsSync(dir)) throw new VivaError('NOT_FOUND', `${dir} does not exist`, dir)
+    const dirs = packageDirs(dir)
+    if (dirs.length === 0) throw new VivaError('NOT_FOUND', `${dir} holds no model package (no ${MANIFEST_FILE} in it or its subfolders)`, dir)
+    const settings = await this.loadSettings()
+    if (!settings.folders.includes(dir)) {
+      settings.folders.push(dir)
+      await this.saveSettings()
+    }
+    const first = await this.entryFor(dirs[0] as string, 'user')
+    return first.info
+  }
+
+  /** A usable package by id (as listed); invalid or unknown ids are clear errors. */
+  async get(modelId: string): Promise<ModelPackage> {
+    if (!this.entries.has(modelId)) await this.list()
+    const entry = this.entries.get(modelId)
+    if (!entry) throw new VivaError('NOT_FOUND', `No model ${modelId} (list the models again; the folder may have changed)`)
+    if (!entry.pkg) throw new VivaError(entry.info.error?.code ?? 'MODEL_INVALID', entry.info.error?.message ?? 'invalid model', entry.info.dir)
+    // Files may have changed since listing: re-check when the folder's stamp moved.
+    if (folderStamp(entry.info.dir) !== entry.stamp) {
+      const fresh = await this.entryFor(entry.info.dir, entry.info.source)
+      if (!fresh.pkg) throw new VivaError(fresh.info.error?.code ?? 'MODEL_INVALID', fresh.info.error?.message ?? 'invalid model', fresh.info.dir)
+      if (fresh.info.id !== modelId) throw new VivaError('CONFLICT', `The model in ${entry.info.dir} changed on disk; list the models again`)
+      return fresh.pkg
+    }
+    return entry.pkg
+  }
+
+  async cameraMap(datasetId: string, pkg: ModelPackage, cameras: CameraInfo[]): Promise<CameraMapping> {
+    const settings = await this.loadSettings()
+    const slots = [...pkg.manifest.cameras].sort((a, b) => a.slot - b.slot).map((c) => c.name)
+    const stored = settings.cameraMaps[datasetId] ?? {}
+    const guess = guessCameraMap(slots, cameras)
+    const keys = new Set(cameras.map((c) => c.key))
+    const out: Record<string, string | null> = {}
+    let guessed = false
+    for (const slot of slots) {
+      const s = stored[slot]
+      if (s !== undefined && (s === null || keys.has(s))) out[slot] = s
+      else {
+        out[slot] = guess[slot] ?? null
+        guessed = true
+      }
+    }
+    return { datasetId, modelId: pkg.id, slots: out, guessed }
+  }
+
+  async setCameraMap(datasetId: string, pkg: ModelPackage, cameras: CameraInfo[], slots: Record<string, string | null>): Promise<CameraMapping> {
+    const names = new Set(pkg.manifest.cameras.map((c) => c.name))
+    const keys = new Set(cameras.map((c) => c.key))
+    for (const [slot, key] of Object.entries(slots)) {
+      if (!names.has(slot)) throw new VivaError('INVALID_ARGUMENT', `${pkg.manifest.name} has no camera slot "${slot}" (slots: ${[...names].join(', ')})`)
+      if (key !== null && !keys.has(key)) throw new VivaError('INVALID_ARGUMENT', `The dataset has no camera "${key}" (cameras: ${[...keys].join(', ')})`)
+    }
+    const settings = await this.loadSettings()
+    settings.cameraMaps[datasetId] = { ...(settings.cameraMaps[datasetId] ?? {}), ...slots }
+    await this.saveSettings()
+    return this.cameraMap(datasetId, pkg, cameras)
+  }
+
+  /** An open runtime for the package, shared by jobs with the same provider request and thread count. */
+  runner(pkg: ModelPackage, provider: ProviderRequest, threads?: number): Promise<ValueRunner> {
+    const key = `${pkg.id}|${provider}|${threads ?? 'default'}`
+    let r = this.runners.get(key)
+    if (!r) {
+      r = openRunner(pkg, { provider, threads })
+      this.runners.set(key, r)
+      r.catch(() => this.runners.delete(key))
+    }
+    return r
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.runners.values()]
+    this.runners.clear()
+    for (const r of all) await (await r.catch(() => null))?.release()
+  }
+}

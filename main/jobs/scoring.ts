@@ -1,0 +1,407 @@
+import { randomUUID } from 'node:crypto'
+import type { JobInfo, ProviderRequest } from '../../app/contract'
+import type { ScoreParams } from '../../app/curves'
+import { toWireError, VivaError } from '../../app/errors'
+import type { EpisodeSource } from '../datasets/episodeSource'
+import type { EventBus } from '../events'
+import type { ModelPackage } from '../inference/manifest'
+import type { ModelRegistry } from '../inference/registry'
+import type { Prediction, ValueRunner } from '../inference/runner'
+import { modelCurveId, type CurveStore } from '../store/curveStore'
+import { decodeEpisode, type CameraSource } from '../video/frameDecoder'
+import type { MediaTools } from '../video/tools'
+import { FeatureCache } from './featureCache'
+
+export interface ScoreRequest {
+  datasetId: string
+  modelId: string
+  /** Empty = every present episode. */
+  episodes: number[]
+  steps?: number
+  seed?: number
+  batch?: number
+  provider?: ProviderRequest
+  threads?: number
+}
+
+export interface ScoringDeps {
+  source: (datasetId: string) => EpisodeSource
+  models: ModelRegistry
+  store: CurveStore
+  events: EventBus
+  tools: MediaTools
+  /** Decode with `-hwaccel auto` (default true). */
+  hwaccel?: boolean
+  /** Frames per stored/pushed chunk and the longest a computed value waits before it is pushed. */
+  chunkFrames?: number
+  chunkMs?: number
+  featureCacheBytes?: number
+}
+
+export const DEFAULT_BATCH = 4
+
+interface Job {
+  info: JobInfo
+  request: ScoreRequest
+  abort: AbortController
+  paused: boolean
+  resume: (() => void) | null
+  done: Promise<void>
+  settle: () => void
+}
+
+/** Rolling frames/s over the last few seconds, so the ETA follows the current speed. */
+class Rate {
+  private readonly marks: { t: number; frames: number }[] = []
+  add(frames: number): void {
+    const t = performance.now()
+    this.marks.push({ t, frames })
+    while (this.marks.length > 2 && t - (this.marks[0] as { t: number }).t > 5000) this.marks.shift()
+  }
+  perSecond(): number {
+    if (this.marks.length < 2) return 0
+    const first = this.marks[0] as { t: number; frames: number }
+    const last = this.marks[this.marks.length - 1] as { t: number; frames: number }
+    const frames = this.marks.slice(1).reduce((a, m) => a + m.frames, 0)
+    return last.t > first.t ? (frames * 1000) / (last.t - first.t) : 0
+  }
+}
+
+/**
+ * The scoring job queue: one job runs at a time (the model saturates the GPU or the CPU); each job scores its
+ * episodes in order, decoding, preprocessing and inference overlapping, storing chunks as they come and pushing
+ * them to renderers. A job that is cancelled, crashes or is killed resumes from its stored chunks.
+ */
+export class ScoringQueue {
+  private readonly jobs = new Map<string, Job>()
+  private readonly order: string[] = []
+  private running = false
+  private readonly features: FeatureCache
+
+  constructor(private readonly deps: ScoringDeps) {
+    this.features = new FeatureCache(deps.featureCacheBytes ?? 512 * 1024 * 1024)
+  }
+
+  list(): JobInfo[] {
+    return this.order.map((id) => ({ ...(this.jobs.get(id) as Job).info }))
+  }
+
+  private job(jobId: string): Job {
+    const j = this.jobs.get(jobId)
+    if (!j) throw new VivaError('NOT_FOUND', `No scoring job ${jobId}`)
+    return j
+  }
+
+  /** Validate and queue a job; returns at once. */
+  async start(request: ScoreRequest): Promise<JobInfo> {
+    const source = this.deps.source(request.datasetId)
+    const pkg = await this.deps.models.get(request.modelId)
+    const present = source.summary.episodes.filter((e) => e.present)
+    const wanted = request.episodes.length === 0 ? present.map((e) => e.index) : request.episodes
+    const byIndex = new Map(present.map((e) => [e.index, e]))
+    const missing = wanted.filter((e) => !byIndex.has(e))
+    if (missing.length > 0) throw new VivaError('NOT_FOUND', `${source.summary.name} has no episode ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`)
+    if (wanted.length === 0) throw new VivaError('INVALID_ARGUMENT', `${source.summary.name} has no episode to score`)
+    const steps = pkg.manifest.kind === 'viva-flow' ? (request.steps ?? pkg.manifest.scheduler.default_steps) : 0
+    // Fail fast on a mapping that cannot work, before anything is queued.
+    const mapping = await this.deps.models.cameraMap(request.datasetId, pkg, source.summary.cameras)
+    const unmapped = Object.entries(mapping.slots).filter(([, k]) => k === null).map(([s]) => s)
+    if (unmapped.length > 0) {
+      throw new VivaError('INVALID_ARGUMENT', `No dataset camera is mapped to model camera ${unmapped.join(', ')} (dataset cameras: ${source.summary.cameras.map((c) => c.key).join(', ') || 'none'})`)
+    }
+    let settle = (): void => undefined
+    const done = new Promise<void>((resolve) => (settle = resolve))
+    const info: JobInfo = {
+      id: randomUUID(),
+      datasetId: request.datasetId,
+      modelId: pkg.id,
+      modelName: pkg.manifest.name,
+      episodes: [...new Set(wanted)],
+      steps,
+      seed: request.seed ?? 0,
+      state: 'queued',
+      episode: null,
+      episodesDone: 0,
+      framesDone: 0,
+      framesTotal: wanted.reduce((a, e) => a + (byIndex.get(e)?.length ?? 0), 0),
+      framesResumed: 0,
+      framesPerSecond: 0,
+      etaSeconds: null,
+      provider: null,
+      error: null,
+      episodeErrors: [],
+    }
+    const job: Job = { info, request, abort: new AbortController(), paused: false, resume: null, done, settle }
+    this.jobs.set(info.id, job)
+    this.order.push(info.id)
+    this.emit(job)
+    void this.pump()
+    return { ...info }
+  }
+
+  pause(jobId: string, paused: boolean): JobInfo {
+    const job = this.job(jobId)
+    if (job.info.state === 'done' || job.info.state === 'cancelled' || job.info.state === 'failed') return { ...job.info }
+    job.paused = paused
+    if (job.info.state === 'running' || job.info.state === 'paused') job.info.state = paused ? 'paused' : 'running'
+    if (!paused) {
+      job.resume?.()
+      job.resume = null
+    }
+    this.emit(job)
+    return { ...job.info }
+  }
+
+  cancel(jobId: string): JobInfo {
+    const job = this.job(jobId)
+    if (job.info.state === 'queued' || job.info.state === 'running' || job.info.state === 'paused') {
+      job.abort.abort()
+      job.resume?.()
+      if (job.info.state === 'queued') {
+        job.info.state = 'cancelled'
+        job.settle()
+      }
+      this.emit(job)
+    }
+    return { ...job.info }
+  }
+
+  /** Resolves when the job has ended (done, cancelled or failed). */
+  async wait(jobId: string): Promise<JobInfo> {
+    const job = this.job(jobId)
+    await job.done
+    return { ...job.info }
+  }
+
+  /** Cancel everything and wait for the running job to stop (app shutdown). */
+  async dispose(): Promise<void> {
+    for (const id of this.order) this.cancel(id)
+    await Promise.all([...this.jobs.values()].map((j) => j.done))
+  }
+
+  private lastEmit = new Map<string, number>()
+  private emit(job: Job, throttle = false): void {
+    const now = performance.now()
+    if (throttle && now - (this.lastEmit.get(job.info.id) ?? 0) < 250) return
+    this.lastEmit.set(job.info.id, now)
+    this.deps.events.emit('score.progress', { ...job.info })
+  }
+
+  private async pump(): Promise<void> {
+    if (this.running) return
+    this.running = true
+    try {
+      for (;;) {
+        const next = this.order.map((id) => this.jobs.get(id) as Job).find((j) => j.info.state === 'queued')
+        if (!next) return
+        await this.run(next)
+      }
+    } finally {
+      this.running = false
+    }
+  }
+
+  private async gate(job: Job): Promise<void> {
+    while (job.paused && !job.abort.signal.aborted) {
+      await new Promise<void>((resolve) => (job.resume = resolve))
+    }
+    if (job.abort.signal.aborted) throw new VivaError('CANCELLED', 'The scoring job was cancelled.')
+  }
+
+  private async run(job: Job): Promise<void> {
+    const { info, request } = job
+    info.state = job.paused ? 'paused' : 'running'
+    this.emit(job)
+    const rate = new Rate()
+    try {
+      const pkg = await this.deps.models.get(request.modelId)
+      const runner = await this.deps.models.runner(pkg, request.provider ?? 'auto', request.threads)
+      info.provider = runner.provider
+      this.emit(job)
+      for (const episode of info.episodes) {
+        await this.gate(job)
+        info.episode = episode
+        this.emit(job)
+        try {
+          await this.scoreEpisode(job, pkg, runner, episode, rate)
+        } catch (err) {
+          if (job.abort.signal.aborted) throw err
+          const wire = toWireError(err)
+          // A broken model stops the job; a broken episode (corrupt video, missing camera) only skips that episode.
+          if (wire.code === 'MODEL_FAILED' || wire.code === 'MODEL_INVALID') throw err
+          info.episodeErrors.push({ episode, error: wire })
+        }
+        info.episodesDone++
+        this.emit(job)
+      }
+      info.state = 'done'
+      info.etaSeconds = 0
+    } catch (err) {
+      if (job.abort.signal.aborted) info.state = 'cancelled'
+      else {
+        info.state = 'failed'
+        info.error = toWireError(err)
+      }
+    } finally {
+      this.emit(job)
+      job.settle()
+    }
+  }
+
+  private async scoreEpisode(job: Job, pkg: ModelPackage, runner: ValueRunner, episode: number, rate: Rate): Promise<void> {
+    const { info, request } = job
+    const m = pkg.manifest
+    const source = this.deps.source(request.datasetId)
+    const signal = job.abort.signal
+    const data = await source.loadEpisode(episode, signal)
+    if (!data.state) throw new VivaError('DATASET_INVALID', `${source.summary.name} has no observation.state; ${m.name} needs a ${m.state.dim}-dimensional state`)
+    if (data.state.dim !== m.state.dim) {
+      throw new VivaError('DATASET_INVALID', `episode ${episode}: state has ${data.state.dim} dimensions, ${m.name} expects ${m.state.dim} (${m.state.names.slice(0, 4).join(', ')}…)`)
+    }
+    const mapping = await this.deps.models.cameraMap(request.datasetId, pkg, source.summary.cameras)
+    const slots = [...m.cameras].sort((a, b) => a.slot - b.slot).map((c) => c.name)
+    const cameraKeys = slots.map((s) => mapping.slots[s] ?? '')
+    const cameras: CameraSource[] = cameraKeys.map((key, i) => {
+      const video = data.videos.find((v) => v.camera === key)
+      if (!video) throw new VivaError('EPISODE_UNAVAILABLE', `episode ${episode} has no video for camera ${key} (model slot ${slots[i]})`)
+      return { file: video.file, from: video.fromTimestamp }
+    })
+    const params: ScoreParams = { steps: info.steps, seed: info.seed, cameras: cameraKeys }
+    const length = data.length
+    const curve = this.deps.store.ensure({
+      id: modelCurveId(pkg.id, request.datasetId, episode, params),
+      datasetId: request.datasetId,
+      episode,
+      name: m.kind === 'viva-flow' ? `${m.name} · ${info.steps} step${info.steps === 1 ? '' : 's'}` : m.name,
+      source: 'model',
+      convention: 'progress',
+      length,
+      modelId: pkg.id,
+      modelName: m.name,
+      params,
+      futureDim: m.kind === 'viva-flow' ? m.state.dim : 0,
+      futureNames: m.kind === 'viva-flow' ? m.state.names : [],
+      futureOffset: m.kind === 'viva-flow' ? m.K : 0,
+      file: null,
+    })
+    // Declared and actual lengths can differ; the table is the truth.
+    info.framesTotal += length - (source.summary.episodes.find((e) => e.index === episode)?.length ?? length)
+    const start = curve.computed
+    info.framesResumed += start
+    info.framesDone += start
+    if (start >= length) return
+    this.deps.events.emit('curves.changed', { datasetId: request.datasetId, episode })
+
+    const taskId = m.tasks[data.tasks[0] ?? ''] ?? 0
+    const batch = request.batch ?? DEFAULT_BATCH
+    const D = m.state.dim
+    const featureKey = runner.cacheableFeatures
+      ? `${m.kind === 'viva-flow' ? m.files.encoder.sha256 : pkg.id}|${request.datasetId}|${episode}|${cameraKeys.join(',')}`
+      : null
+    const cached = featureKey ? this.features.get(featureKey, length, runner.featureSize) : null
+
+    // Chunk sink: store, then push, at most every chunkFrames frames or chunkMs milliseconds.
+    const chunkFrames = this.deps.chunkFrames ?? 64
+    const chunkMs = this.deps.chunkMs ?? 250
+    let pendingStart = start
+    let pendingValues: Float32Array[] = []
+    let pendingFuture: Float32Array[] = []
+    let pendingCount = 0
+    let lastFlush = performance.now()
+    const flush = (): void => {
+      if (pendingCount === 0) return
+      const values = concat(pendingValues, pendingCount)
+      const future = curve.futureDim > 0 ? concat(pendingFuture, pendingCount * curve.futureDim) : null
+      this.deps.store.append(curve.id, pendingStart, values, future)
+      this.deps.events.emit('score.chunk', { jobId: info.id, datasetId: request.datasetId, episode, curveId: curve.id, start: pendingStart, values, future })
+      pendingStart += pendingCount
+      pendingValues = []
+      pendingFuture = []
+      pendingCount = 0
+      lastFlush = performance.now()
+    }
+    const accept = (count: number, p: Prediction): void => {
+      pendingValues.push(p.values)
+      if (p.future) pendingFuture.push(p.future)
+      pendingCount += count
+      info.framesDone += count
+      rate.add(count)
+      info.framesPerSecond = Math.round(rate.perSecond() * 10) / 10
+      info.etaSeconds = info.framesPerSecond > 0 ? (info.framesTotal - info.framesDone) / info.framesPerSecond : null
+      if (pendingCount >= chunkFrames || performance.now() - lastFlush >= chunkMs) flush()
+      this.emit(job, true)
+    }
+
+    const frames = featureBatches(cached, start, length, batch, runner.featureSize)
+      ?? this.decodedFeatures(runner, cameras, pkg, length, start, batch, signal, featureKey)
+    let predicting: Promise<void> = Promise.resolve()
+    try {
+      for await (const b of frames) {
+        await this.gate(job)
+        const state = data.state.values.subarray(b.first * D, (b.first + b.count) * D)
+        await predicting
+        // The next batch's decode and encode run while this prediction runs.
+        predicting = runner
+          .predict(b.features, state, b.count, taskId, { steps: info.steps, seed: info.seed, episode, firstFrame: b.first })
+          .then((p) => accept(b.count, p))
+        predicting.catch(() => undefined)
+      }
+      await predicting
+    } finally {
+      try {
+        flush()
+      } catch {
+        // The store refused a chunk (e.g. disk full): what was stored before stays, and the error below surfaces.
+      }
+    }
+    this.deps.events.emit('curves.changed', { datasetId: request.datasetId, episode })
+  }
+
+  private async *decodedFeatures(
+    runner: ValueRunner,
+    cameras: CameraSource[],
+    pkg: ModelPackage,
+    length: number,
+    start: number,
+    batch: number,
+    signal: AbortSignal,
+    featureKey: string | null,
+  ): AsyncGenerator<{ first: number; count: number; features: Float32Array }> {
+    const { width, height } = pkg.manifest.image
+    const decoder = decodeEpisode(this.deps.tools, cameras, { width, height, count: length, start, batch, hwaccel: this.deps.hwaccel ?? true, signal })
+    for await (const b of decoder) {
+      const features = await runner.features(b.pixels, b.count)
+      if (featureKey) this.features.put(featureKey, length, runner.featureSize, b.first, b.count, features)
+      yield { first: b.first, count: b.count, features }
+    }
+  }
+}
+
+function concat(parts: Float32Array[], total: number): Float32Array {
+  if (parts.length === 1 && (parts[0] as Float32Array).length === total) return parts[0] as Float32Array
+  const out = new Float32Array(total)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
+/** Batches straight from cached features when every needed frame is cached (a rescore with other steps or seed). */
+function featureBatches(
+  cached: { features: Float32Array; have: Uint8Array } | null,
+  start: number,
+  length: number,
+  batch: number,
+  size: number,
+): AsyncGenerator<{ first: number; count: number; features: Float32Array }> | null {
+  if (!cached) return null
+  for (let f = start; f < length; f++) if (!cached.have[f]) return null
+  return (async function* () {
+    for (let first = start; first < length; first += batch) {
+      const count = Math.min(batch, length - first)
+      yield { first, count, features: cached.features.subarray(first * size, (first + count) * size) }
+    }
+  })()
+}

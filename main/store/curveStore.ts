@@ -1,0 +1,209 @@
+import { createHash } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import type { CurveConvention, CurveData, CurveInfo, CurveSource, ScoreParams } from '../../app/curves'
+import { VivaError } from '../../app/errors'
+
+/**
+ * Value curves on disk (one SQLite file for all datasets, in the user-data folder). A model run's curve is keyed by
+ * model hash, dataset, episode and parameters; its values arrive as chunks committed one transaction each, so a
+ * killed job leaves every acknowledged chunk and resumes after the last one. This is a cache: deleting the file
+ * loses nothing that cannot be recomputed, except imported curves (which can be imported again).
+ */
+const SCHEMA_VERSION = 1
+
+interface CurveRow {
+  id: string
+  dataset_id: string
+  episode: number
+  name: string
+  source: CurveSource
+  convention: CurveConvention
+  length: number
+  model_id: string | null
+  model_name: string | null
+  params: string | null
+  future_dim: number
+  future_names: string
+  future_offset: number
+  file: string | null
+  created_at: string
+  computed: number
+}
+
+interface ChunkRow {
+  start: number
+  count: number
+  vals: Buffer
+  future: Buffer | null
+}
+
+/** The cache key of a model run: everything that changes its values. */
+export function modelCurveId(modelId: string, datasetId: string, episode: number, params: ScoreParams): string {
+  const key = JSON.stringify([modelId, datasetId, episode, params.steps, params.seed, params.cameras])
+  return `m-${createHash('sha256').update(key).digest('hex').slice(0, 24)}`
+}
+
+function asBuffer(a: Float32Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength)
+}
+
+function floats(b: Buffer): Float32Array {
+  const copy = new Uint8Array(b.byteLength)
+  copy.set(b)
+  return new Float32Array(copy.buffer)
+}
+
+export type NewCurve = Omit<CurveInfo, 'computed' | 'complete' | 'createdAt'>
+
+export class CurveStore {
+  private readonly db: Database.Database
+
+  constructor(readonly file: string) {
+    mkdirSync(path.dirname(file), { recursive: true })
+    try {
+      this.db = new Database(file)
+      this.db.pragma('journal_mode = WAL')
+      // A crash of the process loses nothing committed; only a power loss can drop the last chunks (recomputable).
+      this.db.pragma('synchronous = NORMAL')
+      this.db.pragma('foreign_keys = ON')
+      this.db.pragma('busy_timeout = 5000')
+      this.migrate()
+    } catch (err) {
+      throw new VivaError('INTERNAL', `Cannot open the value cache ${file}: ${(err as Error).message}`, file)
+    }
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`it was written by a newer ViVa Studio (schema ${version}, this one knows ${SCHEMA_VERSION})`)
+    }
+    if (version === SCHEMA_VERSION) return
+    this.db.exec(`
+      CREATE TABLE curves (
+        id TEXT PRIMARY KEY, dataset_id TEXT NOT NULL, episode INTEGER NOT NULL, name TEXT NOT NULL,
+        source TEXT NOT NULL, convention TEXT NOT NULL, length INTEGER NOT NULL, model_id TEXT, model_name TEXT,
+        params TEXT, future_dim INTEGER NOT NULL DEFAULT 0, future_names TEXT NOT NULL DEFAULT '[]',
+        future_offset INTEGER NOT NULL DEFAULT 0, file TEXT, created_at TEXT NOT NULL,
+        computed INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX curves_by_episode ON curves(dataset_id, episode);
+      CREATE TABLE chunks (
+        curve_id TEXT NOT NULL REFERENCES curves(id) ON DELETE CASCADE, start INTEGER NOT NULL,
+        count INTEGER NOT NULL, vals BLOB NOT NULL, future BLOB, PRIMARY KEY (curve_id, start)
+      );
+      PRAGMA user_version = ${SCHEMA_VERSION};
+    `)
+  }
+
+  private toInfo(r: CurveRow): CurveInfo {
+    return {
+      id: r.id,
+      datasetId: r.dataset_id,
+      episode: r.episode,
+      name: r.name,
+      source: r.source,
+      convention: r.convention,
+      length: r.length,
+      computed: r.computed,
+      complete: r.computed >= r.length,
+      modelId: r.model_id,
+      modelName: r.model_name,
+      params: r.params ? (JSON.parse(r.params) as ScoreParams) : null,
+      futureDim: r.future_dim,
+      futureNames: JSON.parse(r.future_names) as string[],
+      futureOffset: r.future_offset,
+      file: r.file,
+      createdAt: r.created_at,
+    }
+  }
+
+  /** Create the curve unless it exists; returns its current state (so a run resumes at `computed`). */
+  ensure(curve: NewCurve): CurveInfo {
+    this.db
+      .prepare(
+        `INSERT OR IGNORE INTO curves (id, dataset_id, episode, name, source, convention, length, model_id, model_name,
+           params, future_dim, future_names, future_offset, file, created_at)
+         VALUES (@id, @datasetId, @episode, @name, @source, @convention, @length, @modelId, @modelName, @params,
+           @futureDim, @futureNames, @futureOffset, @file, @createdAt)`,
+      )
+      .run({
+        ...curve,
+        params: curve.params ? JSON.stringify(curve.params) : null,
+        futureNames: JSON.stringify(curve.futureNames),
+        createdAt: new Date().toISOString(),
+      })
+    const info = this.info(curve.id)
+    if (!info) throw new VivaError('INTERNAL', `curve ${curve.id} vanished from ${this.file}`)
+    return info
+  }
+
+  info(id: string): CurveInfo | null {
+    const row = this.db.prepare('SELECT * FROM curves WHERE id = ?').get(id) as CurveRow | undefined
+    return row ? this.toInfo(row) : null
+  }
+
+  list(datasetId: string, episode: number): CurveInfo[] {
+    const rows = this.db.prepare('SELECT * FROM curves WHERE dataset_id = ? AND episode = ? ORDER BY created_at, id').all(datasetId, episode) as CurveRow[]
+    return rows.map((r) => this.toInfo(r))
+  }
+
+  /**
+   * Append the next values of a curve, in order: `start` must equal what is already computed (a chunk that is
+   * already there is ignored, so a resumed run may repeat its last batch safely).
+   */
+  append(id: string, start: number, values: Float32Array, future: Float32Array | null): CurveInfo {
+    const tx = this.db.transaction(() => {
+      const row = this.db.prepare('SELECT * FROM curves WHERE id = ?').get(id) as CurveRow | undefined
+      if (!row) throw new VivaError('NOT_FOUND', `No curve ${id}`)
+      if (start + values.length <= row.computed) return this.toInfo(row)
+      if (start !== row.computed) throw new VivaError('CONFLICT', `curve ${id}: chunk at frame ${start}, but ${row.computed} frames are stored`)
+      if (start + values.length > row.length) throw new VivaError('INVALID_ARGUMENT', `curve ${id}: chunk ends at ${start + values.length}, the episode has ${row.length} frames`)
+      if (row.future_dim > 0 && (future === null || future.length !== values.length * row.future_dim)) {
+        throw new VivaError('INVALID_ARGUMENT', `curve ${id}: future state must have ${values.length * row.future_dim} values`)
+      }
+      this.db.prepare('INSERT INTO chunks (curve_id, start, count, vals, future) VALUES (?, ?, ?, ?, ?)').run(id, start, values.length, asBuffer(values), future && row.future_dim > 0 ? asBuffer(future) : null)
+      this.db.prepare('UPDATE curves SET computed = ? WHERE id = ?').run(start + values.length, id)
+      return this.toInfo({ ...row, computed: start + values.length })
+    })
+    return tx()
+  }
+
+  get(id: string): CurveData {
+    const row = this.db.prepare('SELECT * FROM curves WHERE id = ?').get(id) as CurveRow | undefined
+    if (!row) throw new VivaError('NOT_FOUND', `No curve ${id}`)
+    const info = this.toInfo(row)
+    const values = new Float32Array(row.length).fill(Number.NaN)
+    const future = row.future_dim > 0 ? new Float32Array(row.length * row.future_dim).fill(Number.NaN) : null
+    const chunks = this.db.prepare('SELECT start, count, vals, future FROM chunks WHERE curve_id = ? ORDER BY start').all(id) as ChunkRow[]
+    for (const c of chunks) {
+      values.set(floats(c.vals).subarray(0, Math.max(0, row.length - c.start)), c.start)
+      if (future && c.future) future.set(floats(c.future).subarray(0, Math.max(0, (row.length - c.start) * row.future_dim)), c.start * row.future_dim)
+    }
+    return { info, values, future }
+  }
+
+  /** Replace a curve's values at once (imports). */
+  putComplete(curve: NewCurve, values: Float32Array): CurveInfo {
+    const tx = this.db.transaction(() => {
+      this.db.prepare('DELETE FROM curves WHERE id = ?').run(curve.id)
+      this.ensure(curve)
+      this.db.prepare('INSERT INTO chunks (curve_id, start, count, vals, future) VALUES (?, 0, ?, ?, NULL)').run(curve.id, values.length, asBuffer(values))
+      this.db.prepare('UPDATE curves SET computed = ? WHERE id = ?').run(values.length, curve.id)
+    })
+    tx()
+    const info = this.info(curve.id)
+    if (!info) throw new VivaError('INTERNAL', `curve ${curve.id} was not stored`)
+    return info
+  }
+
+  delete(id: string): boolean {
+    return this.db.prepare('DELETE FROM curves WHERE id = ?').run(id).changes > 0
+  }
+
+  close(): void {
+    this.db.close()
+  }
+}
