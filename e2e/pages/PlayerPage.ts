@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test'
+import { expect, type Locator, type Page } from '@playwright/test'
 import { frameCodeHeight, readFrameCode, type FrameCode } from '../../app/frameCode'
 
 /** The dataset list and player, as a user sees them. */
@@ -84,5 +84,106 @@ export class PlayerPage {
       if (expectedEpisode !== undefined) expect(codes[cam]?.episode, `episode shown by ${cam}`).toBe(expectedEpisode)
     }
     return frame
+  }
+  // ---- models and value curves
+
+  /** Show the Models tab of the side panel (models, scoring settings, jobs). */
+  async openModelsPanel(): Promise<void> {
+    await this.page.getByRole('tab', { name: 'Models' }).click()
+    await expect(this.page.getByTestId('models-panel')).toBeVisible()
+  }
+
+  /** Back to the Annotations tab. */
+  async openAnnotationsPanel(): Promise<void> {
+    await this.page.getByRole('tab', { name: 'Annotations' }).click()
+  }
+
+  modelRow(name: string): Locator {
+    return this.page.getByTestId(`model-row-${name}`)
+  }
+
+  async selectModel(name: string): Promise<void> {
+    await this.openModelsPanel()
+    await this.modelRow(name).click()
+    await expect(this.modelRow(name)).toHaveAttribute('aria-selected', 'true')
+  }
+
+  /** Score the open episode with the selected model (or `model`); resolves once its job is listed. */
+  async scoreEpisode(model?: string): Promise<void> {
+    await this.startScore('score-episode', model)
+  }
+
+  /** Score every episode of the dataset with the selected model (or `model`). */
+  async scoreAll(model?: string): Promise<void> {
+    await this.startScore('score-all', model)
+  }
+
+  private async startScore(testId: 'score-episode' | 'score-all', model?: string): Promise<void> {
+    if (model !== undefined) await this.selectModel(model)
+    else await this.openModelsPanel()
+    const before = await this.page.getByTestId('job-row').count()
+    await expect(this.page.getByTestId(testId)).toBeEnabled()
+    await this.page.getByTestId(testId).click()
+    await expect(this.page.getByTestId('job-row')).toHaveCount(before + 1)
+  }
+
+  /** A job row; the newest job is listed first (index 0). */
+  jobRow(index = 0): Locator {
+    return this.page.getByTestId('job-row').nth(index)
+  }
+
+  async jobState(index = 0): Promise<string> {
+    return (await this.jobRow(index).getAttribute('data-state')) ?? ''
+  }
+
+  /** Frames done and total of a job, as its row shows them ("framesDone/framesTotal"). */
+  async jobProgress(index = 0): Promise<{ done: number; total: number }> {
+    const text = (await this.jobRow(index).getByTestId('job-progress').textContent()) ?? ''
+    const m = /(\d+)\s*\/\s*(\d+)/.exec(text)
+    if (!m) throw new Error(`unreadable job progress: ${JSON.stringify(text)}`)
+    return { done: Number(m[1]), total: Number(m[2]) }
+  }
+
+  /** Pause a running job (the button reads Pause) and wait until it says it is paused. */
+  async pauseJob(index = 0): Promise<void> {
+    const button = this.jobRow(index).getByTestId('job-pause')
+    await expect(button).toHaveText('Pause')
+    await button.click()
+    await expect(this.jobRow(index)).toHaveAttribute('data-state', 'paused')
+  }
+
+  /** Resume a paused job (the same button, reading Resume). */
+  async resumeJob(index = 0): Promise<void> {
+    const button = this.jobRow(index).getByTestId('job-pause')
+    await expect(button).toHaveText('Resume')
+    await button.click()
+    await expect(this.jobRow(index)).not.toHaveAttribute('data-state', 'paused')
+  }
+
+  async cancelJob(index = 0): Promise<void> {
+    await this.jobRow(index).getByTestId('job-cancel').click()
+    await expect(this.jobRow(index)).toHaveAttribute('data-state', 'cancelled')
+  }
+
+  /** Legend items of the value plot, one per curve of the open episode. */
+  curveItems(): Locator {
+    return this.page.getByTestId('value-plot-legend').locator('li[data-curve-id]')
+  }
+
+  curveIds(): Promise<string[]> {
+    return this.curveItems().evaluateAll((els) => els.map((e) => e.getAttribute('data-curve-id') ?? ''))
+  }
+
+  /** How many frames of a curve (or of the first one) have a value in the renderer; 0 when no such curve is shown. */
+  async curvePoints(curveId?: string): Promise<number> {
+    const item =
+      curveId === undefined ? this.curveItems().first() : this.page.getByTestId('value-plot-legend').locator(`li[data-curve-id="${curveId}"]`)
+    if ((await item.count()) === 0) return 0
+    return Number((await item.getAttribute('data-computed')) ?? '0')
+  }
+
+  /** Show or hide a curve with its legend checkbox. */
+  async setCurveVisible(curveId: string, visible: boolean): Promise<void> {
+    await this.page.getByTestId(`curve-toggle-${curveId}`).setChecked(visible)
   }
 }

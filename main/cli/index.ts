@@ -13,6 +13,7 @@ import { defaultDataDir, PACKAGE_ROOT, RENDERER_DIST } from '../paths'
 import { startServer } from '../server/server'
 import { VideoProber } from '../video/probe'
 import { resolveMediaTools } from '../video/tools'
+import { scoreCommand } from './score'
 
 const USAGE = `viva — ViVa Studio command line
 
@@ -26,6 +27,10 @@ const USAGE = `viva — ViVa Studio command line
                                         Validate a canonical JSON export and apply it in one transaction
   viva tensors <dataset> --out DIR [--size 128] [--k K] [--labels FILE.json]
                                         Write the tensor cache the PyTorch ViVa training reads (models/viva)
+  viva score <dataset> --model DIR --out FILE.parquet|.csv|.json [--episodes 0,3-7] [--steps N] [--seed S]
+               [--batch N] [--provider auto|cpu|cuda|tensorrt|dml|coreml] [--threads N]
+                                        Score episodes with a value model (cached and resumable: run it again
+                                        after an interruption); progress on stderr, JSON summary on stdout
   viva fixture --out DIR [--format v2.1|v2.0|v3.0] [--episodes N] [--frames N] [--fps F]
                [--codec h264|av1|mpeg4] [--width W] [--height H] [--gop N]
                                         Write a test dataset whose frames show their own index
@@ -115,6 +120,11 @@ export async function main(argv: string[]): Promise<number> {
       labels: { type: 'string' },
       seed: { type: 'string' },
       'failure-rate': { type: 'string' },
+      model: { type: 'string' },
+      steps: { type: 'string' },
+      batch: { type: 'string' },
+      provider: { type: 'string' },
+      threads: { type: 'string' },
     },
   })
   const [command, ...args] = positionals
@@ -222,6 +232,8 @@ export async function main(argv: string[]): Promise<number> {
       }
       return 0
     }
+    case 'score':
+      return scoreCommand(args[0], values, dataDir)
     case 'fixture': {
       if (!values.out) throw new VivaError('INVALID_ARGUMENT', 'viva fixture needs --out DIR')
       const format = values.format ?? 'v2.1'

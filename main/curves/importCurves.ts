@@ -124,17 +124,49 @@ function formatRuns(sorted: readonly number[], maxRuns = 10): string {
   return i < sorted.length ? `${runs.join(', ')}, …` : runs.join(', ')
 }
 
-const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
+const FLOAT32_MAX = 3.4028234663852886e38
+
 const NON_FINITE_RE = /^([+-]?)(nan|inf|infinity)$/i
+
+/** Whether s[from, to) is a plain decimal number: sign, digits with at most one point, optional exponent. */
+function isDecimal(s: string, from: number, to: number): boolean {
+  let i = from
+  const c0 = s.charCodeAt(i)
+  if (c0 === 43 || c0 === 45) i++ // + -
+  let digits = 0
+  const digitsFrom = i
+  while (i < to && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++
+  digits += i - digitsFrom
+  if (i < to && s.charCodeAt(i) === 46) {
+    const fractionFrom = ++i
+    while (i < to && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++
+    digits += i - fractionFrom
+  }
+  if (digits === 0) return false
+  if (i < to && (s.charCodeAt(i) | 32) === 101) {
+    i++
+    const c = s.charCodeAt(i)
+    if (c === 43 || c === 45) i++
+    const start = i
+    while (i < to && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++
+    if (i === start) return false
+  }
+  return i === to
+}
 
 /**
  * A text cell as a number, strictly: decimal notation only (Number() would also take "", "0x1f" and " "), and the
  * spellings of NaN/Inf that numpy, pandas and C print become NaN/±Infinity so the caller can reject them by name.
+ * Hand-rolled rather than a regex: it runs once per cell, millions of times for a large CSV.
  */
 function parseNumber(text: string): number | null {
-  const s = text.trim()
-  if (NUMBER_RE.test(s)) return Number(s)
-  const nonFinite = NON_FINITE_RE.exec(s)
+  let from = 0
+  let to = text.length
+  while (from < to && text.charCodeAt(from) <= 32) from++
+  while (to > from && text.charCodeAt(to - 1) <= 32) to--
+  if (from === to) return null
+  if (isDecimal(text, from, to)) return Number(from === 0 && to === text.length ? text : text.slice(from, to))
+  const nonFinite = NON_FINITE_RE.exec(text.slice(from, to))
   if (nonFinite) {
     if ((nonFinite[2] ?? '').toLowerCase() === 'nan') return Number.NaN
     return nonFinite[1] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY
@@ -238,11 +270,17 @@ class CurveBuilder {
     const s = this.series[seriesIndex] as Series
     const episode = this.index(episodeRaw, 'episode', row)
     const frame = this.index(frameRaw, 'frame', row)
-    const isNaN = Number.isNaN(value)
-    if ((isNaN && !s.nanIsMissing) || value === Number.POSITIVE_INFINITY || value === Number.NEGATIVE_INFINITY) {
+    const missing = Number.isNaN(value)
+    if ((missing && !s.nanIsMissing) || value === Number.POSITIVE_INFINITY || value === Number.NEGATIVE_INFINITY) {
       throw this.src.invalid(
-        `${this.label(row)} (episode ${episode}, frame ${frame}) has ${describeRaw(value)} in ${s.column}; ` +
+        `${this.label(row)} (episode ${episode}, frame ${frame}) has ${describeRaw(value)} in column ${s.column}; ` +
           'NaN and infinite values are not accepted (leave out the rows of frames without a value)',
+      )
+    }
+    // Curves are float32: a larger finite value would silently become Infinity there.
+    if (Math.abs(value) > FLOAT32_MAX) {
+      throw this.src.invalid(
+        `${this.label(row)} (episode ${episode}, frame ${frame}) has ${value} in column ${s.column}, beyond the float32 range of curves`,
       )
     }
 
@@ -287,7 +325,7 @@ class CurveBuilder {
       )
     }
     slot.rowOf[frame] = row + 1
-    if (isNaN) {
+    if (missing) {
       s.nanFrames++
       s.nanEpisodes.add(episode)
       return
@@ -326,7 +364,7 @@ class CurveBuilder {
       }
       for (const [episode, slot] of s.slots) {
         if (slot.filled === 0) {
-          warnings.push(`episode ${episode} has no value in ${s.column}${s.name === s.column ? '' : ` ("${s.name}")`}; no curve made`)
+          warnings.push(`episode ${episode} has no value in ${s.column}; no curve made`)
           continue
         }
         found.push({ episode, order, curve: { episode, name: s.name, convention: s.convention, values: slot.values } })
@@ -383,14 +421,20 @@ function numericColumn(rows: number): NumericColumn {
 
 /** A cell of any format into a numeric column: numbers, bigints (int64) and numeric text. */
 function putCell(col: NumericColumn, row: number, raw: unknown): void {
-  if (raw === null || raw === undefined || (typeof raw === 'string' && raw.trim() === '')) {
+  if (raw === null || raw === undefined) {
     col.status[row] = MISSING
     return
   }
   let n: number | null = null
   if (typeof raw === 'number') n = raw
   else if (typeof raw === 'bigint') n = Number(raw)
-  else if (typeof raw === 'string') n = parseNumber(raw)
+  else if (typeof raw === 'string') {
+    n = parseNumber(raw)
+    if (n === null && raw.trim() === '') {
+      col.status[row] = MISSING
+      return
+    }
+  }
   if (n === null) {
     col.status[row] = NON_NUMERIC
     if (col.bad === null || row < col.bad.row) col.bad = { row, raw }
@@ -524,15 +568,17 @@ function ingestTable(
     const frame = cell(frameCol, roles.frame, 'frame', row)
     for (const k of known) b.add(k.series, episode, frame, cell(k.col, k.spec.column, 'value', row, k.spec.nanIsMissing), row)
     if (g && valueCol) {
+      // Absent (a JSON row without the field, a parquet null) falls back to the file's default; present but
+      // blank (an empty CSV cell) is a mistake.
       let name = defaults.name
-      if (names) {
-        const n = (names[row] ?? '').trim()
-        if (n === '') throw src.invalid(`${label(row)} has an empty ${g.name} (the curve's name)`)
-        name = n
+      const rawName = names?.[row]
+      if (rawName !== null && rawName !== undefined) {
+        name = rawName.trim()
+        if (name === '') throw src.invalid(`${label(row)} has an empty ${g.name} (the curve's name)`)
       }
       let convention = defaults.convention
-      if (conventions) {
-        const raw = conventions[row] ?? ''
+      const raw = conventions?.[row]
+      if (raw !== null && raw !== undefined) {
         const c = parseConvention(raw)
         if (c === null) {
           throw src.invalid(
@@ -1002,10 +1048,6 @@ function decodeText(src: Source, bytes: Buffer): string {
  */
 export async function importCurveFile(file: string, target: CurveImportTarget): Promise<CurveImportResult> {
   const src = new Source(file)
-  const ext = path.extname(file).toLowerCase()
-  if (!(CURVE_IMPORT_EXTENSIONS as readonly string[]).includes(ext)) {
-    throw src.invalid(`${ext === '' ? 'has no extension' : `has an unsupported extension ${ext}`}; supported: ${SUPPORTED_TEXT}`)
-  }
   let size: number
   try {
     const info = await stat(file)
@@ -1016,6 +1058,10 @@ export async function importCurveFile(file: string, target: CurveImportTarget): 
     const code = err instanceof Error && 'code' in err ? err.code : undefined
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new VivaError('NOT_FOUND', `${src.shown} not found (${file})`, file)
     throw src.invalid(`could not be read (${reason(err)})`)
+  }
+  const ext = path.extname(file).toLowerCase()
+  if (!(CURVE_IMPORT_EXTENSIONS as readonly string[]).includes(ext)) {
+    throw src.invalid(`${ext === '' ? 'has no extension' : `has an unsupported extension ${ext}`}; supported: ${SUPPORTED_TEXT}`)
   }
   if (size === 0) throw src.invalid('is empty (0 bytes)')
   if (ext === '.parquet') return importParquet(src, size, target)

@@ -122,6 +122,13 @@ export class ModelRegistry {
     return entry
   }
 
+  /** A package from a folder given directly (command line), without remembering the folder. */
+  async load(dir: string): Promise<ModelPackage> {
+    const entry = await this.entryFor(path.resolve(dir), 'user')
+    if (!entry.pkg) throw new VivaError(entry.info.error?.code ?? 'MODEL_INVALID', entry.info.error?.message ?? 'invalid model', entry.info.error?.file ?? dir)
+    return entry.pkg
+  }
+
   async list(): Promise<ModelInfo[]> {
     const settings = await this.loadSettings()
     const out: ModelInfo[] = []

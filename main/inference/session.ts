@@ -23,8 +23,14 @@ export function providerOrder(requested: ProviderRequest, platform: NodeJS.Platf
 }
 
 export function defaultThreads(): number {
-  // Encoder and denoiser run concurrently in the scoring pipeline, so each gets half the cores.
-  return Math.max(1, Math.floor(os.availableParallelism() / 2))
+  // Measured on 2 cores (bench/scoring.ts): one stage at a time on every core beats two overlapping single-thread
+  // stages (~190 vs ~110 frames/s); overlapping two multi-thread sessions oversubscribes and halves throughput.
+  return Math.max(1, os.availableParallelism())
+}
+
+/** Whether encoder and denoiser calls may run at the same time without fighting over cores. */
+export function stagesMayOverlap(threads: number): boolean {
+  return threads * 2 <= os.availableParallelism()
 }
 
 /** Why a provider could not be used, in words a user can act on. */
@@ -35,6 +41,9 @@ function explainFailure(provider: string, err: unknown): string {
   }
   return `${provider} failed: ${message.split('\n')[0]}`
 }
+
+// The runtime logs a failed GPU provider load as an error on stderr; the fallback reason already says it, once.
+ort.env.logLevel = 'fatal'
 
 function supported(): Map<string, boolean> {
   const out = new Map<string, boolean>()

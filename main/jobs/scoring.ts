@@ -6,6 +6,7 @@ import type { EpisodeSource } from '../datasets/episodeSource'
 import type { EventBus } from '../events'
 import type { ModelPackage } from '../inference/manifest'
 import type { ModelRegistry } from '../inference/registry'
+import { stagesMayOverlap } from '../inference/session'
 import type { Prediction, ValueRunner } from '../inference/runner'
 import { modelCurveId, type CurveStore } from '../store/curveStore'
 import { decodeEpisode, type CameraSource } from '../video/frameDecoder'
@@ -45,6 +46,7 @@ interface Job {
   request: ScoreRequest
   abort: AbortController
   paused: boolean
+  started: boolean
   resume: (() => void) | null
   done: Promise<void>
   settle: () => void
@@ -131,7 +133,7 @@ export class ScoringQueue {
       error: null,
       episodeErrors: [],
     }
-    const job: Job = { info, request, abort: new AbortController(), paused: false, resume: null, done, settle }
+    const job: Job = { info, request, abort: new AbortController(), paused: false, started: false, resume: null, done, settle }
     this.jobs.set(info.id, job)
     this.order.push(info.id)
     this.emit(job)
@@ -143,12 +145,14 @@ export class ScoringQueue {
     const job = this.job(jobId)
     if (job.info.state === 'done' || job.info.state === 'cancelled' || job.info.state === 'failed') return { ...job.info }
     job.paused = paused
-    if (job.info.state === 'running' || job.info.state === 'paused') job.info.state = paused ? 'paused' : 'running'
+    if (!job.started) job.info.state = paused ? 'paused' : 'queued'
+    else job.info.state = paused ? 'paused' : 'running'
     if (!paused) {
       job.resume?.()
       job.resume = null
     }
     this.emit(job)
+    if (!paused && !job.started) void this.pump()
     return { ...job.info }
   }
 
@@ -156,8 +160,9 @@ export class ScoringQueue {
     const job = this.job(jobId)
     if (job.info.state === 'queued' || job.info.state === 'running' || job.info.state === 'paused') {
       job.abort.abort()
+      job.paused = false
       job.resume?.()
-      if (job.info.state === 'queued') {
+      if (!job.started) {
         job.info.state = 'cancelled'
         job.settle()
       }
@@ -192,7 +197,8 @@ export class ScoringQueue {
     this.running = true
     try {
       for (;;) {
-        const next = this.order.map((id) => this.jobs.get(id) as Job).find((j) => j.info.state === 'queued')
+        // A job paused before it started waits without holding up the ones queued after it.
+        const next = this.order.map((id) => this.jobs.get(id) as Job).find((j) => !j.started && j.info.state === 'queued')
         if (!next) return
         await this.run(next)
       }
@@ -210,6 +216,7 @@ export class ScoringQueue {
 
   private async run(job: Job): Promise<void> {
     const { info, request } = job
+    job.started = true
     info.state = job.paused ? 'paused' : 'running'
     this.emit(job)
     const rate = new Rate()
@@ -334,6 +341,7 @@ export class ScoringQueue {
 
     const frames = featureBatches(cached, start, length, batch, runner.featureSize)
       ?? this.decodedFeatures(runner, cameras, pkg, length, start, batch, signal, featureKey)
+    const overlap = stagesMayOverlap(runner.provider.threads)
     let predicting: Promise<void> = Promise.resolve()
     try {
       for await (const b of frames) {
@@ -345,6 +353,7 @@ export class ScoringQueue {
           .predict(b.features, state, b.count, taskId, { steps: info.steps, seed: info.seed, episode, firstFrame: b.first })
           .then((p) => accept(b.count, p))
         predicting.catch(() => undefined)
+        if (!overlap) await predicting
       }
       await predicting
     } finally {

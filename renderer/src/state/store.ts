@@ -6,6 +6,7 @@ import type { DatasetSummary, EpisodeSummary } from '../../../app/dataset'
 import type { WireError } from '../../../app/errors'
 import { toWireError } from '../../../app/errors'
 import { createAnnotationsSlice, type AnnotationsSlice } from './annotationsSlice'
+import { createCurvesSlice, type CurvesSlice } from './curvesSlice'
 
 /** What the player needs from whatever drives the video elements (see features/player/playbackController.ts). */
 export interface PlayerDriver {
@@ -71,7 +72,7 @@ export interface ErrorsSlice {
   dismissError(id: number): void
 }
 
-export type AppState = DatasetsSlice & PlayerSlice & ErrorsSlice & AnnotationsSlice
+export type AppState = DatasetsSlice & PlayerSlice & ErrorsSlice & AnnotationsSlice & CurvesSlice
 export type AppStore = StoreApi<AppState>
 
 /** Episodes that pass the dataset screen's filters, in list order. */
@@ -130,6 +131,7 @@ export function createAppStore(client: VivaClient): AppStore {
 
   const store = createStore<AppState>()((set, get) => ({
     ...createAnnotationsSlice(client, set, get),
+    ...createCurvesSlice(client, set, get),
 
     // ---- errors
     errors: [],
@@ -230,6 +232,7 @@ export function createAppStore(client: VivaClient): AppStore {
         const episode = await client.call('episode.open', { datasetId, episode: index })
         if (request !== episodeRequest) return
         set({ episode, frame: 0, playing: false, mediaProgress: {}, lastFrameLatencyMs: null })
+        void get().loadEpisodeCurves()
         for (const cam of episode.cameras) {
           if (cam.status === 'needs-proxy') void get().prepareCamera(cam.key)
         }
@@ -246,6 +249,7 @@ export function createAppStore(client: VivaClient): AppStore {
       driver?.pause()
       episodeRequest++
       set({ screen: 'datasets', episode: null, playing: false, episodeLoading: false })
+      get().resetCurves()
     },
     attachDriver(d) {
       driver = d
@@ -320,5 +324,8 @@ export function createAppStore(client: VivaClient): AppStore {
     // made against a state that no longer holds.
     if (s.currentDatasetId === datasetId && origin !== s.clientId) void s.loadProject(datasetId)
   })
+  client.on('score.progress', (job) => store.getState().applyJob(job))
+  client.on('score.chunk', (chunk) => store.getState().applyChunk(chunk))
+  client.on('curves.changed', ({ datasetId, episode }) => store.getState().curvesChanged(datasetId, episode))
   return store
 }

@@ -6,6 +6,8 @@ import { useApp, useAppStore, useClient } from '../../state/StoreContext'
 import { currentDataset, filteredEpisodes, SPEEDS } from '../../state/store'
 import { shortCameraName, WarningList } from '../datasets/DatasetScreen'
 import { StatePlot } from '../plots/StatePlot'
+import { ValuePlot } from '../plots/ValuePlot'
+import { ModelsPanel } from '../models/ModelsPanel'
 import { PlaybackController } from './playbackController'
 import { Scrubber } from './Scrubber'
 import { Icon } from '../../components/Icon'
@@ -325,13 +327,38 @@ function PlayerBody(props: {
       </section>
       <Transport episode={episode} />
       <Scrubber length={episode.length} fps={episode.fps} />
+      <ValuePlot episode={episode} />
       {episode.state ? <StatePlot state={episode.state} length={episode.length} /> : <p className="no-state">No state vector in this dataset.</p>}
       <WarningList warnings={episode.warnings} title="Episode warnings" />
       </div>
-      <AnnotationPanel />
+      <SidePanel />
       </div>
       <LabelPicker />
       <TaxonomyEditor />
+    </div>
+  )
+}
+
+/** The right-hand column: annotations, or models and scoring jobs. */
+function SidePanel(): ReactNode {
+  const panel = useApp((s) => s.sidePanel)
+  const setPanel = useApp((s) => s.setSidePanel)
+  const keepFocus = (e: React.MouseEvent): void => e.preventDefault()
+  return (
+    <div className="side-column">
+      <div className="view-tabs side-tabs" role="tablist" aria-label="Side panel">
+        <button type="button" role="tab" aria-selected={panel === 'annotations'} onMouseDown={keepFocus} onClick={() => setPanel('annotations')}>
+          Annotations
+        </button>
+        <button type="button" role="tab" aria-selected={panel === 'models'} onMouseDown={keepFocus} onClick={() => setPanel('models')}>
+          Models
+        </button>
+      </div>
+      {/* Kept mounted while hidden: a note being typed is committed when its field is left, not lost. */}
+      <div hidden={panel !== 'annotations'}>
+        <AnnotationPanel />
+      </div>
+      {panel === 'models' ? <ModelsPanel /> : null}
     </div>
   )
 }

@@ -1,61 +1,9 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react'
-import type { Data, Layout, PlotlyHTMLElement, Shape } from 'plotly.js'
-import type { AnnotationEvent } from '../../../../app/annotations'
+import type { Data, Layout, PlotlyHTMLElement } from 'plotly.js'
 import type { EpisodeState } from '../../../../app/contract'
 import { useApp, useEpisodeEvents } from '../../state/StoreContext'
 import { loadPlotly, type PlotlyModule } from './plotly'
-
-
-const EVENT_COLORS = { milestone: '#2fbf71', error: '#ff4d4f' } as const
-
-/** Event lines span the plot; the cursor is drawn last so it stays on top. */
-function shapes(frame: number, events: AnnotationEvent[], selected: string | null): Partial<Shape>[] {
-  const lines: Partial<Shape>[] = events.map((e) => ({
-    type: 'line',
-    xref: 'x',
-    yref: 'paper',
-    x0: e.frame,
-    x1: e.frame,
-    y0: 0,
-    y1: 1,
-    line: { color: EVENT_COLORS[e.kind], width: e.id === selected ? 2.5 : 1, dash: 'dot' },
-  }))
-  return [...lines, cursorShape(frame)]
-}
-
-/** Clickable markers for events (milestones on top, errors at the bottom) on a hidden 0..1 axis. */
-function eventTrace(events: AnnotationEvent[]): Data {
-  return {
-    type: 'scatter',
-    mode: 'markers',
-    name: 'events',
-    showlegend: false,
-    yaxis: 'y2',
-    x: events.map((e) => e.frame),
-    y: events.map((e) => (e.kind === 'milestone' ? 1 : 0)),
-    customdata: events.map((e) => e.id),
-    text: events.map((e) => `${e.kind}: ${e.label}`),
-    hovertemplate: '%{text}<extra>frame %{x}</extra>',
-    marker: {
-      size: 11,
-      symbol: events.map((e) => (e.kind === 'milestone' ? 'triangle-up' : 'triangle-down')),
-      color: events.map((e) => EVENT_COLORS[e.kind]),
-    },
-  } as Data
-}
-
-function cursorShape(frame: number): Partial<Shape> {
-  return {
-    type: 'line',
-    xref: 'x',
-    yref: 'paper',
-    x0: frame,
-    x1: frame,
-    y0: 0,
-    y1: 1,
-    line: { color: '#ff4d4f', width: 1.5 },
-  }
-}
+import { eventTrace, PLOT_CONFIG, shapes } from './plotShared'
 
 function traces(state: EpisodeState, length: number, hidden: Set<string>): Data[] {
   const x = Float32Array.from({ length }, (_, i) => i)
@@ -115,11 +63,7 @@ export function StatePlot(props: { state: EpisodeState; length: number }): React
         uirevision: 'state',
       }
       const data = [...traces(props.state, props.length, new Set(hiddenRef.current)), eventTrace(eventsRef.current)]
-      const el = await Plotly.react(div, data, layout, {
-        displaylogo: false,
-        responsive: true,
-        modeBarButtonsToRemove: ['select2d', 'lasso2d'],
-      })
+      const el = await Plotly.react(div, data, layout, PLOT_CONFIG)
       if (cancelled) return
       el.on('plotly_click', (ev) => {
         const point = ev.points.find((p) => p.data.name === 'events') ?? ev.points[0]

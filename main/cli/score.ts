@@ -1,0 +1,165 @@
+import path from 'node:path'
+import { PROVIDERS, type JobInfo, type ProviderRequest } from '../../app/contract'
+import { VivaError } from '../../app/errors'
+import { composeServices } from '../compose'
+import { writeCurvesFile, type CurveRows } from '../curves/exportCurves'
+import { modelCurveId } from '../store/curveStore'
+
+/** "0,3-7,12" → [0, 3, 4, 5, 6, 7, 12] (sorted, unique). */
+export function parseEpisodeList(text: string): number[] {
+  const out = new Set<number>()
+  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part)
+    if (!m) throw new VivaError('INVALID_ARGUMENT', `--episodes: "${part}" is not an episode or a range like 3-7`)
+    const a = Number(m[1])
+    const b = m[2] === undefined ? a : Number(m[2])
+    if (b < a) throw new VivaError('INVALID_ARGUMENT', `--episodes: range ${part} runs backwards`)
+    if (b - a > 1_000_000) throw new VivaError('INVALID_ARGUMENT', `--episodes: range ${part} is too large`)
+    for (let e = a; e <= b; e++) out.add(e)
+  }
+  if (out.size === 0) throw new VivaError('INVALID_ARGUMENT', '--episodes is empty')
+  return [...out].sort((x, y) => x - y)
+}
+
+function positiveInt(raw: string | undefined, name: string): number | undefined {
+  if (raw === undefined) return undefined
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 0) throw new VivaError('INVALID_ARGUMENT', `--${name} must be a non-negative integer, got "${raw}"`)
+  return n
+}
+
+function bar(job: JobInfo, width = 28): string {
+  const frac = job.framesTotal > 0 ? Math.min(1, job.framesDone / job.framesTotal) : 0
+  const filled = Math.round(frac * width)
+  const eta = job.etaSeconds === null ? '' : ` ETA ${Math.ceil(job.etaSeconds)} s`
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(frac * 100).toFixed(1)}% ${job.framesDone}/${job.framesTotal} frames, episode ${job.episode ?? '-'}, ${job.framesPerSecond.toFixed(1)} frames/s${eta}`
+}
+
+export interface ScoreCliValues {
+  model?: string
+  out?: string
+  episodes?: string
+  steps?: string
+  seed?: string
+  batch?: string
+  provider?: string
+  threads?: string
+}
+
+/**
+ * `viva score`: the app's scoring job from the command line. Results go to the same cache as the app's, so an
+ * interrupted run (Ctrl+C, kill) continues where it stopped when run again, and the app shows the curves at once.
+ */
+export async function scoreCommand(root: string | undefined, values: ScoreCliValues, dataDir: string): Promise<number> {
+  const usage = 'usage: viva score <dataset> --model DIR --out FILE.parquet|.csv|.json [--episodes 0,3-7] [--steps N] [--seed S] [--batch N] [--provider auto|cpu|cuda|...] [--threads N]'
+  if (!root || !values.model || !values.out) throw new VivaError('INVALID_ARGUMENT', usage)
+  const provider = (values.provider ?? 'auto') as ProviderRequest
+  if (!(PROVIDERS as readonly string[]).includes(provider)) {
+    throw new VivaError('INVALID_ARGUMENT', `--provider must be one of ${PROVIDERS.join(', ')}, got "${values.provider}"`)
+  }
+  const out = path.resolve(values.out)
+  if (!['.parquet', '.csv', '.json'].includes(path.extname(out).toLowerCase())) {
+    throw new VivaError('INVALID_ARGUMENT', `--out must end in .parquet, .csv or .json, got ${values.out}`)
+  }
+  const services = composeServices({ mode: 'browser', version: 'cli', dataDir })
+  try {
+    const summary = await services.datasets.open(path.resolve(root))
+    const pkg = await services.models.load(values.model)
+    const episodes = values.episodes ? parseEpisodeList(values.episodes) : []
+    const t0 = performance.now()
+    const steps = positiveInt(values.steps, 'steps')
+    const seed = positiveInt(values.seed, 'seed')
+    const batch = positiveInt(values.batch, 'batch')
+    const threads = positiveInt(values.threads, 'threads')
+    const tty = process.stderr.isTTY === true
+    let lastLine = 0
+    const off = services.events.subscribe((name, payload) => {
+      if (name !== 'score.progress') return
+      const job = payload as JobInfo
+      const now = performance.now()
+      // A live bar on a terminal; one line every 5 s in logs.
+      if (tty) process.stderr.write(`\r${bar(job)}\u001b[K`)
+      else if (now - lastLine > 5000 || job.state !== 'running') {
+        process.stderr.write(`${bar(job)} (${job.state})\n`)
+        lastLine = now
+      }
+    })
+    const job = await services.scoring.start({
+      datasetId: summary.id,
+      modelId: pkg.id,
+      episodes,
+      provider,
+      ...(steps !== undefined ? { steps } : {}),
+      ...(seed !== undefined ? { seed } : {}),
+      ...(batch !== undefined ? { batch } : {}),
+      ...(threads !== undefined ? { threads } : {}),
+    })
+    const interrupt = (): void => {
+      services.scoring.cancel(job.id)
+    }
+    process.once('SIGINT', interrupt)
+    process.once('SIGTERM', interrupt)
+    const end = await services.scoring.wait(job.id)
+    process.off('SIGINT', interrupt)
+    process.off('SIGTERM', interrupt)
+    off()
+    if (tty) process.stderr.write('\n')
+    const seconds = (performance.now() - t0) / 1000
+    if (end.provider?.fallbackReason) process.stderr.write(`viva: running on ${end.provider.active}: ${end.provider.fallbackReason}\n`)
+    for (const e of end.episodeErrors) process.stderr.write(`viva: episode ${e.episode} not scored: ${e.error.message}\n`)
+    if (end.state === 'cancelled') {
+      process.stderr.write(`viva: interrupted after ${end.framesDone}/${end.framesTotal} frames; run the same command again to continue\n`)
+      return 130
+    }
+    if (end.state === 'failed') throw new VivaError(end.error?.code ?? 'INTERNAL', end.error?.message ?? 'scoring failed', end.error?.file)
+
+    const m = pkg.manifest
+    const rows: CurveRows[] = []
+    for (const episode of end.episodes) {
+      if (end.episodeErrors.some((e) => e.episode === episode)) continue
+      const source = services.datasets.get(summary.id)
+      const data = await source.loadEpisode(episode)
+      const mapping = await services.models.cameraMap(summary.id, pkg, summary.cameras)
+      const cameras = [...m.cameras].sort((a, b) => a.slot - b.slot).map((c) => mapping.slots[c.name] ?? '')
+      const id = modelCurveId(pkg.id, summary.id, episode, { steps: end.steps, seed: end.seed, cameras })
+      const curve = services.curves.get(id)
+      if (curve.info.length !== data.length) throw new VivaError('INTERNAL', `curve of episode ${episode} has ${curve.info.length} frames, the episode ${data.length}`)
+      rows.push({ episode, values: curve.values, future: curve.future })
+    }
+    const written = await writeCurvesFile(out, rows, {
+      model: m.name,
+      modelId: pkg.id,
+      convention: 'progress',
+      steps: end.steps,
+      seed: end.seed,
+      futureNames: m.kind === 'viva-flow' ? m.state.names : [],
+      futureOffset: m.kind === 'viva-flow' ? m.K : 0,
+    })
+    const computed = end.framesDone - end.framesResumed
+    const summaryJson = {
+      dataset: summary.root,
+      out,
+      rows: written.rows,
+      episodes: rows.length,
+      episodeErrors: end.episodeErrors,
+      frames: end.framesDone,
+      framesComputed: computed,
+      framesFromCache: end.framesResumed,
+      seconds: Math.round(seconds * 100) / 100,
+      framesPerSecond: seconds > 0 ? Math.round((computed / seconds) * 10) / 10 : 0,
+      provider: end.provider?.active ?? null,
+      providerRequested: provider,
+      fallbackReason: end.provider?.fallbackReason ?? null,
+      threads: end.provider?.threads ?? null,
+      model: m.name,
+      modelHash: pkg.id,
+      kind: m.kind,
+      steps: end.steps,
+      seed: end.seed,
+    }
+    process.stdout.write(`${JSON.stringify(summaryJson, null, 2)}\n`)
+    return end.episodeErrors.length > 0 ? 2 : 0
+  } finally {
+    await services.dispose()
+  }
+}

@@ -1,0 +1,104 @@
+import { rename, rm, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { parquetWriteBuffer } from 'hyparquet-writer'
+import type { ColumnSource, SchemaElement } from 'hyparquet-writer'
+import type { CurveConvention } from '../../app/curves'
+import { VivaError } from '../../app/errors'
+
+export interface CurveRows {
+  episode: number
+  values: Float32Array
+  /** values.length × futureNames.length, or null. */
+  future: Float32Array | null
+}
+
+export interface CurveFileMeta {
+  model: string
+  modelId: string
+  convention: CurveConvention
+  steps: number
+  seed: number
+  futureNames: string[]
+  /** Frames between a frame and the future state predicted for it. */
+  futureOffset: number
+}
+
+export const CURVE_OUTPUT_EXTENSIONS = ['.parquet', '.csv', '.json'] as const
+
+/**
+ * Per-frame values of scored episodes as a file that policy-training or analysis code reads: one row per frame
+ * (episode_index, frame_index, value, future.<joint>...). Frames without a value are left out. Written to a temporary
+ * file and renamed, so a failed write (disk full) never leaves a truncated file under the final name.
+ */
+export async function writeCurvesFile(out: string, curves: CurveRows[], meta: CurveFileMeta): Promise<{ rows: number }> {
+  const ext = path.extname(out).toLowerCase()
+  if (!(CURVE_OUTPUT_EXTENSIONS as readonly string[]).includes(ext)) {
+    throw new VivaError('INVALID_ARGUMENT', `${out}: unknown output format "${ext || '(none)'}"; use ${CURVE_OUTPUT_EXTENSIONS.join(', ')}`)
+  }
+  const episode: number[] = []
+  const frame: number[] = []
+  const value: number[] = []
+  const D = meta.futureNames.length
+  const future: number[][] = meta.futureNames.map(() => [])
+  for (const c of curves) {
+    for (let f = 0; f < c.values.length; f++) {
+      const v = c.values[f] as number
+      if (Number.isNaN(v)) continue
+      episode.push(c.episode)
+      frame.push(f)
+      value.push(v)
+      for (let d = 0; d < D; d++) (future[d] as number[]).push(c.future ? (c.future[f * D + d] as number) : Number.NaN)
+    }
+  }
+  let data: Uint8Array | string
+  if (ext === '.parquet') {
+    const schema: SchemaElement[] = [
+      { name: 'schema', num_children: 3 + D },
+      { name: 'episode_index', type: 'INT64', repetition_type: 'REQUIRED' },
+      { name: 'frame_index', type: 'INT64', repetition_type: 'REQUIRED' },
+      { name: 'value', type: 'FLOAT', repetition_type: 'REQUIRED' },
+      ...meta.futureNames.map((n): SchemaElement => ({ name: `future.${n}`, type: 'FLOAT', repetition_type: 'REQUIRED' })),
+    ]
+    const columnData: ColumnSource[] = [
+      { name: 'episode_index', data: episode.map((e) => BigInt(e)) },
+      { name: 'frame_index', data: frame.map((f) => BigInt(f)) },
+      { name: 'value', data: value },
+      ...meta.futureNames.map((n, d) => ({ name: `future.${n}`, data: future[d] as number[] })),
+    ]
+    const kv = [{ key: 'viva-studio', value: JSON.stringify(meta) }]
+    data = new Uint8Array(parquetWriteBuffer({ columnData, schema, kvMetadata: kv }))
+  } else if (ext === '.csv') {
+    const header = ['episode', 'frame', 'value', ...meta.futureNames.map((n) => `future.${n}`)].join(',')
+    const lines = [header]
+    for (let i = 0; i < value.length; i++) {
+      const row = [episode[i], frame[i], value[i]]
+      for (let d = 0; d < D; d++) row.push((future[d] as number[])[i])
+      lines.push(row.join(','))
+    }
+    data = `${lines.join('\n')}\n`
+  } else {
+    const doc = {
+      format: 'viva-studio/values',
+      version: 1,
+      ...meta,
+      name: meta.model,
+      curves: curves.map((c) => ({
+        name: meta.model,
+        convention: meta.convention,
+        episode: c.episode,
+        values: Array.from(c.values, (v) => (Number.isNaN(v) ? null : v)),
+        ...(c.future && D > 0 ? { future: Array.from({ length: c.values.length }, (_, f) => Array.from(c.future!.subarray(f * D, (f + 1) * D))) } : {}),
+      })),
+    }
+    data = `${JSON.stringify(doc)}\n`
+  }
+  const tmp = path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.${process.pid}.partial`)
+  try {
+    await writeFile(tmp, data)
+    await rename(tmp, out)
+  } catch (err) {
+    await rm(tmp, { force: true })
+    throw new VivaError('INTERNAL', `Cannot write ${out}: ${(err as Error).message}`, out)
+  }
+  return { rows: value.length }
+}
