@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -7,6 +6,7 @@ import { VivaError } from '../../app/errors'
 import { parseImportDocument } from '../../app/exchange'
 import type { MediaTools } from '../video/tools'
 import { resolveMediaTools } from '../video/tools'
+import { decodeEpisode } from '../video/frameDecoder'
 import { openLeRobotDataset } from './lerobot'
 
 /** The camera slots of the ViVa model, in its frame order (models/viva/README.md). */
@@ -47,10 +47,7 @@ function closeStream(stream: WriteStream): Promise<void> {
   })
 }
 
-/**
- * Decode `count` frames of one camera from `from` seconds on, scaled (in ffmpeg, not JavaScript) to size×size RGB.
- * A video shorter than its table is padded with its last frame, so the frame index stays the unit of time.
- */
+/** All `count` frames of one camera at size×size rgb24 (the scoring pipeline's decoder, so training sees what scoring sees). */
 async function decodeFrames(
   tools: MediaTools,
   file: string,
@@ -59,31 +56,10 @@ async function decodeFrames(
   size: number,
   signal?: AbortSignal,
 ): Promise<Uint8Array> {
-  const frameBytes = size * size * 3
-  const out = new Uint8Array(count * frameBytes)
-  let filled = 0
-  await new Promise<void>((resolve, reject) => {
-    const args = ['-v', 'error', '-nostdin']
-    if (from > 0) args.push('-ss', from.toFixed(6))
-    args.push('-i', file, '-frames:v', String(count), '-vf', `scale=${size}:${size}:flags=area`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1')
-    const child = spawn(tools.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'], signal })
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      const n = Math.min(chunk.length, out.length - filled)
-      out.set(chunk.subarray(0, n), filled)
-      filled += n
-    })
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-2000)))
-    child.on('error', (err) => reject(new VivaError('TOOL_MISSING', `Cannot run ffmpeg: ${err.message}`)))
-    child.on('close', (code) => {
-      if (code === 0) resolve()
-      else reject(new VivaError('MEDIA_FAILED', `Cannot decode ${file}: ${stderr.trim().split('\n').pop() ?? `ffmpeg exited with ${code}`}`, file))
-    })
-  })
-  const decoded = Math.floor(filled / frameBytes)
-  if (decoded === 0) throw new VivaError('MEDIA_FAILED', `No frames decoded from ${file}`, file)
-  for (let i = decoded; i < count; i++) out.copyWithin(i * frameBytes, (decoded - 1) * frameBytes, decoded * frameBytes)
-  return out
+  for await (const b of decodeEpisode(tools, [{ file, from }], { width: size, height: size, count, batch: count, ...(signal ? { signal } : {}) })) {
+    return b.pixels
+  }
+  throw new VivaError('MEDIA_FAILED', `No frames decoded from ${file}`, file)
 }
 
 /** Replacing an older cache is fine; replacing anything else is not. */
