@@ -301,6 +301,64 @@ def infer_frame(cfg, enc, dit, smin, smax, imgs_u8, state, task_id, noise, steps
     return float(prog[0]), fut[0].numpy()
 
 
+def video_frames(files, width, height):
+    """Frames of each camera as a reference implementation reads them: full-resolution RGB from the video, one frame
+    at a time (here from an ffmpeg pipe per camera, as PyAV/decord would decode them)."""
+    import subprocess
+    procs = [subprocess.Popen(["ffmpeg", "-v", "error", "-nostdin", "-i", f, "-f", "rawvideo", "-pix_fmt", "rgb24",
+                               "pipe:1"], stdout=subprocess.PIPE) for f in files]
+    size = width * height * 3
+    try:
+        while True:
+            frames = []
+            for p in procs:
+                buf = p.stdout.read(size)
+                if len(buf) < size:
+                    return
+                frames.append(np.frombuffer(buf, np.uint8).reshape(height, width, 3))
+            yield frames
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+
+
+def run_videos(package, files, width, height, steps=1, threads=2, weights="auto", checkpoint=None, seed=0):
+    """End to end, frame by frame: decode each camera's frame, resize in torch (area, like the app's ffmpeg scale),
+    normalize, encode, sample, read out. Timed from the first decoded frame to the last value."""
+    import torch.nn.functional as F
+    torch.set_num_threads(threads)
+    cfg, enc, dit, smin, smax, info = load_model(package, weights, checkpoint)
+    _, states = synthetic_frames(1, cfg.image_size, smin.numpy(), smax.numpy(), seed)
+    g = torch.Generator().manual_seed(seed)
+    task = torch.tensor([0], dtype=torch.long)
+    S = cfg.image_size
+    n = 0
+    t0 = time.perf_counter()
+    for frames in video_frames(files, width, height):
+        with torch.no_grad():
+            x = torch.stack([torch.from_numpy(f.copy()).permute(2, 0, 1) for f in frames]).float()
+            x = F.interpolate(x, size=(S, S), mode="area").round().clamp(0, 255)
+            u8 = x.permute(0, 2, 3, 1).to(torch.uint8).numpy()
+        noise = torch.randn(1, 2, *cfg.latent_shape, generator=g)
+        infer_frame(cfg, enc, dit, smin, smax, u8, states[0], task, noise, steps)
+        n += 1
+    seconds = time.perf_counter() - t0
+    return {
+        "mode": "videos",
+        "frames": n,
+        "seconds": round(seconds, 4),
+        "framesPerSecond": round(n / seconds, 2) if seconds > 0 else 0,
+        "steps": steps,
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "weights": info["weights"],
+        "note": (f"PyTorch frame-by-frame loop over {len(files)} videos of {width}x{height}: decode one frame per "
+                 f"camera at full resolution, resize to {S}x{S} with F.interpolate(area), then the same per-frame "
+                 f"inference as the model-only loop; batch 1, torch.no_grad()."),
+    }
+
+
 def run(package=DEFAULT_PACKAGE, frames=300, warmup=10, steps=1, threads=2, weights="auto", checkpoint=None,
         cache=None, seed=0):
     torch.set_num_threads(threads)
@@ -366,7 +424,16 @@ def main(argv=None):
     ap.add_argument("--checkpoint", default=None)
     ap.add_argument("--cache", default=None, help="tensor cache to read frames/states from (model image size)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--videos", default=None, help="comma-separated camera videos (slot order): end-to-end mode")
+    ap.add_argument("--video-size", default=None, help="WxH of the videos (end-to-end mode)")
     a = ap.parse_args(argv)
+    if a.videos:
+        w, h = (int(v) for v in a.video_size.split("x"))
+        out = run_videos(os.path.abspath(a.package), a.videos.split(","), w, h, a.steps, a.threads, a.weights,
+                         a.checkpoint, a.seed)
+        json.dump(out, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return 0
     out = run(os.path.abspath(a.package), a.frames, a.warmup, a.steps, a.threads, a.weights, a.checkpoint, a.cache,
               a.seed)
     json.dump(out, sys.stdout, indent=1)
