@@ -66,7 +66,8 @@ export function composeServices(config: ComposeConfig): Services {
     events,
   })
   const models = new ModelRegistry({
-    bundledDirs: config.bundledModelDirs ?? [path.join(PACKAGE_ROOT, 'models')],
+    // Packaged, the models sit in app.asar.unpacked (electron-builder.yml), where native code can open them.
+    bundledDirs: config.bundledModelDirs ?? [path.join(PACKAGE_ROOT.replace(/app\.asar$/, 'app.asar.unpacked'), 'models')],
     settingsFile: path.join(config.dataDir, 'models.json'),
   })
   const curves = new CurveStore(path.join(config.dataDir, 'values.sqlite'))

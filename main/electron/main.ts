@@ -118,6 +118,14 @@ async function start(): Promise<void> {
     if (root) void services.datasets.open(root)
   })
   app.on('window-all-closed', () => app.quit())
+  // Stop scoring jobs cleanly (their stored chunks let them resume next time) and release model sessions.
+  let disposed = false
+  app.on('will-quit', (event) => {
+    if (disposed) return
+    event.preventDefault()
+    disposed = true
+    void services.dispose().finally(() => app.quit())
+  })
 
   await win.loadURL(`${APP_ORIGIN}/index.html`)
 }
