@@ -1,25 +1,12 @@
 import path from 'node:path'
 import { PROVIDERS, type JobInfo, type ProviderRequest } from '../../app/contract'
+import { parseEpisodeList } from '../../app/episodeList'
 import { VivaError } from '../../app/errors'
 import { composeServices } from '../compose'
 import { writeCurvesFile, type CurveRows } from '../curves/exportCurves'
 import { modelCurveId } from '../store/curveStore'
 
-/** "0,3-7,12" → [0, 3, 4, 5, 6, 7, 12] (sorted, unique). */
-export function parseEpisodeList(text: string): number[] {
-  const out = new Set<number>()
-  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part)
-    if (!m) throw new VivaError('INVALID_ARGUMENT', `--episodes: "${part}" is not an episode or a range like 3-7`)
-    const a = Number(m[1])
-    const b = m[2] === undefined ? a : Number(m[2])
-    if (b < a) throw new VivaError('INVALID_ARGUMENT', `--episodes: range ${part} runs backwards`)
-    if (b - a > 1_000_000) throw new VivaError('INVALID_ARGUMENT', `--episodes: range ${part} is too large`)
-    for (let e = a; e <= b; e++) out.add(e)
-  }
-  if (out.size === 0) throw new VivaError('INVALID_ARGUMENT', '--episodes is empty')
-  return [...out].sort((x, y) => x - y)
-}
+export { parseEpisodeList }
 
 function positiveInt(raw: string | undefined, name: string): number | undefined {
   if (raw === undefined) return undefined

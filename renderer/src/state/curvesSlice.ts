@@ -1,5 +1,5 @@
 import type { StoreApi } from 'zustand/vanilla'
-import type { CameraMapping, JobInfo, JobState, ModelInfo, ProviderRequest, VivaClient } from '../../../app/contract'
+import type { CameraMapping, CurveImportResult, JobInfo, JobState, ModelInfo, ProviderRequest, VivaClient } from '../../../app/contract'
 import type { CurveChunk, CurveData, CurveInfo } from '../../../app/curves'
 import { toWireError, type WireError } from '../../../app/errors'
 import type { AppState } from './store'
@@ -36,6 +36,8 @@ export interface CurvesSlice {
   loadModels(): Promise<void>
   /** Registers a model folder; resolves with the error to show, or null when added. */
   addModelFolder(path: string): Promise<WireError | null>
+  /** Imports a curve file into the current dataset; resolves with what was imported, or the error to show. */
+  importCurves(path: string): Promise<{ ok: true; result: CurveImportResult } | { ok: false; error: WireError }>
   selectModel(id: string | null): void
   loadCameraMap(): Promise<void>
   setCameraSlot(slot: string, camera: string | null): Promise<void>
@@ -260,6 +262,18 @@ export function createCurvesSlice(
         return model.error
       } catch (err) {
         return toWireError(err)
+      }
+    },
+
+    async importCurves(path) {
+      const datasetId = get().currentDatasetId
+      if (datasetId === null) return { ok: false, error: { code: 'INVALID_ARGUMENT', message: 'Open a dataset first' } }
+      try {
+        const result = await client.call('curves.import', { datasetId, path })
+        await get().reloadCurveList()
+        return { ok: true, result }
+      } catch (err) {
+        return { ok: false, error: toWireError(err) }
       }
     },
 

@@ -1,6 +1,9 @@
 import { useEffect, useState, type ReactNode } from 'react'
 import { PROVIDERS, type JobInfo, type ModelInfo, type ProviderRequest } from '../../../../app/contract'
+import type { CurveImportResult } from '../../../../app/contract'
+import { parseEpisodeList } from '../../../../app/episodeList'
 import type { WireError } from '../../../../app/errors'
+import { toWireError } from '../../../../app/errors'
 import { jobActive } from '../../state/curvesSlice'
 import { useApp } from '../../state/StoreContext'
 import { currentDataset } from '../../state/store'
@@ -96,6 +99,66 @@ function AddModelFolder(): ReactNode {
   )
 }
 
+/** Value curves computed elsewhere (ViVa reference parquet, LeRobot *_progress.parquet, CSV/JSON). */
+function ImportCurves(): ReactNode {
+  const importCurves = useApp((s) => s.importCurves)
+  const datasetId = useApp((s) => s.currentDatasetId)
+  const [path, setPath] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [outcome, setOutcome] = useState<{ ok: true; result: CurveImportResult } | { ok: false; error: WireError } | null>(null)
+  return (
+    <form
+      className="add-model"
+      data-testid="import-curves"
+      onSubmit={(e) => {
+        e.preventDefault()
+        const p = path.trim()
+        if (p === '' || busy || datasetId === null) return
+        setBusy(true)
+        setOutcome(null)
+        void importCurves(p).then((r) => {
+          setBusy(false)
+          setOutcome(r)
+          if (r.ok) setPath('')
+        })
+      }}
+    >
+      <div className="row">
+        <input
+          aria-label="Curve file"
+          placeholder="Import curves… (.parquet/.csv/.json path, Enter)"
+          value={path}
+          onChange={(e) => setPath(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') (e.target as HTMLInputElement).blur()
+          }}
+        />
+        <button type="submit" disabled={busy || path.trim() === '' || datasetId === null}>
+          {busy ? 'Importing…' : 'Import'}
+        </button>
+      </div>
+      {outcome && !outcome.ok ? (
+        <p className="form-error small" data-testid="import-curves-error">
+          {outcome.error.message}
+        </p>
+      ) : null}
+      {outcome && outcome.ok ? (
+        <div className="muted small" data-testid="import-curves-result">
+          Imported {outcome.result.curves.length} curve{outcome.result.curves.length === 1 ? '' : 's'} (
+          {new Set(outcome.result.curves.map((c) => c.episode)).size} episodes)
+          {outcome.result.warnings.length > 0 ? (
+            <ul className="warnings">
+              {outcome.result.warnings.map((w) => (
+                <li key={w}>{w}</li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
+    </form>
+  )
+}
+
 function CameraMappingEditor(props: { model: ModelInfo; cameras: string[] }): ReactNode {
   const map = useApp((s) => s.cameraMap)
   const setCameraSlot = useApp((s) => s.setCameraSlot)
@@ -149,6 +212,17 @@ function ScoreSettings(props: { model: ModelInfo }): ReactNode {
   const summary = useApp((s) => currentDataset(s))
   const unmapped = useApp((s) => (s.cameraMap?.modelId === model.id ? model.cameras.some((c) => (s.cameraMap?.slots[c] ?? null) === null) : true))
   const [stepsText, setStepsText] = useState(String(steps))
+  const [episodesText, setEpisodesText] = useState('')
+  const [episodesError, setEpisodesError] = useState<string | null>(null)
+  const scoreSelected = (): void => {
+    try {
+      const list = parseEpisodeList(episodesText, 'Episodes')
+      setEpisodesError(null)
+      void startScore(list)
+    } catch (err) {
+      setEpisodesError(toWireError(err).message)
+    }
+  }
   useEffect(() => setStepsText(String(steps)), [steps])
   const present = summary?.episodes.filter((e) => e.present).length ?? 0
   const canScore = datasetId !== null && !unmapped
@@ -218,6 +292,30 @@ function ScoreSettings(props: { model: ModelInfo }): ReactNode {
           All episodes ({present})
         </button>
       </div>
+      <div className="row score-buttons">
+        <input
+          aria-label="Episodes to score"
+          data-testid="score-episodes-input"
+          placeholder="Episodes, e.g. 0,3-7"
+          value={episodesText}
+          onChange={(e) => setEpisodesText(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') scoreSelected()
+            if (e.key === 'Escape') (e.target as HTMLInputElement).blur()
+          }}
+        />
+        <button
+          type="button"
+          data-testid="score-selected"
+          disabled={!canScore || episodesText.trim() === ''}
+          onMouseDown={keepFocus}
+          onClick={scoreSelected}
+          title="Score the listed episodes"
+        >
+          Selected episodes
+        </button>
+      </div>
+      {episodesError ? <p className="form-error small">{episodesError}</p> : null}
     </section>
   )
 }
@@ -355,6 +453,10 @@ export function ModelsPanel(): ReactNode {
         <AddModelFolder />
       </section>
       {selected ? <ScoreSettings model={selected} /> : null}
+      <section>
+        <h3>Curves from elsewhere</h3>
+        <ImportCurves />
+      </section>
       <section>
         <h3>Jobs</h3>
         <JobList />
