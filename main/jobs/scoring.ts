@@ -3,7 +3,7 @@ import type { JobInfo, ProviderRequest } from '../../app/contract'
 import type { ScoreParams } from '../../app/curves'
 import { toWireError, VivaError } from '../../app/errors'
 import type { EpisodeSource } from '../datasets/episodeSource'
-import type { EventBus } from '../events'
+import { STREAM_BACKLOG_BYTES, type EventBus } from '../events'
 import type { ModelPackage } from '../inference/manifest'
 import type { ModelRegistry } from '../inference/registry'
 import { stagesMayOverlap } from '../inference/session'
@@ -315,17 +315,20 @@ export class ScoringQueue {
     let pendingFuture: Float32Array[] = []
     let pendingCount = 0
     let lastFlush = performance.now()
-    const flush = (): void => {
+    const flush = async (): Promise<void> => {
       if (pendingCount === 0) return
       const values = concat(pendingValues, pendingCount)
       const future = curve.futureDim > 0 ? concat(pendingFuture, pendingCount * curve.futureDim) : null
-      this.deps.store.append(curve.id, pendingStart, values, future)
-      this.deps.events.emit('score.chunk', { jobId: info.id, datasetId: request.datasetId, episode, curveId: curve.id, start: pendingStart, values, future })
+      const at = pendingStart
       pendingStart += pendingCount
       pendingValues = []
       pendingFuture = []
       pendingCount = 0
       lastFlush = performance.now()
+      this.deps.store.append(curve.id, at, values, future)
+      // Backpressure: let the renderers' queues drain before pushing more (bounded, see EventBus.drained).
+      await this.deps.events.drained(STREAM_BACKLOG_BYTES / 2, 1000, signal)
+      this.deps.events.emit('score.chunk', { jobId: info.id, datasetId: request.datasetId, episode, curveId: curve.id, start: at, values, future })
     }
     const accept = (count: number, p: Prediction): void => {
       pendingValues.push(p.values)
@@ -335,9 +338,9 @@ export class ScoringQueue {
       rate.add(count)
       info.framesPerSecond = Math.round(rate.perSecond() * 10) / 10
       info.etaSeconds = info.framesPerSecond > 0 ? (info.framesTotal - info.framesDone) / info.framesPerSecond : null
-      if (pendingCount >= chunkFrames || performance.now() - lastFlush >= chunkMs) flush()
       this.emit(job, true)
     }
+    const due = (): boolean => pendingCount >= chunkFrames || performance.now() - lastFlush >= chunkMs
 
     const frames = featureBatches(cached, start, length, batch, runner.featureSize)
       ?? this.decodedFeatures(runner, cameras, pkg, length, start, batch, signal, featureKey)
@@ -354,11 +357,12 @@ export class ScoringQueue {
           .then((p) => accept(b.count, p))
         predicting.catch(() => undefined)
         if (!overlap) await predicting
+        if (due()) await flush()
       }
       await predicting
     } finally {
       try {
-        flush()
+        await flush()
       } catch {
         // The store refused a chunk (e.g. disk full): what was stored before stays, and the error below surfaces.
       }

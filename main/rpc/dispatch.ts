@@ -4,10 +4,9 @@ import type { WireError } from '../../app/errors'
 import { toWireError } from '../../app/errors'
 import type { RpcMessage, RpcPort } from '../../app/rpc'
 import { encodeMessage, onRpcMessage } from '../../app/rpc'
-import type { EventBus } from '../events'
+import { STREAM_BACKLOG_BYTES, type EventBus } from '../events'
 
 const LOSSY_EVENTS = new Set<string>(['score.chunk'])
-export const LOSSY_BACKLOG_BYTES = 4 * 1024 * 1024
 
 export interface CallContext {
   signal: AbortSignal
@@ -49,10 +48,12 @@ export async function dispatch(
 export function serveRpc(handlers: Handlers, port: RpcPort, events: EventBus): () => void {
   const inflight = new Map<number, AbortController>()
   const send = (msg: RpcMessage): void => port.send(encodeMessage(msg))
+  const offBacklog = port.backlog ? events.addBacklog(() => port.backlog?.() ?? 0) : () => undefined
   const offEvents = events.subscribe((name, payload) => {
-    // Backpressure: a renderer that cannot keep up (slow link, hidden tab) misses chunks rather than growing our
-    // buffers without bound; it sees the gap and fetches the stored curve (contract: 'score.chunk' is lossy).
-    if (LOSSY_EVENTS.has(name) && (port.backlog?.() ?? 0) > LOSSY_BACKLOG_BYTES) return
+    // Producers wait for the queue to drain (EventBus.drained) but only so long: a renderer that still cannot keep
+    // up (slow link, hidden tab) misses chunks rather than growing our buffers without bound; it sees the gap and
+    // fetches the stored curve (contract: 'score.chunk' is lossy).
+    if (LOSSY_EVENTS.has(name) && (port.backlog?.() ?? 0) > STREAM_BACKLOG_BYTES) return
     send({ t: 'event', name, payload })
   })
   const offMessage = onRpcMessage(port, (msg) => {
@@ -75,6 +76,7 @@ export function serveRpc(handlers: Handlers, port: RpcPort, events: EventBus): (
     for (const c of inflight.values()) c.abort()
     inflight.clear()
     offEvents()
+    offBacklog()
     offMessage()
     offClose()
   }
