@@ -40,6 +40,8 @@ const common = {
     layout: z.literal('NCHW'),
     channel_order: z.enum(['RGB', 'BGR']),
     normalization: z.object({ scale: finite, offset: finite }),
+    /** The ffmpeg scaler frames are resized with; training data should have been made the same way. */
+    scale_filter: z.enum(['area', 'bilinear', 'bicubic', 'lanczos', 'neighbor']).default('area'),
   }),
   state: z.object({
     dim: z.number().int().min(1).max(4096),

@@ -381,7 +381,7 @@ export class ScoringQueue {
     featureKey: string | null,
   ): AsyncGenerator<{ first: number; count: number; features: Float32Array }> {
     const { width, height } = pkg.manifest.image
-    const decoder = decodeEpisode(this.deps.tools, cameras, { width, height, count: length, start, batch, hwaccel: this.deps.hwaccel ?? true, signal })
+    const decoder = decodeEpisode(this.deps.tools, cameras, { width, height, count: length, start, batch, hwaccel: this.deps.hwaccel ?? true, scaleFlags: pkg.manifest.image.scale_filter, signal })
     for await (const b of decoder) {
       const features = await runner.features(b.pixels, b.count)
       if (featureKey) this.features.put(featureKey, length, runner.featureSize, b.first, b.count, features)
