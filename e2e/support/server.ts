@@ -24,6 +24,12 @@ export function makeFixture(out: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`viva fixture failed: ${r.stderr}`)
 }
 
+/** Generate a simulated bimanual task dataset (3 cameras, 14-D state) through the CLI, as a user would. */
+export function generateTaskFixture(out: string, args: string[]): void {
+  const r = spawnSync('node', [VIVA, 'generate', '--out', out, ...args], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`viva generate failed: ${r.stderr}`)
+}
+
 /** Start `viva serve` on a random port and read the URL it prints. */
 export async function serve(datasets: string[]): Promise<ServeHandle> {
   const dataDir = tempDir('data')

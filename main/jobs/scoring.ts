@@ -361,6 +361,9 @@ export class ScoringQueue {
       }
       await predicting
     } finally {
+      // A batch still in flight (overlap mode, cancelled mid-batch) lands before the last flush, so what the job
+      // reports done is exactly what is stored.
+      await predicting.catch(() => undefined)
       try {
         await flush()
       } catch {
