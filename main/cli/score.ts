@@ -8,10 +8,10 @@ import { modelCurveId } from '../store/curveStore'
 
 export { parseEpisodeList }
 
-function positiveInt(raw: string | undefined, name: string): number | undefined {
+function intIn(raw: string | undefined, name: string, min: number, max: number): number | undefined {
   if (raw === undefined) return undefined
   const n = Number(raw)
-  if (!Number.isInteger(n) || n < 0) throw new VivaError('INVALID_ARGUMENT', `--${name} must be a non-negative integer, got "${raw}"`)
+  if (!Number.isInteger(n) || n < min || n > max) throw new VivaError('INVALID_ARGUMENT', `--${name} must be an integer from ${min} to ${max}, got "${raw}"`)
   return n
 }
 
@@ -48,27 +48,30 @@ export async function scoreCommand(root: string | undefined, values: ScoreCliVal
   if (!['.parquet', '.csv', '.json'].includes(path.extname(out).toLowerCase())) {
     throw new VivaError('INVALID_ARGUMENT', `--out must end in .parquet, .csv or .json, got ${values.out}`)
   }
+  // Arguments are checked before anything is opened or hashed; the limits are the contract's (score.start).
+  const episodes = values.episodes ? parseEpisodeList(values.episodes) : []
+  const steps = intIn(values.steps, 'steps', 1, 100)
+  const seed = intIn(values.seed, 'seed', 0, 2 ** 31 - 1)
+  const batch = intIn(values.batch, 'batch', 1, 256)
+  const threads = intIn(values.threads, 'threads', 1, 256)
   const services = composeServices({ mode: 'browser', version: 'cli', dataDir })
   try {
     const summary = await services.datasets.open(path.resolve(root))
     const pkg = await services.models.load(values.model)
-    const episodes = values.episodes ? parseEpisodeList(values.episodes) : []
     const t0 = performance.now()
-    const steps = positiveInt(values.steps, 'steps')
-    const seed = positiveInt(values.seed, 'seed')
-    const batch = positiveInt(values.batch, 'batch')
-    const threads = positiveInt(values.threads, 'threads')
     const tty = process.stderr.isTTY === true
     let lastLine = 0
+    let lastState = ''
     const off = services.events.subscribe((name, payload) => {
       if (name !== 'score.progress') return
       const job = payload as JobInfo
       const now = performance.now()
       // A live bar on a terminal; one line every 5 s in logs.
       if (tty) process.stderr.write(`\r${bar(job)}\u001b[K`)
-      else if (now - lastLine > 5000 || job.state !== 'running') {
+      else if (now - lastLine > 5000 || job.state !== lastState) {
         process.stderr.write(`${bar(job)} (${job.state})\n`)
         lastLine = now
+        lastState = job.state
       }
     })
     const job = await services.scoring.start({

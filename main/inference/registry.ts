@@ -38,29 +38,48 @@ function packageDirs(dir: string): string[] {
   return names.map((n) => path.join(dir, n)).filter((d) => existsSync(path.join(d, MANIFEST_FILE)))
 }
 
-/** Changes to any file of the folder invalidate the cached hash check. */
+/** Changes to any file of the package (subfolders included) invalidate the cached hash check. */
 function folderStamp(dir: string): string {
-  try {
-    return readdirSync(dir)
-      .map((n) => {
-        const s = statSync(path.join(dir, n))
-        return `${n}:${s.size}:${s.mtimeMs}`
-      })
-      .join('|')
-  } catch {
-    return 'unreadable'
+  const parts: string[] = []
+  const walk = (d: string, rel: string, depth: number): void => {
+    let names: string[]
+    try {
+      names = readdirSync(d).sort()
+    } catch {
+      parts.push(`${rel}:unreadable`)
+      return
+    }
+    for (const n of names) {
+      if (parts.length > 2000) return
+      try {
+        const s = statSync(path.join(d, n))
+        if (s.isDirectory()) {
+          if (depth < 4) walk(path.join(d, n), `${rel}${n}/`, depth + 1)
+        } else parts.push(`${rel}${n}:${s.size}:${s.mtimeMs}`)
+      } catch {
+        parts.push(`${rel}${n}:gone`)
+      }
+    }
   }
+  walk(dir, '', 0)
+  return parts.join('|')
 }
 
 /** Pick a dataset camera for each model slot: exact key or `.slot` suffix first, then remaining cameras in order. */
 export function guessCameraMap(slots: string[], cameras: CameraInfo[]): Record<string, string | null> {
   const keys = cameras.map((c) => c.key)
-  const out: Record<string, string | null> = {}
+  const out: Record<string, string | null> = Object.fromEntries(slots.map((s) => [s, null]))
   const used = new Set<string>()
-  for (const slot of slots) {
-    const hit = keys.find((k) => k === slot || k.endsWith(`.${slot}`))
-    out[slot] = hit ?? null
-    if (hit) used.add(hit)
+  // Exact names win over `.slot` suffixes; a camera feeds at most one slot.
+  for (const match of [(k: string, s: string) => k === s, (k: string, s: string) => k.endsWith(`.${s}`)]) {
+    for (const slot of slots) {
+      if (out[slot] !== null) continue
+      const hit = keys.find((k) => !used.has(k) && match(k, slot))
+      if (hit) {
+        out[slot] = hit
+        used.add(hit)
+      }
+    }
   }
   const rest = keys.filter((k) => !used.has(k))
   for (const slot of slots) if (out[slot] === null) out[slot] = rest.shift() ?? null
@@ -72,6 +91,7 @@ export function guessCameraMap(slots: string[], cameras: CameraInfo[]): Record<s
  * open runtimes (sessions are expensive to create, so they are kept per model and provider).
  */
 export class ModelRegistry {
+  /** By package folder: identical packages in two folders are two entries with the same id. */
   private readonly entries = new Map<string, Entry>()
   private settings: Settings | null = null
   private readonly runners = new Map<string, Promise<ValueRunner>>()
@@ -103,8 +123,8 @@ export class ModelRegistry {
 
   private async entryFor(dir: string, source: ModelInfo['source']): Promise<Entry> {
     const stamp = folderStamp(dir)
-    const cached = [...this.entries.values()].find((e) => e.info.dir === dir && e.stamp === stamp)
-    if (cached) return cached
+    const cached = this.entries.get(dir)
+    if (cached && cached.stamp === stamp && cached.info.source === source) return cached
     let entry: Entry
     try {
       const pkg = await loadModelPackage(dir)
@@ -117,8 +137,7 @@ export class ModelRegistry {
         stamp,
       }
     }
-    for (const [id, e] of this.entries) if (e.info.dir === dir) this.entries.delete(id)
-    this.entries.set(entry.info.id, entry)
+    this.entries.set(dir, entry)
     return entry
   }
 
@@ -154,8 +173,9 @@ export class ModelRegistry {
 
   /** A usable package by id (as listed); invalid or unknown ids are clear errors. */
   async get(modelId: string): Promise<ModelPackage> {
-    if (!this.entries.has(modelId)) await this.list()
-    const entry = this.entries.get(modelId)
+    const find = (): Entry | undefined => [...this.entries.values()].find((e) => e.info.id === modelId)
+    if (!find()) await this.list()
+    const entry = find()
     if (!entry) throw new VivaError('NOT_FOUND', `No model ${modelId} (list the models again; the folder may have changed)`)
     if (!entry.pkg) throw new VivaError(entry.info.error?.code ?? 'MODEL_INVALID', entry.info.error?.message ?? 'invalid model', entry.info.dir)
     // Files may have changed since listing: re-check when the folder's stamp moved.

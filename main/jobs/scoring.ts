@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { JobInfo, ProviderRequest } from '../../app/contract'
+import { methodSchemas, type JobInfo, type ProviderRequest } from '../../app/contract'
 import type { ScoreParams } from '../../app/curves'
 import { toWireError, VivaError } from '../../app/errors'
 import type { EpisodeSource } from '../datasets/episodeSource'
@@ -96,6 +96,12 @@ export class ScoringQueue {
 
   /** Validate and queue a job; returns at once. */
   async start(request: ScoreRequest): Promise<JobInfo> {
+    // The contract's limits hold for every caller (the CLI calls this directly, not through dispatch).
+    const checked = methodSchemas['score.start'].safeParse(request)
+    if (!checked.success) {
+      const issue = checked.error.issues[0]
+      throw new VivaError('INVALID_ARGUMENT', `Invalid scoring request (${issue?.path.join('.') ?? ''}): ${issue?.message ?? 'invalid'}`)
+    }
     const source = this.deps.source(request.datasetId)
     const pkg = await this.deps.models.get(request.modelId)
     const present = source.summary.episodes.filter((e) => e.present)

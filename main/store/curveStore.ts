@@ -76,26 +76,32 @@ export class CurveStore {
   }
 
   private migrate(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number
-    if (version > SCHEMA_VERSION) {
-      throw new Error(`it was written by a newer ViVa Studio (schema ${version}, this one knows ${SCHEMA_VERSION})`)
-    }
-    if (version === SCHEMA_VERSION) return
-    this.db.exec(`
-      CREATE TABLE curves (
-        id TEXT PRIMARY KEY, dataset_id TEXT NOT NULL, episode INTEGER NOT NULL, name TEXT NOT NULL,
-        source TEXT NOT NULL, convention TEXT NOT NULL, length INTEGER NOT NULL, model_id TEXT, model_name TEXT,
-        params TEXT, future_dim INTEGER NOT NULL DEFAULT 0, future_names TEXT NOT NULL DEFAULT '[]',
-        future_offset INTEGER NOT NULL DEFAULT 0, file TEXT, created_at TEXT NOT NULL,
-        computed INTEGER NOT NULL DEFAULT 0
-      );
-      CREATE INDEX curves_by_episode ON curves(dataset_id, episode);
-      CREATE TABLE chunks (
-        curve_id TEXT NOT NULL REFERENCES curves(id) ON DELETE CASCADE, start INTEGER NOT NULL,
-        count INTEGER NOT NULL, vals BLOB NOT NULL, future BLOB, PRIMARY KEY (curve_id, start)
-      );
-      PRAGMA user_version = ${SCHEMA_VERSION};
-    `)
+    // IMMEDIATE takes the write lock before reading the version, so two processes creating the same new cache
+    // (the app and `viva score`) cannot both run the DDL; the whole migration commits or none of it does.
+    this.db
+      .transaction(() => {
+        const version = this.db.pragma('user_version', { simple: true }) as number
+        if (version > SCHEMA_VERSION) {
+          throw new Error(`it was written by a newer ViVa Studio (schema ${version}, this one knows ${SCHEMA_VERSION})`)
+        }
+        if (version === SCHEMA_VERSION) return
+        this.db.exec(`
+          CREATE TABLE curves (
+            id TEXT PRIMARY KEY, dataset_id TEXT NOT NULL, episode INTEGER NOT NULL, name TEXT NOT NULL,
+            source TEXT NOT NULL, convention TEXT NOT NULL, length INTEGER NOT NULL, model_id TEXT, model_name TEXT,
+            params TEXT, future_dim INTEGER NOT NULL DEFAULT 0, future_names TEXT NOT NULL DEFAULT '[]',
+            future_offset INTEGER NOT NULL DEFAULT 0, file TEXT, created_at TEXT NOT NULL,
+            computed INTEGER NOT NULL DEFAULT 0
+          );
+          CREATE INDEX curves_by_episode ON curves(dataset_id, episode);
+          CREATE TABLE chunks (
+            curve_id TEXT NOT NULL REFERENCES curves(id) ON DELETE CASCADE, start INTEGER NOT NULL,
+            count INTEGER NOT NULL, vals BLOB NOT NULL, future BLOB, PRIMARY KEY (curve_id, start)
+          );
+        `)
+        this.db.pragma(`user_version = ${SCHEMA_VERSION}`)
+      })
+      .immediate()
   }
 
   private toInfo(r: CurveRow): CurveInfo {

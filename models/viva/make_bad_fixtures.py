@@ -94,7 +94,8 @@ def manifest(name, data, description):
             'channel_order': 'RGB',
             'dtype': 'float32',
             'normalization': {'scale': 1 / 127.5, 'offset': -1.0, 'formula': 'x / 127.5 - 1'},
-            'resize': 'bilinear',
+            'resize': 'ffmpeg scale=WxH:flags=area, full frame, no crop, aspect not preserved',
+            'scale_filter': 'area',
         },
         'state': {
             'dim': STATE_DIM,
