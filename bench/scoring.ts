@@ -1,7 +1,7 @@
 // Scoring throughput (value-model issue): a generated 3-camera episode of 1,800 frames scored with the bundled ViVa
 // model on this machine's CPU, three ways:
 //   endToEnd   — the app's scoring job: ffmpeg decode at model size → encoder → denoiser → store → events
-//   modelOnly  — the same runner on frames decoded beforehand (same batch, same encoder/denoiser overlap)
+//   modelOnly  — the same runner on frames decoded beforehand (same batch, same encoder/denoiser overlap as the job)
 //   torchEndToEnd — PyTorch frame by frame over the same weights and the same videos, as a reference implementation
 //                   runs it: decode each camera's frame, resize in torch, encode, sample, read out (bench_torch_loop.py --videos)
 //   torchModelLoop — the same PyTorch loop on pre-decoded frames (bench/torchLoop.ts → bench/results/torch-loop.json)
@@ -16,7 +16,6 @@ import { writePatternDataset } from '../main/datasets/patternDataset'
 import { openLeRobotDataset } from '../main/datasets/lerobot'
 import { loadModelPackage } from '../main/inference/manifest'
 import { openRunner } from '../main/inference/runner'
-import { stagesMayOverlap } from '../main/inference/session'
 import { DEFAULT_BATCH } from '../main/jobs/scoring'
 import { decodeEpisode } from '../main/video/frameDecoder'
 import { resolveMediaTools } from '../main/video/tools'
@@ -60,7 +59,6 @@ async function main(): Promise<void> {
     )) decoded.push(b)
     const runner = await openRunner(pkg, { provider: 'cpu', ...(THREADS ? { threads: THREADS } : {}) })
     const state = ep.state?.values ?? new Float32Array(ep.length * 14)
-    const overlap = stagesMayOverlap(runner.provider.threads)
     const modelPass = async (): Promise<number> => {
       const t0 = performance.now()
       let predicting: Promise<unknown> = Promise.resolve()
@@ -70,7 +68,6 @@ async function main(): Promise<void> {
         predicting = runner.predict(features, state.subarray(b.first * 14, (b.first + b.count) * 14), b.count, 0, {
           steps: 1, seed: 0, episode: 0, firstFrame: b.first,
         })
-        if (!overlap) await predicting
       }
       await predicting
       return (performance.now() - t0) / 1000
