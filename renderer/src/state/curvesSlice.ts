@@ -28,6 +28,8 @@ export interface CurvesSlice {
   modelsLoaded: boolean
   selectedModelId: string | null
   provider: ProviderRequest
+  /** Threads per model session; null = the main side's default (all cores). */
+  threads: number | null
   /** Flow steps chosen per model id (viva-flow); absent = the model's default. */
   scoreSteps: Record<string, number>
   /** Camera mapping of the selected model for the current dataset. */
@@ -42,6 +44,7 @@ export interface CurvesSlice {
   loadCameraMap(): Promise<void>
   setCameraSlot(slot: string, camera: string | null): Promise<void>
   setProvider(provider: ProviderRequest): void
+  setThreads(threads: number | null): void
   setScoreSteps(modelId: string, steps: number): void
   setSidePanel(panel: SidePanel): void
 
@@ -229,6 +232,7 @@ export function createCurvesSlice(
     modelsLoaded: false,
     selectedModelId: null,
     provider: 'auto',
+    threads: null,
     scoreSteps: {},
     cameraMap: null,
     sidePanel: 'annotations',
@@ -315,6 +319,10 @@ export function createCurvesSlice(
       }
     },
 
+    setThreads(threads) {
+      set({ threads })
+    },
+
     setProvider(provider) {
       set({ provider })
     },
@@ -363,6 +371,7 @@ export function createCurvesSlice(
           modelId: model.id,
           episodes,
           provider: s.provider,
+          ...(s.threads !== null ? { threads: s.threads } : {}),
           ...(model.kind === 'viva-flow' ? { steps: s.scoreSteps[model.id] ?? model.defaultSteps } : {}),
         })
         upsertJob(job)

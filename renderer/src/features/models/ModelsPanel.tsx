@@ -212,6 +212,9 @@ function ScoreSettings(props: { model: ModelInfo }): ReactNode {
   const summary = useApp((s) => currentDataset(s))
   const unmapped = useApp((s) => (s.cameraMap?.modelId === model.id ? model.cameras.some((c) => (s.cameraMap?.slots[c] ?? null) === null) : true))
   const [stepsText, setStepsText] = useState(String(steps))
+  const threads = useApp((s) => s.threads)
+  const setThreads = useApp((s) => s.setThreads)
+  const [threadsText, setThreadsText] = useState(threads === null ? '' : String(threads))
   const [episodesText, setEpisodesText] = useState('')
   const [episodesError, setEpisodesError] = useState<string | null>(null)
   const scoreSelected = (): void => {
@@ -250,6 +253,26 @@ function ScoreSettings(props: { model: ModelInfo }): ReactNode {
               </option>
             ))}
           </select>
+        </label>
+        <label className="field">
+          <span className="muted">Threads</span>
+          <input
+            aria-label="Threads per session"
+            className="steps"
+            inputMode="numeric"
+            placeholder="auto"
+            value={threadsText}
+            onChange={(e) => setThreadsText(e.target.value.replace(/[^0-9]/g, ''))}
+            onBlur={() => {
+              const n = Number(threadsText)
+              if (threadsText === '') setThreads(null)
+              else if (Number.isInteger(n) && n >= 1 && n <= 256) setThreads(n)
+              else setThreadsText(threads === null ? '' : String(threads))
+            }}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' || e.key === 'Escape') (e.target as HTMLInputElement).blur()
+            }}
+          />
         </label>
         {model.kind === 'viva-flow' ? (
           <label className="field">
