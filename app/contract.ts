@@ -8,6 +8,7 @@ import type { AnnotationEvent, EpisodeLabels, Taxonomy } from './annotations'
 import type { CurveChunk, CurveData, CurveInfo } from './curves'
 import type { DatasetSummary, DatasetWarning } from './dataset'
 import type { WireError } from './errors'
+import type { MetricsReport } from './metricsReport'
 import { editSchema, exportFiltersSchema, type ExportFilters } from './exchange'
 import type { EventName, Method } from './names'
 
@@ -155,7 +156,24 @@ export interface CurveImportResult {
   warnings: string[]
 }
 
+/** RECAP advantages of one curve (per frame) and the task's threshold that makes them binary. */
+export interface AdvantageResult {
+  curveId: string
+  k: number
+  percentile: number
+  /** Advantage value at the percentile over every frame of the task's episodes scored by the same series. */
+  threshold: number
+  episodesInThreshold: number
+  advantages: Float32Array
+  /** 1 where the advantage is above the threshold ("advantage positive"). */
+  indicators: Uint8Array
+}
+
 const datasetId = z.string().min(1).max(200)
+const metricOptions = {
+  window: z.number().int().min(1).max(10_000),
+  variant: z.enum(['relative', 'absolute']),
+}
 const modelId = z.string().min(1).max(200)
 const episodeIndex = z.number().int().nonnegative()
 
@@ -242,6 +260,16 @@ export const methodSchemas = {
   'curves.get': z.object({ datasetId, curveId: z.string().min(1).max(300) }).strict(),
   'curves.import': z.object({ datasetId, path: z.string().min(1).max(4096) }).strict(),
   'curves.delete': z.object({ datasetId, curveId: z.string().min(1).max(300) }).strict(),
+  'metrics.compute': z.object({ datasetId, ...metricOptions }).strict(),
+  'metrics.export': z.object({ datasetId, ...metricOptions, format: z.enum(['csv', 'json']) }).strict(),
+  'advantages.compute': z
+    .object({
+      datasetId,
+      curveId: z.string().min(1).max(300),
+      k: z.number().int().min(1).max(100_000).optional(),
+      percentile: z.number().min(0).max(100).optional(),
+    })
+    .strict(),
 } as const satisfies Record<Method, z.ZodType>
 
 export interface MethodResults {
@@ -271,6 +299,9 @@ export interface MethodResults {
   'curves.get': CurveData
   'curves.import': CurveImportResult
   'curves.delete': { deleted: boolean }
+  'metrics.compute': MetricsReport
+  'metrics.export': ExportedText
+  'advantages.compute': AdvantageResult
 }
 
 export interface EventPayloads {

@@ -27,6 +27,9 @@ export const METHOD_NAMES = [
   'curves.get',
   'curves.import',
   'curves.delete',
+  'metrics.compute',
+  'metrics.export',
+  'advantages.compute',
 ] as const
 export const EVENT_NAMES = ['media.progress', 'annotations.changed', 'score.progress', 'score.chunk', 'curves.changed'] as const
 

@@ -13,6 +13,7 @@ import { PACKAGE_ROOT } from './paths'
 import { CurveStore } from './store/curveStore'
 import { AnnotationProjects } from './store/projects'
 import { importedCurves } from './curves/service'
+import { AnalysisService } from './analysis/analysis'
 import { MediaRoots } from './video/mediaFiles'
 import { VideoProber } from './video/probe'
 import { ProxyCache } from './video/proxy'
@@ -72,6 +73,7 @@ export function composeServices(config: ComposeConfig): Services {
   })
   const curves = new CurveStore(path.join(config.dataDir, 'values.sqlite'))
   const scoring = new ScoringQueue({ source: (id) => datasets.get(id), models, store: curves, events, tools, hwaccel: config.hwaccel })
+  const analysis = new AnalysisService({ summary: (id) => datasets.get(id).summary, projects, curves })
   const cameras = (datasetId: string) => datasets.get(datasetId).summary.cameras
   const initialDatasets: string[] = []
   const handlers: Handlers = {
@@ -119,6 +121,9 @@ export function composeServices(config: ComposeConfig): Services {
       events.emit('curves.changed', { datasetId, episode: info.episode })
       return { deleted }
     },
+    'metrics.compute': async ({ datasetId, window, variant }) => analysis.report(datasetId, { window, variant }),
+    'metrics.export': async ({ datasetId, window, variant, format }) => analysis.exportText(datasetId, { window, variant }, format),
+    'advantages.compute': async ({ datasetId, curveId, k, percentile }) => analysis.advantages(datasetId, curveId, k, percentile),
   }
   const dispose = async (): Promise<void> => {
     await scoring.dispose()

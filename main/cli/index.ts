@@ -14,6 +14,7 @@ import { startServer } from '../server/server'
 import { VideoProber } from '../video/probe'
 import { resolveMediaTools } from '../video/tools'
 import { scoreCommand } from './score'
+import { advantagesCommand, metricsCommand } from './analysis'
 
 const USAGE = `viva — ViVa Studio command line
 
@@ -31,6 +32,11 @@ const USAGE = `viva — ViVa Studio command line
                [--batch N] [--provider auto|cpu|cuda|tensorrt|dml|coreml] [--threads N]
                                         Score episodes with a value model (cached and resumable: run it again
                                         after an interruption); progress on stderr, JSON summary on stdout
+  viva metrics <dataset> --annotations FILE.json --values FILE|DIR [--window 5] [--variant relative|absolute] [--json]
+                                        The paper's metrics (Pearson, Spearman, VOC, MS, ES, MDR, ErrDR) per task
+                                        and value curve series, from an annotation export and curve files
+  viva advantages <dataset> --values FILE --annotations FILE.json --out FILE.parquet|.csv [--k K] [--percentile 30]
+                                        RECAP K-step advantages and per-task "advantage positive" indicators
   viva fixture --out DIR [--format v2.1|v2.0|v3.0] [--episodes N] [--frames N] [--fps F]
                [--codec h264|av1|mpeg4] [--width W] [--height H] [--gop N]
                                         Write a test dataset whose frames show their own index
@@ -125,6 +131,11 @@ export async function main(argv: string[]): Promise<number> {
       batch: { type: 'string' },
       provider: { type: 'string' },
       threads: { type: 'string' },
+      annotations: { type: 'string' },
+      values: { type: 'string' },
+      window: { type: 'string' },
+      variant: { type: 'string' },
+      percentile: { type: 'string' },
     },
   })
   const [command, ...args] = positionals
@@ -232,6 +243,10 @@ export async function main(argv: string[]): Promise<number> {
       }
       return 0
     }
+    case 'metrics':
+      return metricsCommand(args[0], values)
+    case 'advantages':
+      return advantagesCommand(args[0], values)
     case 'score':
       return scoreCommand(args[0], values, dataDir)
     case 'fixture': {

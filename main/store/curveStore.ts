@@ -156,6 +156,12 @@ export class CurveStore {
     return rows.map((r) => this.toInfo(r))
   }
 
+  /** Every curve of a dataset (metrics over the whole dataset). */
+  listDataset(datasetId: string): CurveInfo[] {
+    const rows = this.db.prepare('SELECT * FROM curves WHERE dataset_id = ? ORDER BY episode, created_at, id').all(datasetId) as CurveRow[]
+    return rows.map((r) => this.toInfo(r))
+  }
+
   /**
    * Append the next values of a curve, in order: `start` must equal what is already computed (a chunk that is
    * already there is ignored, so a resumed run may repeat its last batch safely).

@@ -1,0 +1,203 @@
+/**
+ * The metrics view and `viva metrics`: the paper's tables (one row per value curve series per task, like Tables
+ * 1–3) with per-episode drill-down, from value curves, episode outcomes and annotated events. Pure, so the main
+ * side, the CLI and tests compute exactly the same numbers.
+ */
+import type { AnnotationEvent, Outcome } from './annotations'
+import type { CurveConvention, CurveInfo, CurveSource } from './curves'
+import { toDisplay } from './curves'
+import { aggregateMetrics, episodeMetrics, groundTruthProgress, type EpisodeCurve, type MetricOptions, type MetricRow } from './metrics'
+
+/** Curves of one model run setting (or one imported name) across episodes: one row of a table. */
+export interface SeriesInfo {
+  key: string
+  name: string
+  source: CurveSource | 'truth'
+  convention: CurveConvention
+}
+
+export const TRUTH_SERIES = 'truth'
+
+export function seriesKey(info: Pick<CurveInfo, 'source' | 'modelId' | 'params' | 'name'>): string {
+  if (info.source === 'model' && info.modelId && info.params) {
+    return `m:${info.modelId}:${info.params.steps}:${info.params.seed}:${info.params.cameras.join(',')}`
+  }
+  return `i:${info.name}`
+}
+
+export interface MetricsInput {
+  episodes: { index: number; task: string; length: number }[]
+  outcomes: Map<number, Outcome>
+  events: Pick<AnnotationEvent, 'episode' | 'frame' | 'kind' | 'label'>[]
+  /** Complete curves (values in their own convention, as stored). */
+  curves: { info: Pick<CurveInfo, 'source' | 'modelId' | 'params' | 'name' | 'convention' | 'episode' | 'length'>; values: Float32Array }[]
+}
+
+export interface WorstEvent {
+  frame: number
+  kind: 'milestone' | 'error'
+  label: string
+  ers: number
+}
+
+export interface EpisodeMetricRow {
+  series: string
+  episode: number
+  task: string
+  outcome: 'success' | 'failure'
+  row: MetricRow
+  /** The event the curve handles worst (lowest ERS), where the drill-down opens the episode. */
+  worst: WorstEvent | null
+}
+
+export interface TaskTable {
+  task: string
+  /** Episodes with a success/failure outcome (the ones ground truth exists for). */
+  episodes: number
+  rows: { series: string; row: MetricRow }[]
+  errorTypes: { label: string; count: number }[]
+}
+
+export interface MetricsReport {
+  window: number
+  variant: MetricOptions['variant']
+  eps: number
+  series: SeriesInfo[]
+  tasks: TaskTable[]
+  episodes: EpisodeMetricRow[]
+  /** Why some episodes or curves are left out. */
+  skipped: { episode: number; reason: string }[]
+}
+
+export function buildMetricsReport(input: MetricsInput, options: MetricOptions): MetricsReport {
+  const eps = options.eps ?? 1e-6
+  const skipped: MetricsReport['skipped'] = []
+  const usable = new Map<number, { task: string; length: number; outcome: 'success' | 'failure' }>()
+  for (const e of input.episodes) {
+    const outcome = input.outcomes.get(e.index)
+    if (outcome !== 'success' && outcome !== 'failure') {
+      skipped.push({ episode: e.index, reason: 'no success/failure outcome, so no ground-truth progress' })
+      continue
+    }
+    usable.set(e.index, { task: e.task, length: e.length, outcome })
+  }
+  const eventsOf = new Map<number, { milestones: number[]; errors: number[]; labels: Map<number, string> }>()
+  for (const ev of input.events) {
+    if (!usable.has(ev.episode)) continue
+    let slot = eventsOf.get(ev.episode)
+    if (!slot) eventsOf.set(ev.episode, (slot = { milestones: [], errors: [], labels: new Map() }))
+    ;(ev.kind === 'milestone' ? slot.milestones : slot.errors).push(ev.frame)
+    slot.labels.set(ev.frame * 2 + (ev.kind === 'milestone' ? 0 : 1), ev.label)
+  }
+
+  const series = new Map<string, SeriesInfo>()
+  const bySeries = new Map<string, EpisodeCurve[]>()
+  const add = (key: string, curve: EpisodeCurve): void => {
+    const list = bySeries.get(key)
+    if (list) list.push(curve)
+    else bySeries.set(key, [curve])
+  }
+  const curveFor = (episode: number, values: ArrayLike<number>): EpisodeCurve | null => {
+    const ep = usable.get(episode)
+    if (!ep) return null
+    const ev = eventsOf.get(episode)
+    return { episode, task: ep.task, outcome: ep.outcome, values, milestones: ev?.milestones ?? [], errors: ev?.errors ?? [] }
+  }
+  series.set(TRUTH_SERIES, { key: TRUTH_SERIES, name: 'ground truth', source: 'truth', convention: 'progress' })
+  for (const [episode, ep] of usable) {
+    const c = curveFor(episode, groundTruthProgress(ep.length, ep.outcome))
+    if (c) add(TRUTH_SERIES, c)
+  }
+  for (const { info, values } of input.curves) {
+    const ep = usable.get(info.episode)
+    if (!ep) continue
+    if (values.length !== ep.length) {
+      skipped.push({ episode: info.episode, reason: `${info.name}: ${values.length} values for ${ep.length} frames` })
+      continue
+    }
+    const key = seriesKey(info)
+    if (!series.has(key)) series.set(key, { key, name: info.name, source: info.source, convention: info.convention })
+    const c = curveFor(info.episode, toDisplay(values, info.convention, info.length))
+    if (c) add(key, c)
+  }
+
+  const episodes: EpisodeMetricRow[] = []
+  for (const [key, curves] of bySeries) {
+    for (const c of curves) {
+      const { row, events } = episodeMetrics(c, options)
+      let worst: WorstEvent | null = null
+      for (const e of events) {
+        if (e.ers === null) continue
+        if (!worst || e.ers < worst.ers) {
+          const label = eventsOf.get(c.episode)?.labels.get(e.frame * 2 + (e.kind === 'milestone' ? 0 : 1)) ?? ''
+          worst = { frame: e.frame, kind: e.kind, label, ers: e.ers }
+        }
+      }
+      episodes.push({ series: key, episode: c.episode, task: c.task, outcome: c.outcome as 'success' | 'failure', row, worst })
+    }
+  }
+
+  const tasks = [...new Set([...usable.values()].map((e) => e.task))].sort()
+  const tables: TaskTable[] = tasks.map((task) => {
+    const rows: TaskTable['rows'] = []
+    for (const [key, curves] of bySeries) {
+      const mine = curves.filter((c) => c.task === task)
+      if (mine.length > 0) rows.push({ series: key, row: aggregateMetrics(mine, options) })
+    }
+    const counts = new Map<string, number>()
+    for (const ev of input.events) {
+      if (ev.kind !== 'error' || usable.get(ev.episode)?.task !== task) continue
+      counts.set(ev.label, (counts.get(ev.label) ?? 0) + 1)
+    }
+    return {
+      task,
+      episodes: [...usable.values()].filter((e) => e.task === task).length,
+      rows,
+      errorTypes: [...counts].map(([label, count]) => ({ label, count })).sort((a, b) => b.count - a.count || a.label.localeCompare(b.label)),
+    }
+  })
+  return { window: options.window, variant: options.variant, eps, series: [...series.values()], tasks: tables, episodes, skipped }
+}
+
+const COLUMNS = ['pearson', 'spearman', 'voc', 'MS', 'ES', 'MDR', 'ErrDR'] as const
+
+function csvField(v: string | number | null): string {
+  if (v === null) return ''
+  const s = String(v)
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+/** The per-task tables as CSV (one line per task × series); the variant and window are columns, so files compare. */
+export function metricsReportCsv(report: MetricsReport): string {
+  const names = new Map(report.series.map((s) => [s.key, s.name]))
+  const head = ['task', 'series', 'episodes', ...COLUMNS, 'n_milestones', 'n_errors', 'skipped_milestones', 'skipped_errors', 'variant', 'window']
+  const lines = [head.join(',')]
+  for (const t of report.tasks) {
+    for (const { series, row } of t.rows) {
+      lines.push(
+        [t.task, names.get(series) ?? series, row.episodes, ...COLUMNS.map((c) => row[c]), row.nMilestones, row.nErrors, row.skippedMilestones, row.skippedErrors, report.variant, report.window]
+          .map(csvField)
+          .join(','),
+      )
+    }
+  }
+  return `${lines.join('\n')}\n`
+}
+
+/** Fixed-width text tables for the terminal (`viva metrics`). */
+export function metricsReportText(report: MetricsReport): string {
+  const names = new Map(report.series.map((s) => [s.key, s.name]))
+  const fmt = (v: number | null): string => (v === null ? '—' : v.toFixed(3))
+  const out: string[] = [`ERS variant: ${report.variant} (window ${report.window} frames, eps ${report.eps})`]
+  for (const t of report.tasks) {
+    out.push('', `${t.task} — ${t.episodes} episodes`)
+    const rows = t.rows.map(({ series, row }) => [names.get(series) ?? series, ...COLUMNS.map((c) => fmt(row[c])), `${row.nMilestones}/${row.nErrors}`])
+    const header = ['series', ...COLUMNS, 'events m/e']
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)))
+    const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ')
+    out.push(line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line))
+    if (t.errorTypes.length > 0) out.push(`error types: ${t.errorTypes.map((e) => `${e.label} ${e.count}`).join(', ')}`)
+  }
+  if (report.skipped.length > 0) out.push('', `left out: ${report.skipped.length} (${report.skipped.slice(0, 3).map((s) => `episode ${s.episode}: ${s.reason}`).join('; ')}${report.skipped.length > 3 ? '; …' : ''})`)
+  return `${out.join('\n')}\n`
+}

@@ -1,0 +1,84 @@
+import type { AdvantageResult, ExportedText } from '../../app/contract'
+import type { Outcome } from '../../app/annotations'
+import { advantageIndicators, defaultK, kStepAdvantages, percentileThreshold, stepRewards } from '../../app/advantages'
+import { toDisplay, type CurveInfo } from '../../app/curves'
+import type { DatasetSummary } from '../../app/dataset'
+import { VivaError } from '../../app/errors'
+import type { MetricOptions } from '../../app/metrics'
+import { buildMetricsReport, metricsReportCsv, seriesKey, type MetricsInput, type MetricsReport } from '../../app/metricsReport'
+import type { CurveStore } from '../store/curveStore'
+import type { AnnotationProjects } from '../store/projects'
+
+export interface AnalysisDeps {
+  summary: (datasetId: string) => DatasetSummary
+  projects: AnnotationProjects
+  curves: CurveStore
+}
+
+/**
+ * Metrics and RECAP advantages over a dataset: the stored complete curves against the project's outcomes and
+ * events. The arithmetic is in app/ (metrics.ts, metricsReport.ts, advantages.ts); this gathers the inputs.
+ */
+export class AnalysisService {
+  constructor(private readonly deps: AnalysisDeps) {}
+
+  private inputs(datasetId: string): { input: MetricsInput; summary: DatasetSummary; complete: CurveInfo[] } {
+    const summary = this.deps.summary(datasetId)
+    const snapshot = this.deps.projects.snapshot(datasetId)
+    const outcomes = new Map<number, Outcome>(snapshot.episodes.map((e) => [e.episode, e.outcome]))
+    const complete = this.deps.curves.listDataset(datasetId).filter((c) => c.complete)
+    const input: MetricsInput = {
+      episodes: summary.episodes.filter((e) => e.present).map((e) => ({ index: e.index, task: e.tasks[0] ?? '', length: e.length })),
+      outcomes,
+      events: snapshot.events,
+      curves: complete.map((info) => ({ info, values: this.deps.curves.get(info.id).values })),
+    }
+    return { input, summary, complete }
+  }
+
+  report(datasetId: string, options: MetricOptions): MetricsReport {
+    return buildMetricsReport(this.inputs(datasetId).input, options)
+  }
+
+  exportText(datasetId: string, options: MetricOptions, format: 'csv' | 'json'): ExportedText {
+    const { summary, input } = this.inputs(datasetId)
+    const report = buildMetricsReport(input, options)
+    const base = `${summary.name}-metrics-${options.variant}-w${options.window}`
+    return format === 'csv'
+      ? { filename: `${base}.csv`, mimeType: 'text/csv', content: metricsReportCsv(report) }
+      : { filename: `${base}.json`, mimeType: 'application/json', content: `${JSON.stringify({ dataset: summary.name, ...report }, null, 2)}\n` }
+  }
+
+  advantages(datasetId: string, curveId: string, k?: number, percentile = 30): AdvantageResult {
+    const { summary, input, complete } = this.inputs(datasetId)
+    const target = complete.find((c) => c.id === curveId)
+    if (!target) throw new VivaError('NOT_FOUND', `No complete curve ${curveId} in ${summary.name} (advantages need every frame scored)`)
+    const K = k ?? defaultK(summary.fps)
+    const taskOf = new Map(input.episodes.map((e) => [e.index, e.task]))
+    const outcome = input.outcomes.get(target.episode)
+    if (outcome !== 'success' && outcome !== 'failure') {
+      throw new VivaError('INVALID_ARGUMENT', `Episode ${target.episode} has no success/failure outcome; RECAP rewards need one (set it with S or F)`)
+    }
+    const key = seriesKey(target)
+    const task = taskOf.get(target.episode)
+    const advantagesOf = (info: CurveInfo, o: 'success' | 'failure'): Float64Array =>
+      kStepAdvantages(toDisplay(this.deps.curves.get(info.id).values, info.convention, info.length), stepRewards(info.length, o), K)
+    const pool: Float64Array[] = []
+    for (const c of complete) {
+      const o = input.outcomes.get(c.episode)
+      if (seriesKey(c) !== key || taskOf.get(c.episode) !== task || (o !== 'success' && o !== 'failure')) continue
+      pool.push(advantagesOf(c, o))
+    }
+    const threshold = percentileThreshold(pool, percentile)
+    const advantages = advantagesOf(target, outcome)
+    return {
+      curveId,
+      k: K,
+      percentile,
+      threshold,
+      episodesInThreshold: pool.length,
+      advantages: Float32Array.from(advantages),
+      indicators: advantageIndicators(advantages, threshold),
+    }
+  }
+}

@@ -1,0 +1,176 @@
+import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { parquetWriteBuffer } from 'hyparquet-writer'
+import type { Outcome } from '../../app/annotations'
+import { advantageIndicators, defaultK, kStepAdvantages, percentileThreshold, stepRewards } from '../../app/advantages'
+import { toDisplay } from '../../app/curves'
+import type { DatasetSummary } from '../../app/dataset'
+import { VivaError } from '../../app/errors'
+import { parseImportDocument } from '../../app/exchange'
+import type { ErsVariant } from '../../app/metrics'
+import { buildMetricsReport, metricsReportText, type MetricsInput } from '../../app/metricsReport'
+import { CURVE_IMPORT_EXTENSIONS, importCurveFile, type ImportedCurve } from '../curves/importCurves'
+import { openLeRobotDataset } from '../datasets/lerobot'
+
+function intIn(raw: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (raw === undefined) return undefined
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < min || n > max) throw new VivaError('INVALID_ARGUMENT', `--${name} must be an integer from ${min} to ${max}, got "${raw}"`)
+  return n
+}
+
+async function readAnnotations(file: string): Promise<{ outcomes: Map<number, Outcome>; events: MetricsInput['events'] }> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch {
+    throw new VivaError('NOT_FOUND', `${file}: cannot read the annotations file`, file)
+  }
+  let doc
+  try {
+    doc = parseImportDocument(text)
+  } catch (err) {
+    throw new VivaError('IMPORT_INVALID', `${file}: ${(err as Error).message}`, file)
+  }
+  return { outcomes: new Map(doc.episodes.map((e) => [e.episode, e.outcome])), events: doc.events }
+}
+
+/** Curves from a file, or from every supported file of a folder. */
+async function readCurves(target: string, summary: DatasetSummary): Promise<{ curves: ImportedCurve[]; warnings: string[] }> {
+  const episodes = { episodes: summary.episodes.filter((e) => e.present).map((e) => ({ index: e.index, length: e.length })) }
+  const st = await stat(target).catch(() => null)
+  if (!st) throw new VivaError('NOT_FOUND', `${target} does not exist`, target)
+  const files = st.isDirectory()
+    ? (await readdir(target)).filter((n) => (CURVE_IMPORT_EXTENSIONS as readonly string[]).includes(path.extname(n).toLowerCase())).sort().map((n) => path.join(target, n))
+    : [target]
+  if (files.length === 0) throw new VivaError('NOT_FOUND', `${target} holds no curve files (${CURVE_IMPORT_EXTENSIONS.join(', ')})`, target)
+  const curves: ImportedCurve[] = []
+  const warnings: string[] = []
+  for (const f of files) {
+    const r = await importCurveFile(f, episodes)
+    curves.push(...r.curves)
+    warnings.push(...r.warnings)
+  }
+  return { curves, warnings }
+}
+
+export interface AnalysisCliValues {
+  annotations?: string
+  values?: string
+  window?: string
+  variant?: string
+  json?: boolean
+  k?: string
+  percentile?: string
+  out?: string
+}
+
+/** `viva metrics`: the metrics view's tables in the terminal (or JSON). */
+export async function metricsCommand(root: string | undefined, v: AnalysisCliValues): Promise<number> {
+  const usage = 'usage: viva metrics <dataset> --annotations FILE.json --values FILE|DIR [--window 5] [--variant relative|absolute] [--json]'
+  if (!root || !v.annotations || !v.values) throw new VivaError('INVALID_ARGUMENT', usage)
+  const variant = (v.variant ?? 'relative') as ErsVariant
+  if (variant !== 'relative' && variant !== 'absolute') throw new VivaError('INVALID_ARGUMENT', `--variant must be relative or absolute, got "${v.variant}"`)
+  const window = intIn(v.window, 'window', 1, 10_000) ?? 5
+  const source = await openLeRobotDataset(path.resolve(root))
+  const { outcomes, events } = await readAnnotations(path.resolve(v.annotations))
+  const { curves, warnings } = await readCurves(path.resolve(v.values), source.summary)
+  for (const w of warnings) process.stderr.write(`viva: ${w}\n`)
+  const report = buildMetricsReport(
+    {
+      episodes: source.summary.episodes.filter((e) => e.present).map((e) => ({ index: e.index, task: e.tasks[0] ?? '', length: e.length })),
+      outcomes,
+      events,
+      curves: curves.map((c) => ({
+        info: { source: 'import', modelId: null, params: null, name: c.name, convention: c.convention, episode: c.episode, length: c.values.length },
+        values: c.values,
+      })),
+    },
+    { window, variant },
+  )
+  process.stdout.write(v.json ? `${JSON.stringify({ dataset: source.summary.name, ...report }, null, 2)}\n` : metricsReportText(report))
+  return 0
+}
+
+/** `viva advantages`: per-frame K-step advantages and RECAP indicators for policy training. */
+export async function advantagesCommand(root: string | undefined, v: AnalysisCliValues): Promise<number> {
+  const usage = 'usage: viva advantages <dataset> --values FILE --annotations FILE.json --out FILE.parquet|.csv [--k K] [--percentile 30]'
+  if (!root || !v.values || !v.out || !v.annotations) throw new VivaError('INVALID_ARGUMENT', usage)
+  const out = path.resolve(v.out)
+  const ext = path.extname(out).toLowerCase()
+  if (ext !== '.parquet' && ext !== '.csv') throw new VivaError('INVALID_ARGUMENT', `--out must end in .parquet or .csv, got ${v.out}`)
+  const percentile = v.percentile === undefined ? 30 : Number(v.percentile)
+  if (!(percentile >= 0 && percentile <= 100)) throw new VivaError('INVALID_ARGUMENT', `--percentile must be between 0 and 100, got "${v.percentile}"`)
+  const source = await openLeRobotDataset(path.resolve(root))
+  const summary = source.summary
+  const k = intIn(v.k, 'k', 1, 100_000) ?? defaultK(summary.fps)
+  const { outcomes } = await readAnnotations(path.resolve(v.annotations))
+  const { curves, warnings } = await readCurves(path.resolve(v.values), summary)
+  for (const w of warnings) process.stderr.write(`viva: ${w}\n`)
+  const taskOf = new Map(summary.episodes.map((e) => [e.index, e.tasks[0] ?? '']))
+  // Thresholds per (series, task), over the episodes that have an outcome.
+  const usable = curves.filter((c) => {
+    const o = outcomes.get(c.episode)
+    if (o === 'success' || o === 'failure') return true
+    process.stderr.write(`viva: episode ${c.episode} (${c.name}) left out: no success/failure outcome for its rewards\n`)
+    return false
+  })
+  if (usable.length === 0) throw new VivaError('INVALID_ARGUMENT', 'No curve belongs to an episode with a success/failure outcome')
+  const adv = usable.map((c) => kStepAdvantages(toDisplay(c.values, c.convention, c.values.length), stepRewards(c.values.length, outcomes.get(c.episode) as 'success' | 'failure'), k))
+  const groups = new Map<string, Float64Array[]>()
+  usable.forEach((c, i) => {
+    const key = `${c.name}\u0000${taskOf.get(c.episode) ?? ''}`
+    groups.set(key, [...(groups.get(key) ?? []), adv[i] as Float64Array])
+  })
+  const thresholds = new Map([...groups].map(([key, list]) => [key, percentileThreshold(list, percentile)]))
+  const rows = { series: [] as string[], episode: [] as bigint[], frame: [] as bigint[], value: [] as number[], advantage: [] as number[], indicator: [] as boolean[] }
+  usable.forEach((c, i) => {
+    const a = adv[i] as Float64Array
+    const threshold = thresholds.get(`${c.name}\u0000${taskOf.get(c.episode) ?? ''}`) ?? 0
+    const ind = advantageIndicators(a, threshold)
+    const shown = toDisplay(c.values, c.convention, c.values.length)
+    for (let f = 0; f < a.length; f++) {
+      rows.series.push(c.name)
+      rows.episode.push(BigInt(c.episode))
+      rows.frame.push(BigInt(f))
+      rows.value.push(shown[f] as number)
+      rows.advantage.push(a[f] as number)
+      rows.indicator.push(ind[f] === 1)
+    }
+  })
+  let data: Uint8Array | string
+  if (ext === '.parquet') {
+    data = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [
+          { name: 'series', data: rows.series },
+          { name: 'episode_index', data: rows.episode },
+          { name: 'frame_index', data: rows.frame },
+          { name: 'value', data: rows.value, type: 'FLOAT' },
+          { name: 'advantage', data: rows.advantage, type: 'DOUBLE' },
+          { name: 'advantage_positive', data: rows.indicator },
+        ],
+        kvMetadata: [{ key: 'viva-studio', value: JSON.stringify({ k, percentile, thresholds: Object.fromEntries([...thresholds].map(([key, t]) => [key.replace('\u0000', ' | '), t])) }) }],
+      }),
+    )
+  } else {
+    const lines = ['series,episode_index,frame_index,value,advantage,advantage_positive']
+    for (let i = 0; i < rows.value.length; i++) {
+      const name = /[",\n]/.test(rows.series[i] as string) ? `"${(rows.series[i] as string).replace(/"/g, '""')}"` : (rows.series[i] as string)
+      lines.push([name, rows.episode[i], rows.frame[i], rows.value[i], rows.advantage[i], rows.indicator[i] ? 1 : 0].join(','))
+    }
+    data = `${lines.join('\n')}\n`
+  }
+  const tmp = path.join(path.dirname(out), `.${path.basename(out)}.${process.pid}.partial`)
+  try {
+    await writeFile(tmp, data)
+    await rename(tmp, out)
+  } catch (err) {
+    await rm(tmp, { force: true })
+    throw new VivaError('INTERNAL', `Cannot write ${out}: ${(err as Error).message}`, out)
+  }
+  process.stdout.write(
+    `${JSON.stringify({ out, rows: rows.value.length, episodes: usable.length, k, percentile, thresholds: Object.fromEntries([...thresholds].map(([key, t]) => [key.replace('\u0000', ' | '), t])) }, null, 2)}\n`,
+  )
+  return 0
+}
