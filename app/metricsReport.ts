@@ -6,7 +6,7 @@
 import type { AnnotationEvent, Outcome } from './annotations'
 import type { CurveConvention, CurveInfo, CurveSource } from './curves'
 import { toDisplay } from './curves'
-import { aggregateMetrics, episodeMetrics, groundTruthProgress, type EpisodeCurve, type MetricOptions, type MetricRow } from './metrics'
+import { aggregateMetrics, checkFinite, episodeMetrics, groundTruthProgress, type EpisodeCurve, type MetricOptions, type MetricRow } from './metrics'
 
 /** Curves of one model run setting (or one imported name) across episodes: one row of a table. */
 export interface SeriesInfo {
@@ -115,9 +115,17 @@ export function buildMetricsReport(input: MetricsInput, options: MetricOptions):
       skipped.push({ episode: info.episode, reason: `${info.name}: ${values.length} values for ${ep.length} frames` })
       continue
     }
+    // A curve with gaps (an import that skipped frames) cannot be scored; it is listed, the others still are.
+    const shown = toDisplay(values, info.convention, info.length)
+    try {
+      checkFinite(shown, `${info.name}, episode ${info.episode}`)
+    } catch (err) {
+      skipped.push({ episode: info.episode, reason: (err as Error).message })
+      continue
+    }
     const key = seriesKey(info)
     if (!series.has(key)) series.set(key, { key, name: info.name, source: info.source, convention: info.convention })
-    const c = curveFor(info.episode, toDisplay(values, info.convention, info.length))
+    const c = curveFor(info.episode, shown)
     if (c) add(key, c)
   }
 

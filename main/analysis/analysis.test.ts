@@ -1,0 +1,107 @@
+import { execFile } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { rejected } from '../../app/testing/thrown'
+import { composeServices, type Services } from '../compose'
+import { generateTaskDataset } from '../datasets/taskDataset'
+import { PACKAGE_ROOT } from '../paths'
+
+const run = promisify(execFile)
+const root = mkdtempSync(path.join(os.tmpdir(), 'viva-analysis-'))
+const dataset = path.join(root, 'ds')
+const truthFile = path.join(dataset, 'meta', 'viva_ground_truth.json')
+let services: Services
+let datasetId: string
+const signal = new AbortController().signal
+
+beforeAll(async () => {
+  await generateTaskDataset({ out: dataset, episodes: 3, seed: 4, fps: 10, width: 128, height: 96, failureRate: 0.5 })
+  services = composeServices({ mode: 'browser', version: 'test', dataDir: path.join(root, 'data'), hwaccel: false })
+  datasetId = (await services.datasets.open(dataset)).id
+  await services.projects.import(datasetId, readFileSync(truthFile, 'utf8'), 'replace')
+  const models = await services.models.list()
+  for (const name of ['viva-reference', 'baseline-reference']) {
+    const job = await services.scoring.start({ datasetId, modelId: models.find((m) => m.name === name)!.id, episodes: [], provider: 'cpu' })
+    expect((await services.scoring.wait(job.id)).state).toBe('done')
+  }
+}, 180_000)
+
+afterAll(async () => {
+  await services.dispose()
+  rmSync(root, { recursive: true, force: true })
+})
+
+describe('metrics and advantages over a scored, annotated dataset', () => {
+  it('metrics.compute: one table with ground truth and both models; export labels the variant', async () => {
+    const report = await services.handlers['metrics.compute']({ datasetId, window: 5, variant: 'relative' }, { signal })
+    expect(report.tasks).toHaveLength(1)
+    const names = new Map(report.series.map((s) => [s.key, s.name]))
+    const rows = report.tasks[0]!.rows
+    expect(rows.map((r) => names.get(r.series))).toEqual(['ground truth', 'viva-reference · 1 step', 'baseline-reference'])
+    expect(rows[0]!.row.pearson).toBe(1)
+    expect(rows[0]!.row.MDR).toBe(1)
+    for (const r of rows) {
+      expect(r.row.episodes).toBe(3)
+      expect(r.row.nMilestones).toBeGreaterThan(0)
+    }
+    // The trained model tracks progress on its own task's data.
+    expect(rows[1]!.row.pearson!).toBeGreaterThan(0.5)
+    expect(report.episodes.filter((e) => e.series === rows[1]!.series)).toHaveLength(3)
+    const csv = await services.handlers['metrics.export']({ datasetId, window: 5, variant: 'absolute', format: 'csv' }, { signal })
+    expect(csv.filename).toMatch(/metrics-absolute-w5\.csv$/)
+    expect(csv.content.trim().split('\n')).toHaveLength(4)
+    expect(csv.content).toMatch(/,absolute,5\n/)
+  })
+
+  it('advantages.compute: per-frame advantages, indicators above the task threshold', async () => {
+    const curve = services.curves.list(datasetId, 0).find((c) => c.modelName === 'viva-reference')!
+    const a = await services.handlers['advantages.compute']({ datasetId, curveId: curve.id, percentile: 30 }, { signal })
+    expect(a.k).toBe(17) // 50 frames at 30 fps → 17 at 10 fps
+    expect(a.advantages).toHaveLength(curve.length)
+    expect(a.episodesInThreshold).toBe(3)
+    for (let i = 0; i < a.advantages.length; i++) expect(a.indicators[i]).toBe(a.advantages[i]! > a.threshold ? 1 : 0)
+  })
+
+  it('advantages need an outcome: a clear error otherwise', async () => {
+    const labels = services.projects.snapshot(datasetId).episodes.find((e) => e.episode === 1)!
+    services.projects.apply(datasetId, [
+      { op: 'episode.update', episode: 1, before: { outcome: labels.outcome }, after: { outcome: 'unknown' }, at: new Date().toISOString(), beforeAt: labels.updatedAt },
+    ])
+    const curve = services.curves.list(datasetId, 1)[0]!
+    const err = await rejected(() => services.handlers['advantages.compute']({ datasetId, curveId: curve.id }, { signal }))
+    expect(err.message).toMatch(/Episode 1 has no success\/failure outcome/)
+    const report = await services.handlers['metrics.compute']({ datasetId, window: 5, variant: 'relative' }, { signal })
+    expect(report.skipped.map((s) => s.episode)).toEqual([1])
+  })
+
+  it('viva metrics and viva advantages print the same tables from files', async () => {
+    const viva = path.join(root, 'values', 'viva.csv')
+    const cli = path.join(PACKAGE_ROOT, 'main', 'cli', 'viva.mjs')
+    const dataDir = path.join(root, 'data')
+    mkdirSync(path.dirname(viva), { recursive: true })
+    await run('node', [cli, 'score', dataset, '--model', path.join(PACKAGE_ROOT, 'models', 'viva-reference'), '--out', viva, '--data-dir', dataDir], { cwd: PACKAGE_ROOT })
+    const { stdout } = await run('node', [cli, 'metrics', dataset, '--annotations', truthFile, '--values', path.dirname(viva), '--json'], { cwd: PACKAGE_ROOT })
+    type Report = { tasks: { rows: { series: string }[] }[]; episodes: { series: string; episode: number; row: { pearson: number; MS: number | null } }[] }
+    const report = JSON.parse(stdout) as Report
+    expect(report.tasks[0]!.rows.map((r) => r.series)).toEqual(['truth', 'i:viva'])
+    // Same curves (the CLI's file came from the app's cache) → the same per-episode numbers as the app computes.
+    const app = (await services.handlers['metrics.compute']({ datasetId, window: 5, variant: 'relative' }, { signal })) as unknown as Report
+    const vivaKey = app.tasks[0]!.rows[1]!.series
+    for (const episode of [0, 2]) {
+      const fromCli = report.episodes.find((e) => e.series === 'i:viva' && e.episode === episode)!.row
+      const fromApp = app.episodes.find((e) => e.series === vivaKey && e.episode === episode)!.row
+      expect(fromCli.pearson).toBeCloseTo(fromApp.pearson, 6)
+      expect(fromCli.MS ?? 0).toBeCloseTo(fromApp.MS ?? 0, 5)
+    }
+    const out = path.join(root, 'adv.csv')
+    const adv = await run('node', [cli, 'advantages', dataset, '--annotations', truthFile, '--values', viva, '--out', out], { cwd: PACKAGE_ROOT })
+    expect(JSON.parse(adv.stdout)).toMatchObject({ k: 17, percentile: 30, episodes: 3 })
+    const lines = readFileSync(out, 'utf8').trim().split('\n')
+    expect(lines[0]).toBe('series,episode_index,frame_index,value,advantage,advantage_positive')
+    const frames = services.datasets.get(datasetId).summary.episodes.reduce((a, e) => a + e.length, 0)
+    expect(lines).toHaveLength(1 + frames)
+  }, 120_000)
+})
