@@ -258,7 +258,8 @@ export interface MetricRow {
   window: number
 }
 
-interface CurveStats {
+/** One episode's scores, computed once and reused for its own row and for every table it is pooled into. */
+export interface CurveStats {
   pearson: number
   spearman: number
   voc: number
@@ -283,7 +284,21 @@ function scoreCurve(curve: EpisodeCurve, options: MetricOptions, eps: number): C
       events.push({ episode: curve.episode, frame, kind, ers: ersFrom(before, after, direction, options.variant, eps), before, after })
     }
   }
-  return { pearson: pearson(values, truth), spearman: spearman(values, truth), voc: voc(values), events }
+  // Ground-truth progress strictly increases with the frame index, so its ranks are the frame order's and the
+  // Spearman correlation against it is exactly the VOC: one rank pass instead of two.
+  const order = voc(values)
+  return { pearson: pearson(values, truth), spearman: order, voc: order, events }
+}
+
+/** Score one episode (correlations and every event's ERS); see rowFromStats. */
+export function scoreEpisode(curve: EpisodeCurve, options: MetricOptions): CurveStats {
+  return scoreCurve(curve, options, checkOptions(options))
+}
+
+/** The table row for episodes already scored with scoreEpisode (same as aggregateMetrics on their curves). */
+export function rowFromStats(stats: CurveStats[], options: MetricOptions): MetricRow {
+  checkOptions(options)
+  return buildRow(stats, options)
 }
 
 function meanOrNull(x: number[]): number | null {

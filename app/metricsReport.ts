@@ -6,7 +6,7 @@
 import type { AnnotationEvent, Outcome } from './annotations'
 import type { CurveConvention, CurveInfo, CurveSource } from './curves'
 import { toDisplay } from './curves'
-import { aggregateMetrics, checkFinite, episodeMetrics, groundTruthProgress, type EpisodeCurve, type MetricOptions, type MetricRow } from './metrics'
+import { checkFinite, groundTruthProgress, rowFromStats, scoreEpisode, type CurveStats, type EpisodeCurve, type MetricOptions, type MetricRow } from './metrics'
 
 /** Curves of one model run setting (or one imported name) across episodes: one row of a table. */
 export interface SeriesInfo {
@@ -129,28 +129,31 @@ export function buildMetricsReport(input: MetricsInput, options: MetricOptions):
     if (c) add(key, c)
   }
 
+  // Each episode is scored once; its own row and every pooled table row reuse the scores.
   const episodes: EpisodeMetricRow[] = []
+  const stats = new Map<string, { curve: EpisodeCurve; stats: CurveStats }[]>()
   for (const [key, curves] of bySeries) {
-    for (const c of curves) {
-      const { row, events } = episodeMetrics(c, options)
+    const scored = curves.map((curve) => ({ curve, stats: scoreEpisode(curve, options) }))
+    stats.set(key, scored)
+    for (const { curve: c, stats: s } of scored) {
       let worst: WorstEvent | null = null
-      for (const e of events) {
+      for (const e of s.events) {
         if (e.ers === null) continue
         if (!worst || e.ers < worst.ers) {
           const label = eventsOf.get(c.episode)?.labels.get(e.frame * 2 + (e.kind === 'milestone' ? 0 : 1)) ?? ''
           worst = { frame: e.frame, kind: e.kind, label, ers: e.ers }
         }
       }
-      episodes.push({ series: key, episode: c.episode, task: c.task, outcome: c.outcome as 'success' | 'failure', row, worst })
+      episodes.push({ series: key, episode: c.episode, task: c.task, outcome: c.outcome as 'success' | 'failure', row: rowFromStats([s], options), worst })
     }
   }
 
   const tasks = [...new Set([...usable.values()].map((e) => e.task))].sort()
   const tables: TaskTable[] = tasks.map((task) => {
     const rows: TaskTable['rows'] = []
-    for (const [key, curves] of bySeries) {
-      const mine = curves.filter((c) => c.task === task)
-      if (mine.length > 0) rows.push({ series: key, row: aggregateMetrics(mine, options) })
+    for (const [key, scored] of stats) {
+      const mine = scored.filter((x) => x.curve.task === task).map((x) => x.stats)
+      if (mine.length > 0) rows.push({ series: key, row: rowFromStats(mine, options) })
     }
     const counts = new Map<string, number>()
     for (const ev of input.events) {
