@@ -317,7 +317,20 @@ export interface EventPayloads {
   'score.chunk': CurveChunk
   /** Curves of a dataset were added, finished or deleted. */
   'curves.changed': { datasetId: string; episode: number | null }
+  /** A command from the desktop app's menu or launcher (Electron only; browser mode never sends it). */
+  'app.command': AppCommand
 }
+
+/**
+ * What the desktop shell asks the renderer to do: undo/redo from the Edit menu; show a dataset (opened from the
+ * File menu, a second launch or the restored last session) at an episode, or at its own choice when null; reload
+ * the model list after a model folder was added from the menu.
+ */
+export type AppCommand =
+  | { command: 'undo' }
+  | { command: 'redo' }
+  | { command: 'showDataset'; datasetId: string; episode: number | null }
+  | { command: 'modelsChanged' }
 
 // Compile-time proof that the name lists, results and payloads describe the same methods and events.
 type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false

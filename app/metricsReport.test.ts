@@ -78,6 +78,17 @@ describe('metrics report', () => {
     expect(Array.from(groundTruthProgress(6, 'failure')).every((v) => v <= 0.5)).toBe(true)
   })
 
+  it('keeps series names unique: runs that differ in seed say so', () => {
+    const i = input()
+    const other = model(0, [0.1, 0.2, 0.3, 0.6, 0.7, 0.8])
+    other.info = { ...other.info, params: { ...params, seed: 9 } }
+    i.curves.push(other)
+    const names = buildMetricsReport(i, options).series.map((s) => s.name)
+    expect(names).toContain('viva · 1 step · seed 0')
+    expect(names).toContain('viva · 1 step · seed 9')
+    expect(new Set(names).size).toBe(names.length)
+  })
+
   it('labels the variant and window in every export', () => {
     const r = buildMetricsReport(input(), { window: 3, variant: 'absolute' })
     const csv = metricsReportCsv(r).trim().split('\n')

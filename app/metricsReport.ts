@@ -4,16 +4,19 @@
  * side, the CLI and tests compute exactly the same numbers.
  */
 import type { AnnotationEvent, Outcome } from './annotations'
-import type { CurveConvention, CurveInfo, CurveSource } from './curves'
+import type { CurveConvention, CurveInfo, CurveSource, ScoreParams } from './curves'
 import { toDisplay } from './curves'
 import { checkFinite, groundTruthProgress, rowFromStats, scoreEpisode, type CurveStats, type EpisodeCurve, type MetricOptions, type MetricRow } from './metrics'
 
 /** Curves of one model run setting (or one imported name) across episodes: one row of a table. */
 export interface SeriesInfo {
   key: string
+  /** Display name; runs of one model that differ only in seed or cameras get them appended so names stay unique. */
   name: string
   source: CurveSource | 'truth'
   convention: CurveConvention
+  modelId: string | null
+  params: ScoreParams | null
 }
 
 export const TRUTH_SERIES = 'truth'
@@ -103,7 +106,7 @@ export function buildMetricsReport(input: MetricsInput, options: MetricOptions):
     const ev = eventsOf.get(episode)
     return { episode, task: ep.task, outcome: ep.outcome, values, milestones: ev?.milestones ?? [], errors: ev?.errors ?? [] }
   }
-  series.set(TRUTH_SERIES, { key: TRUTH_SERIES, name: 'ground truth', source: 'truth', convention: 'progress' })
+  series.set(TRUTH_SERIES, { key: TRUTH_SERIES, name: 'ground truth', source: 'truth', convention: 'progress', modelId: null, params: null })
   for (const [episode, ep] of usable) {
     const c = curveFor(episode, groundTruthProgress(ep.length, ep.outcome))
     if (c) add(TRUTH_SERIES, c)
@@ -124,7 +127,7 @@ export function buildMetricsReport(input: MetricsInput, options: MetricOptions):
       continue
     }
     const key = seriesKey(info)
-    if (!series.has(key)) series.set(key, { key, name: info.name, source: info.source, convention: info.convention })
+    if (!series.has(key)) series.set(key, { key, name: info.name, source: info.source, convention: info.convention, modelId: info.modelId, params: info.params })
     const c = curveFor(info.episode, shown)
     if (c) add(key, c)
   }
@@ -167,7 +170,15 @@ export function buildMetricsReport(input: MetricsInput, options: MetricOptions):
       errorTypes: [...counts].map(([label, count]) => ({ label, count })).sort((a, b) => b.count - a.count || a.label.localeCompare(b.label)),
     }
   })
-  return { window: options.window, variant: options.variant, eps, series: [...series.values()], tasks: tables, episodes, skipped }
+  const list = [...series.values()]
+  const original = list.map((s) => s.name)
+  list.forEach((s, i) => {
+    const twins = list.filter((_, j) => original[j] === original[i])
+    if (twins.length < 2 || !s.params) return
+    const seeds = new Set(twins.map((o) => o.params?.seed))
+    s.name = seeds.size > 1 ? `${original[i]} · seed ${s.params.seed}` : `${original[i]} · ${s.params.cameras.join('+')}`
+  })
+  return { window: options.window, variant: options.variant, eps, series: list, tasks: tables, episodes, skipped }
 }
 
 const COLUMNS = ['pearson', 'spearman', 'voc', 'MS', 'ES', 'MDR', 'ErrDR'] as const

@@ -31,7 +31,7 @@ export const METHOD_NAMES = [
   'metrics.export',
   'advantages.compute',
 ] as const
-export const EVENT_NAMES = ['media.progress', 'annotations.changed', 'score.progress', 'score.chunk', 'curves.changed'] as const
+export const EVENT_NAMES = ['media.progress', 'annotations.changed', 'score.progress', 'score.chunk', 'curves.changed', 'app.command'] as const
 
 export type Method = (typeof METHOD_NAMES)[number]
 export type EventName = (typeof EVENT_NAMES)[number]

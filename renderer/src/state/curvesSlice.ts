@@ -1,7 +1,10 @@
 import type { StoreApi } from 'zustand/vanilla'
-import type { CameraMapping, CurveImportResult, JobInfo, JobState, ModelInfo, ProviderRequest, VivaClient } from '../../../app/contract'
+import type { AdvantageResult, CameraMapping, CurveImportResult, JobInfo, JobState, ModelInfo, ProviderRequest, VivaClient } from '../../../app/contract'
 import type { CurveChunk, CurveData, CurveInfo } from '../../../app/curves'
 import { toWireError, type WireError } from '../../../app/errors'
+import type { AnnotationEvent } from '../../../app/annotations'
+import { eventsOfEpisode } from '../../../app/annotationEdits'
+import { DEFAULT_DETECTOR_PARAMS, type Candidate, type DetectorParams } from '../../../app/detector'
 import type { AppState } from './store'
 
 /** A curve of the open episode whose values are loaded, growing in place while a job computes it. */
@@ -82,6 +85,136 @@ export interface CurvesSlice {
   curvesChanged(datasetId: string, episode: number | null): void
   setForesightOpen(open: boolean): void
   setForesightJoints(names: string[]): void
+
+  // ---- value analysis (the value plot's tools; see features/plots)
+  /** Display-only EMA factor a of the value plot, 0..0.95 (see emaSmooth). */
+  valueSmoothing: number
+  setValueSmoothing(a: number): void
+  /** Frame range shown by the plots under the video (zoom/pan, shared between them); null = the whole episode. */
+  plotRange: [number, number] | null
+  setPlotRange(range: [number, number] | null): void
+  /** Curve the detector and the advantages work on; null (or not listed) = the first visible curve. */
+  analysisCurveId: string | null
+  setAnalysisCurve(id: string | null): void
+  detectorOn: boolean
+  detectorParams: DetectorParams
+  /** Candidates found on the analysis curve (set by the value plot's detection loop), or null. */
+  detected: DetectedCandidates | null
+  /** `scope|kind@frame` of candidates the user dismissed; forgotten when the detector's parameters change. */
+  dismissedCandidates: string[]
+  /** candidateKey of the selected candidate (an event and a candidate are never both selected). */
+  selectedCandidate: string | null
+  setDetectorOn(on: boolean): void
+  setDetectorParams(patch: Partial<DetectorParams>): void
+  setDetected(detected: DetectedCandidates | null): void
+  /** Select a candidate (and seek to it), or none. */
+  selectCandidate(key: string | null): void
+  /** Select the next / previous shown candidate after / before the current frame. */
+  jumpCandidate(direction: 1 | -1): void
+  /** Hide a candidate (the selected one by default) for this episode and curve until the parameters change. */
+  dismissCandidate(key?: string): void
+  /** Open the label picker at a candidate (the selected one by default); picking a label adds the event. */
+  acceptCandidate(key?: string): void
+  advantages: AdvantagesState
+  setAdvantageOptions(patch: Partial<Pick<AdvantagesState, 'on' | 'k' | 'percentile'>>): void
+  /** advantages.compute for the analysis curve with the current options (when switched on). */
+  computeAdvantages(): Promise<void>
+}
+
+export interface DetectedCandidates {
+  /** candidateScope of the episode and curve they were found on. */
+  scope: string
+  list: Candidate[]
+}
+
+export interface AdvantagesState {
+  on: boolean
+  /** Horizon K in frames; null = the main side's default for the dataset's fps (50 frames at 30 fps). */
+  k: number | null
+  /** Threshold percentile, 0..100. */
+  percentile: number
+  loading: boolean
+  /** What `result` (or `error`) answers: advantageRequestKey of the request. */
+  requestKey: string | null
+  result: AdvantageResult | null
+  error: string | null
+}
+
+export const DEFAULT_ADVANTAGES: AdvantagesState = {
+  on: false,
+  k: null,
+  percentile: 30,
+  loading: false,
+  requestKey: null,
+  result: null,
+  error: null,
+}
+
+/** Where candidates belong: one curve of one episode. */
+export function candidateScope(curvesKey: string, curveId: string): string {
+  return `${curvesKey}|${curveId}`
+}
+
+export function candidateKey(c: Pick<Candidate, 'kind' | 'frame'>): string {
+  return `${c.kind}@${c.frame}`
+}
+
+/**
+ * The candidates to offer: those found in `scope` (nothing when `detected` is for another episode or curve), less
+ * the dismissed ones and those already annotated (an event of the same kind at the same frame: an accepted
+ * candidate is now an event; undoing the accept brings the candidate back).
+ */
+export function visibleCandidates(
+  detected: DetectedCandidates | null,
+  scope: string | null,
+  dismissed: readonly string[],
+  events: readonly Pick<AnnotationEvent, 'kind' | 'frame'>[],
+): Candidate[] {
+  if (!detected || scope === null || detected.scope !== scope || detected.list.length === 0) return []
+  const hidden = new Set<string>()
+  const prefix = `${scope}|`
+  for (const d of dismissed) if (d.startsWith(prefix)) hidden.add(d.slice(prefix.length))
+  for (const e of events) hidden.add(candidateKey(e))
+  return detected.list.filter((c) => !hidden.has(candidateKey(c)))
+}
+
+/** The curve the detector and the advantages use: the chosen one if listed, else the first visible curve. */
+export function analysisCurve(s: Pick<CurvesSlice, 'analysisCurveId' | 'curveList' | 'hiddenSeries'>): CurveInfo | null {
+  const chosen = s.analysisCurveId === null ? undefined : s.curveList.find((c) => c.id === s.analysisCurveId)
+  return chosen ?? s.curveList.find((c) => curveVisible(s, c)) ?? s.curveList[0] ?? null
+}
+
+let shownMemo: { inputs: unknown[]; out: Candidate[] } | null = null
+
+/** visibleCandidates for the open episode and analysis curve (memoized on its inputs). */
+export function shownCandidates(s: AppState): Candidate[] {
+  const curve = s.detectorOn ? analysisCurve(s) : null
+  const scope = curve && s.curvesKey !== null ? candidateScope(s.curvesKey, curve.id) : null
+  const inputs = [s.detected, scope, s.dismissedCandidates, s.project, s.episode?.index]
+  if (shownMemo && shownMemo.inputs.every((v, i) => v === inputs[i])) return shownMemo.out
+  const events = s.project && s.episode ? eventsOfEpisode(s.project, s.episode.index) : []
+  const out = visibleCandidates(s.detected, scope, s.dismissedCandidates, events)
+  shownMemo = { inputs, out }
+  return out
+}
+
+/** What an advantages request asks: curve, K and percentile. */
+export function advantageRequestKey(curveId: string, k: number | null, percentile: number): string {
+  return `${curveId}|${k ?? 'default'}|${percentile}`
+}
+
+/** The advantage result to show: the one computed for the analysis curve with the current options, else null. */
+export function shownAdvantages(s: Pick<CurvesSlice, 'advantages' | 'analysisCurveId' | 'curveList' | 'hiddenSeries'>): AdvantageResult | null {
+  const a = s.advantages
+  const curve = analysisCurve(s)
+  if (!a.on || !a.result || !curve || a.result.curveId !== curve.id) return null
+  return a.requestKey === advantageRequestKey(curve.id, a.k, a.percentile) ? a.result : null
+}
+
+function clampNumber(x: number | undefined, lo: number, hi: number, fallback: number, integer = false): number {
+  if (x === undefined || !Number.isFinite(x)) return fallback
+  const v = Math.min(hi, Math.max(lo, x))
+  return integer ? Math.round(v) : v
 }
 
 const ACTIVE_STATES: readonly JobState[] = ['queued', 'running', 'paused']
@@ -161,6 +294,7 @@ export function createCurvesSlice(
   let listInFlight: Promise<void> | null = null
   let listAgain = false
   let cameraMapRequest = 0
+  let advantagesRequest = 0
 
   const here = (): { datasetId: string; episode: number; key: string } | null => {
     const ep = get().episode
@@ -435,7 +569,17 @@ export function createCurvesSlice(
       fetching.clear()
       buffered.clear()
       unlistedAsked.clear()
-      set({ curvesKey: null, curveList: [], curveData: {}, curveJobs: {} })
+      advantagesRequest++
+      set((s) => ({
+        curvesKey: null,
+        curveList: [],
+        curveData: {},
+        curveJobs: {},
+        detected: null,
+        selectedCandidate: null,
+        plotRange: null,
+        advantages: { ...s.advantages, loading: false, requestKey: null, result: null, error: null },
+      }))
     },
 
     reloadCurveList() {
@@ -568,6 +712,154 @@ export function createCurvesSlice(
 
     setForesightJoints(names) {
       set({ foresightJoints: names })
+    },
+
+    // ---- value analysis
+    valueSmoothing: 0,
+    plotRange: null,
+    analysisCurveId: null,
+    detectorOn: true,
+    detectorParams: { ...DEFAULT_DETECTOR_PARAMS },
+    detected: null,
+    dismissedCandidates: [],
+    selectedCandidate: null,
+    advantages: { ...DEFAULT_ADVANTAGES },
+
+    setValueSmoothing(a) {
+      set({ valueSmoothing: clampNumber(a, 0, 0.95, 0) })
+    },
+
+    setPlotRange(range) {
+      const length = get().episode?.length ?? 0
+      let next: [number, number] | null = null
+      if (range && Number.isFinite(range[0]) && Number.isFinite(range[1]) && range[1] > range[0]) {
+        // The whole episode is "no zoom", so a reset in one plot resets all of them.
+        const whole = range[0] <= 0 && range[1] >= length - 1
+        next = whole ? null : [range[0], range[1]]
+      }
+      const prev = get().plotRange
+      if (prev === next || (prev && next && prev[0] === next[0] && prev[1] === next[1])) return
+      set({ plotRange: next })
+    },
+
+    setAnalysisCurve(id) {
+      if (id === get().analysisCurveId) return
+      advantagesRequest++
+      set((s) => ({
+        analysisCurveId: id,
+        selectedCandidate: null,
+        advantages: { ...s.advantages, loading: false, requestKey: null, result: null, error: null },
+      }))
+    },
+
+    setDetectorOn(on) {
+      set({ detectorOn: on, selectedCandidate: on ? get().selectedCandidate : null })
+    },
+
+    setDetectorParams(patch) {
+      const p = { ...get().detectorParams, ...patch }
+      const params: DetectorParams = {
+        smoothing: clampNumber(p.smoothing, 0, 0.99, DEFAULT_DETECTOR_PARAMS.smoothing),
+        window: clampNumber(p.window, 1, 10_000, DEFAULT_DETECTOR_PARAMS.window, true),
+        riseThreshold: clampNumber(p.riseThreshold, 0, 2, DEFAULT_DETECTOR_PARAMS.riseThreshold),
+        dropThreshold: clampNumber(p.dropThreshold, 0, 2, DEFAULT_DETECTOR_PARAMS.dropThreshold),
+        minGap: clampNumber(p.minGap, 0, 100_000, DEFAULT_DETECTOR_PARAMS.minGap, true),
+      }
+      const old = get().detectorParams
+      if ((Object.keys(params) as (keyof DetectorParams)[]).every((k) => params[k] === old[k])) return
+      // New parameters make new candidates: what was dismissed is offered again.
+      set({ detectorParams: params, dismissedCandidates: [], selectedCandidate: null })
+    },
+
+    setDetected(detected) {
+      set({ detected })
+    },
+
+    selectCandidate(key) {
+      if (key === null) {
+        if (get().selectedCandidate !== null) set({ selectedCandidate: null })
+        return
+      }
+      const c = shownCandidates(get()).find((x) => candidateKey(x) === key)
+      if (!c) return
+      set({ selectedCandidate: key, selectedEventId: null })
+      get().seek(c.frame)
+    },
+
+    jumpCandidate(direction) {
+      const list = shownCandidates(get())
+      const frame = get().frame
+      const target = direction > 0 ? list.find((c) => c.frame > frame) : [...list].reverse().find((c) => c.frame < frame)
+      if (target) get().selectCandidate(candidateKey(target))
+    },
+
+    dismissCandidate(key) {
+      const s = get()
+      const which = key ?? s.selectedCandidate
+      const curve = analysisCurve(s)
+      if (which == null || !curve || s.curvesKey === null) return
+      const list = shownCandidates(s)
+      const at = list.findIndex((c) => candidateKey(c) === which)
+      if (at < 0) return
+      const scoped = `${candidateScope(s.curvesKey, curve.id)}|${which}`
+      // Dismissing the selected candidate selects the next one, so a run of suggestions is reviewed key by key.
+      const next = s.selectedCandidate === which ? (list[at + 1] ?? list[at - 1] ?? null) : null
+      set({
+        dismissedCandidates: [...s.dismissedCandidates, scoped],
+        selectedCandidate: s.selectedCandidate === which ? (next ? candidateKey(next) : null) : s.selectedCandidate,
+      })
+      if (next) get().seek(next.frame)
+    },
+
+    acceptCandidate(key) {
+      const s = get()
+      const which = key ?? s.selectedCandidate
+      if (which == null || !s.episode) return
+      const c = shownCandidates(s).find((x) => candidateKey(x) === which)
+      if (!c) return
+      if (s.playing) s.togglePlay()
+      // The same picker as M / E, at the candidate's frame: the label it picks is added through the normal edit
+      // path (undoable), and the new event hides the candidate.
+      set({ selectedCandidate: which, selectedEventId: null, picker: { kind: c.kind, frame: c.frame, eventId: null } })
+      get().seek(c.frame)
+    },
+
+    setAdvantageOptions(patch) {
+      const a = get().advantages
+      const next: AdvantagesState = {
+        ...a,
+        on: patch.on ?? a.on,
+        k: patch.k === undefined ? a.k : patch.k === null ? null : clampNumber(patch.k, 1, 100_000, 50, true),
+        percentile: clampNumber(patch.percentile, 0, 100, a.percentile),
+      }
+      if (next.on === a.on && next.k === a.k && next.percentile === a.percentile) return
+      if (!next.on) advantagesRequest++
+      set({ advantages: next.on ? next : { ...next, loading: false, requestKey: null, result: null, error: null } })
+    },
+
+    async computeAdvantages() {
+      const s = get()
+      const curve = analysisCurve(s)
+      const at = here()
+      if (!s.advantages.on || !curve || !at) return
+      const { k, percentile } = s.advantages
+      const requestKey = advantageRequestKey(curve.id, k, percentile)
+      const request = ++advantagesRequest
+      set((x) => ({ advantages: { ...x.advantages, loading: true } }))
+      try {
+        const result = await client.call('advantages.compute', {
+          datasetId: at.datasetId,
+          curveId: curve.id,
+          percentile,
+          ...(k !== null ? { k } : {}),
+        })
+        if (request !== advantagesRequest) return
+        set((x) => ({ advantages: { ...x.advantages, loading: false, requestKey, result, error: null } }))
+      } catch (err) {
+        if (request !== advantagesRequest) return
+        // Shown beside the toggle (an incomplete curve or an unknown outcome is a state, not a failure to report).
+        set((x) => ({ advantages: { ...x.advantages, loading: false, requestKey, result: null, error: toWireError(err).message } }))
+      }
     },
   }
   return slice

@@ -7,6 +7,7 @@ import type { WireError } from '../../../app/errors'
 import { toWireError } from '../../../app/errors'
 import { createAnnotationsSlice, type AnnotationsSlice } from './annotationsSlice'
 import { createCurvesSlice, type CurvesSlice } from './curvesSlice'
+import { createMetricsSlice, type MetricsSlice } from './metricsSlice'
 
 /** What the player needs from whatever drives the video elements (see features/player/playbackController.ts). */
 export interface PlayerDriver {
@@ -18,6 +19,9 @@ export interface PlayerDriver {
 
 export const SPEEDS = [0.25, 0.5, 1, 2, 4] as const
 
+/** Tabs of the dataset screen. */
+export type ScreenView = 'episodes' | 'overview' | 'metrics'
+
 export interface DatasetsSlice {
   datasets: DatasetSummary[]
   currentDatasetId: string | null
@@ -27,7 +31,7 @@ export interface DatasetsSlice {
   statusFilter: ReviewStatus | null
   eventFilter: EventFilter
   selectedEpisode: number | null
-  screenView: 'episodes' | 'overview'
+  screenView: ScreenView
   opening: boolean
   openDataset(path: string): Promise<void>
   selectDataset(id: string): void
@@ -36,7 +40,7 @@ export interface DatasetsSlice {
   setOutcomeFilter(outcome: Outcome | null): void
   setStatusFilter(status: ReviewStatus | null): void
   setEventFilter(filter: EventFilter): void
-  setScreenView(view: 'episodes' | 'overview'): void
+  setScreenView(view: ScreenView): void
   selectEpisode(index: number | null): void
 }
 
@@ -72,7 +76,7 @@ export interface ErrorsSlice {
   dismissError(id: number): void
 }
 
-export type AppState = DatasetsSlice & PlayerSlice & ErrorsSlice & AnnotationsSlice & CurvesSlice
+export type AppState = DatasetsSlice & PlayerSlice & ErrorsSlice & AnnotationsSlice & CurvesSlice & MetricsSlice
 export type AppStore = StoreApi<AppState>
 
 /** Episodes that pass the dataset screen's filters, in list order. */
@@ -132,6 +136,7 @@ export function createAppStore(client: VivaClient): AppStore {
   const store = createStore<AppState>()((set, get) => ({
     ...createAnnotationsSlice(client, set, get),
     ...createCurvesSlice(client, set, get),
+    ...createMetricsSlice(client, set, get),
 
     // ---- errors
     errors: [],
@@ -254,6 +259,8 @@ export function createAppStore(client: VivaClient): AppStore {
     attachDriver(d) {
       driver = d
       d?.setSpeed(get().speed)
+      // e.g. the metrics view opened this episode at its worst event: seek once the views can follow.
+      if (d) get().applyPendingSeek()
     },
     seek(frame, startedAt) {
       const episode = get().episode
@@ -327,5 +334,25 @@ export function createAppStore(client: VivaClient): AppStore {
   client.on('score.progress', (job) => store.getState().applyJob(job))
   client.on('score.chunk', (chunk) => store.getState().applyChunk(chunk))
   client.on('curves.changed', ({ datasetId, episode }) => store.getState().curvesChanged(datasetId, episode))
+  // Commands from the desktop shell's menu, second launches and the restored session.
+  client.on('app.command', (cmd) => {
+    const s = store.getState()
+    if (cmd.command === 'undo') void s.undo()
+    else if (cmd.command === 'redo') void s.redo()
+    else if (cmd.command === 'modelsChanged') void s.loadModels()
+    else if (cmd.command === 'showDataset') {
+      void (async () => {
+        try {
+          if (!store.getState().datasets.some((d) => d.id === cmd.datasetId)) {
+            store.setState({ datasets: await client.call('dataset.list', {}) })
+          }
+          store.getState().selectDataset(cmd.datasetId)
+          if (cmd.episode !== null) await store.getState().openEpisode(cmd.episode)
+        } catch (err) {
+          store.getState().pushError(err)
+        }
+      })()
+    }
+  })
   return store
 }

@@ -1,8 +1,11 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react'
 import type { AnnotationEvent, EventKind, Outcome, ReviewStatus } from '../../../../app/annotations'
+import type { Candidate } from '../../../../app/detector'
 import { OUTCOMES, REVIEW_STATUSES } from '../../../../app/annotations'
 import { episodeLabels, latestTaxonomy } from '../../../../app/annotationEdits'
 import { useApp, useEpisodeEvents } from '../../state/StoreContext'
+import { candidateKey } from '../../state/curvesSlice'
+import { CandidateRow, useShownCandidates } from '../plots/ValueAnalysisPanel'
 
 export const OUTCOME_KEYS: Record<Outcome, string> = { success: 'S', failure: 'F', unknown: 'U' }
 export const STATUS_NAMES: Record<ReviewStatus, string> = {
@@ -110,6 +113,12 @@ function EventRow(props: { event: AnnotationEvent; labels: Record<EventKind, str
   )
 }
 
+/** Events and suggested events in one list by frame (an event before a suggestion at the same frame). */
+function byFrame(events: AnnotationEvent[], candidates: Candidate[]): (AnnotationEvent | Candidate)[] {
+  if (candidates.length === 0) return events
+  return [...events, ...candidates].sort((a, b) => a.frame - b.frame || ('id' in a ? 0 : 1) - ('id' in b ? 0 : 1))
+}
+
 export function AnnotationPanel(): ReactNode {
   useApp((s) => s.projectVersion)
   const project = useApp((s) => s.project)
@@ -120,6 +129,9 @@ export function AnnotationPanel(): ReactNode {
   const identityNote = useApp((s) => s.identityNote)
   const { updateEpisode, setAnnotator, undo, redo, canUndo, canRedo, openPicker, setTaxonomyEditorOpen } = useApp((s) => s)
   const events = useEpisodeEvents()
+  // Suggested events from the detector (value plot), listed among the events by frame; not saved.
+  const candidates = useShownCandidates()
+  const selectedCandidate = useApp((s) => s.selectedCandidate)
   if (!project || !episode) return <aside className="annotation-panel">Loading annotations…</aside>
   const task = episode.tasks[0] ?? ''
   const labels = episodeLabels(project, episode.index)
@@ -186,9 +198,13 @@ export function AnnotationPanel(): ReactNode {
 
       <ol className="event-list" aria-label="Events">
         {events.length === 0 ? <li className="muted">No events yet: M marks a milestone, E an error, at the current frame.</li> : null}
-        {events.map((e) => (
-          <EventRow key={e.id} event={e} labels={byKind} selected={e.id === selected} />
-        ))}
+        {byFrame(events, candidates).map((item) =>
+          'id' in item ? (
+            <EventRow key={item.id} event={item} labels={byKind} selected={item.id === selected} />
+          ) : (
+            <CandidateRow key={candidateKey(item)} candidate={item} selected={candidateKey(item) === selectedCandidate} />
+          ),
+        )}
       </ol>
 
       <section className="panel-footer">

@@ -6,6 +6,7 @@ import type { DatasetSummary, DatasetWarning } from '../../../../app/dataset'
 import { STATUS_NAMES } from '../annotations/AnnotationPanel'
 import { ExportImportDialog } from '../annotations/ExportImportDialog'
 import { TaskOverview } from '../annotations/TaskOverview'
+import { MetricsView } from '../metrics/MetricsView'
 import { isTypingTarget } from '../../components/keyboard'
 import { useApp } from '../../state/StoreContext'
 import { currentDataset, EVENT_FILTERS, eventCounts, filteredEpisodes, type EventFilter } from '../../state/store'
@@ -171,11 +172,15 @@ export function DatasetScreen(): ReactNode {
             <button type="button" role="tab" aria-selected={view === 'overview'} onClick={() => setScreenView('overview')}>
               Overview by task
             </button>
+            <button type="button" role="tab" aria-selected={view === 'metrics'} data-testid="metrics-open" onClick={() => setScreenView('metrics')}>
+              Metrics
+            </button>
             <button type="button" className="tab-action" onClick={() => setDialogOpen(true)}>
               Export / import…
             </button>
           </div>
           {view === 'overview' ? <TaskOverview summary={summary} /> : null}
+          {view === 'metrics' ? <MetricsView /> : null}
           <div className="filters" hidden={view !== 'episodes'}>
             <input
               ref={searchRef}

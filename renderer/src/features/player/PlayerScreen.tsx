@@ -4,9 +4,11 @@ import { formatDuration } from '../../../../app/dataset'
 import { isTypingTarget } from '../../components/keyboard'
 import { useApp, useAppStore, useClient } from '../../state/StoreContext'
 import { currentDataset, filteredEpisodes, SPEEDS } from '../../state/store'
+import { candidateKey, shownCandidates } from '../../state/curvesSlice'
 import { shortCameraName, WarningList } from '../datasets/DatasetScreen'
 import { StatePlot } from '../plots/StatePlot'
 import { ValuePlot } from '../plots/ValuePlot'
+import { AdvantageStrip } from '../plots/ValueAnalysisPanel'
 import { ModelsPanel } from '../models/ModelsPanel'
 import { PlaybackController } from './playbackController'
 import { Scrubber } from './Scrubber'
@@ -14,6 +16,7 @@ import { Icon } from '../../components/Icon'
 import { AnnotationPanel } from '../annotations/AnnotationPanel'
 import { LabelPicker } from '../annotations/LabelPicker'
 import { TaxonomyEditor } from '../annotations/TaxonomyEditor'
+import { MetricsButton } from '../metrics/MetricsButton'
 
 function VideoView(props: { camera: CameraView; controller: PlaybackController; progress: number | undefined }): ReactNode {
   const client = useClient()
@@ -177,7 +180,8 @@ function usePlayerKeys(episode: EpisodeView): void {
           break
         }
         case 'Escape':
-          if (s.selectedEventId) s.selectEvent(null)
+          if (s.selectedCandidate) s.selectCandidate(null)
+          else if (s.selectedEventId) s.selectEvent(null)
           else s.closeEpisode()
           break
         case 'm':
@@ -196,8 +200,29 @@ function usePlayerKeys(episode: EpisodeView): void {
         case '.':
           s.jumpEvent(1)
           break
+        case '<':
+          s.jumpCandidate(-1)
+          break
+        case '>':
+          s.jumpCandidate(1)
+          break
+        case 'a':
+        case 'A':
+        case 'x':
+        case 'X': {
+          // A accepts the selected suggested event (label picker, then an undoable add), X dismisses it.
+          const key = s.selectedCandidate
+          if (!key || !shownCandidates(s).some((c) => candidateKey(c) === key)) return
+          if (e.key === 'a' || e.key === 'A') s.acceptCandidate(key)
+          else s.dismissCandidate(key)
+          break
+        }
         case 'Delete':
         case 'Backspace':
+          if (s.selectedCandidate && shownCandidates(s).some((c) => candidateKey(c) === s.selectedCandidate)) {
+            s.dismissCandidate(s.selectedCandidate)
+            break
+          }
           if (!s.selectedEventId) return
           void s.deleteEvent(s.selectedEventId)
           break
@@ -310,6 +335,7 @@ function PlayerBody(props: {
         </h1>
         <span className="task">{episode.tasks.join(' · ')}</span>
         {props.loading ? <span className="loading-badge">loading…</span> : null}
+        <MetricsButton />
       </header>
       <div className="player-main">
       <div className="player-left">
@@ -326,6 +352,7 @@ function PlayerBody(props: {
         ))}
       </section>
       <Transport episode={episode} />
+      <AdvantageStrip length={episode.length} />
       <Scrubber length={episode.length} fps={episode.fps} />
       <ValuePlot episode={episode} />
       {episode.state ? <StatePlot state={episode.state} length={episode.length} /> : <p className="no-state">No state vector in this dataset.</p>}

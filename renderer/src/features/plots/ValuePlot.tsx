@@ -1,25 +1,35 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
-import type { Data, Layout } from 'plotly.js'
-import type { EpisodeView } from '../../../../app/contract'
+import type { Data, Layout, Shape } from 'plotly.js'
+import { episodeLabels } from '../../../../app/annotationEdits'
+import type { AdvantageResult, EpisodeView } from '../../../../app/contract'
 import { toDisplay, type CurveConvention, type CurveInfo } from '../../../../app/curves'
-import { curveComputed, curveVisible, jobActive } from '../../state/curvesSlice'
+import type { Candidate } from '../../../../app/detector'
+import { groundTruthProgress, type EpisodeOutcome } from '../../../../app/metrics'
+import {
+  analysisCurve,
+  curveComputed,
+  curveVisible,
+  jobActive,
+  shownAdvantages,
+  shownCandidates,
+  type CurveEntry,
+} from '../../state/curvesSlice'
 import { useApp } from '../../state/StoreContext'
 import type { AppState } from '../../state/store'
-import { baseLayout, seriesColor } from './plotShared'
-import { useLivePlot, type PlotSpec } from './useLivePlot'
+import { baseLayout, candidateShapes, candidateTrace, frames, seriesColor, type PlotSpec } from './plotShared'
+import { PlotFrame } from './PlotFrame'
+import { useLivePlot } from './useLivePlot'
+import { AdvantagesControl, DetectorPanel, useCandidateDetection } from './ValueAnalysisPanel'
+import { bandPolygons, bandRanges, emaSmooth, MAX_VALUE_SMOOTHING } from './valueAnalysis'
+import './valueAnalysis.css'
+
+/** Colour of the dashed ground-truth progress line. */
+const GT_COLOR = '#c9ced6'
 
 const CONVENTION_NAMES: Record<CurveConvention, string> = {
   progress: 'progress',
   remaining: 'remaining progress (1 − v)',
   'remaining-frames': 'remaining frames',
-}
-
-let frameAxis: Float32Array = new Float32Array(0)
-/** 0, 1, …, n − 1 (shared: traces of one episode have the same length). */
-function frames(n: number, offset = 0): Float32Array {
-  if (offset !== 0) return Float32Array.from({ length: n }, (_, i) => i + offset)
-  if (frameAxis.length !== n) frameAxis = Float32Array.from({ length: n }, (_, i) => i)
-  return frameAxis
 }
 
 function fileName(path: string | null): string {
@@ -81,15 +91,66 @@ function CurveLegendItem(props: { info: CurveInfo; color: string }): ReactNode {
   )
 }
 
+/** Display arrays of each curve, kept while the curve's values, convention and smoothing stay the same. */
+const displayCache = new Map<string, { entry: CurveEntry; smoothing: number; y: Float32Array }>()
+function displayValues(entry: CurveEntry, smoothing: number): Float32Array {
+  const hit = displayCache.get(entry.info.id)
+  if (hit && hit.entry === entry && hit.smoothing === smoothing) return hit.y
+  const shown = toDisplay(entry.values, entry.info.convention, entry.info.length)
+  const y = smoothing > 0 ? emaSmooth(shown, smoothing) : shown
+  displayCache.set(entry.info.id, { entry, smoothing, y })
+  if (displayCache.size > 64) displayCache.delete(displayCache.keys().next().value as string)
+  return y
+}
+
+/** The open episode's annotated outcome when it has a ground truth (success / failure), else null. */
+export function groundTruthOutcome(s: Pick<AppState, 'project' | 'episode'>): EpisodeOutcome | null {
+  if (!s.project || !s.episode) return null
+  const o = episodeLabels(s.project, s.episode.index).outcome
+  return o === 'success' || o === 'failure' ? o : null
+}
+
+let gtMemo: { length: number; outcome: EpisodeOutcome; y: Float64Array } | null = null
+function groundTruth(length: number, outcome: EpisodeOutcome): Float64Array {
+  if (!gtMemo || gtMemo.length !== length || gtMemo.outcome !== outcome) gtMemo = { length, outcome, y: groundTruthProgress(length, outcome) }
+  return gtMemo.y
+}
+
+let candidateMemo: { list: readonly Candidate[]; trace: Data } | null = null
+let bandMemo: { result: AdvantageResult; trace: Data } | null = null
+
 function buildValues(s: AppState): PlotSpec {
   const length = s.episode?.length ?? 1
   const data: Data[] = []
   let lo = 0
   let hi = 1
+  const advantages = shownAdvantages(s)
+  if (advantages) {
+    if (!bandMemo || bandMemo.result !== advantages) {
+      const { x, y } = bandPolygons(bandRanges(advantages.indicators))
+      bandMemo = {
+        result: advantages,
+        trace: {
+          type: 'scatter',
+          mode: 'lines',
+          name: 'advantage',
+          x,
+          y,
+          yaxis: 'y3',
+          fill: 'toself',
+          fillcolor: 'rgba(47, 191, 113, 0.12)',
+          line: { width: 0 },
+          hoverinfo: 'skip',
+          showlegend: false,
+        } as Data,
+      }
+    }
+    data.push(bandMemo.trace)
+  }
   s.curveList.forEach((info, i) => {
     const entry = s.curveData[info.id]
     if (!entry || !curveVisible(s, info)) return
-    const y = toDisplay(entry.values, info.convention, info.length)
+    const y = displayValues(entry, s.valueSmoothing)
     for (let k = 0; k < y.length; k++) {
       const v = y[k] as number
       if (v < lo) lo = v
@@ -107,21 +168,51 @@ function buildValues(s: AppState): PlotSpec {
       line: { color: seriesColor(i), width: 1.6 },
     } as Data)
   })
+  const outcome = groundTruthOutcome(s)
+  if (outcome) {
+    // SVG, not WebGL: a straight dashed line (Plotly simplifies it to a few points), kept apart from the curves.
+    data.push({
+      type: 'scatter',
+      mode: 'lines',
+      name: 'ground truth',
+      x: frames(length),
+      y: groundTruth(length, outcome),
+      showlegend: false,
+      hovertemplate: `ground truth (${outcome}): %{y:.3f}<extra>frame %{x}</extra>`,
+      line: { color: GT_COLOR, width: 1.3, dash: 'dash' },
+    } as Data)
+  }
+  const candidates = shownCandidates(s)
+  if (candidates.length > 0) {
+    if (!candidateMemo || candidateMemo.list !== candidates) candidateMemo = { list: candidates, trace: candidateTrace(candidates) }
+    data.push(candidateMemo.trace)
+  }
   const base = baseLayout(190, length)
   const pad = 0.05 * (hi - lo)
   const layout: Partial<Layout> = {
     ...base,
     yaxis: { ...base.yaxis, title: { text: 'progress' }, range: [lo - pad, hi + pad] },
+    yaxis3: { overlaying: 'y', range: [0, 1], visible: false, fixedrange: true },
     showlegend: false,
     uirevision: s.curvesKey ?? 'value',
   }
   return { data, layout }
 }
 
+function valueShapes(s: AppState): Partial<Shape>[] {
+  return candidateShapes(shownCandidates(s), s.selectedCandidate)
+}
+
 function ValueCanvas(): ReactNode {
   const divRef = useRef<HTMLDivElement>(null)
-  useLivePlot(divRef, buildValues, (s) => [s.curveList, s.curveData, s.hiddenSeries])
-  return <div ref={divRef} className="value-plot-canvas" data-testid="value-plot" />
+  const cursorRef = useRef<HTMLDivElement>(null)
+  useLivePlot(
+    divRef,
+    buildValues,
+    (s) => [s.curveList, s.curveData, s.hiddenSeries, s.valueSmoothing, shownCandidates(s), shownAdvantages(s)],
+    { cursorRef, shapes: valueShapes, shapesWatch: (s) => [shownCandidates(s), s.selectedCandidate] },
+  )
+  return <PlotFrame plotRef={divRef} cursorRef={cursorRef} className="value-plot-canvas" testId="value-plot" />
 }
 
 /** Joint index in the episode's recorded state for a joint the model predicts, or −1. */
@@ -187,14 +278,16 @@ function buildForesight(s: AppState, curveId: string, joints: string[]): PlotSpe
 
 function ForesightCanvas(props: { curveId: string; joints: string[] }): ReactNode {
   const divRef = useRef<HTMLDivElement>(null)
+  const cursorRef = useRef<HTMLDivElement>(null)
   const { curveId, joints } = props
   const invalidate = useLivePlot(
     divRef,
     (s) => buildForesight(s, curveId, joints),
     (s) => [s.curveData[curveId]],
+    { cursorRef },
   )
   useEffect(() => invalidate(), [curveId, joints, invalidate])
-  return <div ref={divRef} className="foresight-canvas" data-testid="foresight-plot" />
+  return <PlotFrame plotRef={divRef} cursorRef={cursorRef} className="foresight-canvas" testId="foresight-plot" />
 }
 
 /** viva-flow models also predict the state K frames ahead: plotted at t + K against what was recorded there. */
@@ -273,15 +366,94 @@ function Foresight(props: { curves: CurveInfo[] }): ReactNode {
   )
 }
 
+/** Display smoothing of the value curves (EMA), in percent; metrics and the detector use the raw values. */
+function SmoothingControl(): ReactNode {
+  const a = useApp((s) => s.valueSmoothing)
+  const setSmoothing = useApp((s) => s.setValueSmoothing)
+  const pct = Math.round(a * 100)
+  return (
+    <label
+      className="smoothing-control"
+      title={
+        'Display smoothing (exponential moving average): s_t = a·s_{t−1} + (1−a)·v_t, s_0 = v_0. ' +
+        'Display only: metrics, advantages and the detector use the values as computed. The paper smooths its figures by 20 %.'
+      }
+    >
+      smoothing
+      <input
+        type="range"
+        aria-label="Smoothing"
+        data-testid="smoothing-input"
+        min={0}
+        max={Math.round(MAX_VALUE_SMOOTHING * 100)}
+        step={1}
+        value={pct}
+        onChange={(e) => setSmoothing(Number(e.target.value) / 100)}
+      />
+      <span className="smoothing-value" data-testid="smoothing-value">
+        {pct} %
+      </span>
+    </label>
+  )
+}
+
+/** The dashed ground-truth line's legend entry, or why there is none. */
+function GroundTruthLegend(): ReactNode {
+  const outcome = useApp(groundTruthOutcome)
+  if (!outcome) {
+    return (
+      <li className="muted gt-note" data-testid="gt-curve-note">
+        No ground-truth progress: this episode&apos;s outcome is unknown (mark it success or failure with S / F).
+      </li>
+    )
+  }
+  return (
+    <li className="curve-item gt-item" data-testid="gt-curve-legend" title="1 − G/2 with the paper's return G (eq. 2), from the annotated outcome">
+      <span className="swatch swatch-dashed" style={{ borderColor: GT_COLOR }} />
+      <span className="curve-name">ground truth</span>
+      <span className="muted curve-meta">progress of a {outcome}</span>
+    </li>
+  )
+}
+
+/** Which curve the detector and the advantages use. */
+function AnalysisCurveSelect(props: { curves: CurveInfo[] }): ReactNode {
+  const curve = useApp(analysisCurve)
+  const setCurve = useApp((s) => s.setAnalysisCurve)
+  if (!curve) return null
+  return (
+    <label className="analysis-curve" title="The curve the event detector and the advantages work on">
+      analyze
+      <select
+        aria-label="Analysis curve"
+        data-testid="analysis-curve"
+        value={curve.id}
+        onChange={(e) => {
+          setCurve(e.target.value)
+          e.target.blur()
+        }}
+      >
+        {props.curves.map((c) => (
+          <option key={c.id} value={c.id}>
+            {c.name} ({curveSourceText(c)})
+          </option>
+        ))}
+      </select>
+    </label>
+  )
+}
+
 /** Value curves of the open episode (display progress, higher = closer to success), growing live while scored. */
 export function ValuePlot(props: { episode: EpisodeView }): ReactNode {
   const list = useApp((s) => s.curveList)
   const foresightCurves = useMemo(() => list.filter((c) => c.futureDim > 0 && c.futureNames.length > 0), [list])
+  useCandidateDetection()
   return (
     <section className="value-plot" aria-label="Value curves" data-episode={props.episode.index}>
       <div className="value-plot-bar">
         <span>Value curves{list.length > 0 ? ` · ${list.length}` : ''}</span>
         <span className="muted">shown as progress: higher = closer to success</span>
+        {list.length > 0 ? <SmoothingControl /> : null}
       </div>
       {list.length === 0 ? (
         <p className="muted value-empty">No value curves for this episode yet: score it from the Models tab.</p>
@@ -291,8 +463,14 @@ export function ValuePlot(props: { episode: EpisodeView }): ReactNode {
             {list.map((info, i) => (
               <CurveLegendItem key={info.id} info={info} color={seriesColor(i)} />
             ))}
+            <GroundTruthLegend />
           </ul>
           <ValueCanvas />
+          <div className="value-tools">
+            <AnalysisCurveSelect curves={list} />
+            <AdvantagesControl />
+          </div>
+          <DetectorPanel />
           {foresightCurves.length > 0 ? <Foresight curves={foresightCurves} /> : null}
         </>
       )}

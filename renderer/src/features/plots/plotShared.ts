@@ -1,5 +1,6 @@
 import type { Config, Data, Layout, Shape } from 'plotly.js'
 import type { AnnotationEvent } from '../../../../app/annotations'
+import type { Candidate } from '../../../../app/detector'
 
 /** What every plot under the video shares: colours, annotation markers, the frame cursor. */
 export const EVENT_COLORS = { milestone: '#2fbf71', error: '#ff4d4f' } as const
@@ -11,9 +12,16 @@ export function seriesColor(i: number): string {
   return SERIES_COLORS[((i % SERIES_COLORS.length) + SERIES_COLORS.length) % SERIES_COLORS.length] ?? '#4f8cff'
 }
 
-/** Event lines span the plot; the cursor is drawn last so it stays on top. */
-export function shapes(frame: number, events: AnnotationEvent[], selected: string | null): Partial<Shape>[] {
-  const lines: Partial<Shape>[] = events.map((e) => ({
+export interface PlotSpec {
+  /** Traces of the plot; the annotation markers are added after them. */
+  data: Data[]
+  /** Layout without shapes (event lines are added); xaxis.range is the whole episode (the shared zoom overrides it). */
+  layout: Partial<Layout>
+}
+
+/** Event lines spanning the plot (the frame cursor is a DOM element over the plot, see PlotFrame). */
+export function shapes(events: AnnotationEvent[], selected: string | null): Partial<Shape>[] {
+  return events.map((e) => ({
     type: 'line',
     xref: 'x',
     yref: 'paper',
@@ -23,7 +31,6 @@ export function shapes(frame: number, events: AnnotationEvent[], selected: strin
     y1: 1,
     line: { color: EVENT_COLORS[e.kind], width: e.id === selected ? 2.5 : 1, dash: 'dot' },
   }))
-  return [...lines, cursorShape(frame)]
 }
 
 /** Clickable markers for events (milestones on top, errors at the bottom) on a hidden 0..1 axis. */
@@ -47,19 +54,6 @@ export function eventTrace(events: AnnotationEvent[]): Data {
   } as Data
 }
 
-export function cursorShape(frame: number): Partial<Shape> {
-  return {
-    type: 'line',
-    xref: 'x',
-    yref: 'paper',
-    x0: frame,
-    x1: frame,
-    y0: 0,
-    y1: 1,
-    line: { color: '#ff4d4f', width: 1.5 },
-  }
-}
-
 /** The dark theme and frame axis of the plots under the video; yaxis2 carries the event markers. */
 export function baseLayout(height: number, length: number): Partial<Layout> {
   return {
@@ -79,4 +73,65 @@ export const PLOT_CONFIG: Partial<Config> = {
   displaylogo: false,
   responsive: true,
   modeBarButtonsToRemove: ['select2d', 'lasso2d'],
+}
+
+/** Keys of candidates (kind@frame) as candidateKey in the store makes them. */
+function keyOf(c: Candidate): string {
+  return `${c.kind}@${c.frame}`
+}
+
+function candidateText(c: Candidate): string {
+  return `suggested ${c.kind} · strength ${c.strength.toFixed(3)}`
+}
+
+/**
+ * Detected (suggested, unsaved) events: hollow markers just inside the annotation markers (milestones near the top,
+ * errors near the bottom), clickable to select the candidate. The selection shows on its line (candidateShapes), so
+ * selecting never redraws the data.
+ */
+export function candidateTrace(candidates: readonly Candidate[]): Data {
+  return {
+    type: 'scatter',
+    mode: 'markers',
+    name: 'candidates',
+    showlegend: false,
+    yaxis: 'y2',
+    x: candidates.map((c) => c.frame),
+    y: candidates.map((c) => (c.kind === 'milestone' ? 0.9 : 0.1)),
+    customdata: candidates.map(keyOf),
+    text: candidates.map(candidateText),
+    hovertemplate: '%{text}<extra>frame %{x}</extra>',
+    marker: {
+      size: 11,
+      symbol: candidates.map((c) => (c.kind === 'milestone' ? 'triangle-up-open' : 'triangle-down-open')),
+      color: candidates.map((c) => EVENT_COLORS[c.kind]),
+      line: { width: 1.5 },
+    },
+  } as Data
+}
+
+/** Dashed lines at candidates (annotated events have dotted ones); the selected candidate's is thicker. */
+export function candidateShapes(candidates: readonly Candidate[], selected: string | null): Partial<Shape>[] {
+  return candidates.map((c) => {
+    const on = keyOf(c) === selected
+    return {
+      type: 'line',
+      xref: 'x',
+      yref: 'paper',
+      x0: c.frame,
+      x1: c.frame,
+      y0: 0,
+      y1: 1,
+      opacity: on ? 1 : 0.55,
+      line: { color: EVENT_COLORS[c.kind], width: on ? 2 : 1, dash: 'dash' },
+    }
+  })
+}
+
+let frameAxis: Float32Array = new Float32Array(0)
+/** 0, 1, …, n − 1 (shared and stable, so Plotly sees the same x array across redraws); + offset when given. */
+export function frames(n: number, offset = 0): Float32Array {
+  if (offset !== 0) return Float32Array.from({ length: n }, (_, i) => i + offset)
+  if (frameAxis.length !== n) frameAxis = Float32Array.from({ length: n }, (_, i) => i)
+  return frameAxis
 }

@@ -1,39 +1,84 @@
 import { useCallback, useEffect, useRef, type RefObject } from 'react'
-import type { Data, Layout, PlotlyHTMLElement } from 'plotly.js'
+import type { Layout, PlotlyHTMLElement, PlotRelayoutEvent, Shape } from 'plotly.js'
 import type { AnnotationEvent } from '../../../../app/annotations'
 import { episodeEvents } from '../../state/annotationsSlice'
 import { useAppStore } from '../../state/StoreContext'
 import type { AppState } from '../../state/store'
 import { loadPlotly, type PlotlyModule } from './plotly'
-import { eventTrace, PLOT_CONFIG, shapes } from './plotShared'
+import { eventTrace, PLOT_CONFIG, shapes as eventShapes, type PlotSpec } from './plotShared'
+
+export type { PlotSpec } from './plotShared'
 
 /** Data redraws at most this often (about 10×/s), however fast values arrive. */
 export const REDRAW_INTERVAL_MS = 100
 
-export interface PlotSpec {
-  /** Traces of the plot; the annotation markers are added after them. */
-  data: Data[]
-  /** Layout without shapes (event lines and the cursor are added). */
-  layout: Partial<Layout>
+export interface LivePlotOptions {
+  /**
+   * The frame cursor: an absolutely positioned element (a sibling of the plot, see PlotFrame) moved over the plot
+   * area with a CSS transform on every frame change. The plot itself is never redrawn or relaid out for the cursor,
+   * so the cursor keeps up with playback whatever the amount of data.
+   */
+  cursorRef: RefObject<HTMLDivElement | null>
+  /** Shapes besides the event lines (drawn below them), e.g. candidate lines. */
+  shapes?: (state: AppState) => Partial<Shape>[]
+  /** What `shapes` depends on: a change relays out the shapes only (no data redraw). */
+  shapesWatch?: (state: AppState) => readonly unknown[]
+  /** Called once the plot exists, for extra Plotly handlers (legend clicks). */
+  onInit?: (el: PlotlyHTMLElement) => void
+}
+
+interface Geometry {
+  left: number
+  top: number
+  width: number
+  height: number
+  r0: number
+  r1: number
+}
+
+function changed(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length !== b.length || a.some((v, i) => v !== b[i])
+}
+
+/** The x range a plotly_relayout event sets: a range, 'auto' (autorange / reset), or null (not an x change). */
+export function relayoutXRange(ev: Record<string, unknown>): [number, number] | 'auto' | null {
+  const r = ev['xaxis.range']
+  if (Array.isArray(r) && r.length === 2) {
+    const a = Number(r[0])
+    const b = Number(r[1])
+    return Number.isFinite(a) && Number.isFinite(b) ? [a, b] : null
+  }
+  if ('xaxis.range[0]' in ev && 'xaxis.range[1]' in ev) {
+    const a = Number(ev['xaxis.range[0]'])
+    const b = Number(ev['xaxis.range[1]'])
+    return Number.isFinite(a) && Number.isFinite(b) ? [a, b] : null
+  }
+  if (ev['xaxis.autorange'] === true) return 'auto'
+  return null
 }
 
 /**
  * A Plotly chart under the video that follows the store without re-rendering React: `build` is called (with the
  * latest state) on mount and whenever `watch` returns something different, throttled to REDRAW_INTERVAL_MS, via
- * Plotly.react; the frame cursor moves with a cheap relayout once per animation frame, as StatePlot does. Clicking
- * seeks (and selects an annotation marker). Returns a function that asks for a redraw (for component state that
- * `watch` cannot see).
+ * Plotly.react (data arrays are treated as immutable: a builder hands the same array objects back for unchanged
+ * data, so Plotly recomputes only what changed). Event lines and `options.shapes` are relaid out on their own when
+ * they change; the frame cursor is a DOM element moved by a transform (options.cursorRef). The x range (zoom / pan)
+ * is shared through the store with every other such plot. Clicking seeks (and selects an annotation marker or a
+ * candidate). Returns a function that asks for a redraw (for component state that `watch` cannot see).
  */
 export function useLivePlot(
   divRef: RefObject<HTMLDivElement | null>,
   build: (state: AppState) => PlotSpec,
   watch: (state: AppState) => readonly unknown[],
+  options: LivePlotOptions,
 ): () => void {
   const store = useAppStore()
   const buildRef = useRef(build)
   buildRef.current = build
   const watchRef = useRef(watch)
   watchRef.current = watch
+  const optionsRef = useRef(options)
+  optionsRef.current = options
   const invalidateRef = useRef<() => void>(() => undefined)
 
   useEffect(() => {
@@ -45,10 +90,14 @@ export function useLivePlot(
     let drawing = false
     let dirty = false
     let timer: ReturnType<typeof setTimeout> | null = null
-    let raf = 0
+    let shapesRaf = 0
     let lastDraw = -Infinity
-    let revision = 0
+    let geometry: Geometry | null = null
+    /** The x range the data was last built for (the episode's frames): the range of "no zoom". */
+    let wholeRange: [number, number] = [0, 1]
     let watched = watchRef.current(store.getState())
+    const shapesWatchOf = (s: AppState): readonly unknown[] => optionsRef.current.shapesWatch?.(s) ?? []
+    let shapesWatched = shapesWatchOf(store.getState())
 
     // Events of the episode are recomputed only when the project or the episode changes.
     let eventsOf: { project: AppState['project']; episode: AppState['episode']; events: AnnotationEvent[] } | null = null
@@ -58,12 +107,56 @@ export function useLivePlot(
       }
       return eventsOf.events
     }
-    const currentShapes = (s: AppState): Layout['shapes'] => shapes(s.frame, currentEvents(s), s.selectedEventId) as Layout['shapes']
+    const currentShapes = (s: AppState): Layout['shapes'] =>
+      [...(optionsRef.current.shapes?.(s) ?? []), ...eventShapes(currentEvents(s), s.selectedEventId)] as Layout['shapes']
 
-    const moveCursor = (): void => {
-      if (raf !== 0) return
-      raf = requestAnimationFrame(() => {
-        raf = 0
+    // ---- the cursor
+    const placeCursor = (frame: number): void => {
+      const cursor = optionsRef.current.cursorRef.current
+      if (!cursor) return
+      const g = geometry
+      if (!g || g.r1 <= g.r0 || frame < g.r0 || frame > g.r1) {
+        if (cursor.style.visibility !== 'hidden') cursor.style.visibility = 'hidden'
+        return
+      }
+      const x = g.left + ((frame - g.r0) / (g.r1 - g.r0)) * g.width
+      cursor.style.transform = `translate3d(${x.toFixed(1)}px, 0, 0)`
+      cursor.dataset.frame = String(frame)
+      if (cursor.style.visibility !== 'visible') cursor.style.visibility = 'visible'
+    }
+    /** Where the plot area is (after every draw, relayout or resize): read once, used by every cursor move. */
+    const measure = (): void => {
+      const cursor = optionsRef.current.cursorRef.current
+      const area = div.querySelector('.nsewdrag')
+      const parent = cursor?.parentElement
+      const range = el ? (el.layout as Partial<Layout>).xaxis?.range : undefined
+      const r0 = Number(range?.[0])
+      const r1 = Number(range?.[1])
+      if (!cursor || !area || !parent || !Number.isFinite(r0) || !Number.isFinite(r1)) {
+        geometry = null
+      } else {
+        const a = area.getBoundingClientRect()
+        const p = parent.getBoundingClientRect()
+        geometry = { left: a.left - p.left, top: a.top - p.top, width: a.width, height: a.height, r0, r1 }
+        cursor.style.top = `${geometry.top}px`
+        cursor.style.height = `${geometry.height}px`
+      }
+      placeCursor(store.getState().frame)
+    }
+
+    // ---- the shared x range
+    const applyRange = (): void => {
+      if (disposed || !Plotly || !el || drawing) return
+      const want = store.getState().plotRange ?? wholeRange
+      const have = (el.layout as Partial<Layout>).xaxis?.range
+      if (have && Math.abs(Number(have[0]) - want[0]) < 1e-6 && Math.abs(Number(have[1]) - want[1]) < 1e-6) return
+      void Plotly.relayout(el, { 'xaxis.range': [want[0], want[1]] } as Partial<Layout>)
+    }
+
+    const relayoutShapes = (): void => {
+      if (shapesRaf !== 0) return
+      shapesRaf = requestAnimationFrame(() => {
+        shapesRaf = 0
         if (disposed || !Plotly || !el || drawing) return
         void Plotly.relayout(el, { shapes: currentShapes(store.getState()) })
       })
@@ -82,25 +175,43 @@ export function useLivePlot(
       try {
         const s = store.getState()
         const spec = buildRef.current(s)
-        const layout: Partial<Layout> = { ...spec.layout, shapes: currentShapes(s), datarevision: ++revision }
+        const whole = spec.layout.xaxis?.range
+        if (whole && whole.length === 2) wholeRange = [Number(whole[0]), Number(whole[1])]
+        const layout: Partial<Layout> = {
+          ...spec.layout,
+          xaxis: { ...spec.layout.xaxis, range: s.plotRange ? [...s.plotRange] : [...wholeRange] },
+          shapes: currentShapes(s),
+        }
         el = await Plotly.react(div, [...spec.data, eventTrace(currentEvents(s))], layout, PLOT_CONFIG)
       } finally {
         drawing = false
       }
-      if (disposed) return
-      if (first && el) {
-        // Annotation markers: select the event and go to it.
-        el.on('plotly_click', (ev) => {
-          const point = ev.points.find((p) => p.data.name === 'events')
+      if (disposed || !el) return
+      if (first) {
+        const plot = el
+        // Annotation markers: select the event and go to it; candidate markers: select the candidate.
+        plot.on('plotly_click', (ev) => {
+          const point = ev.points.find((p) => p.data.name === 'events' || p.data.name === 'candidates')
           const id = point?.customdata
           if (!point || typeof id !== 'string') return
           const state = store.getState()
+          if (point.data.name === 'candidates') {
+            state.selectCandidate(id)
+            return
+          }
           if (typeof point.x === 'number') state.seek(point.x)
           state.selectEvent(id)
         })
+        plot.on('plotly_relayout', (ev: PlotRelayoutEvent) => {
+          const r = relayoutXRange(ev as Record<string, unknown>)
+          if (r !== null) store.getState().setPlotRange(r === 'auto' ? null : r)
+        })
+        plot.on('plotly_afterplot', measure)
+        optionsRef.current.onInit?.(plot)
       }
-      // The frame may have moved while drawing.
-      moveCursor()
+      measure()
+      // The range may have changed while drawing (another plot zoomed).
+      applyRange()
       if (dirty) schedule()
     }
 
@@ -137,12 +248,17 @@ export function useLivePlot(
     div.addEventListener('click', onClick, true)
 
     const unsubscribe = store.subscribe((s, prev) => {
+      // The hot path while playing: only the cursor moves.
+      if (s.frame !== prev.frame) placeCursor(s.frame)
       const next = watchRef.current(s)
-      const changed =
-        next.length !== watched.length || next.some((v, i) => v !== watched[i]) || s.project !== prev.project || s.episode !== prev.episode
+      const dataChanged = changed(next, watched) || s.episode !== prev.episode
       watched = next
-      if (changed) schedule()
-      else if (s.frame !== prev.frame || s.selectedEventId !== prev.selectedEventId) moveCursor()
+      const nextShapes = shapesWatchOf(s)
+      const shapesChanged = changed(nextShapes, shapesWatched)
+      shapesWatched = nextShapes
+      if (dataChanged || s.project !== prev.project) schedule()
+      else if (shapesChanged || s.selectedEventId !== prev.selectedEventId) relayoutShapes()
+      if (s.plotRange !== prev.plotRange) applyRange()
     })
 
     void loadPlotly().then((P) => {
@@ -157,7 +273,7 @@ export function useLivePlot(
       div.removeEventListener('mousedown', onDown, true)
       div.removeEventListener('click', onClick, true)
       if (timer !== null) clearTimeout(timer)
-      if (raf !== 0) cancelAnimationFrame(raf)
+      if (shapesRaf !== 0) cancelAnimationFrame(shapesRaf)
       invalidateRef.current = () => undefined
       void loadPlotly().then((P) => P.purge(div))
     }

@@ -1,0 +1,342 @@
+import { memo, useEffect, useState, type ReactNode } from 'react'
+import type { AdvantageResult } from '../../../../app/contract'
+import { toDisplay } from '../../../../app/curves'
+import { DEFAULT_DETECTOR_PARAMS, detectEvents, type Candidate, type DetectorParams } from '../../../../app/detector'
+import {
+  advantageRequestKey,
+  analysisCurve,
+  candidateKey,
+  candidateScope,
+  curveComplete,
+  shownAdvantages,
+  shownCandidates,
+} from '../../state/curvesSlice'
+import { useApp, useAppStore } from '../../state/StoreContext'
+import type { AppState } from '../../state/store'
+import { bandRanges, positiveFraction } from './valueAnalysis'
+
+const keepFocus = (e: React.MouseEvent): void => e.preventDefault()
+
+/**
+ * Runs the event detector on the analysis curve whenever the curve's values, the choice of curve or the
+ * parameters change, at most once per animation frame (a slider dragged across many values recomputes once per
+ * frame, on the latest values). Also keeps one selection: selecting an event deselects the candidate.
+ */
+export function useCandidateDetection(): void {
+  const store = useAppStore()
+  useEffect(() => {
+    let raf = 0
+    let last: unknown[] = []
+    const asked = new Set<string>()
+    const inputs = (s: AppState): unknown[] => {
+      const curve = s.detectorOn ? analysisCurve(s) : null
+      return [s.detectorOn, s.curvesKey, curve?.id, curve ? s.curveData[curve.id] : undefined, s.detectorParams]
+    }
+    const run = (): void => {
+      raf = 0
+      const s = store.getState()
+      const curve = s.detectorOn ? analysisCurve(s) : null
+      const entry = curve ? s.curveData[curve.id] : undefined
+      if (!curve || !entry || s.curvesKey === null) {
+        if (s.detected !== null) s.setDetected(null)
+        // The analysis curve may be hidden from the plot, so not loaded: the detector still needs its values.
+        if (curve && !entry && !asked.has(curve.id)) {
+          asked.add(curve.id)
+          void s.fetchCurve(curve.id)
+        }
+        return
+      }
+      const list = detectEvents(toDisplay(entry.values, curve.convention, curve.length), s.detectorParams)
+      s.setDetected({ scope: candidateScope(s.curvesKey, curve.id), list })
+    }
+    const check = (s: AppState): void => {
+      const next = inputs(s)
+      if (next.length === last.length && next.every((v, i) => v === last[i])) return
+      if (next[1] !== last[1]) asked.clear()
+      last = next
+      if (raf === 0) raf = requestAnimationFrame(run)
+    }
+    check(store.getState())
+    const unsubscribe = store.subscribe((s, prev) => {
+      if (s.selectedEventId !== null && s.selectedEventId !== prev.selectedEventId && s.selectedCandidate !== null) {
+        store.setState({ selectedCandidate: null })
+        return
+      }
+      check(s)
+    })
+    return () => {
+      unsubscribe()
+      if (raf !== 0) cancelAnimationFrame(raf)
+    }
+  }, [store])
+}
+
+/** Candidates offered for the open episode and analysis curve (stable array while nothing changes). */
+export function useShownCandidates(): Candidate[] {
+  return useApp(shownCandidates)
+}
+
+/**
+ * A suggested event in the annotation list: not saved; A (or ✓) labels and adds it, X (or ×) dismisses it. Memoized:
+ * the list re-renders often (the panel follows the store) and there may be hundreds of suggestions.
+ */
+export const CandidateRow = memo(function CandidateRow(props: { candidate: Candidate; selected: boolean }): ReactNode {
+  const c = props.candidate
+  const key = candidateKey(c)
+  const selectCandidate = useApp((s) => s.selectCandidate)
+  const acceptCandidate = useApp((s) => s.acceptCandidate)
+  const dismissCandidate = useApp((s) => s.dismissCandidate)
+  return (
+    <li
+      className={`candidate-row candidate-${c.kind}`}
+      data-testid={`candidate-${c.frame}`}
+      data-kind={c.kind}
+      data-frame={c.frame}
+      aria-selected={props.selected}
+      onMouseDown={keepFocus}
+      onClick={() => selectCandidate(key)}
+      title={`Suggested ${c.kind} (detected, not saved): A accepts, X dismisses`}
+    >
+      <span className="event-kind">{c.kind === 'milestone' ? '△' : '▽'}</span>
+      <span className="candidate-frame">{c.frame}</span>
+      <span className="candidate-badge">suggested</span>
+      <span className="muted candidate-meta">
+        {c.kind} · {c.strength.toFixed(3)}
+      </span>
+      <button
+        type="button"
+        data-testid="accept-candidate"
+        aria-label={`Accept suggested ${c.kind} at frame ${c.frame}`}
+        title="Accept: pick a label and add the event (A)"
+        onMouseDown={keepFocus}
+        onClick={(e) => {
+          e.stopPropagation()
+          acceptCandidate(key)
+        }}
+      >
+        ✓
+      </button>
+      <button
+        type="button"
+        data-testid="dismiss-candidate"
+        aria-label={`Dismiss suggested ${c.kind} at frame ${c.frame}`}
+        title="Dismiss (X): hidden for this episode and curve until the parameters change"
+        onMouseDown={keepFocus}
+        onClick={(e) => {
+          e.stopPropagation()
+          dismissCandidate(key)
+        }}
+      >
+        ×
+      </button>
+    </li>
+  )
+})
+
+interface ParamSpec {
+  key: keyof DetectorParams
+  label: string
+  min: number
+  max: number
+  step: number
+  format: (v: number) => string
+  title: string
+}
+
+const PARAMS: readonly ParamSpec[] = [
+  {
+    key: 'smoothing',
+    label: 'smoothing',
+    min: 0,
+    max: 0.95,
+    step: 0.05,
+    format: (v) => v.toFixed(2),
+    title: 'Zero-phase exponential smoothing before detection (0 = none); independent of the display smoothing',
+  },
+  { key: 'window', label: 'window', min: 1, max: 60, step: 1, format: (v) => `${v} fr`, title: 'Frames before and after a frame over which a rise or drop is measured' },
+  {
+    key: 'riseThreshold',
+    label: 'rise ≥',
+    min: 0,
+    max: 0.5,
+    step: 0.005,
+    format: (v) => v.toFixed(3),
+    title: 'Minimum sustained rise (progress units) for a milestone',
+  },
+  { key: 'dropThreshold', label: 'drop ≥', min: 0, max: 0.5, step: 0.005, format: (v) => v.toFixed(3), title: 'Minimum drop (progress units) for an error' },
+  { key: 'minGap', label: 'min gap', min: 0, max: 120, step: 1, format: (v) => `${v} fr`, title: 'Minimum distance between two candidates of the same kind' },
+]
+
+/** Detector parameters (live), on/off, and what it found. */
+export function DetectorPanel(): ReactNode {
+  const on = useApp((s) => s.detectorOn)
+  const params = useApp((s) => s.detectorParams)
+  const setDetectorOn = useApp((s) => s.setDetectorOn)
+  const setDetectorParams = useApp((s) => s.setDetectorParams)
+  const shown = useShownCandidates()
+  const found = useApp((s) => s.detected?.list.length ?? 0)
+  const milestones = shown.filter((c) => c.kind === 'milestone').length
+  return (
+    <div className="detector-panel" data-testid="detector-panel" role="group" aria-label="Event detector">
+      <label className="detector-toggle" onMouseDown={keepFocus}>
+        <input type="checkbox" aria-label="Suggest events" checked={on} onChange={(e) => setDetectorOn(e.target.checked)} />
+        suggest events
+      </label>
+      {on ? (
+        <>
+          {PARAMS.map((p) => (
+            <label key={p.key} className="detector-param" title={p.title}>
+              <span>{p.label}</span>
+              <input
+                type="range"
+                aria-label={`Detector ${p.label}`}
+                data-testid={`detector-${p.key}`}
+                min={p.min}
+                max={p.max}
+                step={p.step}
+                value={params[p.key]}
+                onChange={(e) => setDetectorParams({ [p.key]: Number(e.target.value) })}
+              />
+              <span className="detector-value">{p.format(params[p.key])}</span>
+            </label>
+          ))}
+          <button type="button" onMouseDown={keepFocus} onClick={() => setDetectorParams(DEFAULT_DETECTOR_PARAMS)} title="Back to the tuned defaults">
+            defaults
+          </button>
+          <span className="muted detector-count" data-testid="detector-count">
+            {shown.length} suggested ({milestones} ▲, {shown.length - milestones} ▼)
+            {found > shown.length ? ` · ${found - shown.length} annotated or dismissed` : ''}
+          </span>
+          <span className="muted small detector-keys">
+            <kbd>Shift</kbd>+<kbd>,</kbd>/<kbd>.</kbd> select · <kbd>A</kbd> accept · <kbd>X</kbd> dismiss
+          </span>
+        </>
+      ) : null}
+    </div>
+  )
+}
+
+function formatThreshold(r: AdvantageResult): string {
+  return `${r.threshold >= 0 ? '' : '−'}${Math.abs(r.threshold).toFixed(4)}`
+}
+
+/** RECAP advantages of the analysis curve: toggle, K and percentile; the band shows on the plot and above the scrubber. */
+export function AdvantagesControl(): ReactNode {
+  const a = useApp((s) => s.advantages)
+  const curve = useApp(analysisCurve)
+  const complete = useApp((s) => (curve ? curveComplete(s, curve) : false))
+  const outcome = useApp((s) => (s.project && s.episode ? (s.project.episodes.get(s.episode.index)?.outcome ?? 'unknown') : 'unknown'))
+  const setAdvantageOptions = useApp((s) => s.setAdvantageOptions)
+  const computeAdvantages = useApp((s) => s.computeAdvantages)
+  const [kText, setKText] = useState(a.k === null ? '' : String(a.k))
+  const [pText, setPText] = useState(String(a.percentile))
+
+  // Recompute when what the result depends on changes (typing is debounced).
+  useEffect(() => {
+    if (!a.on || !curve) return
+    const t = setTimeout(() => void computeAdvantages(), 250)
+    return () => clearTimeout(t)
+  }, [a.on, a.k, a.percentile, curve?.id, complete, outcome, computeAdvantages])
+
+  const current = curve && a.result && a.requestKey === advantageRequestKey(curve.id, a.k, a.percentile) ? a.result : null
+  const error = curve && a.error && a.requestKey === advantageRequestKey(curve.id, a.k, a.percentile) ? a.error : null
+  return (
+    <div className="advantages-control" role="group" aria-label="RECAP advantages">
+      <label onMouseDown={keepFocus} title="RECAP K-step advantages of the analysis curve; frames above the task's percentile threshold are advantage-positive">
+        <input
+          type="checkbox"
+          data-testid="advantages-toggle"
+          aria-label="Advantages"
+          checked={a.on}
+          disabled={!curve}
+          onChange={(e) => setAdvantageOptions({ on: e.target.checked })}
+        />
+        Advantages
+      </label>
+      {a.on ? (
+        <>
+          <label className="adv-field">
+            K
+            <input
+              aria-label="Advantage horizon K"
+              data-testid="advantages-k"
+              inputMode="numeric"
+              placeholder={current ? String(current.k) : 'auto'}
+              value={kText}
+              onChange={(e) => {
+                const t = e.target.value.replace(/[^0-9]/g, '')
+                setKText(t)
+                if (t === '') setAdvantageOptions({ k: null })
+                else if (Number(t) >= 1) setAdvantageOptions({ k: Number(t) })
+              }}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' || e.key === 'Escape') (e.target as HTMLElement).blur()
+              }}
+            />
+          </label>
+          <label className="adv-field">
+            pct
+            <input
+              aria-label="Advantage threshold percentile"
+              data-testid="advantages-percentile"
+              inputMode="decimal"
+              value={pText}
+              onChange={(e) => {
+                const t = e.target.value.replace(/[^0-9.]/g, '')
+                setPText(t)
+                const v = Number(t)
+                if (t !== '' && Number.isFinite(v) && v >= 0 && v <= 100) setAdvantageOptions({ percentile: v })
+              }}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' || e.key === 'Escape') (e.target as HTMLElement).blur()
+              }}
+            />
+          </label>
+          <span className="muted adv-summary" data-testid="advantages-summary" aria-live="polite">
+            {error ? (
+              <span className="form-error">{error}</span>
+            ) : current ? (
+              <>
+                threshold ε = <strong data-testid="advantages-threshold">{formatThreshold(current)}</strong> ({current.percentile}th percentile over{' '}
+                {current.episodesInThreshold} episode{current.episodesInThreshold === 1 ? '' : 's'}) · K = {current.k} ·{' '}
+                {Math.round(positiveFraction(current.indicators) * 100)} % positive
+              </>
+            ) : a.loading ? (
+              'computing…'
+            ) : null}
+          </span>
+        </>
+      ) : null}
+    </div>
+  )
+}
+
+/**
+ * The advantage indicator as a strip above the scrubber (same frame scale as the scrubber): green where the frame
+ * is advantage-positive. Only while advantages are on and computed for the analysis curve.
+ */
+export function AdvantageStrip(props: { length: number }): ReactNode {
+  const result = useApp(shownAdvantages)
+  if (!result) return null
+  const last = Math.max(1, props.length - 1)
+  const ranges = bandRanges(result.indicators)
+  return (
+    <div
+      className="advantage-band"
+      data-testid="advantage-band"
+      data-threshold={result.threshold}
+      data-runs={ranges.length}
+      title={`Advantage-positive frames (A > ε = ${formatThreshold(result)}, K = ${result.k})`}
+    >
+      {ranges.map((r) => (
+        <span
+          key={r.start}
+          className="advantage-run"
+          data-start={r.start}
+          data-end={r.end}
+          style={{ left: `${(Math.max(0, r.start - 0.5) / last) * 100}%`, width: `${((Math.min(last, r.end + 0.5) - Math.max(0, r.start - 0.5)) / last) * 100}%` }}
+        />
+      ))}
+    </div>
+  )
+}

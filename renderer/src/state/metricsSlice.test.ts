@@ -1,0 +1,287 @@
+import { describe, expect, it } from 'vitest'
+import type { AnnotationEvent } from '../../../app/annotations'
+import type { EpisodeView, EventName, EventPayloads, Method, Params, Result, VivaClient } from '../../../app/contract'
+import type { DatasetSummary } from '../../../app/dataset'
+import { VivaError } from '../../../app/errors'
+import type { MetricOptions } from '../../../app/metrics'
+import { buildMetricsReport, type MetricsReport } from '../../../app/metricsReport'
+import { createAppStore, type PlayerDriver } from './store'
+
+const LENGTH = 40
+
+function summary(): DatasetSummary {
+  return {
+    id: 'd1',
+    root: '/data/d1',
+    name: 'd1',
+    format: 'v2.1',
+    fps: 10,
+    robotType: null,
+    cameras: [],
+    state: null,
+    tasks: ['fold'],
+    episodes: [0, 1, 2].map((i) => ({ index: i, tasks: ['fold'], length: LENGTH, present: true, warnings: [] })),
+    totalFrames: 3 * LENGTH,
+    warnings: [],
+  }
+}
+
+function episode(index: number): EpisodeView {
+  return { datasetId: 'd1', index, length: LENGTH, fps: 10, tasks: ['fold'], state: null, warnings: [], cameras: [] }
+}
+
+function event(id: string, episode: number, frame: number, kind: 'milestone' | 'error', label: string): AnnotationEvent {
+  return { id, episode, frame, kind, label, note: '', annotator: '', taxonomyVersion: 1, createdAt: '', updatedAt: '' } as AnnotationEvent
+}
+
+const EVENTS = [event('e1', 0, 20, 'milestone', 'grasp'), event('e2', 1, 15, 'error', 'drop'), event('e3', 1, 30, 'milestone', 'grasp')]
+
+/** A real report (app/metricsReport.ts) over a small synthetic dataset: two outcomes, one model series. */
+function report(options: MetricOptions, withCurves = true): MetricsReport {
+  const ramp = (up: boolean): Float32Array => Float32Array.from({ length: LENGTH }, (_, i) => (up ? i / LENGTH : 0.5 - i / (4 * LENGTH)))
+  return buildMetricsReport(
+    {
+      episodes: summary().episodes.map((e) => ({ index: e.index, task: 'fold', length: e.length })),
+      outcomes: new Map([
+        [0, 'success'],
+        [1, 'failure'],
+      ]),
+      events: EVENTS,
+      curves: withCurves
+        ? [0, 1].map((ep) => ({
+            info: { source: 'model' as const, modelId: 'abc', params: { steps: 1, seed: 0, cameras: ['a'] }, name: 'viva', convention: 'progress' as const, episode: ep, length: LENGTH },
+            values: ramp(ep === 0),
+          }))
+        : [],
+    },
+    options,
+  )
+}
+
+/** A fake main side: scripted answers, recorded calls, pushable events (as in store.test.ts). */
+function fakeClient(answers: Partial<{ [M in Method]: (p: Params<M>) => Result<M> | Promise<Result<M>> }>) {
+  const calls: { method: Method; params: unknown }[] = []
+  const listeners = new Map<string, Set<(p: unknown) => void>>()
+  const client: VivaClient = {
+    async call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>> {
+      calls.push({ method, params })
+      const fallback: Partial<Record<Method, (p: never) => unknown>> = {
+        'dataset.open': () => summary(),
+        'episode.open': ({ episode: i }: { episode: number }) => episode(i),
+        'annotations.load': () => ({ datasetId: 'd1', projectFile: '/p.sqlite', identityNote: null, events: EVENTS, episodes: [], taxonomies: [] }),
+        'curves.list': () => [],
+      }
+      const answer = (answers[method] ?? fallback[method]) as ((p: Params<M>) => Result<M> | Promise<Result<M>>) | undefined
+      if (!answer) throw new VivaError('UNKNOWN_METHOD', method)
+      return answer(params)
+    },
+    on<E extends EventName>(ev: E, l: (p: EventPayloads[E]) => void) {
+      const set = listeners.get(ev) ?? new Set()
+      listeners.set(ev, set)
+      set.add(l as (p: unknown) => void)
+      return () => set.delete(l as (p: unknown) => void)
+    },
+    mediaUrl: (ref) => `/media/${ref.rootId}/${ref.path}`,
+  }
+  return { client, calls }
+}
+
+const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0))
+
+function recordingDriver(store: ReturnType<typeof createAppStore>, log: string[]): PlayerDriver {
+  return {
+    seek: (f) => {
+      log.push(`seek ${f}`)
+      store.getState().reportFrame(f)
+    },
+    play: () => log.push('play'),
+    pause: () => log.push('pause'),
+    setSpeed: () => undefined,
+  }
+}
+
+describe('metrics slice', () => {
+  it('computes the report of the current dataset with window 5 and the relative variant by default', async () => {
+    const { client, calls } = fakeClient({ 'metrics.compute': (p) => report(p) })
+    const store = createAppStore(client)
+    await store.getState().computeMetrics() // no dataset yet: nothing asked
+    expect(calls.filter((c) => c.method === 'metrics.compute')).toHaveLength(0)
+    await store.getState().openDataset('/data/d1')
+    await store.getState().computeMetrics()
+    expect(calls.filter((c) => c.method === 'metrics.compute').map((c) => c.params)).toEqual([{ datasetId: 'd1', window: 5, variant: 'relative' }])
+    const s = store.getState()
+    expect(s.metricsDatasetId).toBe('d1')
+    expect(s.metricsLoading).toBe(false)
+    expect(s.metricsReport?.variant).toBe('relative')
+    expect(s.metricsReport?.tasks[0]?.rows.map((r) => r.series)).toEqual(['truth', 'm:abc:1:0:a'])
+    expect(s.metricsReport?.tasks[0]?.rows[0]?.row.pearson).toBeCloseTo(1, 12)
+  })
+
+  it('recomputes when the window or variant changes; invalid windows are ignored', async () => {
+    const { client, calls } = fakeClient({ 'metrics.compute': (p) => report(p) })
+    const store = createAppStore(client)
+    await store.getState().openDataset('/data/d1')
+    for (const bad of [0, -3, 2.5, 10_001, Number.NaN]) store.getState().setMetricsWindow(bad)
+    store.getState().setMetricsWindow(5) // unchanged: no new request
+    expect(calls.filter((c) => c.method === 'metrics.compute')).toHaveLength(0)
+    store.getState().setMetricsWindow(3)
+    await tick()
+    store.getState().setMetricsVariant('absolute')
+    await tick()
+    store.getState().setMetricsVariant('absolute')
+    await tick()
+    expect(calls.filter((c) => c.method === 'metrics.compute').map((c) => c.params)).toEqual([
+      { datasetId: 'd1', window: 3, variant: 'relative' },
+      { datasetId: 'd1', window: 3, variant: 'absolute' },
+    ])
+    expect(store.getState().metricsReport).toMatchObject({ window: 3, variant: 'absolute' })
+  })
+
+  it('keeps only the latest answer when answers come back out of order', async () => {
+    const release: (() => void)[] = []
+    const { client } = fakeClient({
+      'metrics.compute': async (p) => {
+        if (p.variant === 'relative') await new Promise<void>((r) => release.push(r))
+        return report(p)
+      },
+    })
+    const store = createAppStore(client)
+    await store.getState().openDataset('/data/d1')
+    const slow = store.getState().computeMetrics()
+    store.getState().setMetricsVariant('absolute')
+    await tick()
+    expect(store.getState().metricsReport?.variant).toBe('absolute')
+    expect(store.getState().metricsLoading).toBe(false)
+    release.forEach((r) => r())
+    await slow
+    expect(store.getState().metricsReport?.variant).toBe('absolute')
+  })
+
+  it('a failed computation is shown and keeps the previous report', async () => {
+    let fail = false
+    const { client } = fakeClient({
+      'metrics.compute': (p) => {
+        if (fail) throw new VivaError('INTERNAL', 'curve store unreadable')
+        return report(p)
+      },
+    })
+    const store = createAppStore(client)
+    await store.getState().openDataset('/data/d1')
+    await store.getState().computeMetrics()
+    fail = true
+    await store.getState().computeMetrics()
+    expect(store.getState().metricsError).toMatchObject({ code: 'INTERNAL', message: 'curve store unreadable' })
+    expect(store.getState().metricsReport).not.toBeNull()
+    fail = false
+    await store.getState().computeMetrics()
+    expect(store.getState().metricsError).toBeNull()
+  })
+
+  it('exports with the current window and variant; a failure becomes a visible error', async () => {
+    let fail = false
+    const { client, calls } = fakeClient({
+      'metrics.compute': (p) => report(p),
+      'metrics.export': (p) => {
+        if (fail) throw new VivaError('INTERNAL', 'no')
+        return { filename: `d1-metrics-${p.variant}-w${p.window}.${p.format}`, mimeType: p.format === 'csv' ? 'text/csv' : 'application/json', content: 'x' }
+      },
+    })
+    const store = createAppStore(client)
+    expect(await store.getState().exportMetrics('csv')).toBeNull() // no dataset
+    await store.getState().openDataset('/data/d1')
+    store.getState().setMetricsVariant('absolute')
+    store.getState().setMetricsWindow(7)
+    expect(await store.getState().exportMetrics('csv')).toEqual({ filename: 'd1-metrics-absolute-w7.csv', mimeType: 'text/csv', content: 'x' })
+    expect(calls.filter((c) => c.method === 'metrics.export').map((c) => c.params)).toEqual([{ datasetId: 'd1', window: 7, variant: 'absolute', format: 'csv' }])
+    fail = true
+    expect(await store.getState().exportMetrics('json')).toBeNull()
+    expect(store.getState().errors.map((e) => e.message)).toEqual(['no'])
+  })
+
+  it('opens from the player: the episode closes and the dataset screen shows the metrics tab', async () => {
+    const { client } = fakeClient({})
+    const store = createAppStore(client)
+    await store.getState().openDataset('/data/d1')
+    await store.getState().openEpisode(1)
+    expect(store.getState().screen).toBe('player')
+    store.getState().openMetrics()
+    expect(store.getState()).toMatchObject({ screen: 'datasets', episode: null, screenView: 'metrics' })
+  })
+
+  it('opens an episode at a frame once the player attaches its driver, selecting the event there', async () => {
+    const { client } = fakeClient({})
+    const store = createAppStore(client)
+    await store.getState().openDataset('/data/d1')
+    await store.getState().loadProject('d1')
+    await store.getState().openEpisodeAt(1, 15, 'error')
+    expect(store.getState()).toMatchObject({ screen: 'player', selectedEpisode: 1, frame: 0 })
+    expect(store.getState().pendingSeek).toEqual({ datasetId: 'd1', episode: 1, frame: 15, kind: 'error' })
+    const log: string[] = []
+    store.getState().attachDriver(recordingDriver(store, log))
+    expect(log).toEqual(['seek 15'])
+    expect(store.getState().frame).toBe(15)
+    expect(store.getState().selectedEventId).toBe('e2')
+    expect(store.getState().pendingSeek).toBeNull()
+    // Only once: the next driver (e.g. another episode) starts where it always does.
+    store.getState().attachDriver(null)
+    store.getState().attachDriver(recordingDriver(store, log))
+    expect(log).toEqual(['seek 15'])
+  })
+
+  it('drops the seek when another episode is opened before the player shows the target', async () => {
+    const { client } = fakeClient({})
+    const store = createAppStore(client)
+    await store.getState().openDataset('/data/d1')
+    await store.getState().openEpisodeAt(1, 30, 'milestone')
+    await store.getState().openEpisode(2)
+    const log: string[] = []
+    store.getState().attachDriver(recordingDriver(store, log))
+    expect(log).toEqual([])
+    expect(store.getState().pendingSeek).toBeNull()
+    expect(store.getState().frame).toBe(0)
+  })
+
+  it('drops the seek when the episode cannot be opened', async () => {
+    const { client } = fakeClient({
+      'episode.open': () => {
+        throw new VivaError('NOT_FOUND', 'episode 9 is missing on disk')
+      },
+    })
+    const store = createAppStore(client)
+    await store.getState().openDataset('/data/d1')
+    await store.getState().openEpisodeAt(9, 12)
+    expect(store.getState().pendingSeek).toBeNull()
+    expect(store.getState().screen).toBe('datasets')
+    expect(store.getState().errors).toHaveLength(1)
+  })
+
+  it('toggles the drill-down, sorts it, and closes it when its row disappears', async () => {
+    let withCurves = true
+    const { client } = fakeClient({ 'metrics.compute': (p) => report(p, withCurves) })
+    const store = createAppStore(client)
+    await store.getState().openDataset('/data/d1')
+    await store.getState().computeMetrics()
+    const s = store.getState()
+    s.toggleMetricsDrill('fold', 'm:abc:1:0:a')
+    expect(store.getState().metricsDrill).toEqual({ task: 'fold', series: 'm:abc:1:0:a' })
+    s.toggleMetricsDrill('fold', 'truth')
+    expect(store.getState().metricsDrill).toEqual({ task: 'fold', series: 'truth' })
+    s.toggleMetricsDrill('fold', 'truth')
+    expect(store.getState().metricsDrill).toBeNull()
+
+    expect(store.getState().metricsSort).toEqual({ key: 'episode', dir: 'asc' })
+    s.setMetricsSort('pearson')
+    expect(store.getState().metricsSort).toEqual({ key: 'pearson', dir: 'desc' })
+    s.setMetricsSort('pearson')
+    expect(store.getState().metricsSort).toEqual({ key: 'pearson', dir: 'asc' })
+    s.setMetricsSort('episode')
+    expect(store.getState().metricsSort).toEqual({ key: 'episode', dir: 'asc' })
+
+    s.toggleMetricsDrill('fold', 'm:abc:1:0:a')
+    await store.getState().computeMetrics() // still there: stays open
+    expect(store.getState().metricsDrill).not.toBeNull()
+    withCurves = false
+    await store.getState().computeMetrics() // the curves are gone
+    expect(store.getState().metricsDrill).toBeNull()
+  })
+})

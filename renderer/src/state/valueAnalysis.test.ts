@@ -1,0 +1,312 @@
+import { describe, expect, it } from 'vitest'
+import type { AdvantageResult, EpisodeView, EventName, EventPayloads, Method, Params, Result, VivaClient } from '../../../app/contract'
+import type { CurveData, CurveInfo } from '../../../app/curves'
+import type { DatasetSummary } from '../../../app/dataset'
+import { DEFAULT_DETECTOR_PARAMS, type Candidate } from '../../../app/detector'
+import { VivaError } from '../../../app/errors'
+import {
+  analysisCurve,
+  candidateKey,
+  candidateScope,
+  shownCandidates,
+  visibleCandidates,
+  type DetectedCandidates,
+} from './curvesSlice'
+import { createAppStore, type AppStore } from './store'
+
+const LENGTH = 100
+
+function summary(): DatasetSummary {
+  return {
+    id: 'd1',
+    root: '/data/d1',
+    name: 'd1',
+    format: 'v2.1',
+    fps: 30,
+    robotType: null,
+    cameras: [],
+    state: null,
+    tasks: ['fold'],
+    episodes: [0, 1].map((i) => ({ index: i, tasks: ['fold'], length: LENGTH, present: true, warnings: [] })),
+    totalFrames: 2 * LENGTH,
+    warnings: [],
+  }
+}
+
+function episode(index: number): EpisodeView {
+  return { datasetId: 'd1', index, length: LENGTH, fps: 30, tasks: ['fold'], state: null, warnings: [], cameras: [] }
+}
+
+function info(id: string, patch: Partial<CurveInfo> = {}): CurveInfo {
+  return {
+    id,
+    datasetId: 'd1',
+    episode: 0,
+    name: id,
+    source: 'import',
+    convention: 'progress',
+    length: LENGTH,
+    computed: LENGTH,
+    complete: true,
+    modelId: null,
+    modelName: null,
+    params: null,
+    futureDim: 0,
+    futureNames: [],
+    futureOffset: 0,
+    file: `/curves/${id}.csv`,
+    createdAt: '2024-01-01T00:00:00Z',
+    ...patch,
+  }
+}
+
+function data(i: CurveInfo): CurveData {
+  // Steps up at frames 30 and 70, drops at 50: two milestones and an error for the default detector.
+  const values = Float32Array.from({ length: LENGTH }, (_, f) => (f < 30 ? 0.1 : f < 50 ? 0.5 : f < 70 ? 0.2 : 0.8))
+  return { info: i, values, future: null }
+}
+
+type Answers = Partial<{ [M in Method]: (p: Params<M>) => Result<M> | Promise<Result<M>> }>
+
+function fakeClient(answers: Answers) {
+  const calls: { method: Method; params: unknown }[] = []
+  const client: VivaClient = {
+    async call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>> {
+      calls.push({ method, params })
+      const fallback: Partial<Record<Method, (p: never) => unknown>> = {
+        'annotations.load': () => ({
+          datasetId: 'd1',
+          projectFile: '/p.sqlite',
+          identityNote: null,
+          events: [],
+          episodes: [],
+          taxonomies: [{ task: 'fold', version: 1, milestones: ['grasp', 'fold'], errorTypes: ['drop'], preset: null, createdAt: '2024-01-01T00:00:00Z' }],
+        }),
+        'annotations.apply': ({ edits }: { edits: unknown[] }) => ({ applied: edits.length }),
+        'dataset.open': () => summary(),
+        'episode.open': ({ episode: i }: { episode: number }) => episode(i),
+        'curves.list': () => [info('a'), info('b')],
+        'curves.get': ({ curveId }: { curveId: string }) => data(info(curveId)),
+      }
+      const answer = (answers[method] ?? fallback[method]) as ((p: Params<M>) => Result<M> | Promise<Result<M>>) | undefined
+      if (!answer) throw new VivaError('UNKNOWN_METHOD', method)
+      return answer(params)
+    },
+    on<E extends EventName>(_event: E, _l: (p: EventPayloads[E]) => void) {
+      return () => undefined
+    },
+    mediaUrl: (ref) => `/media/${ref.rootId}/${ref.path}`,
+  }
+  return { client, calls }
+}
+
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 0))
+
+async function openPlayer(answers: Answers = {}): Promise<{ store: AppStore; calls: { method: Method; params: unknown }[] }> {
+  const fake = fakeClient(answers)
+  const store = createAppStore(fake.client)
+  await store.getState().openDataset('/data/d1')
+  await settle()
+  await store.getState().openEpisode(0)
+  await settle()
+  return { store, calls: fake.calls }
+}
+
+const cands: Candidate[] = [
+  { kind: 'milestone', frame: 30, strength: 0.4 },
+  { kind: 'error', frame: 50, strength: 0.3 },
+  { kind: 'milestone', frame: 70, strength: 0.6 },
+]
+
+/** What the value plot's detection loop does, synchronously. */
+function detect(store: AppStore, list: Candidate[] = cands): DetectedCandidates {
+  const s = store.getState()
+  const curve = analysisCurve(s)
+  if (!curve || s.curvesKey === null) throw new Error('no analysis curve')
+  const detected = { scope: candidateScope(s.curvesKey, curve.id), list }
+  s.setDetected(detected)
+  return detected
+}
+
+const frames = (list: Candidate[]): number[] => list.map((c) => c.frame)
+
+describe('visibleCandidates', () => {
+  const detected: DetectedCandidates = { scope: 'd1#0|a', list: cands }
+
+  it('offers what was found for this episode and curve only', () => {
+    expect(frames(visibleCandidates(detected, 'd1#0|a', [], []))).toEqual([30, 50, 70])
+    expect(visibleCandidates(detected, 'd1#0|b', [], [])).toEqual([])
+    expect(visibleCandidates(detected, 'd1#1|a', [], [])).toEqual([])
+    expect(visibleCandidates(null, 'd1#0|a', [], [])).toEqual([])
+    expect(visibleCandidates(detected, null, [], [])).toEqual([])
+  })
+
+  it('hides dismissed candidates of the same scope, and those already annotated with the same kind and frame', () => {
+    expect(frames(visibleCandidates(detected, 'd1#0|a', ['d1#0|a|error@50', 'd1#0|b|milestone@30'], []))).toEqual([30, 70])
+    expect(frames(visibleCandidates(detected, 'd1#0|a', [], [{ kind: 'milestone', frame: 70 }]))).toEqual([30, 50])
+    // An event of the other kind at the frame does not make the candidate a duplicate.
+    expect(frames(visibleCandidates(detected, 'd1#0|a', [], [{ kind: 'error', frame: 30 }]))).toEqual([30, 50, 70])
+  })
+})
+
+describe('candidate bookkeeping in the store', () => {
+  it('picks the first visible curve for analysis, or the chosen one', async () => {
+    const { store } = await openPlayer()
+    expect(analysisCurve(store.getState())?.id).toBe('a')
+    store.getState().setAnalysisCurve('b')
+    expect(analysisCurve(store.getState())?.id).toBe('b')
+    store.getState().setAnalysisCurve('gone')
+    expect(analysisCurve(store.getState())?.id).toBe('a')
+  })
+
+  it('dismissing hides a candidate for this episode and curve, selects the next; new parameters bring it back', async () => {
+    const { store } = await openPlayer()
+    detect(store)
+    store.getState().selectCandidate('error@50')
+    expect(store.getState().selectedCandidate).toBe('error@50')
+    expect(store.getState().frame).toBe(50)
+
+    store.getState().dismissCandidate()
+    expect(frames(shownCandidates(store.getState()))).toEqual([30, 70])
+    expect(store.getState().selectedCandidate).toBe('milestone@70')
+
+    // Another curve has its own dismissals; coming back, the dismissed one is still hidden.
+    store.getState().setAnalysisCurve('b')
+    detect(store)
+    expect(frames(shownCandidates(store.getState()))).toEqual([30, 50, 70])
+    store.getState().setAnalysisCurve('a')
+    detect(store)
+    expect(frames(shownCandidates(store.getState()))).toEqual([30, 70])
+
+    // Same parameters: nothing changes. New parameters: the dismissed candidate is offered again.
+    store.getState().setDetectorParams({ ...DEFAULT_DETECTOR_PARAMS })
+    expect(frames(shownCandidates(store.getState()))).toEqual([30, 70])
+    store.getState().setDetectorParams({ window: 7 })
+    expect(store.getState().dismissedCandidates).toEqual([])
+    expect(frames(shownCandidates(store.getState()))).toEqual([30, 50, 70])
+  })
+
+  it('navigates candidates from the current frame', async () => {
+    const { store } = await openPlayer()
+    detect(store)
+    store.getState().seek(40)
+    store.getState().jumpCandidate(1)
+    expect(store.getState().selectedCandidate).toBe('error@50')
+    store.getState().jumpCandidate(1)
+    expect(store.getState().selectedCandidate).toBe('milestone@70')
+    store.getState().jumpCandidate(1)
+    expect(store.getState().selectedCandidate).toBe('milestone@70')
+    store.getState().jumpCandidate(-1)
+    expect(store.getState().selectedCandidate).toBe('error@50')
+  })
+
+  it('accepting opens the label picker at the candidate; the label adds an undoable event that replaces the candidate', async () => {
+    const { store, calls } = await openPlayer()
+    detect(store)
+    store.getState().selectCandidate('milestone@30')
+    store.getState().acceptCandidate()
+    expect(store.getState().picker).toEqual({ kind: 'milestone', frame: 30, eventId: null })
+    // Nothing is saved until a label is picked.
+    expect(calls.some((c) => c.method === 'annotations.apply')).toBe(false)
+
+    await store.getState().pickLabel('grasp')
+    expect(store.getState().errors).toEqual([])
+    const events = [...store.getState().project!.events.values()]
+    expect(events.map((e) => [e.kind, e.frame, e.label])).toEqual([['milestone', 30, 'grasp']])
+    expect(calls.filter((c) => c.method === 'annotations.apply')).toHaveLength(1)
+    expect(frames(shownCandidates(store.getState()))).toEqual([50, 70])
+    expect(store.getState().selectedEventId).toBe(events[0]!.id)
+
+    // Undo removes the event: the suggestion is back.
+    await store.getState().undo()
+    expect(store.getState().project!.events.size).toBe(0)
+    expect(frames(shownCandidates(store.getState()))).toEqual([30, 50, 70])
+    await store.getState().redo()
+    expect(frames(shownCandidates(store.getState()))).toEqual([50, 70])
+  })
+
+  it('an error candidate opens the error picker; a cancelled picker keeps the candidate', async () => {
+    const { store } = await openPlayer()
+    detect(store)
+    store.getState().acceptCandidate(candidateKey({ kind: 'error', frame: 50 }))
+    expect(store.getState().picker).toEqual({ kind: 'error', frame: 50, eventId: null })
+    store.getState().closePicker()
+    expect(frames(shownCandidates(store.getState()))).toEqual([30, 50, 70])
+    // Unknown candidates are ignored.
+    store.getState().acceptCandidate('milestone@31')
+    expect(store.getState().picker).toBeNull()
+  })
+
+  it('switching the detector off offers nothing', async () => {
+    const { store } = await openPlayer()
+    detect(store)
+    store.getState().setDetectorOn(false)
+    expect(shownCandidates(store.getState())).toEqual([])
+  })
+})
+
+describe('shared plot range', () => {
+  it('stores a zoomed range; the whole episode (or an empty range) is no zoom', async () => {
+    const { store } = await openPlayer()
+    store.getState().setPlotRange([10, 40])
+    expect(store.getState().plotRange).toEqual([10, 40])
+    store.getState().setPlotRange([0, LENGTH - 1])
+    expect(store.getState().plotRange).toBeNull()
+    store.getState().setPlotRange([5, 5])
+    expect(store.getState().plotRange).toBeNull()
+    store.getState().setPlotRange([20, 30])
+    await store.getState().openEpisode(1)
+    expect(store.getState().plotRange).toBeNull()
+  })
+})
+
+describe('advantages', () => {
+  function result(curveId: string, k: number, percentile: number): AdvantageResult {
+    return {
+      curveId,
+      k,
+      percentile,
+      threshold: -0.01,
+      episodesInThreshold: 3,
+      advantages: new Float32Array(LENGTH),
+      indicators: Uint8Array.from({ length: LENGTH }, (_, i) => (i >= 20 && i < 60 ? 1 : 0)),
+    }
+  }
+
+  it('asks for the analysis curve with K and the percentile; a stale answer is dropped', async () => {
+    const pending: ((r: AdvantageResult) => void)[] = []
+    const { store, calls } = await openPlayer({
+      'advantages.compute': (p) => new Promise<AdvantageResult>((resolve) => pending.push(() => resolve(result(p.curveId, p.k ?? 50, p.percentile ?? 30)))),
+    })
+    store.getState().setAdvantageOptions({ on: true })
+    const first = store.getState().computeAdvantages()
+    store.getState().setAdvantageOptions({ k: 12, percentile: 40 })
+    const second = store.getState().computeAdvantages()
+    expect(calls.filter((c) => c.method === 'advantages.compute').map((c) => c.params)).toEqual([
+      { datasetId: 'd1', curveId: 'a', percentile: 30 },
+      { datasetId: 'd1', curveId: 'a', percentile: 40, k: 12 },
+    ])
+    pending[1]!(result('a', 12, 40))
+    await second
+    pending[0]!(result('a', 50, 30))
+    await first
+    const a = store.getState().advantages
+    expect(a.result?.k).toBe(12)
+    expect(a.requestKey).toBe('a|12|40')
+    expect(a.loading).toBe(false)
+  })
+
+  it('shows an error (e.g. unknown outcome) without a toast, and forgets the result when switched off', async () => {
+    const { store } = await openPlayer({
+      'advantages.compute': () => {
+        throw new VivaError('INVALID_ARGUMENT', 'Episode 0 has no success/failure outcome')
+      },
+    })
+    store.getState().setAdvantageOptions({ on: true })
+    await store.getState().computeAdvantages()
+    expect(store.getState().advantages.error).toMatch(/no success\/failure outcome/)
+    expect(store.getState().errors).toEqual([])
+    store.getState().setAdvantageOptions({ on: false })
+    expect(store.getState().advantages).toMatchObject({ on: false, result: null, error: null })
+  })
+})
