@@ -11,13 +11,7 @@ import type { ErsVariant } from '../../app/metrics'
 import { buildMetricsReport, metricsReportText, type MetricsInput } from '../../app/metricsReport'
 import { CURVE_IMPORT_EXTENSIONS, importCurveFile, type ImportedCurve } from '../curves/importCurves'
 import { openLeRobotDataset } from '../datasets/lerobot'
-
-function intIn(raw: string | undefined, name: string, min: number, max: number): number | undefined {
-  if (raw === undefined) return undefined
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < min || n > max) throw new VivaError('INVALID_ARGUMENT', `--${name} must be an integer from ${min} to ${max}, got "${raw}"`)
-  return n
-}
+import { intIn } from './score'
 
 async function readAnnotations(file: string): Promise<{ outcomes: Map<number, Outcome>; events: MetricsInput['events'] }> {
   let text: string

@@ -8,7 +8,8 @@ import { modelCurveId } from '../store/curveStore'
 
 export { parseEpisodeList }
 
-function intIn(raw: string | undefined, name: string, min: number, max: number): number | undefined {
+/** An integer option within limits, or undefined when absent; shared by the CLI's commands. */
+export function intIn(raw: string | undefined, name: string, min: number, max: number): number | undefined {
   if (raw === undefined) return undefined
   const n = Number(raw)
   if (!Number.isInteger(n) || n < min || n > max) throw new VivaError('INVALID_ARGUMENT', `--${name} must be an integer from ${min} to ${max}, got "${raw}"`)

@@ -4,21 +4,12 @@ import type { ExportFilters, ExportFormat, ImportMode, ImportSummary } from '../
 import type { DatasetSummary } from '../../../../app/dataset'
 import { useApp, useClient } from '../../state/StoreContext'
 import { STATUS_NAMES } from './AnnotationPanel'
+import { downloadText as download } from '../../components/download'
 
 function toggle<T>(list: T[], value: T): T[] {
   return list.includes(value) ? list.filter((v) => v !== value) : [...list, value]
 }
 
-function download(filename: string, mimeType: string, content: string): void {
-  const url = URL.createObjectURL(new Blob([content], { type: mimeType }))
-  const a = document.createElement('a')
-  a.href = url
-  a.download = filename
-  document.body.appendChild(a)
-  a.click()
-  a.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 1000)
-}
 
 /** Export the labeled evaluation set (JSON, CSV, LeRobot sidecar) with filters; import JSON after a preview. */
 export function ExportImportDialog(props: { summary: DatasetSummary; onClose: () => void }): ReactNode {

@@ -3,7 +3,7 @@ import { ERS_VARIANTS, type ErsVariant } from '../../../../app/metrics'
 import { TRUTH_SERIES, type EpisodeMetricRow, type MetricsReport, type SeriesInfo, type TaskTable } from '../../../../app/metricsReport'
 import { useApp, useAppStore, useClient } from '../../state/StoreContext'
 import { MAX_WINDOW, MIN_WINDOW, validWindow, type EpisodeSortKey } from '../../state/metricsSlice'
-import { downloadText } from './download'
+import { downloadText } from '../../components/download'
 import {
   bestValues,
   COLUMN_HELP,
