@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import type { AnnotationEvent } from '../../../app/annotations'
-import type { EpisodeView, EventName, EventPayloads, Method, Params, Result, VivaClient } from '../../../app/contract'
+import type { EpisodeView, Method, Params, Result } from '../../../app/contract'
 import type { DatasetSummary } from '../../../app/dataset'
-import { VivaError } from '../../../app/errors'
 import type { MetricOptions } from '../../../app/metrics'
 import { buildMetricsReport, type MetricsReport } from '../../../app/metricsReport'
+import { VivaError } from '../../../app/errors'
+import { fakeClient as makeFakeClient } from './testing/fakeClient'
 import { createAppStore, type PlayerDriver } from './store'
 
 const LENGTH = 40
@@ -58,32 +59,13 @@ function report(options: MetricOptions, withCurves = true): MetricsReport {
   )
 }
 
-/** A fake main side: scripted answers, recorded calls, pushable events (as in store.test.ts). */
 function fakeClient(answers: Partial<{ [M in Method]: (p: Params<M>) => Result<M> | Promise<Result<M>> }>) {
-  const calls: { method: Method; params: unknown }[] = []
-  const listeners = new Map<string, Set<(p: unknown) => void>>()
-  const client: VivaClient = {
-    async call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>> {
-      calls.push({ method, params })
-      const fallback: Partial<Record<Method, (p: never) => unknown>> = {
+  return makeFakeClient(answers, {
         'dataset.open': () => summary(),
         'episode.open': ({ episode: i }: { episode: number }) => episode(i),
         'annotations.load': () => ({ datasetId: 'd1', projectFile: '/p.sqlite', identityNote: null, events: EVENTS, episodes: [], taxonomies: [] }),
         'curves.list': () => [],
-      }
-      const answer = (answers[method] ?? fallback[method]) as ((p: Params<M>) => Result<M> | Promise<Result<M>>) | undefined
-      if (!answer) throw new VivaError('UNKNOWN_METHOD', method)
-      return answer(params)
-    },
-    on<E extends EventName>(ev: E, l: (p: EventPayloads[E]) => void) {
-      const set = listeners.get(ev) ?? new Set()
-      listeners.set(ev, set)
-      set.add(l as (p: unknown) => void)
-      return () => set.delete(l as (p: unknown) => void)
-    },
-    mediaUrl: (ref) => `/media/${ref.rootId}/${ref.path}`,
-  }
-  return { client, calls }
+      })
 }
 
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0))

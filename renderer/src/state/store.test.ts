@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { EpisodeView, EventName, EventPayloads, Method, Params, Result, VivaClient } from '../../../app/contract'
+import type { EpisodeView, Method, Params, Result } from '../../../app/contract'
 import type { DatasetSummary } from '../../../app/dataset'
 import { VivaError } from '../../../app/errors'
+import { fakeClient as makeFakeClient } from './testing/fakeClient'
 import { createAppStore, filteredEpisodes, type PlayerDriver } from './store'
 
 function summary(): DatasetSummary {
@@ -36,30 +37,10 @@ function episode(index: number, needsProxy = false): EpisodeView {
   }
 }
 
-/** A fake main side: scripted answers, recorded calls, pushable events. */
 function fakeClient(answers: Partial<{ [M in Method]: (p: Params<M>) => Result<M> | Promise<Result<M>> }>) {
-  const calls: { method: Method; params: unknown }[] = []
-  const listeners = new Map<string, Set<(p: unknown) => void>>()
-  const client: VivaClient = {
-    async call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>> {
-      calls.push({ method, params })
-      const fallback: Partial<Record<Method, (p: never) => unknown>> = {
+  return makeFakeClient(answers, {
         'annotations.load': () => ({ datasetId: 'd1', projectFile: '/p.sqlite', identityNote: null, events: [], episodes: [], taxonomies: [] }),
-      }
-      const answer = (answers[method] ?? fallback[method]) as ((p: Params<M>) => Result<M> | Promise<Result<M>>) | undefined
-      if (!answer) throw new VivaError('UNKNOWN_METHOD', method)
-      return answer(params)
-    },
-    on<E extends EventName>(event: E, l: (p: EventPayloads[E]) => void) {
-      const set = listeners.get(event) ?? new Set()
-      listeners.set(event, set)
-      set.add(l as (p: unknown) => void)
-      return () => set.delete(l as (p: unknown) => void)
-    },
-    mediaUrl: (ref) => `/media/${ref.rootId}/${ref.path}`,
-  }
-  const emit = <E extends EventName>(e: E, p: EventPayloads[E]): void => listeners.get(e)?.forEach((l) => l(p))
-  return { client, calls, emit }
+      })
 }
 
 describe('app store', () => {

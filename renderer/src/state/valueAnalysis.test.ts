@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { AdvantageResult, EpisodeView, EventName, EventPayloads, Method, Params, Result, VivaClient } from '../../../app/contract'
+import type { AdvantageResult, EpisodeView, Method, Params, Result } from '../../../app/contract'
 import type { CurveData, CurveInfo } from '../../../app/curves'
 import type { DatasetSummary } from '../../../app/dataset'
 import { DEFAULT_DETECTOR_PARAMS, type Candidate } from '../../../app/detector'
-import { VivaError } from '../../../app/errors'
 import {
   analysisCurve,
   candidateKey,
@@ -12,6 +11,8 @@ import {
   visibleCandidates,
   type DetectedCandidates,
 } from './curvesSlice'
+import { VivaError } from '../../../app/errors'
+import { fakeClient as makeFakeClient } from './testing/fakeClient'
 import { createAppStore, type AppStore } from './store'
 
 const LENGTH = 100
@@ -69,11 +70,7 @@ function data(i: CurveInfo): CurveData {
 type Answers = Partial<{ [M in Method]: (p: Params<M>) => Result<M> | Promise<Result<M>> }>
 
 function fakeClient(answers: Answers) {
-  const calls: { method: Method; params: unknown }[] = []
-  const client: VivaClient = {
-    async call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>> {
-      calls.push({ method, params })
-      const fallback: Partial<Record<Method, (p: never) => unknown>> = {
+  return makeFakeClient(answers, {
         'annotations.load': () => ({
           datasetId: 'd1',
           projectFile: '/p.sqlite',
@@ -87,17 +84,7 @@ function fakeClient(answers: Answers) {
         'episode.open': ({ episode: i }: { episode: number }) => episode(i),
         'curves.list': () => [info('a'), info('b')],
         'curves.get': ({ curveId }: { curveId: string }) => data(info(curveId)),
-      }
-      const answer = (answers[method] ?? fallback[method]) as ((p: Params<M>) => Result<M> | Promise<Result<M>>) | undefined
-      if (!answer) throw new VivaError('UNKNOWN_METHOD', method)
-      return answer(params)
-    },
-    on<E extends EventName>(_event: E, _l: (p: EventPayloads[E]) => void) {
-      return () => undefined
-    },
-    mediaUrl: (ref) => `/media/${ref.rootId}/${ref.path}`,
-  }
-  return { client, calls }
+      })
 }
 
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 0))
