@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'MODEL_FAILED',
   'UNKNOWN_METHOD',
   'TOOL_MISSING',
+  'DISK_FULL',
   'INTERNAL',
 ] as const
 

@@ -32,6 +32,8 @@ export interface ComposeConfig {
   bundledModelDirs?: string[]
   /** Decode with hardware acceleration when ffmpeg finds one (default true). */
   hwaccel?: boolean
+  /** Keep unfinished scoring jobs on disk and resume them on the next start (default true; `viva score` says false). */
+  journalJobs?: boolean
 }
 
 export interface Services {
@@ -43,6 +45,8 @@ export interface Services {
   models: ModelRegistry
   curves: CurveStore
   scoring: ScoringQueue
+  /** Resume the scoring jobs a previous run left unfinished (after the datasets named at startup are open). */
+  resumeJobs(): Promise<void>
   /** Stop jobs and release model sessions and files. */
   dispose(): Promise<void>
   /** Datasets opened at startup, shown first by the renderer. */
@@ -72,7 +76,7 @@ export function composeServices(config: ComposeConfig): Services {
     settingsFile: path.join(config.dataDir, 'models.json'),
   })
   const curves = new CurveStore(path.join(config.dataDir, 'values.sqlite'))
-  const scoring = new ScoringQueue({ source: (id) => datasets.get(id), models, store: curves, events, tools, hwaccel: config.hwaccel })
+  const scoring = new ScoringQueue({ source: (id) => datasets.get(id), models, store: curves, events, tools, hwaccel: config.hwaccel, journal: config.journalJobs ?? true })
   const analysis = new AnalysisService({ summary: (id) => datasets.get(id).summary, projects, curves })
   const cameras = (datasetId: string) => datasets.get(datasetId).summary.cameras
   const initialDatasets: string[] = []
@@ -125,12 +129,15 @@ export function composeServices(config: ComposeConfig): Services {
     'metrics.export': async ({ datasetId, window, variant, format }) => analysis.exportText(datasetId, { window, variant }, format),
     'advantages.compute': async ({ datasetId, curveId, k, percentile }) => analysis.advantages(datasetId, curveId, k, percentile),
   }
+  const resumeJobs = async (): Promise<void> => {
+    await scoring.restore((root) => datasets.open(root))
+  }
   const dispose = async (): Promise<void> => {
     await scoring.dispose()
     await models.dispose()
     curves.close()
   }
-  return { handlers, events, media, datasets, projects, models, curves, scoring, dispose, initialDatasets }
+  return { handlers, events, media, datasets, projects, models, curves, scoring, resumeJobs, dispose, initialDatasets }
 }
 
 /** Open the datasets named at startup; their ids become AppInfo.initialDatasets. */

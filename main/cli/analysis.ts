@@ -1,4 +1,4 @@
-import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { readdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import type { Outcome } from '../../app/annotations'
@@ -9,6 +9,7 @@ import { VivaError } from '../../app/errors'
 import { parseImportDocument } from '../../app/exchange'
 import type { ErsVariant } from '../../app/metrics'
 import { buildMetricsReport, metricsReportText, type MetricsInput } from '../../app/metricsReport'
+import { writeFileAtomic } from '../atomicWrite'
 import { CURVE_IMPORT_EXTENSIONS, importCurveFile, type ImportedCurve } from '../curves/importCurves'
 import { openLeRobotDataset } from '../datasets/lerobot'
 import { intIn } from './score'
@@ -155,14 +156,7 @@ export async function advantagesCommand(root: string | undefined, v: AnalysisCli
     }
     data = `${lines.join('\n')}\n`
   }
-  const tmp = path.join(path.dirname(out), `.${path.basename(out)}.${process.pid}.partial`)
-  try {
-    await writeFile(tmp, data)
-    await rename(tmp, out)
-  } catch (err) {
-    await rm(tmp, { force: true })
-    throw new VivaError('INTERNAL', `Cannot write ${out}: ${(err as Error).message}`, out)
-  }
+  await writeFileAtomic(out, data, 'export')
   process.stdout.write(
     `${JSON.stringify({ out, rows: rows.value.length, episodes: usable.length, k, percentile, thresholds: Object.fromEntries([...thresholds].map(([key, t]) => [key.replace('\u0000', ' | '), t])) }, null, 2)}\n`,
   )

@@ -61,6 +61,8 @@ async function serve(
   const services = composeServices({ mode: 'browser', version: await version(), dataDir, ...(projectsDir ? { projectsDir } : {}) })
   if (roots === 'demo') await openDemo(services, dataDir)
   else await openInitialDatasets(services, roots)
+  // After the named datasets, so a resumed job's dataset does not jump ahead of them in the list.
+  await services.resumeJobs()
   const server = await startServer({ services, staticDir: RENDERER_DIST, ...(port !== undefined ? { port } : {}) })
   process.stdout.write(`ViVa Studio is running in browser mode.\nOpen: ${server.url}\n(Ctrl+C to stop)\n`)
   const stop = (): void => {

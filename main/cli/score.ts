@@ -55,7 +55,7 @@ export async function scoreCommand(root: string | undefined, values: ScoreCliVal
   const seed = intIn(values.seed, 'seed', 0, 2 ** 31 - 1)
   const batch = intIn(values.batch, 'batch', 1, 256)
   const threads = intIn(values.threads, 'threads', 1, 256)
-  const services = composeServices({ mode: 'browser', version: 'cli', dataDir })
+  const services = composeServices({ mode: 'browser', version: 'cli', dataDir, journalJobs: false })
   try {
     const summary = await services.datasets.open(path.resolve(root))
     const pkg = await services.models.load(values.model)

@@ -1,9 +1,9 @@
-import { rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import type { ColumnSource, SchemaElement } from 'hyparquet-writer'
 import type { CurveConvention } from '../../app/curves'
 import { VivaError } from '../../app/errors'
+import { writeFileAtomic } from '../atomicWrite'
 
 export interface CurveRows {
   episode: number
@@ -92,13 +92,6 @@ export async function writeCurvesFile(out: string, curves: CurveRows[], meta: Cu
     }
     data = `${JSON.stringify(doc)}\n`
   }
-  const tmp = path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.${process.pid}.partial`)
-  try {
-    await writeFile(tmp, data)
-    await rename(tmp, out)
-  } catch (err) {
-    await rm(tmp, { force: true })
-    throw new VivaError('INTERNAL', `Cannot write ${out}: ${(err as Error).message}`, out)
-  }
+  await writeFileAtomic(out, data, 'export')
   return { rows: value.length }
 }

@@ -153,6 +153,7 @@ vi.mock('../compose', async () => {
     models: { addFolder: vi.fn(async () => ({ name: 'model' })) },
     projects: { exportTo: vi.fn(async (_id: string, _format: string, _filters: unknown, out: string) => ({ paths: [out] })) },
     dispose: vi.fn(async () => undefined),
+    resumeJobs: vi.fn(async () => undefined),
     initialDatasets: [] as string[],
     handlers: {
       'app.info': async () => ({ version: 'test', mode: 'electron', initialDatasets: [] }),
@@ -244,6 +245,11 @@ describe('desktop shell wiring', () => {
     expect(state.userData).toBe(path.join(state.dataDir, 'electron'))
     expect(state.loaded).toBe(`${APP_SCHEME}://renderer/index.html`)
     expect(state.privileged.map((p) => p.scheme)).toEqual([APP_SCHEME, MEDIA_SCHEME])
+  })
+
+  it('resumes the scoring jobs a previous run left unfinished, once, at start', async () => {
+    const { services } = (await import('../compose')) as unknown as { services: { resumeJobs: ReturnType<typeof vi.fn> } }
+    expect(services.resumeJobs).toHaveBeenCalledTimes(1)
   })
 
   it('opens one window with the hardened webPreferences and restored bounds', () => {

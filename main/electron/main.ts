@@ -201,6 +201,8 @@ async function start(): Promise<void> {
     }
   }
   if (services.initialDatasets.length === 0) await openDemo(services, dataDir)
+  // Scoring jobs a crash, a kill or a quit interrupted continue where they stopped.
+  await services.resumeJobs().catch((err: unknown) => problems.push(`Could not resume scoring jobs: ${message(err)}`))
 
   await app.whenReady()
   guardSession(session.defaultSession)

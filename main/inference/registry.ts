@@ -1,9 +1,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { CameraMapping, ModelInfo, ProviderRequest } from '../../app/contract'
 import type { CameraInfo } from '../../app/dataset'
 import { toWireError, VivaError } from '../../app/errors'
+import { writeJsonAtomic } from '../atomicWrite'
 import { loadModelPackage, MANIFEST_FILE, type ModelPackage } from './manifest'
 import { modelInfo, openRunner, type ValueRunner } from './runner'
 
@@ -115,10 +116,7 @@ export class ModelRegistry {
 
   private async saveSettings(): Promise<void> {
     const s = await this.loadSettings()
-    await mkdir(path.dirname(this.options.settingsFile), { recursive: true })
-    const tmp = `${this.options.settingsFile}.${process.pid}.tmp`
-    await writeFile(tmp, `${JSON.stringify(s, null, 2)}\n`)
-    await rename(tmp, this.options.settingsFile)
+    await writeJsonAtomic(this.options.settingsFile, s, 'model settings')
   }
 
   private async entryFor(dir: string, source: ModelInfo['source']): Promise<Entry> {

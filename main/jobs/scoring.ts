@@ -36,7 +36,15 @@ export interface ScoringDeps {
   chunkFrames?: number
   chunkMs?: number
   featureCacheBytes?: number
+  /**
+   * Keep unfinished jobs in the value cache so a restarted app resumes them (`restore`). The app does; one-shot
+   * callers such as `viva score` do not (rerunning the command resumes from the stored chunks anyway).
+   */
+  journal?: boolean
 }
+
+/** Why a job must stop instead of skipping to its next episode: the model is broken or nothing can be stored. */
+const JOB_FATAL = new Set(['MODEL_FAILED', 'MODEL_INVALID', 'DISK_FULL'])
 
 /** Frames per model call; larger batches gained < 5 % on 2 cores and delay the first values of a curve. */
 export const DEFAULT_BATCH = 8
@@ -78,6 +86,7 @@ export class ScoringQueue {
   private readonly jobs = new Map<string, Job>()
   private readonly order: string[] = []
   private running = false
+  private shuttingDown = false
   private readonly features: FeatureCache
 
   constructor(private readonly deps: ScoringDeps) {
@@ -94,8 +103,8 @@ export class ScoringQueue {
     return j
   }
 
-  /** Validate and queue a job; returns at once. */
-  async start(request: ScoreRequest): Promise<JobInfo> {
+  /** Validate and queue a job; returns at once. `resume` re-queues a journaled job under its id (see `restore`). */
+  async start(request: ScoreRequest, resume?: { id: string; paused: boolean }): Promise<JobInfo> {
     // The contract's limits hold for every caller (the CLI calls this directly, not through dispatch).
     const checked = methodSchemas['score.start'].safeParse(request)
     if (!checked.success) {
@@ -120,14 +129,14 @@ export class ScoringQueue {
     let settle = (): void => undefined
     const done = new Promise<void>((resolve) => (settle = resolve))
     const info: JobInfo = {
-      id: randomUUID(),
+      id: resume?.id ?? randomUUID(),
       datasetId: request.datasetId,
       modelId: pkg.id,
       modelName: pkg.manifest.name,
       episodes: [...new Set(wanted)],
       steps,
       seed: request.seed ?? 0,
-      state: 'queued',
+      state: resume?.paused ? 'paused' : 'queued',
       episode: null,
       episodesDone: 0,
       framesDone: 0,
@@ -139,9 +148,12 @@ export class ScoringQueue {
       error: null,
       episodeErrors: [],
     }
-    const job: Job = { info, request, abort: new AbortController(), paused: false, started: false, resume: null, done, settle }
+    const job: Job = { info, request, abort: new AbortController(), paused: resume?.paused ?? false, started: false, resume: null, done, settle }
+    if (this.deps.journal && !resume) {
+      this.deps.store.saveJob({ id: info.id, datasetRoot: source.summary.root, request: { ...request, episodes: info.episodes }, paused: false })
+    }
     this.jobs.set(info.id, job)
-    this.order.push(info.id)
+    if (!this.order.includes(info.id)) this.order.push(info.id)
     this.emit(job)
     void this.pump()
     return { ...info }
@@ -151,6 +163,7 @@ export class ScoringQueue {
     const job = this.job(jobId)
     if (job.info.state === 'done' || job.info.state === 'cancelled' || job.info.state === 'failed') return { ...job.info }
     job.paused = paused
+    if (this.deps.journal) this.deps.store.setJobPaused(jobId, paused)
     if (!job.started) job.info.state = paused ? 'paused' : 'queued'
     else job.info.state = paused ? 'paused' : 'running'
     if (!paused) {
@@ -170,6 +183,7 @@ export class ScoringQueue {
       job.resume?.()
       if (!job.started) {
         job.info.state = 'cancelled'
+        this.forget(job)
         job.settle()
       }
       this.emit(job)
@@ -184,10 +198,79 @@ export class ScoringQueue {
     return { ...job.info }
   }
 
-  /** Cancel everything and wait for the running job to stop (app shutdown). */
+  /**
+   * Stop everything and wait for the running job to stop (app shutdown). Journaled jobs stay journaled: the next
+   * start resumes them.
+   */
   async dispose(): Promise<void> {
+    this.shuttingDown = true
     for (const id of this.order) this.cancel(id)
     await Promise.all([...this.jobs.values()].map((j) => j.done))
+  }
+
+  /**
+   * Resume the jobs a previous run of the app left unfinished (crash, kill -9, quit), opening their datasets again.
+   * A job that cannot resume (dataset moved, model removed) is listed as failed with the reason, and dropped.
+   */
+  async restore(open: (root: string) => Promise<{ id: string }>): Promise<JobInfo[]> {
+    if (!this.deps.journal) return []
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0)
+        return true
+      } catch (err) {
+        return (err as NodeJS.ErrnoException).code === 'EPERM'
+      }
+    }
+    const out: JobInfo[] = []
+    for (const pending of this.deps.store.claimOrphanJobs(alive)) {
+      const parsed = methodSchemas['score.start'].safeParse(pending.request)
+      try {
+        if (!parsed.success) throw new VivaError('INVALID_ARGUMENT', `the saved request is unreadable (${parsed.error.issues[0]?.message ?? 'invalid'})`)
+        const summary = await open(pending.datasetRoot)
+        out.push(await this.start({ ...parsed.data, datasetId: summary.id }, { id: pending.id, paused: pending.paused }))
+      } catch (err) {
+        const wire = toWireError(err)
+        this.deps.store.removeJob(pending.id)
+        const request = parsed.success ? parsed.data : { datasetId: '', modelId: '', episodes: [] }
+        const info: JobInfo = {
+          id: pending.id,
+          datasetId: request.datasetId,
+          modelId: request.modelId,
+          modelName: request.modelId,
+          episodes: request.episodes,
+          steps: request.steps ?? 0,
+          seed: request.seed ?? 0,
+          state: 'failed',
+          episode: null,
+          episodesDone: 0,
+          framesDone: 0,
+          framesTotal: 0,
+          framesResumed: 0,
+          framesPerSecond: 0,
+          etaSeconds: null,
+          provider: null,
+          error: { ...wire, message: `Could not resume the scoring job on ${pending.datasetRoot}: ${wire.message}` },
+          episodeErrors: [],
+        }
+        const job: Job = { info, request, abort: new AbortController(), paused: false, started: true, resume: null, done: Promise.resolve(), settle: () => undefined }
+        this.jobs.set(info.id, job)
+        this.order.push(info.id)
+        this.emit(job)
+        out.push({ ...info })
+      }
+    }
+    return out
+  }
+
+  /** The job has ended for good: a restart must not resume it. */
+  private forget(job: Job): void {
+    if (!this.deps.journal || this.shuttingDown) return
+    try {
+      this.deps.store.removeJob(job.info.id)
+    } catch {
+      // A full disk cannot even delete the row; the next start resumes the job, finds it complete and ends it.
+    }
   }
 
   private lastEmit = new Map<string, number>()
@@ -240,8 +323,8 @@ export class ScoringQueue {
         } catch (err) {
           if (job.abort.signal.aborted) throw err
           const wire = toWireError(err)
-          // A broken model stops the job; a broken episode (corrupt video, missing camera) only skips that episode.
-          if (wire.code === 'MODEL_FAILED' || wire.code === 'MODEL_INVALID') throw err
+          // A broken model or a full disk stops the job; a broken episode (corrupt video, missing camera) only skips it.
+          if (JOB_FATAL.has(wire.code)) throw err
           info.episodeErrors.push({ episode, error: wire })
         }
         info.episodesDone++
@@ -256,6 +339,7 @@ export class ScoringQueue {
         info.error = toWireError(err)
       }
     } finally {
+      this.forget(job)
       this.emit(job)
       job.settle()
     }
@@ -351,6 +435,7 @@ export class ScoringQueue {
     const frames = featureBatches(cached, start, length, batch, runner.featureSize)
       ?? this.decodedFeatures(runner, cameras, pkg, length, start, batch, signal, featureKey)
     let predicting: Promise<void> = Promise.resolve()
+    let finished = false
     try {
       for await (const b of frames) {
         await this.gate(job)
@@ -364,16 +449,15 @@ export class ScoringQueue {
         if (due()) await flush()
       }
       await predicting
+      finished = true
     } finally {
       // A batch still in flight (overlap mode, cancelled mid-batch) lands before the last flush, so what the job
       // reports done is exactly what is stored.
       await predicting.catch(() => undefined)
-      try {
-        await flush()
-      } catch {
-        // The store refused a chunk (e.g. disk full): what was stored before stays, and the error below surfaces.
-      }
+      // Another error is on its way out: it is the one to report; what was stored before stays.
+      if (!finished) await flush().catch(() => undefined)
     }
+    await flush()
     this.deps.events.emit('curves.changed', { datasetId: request.datasetId, episode })
   }
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { writeJsonAtomic } from './windowState'
+import { writeJsonAtomic } from '../atomicWrite'
 
 /** File › Open recent: the datasets opened last, newest first, at most MAX_RECENT, kept in the data folder. */
 export const RECENT_FILE = 'recent-datasets.json'

@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
+import { writeJsonAtomic } from '../atomicWrite'
 import path from 'node:path'
 import { z } from 'zod'
 
@@ -61,14 +62,6 @@ export async function loadWindowState(dataDir: string): Promise<WindowState> {
   } catch {
     return defaultWindowState()
   }
-}
-
-/** Write JSON next to its final name, then rename: a crash leaves the old file or the new one, never half of one. */
-export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true })
-  const partial = `${file}.${process.pid}.partial`
-  await writeFile(partial, `${JSON.stringify(value, null, 2)}\n`, 'utf8')
-  await rename(partial, file)
 }
 
 export async function saveWindowState(dataDir: string, state: WindowState): Promise<void> {

@@ -164,8 +164,18 @@ describe('opening', () => {
   })
 
   it('names the default project file after the dataset id', () => {
-    expect(defaultProjectFile('/data', 'abc-123')).toBe(path.join('/data', 'projects', 'abc-123.viva.sqlite'))
+    expect(defaultProjectFile('/data/projects', 'abc-123')).toBe(path.join('/data/projects', 'abc-123.viva.sqlite'))
     expectError(() => defaultProjectFile('/data', '../evil'), 'INVALID_ARGUMENT')
+  })
+
+  it('keeps using a project where version 0.1.0 put it (one folder deeper)', () => {
+    const projectsDir = path.join(path.dirname(file), 'legacy-projects')
+    const legacy = path.join(projectsDir, 'projects', 'abc.viva.sqlite')
+    mkdirSync(path.dirname(legacy), { recursive: true })
+    writeFileSync(legacy, '')
+    expect(defaultProjectFile(projectsDir, 'abc')).toBe(legacy)
+    writeFileSync(path.join(projectsDir, 'abc.viva.sqlite'), '')
+    expect(defaultProjectFile(projectsDir, 'abc')).toBe(path.join(projectsDir, 'abc.viva.sqlite'))
   })
 })
 

@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import type {
@@ -71,11 +71,14 @@ export interface OpenOptions {
 
 const BUSY_TIMEOUT_MS = 5000
 
-export function defaultProjectFile(dataDir: string, datasetId: string): string {
+export function defaultProjectFile(projectsDir: string, datasetId: string): string {
   if (!/^[A-Za-z0-9._-]+$/.test(datasetId) || datasetId === '.' || datasetId === '..') {
     throw new VivaError('INVALID_ARGUMENT', `Not a usable dataset id for a file name: ${JSON.stringify(datasetId)}`)
   }
-  return path.join(dataDir, 'projects', `${datasetId}.viva.sqlite`)
+  const file = path.join(projectsDir, `${datasetId}.viva.sqlite`)
+  // Versions up to 0.1.0 nested one folder deeper (<projects-dir>/projects/); such a project stays where it is.
+  const legacy = path.join(projectsDir, 'projects', `${datasetId}.viva.sqlite`)
+  return !existsSync(file) && existsSync(legacy) ? legacy : file
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -203,7 +206,9 @@ function translate(err: unknown, file: string): Error {
     return new VivaError('FORBIDDEN', `${file} cannot be written (${message}).`, file)
   }
   if (code.startsWith('SQLITE_CANTOPEN')) return new VivaError('NOT_FOUND', `${file} cannot be opened (${message}).`, file)
-  if (code === 'SQLITE_FULL') return new VivaError('INTERNAL', `The disk holding ${file} is full.`, file)
+  if (code === 'SQLITE_FULL') {
+    return new VivaError('DISK_FULL', `The disk holding the annotation project ${file} is full; this edit was not saved (earlier ones are). Free some disk space and try again.`, file)
+  }
   return new VivaError('INTERNAL', `${file}: ${message} (${code})`, file)
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import type { CurveConvention, CurveData, CurveInfo, CurveSource, ScoreParams } from '../../app/curves'
 import { VivaError } from '../../app/errors'
+import { writeError } from '../atomicWrite'
 
 /**
  * Value curves on disk (one SQLite file for all datasets, in the user-data folder). A model run's curve is keyed by
@@ -11,7 +12,17 @@ import { VivaError } from '../../app/errors'
  * killed job leaves every acknowledged chunk and resumes after the last one. This is a cache: deleting the file
  * loses nothing that cannot be recomputed, except imported curves (which can be imported again).
  */
-const SCHEMA_VERSION = 1
+const SCHEMA_VERSION = 2
+
+/** A scoring job that has not ended: kept so that a restarted app (after a crash, a kill or a quit) resumes it. */
+export interface PendingJob {
+  id: string
+  datasetRoot: string
+  request: unknown
+  paused: boolean
+  /** The process that runs it; a row whose owner is alive belongs to another running app instance. */
+  ownerPid: number
+}
 
 interface CurveRow {
   id: string
@@ -85,7 +96,7 @@ export class CurveStore {
           throw new Error(`it was written by a newer ViVa Studio (schema ${version}, this one knows ${SCHEMA_VERSION})`)
         }
         if (version === SCHEMA_VERSION) return
-        this.db.exec(`
+        if (version < 1) this.db.exec(`
           CREATE TABLE curves (
             id TEXT PRIMARY KEY, dataset_id TEXT NOT NULL, episode INTEGER NOT NULL, name TEXT NOT NULL,
             source TEXT NOT NULL, convention TEXT NOT NULL, length INTEGER NOT NULL, model_id TEXT, model_name TEXT,
@@ -99,6 +110,14 @@ export class CurveStore {
             count INTEGER NOT NULL, vals BLOB NOT NULL, future BLOB, PRIMARY KEY (curve_id, start)
           );
         `)
+        if (version < 2) {
+          this.db.exec(`
+            CREATE TABLE jobs (
+              id TEXT PRIMARY KEY, dataset_root TEXT NOT NULL, request TEXT NOT NULL,
+              paused INTEGER NOT NULL DEFAULT 0, owner_pid INTEGER NOT NULL, created_at TEXT NOT NULL
+            );
+          `)
+        }
         this.db.pragma(`user_version = ${SCHEMA_VERSION}`)
       })
       .immediate()
@@ -128,19 +147,20 @@ export class CurveStore {
 
   /** Create the curve unless it exists; returns its current state (so a run resumes at `computed`). */
   ensure(curve: NewCurve): CurveInfo {
-    this.db
-      .prepare(
-        `INSERT OR IGNORE INTO curves (id, dataset_id, episode, name, source, convention, length, model_id, model_name,
-           params, future_dim, future_names, future_offset, file, created_at)
-         VALUES (@id, @datasetId, @episode, @name, @source, @convention, @length, @modelId, @modelName, @params,
-           @futureDim, @futureNames, @futureOffset, @file, @createdAt)`,
-      )
-      .run({
+    const insert = this.db.prepare(
+      `INSERT OR IGNORE INTO curves (id, dataset_id, episode, name, source, convention, length, model_id, model_name,
+         params, future_dim, future_names, future_offset, file, created_at)
+       VALUES (@id, @datasetId, @episode, @name, @source, @convention, @length, @modelId, @modelName, @params,
+         @futureDim, @futureNames, @futureOffset, @file, @createdAt)`,
+    )
+    this.writing(() =>
+      insert.run({
         ...curve,
         params: curve.params ? JSON.stringify(curve.params) : null,
         futureNames: JSON.stringify(curve.futureNames),
         createdAt: new Date().toISOString(),
-      })
+      }),
+    )
     const info = this.info(curve.id)
     if (!info) throw new VivaError('INTERNAL', `curve ${curve.id} vanished from ${this.file}`)
     return info
@@ -167,6 +187,10 @@ export class CurveStore {
    * already there is ignored, so a resumed run may repeat its last batch safely).
    */
   append(id: string, start: number, values: Float32Array, future: Float32Array | null): CurveInfo {
+    return this.writing(() => this.appendChunk(id, start, values, future))
+  }
+
+  private appendChunk(id: string, start: number, values: Float32Array, future: Float32Array | null): CurveInfo {
     const tx = this.db.transaction(() => {
       const row = this.db.prepare('SELECT * FROM curves WHERE id = ?').get(id) as CurveRow | undefined
       if (!row) throw new VivaError('NOT_FOUND', `No curve ${id}`)
@@ -205,7 +229,7 @@ export class CurveStore {
       this.db.prepare('INSERT INTO chunks (curve_id, start, count, vals, future) VALUES (?, 0, ?, ?, NULL)').run(curve.id, values.length, asBuffer(values))
       this.db.prepare('UPDATE curves SET computed = ? WHERE id = ?').run(values.length, curve.id)
     })
-    tx()
+    this.writing(() => tx())
     const info = this.info(curve.id)
     if (!info) throw new VivaError('INTERNAL', `curve ${curve.id} was not stored`)
     return info
@@ -213,6 +237,66 @@ export class CurveStore {
 
   delete(id: string): boolean {
     return this.db.prepare('DELETE FROM curves WHERE id = ?').run(id).changes > 0
+  }
+
+  /** Run a write; SQLite's "disk full" and I/O errors become one clear error naming this file (the transaction is rolled back). */
+  private writing<T>(fn: () => T): T {
+    try {
+      return fn()
+    } catch (err) {
+      if (err instanceof VivaError) throw err
+      throw writeError(err, this.file, 'value cache')
+    }
+  }
+
+  saveJob(job: Omit<PendingJob, 'ownerPid'>): void {
+    this.writing(() =>
+      this.db
+        .prepare('INSERT OR REPLACE INTO jobs (id, dataset_root, request, paused, owner_pid, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(job.id, job.datasetRoot, JSON.stringify(job.request), job.paused ? 1 : 0, process.pid, new Date().toISOString()),
+    )
+  }
+
+  setJobPaused(id: string, paused: boolean): void {
+    this.writing(() => this.db.prepare('UPDATE jobs SET paused = ? WHERE id = ?').run(paused ? 1 : 0, id))
+  }
+
+  removeJob(id: string): void {
+    this.writing(() => this.db.prepare('DELETE FROM jobs WHERE id = ?').run(id))
+  }
+
+  /**
+   * Take over the unfinished jobs whose app is gone (crashed, killed or quit), oldest first. Jobs of another live
+   * instance stay theirs, so two instances never score the same job twice.
+   */
+  claimOrphanJobs(alive: (pid: number) => boolean): PendingJob[] {
+    return this.writing(() =>
+      this.db
+        .transaction(() => {
+          const rows = this.db.prepare('SELECT * FROM jobs ORDER BY created_at, id').all() as {
+            id: string
+            dataset_root: string
+            request: string
+            paused: number
+            owner_pid: number
+          }[]
+          const mine = rows.filter((r) => r.owner_pid === process.pid || !alive(r.owner_pid))
+          const claim = this.db.prepare('UPDATE jobs SET owner_pid = ? WHERE id = ?')
+          const out: PendingJob[] = []
+          for (const r of mine) {
+            claim.run(process.pid, r.id)
+            let request: unknown = null
+            try {
+              request = JSON.parse(r.request)
+            } catch {
+              // Left null: the caller reports the job as failed with a clear reason.
+            }
+            out.push({ id: r.id, datasetRoot: r.dataset_root, request, paused: r.paused === 1, ownerPid: process.pid })
+          }
+          return out
+        })
+        .immediate(),
+    )
   }
 
   close(): void {

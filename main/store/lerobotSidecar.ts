@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto'
-import { mkdir, open, realpath, rename, rm } from 'node:fs/promises'
+import { mkdir, realpath } from 'node:fs/promises'
 import path from 'node:path'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import type { ColumnSource } from 'hyparquet-writer'
 import { VivaError } from '../../app/errors'
 import type { ExportDocument } from '../../app/exchange'
+import { writeFilesAtomic } from '../atomicWrite'
 
 /** The parts of the canonical export document the sidecar writes (a whole `ExportDocument` fits). */
 export type LeRobotSidecarInput = Pick<ExportDocument, 'dataset' | 'episodes' | 'events'>
@@ -31,27 +31,6 @@ async function resolveReal(p: string): Promise<string> {
 function isInside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child)
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
-}
-
-async function writeDurably(file: string, bytes: ArrayBuffer): Promise<void> {
-  const handle = await open(file, 'wx')
-  try {
-    await handle.writeFile(new Uint8Array(bytes))
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-}
-
-/** Make the renames themselves durable; not possible (nor needed) on Windows, where directories cannot be opened. */
-async function syncDir(dir: string): Promise<void> {
-  if (process.platform === 'win32') return
-  const handle = await open(dir, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
 }
 
 function annotationColumns(doc: LeRobotSidecarInput): ColumnSource[] {
@@ -101,21 +80,10 @@ export async function writeLeRobotSidecar(outDir: string, doc: LeRobotSidecarInp
     { name: SIDECAR_FILES.annotations, columnData: annotationColumns(doc) },
     { name: SIDECAR_FILES.episodes, columnData: episodeColumns(doc) },
   ]
-  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`
-  const staged: { temp: string; final: string }[] = []
-  try {
-    // Encode and stage both before renaming either, so the two files are replaced as close together as possible.
-    for (const table of tables) {
-      const final = path.join(out, table.name)
-      const temp = `${final}.${tag}.partial`
-      staged.push({ temp, final })
-      await writeDurably(temp, parquetWriteBuffer({ columnData: table.columnData, kvMetadata, createdBy: 'ViVa Studio' }))
-    }
-    for (const { temp, final } of staged) await rename(temp, final)
-    await syncDir(out)
-  } catch (err) {
-    await Promise.all(staged.map(({ temp }) => rm(temp, { force: true })))
-    throw err
-  }
-  return staged.map(({ final }) => final)
+  const files = tables.map((table) => ({
+    path: path.join(out, table.name),
+    data: new Uint8Array(parquetWriteBuffer({ columnData: table.columnData, kvMetadata, createdBy: 'ViVa Studio' })),
+  }))
+  await writeFilesAtomic(files, 'export')
+  return files.map((f) => f.path)
 }

@@ -1,4 +1,3 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Edit, ProjectState } from '../../app/annotations'
 import type { ExportedText, ExportFilters, ExportFormat, ImportMode, ImportSummary, ProjectSnapshot } from '../../app/contract'
@@ -6,6 +5,7 @@ import type { DatasetSummary } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import type { ExportDocument } from '../../app/exchange'
 import { buildExportDocument, checkAgainstDataset, eventsToCsv, parseImportDocument, planImport, serializeExport } from '../../app/exchange'
+import { writeFileAtomic } from '../atomicWrite'
 import type { EventBus } from '../events'
 import type { AnnotationStore } from './annotationStore'
 import { defaultProjectFile, openAnnotationStore } from './annotationStore'
@@ -115,10 +115,7 @@ export class AnnotationProjects {
       return { paths: await writeLeRobotSidecar(out, doc) }
     }
     const { content } = this.exportText(datasetId, format, filters)
-    await mkdir(path.dirname(out), { recursive: true })
-    const partial = `${out}.${process.pid}.partial`
-    await writeFile(partial, content, 'utf8')
-    await rename(partial, out)
+    await writeFileAtomic(out, content, 'export')
     return { paths: [out] }
   }
 
