@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import path from 'node:path'
+import WebSocket from 'ws'
+import type { VivaClient } from '../../app/contract'
+import { createRpcClient } from '../../app/rpc'
+import { PACKAGE_ROOT } from '../paths'
+import { rpcPortFromWebSocket } from '../server/wsPort'
+
+/** `viva serve` in its own process (so a test can kill -9 it) with a contract client connected as the renderer is. */
+export interface ServeProcess {
+  child: ChildProcess
+  client: VivaClient
+  /** Resolves when the connection is gone (the server stopped or was killed). */
+  closed: Promise<void>
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string
+  stop(): Promise<void>
+}
+
+const VIVA = path.join(PACKAGE_ROOT, 'main', 'cli', 'viva.mjs')
+
+export async function startServeProcess(datasets: string[], dataDir: string): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [VIVA, 'serve', ...datasets, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stderr?.setEncoding('utf8').on('data', (c: string) => (err += c))
+  const url = await new Promise<URL>((resolve, reject) => {
+    child.stdout?.setEncoding('utf8').on('data', (c: string) => {
+      out += c
+      const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out)
+      if (m?.[1]) resolve(new URL(m[1]))
+    })
+    child.once('exit', (code, signal) => reject(new Error(`viva serve exited (${code ?? signal}) before listening: ${err}`)))
+  })
+  const ws = new WebSocket(`ws://${url.host}/rpc?token=${encodeURIComponent(url.searchParams.get('token') ?? '')}`)
+  ws.binaryType = 'arraybuffer'
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve)
+    ws.once('error', reject)
+  })
+  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()))
+  const client = createRpcClient(rpcPortFromWebSocket(ws), () => '')
+  return {
+    child,
+    client,
+    closed,
+    stderr: () => err,
+    stop: async () => {
+      ws.close()
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r))
+        child.kill('SIGTERM')
+        await exited
+      }
+    },
+  }
+}
