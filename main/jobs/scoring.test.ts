@@ -7,6 +7,8 @@ import { computedPrefix } from '../../app/curves'
 import { composeServices, type Services } from '../compose'
 import { generateTaskDataset } from '../datasets/taskDataset'
 import { PACKAGE_ROOT } from '../paths'
+import { CurveStore } from '../store/curveStore'
+import Database from 'better-sqlite3'
 
 // End to end on a generated 3-camera dataset with the bundled ViVa model: decode → encode → denoise → store → push.
 const root = mkdtempSync(path.join(os.tmpdir(), 'viva-score-'))
@@ -108,6 +110,40 @@ describe('scoring jobs', () => {
     for (let i = 0; i < values.length; i++) expect(Math.abs(values[i]! - reference[i]!)).toBeLessThan(1e-5)
     await again.dispose()
   }, 180_000)
+
+  it('restores journaled jobs at start: paused stays paused, a vanished dataset is reported, a live owner keeps its job', async () => {
+    const dataDir = path.join(root, 'data-restore')
+    const quitting = composeServices({ mode: 'browser', version: 'test', dataDir, hwaccel: false })
+    const id = (await quitting.datasets.open(dataset)).id
+    const paused = await quitting.scoring.start({ datasetId: id, modelId: vivaId, episodes: [0], steps: 2, provider: 'cpu' })
+    quitting.scoring.pause(paused.id, true)
+    await quitting.dispose()
+    // A job whose dataset was moved away, and one that belongs to another running instance (its pid is alive).
+    const store = new CurveStore(path.join(dataDir, 'values.sqlite'))
+    store.saveJob({ id: 'moved', datasetRoot: path.join(root, 'moved-away'), request: { datasetId: 'x', modelId: vivaId, episodes: [0] }, paused: false })
+    store.saveJob({ id: 'theirs', datasetRoot: dataset, request: { datasetId: id, modelId: vivaId, episodes: [1] }, paused: false })
+    store.close()
+    const db = new Database(path.join(dataDir, 'values.sqlite'))
+    db.prepare('UPDATE jobs SET owner_pid = ? WHERE id = ?').run(process.ppid, 'theirs')
+    db.close()
+
+    const restarted = composeServices({ mode: 'browser', version: 'test', dataDir, hwaccel: false })
+    await restarted.resumeJobs()
+    const jobs = restarted.scoring.list()
+    expect(jobs.map((j) => j.id)).toEqual([paused.id, 'moved'])
+    expect(jobs[0]?.state).toBe('paused')
+    expect(jobs[1]?.state).toBe('failed')
+    expect(jobs[1]?.error?.message).toContain('moved-away')
+    expect(restarted.datasets.list().map((d) => d.id)).toEqual([id])
+    restarted.scoring.pause(paused.id, false)
+    expect((await restarted.scoring.wait(paused.id)).state).toBe('done')
+    await restarted.dispose()
+    // Done and failed jobs are gone from the journal; the other instance's job is still its own.
+    const check = new CurveStore(path.join(dataDir, 'values.sqlite'))
+    expect(check.claimOrphanJobs(() => true).map((j) => j.id)).toEqual([])
+    expect(check.claimOrphanJobs(() => false).map((j) => j.id)).toEqual(['theirs'])
+    check.close()
+  }, 120_000)
 
   it('a finished curve is served from the cache; other steps reuse the cached latents', async () => {
     const first = await services.scoring.start({ datasetId, modelId: vivaId, episodes: [0], provider: 'cpu' })
