@@ -11,6 +11,7 @@ import { generateTaskDataset } from '../datasets/taskDataset'
 import { openDemo } from '../demo'
 import { defaultDataDir, PACKAGE_ROOT, RENDERER_DIST } from '../paths'
 import { startServer } from '../server/server'
+import { backupDataDir } from '../store/backup'
 import { VideoProber } from '../video/probe'
 import { resolveMediaTools } from '../video/tools'
 import { scoreCommand } from './score'
@@ -37,6 +38,8 @@ const USAGE = `viva — ViVa Studio command line
                                         and value curve series, from an annotation export and curve files
   viva advantages <dataset> --values FILE --annotations FILE.json --out FILE.parquet|.csv [--k K] [--percentile 30]
                                         RECAP K-step advantages and per-task "advantage positive" indicators
+  viva backup --out DIR [--skip-values]  Copy annotation projects, the value cache and settings out of the data
+                                        folder (consistent while the app runs; restore: copy back, app closed)
   viva fixture --out DIR [--format v2.1|v2.0|v3.0] [--episodes N] [--frames N] [--fps F]
                [--codec h264|av1|mpeg4] [--width W] [--height H] [--gop N]
                                         Write a test dataset whose frames show their own index
@@ -138,6 +141,7 @@ export async function main(argv: string[]): Promise<number> {
       window: { type: 'string' },
       variant: { type: 'string' },
       percentile: { type: 'string' },
+      'skip-values': { type: 'boolean' },
     },
   })
   const [command, ...args] = positionals
@@ -175,6 +179,20 @@ export async function main(argv: string[]): Promise<number> {
     case 'demo':
       await serve('demo', port, dataDir, projectsDir)
       return -1
+    case 'backup': {
+      if (!values.out) throw new VivaError('INVALID_ARGUMENT', 'usage: viva backup --out DIR [--skip-values] [--data-dir DIR] [--projects-dir DIR]')
+      const result = await backupDataDir({
+        dataDir,
+        ...(projectsDir ? { projectsDir } : {}),
+        out: values.out,
+        skipValues: values['skip-values'] === true,
+        version: await version(),
+      })
+      const total = result.files.reduce((a, f) => a + f.bytes, 0)
+      process.stdout.write(`Backed up ${result.files.length} files (${(total / 1e6).toFixed(1)} MB) from ${dataDir} to ${result.out}\n`)
+      for (const f of result.files) process.stdout.write(`  ${f.kind.padEnd(8)} ${f.path}\n`)
+      return 0
+    }
     case 'tensors': {
       const root = args[0]
       if (!root || !values.out) throw new VivaError('INVALID_ARGUMENT', 'usage: viva tensors <dataset> --out DIR [--size 128] [--k K] [--labels FILE]')

@@ -171,7 +171,9 @@ async function start(): Promise<void> {
   applyBundledMediaTools(process.env, bundledMediaTools(process.resourcesPath, process.platform))
 
   const pkg = JSON.parse(await readFile(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
-  const dataDir = process.env.VIVA_DATA_DIR ? defaultDataDir() : app.getPath('userData')
+  // The same folder as the command line's, so `viva export` finds the projects annotated in the window (on Linux,
+  // Electron's userData would be ~/.config/ViVa Studio while data belongs in ~/.local/share).
+  const dataDir = defaultDataDir()
   const services = composeServices({ mode: 'electron', version: pkg.version, dataDir })
   const [windowState, recent] = await Promise.all([WindowStateStore.open(dataDir), RecentDatasets.open(dataDir)])
   const problems: string[] = []

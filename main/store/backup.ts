@@ -1,0 +1,122 @@
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs'
+import { mkdir, readFile, rename, rm } from 'node:fs/promises'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import { VivaError } from '../../app/errors'
+import { writeError, writeFileAtomic, writeJsonAtomic } from '../atomicWrite'
+
+export interface BackupOptions {
+  dataDir: string
+  /** Where annotation projects live (default `<dataDir>/projects`). */
+  projectsDir?: string
+  out: string
+  /** Leave out values.sqlite (model results can be recomputed; imported curves cannot). */
+  skipValues?: boolean
+  version: string
+}
+
+export interface BackupFile {
+  /** Path inside the backup folder. */
+  path: string
+  bytes: number
+  kind: 'project' | 'values' | 'settings'
+}
+
+export interface BackupResult {
+  out: string
+  files: BackupFile[]
+}
+
+export const BACKUP_MANIFEST = 'viva-backup.json'
+const SETTINGS = ['models.json', 'recent-datasets.json', 'window-state.json']
+
+function inside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child)
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
+}
+
+function real(p: string): string {
+  try {
+    return realpathSync(p)
+  } catch {
+    return path.resolve(p)
+  }
+}
+
+function projectFiles(dir: string): string[] {
+  if (!existsSync(dir)) return []
+  const direct = readdirSync(dir).filter((f) => f.endsWith('.viva.sqlite')).map((f) => path.join(dir, f))
+  // Version 0.1.0 kept projects one folder deeper (see defaultProjectFile).
+  const legacyDir = path.join(dir, 'projects')
+  const names = new Set(direct.map((f) => path.basename(f)))
+  const legacy = existsSync(legacyDir) ? readdirSync(legacyDir).filter((f) => f.endsWith('.viva.sqlite') && !names.has(f)) : []
+  return [...direct, ...legacy.map((f) => path.join(legacyDir, f))]
+}
+
+/** SQLite's online backup: a consistent copy even while the app is writing (WAL included), written then renamed. */
+async function copyDatabase(from: string, to: string): Promise<number> {
+  const partial = `${to}.partial`
+  let db: Database.Database
+  try {
+    db = new Database(from, { readonly: true, fileMustExist: true })
+  } catch (err) {
+    throw new VivaError('DATASET_INVALID', `Cannot open ${from} to back it up: ${(err as Error).message}`, from)
+  }
+  try {
+    await mkdir(path.dirname(to), { recursive: true })
+    await db.backup(partial)
+    const check = new Database(partial, { readonly: true })
+    try {
+      const result = check.pragma('integrity_check', { simple: true })
+      if (result !== 'ok') throw new VivaError('DATASET_INVALID', `The copy of ${from} fails its integrity check (${String(result)}); the original may be damaged.`, from)
+    } finally {
+      check.close()
+    }
+    await rename(partial, to)
+    return statSync(to).size
+  } catch (err) {
+    await rm(partial, { force: true })
+    throw writeError(err, to, 'backup')
+  } finally {
+    db.close()
+  }
+}
+
+/**
+ * Copy what cannot be recomputed out of the data folder: every annotation project, the value cache (imported curves
+ * and model results) and the settings, into `out`, with a manifest. Safe while the app runs. Proxies and the demo
+ * dataset are left out (they are rebuilt on demand); datasets are the user's own files and are never touched.
+ */
+export async function backupDataDir(options: BackupOptions): Promise<BackupResult> {
+  const dataDir = real(options.dataDir)
+  const projectsDir = real(options.projectsDir ?? path.join(options.dataDir, 'projects'))
+  const out = path.resolve(options.out)
+  if (inside(real(out), dataDir) || inside(real(out), projectsDir)) {
+    throw new VivaError('INVALID_ARGUMENT', `Refusing to back up into ${out}: it is inside the data folder being backed up (${dataDir}). Choose a folder elsewhere, ideally on another disk.`)
+  }
+  if (existsSync(path.join(out, BACKUP_MANIFEST))) {
+    throw new VivaError('INVALID_ARGUMENT', `${out} already holds a backup; choose a new folder so that backup stays as it is.`, out)
+  }
+  const files: BackupFile[] = []
+  for (const file of projectFiles(projectsDir)) {
+    const rel = path.join('projects', path.basename(file))
+    files.push({ path: rel, bytes: await copyDatabase(file, path.join(out, rel)), kind: 'project' })
+  }
+  const values = path.join(dataDir, 'values.sqlite')
+  if (!options.skipValues && existsSync(values)) {
+    files.push({ path: 'values.sqlite', bytes: await copyDatabase(values, path.join(out, 'values.sqlite')), kind: 'values' })
+  }
+  for (const name of SETTINGS) {
+    const file = path.join(dataDir, name)
+    if (!existsSync(file)) continue
+    const bytes = await readFile(file)
+    await writeFileAtomic(path.join(out, name), bytes, 'backup')
+    files.push({ path: name, bytes: bytes.length, kind: 'settings' })
+  }
+  await writeJsonAtomic(
+    path.join(out, BACKUP_MANIFEST),
+    { format: 'viva-studio/backup', version: 1, app: options.version, createdAt: new Date().toISOString(), dataDir, projectsDir, files },
+    'backup',
+  )
+  return { out, files }
+}
