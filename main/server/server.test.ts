@@ -1,5 +1,5 @@
 import http from 'node:http'
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import WebSocket from 'ws'
@@ -21,6 +21,8 @@ beforeAll(async () => {
   writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>ViVa</title>')
   writeFileSync(path.join(mediaRoot, 'videos', 'clip.mp4'), Buffer.alloc(1000, 1))
   writeFileSync(path.join(dir, 'outside.txt'), 'nope')
+  // A link inside the root that points out of it: the path looks confined, the file is not.
+  symlinkSync(path.join(dir, 'outside.txt'), path.join(mediaRoot, 'videos', 'escape.mp4'))
   const services = composeServices({ mode: 'browser', version: 'test', dataDir: path.join(dir, 'data') })
   services.media.register('root1', mediaRoot)
   server = await startServer({ services, staticDir })
@@ -84,7 +86,16 @@ describe('browser-mode server', () => {
     expect(r.status).toBe(206)
     expect(r.headers['content-range']).toBe('bytes 0-9/1000')
     expect((await get('/media/root1/videos/clip.mp4')).status).toBe(403)
-    for (const p of ['/media/root1/videos', '/media/root1/..%2Foutside.txt', '/media/root1/%2e%2e/outside.txt', '/media/nope/videos/clip.mp4']) {
+    for (const p of [
+      '/media/root1/videos',
+      '/media/root1/',
+      '/media/root1/..%2Foutside.txt',
+      '/media/root1/%2e%2e/outside.txt',
+      '/media/root1/videos/escape.mp4',
+      `/media/root1/${encodeURIComponent(path.join(dir, 'outside.txt'))}`,
+      `/media/root1//${path.join(dir, 'outside.txt')}`,
+      '/media/nope/videos/clip.mp4',
+    ]) {
       expect((await get(`${p}?${tok()}`)).status, p).toBe(403)
     }
     expect((await get(`/media/root1/videos/none.mp4?${tok()}`)).status).toBe(404)
