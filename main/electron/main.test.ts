@@ -1,7 +1,7 @@
 // The shell's wiring, run against a stand-in for Electron's main-process API (the real binary cannot run here):
 // window options, every guard attached, IPC sender checks, both protocols, the menu, single instance, and the
 // window state written on quit. The rules themselves are tested in main/shell/*.test.ts.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -373,6 +373,16 @@ describe('desktop shell wiring', () => {
     await call('episode.open', { datasetId: 'ds0', episode: 2 })
     menuItem('export-annotations').click?.()
     await vi.waitFor(() => expect(services.projects.exportTo).toHaveBeenCalledWith('ds0', 'csv', {}, path.join(state.root, 'out', 'labels.csv')))
+  })
+
+  it('File › Back up… writes a new dated backup folder (with its manifest) into the chosen folder', async () => {
+    menuItem('backup-data').click?.()
+    await vi.waitFor(() => {
+      const made = readdirSync(state.datasetDir).filter((f) => f.startsWith('viva-backup-'))
+      expect(made).toHaveLength(1)
+      const manifest = JSON.parse(readFileSync(path.join(state.datasetDir, made[0] ?? '', 'viva-backup.json'), 'utf8')) as { files: { path: string }[] }
+      expect(manifest.files.map((f) => f.path)).toContain('recent-datasets.json')
+    })
   })
 
   it('a second launch focuses the window and opens its dataset', async () => {

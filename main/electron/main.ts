@@ -21,6 +21,7 @@ import path from 'node:path'
 import { Readable } from 'node:stream'
 import type { AppCommand } from '../../app/contract'
 import { composeServices, openInitialDatasets, type Services } from '../compose'
+import { backupDataDir } from '../store/backup'
 import { openDemo } from '../demo'
 import { defaultDataDir, PACKAGE_ROOT, RENDERER_DIST } from '../paths'
 import { dispatch } from '../rpc/dispatch'
@@ -367,6 +368,24 @@ async function start(): Promise<void> {
     }
   }
 
+  /** A new dated folder inside the one chosen, so a backup never overwrites an earlier one. */
+  async function backupData(): Promise<void> {
+    const choice = await dialog.showOpenDialog(win, {
+      title: 'Back up annotations and data into…',
+      defaultPath: app.getPath('documents'),
+      properties: ['openDirectory', 'createDirectory'],
+    })
+    const parent = choice.filePaths[0]
+    if (choice.canceled || !parent) return
+    const out = path.join(parent, `viva-backup-${new Date().toISOString().replace(/[:.]/g, '-')}`)
+    try {
+      const { files } = await backupDataDir({ dataDir, out, version: pkg.version })
+      void dialog.showMessageBox(win, { type: 'info', title: 'Backup', message: `Backed up ${files.length} files`, detail: out })
+    } catch (err) {
+      showError('Backup failed', err)
+    }
+  }
+
   function refreshMenu(): void {
     const template = buildMenuTemplate(
       { appName: APP_NAME, isDev: IS_DEV, platform: process.platform, recent: recent.list, links: HELP_LINKS },
@@ -386,6 +405,7 @@ async function start(): Promise<void> {
           })
         },
         exportAnnotations: () => void exportAnnotations(),
+        backupData: () => void backupData(),
         undo: () => gate.push({ command: 'undo' }),
         redo: () => gate.push({ command: 'redo' }),
         about: () => {

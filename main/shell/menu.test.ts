@@ -8,6 +8,7 @@ function actions(): MenuActions & Record<string, ReturnType<typeof vi.fn>> {
     clearRecent: vi.fn(),
     openModelFolder: vi.fn(),
     exportAnnotations: vi.fn(),
+    backupData: vi.fn(),
     undo: vi.fn(),
     redo: vi.fn(),
     about: vi.fn(),
@@ -44,11 +45,13 @@ describe('application menu', () => {
     findMenuItem(t, 'open-dataset')?.click?.()
     findMenuItem(t, 'open-model-folder')?.click?.()
     findMenuItem(t, 'export-annotations')?.click?.()
+    findMenuItem(t, 'backup-data')?.click?.()
     findMenuItem(t, 'recent-1')?.click?.()
     findMenuItem(t, 'recent-clear')?.click?.()
     expect(a.openDataset).toHaveBeenCalledOnce()
     expect(a.openModelFolder).toHaveBeenCalledOnce()
     expect(a.exportAnnotations).toHaveBeenCalledOnce()
+    expect(a.backupData).toHaveBeenCalledOnce()
     expect(a.openRecent).toHaveBeenCalledWith('/data/c')
     expect(a.clearRecent).toHaveBeenCalledOnce()
     expect(findMenuItem(t, 'recent-0')?.label).toBe('/data/a&&b')

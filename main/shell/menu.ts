@@ -50,6 +50,7 @@ export interface MenuActions {
   clearRecent(): void
   openModelFolder(): void
   exportAnnotations(): void
+  backupData(): void
   undo(): void
   redo(): void
   about(): void
@@ -105,6 +106,7 @@ export function buildMenuTemplate(opts: MenuOptions, actions: MenuActions): Menu
         accelerator: 'CmdOrCtrl+Shift+E',
         click: () => actions.exportAnnotations(),
       },
+      { id: 'backup-data', label: 'Back up annotations and data…', click: () => actions.backupData() },
       separator,
       isMac ? { role: 'close' } : { role: 'quit', label: 'Quit' },
     ],
