@@ -2,15 +2,11 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, open, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { VivaError } from '../app/errors'
+import { errnoCode, fsReason } from './fsErrors'
 
 /** Codes that mean "the disk (or the user's quota, or the file-size limit) has no room for this write" (SQLite's too). */
 const NO_SPACE = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'SQLITE_FULL'])
 const NOT_ALLOWED = new Set(['EACCES', 'EPERM', 'EROFS'])
-
-export function errnoOf(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code
-  return typeof code === 'string' ? code : undefined
-}
 
 /**
  * The one translation of a failed write into what the user reads: which file, why, and that nothing under that
@@ -18,8 +14,8 @@ export function errnoOf(err: unknown): string | undefined {
  */
 export function writeError(err: unknown, file: string, what = 'file'): VivaError {
   if (err instanceof VivaError) return err
-  const errno = errnoOf(err)
-  const detail = err instanceof Error ? err.message : String(err)
+  const errno = errnoCode(err) ?? undefined
+  const detail = fsReason(err)
   if (errno !== undefined && NO_SPACE.has(errno)) {
     // SQLite rolls the transaction back: earlier commits stay. A file write went to a temporary name: nothing changed.
     const kept = errno.startsWith('SQLITE') ? 'this change was not stored; what was stored before is intact' : 'nothing was written to it'

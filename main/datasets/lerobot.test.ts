@@ -256,7 +256,7 @@ describe('opening errors', () => {
     await writeFile(join(root, 'meta/info.json'), JSON.stringify({ ...original, fps: 'twenty' }))
     const fps = await rejection(openLeRobotDataset(root))
     expect(fps.code).toBe('DATASET_INVALID')
-    expect(fps.message).toBe('meta/info.json: field "fps" must be a positive number (got "twenty")')
+    expect(fps.message).toBe('meta/info.json: field "fps" must be a positive number of frames per second, at most 10000 (got "twenty")')
 
     await writeFile(join(root, 'meta/info.json'), JSON.stringify({ ...original, features: 'state' }))
     expect((await rejection(openLeRobotDataset(root))).message).toContain('field "features"')

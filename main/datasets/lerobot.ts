@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import type { CameraInfo, DatasetSummary, DatasetWarning, EpisodeSummary } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
+import { fsReason, isAbsent } from '../fsErrors'
 import { DirListing } from './dirListing'
 import type { EpisodeData, EpisodeSource } from './episodeSource'
 import { readEpisodeTable } from './episodeTable'
@@ -47,8 +48,10 @@ async function checkRoot(root: string, absRoot: string): Promise<void> {
   let isDir: boolean
   try {
     isDir = (await stat(absRoot)).isDirectory()
-  } catch {
-    throw new VivaError('NOT_FOUND', `${root} does not exist`, root)
+  } catch (err) {
+    if (isAbsent(err)) throw new VivaError('NOT_FOUND', `${root} does not exist`, root)
+    // There but unreachable (a symlink loop, a name too long): "does not exist" would send the user looking for a typo.
+    throw new VivaError('NOT_FOUND', `${root} cannot be opened: ${fsReason(err)}`, root)
   }
   if (!isDir) throw new VivaError('NOT_FOUND', `${root} is not a directory`, root)
 }
@@ -57,11 +60,10 @@ async function readInfoText(root: string, absRoot: string): Promise<string> {
   try {
     return await readFile(join(absRoot, INFO_FILE), 'utf8')
   } catch (err) {
-    const code = err instanceof Error && 'code' in err ? err.code : null
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
+    if (isAbsent(err)) {
       throw new VivaError('NOT_A_DATASET', `${root} is not a LeRobot dataset: ${INFO_FILE} not found`, INFO_FILE)
     }
-    throw new VivaError('DATASET_INVALID', `${INFO_FILE} could not be read (${(err as Error).message})`, INFO_FILE)
+    throw new VivaError('DATASET_INVALID', `${INFO_FILE} could not be read: ${fsReason(err)}`, INFO_FILE)
   }
 }
 

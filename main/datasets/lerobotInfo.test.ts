@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { VivaError } from '../../app/errors'
-import { fitNames, flattenNames, parseInfo } from './lerobotInfo'
+import { fitNames, flattenNames, parseInfo, staysInside } from './lerobotInfo'
 
 function info(overrides: Record<string, unknown> = {}, features: Record<string, unknown> = {}): string {
   return JSON.stringify({
@@ -97,7 +97,7 @@ describe('parseInfo', () => {
 
     const fps = invalid(info({ fps: 'fast' }))
     expect(fps.code).toBe('DATASET_INVALID')
-    expect(fps.message).toBe('meta/info.json: field "fps" must be a positive number (got "fast")')
+    expect(fps.message).toBe('meta/info.json: field "fps" must be a positive number of frames per second, at most 10000 (got "fast")')
 
     expect(invalid(info({ fps: -5 })).message).toContain('"fps"')
     expect(invalid(info({ features: ['observation.state'] })).message).toContain('field "features"')
@@ -141,6 +141,30 @@ describe('state names', () => {
     const noShape = parseInfo(info({}, { 'observation.state': { dtype: 'float32', names: [['p', 'q']] } }), null)
     expect(noShape.state).toEqual({ key: 'observation.state', dim: 2, names: ['p', 'q'] })
     expect(noShape.warnings.map((w) => w.code)).toEqual(['STATE_SHAPE_MISSING'])
+  })
+
+  it('flattens names nested deeper than the call stack, in document order', () => {
+    let deep: unknown = 'inner'
+    for (let i = 0; i < 100_000; i++) deep = [deep]
+    expect(flattenNames([deep, { a: 'b', c: ['d'] }])).toEqual(['inner', 'b', 'd'])
+  })
+
+  it('ignores a state shape that is not positive integers of sane size, keeping the names', () => {
+    for (const shape of [[-3], [0], [2.5], [1e9, 1e9]]) {
+      const parsed = parseInfo(info({}, { 'observation.state': { dtype: 'float32', shape, names: ['a', 'b', 'c'] } }), null)
+      expect(parsed.state).toEqual({ key: 'observation.state', dim: 3, names: ['a', 'b', 'c'] })
+      expect(parsed.warnings.map((w) => w.code)).toEqual(['STATE_SHAPE_INVALID'])
+    }
+  })
+
+  it('keeps every path inside the dataset folder', () => {
+    expect(staysInside('data/chunk-000/episode_000000.parquet')).toBe(true)
+    expect(staysInside('data/..hidden/x.parquet')).toBe(true)
+    for (const bad of ['../x.parquet', 'data/../../x', '/etc/x', 'C:/x', '\\\\server\\x', 'data\\..\\..\\x']) expect(staysInside(bad)).toBe(false)
+    expect(invalid(info({ data_path: '../{episode_index}.parquet' })).message).toContain('inside the dataset folder')
+    const odd = parseInfo(info({}, { 'a/b': { dtype: 'video', shape: [4, 4, 3] }, '..': { dtype: 'video', shape: [4, 4, 3] } }), null)
+    expect(odd.cameras).toEqual([])
+    expect(odd.warnings.filter((w) => w.code === 'FEATURE_INVALID')).toHaveLength(2)
   })
 
   it('notes a dataset without observation.state', () => {

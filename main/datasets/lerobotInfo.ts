@@ -19,6 +19,27 @@ export const DEFAULT_PATHS: Record<'v2' | 'v3', { data: string; video: string }>
 
 const DEFAULT_CHUNKS_SIZE = 1000
 
+/**
+ * Frame rates above this are not a camera or control rate but a typo or a unit mistake (Hz written as kHz, a period
+ * written for a rate). Seek targets are half a frame apart (episodeFrameTimes), which at higher rates falls below the
+ * timestamp resolution of common containers, so such a dataset could not play frame-accurately anyway.
+ */
+export const MAX_FPS = 10_000
+
+/**
+ * Metadata that says an episode has more frames than this is wrong, not long: 10 million frames is over three days at
+ * 30 fps. Lengths size typed arrays (curves, frame maps) downstream, so an absurd one must not get through as is.
+ */
+export const MAX_EPISODE_FRAMES = 10_000_000
+
+/** A state vector beyond this many values is a malformed shape, not a robot (the model manifest caps its own at 4096). */
+export const MAX_STATE_DIM = 65_536
+
+/** Whether a length from metadata can be used as a frame count. */
+export function isFrameCount(value: number | null | undefined): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= MAX_EPISODE_FRAMES
+}
+
 /** What a dataset's meta/info.json says, normalised, plus what was odd about it. */
 export interface LeRobotInfo {
   format: FormatVersion
@@ -87,7 +108,7 @@ const numberLike = z.union([
 const InfoSchema = z.looseObject({
   codebase_version: z.string().nullish(),
   robot_type: z.union([z.string(), z.number()]).transform(String).nullish(),
-  fps: numberLike.pipe(z.number().positive().finite()),
+  fps: numberLike.pipe(z.number().positive().max(MAX_FPS)),
   chunks_size: numberLike.pipe(z.number().int().positive()).nullish(),
   data_path: z.string().min(1).nullish(),
   video_path: z.string().nullish(),
@@ -109,7 +130,13 @@ type Feature = z.infer<typeof FeatureSchema>
 
 function describe(value: unknown): string {
   if (value === undefined) return 'missing'
-  const text = JSON.stringify(value)
+  let text: string
+  try {
+    text = JSON.stringify(value)
+  } catch {
+    // Nesting deeper than the stack (JSON.parse takes it, JSON.stringify does not): still a message, not a RangeError.
+    return Array.isArray(value) ? 'a deeply nested list' : 'a deeply nested object'
+  }
   return text.length > 40 ? `${text.slice(0, 37)}...` : text
 }
 
@@ -132,7 +159,7 @@ function invalidField(path: readonly PropertyKey[], expected: string, raw: unkno
 }
 
 const EXPECTED: Record<string, string> = {
-  fps: 'must be a positive number',
+  fps: `must be a positive number of frames per second, at most ${MAX_FPS}`,
   chunks_size: 'must be a positive integer',
   features: 'must be an object mapping feature names to their description',
   data_path: 'must be a path template string',
@@ -187,7 +214,8 @@ function metaString(meta: Record<string, unknown>, ...keys: string[]): string | 
 /** Height/width from `shape`, using `names` when they say which axis is which (HWC is the LeRobot default). */
 function shapeResolution(feature: Feature): { width: number | null; height: number | null } {
   const shape = feature.shape ?? []
-  const names = Array.isArray(feature.names) ? feature.names.map((n) => String(n).toLowerCase()) : []
+  // Only string entries can name an axis; String() of a nested list recurses and can overflow the stack.
+  const names = Array.isArray(feature.names) ? feature.names.map((n) => (typeof n === 'string' ? n.toLowerCase() : '')) : []
   const at = (axis: string): number | null => {
     const i = names.indexOf(axis)
     return i >= 0 ? (shape[i] ?? null) : null
@@ -224,13 +252,18 @@ function cameraInfo(key: string, feature: Feature, fps: number): CameraInfo {
  */
 export function flattenNames(names: unknown): string[] | null {
   const out: string[] = []
-  const walk = (value: unknown): void => {
+  // An explicit stack rather than recursion: info.json is untrusted, and JSON.parse accepts nesting far deeper than
+  // the call stack. Children are pushed in reverse so names come out in document order.
+  const stack: unknown[] = [names]
+  while (stack.length > 0 && out.length <= MAX_STATE_DIM) {
+    const value = stack.pop()
     if (typeof value === 'string') out.push(value)
     else if (typeof value === 'number') out.push(String(value))
-    else if (Array.isArray(value)) value.forEach(walk)
-    else if (value !== null && typeof value === 'object') Object.values(value).forEach(walk)
+    else if (value !== null && typeof value === 'object') {
+      const children = Array.isArray(value) ? value : Object.values(value)
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i])
+    }
   }
-  walk(names)
   return out.length > 0 ? out : null
 }
 
@@ -240,10 +273,23 @@ export function fitNames(names: readonly string[], dim: number): string[] {
 }
 
 function stateInfo(feature: Feature, warnings: DatasetWarning[]): StateInfo {
-  const shapeDim = feature.shape && feature.shape.length > 0 ? feature.shape.reduce((a, b) => a * b, 1) : null
-  const names = flattenNames(feature.names)
+  let shapeDim = feature.shape && feature.shape.length > 0 ? feature.shape.reduce((a, b) => a * b, 1) : null
+  // The dimension sizes arrays per frame; a negative, fractional or astronomical one would throw far from here.
+  const shapeOk = (feature.shape ?? []).every((n) => Number.isInteger(n) && n > 0)
+  const shapeRejected = shapeDim !== null && (!shapeOk || shapeDim > MAX_STATE_DIM)
+  if (shapeRejected) {
+    warnings.push({
+      level: 'warning',
+      code: 'STATE_SHAPE_INVALID',
+      message: `${STATE_KEY} in ${INFO_FILE} has shape ${describe(feature.shape)}, which is not a list of positive integers of at most ${MAX_STATE_DIM} values in all; the shape is ignored`,
+      file: INFO_FILE,
+    })
+    shapeDim = null
+  }
+  let names = flattenNames(feature.names)
+  if (names !== null && names.length > MAX_STATE_DIM) names = null
   const dim = shapeDim ?? names?.length ?? 0
-  if (shapeDim === null) {
+  if (shapeDim === null && !shapeRejected) {
     warnings.push({
       level: 'info',
       code: 'STATE_SHAPE_MISSING',
@@ -267,15 +313,41 @@ function stateInfo(feature: Feature, warnings: DatasetWarning[]): StateInfo {
   return { key: STATE_KEY, dim, names: fitNames(names ?? [], dim) }
 }
 
+/**
+ * Whether a path made from metadata stays inside the dataset folder. Readers join these paths onto the root, so
+ * `..` or an absolute path would make the app read (and probe, transcode, serve) files outside the dataset.
+ */
+export function staysInside(relPath: string): boolean {
+  if (relPath.includes('\0') || relPath.startsWith('/') || relPath.startsWith('\\') || /^[a-zA-Z]:/.test(relPath)) return false
+  return !relPath.split(/[\\/]+/).some((part) => part === '..')
+}
+
 function checkTemplate(field: string, template: string, values: Record<string, string | number>): void {
+  let resolved: string
   try {
-    formatPathTemplate(template, values)
+    resolved = formatPathTemplate(template, values)
   } catch (err) {
     if (err instanceof TemplateError) {
       throw new VivaError('DATASET_INVALID', `${INFO_FILE}: field "${field}" ${err.message} in "${template}"`, INFO_FILE)
     }
     throw err
   }
+  if (!staysInside(resolved)) {
+    throw new VivaError(
+      'DATASET_INVALID',
+      `${INFO_FILE}: field "${field}" must be a relative path inside the dataset folder (got "${template}")`,
+      INFO_FILE,
+    )
+  }
+}
+
+/** A camera key becomes a folder name through {video_key}: it must be one path component. */
+function cameraKeyProblem(key: string): string | null {
+  if (key === '' || key === '.' || key === '..') return 'is not a usable folder name'
+  if (/[\\/\0]/.test(key)) return 'contains a path separator or a NUL character'
+  // 255 bytes is the file name limit of common file systems; a longer key could never name its video folder.
+  if (Buffer.byteLength(key, 'utf8') > 255) return 'is longer than a file name may be (255 bytes)'
+  return null
 }
 
 /** Values every path template may use; v2 templates in the wild say `{chunk_index}` for `{episode_chunk}`. */
@@ -333,6 +405,16 @@ export function parseInfo(text: string, layoutHint: 'v2' | 'v3' | null): LeRobot
       continue
     }
     if (feature.data.dtype === 'video' || feature.data.dtype === 'image') {
+      const problem = cameraKeyProblem(key)
+      if (problem !== null) {
+        warnings.push({
+          level: 'warning',
+          code: 'FEATURE_INVALID',
+          message: `camera feature ${describe(key)} in ${INFO_FILE} ${problem}; ignored`,
+          file: INFO_FILE,
+        })
+        continue
+      }
       cameras.push(cameraInfo(key, feature.data, info.fps))
     } else if (key === STATE_KEY) {
       state = stateInfo(feature.data, warnings)

@@ -3,9 +3,10 @@ import { join, posix } from 'node:path'
 import { z } from 'zod'
 import type { DatasetWarning } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
+import { fsReason } from '../fsErrors'
 import { listFilesRecursive } from './dirListing'
 import type { EpisodeEntry, EpisodeVideoEntry, LeRobotInfo, Listing } from './lerobotInfo'
-import { templateValues } from './lerobotInfo'
+import { isFrameCount, MAX_EPISODE_FRAMES, templateValues } from './lerobotInfo'
 import { withParquet } from './parquet'
 import { formatPathTemplate, templateMatcher } from './pathTemplate'
 
@@ -28,6 +29,14 @@ function isMissing(err: unknown): boolean {
   return err instanceof Error && 'code' in err && err.code === 'ENOENT'
 }
 
+/** Why a JSONL line was refused, for the warning: the first problem zod found, with the field it concerns. */
+function lineProblem(error: z.ZodError): string {
+  const issue = error.issues[0]
+  if (!issue) return 'invalid'
+  const field = issue.path.length > 0 ? `"${issue.path.map(String).join('.')}" ` : ''
+  return `${field}${issue.message}`
+}
+
 /** Parsed lines of a JSONL file, or null when it does not exist. Unparseable lines are reported, not fatal. */
 async function readJsonl<T>(
   root: string,
@@ -40,10 +49,12 @@ async function readJsonl<T>(
     text = await readFile(join(root, relPath), 'utf8')
   } catch (err) {
     if (isMissing(err)) return null
-    throw new VivaError('DATASET_INVALID', `${relPath} could not be read (${(err as Error).message})`, relPath)
+    throw new VivaError('DATASET_INVALID', `${relPath} could not be read: ${fsReason(err)}`, relPath)
   }
   const rows: T[] = []
   const bad: number[] = []
+  // The first refused line's reason goes into the warning: "unreadable" alone does not say what to fix.
+  let firstProblem: string | null = null
   text.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '') return
     let value: unknown
@@ -51,17 +62,21 @@ async function readJsonl<T>(
       value = JSON.parse(line)
     } catch {
       bad.push(i + 1)
+      firstProblem ??= `line ${i + 1} is not valid JSON`
       return
     }
     const parsed = schema.safeParse(value)
     if (parsed.success) rows.push(parsed.data)
-    else bad.push(i + 1)
+    else {
+      bad.push(i + 1)
+      firstProblem ??= `line ${i + 1}: ${lineProblem(parsed.error)}`
+    }
   })
   if (bad.length > 0) {
     warnings.push({
       level: 'warning',
       code: 'METADATA_LINES_SKIPPED',
-      message: `${relPath}: skipped ${bad.length} unreadable line${bad.length === 1 ? '' : 's'} (line ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', ...' : ''})`,
+      message: `${relPath}: skipped ${bad.length} unreadable line${bad.length === 1 ? '' : 's'} (line ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', ...' : ''}; ${firstProblem ?? 'invalid'})`,
       file: relPath,
     })
   }
@@ -121,7 +136,7 @@ async function episodesFromDisk(root: string, info: LeRobotInfo): Promise<number
 export async function listV2Episodes(root: string, info: LeRobotInfo): Promise<Listing> {
   const warnings: DatasetWarning[] = []
 
-  const taskLines = await readJsonl(root, TASKS_JSONL, TaskLine, warnings)
+  let taskLines = await readJsonl(root, TASKS_JSONL, TaskLine, warnings)
   const taskByIndex = new Map<number, string>()
   for (const line of taskLines ?? []) if (!taskByIndex.has(line.task_index)) taskByIndex.set(line.task_index, line.task)
   if (taskLines === null) {
@@ -131,6 +146,15 @@ export async function listV2Episodes(root: string, info: LeRobotInfo): Promise<L
       message: `${TASKS_JSONL} not found; tasks come from ${EPISODES_JSONL}`,
       file: TASKS_JSONL,
     })
+  } else if (taskLines.length === 0) {
+    // An empty (e.g. zero-byte, interrupted) task list must not hide the tasks episodes.jsonl names.
+    warnings.push({
+      level: 'warning',
+      code: 'TASKS_MISSING',
+      message: `${TASKS_JSONL} lists no tasks; tasks come from ${EPISODES_JSONL}`,
+      file: TASKS_JSONL,
+    })
+    taskLines = null
   }
   const taskText = (t: string | number): string =>
     typeof t === 'number' ? (taskByIndex.get(t) ?? `task ${t}`) : t
@@ -139,19 +163,21 @@ export async function listV2Episodes(root: string, info: LeRobotInfo): Promise<L
   const episodes: EpisodeEntry[] = []
   let listedBy: string | null = EPISODES_JSONL
 
-  if (episodeLines === null) {
+  // A zero-byte or wholly unreadable episodes.jsonl (an interrupted write) lists nothing; the data files still do.
+  if (episodeLines === null || episodeLines.length === 0) {
     listedBy = null
     const indices = await episodesFromDisk(root, info)
+    const why = episodeLines === null ? 'not found' : 'lists no episodes'
     warnings.push({
       level: 'warning',
       code: 'EPISODES_DERIVED',
-      message: `${EPISODES_JSONL} not found; found ${indices.length} episode${indices.length === 1 ? '' : 's'} from the data files on disk (no task per episode)`,
+      message: `${EPISODES_JSONL} ${why}; found ${indices.length} episode${indices.length === 1 ? '' : 's'} from the data files on disk (no task per episode)`,
       file: EPISODES_JSONL,
     })
     for (const index of indices) {
       const paths = v2Paths(info, index)
       const length = await rowCount(root, paths.data.relPath)
-      episodes.push({ index, tasks: [], length: length ?? 0, ...paths, warnings: [] })
+      episodes.push({ index, tasks: [], length: isFrameCount(length) ? length : 0, ...paths, warnings: [] })
     }
   } else {
     const seen = new Set<number>()
@@ -166,8 +192,20 @@ export async function listV2Episodes(root: string, info: LeRobotInfo): Promise<L
       const paths = v2Paths(info, line.episode_index)
       const entryWarnings: DatasetWarning[] = []
       let length = line.length ?? null
-      if (length === null) {
-        length = (await rowCount(root, paths.data.relPath)) ?? 0
+      if (length !== null && !isFrameCount(length)) {
+        // Lengths size arrays downstream (curves, frame maps): an absurd one is replaced by the table's row count.
+        const counted = await rowCount(root, paths.data.relPath)
+        entryWarnings.push({
+          level: 'warning',
+          code: 'LENGTH_INVALID',
+          message: `${EPISODES_JSONL} gives episode ${line.episode_index} length ${length}, more than ${MAX_EPISODE_FRAMES} frames; using the ${counted ?? 0} rows of its table`,
+          file: EPISODES_JSONL,
+          episode: line.episode_index,
+        })
+        length = isFrameCount(counted) ? counted : 0
+      } else if (length === null) {
+        const counted = await rowCount(root, paths.data.relPath)
+        length = isFrameCount(counted) ? counted : 0
         entryWarnings.push({
           level: 'info',
           code: 'LENGTH_MISSING',

@@ -3,7 +3,7 @@ import type { DatasetWarning } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import { listFilesRecursive } from './dirListing'
 import type { EpisodeEntry, EpisodeVideoEntry, LeRobotInfo, Listing } from './lerobotInfo'
-import { templateValues } from './lerobotInfo'
+import { isFrameCount, MAX_EPISODE_FRAMES, templateValues } from './lerobotInfo'
 import { asNumber, asStringList, withParquet } from './parquet'
 import { formatPathTemplate } from './pathTemplate'
 
@@ -49,6 +49,8 @@ async function readTasks(root: string, warnings: DatasetWarning[]): Promise<Map<
 }
 
 interface EpisodeRow {
+  /** The meta/episodes file the row came from, for warnings. */
+  file: string
   index: number
   tasks: string[]
   length: number | null
@@ -69,7 +71,9 @@ async function readEpisodeFile(
   relPath: string,
   cameras: readonly string[],
   camerasWithoutColumns: Set<string>,
+  warnings: DatasetWarning[],
 ): Promise<EpisodeRow[]> {
+  const skipped: number[] = []
   return withParquet(join(root, relPath), relPath, async (t) => {
     for (const required of ['episode_index', 'data/chunk_index', 'data/file_index']) {
       if (!t.has(required)) {
@@ -91,6 +95,11 @@ async function readEpisodeFile(
       const dataChunk = asNumber(cell('data/chunk_index', row))
       const dataFile = asNumber(cell('data/file_index', row))
       if (index === null || dataChunk === null || dataFile === null) continue
+      // Indices name files and key maps: a negative, fractional or unsafe one is a broken row, not an episode.
+      if (![index, dataChunk, dataFile].every((n) => Number.isSafeInteger(n) && n >= 0)) {
+        skipped.push(row)
+        continue
+      }
       const videos: EpisodeRow['videos'] = []
       for (const camera of cameras) {
         const c = videoColumns(camera)
@@ -100,6 +109,7 @@ async function readEpisodeFile(
         videos.push({ camera, chunk, file, from: asNumber(cell(c.from, row)) ?? 0, to: asNumber(cell(c.to, row)) })
       }
       rows.push({
+        file: relPath,
         index,
         tasks: asStringList(cell('tasks', row)),
         length: asNumber(cell('length', row)),
@@ -110,8 +120,46 @@ async function readEpisodeFile(
         videos,
       })
     }
+    if (skipped.length > 0) {
+      warnings.push({
+        level: 'warning',
+        code: 'METADATA_ROWS_SKIPPED',
+        message: `${relPath}: skipped ${skipped.length} row${skipped.length === 1 ? '' : 's'} whose episode_index, data/chunk_index or data/file_index is not a whole number ≥ 0 (row ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', ...' : ''})`,
+        file: relPath,
+      })
+    }
     return rows
   })
+}
+
+/**
+ * Drop frame counts the metadata cannot mean (negative, fractional, beyond MAX_EPISODE_FRAMES, a range that ends
+ * before it starts): they size arrays downstream. The loader then finds the rows by the table's own columns.
+ */
+function saneCounts(row: EpisodeRow): DatasetWarning | null {
+  const problems: string[] = []
+  if (row.length !== null && !isFrameCount(row.length)) {
+    problems.push(`length ${row.length}`)
+    row.length = null
+  }
+  if (row.from !== null || row.to !== null) {
+    const from = row.from
+    const to = row.to
+    const ok = from !== null && to !== null && Number.isSafeInteger(from) && Number.isSafeInteger(to) && from >= 0 && isFrameCount(to - from)
+    if (!ok) {
+      problems.push(`dataset_from_index ${from ?? 'null'} .. dataset_to_index ${to ?? 'null'}`)
+      row.from = null
+      row.to = null
+    }
+  }
+  if (problems.length === 0) return null
+  return {
+    level: 'warning',
+    code: 'LENGTH_INVALID',
+    message: `${row.file} gives episode ${row.index} ${problems.join(' and ')}, not a frame count of 0..${MAX_EPISODE_FRAMES}; its rows are found from the data table`,
+    file: row.file,
+    episode: row.index,
+  }
 }
 
 /**
@@ -156,7 +204,12 @@ export async function listV3Episodes(root: string, info: LeRobotInfo): Promise<L
   const videoCameras = info.cameras.filter((c) => c.dtype === 'video').map((c) => c.key)
   const camerasWithoutColumns = new Set<string>()
   const rows: EpisodeRow[] = []
-  for (const file of files) rows.push(...(await readEpisodeFile(root, file, videoCameras, camerasWithoutColumns)))
+  for (const file of files) rows.push(...(await readEpisodeFile(root, file, videoCameras, camerasWithoutColumns, warnings)))
+  const countWarnings = new Map<EpisodeRow, DatasetWarning>()
+  for (const row of rows) {
+    const warning = saneCounts(row)
+    if (warning) countWarnings.set(row, warning)
+  }
   for (const camera of camerasWithoutColumns) {
     warnings.push({
       level: 'warning',
@@ -186,6 +239,7 @@ export async function listV3Episodes(root: string, info: LeRobotInfo): Promise<L
 
   const episodes: EpisodeEntry[] = unique.map((row) => {
     const range = ranges.get(row.index) ?? { start: 0, end: row.length ?? 0 }
+    const countWarning = countWarnings.get(row)
     const videos: EpisodeVideoEntry[] =
       info.videoPath === null
         ? []
@@ -213,7 +267,7 @@ export async function listV3Episodes(root: string, info: LeRobotInfo): Promise<L
         globalTo: row.to,
       },
       videos,
-      warnings: [],
+      warnings: countWarning ? [countWarning] : [],
     }
   })
 

@@ -4,6 +4,7 @@ import { parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet'
 import type { AsyncBuffer, FileMetaData } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
 import { VivaError } from '../../app/errors'
+import { fsReason } from '../fsErrors'
 
 /**
  * Files up to this size are read whole in one call: per-episode v2 tables are small and one read beats many
@@ -80,20 +81,27 @@ export async function openParquet(
   } catch (err) {
     await handle?.close()
     if (isMissing(err)) throw new VivaError('NOT_FOUND', `${relPath} not found`, relPath)
-    throw new VivaError('DATASET_INVALID', `${relPath} could not be read (${reason(err)})`, relPath)
+    throw new VivaError('DATASET_INVALID', `${relPath} could not be read: ${fsReason(err)}`, relPath)
   }
 
   let metadata: FileMetaData
   let columns: string[]
+  let numRows: number
   try {
     if (file.byteLength === 0) throw new Error('file is empty')
     metadata = await parquetMetadataAsync(file)
     columns = parquetSchema(metadata).children.map((c) => c.element.name)
+    numRows = Number(metadata.num_rows)
+    // Readers size arrays by the row count; a footer whose count disagrees with its own row groups is corrupt, and
+    // taking it at its word would allocate (or fail to allocate) for rows that are not there.
+    const groupRows = metadata.row_groups.reduce((n, g) => n + Number(g.num_rows), 0)
+    if (!Number.isSafeInteger(numRows) || numRows < 0 || numRows !== groupRows) {
+      throw new Error(`its footer says ${String(metadata.num_rows)} rows but its row groups hold ${groupRows}`)
+    }
   } catch (err) {
     await handle?.close()
     throw invalid(relPath, err)
   }
-  const numRows = Number(metadata.num_rows)
   const columnSet = new Set(columns)
 
   return {
@@ -105,9 +113,13 @@ export async function openParquet(
       const start = Math.max(0, rowStart)
       const end = Math.min(numRows, rowEnd)
       const out = new Map<string, unknown[]>()
-      for (const column of wanted) out.set(column, new Array<unknown>(Math.max(0, end - start)))
-      if (end <= start || wanted.length === 0) return out
+      if (end <= start || wanted.length === 0) {
+        for (const column of wanted) out.set(column, [])
+        return out
+      }
       try {
+        // Inside the try: a row count too large to allocate is a broken file, reported as one.
+        for (const column of wanted) out.set(column, new Array<unknown>(end - start))
         await parquetRead({
           file,
           metadata,

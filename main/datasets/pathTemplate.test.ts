@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { TemplateError, formatPathTemplate, templateFields, templateMatcher } from './pathTemplate'
 
 describe('formatPathTemplate', () => {
+  it('refuses a width no file name can have, instead of building a gigantic string', () => {
+    expect(() => formatPathTemplate('episode_{episode_index:999999999999d}', { episode_index: 1 })).toThrow(TemplateError)
+    expect(formatPathTemplate('{episode_index:0255d}', { episode_index: 1 })).toHaveLength(255)
+  })
+
   it('applies python zero-padded widths as LeRobot templates use them', () => {
     expect(
       formatPathTemplate('data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet', {

@@ -12,6 +12,8 @@ const SPEC = /^(?:(.)?([<>^=]))?([+\- ])?(0)?(\d+)?([,_])?(?:\.(\d+))?([sd])?$/
 
 export class TemplateError extends Error {}
 
+const MAX_FIELD_WIDTH = 255
+
 function pad(text: string, width: number, fill: string, align: string): string {
   const missing = width - text.length
   if (missing <= 0) return text
@@ -42,6 +44,9 @@ function formatValue(value: string | number, spec: string, field: string): strin
     text = value
   }
   const width = widthText === undefined ? 0 : Number(widthText)
+  // Python would pad to any width; here the width comes from an untrusted info.json and a path component cannot
+  // exceed 255 bytes, so a wider field is an error rather than a multi-gigabyte string (RangeError).
+  if (width > MAX_FIELD_WIDTH) throw new TemplateError(`"{${field}:${spec}}" pads to ${widthText} characters, more than a file name may hold (${MAX_FIELD_WIDTH})`)
   // Python: a leading 0 means fill '0' with '=' alignment for numbers, unless fill/align are given explicitly.
   const fill = fillChar ?? (zero ? '0' : ' ')
   const align = alignChar ?? (zero && numeric ? '=' : numeric ? '>' : '<')

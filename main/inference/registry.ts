@@ -5,6 +5,7 @@ import type { CameraMapping, ModelInfo, ProviderRequest } from '../../app/contra
 import type { CameraInfo } from '../../app/dataset'
 import { toWireError, VivaError } from '../../app/errors'
 import { writeJsonAtomic } from '../atomicWrite'
+import { fsReason } from '../fsErrors'
 import { loadModelPackage, MANIFEST_FILE, type ModelPackage } from './manifest'
 import { modelInfo, openRunner, type ValueRunner } from './runner'
 
@@ -157,7 +158,12 @@ export class ModelRegistry {
   /** Remember a user folder (a package or a folder of packages); refuses folders without any package. */
   async addFolder(folder: string): Promise<ModelInfo> {
     const dir = path.resolve(folder)
-    if (!existsSync(dir)) throw new VivaError('NOT_FOUND', `${dir} does not exist`, dir)
+    try {
+      statSync(dir)
+    } catch (err) {
+      // "does not exist" would hide a folder that is there but unreachable (a symlink loop, no permission).
+      throw new VivaError('NOT_FOUND', `Cannot open the model folder ${dir}: ${fsReason(err)}`, dir)
+    }
     const dirs = packageDirs(dir)
     if (dirs.length === 0) throw new VivaError('NOT_FOUND', `${dir} holds no model package (no ${MANIFEST_FILE} in it or its subfolders)`, dir)
     const settings = await this.loadSettings()

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process'
 import { stat } from 'node:fs/promises'
 import { VivaError } from '../../app/errors'
+import { fsReason, isAbsent } from '../fsErrors'
 import type { MediaTools } from './tools'
 
 export interface VideoProbe {
@@ -49,8 +50,10 @@ export class VideoProber {
     let info
     try {
       info = await stat(file)
-    } catch {
-      throw new VivaError('NOT_FOUND', `Video file not found: ${file}`, file)
+    } catch (err) {
+      if (isAbsent(err)) throw new VivaError('NOT_FOUND', `Video file not found: ${file}`, file)
+      // Listed in its folder but unreachable (a symlink loop, no permission): not the same as absent.
+      throw new VivaError('MEDIA_FAILED', `Cannot read video ${file}: ${fsReason(err)}`, file)
     }
     if (!info.isFile()) throw new VivaError('MEDIA_FAILED', `Not a regular file: ${file}`, file)
     if (info.size === 0) throw new VivaError('MEDIA_FAILED', `Video file is empty (0 bytes): ${file}`, file)
