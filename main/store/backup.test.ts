@@ -77,6 +77,10 @@ describe('backup of the data folder', () => {
   })
 
   it('refuses to write inside the data folder or over an earlier backup', async () => {
+    await expect(backupDataDir({ dataDir: path.join(dir, 'no-such-data'), out: path.join(dir, 'bk0'), version: 'test' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringContaining('no-such-data'),
+    })
     await expect(backupDataDir({ dataDir, out: path.join(dataDir, 'bk'), version: 'test' })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
       message: expect.stringContaining('inside the data folder'),

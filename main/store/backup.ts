@@ -88,6 +88,9 @@ async function copyDatabase(from: string, to: string): Promise<number> {
  * dataset are left out (they are rebuilt on demand); datasets are the user's own files and are never touched.
  */
 export async function backupDataDir(options: BackupOptions): Promise<BackupResult> {
+  if (!existsSync(options.dataDir)) {
+    throw new VivaError('NOT_FOUND', `There is no data folder at ${path.resolve(options.dataDir)} (nothing to back up; see --data-dir).`, options.dataDir)
+  }
   const dataDir = real(options.dataDir)
   const projectsDir = real(options.projectsDir ?? path.join(options.dataDir, 'projects'))
   const out = path.resolve(options.out)
