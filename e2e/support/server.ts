@@ -9,6 +9,8 @@ export interface ServeHandle {
   origin: string
   token: string
   dataDir: string
+  /** The server's process id (benchmarks read its memory from /proc). */
+  pid: number
   stop(): Promise<void>
 }
 
@@ -55,6 +57,7 @@ export async function serve(datasets: string[]): Promise<ServeHandle> {
     origin: parsed.origin,
     token: parsed.searchParams.get('token') ?? '',
     dataDir,
+    pid: child.pid ?? 0,
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r))

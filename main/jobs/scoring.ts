@@ -88,9 +88,15 @@ export class ScoringQueue {
   private running = false
   private shuttingDown = false
   private readonly features: FeatureCache
+  /**
+   * 256 MB holds the latents of a 10-minute 3-camera episode of the bundled ViVa (12 KB a frame), so rescoring it
+   * with other steps skips decoding and encoding, while the app stays within its memory target (bench/largeData.ts).
+   */
+  private readonly featureBudget: number
 
   constructor(private readonly deps: ScoringDeps) {
-    this.features = new FeatureCache(deps.featureCacheBytes ?? 512 * 1024 * 1024)
+    this.featureBudget = deps.featureCacheBytes ?? 256 * 1024 * 1024
+    this.features = new FeatureCache(this.featureBudget)
   }
 
   list(): JobInfo[] {
@@ -392,7 +398,9 @@ export class ScoringQueue {
     const taskId = m.tasks[data.tasks[0] ?? ''] ?? 0
     const batch = request.batch ?? DEFAULT_BATCH
     const D = m.state.dim
-    const featureKey = runner.cacheableFeatures
+    // Only a job whose latents all fit is cached: a bigger one (a whole large dataset) would only churn the cache, and
+    // hold its budget for the life of the app, while a rescore of it would miss anyway.
+    const featureKey = runner.cacheableFeatures && info.framesTotal * runner.featureSize * 4 <= this.featureBudget
       ? `${m.kind === 'viva-flow' ? m.files.encoder.sha256 : pkg.id}|${request.datasetId}|${episode}|${cameraKeys.join(',')}`
       : null
     const cached = featureKey ? this.features.get(featureKey, length, runner.featureSize) : null

@@ -178,13 +178,27 @@ export function visibleCandidates(
   return detected.list.filter((c) => !hidden.has(candidateKey(c)))
 }
 
+/**
+ * At most this many suggestions are offered at once, the strongest: a noisy curve over a long episode can yield
+ * thousands, which no one reviews one by one, and each is a list row and a plot line (thousands of them cost the
+ * renderer hundreds of MB). Raising the thresholds brings the weaker ones back into view.
+ */
+export const MAX_SHOWN_CANDIDATES = 100
+
+/** The strongest `max` candidates, in frame order; the rest are counted, not shown. */
+export function strongestCandidates(list: readonly Candidate[], max = MAX_SHOWN_CANDIDATES): Candidate[] {
+  if (list.length <= max) return [...list]
+  const keep = new Set([...list].sort((a, b) => Math.abs(b.strength) - Math.abs(a.strength) || a.frame - b.frame).slice(0, max))
+  return list.filter((c) => keep.has(c))
+}
+
 /** The curve the detector and the advantages use: the chosen one if listed, else the first visible curve. */
 export function analysisCurve(s: Pick<CurvesSlice, 'analysisCurveId' | 'curveList' | 'hiddenSeries'>): CurveInfo | null {
   const chosen = s.analysisCurveId === null ? undefined : s.curveList.find((c) => c.id === s.analysisCurveId)
   return chosen ?? s.curveList.find((c) => curveVisible(s, c)) ?? s.curveList[0] ?? null
 }
 
-let shownMemo: { inputs: unknown[]; out: Candidate[] } | null = null
+let shownMemo: { inputs: unknown[]; out: Candidate[]; hidden: number } | null = null
 
 /** visibleCandidates for the open episode and analysis curve (memoized on its inputs). */
 export function shownCandidates(s: AppState): Candidate[] {
@@ -193,9 +207,16 @@ export function shownCandidates(s: AppState): Candidate[] {
   const inputs = [s.detected, scope, s.dismissedCandidates, s.project, s.episode?.index]
   if (shownMemo && shownMemo.inputs.every((v, i) => v === inputs[i])) return shownMemo.out
   const events = s.project && s.episode ? eventsOfEpisode(s.project, s.episode.index) : []
-  const out = visibleCandidates(s.detected, scope, s.dismissedCandidates, events)
-  shownMemo = { inputs, out }
+  const visible = visibleCandidates(s.detected, scope, s.dismissedCandidates, events)
+  const out = strongestCandidates(visible)
+  shownMemo = { inputs, out, hidden: visible.length - out.length }
   return out
+}
+
+/** Suggestions found but not offered because weaker ones beyond MAX_SHOWN_CANDIDATES are left out. */
+export function hiddenCandidateCount(s: AppState): number {
+  shownCandidates(s)
+  return shownMemo?.hidden ?? 0
 }
 
 /** What an advantages request asks: curve, K and percentile. */

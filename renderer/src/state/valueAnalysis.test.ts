@@ -7,7 +7,10 @@ import {
   analysisCurve,
   candidateKey,
   candidateScope,
+  hiddenCandidateCount,
   shownCandidates,
+  strongestCandidates,
+  MAX_SHOWN_CANDIDATES,
   visibleCandidates,
   type DetectedCandidates,
 } from './curvesSlice'
@@ -133,6 +136,27 @@ describe('visibleCandidates', () => {
     expect(frames(visibleCandidates(detected, 'd1#0|a', [], [{ kind: 'milestone', frame: 70 }]))).toEqual([30, 50])
     // An event of the other kind at the frame does not make the candidate a duplicate.
     expect(frames(visibleCandidates(detected, 'd1#0|a', [], [{ kind: 'error', frame: 30 }]))).toEqual([30, 50, 70])
+  })
+})
+
+describe('strongestCandidates', () => {
+  it('keeps the strongest rises and drops, in frame order, and everything when there are few', () => {
+    const many: Candidate[] = Array.from({ length: 10 }, (_, i) => ({ kind: i % 2 ? 'error' : 'milestone', frame: i * 10, strength: i % 2 ? -i / 10 : i / 20 }))
+    expect(frames(strongestCandidates(many, 3))).toEqual([50, 70, 90])
+    expect(frames(strongestCandidates(many, 20))).toEqual(frames(many))
+    expect(strongestCandidates([], 3)).toEqual([])
+  })
+
+  it('caps what the store offers and counts the rest', async () => {
+    const { store } = await openPlayer()
+    const n = MAX_SHOWN_CANDIDATES + 37
+    // Strength grows with the frame: the strongest are the last ones.
+    detect(store, Array.from({ length: n }, (_, i) => ({ kind: 'milestone', frame: i, strength: (i + 1) / n })))
+    const shown = shownCandidates(store.getState())
+    expect(shown.length).toBe(MAX_SHOWN_CANDIDATES)
+    expect(shown[0]?.frame).toBe(37)
+    expect(hiddenCandidateCount(store.getState())).toBe(37)
+    expect(frames(shown)).toEqual([...frames(shown)].sort((a, b) => a - b))
   })
 })
 

@@ -4,7 +4,7 @@ import type { Candidate } from '../../../../app/detector'
 import { OUTCOMES, REVIEW_STATUSES } from '../../../../app/annotations'
 import { episodeLabels, latestTaxonomy } from '../../../../app/annotationEdits'
 import { useApp, useEpisodeEvents } from '../../state/StoreContext'
-import { candidateKey } from '../../state/curvesSlice'
+import { candidateKey, hiddenCandidateCount, MAX_SHOWN_CANDIDATES } from '../../state/curvesSlice'
 import { CandidateRow, useShownCandidates } from '../plots/ValueAnalysisPanel'
 
 export const OUTCOME_KEYS: Record<Outcome, string> = { success: 'S', failure: 'F', unknown: 'U' }
@@ -131,6 +131,7 @@ export function AnnotationPanel(): ReactNode {
   const events = useEpisodeEvents()
   // Suggested events from the detector (value plot), listed among the events by frame; not saved.
   const candidates = useShownCandidates()
+  const hiddenSuggestions = useApp(hiddenCandidateCount)
   const selectedCandidate = useApp((s) => s.selectedCandidate)
   if (!project || !episode) return <aside className="annotation-panel">Loading annotations…</aside>
   const task = episode.tasks[0] ?? ''
@@ -205,6 +206,11 @@ export function AnnotationPanel(): ReactNode {
             <CandidateRow key={candidateKey(item)} candidate={item} selected={candidateKey(item) === selectedCandidate} />
           ),
         )}
+        {hiddenSuggestions > 0 ? (
+          <li className="muted small" data-testid="hidden-suggestions">
+            {hiddenSuggestions} weaker suggestion{hiddenSuggestions === 1 ? '' : 's'} not shown (the {MAX_SHOWN_CANDIDATES} strongest are): raise the detector's thresholds to narrow them down
+          </li>
+        ) : null}
       </ol>
 
       <section className="panel-footer">

@@ -22,10 +22,15 @@ const keepFocus = (e: React.MouseEvent): void => e.preventDefault()
  * parameters change, at most once per animation frame (a slider dragged across many values recomputes once per
  * frame, on the latest values). Also keeps one selection: selecting an event deselects the candidate.
  */
+/** How often suggestions are recomputed while the analysis curve is still being scored. */
+const GROWING_DETECT_MS = 1500
+
 export function useCandidateDetection(): void {
   const store = useAppStore()
   useEffect(() => {
     let raf = 0
+    let timer: ReturnType<typeof setTimeout> | null = null
+    let lastRun = 0
     let last: unknown[] = []
     const asked = new Set<string>()
     const inputs = (s: AppState): unknown[] => {
@@ -46,15 +51,34 @@ export function useCandidateDetection(): void {
         }
         return
       }
-      const list = detectEvents(toDisplay(entry.values, curve.convention, curve.length), s.detectorParams)
-      s.setDetected({ scope: candidateScope(s.curvesKey, curve.id), list })
+      lastRun = performance.now()
+      const scope = candidateScope(s.curvesKey, curve.id)
+      const found = detectEvents(toDisplay(entry.values, curve.convention, curve.length), s.detectorParams)
+      // Unchanged candidates keep their objects, so their memoized rows and plot lines are not rebuilt.
+      const before = s.detected?.scope === scope ? new Map(s.detected.list.map((c) => [candidateKey(c), c])) : null
+      const list = found.map((c) => {
+        const old = before?.get(candidateKey(c))
+        return old && old.strength === c.strength ? old : c
+      })
+      if (before && list.length === before.size && list.every((c, i) => c === s.detected?.list[i])) return
+      s.setDetected({ scope, list })
     }
     const check = (s: AppState): void => {
       const next = inputs(s)
       if (next.length === last.length && next.every((v, i) => v === last[i])) return
       if (next[1] !== last[1]) asked.clear()
+      const onlyGrew = next[0] === last[0] && next[1] === last[1] && next[2] === last[2] && next[4] === last[4]
       last = next
-      if (raf === 0) raf = requestAnimationFrame(run)
+      if (raf !== 0 || timer !== null) return
+      // While a job streams chunks in, detecting on every chunk (several a second, over the whole curve) only churns
+      // the list and the plot: once per GROWING_DETECT_MS is enough. Anything else (parameters, curve) runs at once.
+      const wait = onlyGrew ? GROWING_DETECT_MS - (performance.now() - lastRun) : 0
+      if (wait <= 0) raf = requestAnimationFrame(run)
+      else
+        timer = setTimeout(() => {
+          timer = null
+          raf = requestAnimationFrame(run)
+        }, wait)
     }
     check(store.getState())
     const unsubscribe = store.subscribe((s, prev) => {
@@ -67,6 +91,7 @@ export function useCandidateDetection(): void {
     return () => {
       unsubscribe()
       if (raf !== 0) cancelAnimationFrame(raf)
+      if (timer !== null) clearTimeout(timer)
     }
   }, [store])
 }
