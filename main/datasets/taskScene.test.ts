@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -200,6 +200,12 @@ describe('generateTaskDataset', () => {
   })
   afterAll(async () => {
     if (tmp) await rm(tmp, { recursive: true, force: true })
+  })
+
+  it('refuses rates too low for the script to play out, before writing anything', async () => {
+    const out = path.join(tmp, 'slow')
+    await expect(generateTaskDataset({ out, episodes: 1, seed: 7, fps: 6 })).rejects.toThrow(/fps must be an integer ≥ 10, got 6/)
+    await expect(stat(out)).rejects.toMatchObject({ code: 'ENOENT' })
   })
 
   it('writes a dataset that opens cleanly, with ground truth that imports against it', async () => {
