@@ -7,7 +7,7 @@ import { STREAM_BACKLOG_BYTES, type EventBus } from '../events'
 import type { ModelPackage } from '../inference/manifest'
 import type { ModelRegistry } from '../inference/registry'
 import type { Prediction, ValueRunner } from '../inference/runner'
-import { modelCurveId, type CurveStore } from '../store/curveStore'
+import { modelCurveId, type CurveStore, type PendingJob } from '../store/curveStore'
 import { decodeEpisode, type CameraSource } from '../video/frameDecoder'
 import type { MediaTools } from '../video/tools'
 import { FeatureCache } from './featureCache'
@@ -229,7 +229,14 @@ export class ScoringQueue {
       }
     }
     const out: JobInfo[] = []
-    for (const pending of this.deps.store.claimOrphanJobs(alive)) {
+    let orphans: PendingJob[]
+    try {
+      orphans = this.deps.store.claimOrphanJobs(alive)
+    } catch {
+      // The journal cannot be written (a full disk): the app starts anyway, and the next start tries again.
+      return out
+    }
+    for (const pending of orphans) {
       const parsed = methodSchemas['score.start'].safeParse(pending.request)
       try {
         if (!parsed.success) throw new VivaError('INVALID_ARGUMENT', `the saved request is unreadable (${parsed.error.issues[0]?.message ?? 'invalid'})`)
@@ -237,7 +244,7 @@ export class ScoringQueue {
         out.push(await this.start({ ...parsed.data, datasetId: summary.id }, { id: pending.id, paused: pending.paused }))
       } catch (err) {
         const wire = toWireError(err)
-        this.deps.store.removeJob(pending.id)
+        this.dropJournal(pending.id)
         const request = parsed.success ? parsed.data : { datasetId: '', modelId: '', episodes: [] }
         const info: JobInfo = {
           id: pending.id,
@@ -271,9 +278,12 @@ export class ScoringQueue {
 
   /** The job has ended for good: a restart must not resume it. */
   private forget(job: Job): void {
-    if (!this.deps.journal || this.shuttingDown) return
+    if (this.deps.journal && !this.shuttingDown) this.dropJournal(job.info.id)
+  }
+
+  private dropJournal(id: string): void {
     try {
-      this.deps.store.removeJob(job.info.id)
+      this.deps.store.removeJob(id)
     } catch {
       // A full disk cannot even delete the row; the next start resumes the job, finds it complete and ends it.
     }
