@@ -1,8 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
+import { spawnServe } from '../../main/testing/serveProcess'
 
 export interface ServeHandle {
   url: string
@@ -35,25 +36,9 @@ export function generateTaskFixture(out: string, args: string[]): void {
 /** Start `viva serve` on a random port and read the URL it prints. */
 export async function serve(datasets: string[]): Promise<ServeHandle> {
   const dataDir = tempDir('data')
-  const child: ChildProcess = spawn('node', [VIVA, 'serve', ...datasets, '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  let err = ''
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk
-      const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out)
-      if (m?.[1]) resolve(m[1])
-    })
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      err += chunk
-    })
-    child.on('exit', (code) => reject(new Error(`viva serve exited with ${code}: ${err}`)))
-  })
-  const parsed = new URL(url)
+  const { child, url: parsed } = await spawnServe(datasets, dataDir)
   return {
-    url,
+    url: parsed.href,
     origin: parsed.origin,
     token: parsed.searchParams.get('token') ?? '',
     dataDir,

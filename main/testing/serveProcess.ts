@@ -19,7 +19,8 @@ export interface ServeProcess {
 
 const VIVA = path.join(PACKAGE_ROOT, 'main', 'cli', 'viva.mjs')
 
-export async function startServeProcess(datasets: string[], dataDir: string): Promise<ServeProcess> {
+/** Start `viva serve` on a random port and read the URL (with its token) it prints. */
+export async function spawnServe(datasets: string[], dataDir: string): Promise<{ child: ChildProcess; url: URL; stderr(): string }> {
   const child = spawn(process.execPath, [VIVA, 'serve', ...datasets, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
@@ -32,6 +33,11 @@ export async function startServeProcess(datasets: string[], dataDir: string): Pr
     })
     child.once('exit', (code, signal) => reject(new Error(`viva serve exited (${code ?? signal}) before listening: ${err}`)))
   })
+  return { child, url, stderr: () => err }
+}
+
+export async function startServeProcess(datasets: string[], dataDir: string): Promise<ServeProcess> {
+  const { child, url, stderr } = await spawnServe(datasets, dataDir)
   const ws = new WebSocket(`ws://${url.host}/rpc?token=${encodeURIComponent(url.searchParams.get('token') ?? '')}`)
   ws.binaryType = 'arraybuffer'
   await new Promise((resolve, reject) => {
@@ -44,7 +50,7 @@ export async function startServeProcess(datasets: string[], dataDir: string): Pr
     child,
     client,
     closed,
-    stderr: () => err,
+    stderr,
     stop: async () => {
       ws.close()
       if (child.exitCode === null && child.signalCode === null) {
