@@ -21,6 +21,10 @@ import {
   taskSummary,
   taxonomyVersion,
   UndoHistory,
+  invertStep,
+  isSuggestionStep,
+  type SuggestionStep,
+  type UndoStep,
 } from './annotationEdits'
 import { thrown } from './testing/thrown'
 
@@ -308,6 +312,20 @@ describe('UndoHistory', () => {
     for (let e = h.undo(); e !== null; e = h.undo()) undone.push(e)
     expect(undone.map((e) => (e.op === 'event.delete' ? e.event.id : '?'))).toEqual(['e', 'd', 'c'])
     expectCode(() => new UndoHistory(0), 'INVALID_ARGUMENT')
+  })
+
+  it('holds suggestion steps among edits: undo hands back the opposite step, redo the step itself', () => {
+    const h = new UndoHistory<UndoStep>()
+    const dismiss: SuggestionStep = { op: 'suggestion.dismiss', key: 'd1#0|a|error@50' }
+    h.record(add('a'))
+    h.record(dismiss)
+    expect(h.undo()).toEqual({ op: 'suggestion.restore', key: dismiss.key })
+    expect(h.undo()).toEqual(invertEdit(add('a')))
+    expect(h.redo()).toEqual(add('a'))
+    expect(h.redo()).toEqual(dismiss)
+    expect(invertStep(invertStep(dismiss))).toEqual(dismiss)
+    expect(isSuggestionStep(dismiss)).toBe(true)
+    expect(isSuggestionStep(add('b'))).toBe(false)
   })
 
   it('drop() forgets a step whose undo or redo could not be applied', () => {

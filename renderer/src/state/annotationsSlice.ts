@@ -6,6 +6,7 @@ import {
   emptyProject,
   episodeEdit,
   eventsOfEpisode,
+  isSuggestionStep,
   latestTaxonomy,
   moveEventEdit,
   nextEvent,
@@ -14,6 +15,8 @@ import {
   relabelEventEdit,
   saveTaxonomyEdit,
   UndoHistory,
+  type SuggestionStep,
+  type UndoStep,
 } from '../../../app/annotationEdits'
 import type { ProjectSnapshot, VivaClient } from '../../../app/contract'
 import type { AppState } from './store'
@@ -47,6 +50,11 @@ export interface AnnotationsSlice {
   commit(edit: Edit | null | EditBuilder): Promise<boolean>
   undo(): Promise<void>
   redo(): Promise<void>
+  /**
+   * Record a suggestion dismissal (already shown) as the next undo step, after every edit queued before it, so
+   * undo takes back the user's last action and never the one before it.
+   */
+  recordSuggestionStep(step: SuggestionStep): void
   canUndo(): boolean
   canRedo(): boolean
   openPicker(kind: EventKind, eventId?: string | null): void
@@ -103,7 +111,7 @@ export function createAnnotationsSlice(
   set: StoreApi<AppState>['setState'],
   get: StoreApi<AppState>['getState'],
 ): AnnotationsSlice {
-  const history = new UndoHistory()
+  const history = new UndoHistory<UndoStep>()
   let queue: Promise<unknown> = Promise.resolve()
   const now = (): string => new Date().toISOString()
 
@@ -181,30 +189,21 @@ export function createAnnotationsSlice(
 
     undo() {
       return enqueue(async () => {
-        const inverse = history.undo()
-        if (!inverse) return
-        try {
-          await send(inverse)
-          followEdit(inverse)
-        } catch (err) {
-          history.drop()
-          get().pushError(err)
-        }
+        await takeStep(() => history.undo())
         set((s) => ({ projectVersion: s.projectVersion + 1 }))
       })
     },
 
     redo() {
       return enqueue(async () => {
-        const edit = history.redo()
-        if (!edit) return
-        try {
-          await send(edit)
-          followEdit(edit)
-        } catch (err) {
-          history.drop()
-          get().pushError(err)
-        }
+        await takeStep(() => history.redo())
+        set((s) => ({ projectVersion: s.projectVersion + 1 }))
+      })
+    },
+
+    recordSuggestionStep(step) {
+      void enqueue(async () => {
+        history.record(step)
         set((s) => ({ projectVersion: s.projectVersion + 1 }))
       })
     },
@@ -324,6 +323,29 @@ export function createAnnotationsSlice(
       }
       set({ annotator: name })
     },
+  }
+
+  /**
+   * Apply the step `next` hands out (history.undo or history.redo). A suggestion step that no longer changes anything
+   * (new detector parameters already offered the suggestion again) is dropped and the next step taken, so one
+   * Ctrl+Z always visibly undoes something; an edit the project refuses is dropped and reported.
+   */
+  async function takeStep(next: () => UndoStep | null): Promise<void> {
+    for (let step = next(); step !== null; step = next()) {
+      if (isSuggestionStep(step)) {
+        if (get().applySuggestionStep(step)) return
+        history.drop()
+        continue
+      }
+      try {
+        await send(step)
+        followEdit(step)
+      } catch (err) {
+        history.drop()
+        get().pushError(err)
+      }
+      return
+    }
   }
 
   /** After undo/redo, show where the change happened: seek to the event it touched. */

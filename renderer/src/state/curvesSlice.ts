@@ -3,7 +3,7 @@ import type { AdvantageResult, CameraMapping, CurveImportResult, JobInfo, JobSta
 import type { CurveChunk, CurveData, CurveInfo } from '../../../app/curves'
 import { toWireError, type WireError } from '../../../app/errors'
 import type { AnnotationEvent } from '../../../app/annotations'
-import { eventsOfEpisode } from '../../../app/annotationEdits'
+import { eventsOfEpisode, type SuggestionStep } from '../../../app/annotationEdits'
 import { DEFAULT_DETECTOR_PARAMS, type Candidate, type DetectorParams } from '../../../app/detector'
 import type { AppState } from './store'
 
@@ -111,8 +111,13 @@ export interface CurvesSlice {
   selectCandidate(key: string | null): void
   /** Select the next / previous shown candidate after / before the current frame. */
   jumpCandidate(direction: 1 | -1): void
-  /** Hide a candidate (the selected one by default) for this episode and curve until the parameters change. */
+  /**
+   * Hide a candidate (the selected one by default) for this episode and curve until the parameters change; an undo
+   * step (undo offers it again).
+   */
   dismissCandidate(key?: string): void
+  /** Undo or redo of a dismissal; false when it would change nothing (the parameters changed since). */
+  applySuggestionStep(step: SuggestionStep): boolean
   /** Open the label picker at a candidate (the selected one by default); picking a label adds the event. */
   acceptCandidate(key?: string): void
   advantages: AdvantagesState
@@ -830,6 +835,28 @@ export function createCurvesSlice(
         selectedCandidate: s.selectedCandidate === which ? (next ? candidateKey(next) : null) : s.selectedCandidate,
       })
       if (next) get().seek(next.frame)
+      get().recordSuggestionStep({ op: 'suggestion.dismiss', key: scoped })
+    },
+
+    applySuggestionStep(step) {
+      const s = get()
+      const dismissed = s.dismissedCandidates.includes(step.key)
+      const curve = analysisCurve(s)
+      const scope = curve && s.curvesKey !== null ? `${candidateScope(s.curvesKey, curve.id)}|` : null
+      const here = scope !== null && step.key.startsWith(scope) ? step.key.slice(scope.length) : null
+      if (step.op === 'suggestion.dismiss') {
+        if (dismissed) return false
+        set({
+          dismissedCandidates: [...s.dismissedCandidates, step.key],
+          selectedCandidate: here !== null && s.selectedCandidate === here ? null : s.selectedCandidate,
+        })
+        return true
+      }
+      if (!dismissed) return false
+      set({ dismissedCandidates: s.dismissedCandidates.filter((k) => k !== step.key) })
+      // Show what came back, as undo does for an edit (a suggestion of another episode or curve just reappears there).
+      if (here !== null) get().selectCandidate(here)
+      return true
     },
 
     acceptCandidate(key) {

@@ -236,6 +236,72 @@ describe('candidate bookkeeping in the store', () => {
     expect(frames(shownCandidates(store.getState()))).toEqual([50, 70])
   })
 
+  it('undo after dismissing a suggestion brings the suggestion back and keeps the event accepted before it', async () => {
+    const { store } = await openPlayer()
+    detect(store)
+    const eventFrames = (): number[] => [...store.getState().project!.events.values()].map((e) => e.frame)
+    store.getState().acceptCandidate('milestone@30')
+    await store.getState().pickLabel('grasp')
+    store.getState().selectCandidate('error@50')
+    store.getState().dismissCandidate()
+    expect(frames(shownCandidates(store.getState()))).toEqual([70])
+
+    // The dismissal was the last action: undo takes it back (and selects the suggestion), not the accepted event.
+    await store.getState().undo()
+    expect(eventFrames()).toEqual([30])
+    expect(frames(shownCandidates(store.getState()))).toEqual([50, 70])
+    expect(store.getState().selectedCandidate).toBe('error@50')
+    // Redo dismisses it again; undo once more brings it back.
+    await store.getState().redo()
+    expect(eventFrames()).toEqual([30])
+    expect(frames(shownCandidates(store.getState()))).toEqual([70])
+    await store.getState().undo()
+    expect(frames(shownCandidates(store.getState()))).toEqual([50, 70])
+    // The step before it: the accepted event goes, its suggestion is offered again.
+    await store.getState().undo()
+    expect(eventFrames()).toEqual([])
+    expect(frames(shownCandidates(store.getState()))).toEqual([30, 50, 70])
+    expect(store.getState().errors).toEqual([])
+  })
+
+  it('a dismissal made while the accepted event is still being saved is undone first', async () => {
+    let release: () => void = () => undefined
+    let slow = true
+    const { store } = await openPlayer({
+      'annotations.apply': ({ edits }) =>
+        slow ? new Promise((resolve) => (release = () => resolve({ applied: edits.length }))) : { applied: edits.length },
+    })
+    detect(store)
+    store.getState().acceptCandidate('milestone@30')
+    const picked = store.getState().pickLabel('grasp')
+    // X pressed before the main side acknowledged the add.
+    store.getState().dismissCandidate('error@50')
+    slow = false
+    release()
+    await picked
+    await store.getState().undo()
+    expect(store.getState().project!.events.size).toBe(1)
+    expect(frames(shownCandidates(store.getState()))).toEqual([50, 70])
+  })
+
+  it('new detector parameters forget dismissals: undo then skips them instead of doing nothing', async () => {
+    const { store } = await openPlayer()
+    detect(store)
+    store.getState().acceptCandidate('milestone@30')
+    await store.getState().pickLabel('grasp')
+    store.getState().dismissCandidate('error@50')
+    store.getState().setDetectorParams({ window: 7 })
+    detect(store)
+    expect(frames(shownCandidates(store.getState()))).toEqual([50, 70])
+    await store.getState().undo()
+    expect(store.getState().project!.events.size).toBe(0)
+    expect(frames(shownCandidates(store.getState()))).toEqual([30, 50, 70])
+    expect(store.getState().canRedo()).toBe(true)
+    await store.getState().redo()
+    expect(store.getState().project!.events.size).toBe(1)
+    expect(store.getState().canRedo()).toBe(false)
+  })
+
   it('an error candidate opens the error picker; a cancelled picker keeps the candidate', async () => {
     const { store } = await openPlayer()
     detect(store)
