@@ -85,6 +85,43 @@ export class PlayerPage {
     }
     return frame
   }
+  // ---- annotations
+
+  /** Rows of the side panel's event list (suggestions excluded), in frame order. */
+  eventRows(): Locator {
+    return this.page.getByRole('list', { name: 'Events' }).locator('li.event-row')
+  }
+
+  eventFrames(): Promise<number[]> {
+    return this.eventRows().evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-frame'))))
+  }
+
+  /** The frame field of the event with this id (rows move as frames change, ids do not). */
+  eventFrameField(id: string): Locator {
+    return this.page.locator(`li.event-row[data-event-id="${id}"]`).getByLabel('Event frame')
+  }
+
+  /** The id of the event shown at `frame` (the first one, if several). */
+  async eventIdAt(frame: number): Promise<string> {
+    const id = await this.eventRows().and(this.page.locator(`[data-frame="${frame}"]`)).first().getAttribute('data-event-id')
+    if (!id) throw new Error(`no event at frame ${frame}`)
+    return id
+  }
+
+  /** Click into an event's frame field and type over its value, key by key, as a user does. */
+  async typeEventFrame(id: string, text: string): Promise<void> {
+    const field = this.eventFrameField(id)
+    await field.click()
+    await expect(field).toBeFocused()
+    await this.page.keyboard.press('ControlOrMeta+a')
+    await this.page.keyboard.type(text)
+  }
+
+  /** The event's marker on the scrubber. */
+  marker(id: string): Locator {
+    return this.page.locator(`.scrubber .marker[data-event-id="${id}"]`)
+  }
+
   // ---- models and value curves
 
   /** Show the Models tab of the side panel (models, scoring settings, jobs). */

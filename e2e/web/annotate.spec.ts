@@ -11,7 +11,7 @@ let server: ServeHandle
 test.beforeAll(() => {
   fixtures = tempDir('annotate')
   dataset = path.join(fixtures, 'ds')
-  makeFixture(dataset, ['--format', 'v2.1', '--episodes', '2', '--frames', '60', '--width', '160', '--height', '120'])
+  makeFixture(dataset, ['--format', 'v2.1', '--episodes', '2', '--frames', '200', '--width', '160', '--height', '120'])
 })
 test.afterAll(() => rmSync(fixtures, { recursive: true, force: true }))
 test.beforeEach(async () => {
@@ -156,4 +156,94 @@ test('two windows on one project: an edit in one shows up in the other', async (
   await expect.poll(() => eventFrames(b)).toEqual([10])
   await a.close()
   await b.close()
+})
+
+test('a typed event frame: Enter commits and leaves the field, Esc reverts, a click elsewhere commits; one undo step each', async ({ page }) => {
+  const player = new PlayerPage(page)
+  await player.open(server.url)
+  await player.openEpisode(0)
+  await player.waitSettled(0)
+  // Milestones at 20 and 40 (the first key picks a preset: each test serves a fresh data folder).
+  await page.keyboard.press('Shift+ArrowRight')
+  await page.keyboard.press('Shift+ArrowRight')
+  await page.keyboard.press('m')
+  await page.keyboard.press('4')
+  await page.keyboard.press('1')
+  await expect.poll(() => player.eventFrames()).toEqual([20]) // the taxonomy is saved: the next M offers its labels
+  await page.keyboard.press('Shift+ArrowRight')
+  await page.keyboard.press('Shift+ArrowRight')
+  await page.keyboard.press('m')
+  await page.keyboard.press('2')
+  await expect.poll(() => player.eventFrames()).toEqual([20, 40])
+  const a = await player.eventIdAt(20)
+  const b = await player.eventIdAt(40)
+  const frameOf = (id: string) => page.locator(`li.event-row[data-event-id="${id}"]`).getAttribute('data-frame').then(Number)
+
+  // Enter: the event moves to 131 and the field lets go, so the next digit does not append (131 → 1315 → 199).
+  await player.typeEventFrame(a, '131')
+  await page.keyboard.press('Enter')
+  await expect.poll(() => frameOf(a)).toBe(131)
+  await expect(player.eventFrameField(a)).not.toBeFocused()
+  await page.keyboard.press('5')
+  await page.keyboard.press('ArrowRight') // player keys work again: one frame on from the moved event
+  await expect(page.getByTestId('current-frame')).toHaveText('132')
+  expect(await frameOf(a)).toBe(131)
+  await expect(player.eventFrameField(a)).toHaveValue('131')
+  // One Ctrl+Z puts it back where it was.
+  await page.keyboard.press('Control+z')
+  await expect.poll(() => player.eventFrames()).toEqual([20, 40])
+
+  // Esc: nothing changes and the field lets go; the move above stays the only redo, the add of b the next undo.
+  await player.typeEventFrame(a, '131')
+  await page.keyboard.press('Escape')
+  await expect(player.eventFrameField(a)).not.toBeFocused()
+  await expect(player.eventFrameField(a)).toHaveValue('20')
+  await expect(page.locator('.player-screen')).toBeVisible() // Esc did not also leave the player
+  await page.keyboard.press('5')
+  await page.keyboard.press('ArrowRight')
+  await expect(page.getByTestId('current-frame')).toHaveText('21')
+  expect(await player.eventFrames()).toEqual([20, 40])
+  await page.keyboard.press('Control+z')
+  await expect.poll(() => player.eventFrames()).toEqual([20])
+  await page.keyboard.press('Control+Shift+z')
+  await expect.poll(() => player.eventFrames()).toEqual([20, 40])
+
+  // Clicking another event's marker: the typed frame is committed (as Tab would) and the field lets go.
+  await player.typeEventFrame(a, '131')
+  await player.marker(b).click()
+  await expect.poll(() => frameOf(a)).toBe(131)
+  await expect(player.eventFrameField(a)).not.toBeFocused()
+  await expect(page.getByTestId('current-frame')).toHaveText('40')
+  await page.keyboard.press('5')
+  await page.keyboard.press('ArrowRight')
+  await expect(page.getByTestId('current-frame')).toHaveText('41')
+  expect(await frameOf(a)).toBe(131)
+  await page.keyboard.press('Control+z')
+  await expect.poll(() => player.eventFrames()).toEqual([20, 40])
+})
+
+test('a note typed just before a reload is saved; its state shows next to it until the server has it', async ({ page }) => {
+  const player = new PlayerPage(page)
+  await player.open(server.url)
+  await player.openEpisode(1)
+  const note = page.getByLabel('Episode note')
+  await note.click()
+  await page.keyboard.type('lid jammed at the end')
+  // Reload at once: the typing pause (when notes are saved) has not passed, and the field was never left.
+  await page.reload()
+  await expect(page.getByRole('table', { name: 'Episodes' })).toBeVisible()
+  await player.openEpisode(1)
+  await expect(page.getByLabel('Episode note')).toHaveValue('lid jammed at the end')
+
+  // Typing shows the note as not saved yet; leaving the field saves it, and says so once the server has it.
+  await page.getByLabel('Episode note').click()
+  await page.keyboard.type(', twice')
+  await expect(page.getByTestId('note-status-episode')).toHaveAttribute('data-status', /unsaved|saving|saved/)
+  await page.keyboard.press('Escape')
+  await expect(page.getByTestId('note-status-episode')).toHaveAttribute('data-status', 'saved')
+  await expect(page.getByTestId('note-status-episode')).toHaveText('saved')
+  await page.keyboard.press('Escape') // the field let go: Esc goes back to the episode list
+  await expect(page.getByRole('table', { name: 'Episodes' })).toBeVisible()
+  await player.openEpisode(1)
+  await expect(page.getByLabel('Episode note')).toHaveValue('lid jammed at the end, twice')
 })

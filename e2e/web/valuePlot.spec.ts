@@ -154,6 +154,22 @@ test('value plot: ground truth, smoothing, suggested events accepted and dismiss
   await page.keyboard.press('x')
   await expect.poll(() => candidateFrames(page)).toEqual([steps.drop, steps.s3])
   await expect(page.getByTestId(`candidate-${steps.drop}`)).toHaveAttribute('aria-selected', 'true')
+  // Undo takes back the dismissal (the last action), not the event accepted before it; the next undo removes that.
+  await page.keyboard.press('Control+z')
+  await expect.poll(() => candidateFrames(page)).toEqual([steps.s2, steps.drop, steps.s3])
+  await expect(page.getByTestId(`candidate-${steps.s2}`)).toHaveAttribute('aria-selected', 'true')
+  await expect(eventRows(page)).toHaveCount(1)
+  await page.keyboard.press('Control+z')
+  await expect(eventRows(page)).toHaveCount(0)
+  await expect.poll(() => candidateFrames(page)).toEqual([steps.s1, steps.s2, steps.drop, steps.s3])
+  // Redo both, in order: the event, then the dismissal.
+  await page.keyboard.press('Control+Shift+z')
+  await expect(eventRows(page)).toHaveCount(1)
+  await expect.poll(() => candidateFrames(page)).toEqual([steps.s2, steps.drop, steps.s3])
+  await page.keyboard.press('Control+Shift+z')
+  await expect.poll(() => candidateFrames(page)).toEqual([steps.drop, steps.s3])
+  await page.getByTestId(`candidate-${steps.drop}`).click()
+  await expect(page.getByTestId(`candidate-${steps.drop}`)).toHaveAttribute('aria-selected', 'true')
   await page.keyboard.press('Delete')
   await expect.poll(() => candidateFrames(page)).toEqual([steps.s3])
   await expect(eventRows(page)).toHaveCount(1) // Delete dismissed the suggestion, not the event

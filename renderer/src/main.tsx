@@ -2,6 +2,7 @@ import { createRoot } from 'react-dom/client'
 import type { VivaClient } from '../../app/contract'
 import { App } from './App'
 import { createElectronClient, getBridge } from './client/electronClient'
+import { guardUnsavedNotes } from './components/unloadGuard'
 import { connectWebSocketClient } from './client/wsClient'
 import { StoreProvider } from './state/StoreContext'
 import { createAppStore } from './state/store'
@@ -19,6 +20,7 @@ const root = createRoot(rootEl)
 connect().then(
   (client) => {
     const store = createAppStore(client)
+    guardUnsavedNotes(store, window, { warnBeforeUnload: getBridge() === null })
     root.render(
       <StoreProvider store={store} client={client}>
         <App />

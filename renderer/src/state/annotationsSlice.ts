@@ -19,6 +19,7 @@ import {
   type UndoStep,
 } from '../../../app/annotationEdits'
 import type { ProjectSnapshot, VivaClient } from '../../../app/contract'
+import { toWireError, VivaError, type WireError } from '../../../app/errors'
 import type { AppState } from './store'
 
 export interface PickerState {
@@ -29,6 +30,44 @@ export interface PickerState {
 }
 
 export type EditBuilder = (project: ProjectState) => Edit | null
+
+/** A note the user types: an episode's or an event's. */
+export type NoteTarget = { kind: 'episode'; episode: number } | { kind: 'event'; id: string }
+
+/**
+ * unsaved: typed, not sent yet (sent when typing pauses, the field is left, the episode changes or the page goes);
+ * saving: sent, not acknowledged; failed: the main side refused it (e.g. DISK_FULL), retried with backoff and on the
+ * next keystroke; saved: acknowledged, the project holds it.
+ */
+export type NoteStatus = 'unsaved' | 'saving' | 'failed' | 'saved'
+
+export interface NoteDraft {
+  datasetId: string
+  target: NoteTarget
+  text: string
+  status: NoteStatus
+  /** Why the last save failed; kept until a save succeeds. */
+  error: WireError | null
+  /** Failed saves in a row: sets the retry delay, and only the first one is reported as a toast. */
+  failures: number
+}
+
+/** Typing pauses this long before a note is saved. */
+export const NOTE_PAUSE_MS = 800
+
+/** Delay before retrying a note after its n-th failed save in a row: 1 s, doubling, at most 30 s. */
+export function noteRetryDelay(failures: number): number {
+  return Math.min(30_000, 1000 * 2 ** Math.max(0, failures - 1))
+}
+
+export function noteKey(datasetId: string, target: NoteTarget): string {
+  return target.kind === 'episode' ? `${datasetId}|episode:${target.episode}` : `${datasetId}|event:${target.id}`
+}
+
+/** The draft of a note of the open dataset, if it was typed in this window. */
+export function noteDraft(s: Pick<AnnotationsSlice, 'noteDrafts'> & { currentDatasetId: string | null }, target: NoteTarget): NoteDraft | undefined {
+  return s.currentDatasetId === null ? undefined : s.noteDrafts[noteKey(s.currentDatasetId, target)]
+}
 
 export interface AnnotationsSlice {
   /** Identifies this window's edits in change notifications, so it does not reload after its own. */
@@ -65,8 +104,22 @@ export interface AnnotationsSlice {
   selectEvent(id: string | null): void
   jumpEvent(direction: 1 | -1): void
   moveEvent(id: string, frame: number): Promise<void>
+  /**
+   * A frame typed into an event's frame field: one move (one undo step), and a seek to show where the event goes.
+   * Empty or unchanged text does nothing; a frame outside the episode is refused with a message, never clamped.
+   */
+  setEventFrame(id: string, typed: string): Promise<void>
   relabelEvent(id: string, kind: EventKind, label: string): Promise<void>
-  setEventNote(id: string, note: string): Promise<void>
+  /** Notes typed in this window that the project may not hold yet, by noteKey (saved ones stay, to say so). */
+  noteDrafts: Record<string, NoteDraft>
+  /** A keystroke in a note: shown at once, saved when typing pauses (NOTE_PAUSE_MS). */
+  editNote(target: NoteTarget, text: string): void
+  /** Save a note's draft now (its field was left). */
+  saveNote(target: NoteTarget): Promise<void>
+  /** Save every pending note now: episode change, leaving the player, the page going away, undo/redo. */
+  flushNotes(): Promise<void>
+  /** Whether some typed note could not be saved (a save failed, or its dataset's project is not open). */
+  notesAtRisk(): boolean
   deleteEvent(id: string): Promise<void>
   updateEpisode(patch: EpisodePatch): Promise<void>
   saveTaxonomy(task: string, milestones: string[], errorTypes: string[], preset: string | null): Promise<void>
@@ -121,16 +174,120 @@ export function createAnnotationsSlice(
     return run
   }
 
+  /**
+   * The dataset whose project `project` is. Edits go there, built on that state, even when the UI has already moved
+   * to another dataset whose project is still loading.
+   */
+  let projectDatasetId: string | null = null
+
+  /**
+   * Resolves true once the edit is committed and applied here; false when there was no project to build it on, or
+   * when another dataset's project replaced this one while it was in flight (saved, but no longer this window's
+   * state or history).
+   */
   const send = async (edit: Edit): Promise<boolean> => {
-    const datasetId = get().currentDatasetId
+    const datasetId = projectDatasetId
     const project = get().project
     if (datasetId === null || project === null) return false
     // Check locally first: a conflict is reported without a round trip and nothing is sent.
     const next = applyEdit(project, edit)
     await client.call('annotations.apply', { datasetId, edits: [edit], origin: slice.clientId })
+    if (projectDatasetId !== datasetId) return false
     set((s) => ({ project: next, projectVersion: s.projectVersion + 1 }))
     return true
   }
+
+  /** Debounce or retry timer per note. */
+  const noteTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  /** The save in flight per note. */
+  const noteSaves = new Map<string, Promise<void>>()
+
+  const patchDraft = (key: string, patch: Partial<NoteDraft>): void => {
+    set((s) => {
+      const d = s.noteDrafts[key]
+      return d ? { noteDrafts: { ...s.noteDrafts, [key]: { ...d, ...patch } } } : s
+    })
+  }
+
+  const clearNoteTimer = (key: string): void => {
+    const t = noteTimers.get(key)
+    if (t !== undefined) clearTimeout(t)
+    noteTimers.delete(key)
+  }
+
+  const scheduleNote = (key: string, ms: number): void => {
+    clearNoteTimer(key)
+    noteTimers.set(
+      key,
+      setTimeout(() => {
+        noteTimers.delete(key)
+        void saveNoteKey(key)
+      }, ms),
+    )
+  }
+
+  /** null: the note already says that; 'gone': its event no longer exists (deleted, or its add undone). */
+  const noteEdit = (project: ProjectState, target: NoteTarget, text: string): Edit | null | 'gone' => {
+    if (target.kind === 'episode') return episodeEdit(project, target.episode, { note: text }, now())
+    return project.events.has(target.id) ? noteEventEdit(project, target.id, text, now()) : 'gone'
+  }
+
+  /**
+   * Send a note's draft after every edit queued before it. The draft stays (and says so) until the main side
+   * acknowledges it; a failure keeps it and retries with backoff. Text typed meanwhile is saved by its own save.
+   */
+  const saveNoteKey = (key: string): Promise<void> => {
+    clearNoteTimer(key)
+    const draft = get().noteDrafts[key]
+    if (!draft || draft.status === 'saved') return Promise.resolve()
+    if (draft.status === 'saving') return noteSaves.get(key) ?? Promise.resolve()
+    const { text, datasetId, target } = draft
+    patchDraft(key, { status: 'saving' })
+    const run = enqueue(async () => {
+      const project = get().project
+      if (projectDatasetId !== datasetId || project === null) {
+        throw new VivaError('CONFLICT', 'A note typed for another dataset is not saved yet: it will be saved when that dataset is open again.')
+      }
+      const edit = noteEdit(project, target, text)
+      if (edit === 'gone') return false
+      if (edit !== null && (await send(edit))) {
+        history.record(edit)
+        set((s) => ({ projectVersion: s.projectVersion + 1 }))
+      }
+      return true
+    })
+      .then(
+        (kept) => {
+          const d = get().noteDrafts[key]
+          if (!d || d.text !== text || d.status !== 'saving') return
+          if (!kept) {
+            // The event went away with its row: there is nowhere left to keep the note.
+            set((s) => {
+              const { [key]: _gone, ...rest } = s.noteDrafts
+              return { noteDrafts: rest }
+            })
+            return
+          }
+          patchDraft(key, { status: 'saved', error: null, failures: 0 })
+        },
+        (err: unknown) => {
+          const d = get().noteDrafts[key]
+          if (!d || d.text !== text || d.status !== 'saving') return
+          const failures = d.failures + 1
+          if (failures === 1) get().pushError(err)
+          patchDraft(key, { status: 'failed', error: toWireError(err), failures })
+          scheduleNote(key, noteRetryDelay(failures))
+        },
+      )
+      .finally(() => {
+        if (noteSaves.get(key) === run) noteSaves.delete(key)
+      })
+    noteSaves.set(key, run)
+    return run
+  }
+
+  const flushAllNotes = (): Promise<void> =>
+    Promise.all(Object.keys(get().noteDrafts).map((key) => saveNoteKey(key))).then(() => undefined)
 
   const current = (): { episode: number; task: string } | null => {
     const ep = get().episode
@@ -154,6 +311,7 @@ export function createAnnotationsSlice(
         const snapshot = await client.call('annotations.load', { datasetId })
         if (get().currentDatasetId !== datasetId) return
         history.clear()
+        projectDatasetId = datasetId
         set((s) => ({
           project: fromSnapshot(snapshot),
           projectFile: snapshot.projectFile,
@@ -161,6 +319,10 @@ export function createAnnotationsSlice(
           projectVersion: s.projectVersion + 1,
           selectedEventId: null,
         }))
+        // Notes that failed, or waited for this dataset's project: try them now rather than at their next retry.
+        for (const [key, d] of Object.entries(get().noteDrafts)) {
+          if (d.datasetId === datasetId && d.status === 'failed') void saveNoteKey(key)
+        }
       } catch (err) {
         get().pushError(err)
       }
@@ -188,6 +350,8 @@ export function createAnnotationsSlice(
     },
 
     undo() {
+      // A note being typed is the user's last action: save it first, so undo takes it back.
+      void flushAllNotes()
       return enqueue(async () => {
         await takeStep(() => history.undo())
         set((s) => ({ projectVersion: s.projectVersion + 1 }))
@@ -195,6 +359,7 @@ export function createAnnotationsSlice(
     },
 
     redo() {
+      void flushAllNotes()
       return enqueue(async () => {
         await takeStep(() => history.redo())
         set((s) => ({ projectVersion: s.projectVersion + 1 }))
@@ -282,6 +447,25 @@ export function createAnnotationsSlice(
       await get().commit((project) => (project.events.has(id) ? moveEventEdit(project, id, clamped, now()) : null))
     },
 
+    async setEventFrame(id, typed) {
+      const episode = get().episode
+      const event = get().project?.events.get(id)
+      const text = typed.trim()
+      if (!episode || !event || text === '') return
+      const last = episode.length - 1
+      const frame = /^\d+$/.test(text) ? Number(text) : NaN
+      if (frame === event.frame) return
+      if (!Number.isSafeInteger(frame) || frame > last) {
+        const what = Number.isNaN(frame) ? `"${text.slice(0, 20)}" is not a frame number` : `Frame ${text} is past the last frame of this episode (${last})`
+        get().pushError(new VivaError('INVALID_ARGUMENT', `${what}: the event stays at frame ${event.frame}.`))
+        return
+      }
+      // Seek now rather than on the acknowledgement: a press elsewhere that committed this edit (a marker, the
+      // scrubber) seeks after it, and must win.
+      get().seek(frame)
+      await get().moveEvent(id, frame)
+    },
+
     async relabelEvent(id, kind, label) {
       const here = current()
       if (!here) return
@@ -292,8 +476,32 @@ export function createAnnotationsSlice(
       )
     },
 
-    async setEventNote(id, note) {
-      await get().commit((project) => (project.events.has(id) ? noteEventEdit(project, id, note, now()) : null))
+    noteDrafts: {},
+
+    editNote(target, text) {
+      const datasetId = get().currentDatasetId
+      if (datasetId === null) return
+      const key = noteKey(datasetId, target)
+      const before = get().noteDrafts[key]
+      set((s) => ({
+        noteDrafts: {
+          ...s.noteDrafts,
+          [key]: { datasetId, target, text, status: 'unsaved', error: before?.error ?? null, failures: before?.failures ?? 0 },
+        },
+      }))
+      // Also the retry of a failed note: its next keystroke saves it after the same pause.
+      scheduleNote(key, NOTE_PAUSE_MS)
+    },
+
+    saveNote(target) {
+      const datasetId = get().currentDatasetId
+      return datasetId === null ? Promise.resolve() : saveNoteKey(noteKey(datasetId, target))
+    },
+
+    flushNotes: flushAllNotes,
+
+    notesAtRisk() {
+      return Object.values(get().noteDrafts).some((d) => d.status !== 'saved' && (d.failures > 0 || d.datasetId !== projectDatasetId))
     },
 
     async deleteEvent(id) {

@@ -160,6 +160,7 @@ export function createAppStore(client: VivaClient): AppStore {
     screenView: 'episodes',
     opening: false,
     async openDataset(path) {
+      void get().flushNotes()
       set({ opening: true })
       try {
         const summary = await client.call('dataset.open', { path })
@@ -184,6 +185,7 @@ export function createAppStore(client: VivaClient): AppStore {
     selectDataset(id) {
       const summary = get().datasets.find((d) => d.id === id)
       if (!summary) return
+      void get().flushNotes()
       set({
         currentDatasetId: id,
         taskFilter: null,
@@ -232,6 +234,8 @@ export function createAppStore(client: VivaClient): AppStore {
       if (datasetId === null) return
       const request = ++episodeRequest
       driver?.pause()
+      // Notes typed for the episode being left are saved now, not when the typing pause would have ended.
+      void get().flushNotes()
       set({ episodeLoading: true, selectedEpisode: index, screen: 'player' })
       try {
         const episode = await client.call('episode.open', { datasetId, episode: index })
@@ -252,6 +256,7 @@ export function createAppStore(client: VivaClient): AppStore {
     },
     closeEpisode() {
       driver?.pause()
+      void get().flushNotes()
       episodeRequest++
       set({ screen: 'datasets', episode: null, playing: false, episodeLoading: false })
       get().resetCurves()

@@ -3,6 +3,7 @@ import type { AnnotationEvent, EventKind, Outcome, ReviewStatus } from '../../..
 import type { Candidate } from '../../../../app/detector'
 import { OUTCOMES, REVIEW_STATUSES } from '../../../../app/annotations'
 import { episodeLabels, latestTaxonomy } from '../../../../app/annotationEdits'
+import { noteDraft, type NoteStatus, type NoteTarget } from '../../state/annotationsSlice'
 import { useApp, useEpisodeEvents } from '../../state/StoreContext'
 import { candidateKey, hiddenCandidateCount, MAX_SHOWN_CANDIDATES } from '../../state/curvesSlice'
 import { CandidateRow, useShownCandidates } from '../plots/ValueAnalysisPanel'
@@ -15,54 +16,110 @@ export const STATUS_NAMES: Record<ReviewStatus, string> = {
   needs_review: 'needs review',
 }
 
-/** A text field that commits when the user pauses or leaves it, not on every keystroke. */
-function CommitField(props: {
-  value: string
-  onCommit: (v: string) => void
-  label: string
-  multiline?: boolean
-  placeholder?: string
-}): ReactNode {
-  const [text, setText] = useState(props.value)
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null)
-  const latest = useRef(props.value)
-  useEffect(() => {
-    setText(props.value)
-    latest.current = props.value
-  }, [props.value])
-  const flush = (v: string): void => {
-    if (timer.current) clearTimeout(timer.current)
-    timer.current = null
-    if (v !== latest.current) {
-      latest.current = v
-      props.onCommit(v)
-    }
-  }
+const NOTE_STATUS_TEXT: Record<NoteStatus, string> = { unsaved: 'unsaved', saving: 'saving…', failed: 'unsaved · retrying', saved: 'saved' }
+
+/**
+ * A note (episode or event): shown as typed, saved when typing pauses or the field is left (Enter in a one-line
+ * note and Esc leave it too). Beside it, whether the project holds it yet: unsaved, saving…, or saved once the main
+ * side acknowledged it; a failed save stays "unsaved" (with the reason) and is retried.
+ */
+function NoteField(props: { target: NoteTarget; value: string; label: string; multiline?: boolean; placeholder?: string; testId: string }): ReactNode {
+  const draft = useApp((s) => noteDraft(s, props.target))
+  const editNote = useApp((s) => s.editNote)
+  const saveNote = useApp((s) => s.saveNote)
+  const text = draft && draft.status !== 'saved' ? draft.text : props.value
   const common = {
     'aria-label': props.label,
     placeholder: props.placeholder,
     value: text,
-    onBlur: () => flush(text),
+    onBlur: () => void saveNote(props.target),
     onKeyDown: (e: React.KeyboardEvent) => {
-      if (e.key === 'Escape') (e.target as HTMLElement).blur()
-      if (e.key === 'Enter' && !props.multiline) (e.target as HTMLElement).blur()
+      if (e.key === 'Escape' || (e.key === 'Enter' && !props.multiline)) {
+        e.preventDefault()
+        ;(e.target as HTMLElement).blur()
+      }
     },
   }
-  const onChange = (v: string): void => {
-    setText(v)
-    if (timer.current) clearTimeout(timer.current)
-    timer.current = setTimeout(() => flush(v), 800)
-  }
-  return props.multiline ? (
-    <textarea {...common} rows={2} onChange={(e) => onChange(e.target.value)} />
-  ) : (
-    <input {...common} onChange={(e) => onChange(e.target.value)} />
+  const status = draft ? (
+    <span
+      className={`note-status note-${draft.status}`}
+      data-testid={props.testId}
+      data-status={draft.status}
+      role="status"
+      title={draft.error && draft.status !== 'saved' ? `Not saved: ${draft.error.message}` : undefined}
+    >
+      {NOTE_STATUS_TEXT[draft.status]}
+    </span>
+  ) : null
+  return (
+    <span className="note-field">
+      {props.multiline ? (
+        <textarea {...common} rows={2} onChange={(e) => editNote(props.target, e.target.value)} />
+      ) : (
+        <input {...common} onChange={(e) => editNote(props.target, e.target.value)} />
+      )}
+      {status}
+    </span>
+  )
+}
+
+/**
+ * An event's frame, typed: the event moves once, when the value is committed (Enter, Tab, or a press anywhere else,
+ * as leaving any form field commits it), so a move is one undo step; Esc reverts. Either way the field lets go of
+ * the keyboard, so the next key is a player shortcut again and never a digit appended to the frame.
+ */
+function EventFrameField(props: { event: AnnotationEvent }): ReactNode {
+  const { event } = props
+  const selectEvent = useApp((s) => s.selectEvent)
+  const seek = useApp((s) => s.seek)
+  const setEventFrame = useApp((s) => s.setEventFrame)
+  const [draft, setDraft] = useState<string | null>(null)
+  const revert = useRef(false)
+  const release = useRef<(() => void) | null>(null)
+  useEffect(() => () => release.current?.(), [])
+  return (
+    <input
+      className="event-frame"
+      aria-label="Event frame"
+      inputMode="numeric"
+      value={draft ?? String(event.frame)}
+      onFocus={(e) => {
+        const input = e.currentTarget
+        setDraft(String(event.frame))
+        selectEvent(event.id)
+        seek(event.frame)
+        // Scrubber markers and tracks prevent the default of their pointerdown (to drag), which would keep the
+        // focus here: let go of the field on any press outside it, before their handlers run.
+        const onPress = (ev: PointerEvent): void => {
+          if (ev.target !== input) input.blur()
+        }
+        release.current?.()
+        document.addEventListener('pointerdown', onPress, true)
+        release.current = () => document.removeEventListener('pointerdown', onPress, true)
+      }}
+      onChange={(e) => setDraft(e.target.value.replace(/[^0-9]/g, ''))}
+      onKeyDown={(e) => {
+        if (e.key !== 'Enter' && e.key !== 'Escape') return
+        // Handled here: Esc must not also close the episode.
+        e.preventDefault()
+        revert.current = e.key === 'Escape'
+        e.currentTarget.blur()
+      }}
+      onBlur={() => {
+        release.current?.()
+        release.current = null
+        const typed = draft
+        setDraft(null)
+        if (revert.current) revert.current = false
+        else if (typed !== null) void setEventFrame(event.id, typed)
+      }}
+    />
   )
 }
 
 function EventRow(props: { event: AnnotationEvent; labels: Record<EventKind, string[]>; selected: boolean }): ReactNode {
   const { event } = props
-  const { selectEvent, seek, relabelEvent, setEventNote, deleteEvent, moveEvent } = useApp((s) => s)
+  const { selectEvent, seek, relabelEvent, deleteEvent } = useApp((s) => s)
   const options = props.labels[event.kind].includes(event.label) ? props.labels[event.kind] : [event.label, ...props.labels[event.kind]]
   const rowRef = useRef<HTMLLIElement>(null)
   useEffect(() => {
@@ -80,21 +137,7 @@ function EventRow(props: { event: AnnotationEvent; labels: Record<EventKind, str
       <span className="event-kind" title={event.kind === 'milestone' ? 'milestone (+1)' : 'error (−1)'}>
         {event.kind === 'milestone' ? '▲' : '▼'}
       </span>
-      <input
-        className="event-frame"
-        aria-label="Event frame"
-        type="number"
-        min={0}
-        value={event.frame}
-        onChange={(e) => {
-          const f = Number(e.target.value)
-          if (Number.isInteger(f)) void moveEvent(event.id, f)
-        }}
-        onFocus={() => {
-          selectEvent(event.id)
-          seek(event.frame)
-        }}
-      />
+      <EventFrameField event={event} />
       <button type="button" className="event-seek" onClick={() => seek(event.frame)} title="Go to this frame">
         ⤷
       </button>
@@ -105,7 +148,7 @@ function EventRow(props: { event: AnnotationEvent; labels: Record<EventKind, str
           </option>
         ))}
       </select>
-      <CommitField label="Event note" placeholder="note" value={event.note} onCommit={(v) => void setEventNote(event.id, v)} />
+      <NoteField target={{ kind: 'event', id: event.id }} label="Event note" placeholder="note" value={event.note} testId={`note-status-${event.id}`} />
       <button type="button" className="event-delete" aria-label="Delete event" title="Delete (Del)" onClick={() => void deleteEvent(event.id)}>
         ×
       </button>
@@ -179,7 +222,14 @@ export function AnnotationPanel(): ReactNode {
             ))}
           </select>
         </div>
-        <CommitField label="Episode note" placeholder="episode note" multiline value={labels.note} onCommit={(v) => void updateEpisode({ note: v })} />
+        <NoteField
+          target={{ kind: 'episode', episode: episode.index }}
+          label="Episode note"
+          placeholder="episode note"
+          multiline
+          value={labels.note}
+          testId="note-status-episode"
+        />
       </section>
 
       <section className="event-tools">
@@ -223,7 +273,7 @@ export function AnnotationPanel(): ReactNode {
         </div>
         <div className="row">
           <span className="muted">Annotator</span>
-          <CommitField label="Annotator name" placeholder="your name" value={annotator} onCommit={setAnnotator} />
+          <input aria-label="Annotator name" placeholder="your name" value={annotator} onChange={(e) => setAnnotator(e.target.value)} />
         </div>
         {identityNote ? <p className="warning-inline">{identityNote}</p> : null}
         <p className="muted small" title={projectFile ?? ''}>
