@@ -1,0 +1,93 @@
+// @vitest-environment jsdom
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { Edit } from '../../../../app/annotations'
+import type { EpisodeView, Params } from '../../../../app/contract'
+import type { DatasetSummary } from '../../../../app/dataset'
+import { StoreProvider } from '../../state/StoreContext'
+import { createAppStore } from '../../state/store'
+import { fakeClient } from '../../state/testing/fakeClient'
+import { AnnotationPanel } from './AnnotationPanel'
+
+const AT = '2024-01-01T00:00:00.000Z'
+
+function summary(): DatasetSummary {
+  return {
+    id: 'd1',
+    root: '/data/d1',
+    name: 'd1',
+    format: 'v2.1',
+    fps: 30,
+    robotType: null,
+    cameras: [],
+    state: null,
+    tasks: ['fold'],
+    episodes: [0, 1].map((i) => ({ index: i, tasks: ['fold'], length: 200, present: true, warnings: [] })),
+    totalFrames: 400,
+    warnings: [],
+  }
+}
+
+function episode(index: number): EpisodeView {
+  return { datasetId: 'd1', index, length: 200, fps: 30, tasks: ['fold'], state: null, warnings: [], cameras: [] }
+}
+
+async function setup() {
+  const fake = fakeClient({
+    'annotations.load': () => ({
+      datasetId: 'd1',
+      projectFile: '/p.sqlite',
+      identityNote: null,
+      events: [{ id: 'e1', episode: 0, frame: 20, kind: 'milestone', label: 'grasp', note: '', annotator: 'a', taxonomyVersion: 1, createdAt: AT, updatedAt: AT }],
+      episodes: [],
+      taxonomies: [{ task: 'fold', version: 1, milestones: ['grasp'], errorTypes: ['drop'], preset: null, createdAt: AT }],
+    }),
+    'annotations.apply': ({ edits }) => ({ applied: edits.length }),
+    'dataset.open': () => summary(),
+    'episode.open': ({ episode: i }) => episode(i),
+    'curves.list': () => [],
+  })
+  const store = createAppStore(fake.client)
+  await store.getState().openDataset('/data/d1')
+  await vi.waitFor(() => expect(store.getState().project).not.toBeNull())
+  await store.getState().openEpisode(0)
+  render(
+    <StoreProvider store={store} client={fake.client}>
+      <AnnotationPanel />
+    </StoreProvider>,
+  )
+  const applied = (): Edit[] =>
+    fake.calls.filter((c) => c.method === 'annotations.apply').flatMap((c) => (c.params as Params<'annotations.apply'>).edits)
+  return { store, applied }
+}
+
+afterEach(() => {
+  cleanup()
+  vi.useRealTimers()
+})
+
+describe('AnnotationPanel notes', () => {
+  it('an episode note still being typed when the episode changes is saved on its own episode, and not shown on the next', async () => {
+    const { store, applied } = await setup()
+    vi.useFakeTimers()
+    fireEvent.change(screen.getByLabelText('Episode note'), { target: { value: 'lid jammed' } })
+    await act(async () => {
+      await store.getState().openEpisode(1)
+    })
+    await act(() => vi.advanceTimersByTimeAsync(2000))
+    expect(applied().map((e) => (e.op === 'episode.update' ? [e.episode, e.after.note] : e.op))).toEqual([[0, 'lid jammed']])
+    expect((screen.getByLabelText('Episode note') as HTMLTextAreaElement).value).toBe('')
+  })
+
+  it('shows whether a note is saved beside it', async () => {
+    const { store } = await setup()
+    const field = screen.getByLabelText('Episode note')
+    fireEvent.change(field, { target: { value: 'slipped' } })
+    expect(screen.getByTestId('note-status-episode').textContent).toBe('unsaved')
+    await act(async () => {
+      fireEvent.blur(field)
+      await store.getState().flushNotes()
+    })
+    expect(screen.getByTestId('note-status-episode').textContent).toBe('saved')
+  })
+})
