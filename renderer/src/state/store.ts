@@ -307,6 +307,14 @@ export function createAppStore(client: VivaClient): AppStore {
         }
       } catch (err) {
         get().pushError(err)
+        // The pane says why too (a video window that does not fit its file, an unreadable file), rather than
+        // waiting on a transcode that will never come.
+        const wire = toWireError(err)
+        const current = get().episode
+        if (wire.code !== 'CANCELLED' && current && current.datasetId === episode.datasetId && current.index === episode.index) {
+          const failed = (c: CameraView): CameraView => ({ ...c, media: null, status: 'failed', statusMessage: wire.message })
+          set({ episode: { ...current, cameras: current.cameras.map((c) => (c.key === key ? failed(c) : c)) } })
+        }
       } finally {
         off()
         set((s) => {
