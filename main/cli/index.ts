@@ -14,6 +14,7 @@ import { startServer } from '../server/server'
 import { backupDataDir } from '../store/backup'
 import { VideoProber } from '../video/probe'
 import { resolveMediaTools } from '../video/tools'
+import { countProgress } from './progress'
 import { scoreCommand } from './score'
 import { advantagesCommand, metricsCommand } from './analysis'
 
@@ -166,10 +167,16 @@ export async function main(argv: string[]): Promise<number> {
       const root = args[0]
       if (!root) throw new VivaError('INVALID_ARGUMENT', 'usage: viva inspect <dataset> [--json]')
       const prober = new VideoProber(resolveMediaTools())
-      const report = await inspectDataset(path.resolve(root), async (file) => {
-        const p = await prober.probe(file)
-        return { codec: p.codec, width: p.width, height: p.height, frames: p.pts.length }
-      })
+      const progress = countProgress(process.stderr, 'probed', 'video files')
+      const report = await inspectDataset(
+        path.resolve(root),
+        async (file) => {
+          const p = await prober.probe(file)
+          return { codec: p.codec, width: p.width, height: p.height, frames: p.pts.length, pts: p.pts }
+        },
+        { onProbeProgress: (done, total) => progress.update(done, total) },
+      )
+      progress.finish()
       process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatInspectReport(report)}\n`)
       return 0
     }
