@@ -33,6 +33,8 @@ export interface InspectCamera {
 
 export interface InspectReport {
   id: string
+  /** Content identity (datasetFingerprint): annotation projects find their dataset by it after a move. */
+  fingerprint: string
   name: string
   root: string
   format: FormatVersion
@@ -290,6 +292,7 @@ export async function inspectDataset(
   const lengths = present.map((e) => lengthOf(e.index)).sort((a, b) => a - b)
   return {
     id: summary.id,
+    fingerprint: source.fingerprint,
     name: summary.name,
     root: summary.root,
     format: summary.format,

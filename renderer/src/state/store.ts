@@ -42,6 +42,8 @@ export interface DatasetsSlice {
   setEventFilter(filter: EventFilter): void
   setScreenView(view: ScreenView): void
   selectEpisode(index: number | null): void
+  /** Act on the current dataset's re-attach offer (see ReattachOffer), then load the project it now has. */
+  resolveReattach(action: 'reattach' | 'fresh'): Promise<void>
 }
 
 export interface PlayerSlice {
@@ -215,6 +217,22 @@ export function createAppStore(client: VivaClient): AppStore {
     },
     selectEpisode(index) {
       set({ selectedEpisode: index })
+    },
+    async resolveReattach(action) {
+      const summary = currentDataset(get())
+      const offer = summary?.reattach
+      if (!summary || !offer) return
+      try {
+        const updated = await client.call('dataset.reattachProject', {
+          datasetId: summary.id,
+          action,
+          ...(action === 'reattach' ? { projectPath: offer.projectPath } : {}),
+        })
+        set((s) => ({ datasets: s.datasets.map((d) => (d.id === updated.id ? updated : d)) }))
+        await get().loadProject(updated.id)
+      } catch (err) {
+        get().pushError(err)
+      }
     },
 
     // ---- player
