@@ -78,7 +78,7 @@ export function composeServices(config: ComposeConfig): Services {
     settingsFile: path.join(config.dataDir, 'models.json'),
   })
   const curves = new CurveStore(path.join(config.dataDir, 'values.sqlite'))
-  const scoring = new ScoringQueue({ source: (id) => datasets.get(id), models, store: curves, events, tools, hwaccel: config.hwaccel, journal: config.journalJobs ?? true })
+  const scoring = new ScoringQueue({ source: (id) => datasets.get(id), checkVideo: (id, data, camera, signal) => datasets.checkVideoWindow(id, data, camera, signal), models, store: curves, events, tools, hwaccel: config.hwaccel, journal: config.journalJobs ?? true })
   const analysis = new AnalysisService({ summary: (id) => datasets.get(id).summary, projects, curves })
   const cameras = (datasetId: string) => datasets.get(datasetId).summary.cameras
   const initialDatasets: string[] = []

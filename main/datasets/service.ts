@@ -111,6 +111,14 @@ export class DatasetService {
     }, [])
   }
 
+  /** Throws DATASET_INVALID (or the probe's error) when the camera's video window does not fit its file. */
+  async checkVideoWindow(datasetId: string, data: EpisodeData, camera: string, signal?: AbortSignal): Promise<void> {
+    const source = this.get(datasetId)
+    const video = data.videos.find((v) => v.camera === camera)
+    if (!video) return
+    checkWindow(source.summary, data, video, await this.deps.prober.probe(video.file, signal))
+  }
+
   private async cameraView(
     source: EpisodeSource,
     data: EpisodeData,
