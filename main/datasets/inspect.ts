@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import type { DatasetWarning, FormatVersion } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import { normalizeCodec } from '../video/codecs'
-import { videoWindowError } from '../video/probe'
+import { VIDEO_WINDOW_INVALID, videoWindowError } from '../video/probe'
 import { compactRanges, openLeRobotDataset } from './lerobot'
 import type { LeRobotSource } from './lerobot'
 
@@ -214,7 +214,7 @@ async function probeVideos(
     if (result.pts && result.pts.length > 0) {
       for (const ep of file.episodes) {
         const message = videoWindowError({ camera: file.camera, episode: ep.index, relPath: file.relPath, from: ep.from, to: ep.to }, result.pts, source.summary.fps)
-        if (message !== null) warnings.push({ level: 'error', code: 'VIDEO_WINDOW_INVALID', message, file: file.relPath, episode: ep.index })
+        if (message !== null) warnings.push({ level: 'error', code: VIDEO_WINDOW_INVALID, message, file: file.relPath, episode: ep.index })
       }
     }
   }

@@ -6,7 +6,7 @@ import type { EventBus } from '../events'
 import type { MediaRoots } from '../video/mediaFiles'
 import type { VideoProber, VideoProbe } from '../video/probe'
 import { normalizeCodec } from '../video/codecs'
-import { episodeFrameTimes, isBrowserPlayable, videoWindowError } from '../video/probe'
+import { episodeFrameTimes, isBrowserPlayable, VIDEO_WINDOW_INVALID, videoWindowError } from '../video/probe'
 import type { ProxyCache } from '../video/proxy'
 import type { EpisodeData, EpisodeSource, EpisodeVideo } from './episodeSource'
 
@@ -19,9 +19,6 @@ export interface DatasetServiceDeps {
   media: MediaRoots
   events: EventBus
 }
-
-/** Warning code of an episode whose video window does not fit its file (see videoWindowError). */
-export const VIDEO_WINDOW_INVALID = 'VIDEO_WINDOW_INVALID'
 
 /** Throws DATASET_INVALID, naming camera, episode, window, file and its duration, when the window does not fit. */
 function checkWindow(summary: DatasetSummary, data: EpisodeData, video: EpisodeVideo, probe: VideoProbe): void {

@@ -183,6 +183,9 @@ export interface VideoWindow {
   to: number | null
 }
 
+/** Warning code of an episode whose video window does not fit its file (videoWindowError's message). */
+export const VIDEO_WINDOW_INVALID = 'VIDEO_WINDOW_INVALID'
+
 function seconds(t: number): string {
   return Number.isFinite(t) ? t.toFixed(3) : String(t)
 }
