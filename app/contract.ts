@@ -216,6 +216,13 @@ export const methodSchemas = {
   'dataset.open': z.object({ path: z.string().min(1).max(4096) }).strict(),
   'dataset.get': z.object({ datasetId }).strict(),
   'dataset.list': z.object({}).strict(),
+  /**
+   * Decide on the summary's `reattach` offer: 'reattach' copies the offered project (named again, so only that file
+   * can be taken) to this dataset's identity and keeps the original file; 'fresh' starts an empty project.
+   */
+  'dataset.reattachProject': z
+    .object({ datasetId, action: z.enum(['reattach', 'fresh']), projectPath: z.string().min(1).max(4096).optional() })
+    .strict(),
   'episode.open': z.object({ datasetId, episode: episodeIndex }).strict(),
   'media.prepare': z.object({ datasetId, episode: episodeIndex, camera: z.string().min(1).max(500) }).strict(),
   'annotations.load': z.object({ datasetId }).strict(),
@@ -277,6 +284,8 @@ export interface MethodResults {
   'dataset.open': DatasetSummary
   'dataset.get': DatasetSummary
   'dataset.list': DatasetSummary[]
+  /** The dataset's summary afterwards (no offer left). */
+  'dataset.reattachProject': DatasetSummary
   'episode.open': EpisodeView
   /** Resolves once the camera is playable, with its updated view (media now points at the proxy). */
   'media.prepare': CameraView

@@ -42,7 +42,22 @@ export interface EpisodeSummary {
   warnings: DatasetWarning[]
 }
 
+/**
+ * A dataset opened at a path that has no annotation project, while a project made for the same content (info.json
+ * and episode table) at another path exists: the folder was moved, renamed or reached another way. Until the user
+ * re-attaches that project or starts fresh, nothing is written for the dataset.
+ */
+export interface ReattachOffer {
+  /** The project file holding the annotations. */
+  projectPath: string
+  /** Where the dataset was when that project last opened it. */
+  previousPath: string
+  /** Events in that project. */
+  annotationCount: number
+}
+
 export interface DatasetSummary {
+  /** Derived from the dataset's real path (symlinks resolved), so every way to reach a folder names the same dataset. */
   id: string
   root: string
   name: string
@@ -55,6 +70,8 @@ export interface DatasetSummary {
   episodes: EpisodeSummary[]
   totalFrames: number
   warnings: DatasetWarning[]
+  /** Set by the main side when this dataset's annotations are in another path's project (see ReattachOffer). */
+  reattach?: ReattachOffer | null
 }
 
 export function formatDuration(frames: number, fps: number): string {

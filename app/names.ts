@@ -7,6 +7,7 @@ export const METHOD_NAMES = [
   'dataset.open',
   'dataset.get',
   'dataset.list',
+  'dataset.reattachProject',
   'episode.open',
   'media.prepare',
   'annotations.load',

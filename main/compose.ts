@@ -1,5 +1,6 @@
 import path from 'node:path'
 import type { AppInfo } from '../app/contract'
+import type { DatasetSummary } from '../app/dataset'
 import { VivaError } from '../app/errors'
 import { importCurveFile } from './curves/importCurves'
 import { DatasetService } from './datasets/service'
@@ -68,6 +69,7 @@ export function composeServices(config: ComposeConfig): Services {
   const projects = new AnnotationProjects({
     projectsDir: config.projectsDir ?? path.join(config.dataDir, 'projects'),
     summary: (id) => datasets.get(id).summary,
+    fingerprint: (id) => datasets.get(id).fingerprint,
     events,
   })
   const models = new ModelRegistry({
@@ -76,15 +78,21 @@ export function composeServices(config: ComposeConfig): Services {
     settingsFile: path.join(config.dataDir, 'models.json'),
   })
   const curves = new CurveStore(path.join(config.dataDir, 'values.sqlite'))
-  const scoring = new ScoringQueue({ source: (id) => datasets.get(id), models, store: curves, events, tools, hwaccel: config.hwaccel, journal: config.journalJobs ?? true })
+  const scoring = new ScoringQueue({ source: (id) => datasets.get(id), checkVideo: (id, data, camera, signal) => datasets.checkVideoWindow(id, data, camera, signal), models, store: curves, events, tools, hwaccel: config.hwaccel, journal: config.journalJobs ?? true })
   const analysis = new AnalysisService({ summary: (id) => datasets.get(id).summary, projects, curves })
   const cameras = (datasetId: string) => datasets.get(datasetId).summary.cameras
   const initialDatasets: string[] = []
+  // Every summary the renderer gets says whether the dataset's annotations wait in another path's project.
+  const withOffer = (summary: DatasetSummary): DatasetSummary => ({ ...summary, reattach: projects.reattachOffer(summary.id) })
   const handlers: Handlers = {
     'app.info': async () => ({ version: config.version, mode: config.mode, initialDatasets: [...initialDatasets] }),
-    'dataset.open': async ({ path: root }) => datasets.open(root),
-    'dataset.get': async ({ datasetId }) => datasets.get(datasetId).summary,
-    'dataset.list': async () => datasets.list(),
+    'dataset.open': async ({ path: root }) => withOffer(await datasets.open(root)),
+    'dataset.get': async ({ datasetId }) => withOffer(datasets.get(datasetId).summary),
+    'dataset.list': async () => datasets.list().map(withOffer),
+    'dataset.reattachProject': async ({ datasetId, action, projectPath }) => {
+      await projects.resolveReattach(datasetId, action, projectPath)
+      return withOffer(datasets.get(datasetId).summary)
+    },
     'episode.open': async ({ datasetId, episode }, ctx) => datasets.openEpisode(datasetId, episode, ctx.signal),
     'media.prepare': async ({ datasetId, episode, camera }, ctx) =>
       datasets.prepareMedia(datasetId, episode, camera, ctx.signal),

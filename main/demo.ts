@@ -29,7 +29,9 @@ export async function openDemo(services: Services, dataDir: string): Promise<str
   const root = await ensureDemoDataset(dataDir)
   const summary = await services.datasets.open(root)
   const snapshot = services.projects.snapshot(summary.id)
-  if (snapshot.events.length === 0 && snapshot.taxonomies.length === 0 && snapshot.episodes.length === 0) {
+  // A data folder moved elsewhere brings its demo project along: that one is offered for re-attaching instead.
+  const offered = services.projects.reattachOffer(summary.id) !== null
+  if (!offered && snapshot.events.length === 0 && snapshot.taxonomies.length === 0 && snapshot.episodes.length === 0) {
     const text = await readFile(path.join(root, GROUND_TRUTH), 'utf8')
     services.projects.import(summary.id, text, 'replace')
   }

@@ -1,8 +1,11 @@
 import { expect, test } from '@playwright/test'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { rewriteParquet } from '../../main/hardening/badInputs'
 import { PlayerPage } from '../pages/PlayerPage'
-import { makeFixture, serve, tempDir, type ServeHandle } from '../support/server'
+import { spawnServe } from '../../main/testing/serveProcess'
+import { generateTaskFixture, makeFixture, serve, tempDir, type ServeHandle } from '../support/server'
 
 const SHARED = path.resolve('..', 'shared', 'datasets')
 let fixtures: string
@@ -121,6 +124,68 @@ test('a corrupt episode gives a clear error naming the file; a missing camera fi
   await page.keyboard.press('Escape')
   await player.openEpisode(0)
   expect(await player.expectViewsShowUiFrame(0)).toBe(0)
+})
+
+test("a v3.0 video window past its file's end shows an error in that camera's pane; the other cameras play", async ({ page }) => {
+  const ds = path.join(fixtures, 'bad-window')
+  makeFixture(ds, ['--format', 'v3.0', '--episodes', '3', '--frames', '20', '--width', '160', '--height', '120'])
+  const wrist = 'observation.images.cam_left_wrist'
+  // 60 frames at 30 fps in each shared file (0–2 s); episode 1's wrist window now points 97 s past its end.
+  await rewriteParquet(path.join(ds, 'meta', 'episodes', 'chunk-000', 'file-000.parquet'), (rows) => {
+    const row = rows[1] as Record<string, unknown>
+    row[`videos/${wrist}/from_timestamp`] = 99
+    row[`videos/${wrist}/to_timestamp`] = 99.6667
+  })
+  server = await serve([ds])
+  const player = new PlayerPage(page)
+  await player.open(server.url)
+  await player.openEpisode(1)
+
+  const pane = page.locator(`figure.view[data-camera="${wrist}"]`)
+  await expect(pane).toHaveAttribute('data-status', 'failed')
+  await expect(pane.getByRole('alert')).toContainText('Cannot show cam_left_wrist')
+  for (const part of ['episode 1', '99.000–99.667 s', `videos/${wrist}/chunk-000/file-000.mp4`, "starts past the file's last frame", 'lasts 2.000 s']) {
+    await expect(pane).toContainText(part)
+  }
+  await expect(pane.locator('video')).toHaveCount(0)
+  // The two other cameras are episode 1's own frames, locked to the UI's frame.
+  await expect(page.locator('video[data-camera]')).toHaveCount(2)
+  await page.keyboard.press('ArrowRight')
+  expect(await player.expectViewsShowUiFrame(1)).toBe(1)
+  await page.keyboard.press('Escape')
+  await player.openEpisode(2)
+  await expect(page.locator('video[data-camera]')).toHaveCount(3)
+  expect(await player.expectViewsShowUiFrame(2)).toBe(0)
+})
+
+test("a moved dataset shows where its annotations were found; Re-attach brings them back, nothing is lost", async ({ page }) => {
+  const before = path.join(fixtures, 'bimanual-before-move')
+  generateTaskFixture(before, ['--episodes', '2', '--seed', '3', '--width', '96', '--height', '72'])
+  const dataDir = tempDir('reattach-data')
+  // Annotate it at its first path (the generator's ground truth, imported as a user would).
+  const imported = spawnSync('node', [path.resolve('main/cli/viva.mjs'), 'import', before, path.join(before, 'meta', 'viva_ground_truth.json'), '--data-dir', dataDir], { encoding: 'utf8' })
+  expect(imported.status, imported.stderr).toBe(0)
+  const events = Number(/(\d+) events added/.exec(imported.stdout)?.[1] ?? 0)
+  expect(events).toBeGreaterThan(0)
+  const after = path.join(fixtures, 'bimanual-after-move')
+  renameSync(before, after)
+
+  const { child, url } = await spawnServe([after], dataDir)
+  try {
+    const player = new PlayerPage(page)
+    await player.open(url.href)
+    const banner = page.getByRole('region', { name: 'Annotations found elsewhere' })
+    await expect(banner).toContainText(`This dataset's annotations were found at ${before} (${events} events)`)
+    await expect(page.getByTestId('event-counts').filter({ hasText: '▲' })).toHaveCount(0)
+    await banner.getByRole('button', { name: 'Re-attach' }).click()
+    await expect(banner).toHaveCount(0)
+    await expect(page.getByTestId('event-counts').filter({ hasText: '▲' })).toHaveCount(2)
+  } finally {
+    const exited = new Promise((r) => child.once('exit', r))
+    child.kill('SIGTERM')
+    await exited
+    rmSync(dataDir, { recursive: true, force: true })
+  }
 })
 
 function meanLuma(page: import('@playwright/test').Page): Promise<number> {

@@ -12,8 +12,11 @@ import { openDemo } from '../demo'
 import { defaultDataDir, PACKAGE_ROOT, RENDERER_DIST } from '../paths'
 import { startServer } from '../server/server'
 import { backupDataDir } from '../store/backup'
+import { ProjectIndex, reattachPendingMessage } from '../store/projectIndex'
+import { reattachOfferFor } from '../store/projects'
 import { VideoProber } from '../video/probe'
 import { resolveMediaTools } from '../video/tools'
+import { countProgress } from './progress'
 import { scoreCommand } from './score'
 import { advantagesCommand, metricsCommand } from './analysis'
 
@@ -38,6 +41,8 @@ const USAGE = `viva — ViVa Studio command line
                                         and value curve series, from an annotation export and curve files
   viva advantages <dataset> --values FILE --annotations FILE.json --out FILE.parquet|.csv [--k K] [--percentile 30]
                                         RECAP K-step advantages and per-task "advantage positive" indicators
+  viva reattach <dataset> [--fresh]      A moved or renamed dataset: take over the annotations found in the project
+                                        of its old path (the old file is kept), or start an empty project (--fresh)
   viva backup --out DIR [--skip-values]  Copy annotation projects, the value cache and settings out of the data
                                         folder (consistent while the app runs; restore: copy back, app closed)
   viva fixture --out DIR [--format v2.1|v2.0|v3.0] [--episodes N] [--frames N] [--fps F]
@@ -64,6 +69,10 @@ async function serve(
   const services = composeServices({ mode: 'browser', version: await version(), dataDir, ...(projectsDir ? { projectsDir } : {}) })
   if (roots === 'demo') await openDemo(services, dataDir)
   else await openInitialDatasets(services, roots)
+  for (const id of services.initialDatasets) {
+    const offer = services.projects.reattachOffer(id)
+    if (offer) process.stderr.write(`viva: ${services.datasets.get(id).summary.root}: ${reattachPendingMessage(offer)}\n`)
+  }
   // After the named datasets, so a resumed job's dataset does not jump ahead of them in the list.
   await services.resumeJobs()
   const server = await startServer({ services, staticDir: RENDERER_DIST, ...(port !== undefined ? { port } : {}) })
@@ -142,6 +151,7 @@ export async function main(argv: string[]): Promise<number> {
       variant: { type: 'string' },
       percentile: { type: 'string' },
       'skip-values': { type: 'boolean' },
+      fresh: { type: 'boolean' },
     },
   })
   const [command, ...args] = positionals
@@ -166,11 +176,43 @@ export async function main(argv: string[]): Promise<number> {
       const root = args[0]
       if (!root) throw new VivaError('INVALID_ARGUMENT', 'usage: viva inspect <dataset> [--json]')
       const prober = new VideoProber(resolveMediaTools())
-      const report = await inspectDataset(path.resolve(root), async (file) => {
-        const p = await prober.probe(file)
-        return { codec: p.codec, width: p.width, height: p.height, frames: p.pts.length }
-      })
-      process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatInspectReport(report)}\n`)
+      const progress = countProgress(process.stderr, 'probed', 'video files')
+      const report = await inspectDataset(
+        path.resolve(root),
+        async (file) => {
+          const p = await prober.probe(file)
+          return { codec: p.codec, width: p.width, height: p.height, frames: p.pts.length, pts: p.pts }
+        },
+        { onProbeProgress: (done, total) => progress.update(done, total) },
+      )
+      progress.finish()
+      // Where this dataset's annotations are, if they wait in the project of another path (a moved folder).
+      const dir = projectsDir ?? path.join(dataDir, 'projects')
+      const reattach = reattachOfferFor(new ProjectIndex(dir), dir, report)
+      if (values.json) process.stdout.write(`${JSON.stringify({ ...report, reattach }, null, 2)}\n`)
+      else process.stdout.write(`${formatInspectReport(report)}\n${reattach ? `  annotations  ${reattachPendingMessage(reattach)}\n` : ''}`)
+      return 0
+    }
+    case 'reattach': {
+      const usage = 'usage: viva reattach <dataset> [--fresh]'
+      const { services, summary } = await openForAnnotations(args[0], usage)
+      try {
+        const offer = services.projects.reattachOffer(summary.id)
+        if (values.fresh) {
+          await services.projects.resolveReattach(summary.id, 'fresh')
+          process.stdout.write(`${summary.root} starts with an empty project: ${services.projects.store(summary.id).file}` +
+            (offer ? ` (the annotations at ${offer.previousPath} stay in ${offer.projectPath})` : '') + '\n')
+          return 0
+        }
+        if (!offer) throw new VivaError('NOT_FOUND', `No project of another path holds annotations of ${summary.root}: nothing to re-attach.`)
+        await services.projects.resolveReattach(summary.id, 'reattach', offer.projectPath)
+        process.stdout.write(
+          `Re-attached ${offer.annotationCount} events from ${offer.projectPath} (made for ${offer.previousPath}) to ${summary.root}: ` +
+            `${services.projects.store(summary.id).file}; the original file is kept as it was.\n`,
+        )
+      } finally {
+        services.projects.close()
+      }
       return 0
     }
     case 'serve':

@@ -5,6 +5,7 @@ import { VivaError } from '../../app/errors'
 import { composeServices } from '../compose'
 import { writeCurvesFile, type CurveRows } from '../curves/exportCurves'
 import { modelCurveId } from '../store/curveStore'
+import { meter } from './progress'
 
 export { parseEpisodeList }
 
@@ -16,11 +17,10 @@ export function intIn(raw: string | undefined, name: string, min: number, max: n
   return n
 }
 
-function bar(job: JobInfo, width = 28): string {
+function bar(job: JobInfo): string {
   const frac = job.framesTotal > 0 ? Math.min(1, job.framesDone / job.framesTotal) : 0
-  const filled = Math.round(frac * width)
   const eta = job.etaSeconds === null ? '' : ` ETA ${Math.ceil(job.etaSeconds)} s`
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(frac * 100).toFixed(1)}% ${job.framesDone}/${job.framesTotal} frames, episode ${job.episode ?? '-'}, ${job.framesPerSecond.toFixed(1)} frames/s${eta}`
+  return `${meter(frac)} ${(frac * 100).toFixed(1)}% ${job.framesDone}/${job.framesTotal} frames, episode ${job.episode ?? '-'}, ${job.framesPerSecond.toFixed(1)} frames/s${eta}`
 }
 
 export interface ScoreCliValues {

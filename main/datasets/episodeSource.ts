@@ -43,5 +43,7 @@ export interface EpisodeData {
  */
 export interface EpisodeSource {
   readonly summary: DatasetSummary
+  /** Content identity, the same wherever the folder is (see datasetFingerprint); annotation projects record it. */
+  readonly fingerprint: string
   loadEpisode(index: number, signal?: AbortSignal): Promise<EpisodeData>
 }

@@ -1,11 +1,13 @@
+import { execFile } from 'node:child_process'
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatasetWarning } from '../../app/dataset'
 import { VideoProber } from '../video/probe'
 import { resolveMediaTools } from '../video/tools'
-import type { ProbedVideo, VideoProbeFn } from './inspect'
+import type { InspectReport, ProbedVideo, VideoProbeFn } from './inspect'
 import { normalizeCodec } from '../video/codecs'
 import { formatInspectReport, inspectDataset } from './inspect'
 import { writePatternDataset } from './patternDataset'
@@ -24,22 +26,38 @@ afterAll(async () => {
 
 const codes = (warnings: readonly DatasetWarning[]): string[] => warnings.map((w) => w.code)
 
-/** A probe that answers from a fixed value and records what it was asked. */
-function stubProbe(answer: ProbedVideo | null | Error): { probe: VideoProbeFn; calls: string[] } {
+type Answer = ProbedVideo | null | Error
+
+/** A probe that answers from a fixed value (or one per file) and records what it was asked. */
+function stubProbe(answer: Answer | ((file: string) => Answer)): { probe: VideoProbeFn; calls: string[] } {
   const calls: string[] = []
   return {
     calls,
     probe: async (file) => {
       calls.push(file)
-      if (answer instanceof Error) throw answer
-      return answer
+      const a = typeof answer === 'function' ? answer(file) : answer
+      if (a instanceof Error) throw a
+      return a
     },
   }
 }
 
+/** gr00t's episode lengths (meta/episodes.jsonl), which its videos match frame for frame. */
+const GR00T_LENGTHS = [416, 470, 470, 412, 328]
+const gr00tVideo = (episode: number): string => `videos/chunk-000/observation.images.ego_view/episode_${String(episode).padStart(6, '0')}.mp4`
+const gr00tEpisode = (file: string): number => Number(/episode_(\d+)\.mp4$/.exec(file)?.[1] ?? -1)
+/** A probe of gr00t's files that agrees with info.json, except as `change` says. */
+const gr00tProbe = (change: Partial<ProbedVideo> = {}): ((file: string) => ProbedVideo) => (file) => ({
+  codec: 'h264',
+  width: 256,
+  height: 256,
+  frames: GR00T_LENGTHS[gr00tEpisode(file)] ?? 0,
+  ...change,
+})
+
 describe('inspectDataset on the shared datasets', () => {
   it('reports gr00t: metadata, frames, the phantom camera and every table-level quirk', async () => {
-    const { probe, calls } = stubProbe({ codec: 'h264', width: 256, height: 256, frames: 416 })
+    const { probe, calls } = stubProbe(gr00tProbe())
     const report = await inspectDataset(GR00T, probe)
     expect(report.format).toBe('v2.0')
     expect(report.declaredVersion).toBe('v2.0')
@@ -49,7 +67,8 @@ describe('inspectDataset on the shared datasets', () => {
     expect(report.frames).toEqual({ total: 2096, min: 328, median: 416, max: 470 })
     expect(report.state?.dim).toBe(44)
     expect(report.tasks).toHaveLength(6)
-    expect(calls).toEqual([join(GR00T, 'videos/chunk-000/observation.images.ego_view/episode_000000.mp4')])
+    // Every episode's video is probed, each once; the camera lists the first.
+    expect([...calls].sort()).toEqual([0, 1, 2, 3, 4].map((e) => join(GR00T, gr00tVideo(e))))
     expect(report.cameras).toEqual([
       {
         key: 'observation.images.egoview',
@@ -78,6 +97,8 @@ describe('inspectDataset on the shared datasets', () => {
     expect(c.filter((x) => x === 'TIMESTAMP_MISMATCH')).toHaveLength(5)
     expect(c).not.toContain('CODEC_MISMATCH')
     expect(c).not.toContain('VIDEO_FRAMES_MISMATCH')
+    // Per episode: the tables' timestamps start at 0.05 s, nothing else.
+    expect(report.episodeProblems).toEqual([0, 1, 2, 3, 4].map((episode) => ({ episode, errors: 0, warnings: 1, codes: ['TIMESTAMP_MISMATCH'] })))
     // JSON-able: survives a round trip unchanged.
     expect(JSON.parse(JSON.stringify(report))).toEqual(report)
   })
@@ -96,25 +117,61 @@ describe('inspectDataset on the shared datasets', () => {
   })
 
   it('flags a declared codec, resolution or frame count that the file contradicts', async () => {
-    const { probe } = stubProbe({ codec: 'hevc', width: 320, height: 240, frames: 400 })
+    const { probe } = stubProbe((file) => gr00tProbe(gr00tEpisode(file) === 3 ? { frames: 400 } : { codec: 'hevc', width: 320, height: 240 })(file))
     const report = await inspectDataset(GR00T, probe)
     const byCode = new Map(report.warnings.map((w) => [w.code, w]))
-    const file = 'videos/chunk-000/observation.images.ego_view/episode_000000.mp4'
+    // One line per camera for what info.json declares, however many files contradict it.
     expect(byCode.get('CODEC_MISMATCH')?.message).toBe(
-      `camera "observation.images.ego_view": meta/info.json declares codec h264 but ${file} is hevc`,
+      `camera "observation.images.ego_view": meta/info.json declares codec h264 but ${gr00tVideo(0)} is hevc (and 3 more files)`,
     )
     expect(byCode.get('RESOLUTION_MISMATCH')?.message).toContain('declares 256x256 but')
-    expect(byCode.get('VIDEO_FRAMES_MISMATCH')?.message).toBe(
-      `camera "observation.images.ego_view": ${file} has 400 frames but episode 0's table has 416 rows`,
-    )
+    // Frame counts per file: only episode 3's video is short, and it is found although it is not the first.
+    const frames = report.warnings.filter((w) => w.code === 'VIDEO_FRAMES_MISMATCH')
+    expect(frames.map((w) => [w.episode, w.message])).toEqual([
+      [3, `camera "observation.images.ego_view": ${gr00tVideo(3)} has 400 frames but episode 3's table has 412 rows`],
+    ])
   })
 
-  it('turns a failing probe into a warning', async () => {
+  it('turns a failing probe into an error on the episodes whose video it is', async () => {
     const thrown = await inspectDataset(GR00T, stubProbe(new Error('ffprobe exploded')).probe)
     expect(thrown.warnings.find((w) => w.code === 'PROBE_FAILED')?.message).toContain('ffprobe exploded')
     const nothing = await inspectDataset(GR00T, stubProbe(null).probe)
     expect(codes(nothing.warnings)).toContain('PROBE_FAILED')
     expect(nothing.cameras[1]?.probed).toBeNull()
+    // Only episode 2's video is broken: the report names episode 2 and no other.
+    const one = await inspectDataset(GR00T, stubProbe((file) => (gr00tEpisode(file) === 2 ? new Error('moov atom not found') : gr00tProbe()(file))).probe)
+    const failed = one.warnings.filter((w) => w.code === 'PROBE_FAILED')
+    expect(failed.map((w) => [w.level, w.episode, w.file])).toEqual([['error', 2, gr00tVideo(2)]])
+    expect(failed[0]?.message).toContain('moov atom not found')
+    expect(one.episodeProblems.filter((p) => p.errors > 0)).toEqual([{ episode: 2, errors: 1, warnings: 1, codes: ['PROBE_FAILED', 'TIMESTAMP_MISMATCH'] }])
+    expect(one.cameras[1]?.probed?.file).toBe(gr00tVideo(0))
+    const text = formatInspectReport(one)
+    expect(text).toContain('by episode 5 of 5 episodes have problems')
+    expect(text).toContain('episode 2: 1 error, 1 warning (PROBE_FAILED, TIMESTAMP_MISMATCH)')
+    expect(text).toContain('episode 3: 1 warning (TIMESTAMP_MISMATCH)')
+  })
+
+  it('probes at most `concurrency` files at once and reports progress after each', async () => {
+    let running = 0
+    let peak = 0
+    const release: (() => void)[] = []
+    const probe: VideoProbeFn = async (file) => {
+      running++
+      peak = Math.max(peak, running)
+      await new Promise<void>((r) => release.push(r))
+      running--
+      return gr00tProbe()(file)
+    }
+    const progress: [number, number][] = []
+    const pending = inspectDataset(GR00T, probe, { concurrency: 2, onProbeProgress: (done, total) => progress.push([done, total]) })
+    // Let the probes through one at a time as they queue up.
+    while (progress.length < 6) {
+      await new Promise((r) => setImmediate(r))
+      release.shift()?.()
+    }
+    await pending
+    expect(peak).toBe(2)
+    expect(progress).toEqual([[0, 5], [1, 5], [2, 5], [3, 5], [4, 5], [5, 5]])
   })
 
   it('reports an unreadable episode table as an error instead of failing', async () => {
@@ -133,7 +190,7 @@ describe('inspectDataset on the shared datasets', () => {
 
 describe('formatInspectReport', () => {
   it('lists the essentials and groups repeated warnings', async () => {
-    const report = await inspectDataset(GR00T, stubProbe({ codec: 'h264', width: 256, height: 256, frames: 416 }).probe)
+    const report = await inspectDataset(GR00T, stubProbe(gr00tProbe()).probe)
     const text = formatInspectReport(report)
     expect(text).toContain('format    LeRobot v2.0 (codebase_version "v2.0")')
     expect(text).toContain('episodes  5 listed, 5 present')
@@ -166,7 +223,7 @@ describe('inspectDataset with ffprobe on generated datasets', () => {
   const prober = new VideoProber(resolveMediaTools())
   const probe: VideoProbeFn = async (file) => {
     const p = await prober.probe(file)
-    return { codec: p.codec, width: p.width, height: p.height, frames: p.pts.length }
+    return { codec: p.codec, width: p.width, height: p.height, frames: p.pts.length, pts: p.pts }
   }
 
   it.each(['v2.1', 'v3.0'] as const)(
@@ -202,4 +259,66 @@ describe('inspectDataset with ffprobe on generated datasets', () => {
     },
     60_000,
   )
+
+  it('v3.0: checks every episode\'s video window against its shared file, probing each file once', async () => {
+    const out = join(tmp, 'bad-window-v30')
+    await writePatternDataset({
+      out,
+      format: 'v3.0',
+      lengths: [12, 15, 9, 10],
+      fps: 10,
+      cameras: [
+        { key: 'observation.images.a', width: 64, height: 48 },
+        { key: 'observation.images.b', width: 64, height: 48 },
+      ],
+      // 46 frames per file (0–4.6 s): episode 2's camera b is said to sit 10 s past the end.
+      quirks: { videoWindow: { episode: 2, camera: 'observation.images.b', from: 12.7, to: 13.6 } },
+    })
+    const calls: string[] = []
+    const report = await inspectDataset(out, async (file) => {
+      calls.push(file)
+      return probe(file)
+    })
+    expect(calls.map((f) => f.slice(out.length + 1)).sort()).toEqual([
+      'videos/observation.images.a/chunk-000/file-000.mp4',
+      'videos/observation.images.b/chunk-000/file-000.mp4',
+    ])
+    const bad = report.warnings.filter((w) => w.code === 'VIDEO_WINDOW_INVALID')
+    expect(bad.map((w) => [w.level, w.episode, w.file])).toEqual([['error', 2, 'videos/observation.images.b/chunk-000/file-000.mp4']])
+    for (const part of ['camera "observation.images.b", episode 2', '12.700–13.600 s', "starts past the file's last frame", 'lasts 4.600 s (46 frames']) {
+      expect(bad[0]?.message).toContain(part)
+    }
+    expect(report.episodeProblems).toEqual([{ episode: 2, errors: 1, warnings: 0, codes: ['VIDEO_WINDOW_INVALID'] }])
+    const text = formatInspectReport(report)
+    expect(text).toContain('1 errors, 0 warnings')
+    expect(text).toContain('error   VIDEO_WINDOW_INVALID: camera "observation.images.b", episode 2')
+    expect(text).toContain('episode 2: 1 error (VIDEO_WINDOW_INVALID)')
+  }, 60_000)
+
+  it('viva inspect: only episode 2\'s video is broken, and the report names episode 2; progress on stderr, JSON alone on stdout', async () => {
+    const out = join(tmp, 'broken-ep2')
+    await writePatternDataset({
+      out,
+      format: 'v2.1',
+      lengths: [8, 8, 8, 8],
+      fps: 10,
+      cameras: [
+        { key: 'observation.images.a', width: 64, height: 48 },
+        { key: 'observation.images.b', width: 64, height: 48 },
+      ],
+    })
+    const broken = 'videos/chunk-000/observation.images.b/episode_000002.mp4'
+    await writeFile(join(out, broken), 'not a video\n'.repeat(50))
+    const run = promisify(execFile)
+    const { stdout, stderr } = await run('node', [resolve('main/cli/viva.mjs'), 'inspect', out, '--json'], { encoding: 'utf8' })
+    const report = JSON.parse(stdout) as InspectReport
+    const failed = report.warnings.filter((w) => w.code === 'PROBE_FAILED')
+    expect(failed.map((w) => [w.level, w.episode, w.file])).toEqual([['error', 2, broken]])
+    expect(report.episodeProblems.map((p) => p.episode)).toEqual([2])
+    // Not a terminal: plain lines, the last one the total (8 files: 4 episodes x 2 cameras).
+    expect(stderr.trim().split('\n').at(-1)).toBe('probed 8/8 video files')
+    const text = await run('node', [resolve('main/cli/viva.mjs'), 'inspect', out], { encoding: 'utf8' })
+    expect(text.stdout).toContain('episode 2: 1 error (PROBE_FAILED)')
+    expect(text.stdout).not.toContain('probed 8/8')
+  }, 60_000)
 })

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import type { DatasetWarning, FormatVersion } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import { normalizeCodec } from '../video/codecs'
+import { VIDEO_WINDOW_INVALID, videoWindowError } from '../video/probe'
 import { compactRanges, openLeRobotDataset } from './lerobot'
 import type { LeRobotSource } from './lerobot'
 
@@ -13,7 +14,12 @@ export interface ProbedVideo {
   frames: number
 }
 
-export type VideoProbeFn = (file: string) => Promise<ProbedVideo | null>
+/** A probe's answer: with the presentation time of every frame when known, which checks v3.0 video windows. */
+export interface ProbeResult extends ProbedVideo {
+  pts?: Float64Array
+}
+
+export type VideoProbeFn = (file: string) => Promise<ProbeResult | null>
 
 export interface InspectCamera {
   key: string
@@ -27,6 +33,8 @@ export interface InspectCamera {
 
 export interface InspectReport {
   id: string
+  /** Content identity (datasetFingerprint): annotation projects find their dataset by it after a move. */
+  fingerprint: string
   name: string
   root: string
   format: FormatVersion
@@ -40,16 +48,43 @@ export interface InspectReport {
   frames: { total: number; min: number; median: number; max: number } | null
   tasks: string[]
   warnings: DatasetWarning[]
+  /** Episodes with errors or warnings of their own (missing files, unreadable tables or videos, bad windows...). */
+  episodeProblems: EpisodeProblems[]
+}
+
+export interface EpisodeProblems {
+  episode: number
+  errors: number
+  warnings: number
+  /** Distinct warning codes, errors first. */
+  codes: string[]
 }
 
 export interface InspectOptions {
   /** Read at most this many episode tables (all by default): table-level quirks only show when a table is read. */
   maxEpisodeTables?: number
+  /** How many tables are read and videos probed at once (default 4). */
+  concurrency?: number
+  /** Called after each video file is probed (every file once, however many episodes share it). */
+  onProbeProgress?: (done: number, total: number) => void
 }
 
-const TABLE_CONCURRENCY = 4
+const DEFAULT_CONCURRENCY = 4
 
-/** ffprobe's names and the encoder names info.json files use for the same codec. */
+/** Run `task` over `items` with at most `limit` running at once; results in input order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      results[i] = await task(items[i] as T)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
+  return results
+}
+
 function median(sorted: readonly number[]): number {
   const mid = Math.floor(sorted.length / 2)
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
@@ -59,109 +94,166 @@ function median(sorted: readonly number[]): number {
 async function readTables(
   source: LeRobotSource,
   max: number,
+  concurrency: number,
 ): Promise<{ lengths: Map<number, number>; warnings: DatasetWarning[] }> {
   const present = source.summary.episodes.filter((e) => e.present).slice(0, max)
   const lengths = new Map<number, number>()
-  const perEpisode = new Map<number, DatasetWarning[]>()
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < present.length) {
-      const ep = present[next++]
-      if (!ep) break
-      try {
-        const data = await source.loadEpisode(ep.index)
-        lengths.set(ep.index, data.length)
-        // Open-time warnings are already in the summary; keep only what reading the table added.
-        perEpisode.set(ep.index, data.warnings.filter((w) => !ep.warnings.includes(w)))
-      } catch (err) {
-        const e = err instanceof VivaError ? err : new VivaError('INTERNAL', String(err))
-        perEpisode.set(ep.index, [
-          { level: 'error', code: 'EPISODE_UNREADABLE', message: e.message, episode: ep.index, ...(e.file ? { file: e.file } : {}) },
-        ])
+  const perEpisode = await mapLimit(present, concurrency, async (ep): Promise<DatasetWarning[]> => {
+    try {
+      const data = await source.loadEpisode(ep.index)
+      lengths.set(ep.index, data.length)
+      // Open-time warnings are already in the summary; keep only what reading the table added.
+      return data.warnings.filter((w) => !ep.warnings.includes(w))
+    } catch (err) {
+      const e = err instanceof VivaError ? err : new VivaError('INTERNAL', String(err))
+      return [{ level: 'error', code: 'EPISODE_UNREADABLE', message: e.message, episode: ep.index, ...(e.file ? { file: e.file } : {}) }]
+    }
+  })
+  return { lengths, warnings: perEpisode.flat() }
+}
+
+/** One video file on disk and the present episodes whose camera view it holds (many in v3.0, one in v2.x). */
+interface VideoFile {
+  camera: string
+  relPath: string
+  episodes: { index: number; from: number; to: number | null }[]
+}
+
+function videoFiles(source: LeRobotSource): VideoFile[] {
+  const present = new Set(source.summary.episodes.filter((e) => e.present).map((e) => e.index))
+  const byPath = new Map<string, VideoFile>()
+  for (const entry of source.entries) {
+    if (!present.has(entry.index)) continue
+    for (const v of entry.videos) {
+      let file = byPath.get(v.relPath)
+      if (!file) {
+        file = { camera: v.camera, relPath: v.relPath, episodes: [] }
+        byPath.set(v.relPath, file)
+      }
+      file.episodes.push({ index: entry.index, from: v.fromTimestamp, to: v.toTimestamp })
+    }
+  }
+  return [...byPath.values()]
+}
+
+/** The episode a file-level warning concerns, when the file holds exactly one. */
+function soleEpisode(file: VideoFile): { episode?: number } {
+  return file.episodes.length === 1 && file.episodes[0] ? { episode: file.episodes[0].index } : {}
+}
+
+type Probed = { file: VideoFile; result: ProbeResult | null; error: string | null }
+
+/**
+ * Probe every video file once (a v3.0 file shared by 1,000 episodes is one probe), at most `concurrency` at a time,
+ * then check each against info.json, the tables' row counts and every episode's window of it.
+ */
+async function probeVideos(
+  source: LeRobotSource,
+  probe: VideoProbeFn,
+  lengthOf: (episode: number) => number,
+  options: InspectOptions,
+  warnings: DatasetWarning[],
+): Promise<Map<string, InspectCamera['probed']>> {
+  const files = videoFiles(source)
+  let done = 0
+  options.onProbeProgress?.(0, files.length)
+  const results = await mapLimit(files, options.concurrency ?? DEFAULT_CONCURRENCY, async (file): Promise<Probed> => {
+    let probed: Probed
+    try {
+      probed = { file, result: await probe(join(source.summary.root, file.relPath)), error: null }
+    } catch (err) {
+      probed = { file, result: null, error: err instanceof Error ? err.message : String(err) }
+    }
+    options.onProbeProgress?.(++done, files.length)
+    return probed
+  })
+
+  const mismatches = new Map<string, { first: string; count: number }>()
+  const noteMismatch = (key: string, message: string): void => {
+    const m = mismatches.get(key)
+    if (m) m.count++
+    else mismatches.set(key, { first: message, count: 1 })
+  }
+  for (const { file, result, error } of results) {
+    if (result === null) {
+      const users = file.episodes.length > 1 ? `; episodes ${compactRanges(file.episodes.map((e) => e.index), 6)} use it` : ''
+      warnings.push({
+        level: 'error',
+        code: 'PROBE_FAILED',
+        message: `camera "${file.camera}": ${file.relPath} could not be probed${error === null ? '' : ` (${error})`}${users}`,
+        file: file.relPath,
+        ...soleEpisode(file),
+      })
+      continue
+    }
+    const declared = source.declaredCameras.find((c) => c.key === file.camera)
+    if (declared?.declaredCodec && normalizeCodec(declared.declaredCodec) !== normalizeCodec(result.codec)) {
+      noteMismatch(`codec\0${file.camera}`, `camera "${file.camera}": meta/info.json declares codec ${declared.declaredCodec} but ${file.relPath} is ${result.codec}`)
+    }
+    if (declared && declared.width !== null && declared.height !== null && (declared.width !== result.width || declared.height !== result.height)) {
+      noteMismatch(
+        `size\0${file.camera}`,
+        `camera "${file.camera}": meta/info.json declares ${declared.width}x${declared.height} but ${file.relPath} is ${result.width}x${result.height}`,
+      )
+    }
+    if (result.frames > 0) {
+      // A v3.0 file holds several episodes back to back: compare with all the rows it backs.
+      const rows = file.episodes.reduce((sum, e) => sum + lengthOf(e.index), 0)
+      if (rows !== result.frames) {
+        const only = file.episodes[0]
+        const whose = file.episodes.length === 1 && only ? `episode ${only.index}'s table has` : `its ${file.episodes.length} episodes have`
+        warnings.push({
+          level: 'warning',
+          code: 'VIDEO_FRAMES_MISMATCH',
+          message: `camera "${file.camera}": ${file.relPath} has ${result.frames} frames but ${whose} ${rows} rows`,
+          file: file.relPath,
+          ...soleEpisode(file),
+        })
+      }
+    }
+    if (result.pts && result.pts.length > 0) {
+      for (const ep of file.episodes) {
+        const message = videoWindowError({ camera: file.camera, episode: ep.index, relPath: file.relPath, from: ep.from, to: ep.to }, result.pts, source.summary.fps)
+        if (message !== null) warnings.push({ level: 'error', code: VIDEO_WINDOW_INVALID, message, file: file.relPath, episode: ep.index })
       }
     }
   }
-  await Promise.all(Array.from({ length: TABLE_CONCURRENCY }, worker))
-  const warnings = [...perEpisode.entries()].sort((a, b) => a[0] - b[0]).flatMap(([, w]) => w)
-  return { lengths, warnings }
+  for (const [key, { first, count }] of mismatches) {
+    warnings.push({
+      level: 'warning',
+      code: key.startsWith('codec') ? 'CODEC_MISMATCH' : 'RESOLUTION_MISMATCH',
+      message: count > 1 ? `${first} (and ${count - 1} more file${count === 2 ? '' : 's'})` : first,
+    })
+  }
+
+  // Each camera's listing shows the file of its first present episode, as before any file was probed.
+  const shown = new Map<string, InspectCamera['probed']>()
+  for (const { file, result } of results) {
+    if (shown.has(file.camera)) continue
+    const { pts: _pts, ...summary } = result ?? { codec: '', width: 0, height: 0, frames: 0 }
+    shown.set(file.camera, result ? { ...summary, file: file.relPath } : null)
+  }
+  return shown
 }
 
-async function probeCamera(
-  source: LeRobotSource,
-  camera: string,
-  probe: VideoProbeFn,
-  lengthOf: (episode: number) => number,
-  warnings: DatasetWarning[],
-): Promise<InspectCamera['probed']> {
-  const present = new Set(source.summary.episodes.filter((e) => e.present).map((e) => e.index))
-  const entry = source.entries.find((e) => present.has(e.index) && e.videos.some((v) => v.camera === camera))
-  const video = entry?.videos.find((v) => v.camera === camera)
-  if (!entry || !video) return null
-  const abs = join(source.summary.root, video.relPath)
-  let probed: ProbedVideo | null
-  try {
-    probed = await probe(abs)
-  } catch (err) {
-    warnings.push({
-      level: 'warning',
-      code: 'PROBE_FAILED',
-      message: `camera "${camera}": ${video.relPath} could not be probed (${err instanceof Error ? err.message : String(err)})`,
-      file: video.relPath,
-      episode: entry.index,
-    })
-    return null
-  }
-  if (probed === null) {
-    warnings.push({
-      level: 'warning',
-      code: 'PROBE_FAILED',
-      message: `camera "${camera}": ${video.relPath} could not be probed`,
-      file: video.relPath,
-      episode: entry.index,
-    })
-    return null
-  }
-
-  const declared = source.declaredCameras.find((c) => c.key === camera)
-  if (declared?.declaredCodec && normalizeCodec(declared.declaredCodec) !== normalizeCodec(probed.codec)) {
-    warnings.push({
-      level: 'warning',
-      code: 'CODEC_MISMATCH',
-      message: `camera "${camera}": meta/info.json declares codec ${declared.declaredCodec} but ${video.relPath} is ${probed.codec}`,
-      file: video.relPath,
-      episode: entry.index,
-    })
-  }
-  if (
-    declared &&
-    declared.width !== null &&
-    declared.height !== null &&
-    (declared.width !== probed.width || declared.height !== probed.height)
-  ) {
-    warnings.push({
-      level: 'warning',
-      code: 'RESOLUTION_MISMATCH',
-      message: `camera "${camera}": meta/info.json declares ${declared.width}x${declared.height} but ${video.relPath} is ${probed.width}x${probed.height}`,
-      file: video.relPath,
-      episode: entry.index,
-    })
-  }
-  if (probed.frames > 0) {
-    // A v3.0 file holds several episodes back to back: compare with all the rows it backs.
-    const sharing = source.entries.filter((e) => e.videos.some((v) => v.camera === camera && v.relPath === video.relPath))
-    const rows = sharing.reduce((sum, e) => sum + lengthOf(e.index), 0)
-    if (rows !== probed.frames) {
-      const whose = sharing.length === 1 ? `episode ${entry.index}'s table has` : `its ${sharing.length} episodes have`
-      warnings.push({
-        level: 'warning',
-        code: 'VIDEO_FRAMES_MISMATCH',
-        message: `camera "${camera}": ${video.relPath} has ${probed.frames} frames but ${whose} ${rows} rows`,
-        file: video.relPath,
-        episode: entry.index,
-      })
+/** Per-episode tally of the report's errors and warnings, for "which episodes are broken" at a glance. */
+function episodeProblems(warnings: readonly DatasetWarning[]): EpisodeProblems[] {
+  const byEpisode = new Map<number, EpisodeProblems>()
+  for (const w of warnings) {
+    if (w.episode === undefined || w.level === 'info') continue
+    let p = byEpisode.get(w.episode)
+    if (!p) {
+      p = { episode: w.episode, errors: 0, warnings: 0, codes: [] }
+      byEpisode.set(w.episode, p)
+    }
+    if (w.level === 'error') p.errors++
+    else p.warnings++
+    if (!p.codes.includes(w.code)) {
+      if (w.level === 'error') p.codes.unshift(w.code)
+      else p.codes.push(w.code)
     }
   }
-  return { ...probed, file: video.relPath }
+  return [...byEpisode.values()].sort((a, b) => a.episode - b.episode)
 }
 
 /**
@@ -177,21 +269,22 @@ export async function inspectDataset(
   const { summary } = source
   const warnings: DatasetWarning[] = [...summary.warnings, ...summary.episodes.flatMap((e) => e.warnings)]
 
-  const tables = await readTables(source, options.maxEpisodeTables ?? Number.POSITIVE_INFINITY)
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
+  const tables = await readTables(source, options.maxEpisodeTables ?? Number.POSITIVE_INFINITY, concurrency)
   warnings.push(...tables.warnings)
   const metaLength = new Map(summary.episodes.map((e) => [e.index, e.length]))
   const lengthOf = (episode: number): number => tables.lengths.get(episode) ?? metaLength.get(episode) ?? 0
 
+  const probed = probe ? await probeVideos(source, probe, lengthOf, options, warnings) : new Map<string, InspectCamera['probed']>()
   const cameras: InspectCamera[] = []
   for (const c of source.declaredCameras) {
     const onDisk = c.dtype === 'video' && !source.missingCameras.includes(c.key)
-    const probed = probe && onDisk ? await probeCamera(source, c.key, probe, lengthOf, warnings) : null
     cameras.push({
       key: c.key,
       dtype: c.dtype,
       onDisk,
       declared: { codec: c.declaredCodec, width: c.width, height: c.height, fps: c.fps },
-      probed,
+      probed: onDisk ? (probed.get(c.key) ?? null) : null,
     })
   }
 
@@ -199,6 +292,7 @@ export async function inspectDataset(
   const lengths = present.map((e) => lengthOf(e.index)).sort((a, b) => a - b)
   return {
     id: summary.id,
+    fingerprint: source.fingerprint,
     name: summary.name,
     root: summary.root,
     format: summary.format,
@@ -223,6 +317,7 @@ export async function inspectDataset(
           },
     tasks: [...summary.tasks],
     warnings,
+    episodeProblems: episodeProblems(warnings),
   }
 }
 
@@ -308,5 +403,17 @@ export function formatInspectReport(report: InspectReport): string {
   for (const w of report.warnings) counts[w.level]++
   field('problems', `${counts.error} errors, ${counts.warning} warnings, ${counts.info} notes`)
   for (const line of groupWarnings(report.warnings)) lines.push(`    ${line}`)
+  const broken = report.episodeProblems
+  if (broken.length > 0) {
+    field('by episode', `${num(broken.length)} of ${num(report.episodes.listed)} episodes have problems`)
+    const shown = 12
+    for (const p of broken.slice(0, shown)) {
+      const tally = [p.errors > 0 ? `${p.errors} error${p.errors === 1 ? '' : 's'}` : '', p.warnings > 0 ? `${p.warnings} warning${p.warnings === 1 ? '' : 's'}` : '']
+        .filter(Boolean)
+        .join(', ')
+      lines.push(`    episode ${p.episode}: ${tally} (${p.codes.join(', ')})`)
+    }
+    if (broken.length > shown) lines.push(`    ... and ${num(broken.length - shown)} more episodes`)
+  }
   return lines.join('\n')
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { readFile, stat } from 'node:fs/promises'
+import { readFile, realpath, stat } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import type { CameraInfo, DatasetSummary, DatasetWarning, EpisodeSummary } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
@@ -27,9 +27,44 @@ export interface LeRobotSource extends EpisodeSource {
   readonly missingCameras: readonly string[]
 }
 
-/** Short, stable id derived from the absolute path, so reopening the same folder gives the same id. */
+/**
+ * Short, stable id derived from the dataset's real path (see canonicalRoot), so reopening the same folder, through
+ * whatever symlink, gives the same id.
+ */
 export function datasetId(absRoot: string): string {
   return createHash('sha256').update(absRoot).digest('hex').slice(0, 12)
+}
+
+/**
+ * The folder's real path, symlinks resolved, so a symlink and its target are one dataset (one id, one project).
+ * A real path that a string cannot name (bytes that are not UTF-8 somewhere above a symlink with a valid name)
+ * would name nothing once decoded: the path as given is kept then.
+ */
+async function canonicalRoot(absRoot: string): Promise<string> {
+  try {
+    const real = await realpath(absRoot, { encoding: 'buffer' })
+    const text = real.toString('utf8')
+    return Buffer.from(text, 'utf8').equals(real) ? text : absRoot
+  } catch {
+    return absRoot
+  }
+}
+
+/**
+ * Content identity of a dataset, the same wherever its folder is (moved, renamed, copied): a hash of info.json's
+ * text and of the episode table as the reader parsed it (meta/episodes.jsonl in v2.x, meta/episodes/ in v3.0:
+ * index, length, tasks, data file and rows, video files and windows). Cheap: both are in memory once the metadata is
+ * read; videos and data tables are never read for it. Annotation projects store it to find their dataset again.
+ */
+export function datasetFingerprint(infoText: string, entries: readonly EpisodeEntry[]): string {
+  const hash = createHash('sha256').update('viva-dataset-fingerprint/1\0').update(infoText).update('\0')
+  for (const e of entries) {
+    const videos = e.videos.map((v) => [v.camera, v.relPath, v.fromTimestamp, v.toTimestamp])
+    const d = e.data
+    hash.update(JSON.stringify([e.index, e.length, e.tasks, d.relPath, d.rowStart, d.rowEnd, d.globalFrom, d.globalTo, videos]))
+    hash.update('\n')
+  }
+  return hash.digest('hex')
 }
 
 /** "0, 3, 6-9" for a sorted list of integers; long lists are cut with a count of what was left out. */
@@ -137,8 +172,8 @@ async function checkFiles(
  * directory listings); episode tables are read by `loadEpisode`.
  */
 export async function openLeRobotDataset(root: string, options: OpenOptions = {}): Promise<LeRobotSource> {
-  const absRoot = resolve(root)
-  await checkRoot(root, absRoot)
+  await checkRoot(root, resolve(root))
+  const absRoot = await canonicalRoot(resolve(root))
   const infoText = await readInfoText(root, absRoot)
 
   const dirs = new DirListing(absRoot)
@@ -148,6 +183,8 @@ export async function openLeRobotDataset(root: string, options: OpenOptions = {}
 
   const listing: Listing = info.format === 'v3.0' ? await listV3Episodes(absRoot, info) : await listV2Episodes(absRoot, info)
   const entries = listing.episodes
+  // Before checkFiles drops what is missing on disk: a lost file does not make it another dataset.
+  const fingerprint = datasetFingerprint(infoText, entries)
   const warnings: DatasetWarning[] = [...info.warnings, ...listing.warnings]
 
   if (info.totalEpisodes !== null && info.totalEpisodes !== entries.length) {
@@ -232,5 +269,5 @@ export async function openLeRobotDataset(root: string, options: OpenOptions = {}
     }
   }
 
-  return { summary, info, declaredCameras: info.cameras, entries, missingCameras, loadEpisode }
+  return { summary, fingerprint, info, declaredCameras: info.cameras, entries, missingCameras, loadEpisode }
 }

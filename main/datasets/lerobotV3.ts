@@ -66,6 +66,18 @@ function videoColumns(camera: string): { chunk: string; file: string; from: stri
   return { chunk: `${base}/chunk_index`, file: `${base}/file_index`, from: `${base}/from_timestamp`, to: `${base}/to_timestamp` }
 }
 
+/**
+ * A window bound as stored, NaN and ±Infinity included: asNumber would turn those into "not given" (a start of 0, an
+ * open end), which silently points the episode at the start of a shared file. The media layer validates the window
+ * against the file (videoWindowError) and reports what the metadata really says.
+ */
+function asTimestamp(value: unknown): number | null {
+  if (typeof value === 'number') return value
+  if (typeof value === 'bigint') return Number(value)
+  if (typeof value === 'string' && value.trim() !== '') return Number(value)
+  return null
+}
+
 async function readEpisodeFile(
   root: string,
   relPath: string,
@@ -106,7 +118,7 @@ async function readEpisodeFile(
         const chunk = asNumber(cell(c.chunk, row))
         const file = asNumber(cell(c.file, row))
         if (chunk === null || file === null) continue
-        videos.push({ camera, chunk, file, from: asNumber(cell(c.from, row)) ?? 0, to: asNumber(cell(c.to, row)) })
+        videos.push({ camera, chunk, file, from: asTimestamp(cell(c.from, row)) ?? 0, to: asTimestamp(cell(c.to, row)) })
       }
       rows.push({
         file: relPath,

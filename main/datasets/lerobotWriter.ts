@@ -47,6 +47,12 @@ export interface WriterQuirks {
   wrongDeclaredCodec?: string
   /** That episode's video (one camera, or all) has `delta` more (>0) or fewer (<0) frames than its table rows. */
   videoFrameDelta?: { episode: number; camera?: string; delta: number }
+  /**
+   * v3.0: meta/episodes gives that episode (one camera, or all) this video window instead of its real one; a bound
+   * left out keeps its real value. For "bad video window" inputs: past the file's end, reversed, NaN, Infinity,
+   * negative.
+   */
+  videoWindow?: { episode: number; camera?: string; from?: number; to?: number }
 }
 
 /** Paints one frame of one camera as yuv420p (I420) into `out`, which is exactly width*height*3/2 bytes. */
@@ -217,6 +223,12 @@ function makePlan(options: LeRobotWriteOptions): Plan {
     if (len === undefined) throw invalid(`videoFrameDelta: episode ${vfd.episode} does not exist`)
     if (!Number.isInteger(vfd.delta) || len + vfd.delta < 1) throw invalid('videoFrameDelta: bad delta')
     if (vfd.camera !== undefined && !keys.has(vfd.camera)) throw invalid(`videoFrameDelta: no camera ${vfd.camera}`)
+  }
+  const vw = quirks.videoWindow
+  if (vw) {
+    if (format !== 'v3.0') throw invalid('videoWindow: only v3.0 stores video windows')
+    if (lengths[vw.episode] === undefined) throw invalid(`videoWindow: episode ${vw.episode} does not exist`)
+    if (vw.camera !== undefined && !keys.has(vw.camera)) throw invalid(`videoWindow: no camera ${vw.camera}`)
   }
 
   let from = 0
@@ -484,6 +496,11 @@ function v3Placements(plan: Plan, camera: string): Map<number, V3Placement> {
     // Integer frame sums divided once, so from_timestamp is exactly (previous frames) / fps.
     out.set(ep.index, { file, from: start / plan.fps, to: (start + frames) / plan.fps })
     cursor[file] = start + frames
+  }
+  const bad = plan.quirks.videoWindow
+  const real = bad ? out.get(bad.episode) : undefined
+  if (bad && real && (bad.camera === undefined || bad.camera === camera)) {
+    out.set(bad.episode, { file: real.file, from: bad.from ?? real.from, to: bad.to ?? real.to })
   }
   return out
 }

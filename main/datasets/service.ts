@@ -6,7 +6,7 @@ import type { EventBus } from '../events'
 import type { MediaRoots } from '../video/mediaFiles'
 import type { VideoProber, VideoProbe } from '../video/probe'
 import { normalizeCodec } from '../video/codecs'
-import { episodeFrameTimes, isBrowserPlayable } from '../video/probe'
+import { episodeFrameTimes, isBrowserPlayable, VIDEO_WINDOW_INVALID, videoWindowError } from '../video/probe'
 import type { ProxyCache } from '../video/proxy'
 import type { EpisodeData, EpisodeSource, EpisodeVideo } from './episodeSource'
 
@@ -18,6 +18,16 @@ export interface DatasetServiceDeps {
   proxies: ProxyCache
   media: MediaRoots
   events: EventBus
+}
+
+/** Throws DATASET_INVALID, naming camera, episode, window, file and its duration, when the window does not fit. */
+function checkWindow(summary: DatasetSummary, data: EpisodeData, video: EpisodeVideo, probe: VideoProbe): void {
+  const message = videoWindowError(
+    { camera: video.camera, episode: data.index, relPath: video.relPath, from: video.fromTimestamp, to: video.toTimestamp },
+    probe.pts,
+    summary.fps,
+  )
+  if (message !== null) throw new VivaError('DATASET_INVALID', message, video.relPath)
 }
 
 /** Opened datasets and the per-episode views the player needs (frame-time maps, playable media, state). */
@@ -78,6 +88,8 @@ export class DatasetService {
     const video = data.videos.find((v) => v.camera === camera)
     if (!video) throw new VivaError('NOT_FOUND', `Episode ${episode} has no video for camera ${camera}`)
     const original = await this.deps.prober.probe(video.file, signal)
+    // Before transcoding: a proxy of a file the window does not fit would still show another episode's frames.
+    checkWindow(source.summary, data, video, original)
     const last = original.pts[original.pts.length - 1] ?? 0
     const emit = (fraction: number, done: boolean): void =>
       this.deps.events.emit('media.progress', { datasetId, episode, camera, fraction, done })
@@ -94,6 +106,14 @@ export class DatasetService {
       rootId: PROXY_ROOT_ID,
       path: path.basename(proxy),
     }, [])
+  }
+
+  /** Throws DATASET_INVALID (or the probe's error) when the camera's video window does not fit its file. */
+  async checkVideoWindow(datasetId: string, data: EpisodeData, camera: string, signal?: AbortSignal): Promise<void> {
+    const source = this.get(datasetId)
+    const video = data.videos.find((v) => v.camera === camera)
+    if (!video) return
+    checkWindow(source.summary, data, video, await this.deps.prober.probe(video.file, signal))
   }
 
   private async cameraView(
@@ -122,6 +142,13 @@ export class DatasetService {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err)
       warnings.push({ level: 'error', code: 'VIDEO_UNREADABLE', message, file: video.relPath, episode: data.index })
+      return empty('failed', message)
+    }
+    try {
+      checkWindow(source.summary, data, video, probe)
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err)
+      warnings.push({ level: 'error', code: VIDEO_WINDOW_INVALID, message, file: video.relPath, episode: data.index })
       return empty('failed', message)
     }
     if (video.declaredCodec && normalizeCodec(video.declaredCodec) !== normalizeCodec(probe.codec)) {

@@ -173,6 +173,25 @@ function v30(damage: (root: string) => Promise<void>): (dir: string) => Promise<
 
 const at = (root: string, rel: string): string => path.join(root, rel)
 
+/** Give one episode's camera another video window in the v3.0 fixture's meta/episodes (a bound left out is kept). */
+async function badWindow(root: string, episode: number, camera: string, window: { from?: number; to?: number }): Promise<void> {
+  await rewriteParquet(at(root, V30.episodes), (rows) => {
+    const row = rows[episode] as Record<string, unknown>
+    if (window.from !== undefined) row[`videos/${camera}/from_timestamp`] = window.from
+    if (window.to !== undefined) row[`videos/${camera}/to_timestamp`] = window.to
+  })
+}
+
+/** The camera's pane of that episode is an error with this text, not a video marked ready. */
+async function cameraFails(root: string, episode: number, camera: string, text: string): Promise<void> {
+  const summary = await open(root)
+  const view = await call('episode.open', { datasetId: summary.id, episode })
+  const cam = view.cameras.find((c) => c.key === camera)
+  expect(cam?.status).toBe('failed')
+  expect(cam?.media).toBeNull()
+  expect(cam?.statusMessage).toContain(text)
+}
+
 /** Set a top-level field of a JSON file to raw text (for values JSON.stringify cannot write, such as deep nesting). */
 async function rawJsonField(file: string, key: string, rawValue: string): Promise<void> {
   const placeholder = '__RAW_VALUE__'
@@ -638,6 +657,90 @@ const cases: Case[] = [
     build: v30((r) => symlinkLoop(at(r, V30.episodesDir))),
     act: openOnly,
     expect: { thrown: 'DATASET_INVALID', messageIncludes: ['meta/episodes/', 'no parquet files'] },
+  },
+
+  // v3.0 video windows (meta/episodes videos/<camera>/from_timestamp, to_timestamp) that do not fit the shared file:
+  // 30 frames of 0.1 s, 0.000–3.000 s; episode 1 is 1.000–2.200 s, episode 2 is 2.200–3.000 s.
+  {
+    name: 'v3 video window past the end of the file, asked for a playable copy',
+    reader: 'v3 metadata',
+    build: v30((r) => badWindow(r, 1, CAMERA_WRIST, { from: 3.5, to: 4.7 })),
+    act: async (r) => {
+      const summary = await open(r)
+      await call('media.prepare', { datasetId: summary.id, episode: 1, camera: CAMERA_WRIST })
+    },
+    expect: { thrown: 'DATASET_INVALID', messageIncludes: [V30.video(CAMERA_WRIST), 'episode 1', '3.500–4.700 s', "starts past the file's last frame", 'lasts 3.000 s'] },
+    after: async (r) => {
+      await cameraFails(r, 1, CAMERA_WRIST, "starts past the file's last frame")
+      await episodePlays(r, 1, 12, 1)
+      await episodePlays(r, 2, 8)
+    },
+  },
+  {
+    name: 'v3 video window past the end of the file',
+    reader: 'v3 metadata',
+    build: v30((r) => badWindow(r, 1, CAMERA_WRIST, { from: 3.5, to: 4.7 })),
+    act: (r) => episodeReported(r, 1),
+    expect: { reported: 'VIDEO_WINDOW_INVALID', messageIncludes: [V30.video(CAMERA_WRIST), 'episode 1', '3.500–4.700 s', 'lasts 3.000 s (30 frames'] },
+    after: (r) => episodePlays(r, 0, 10),
+  },
+  {
+    name: 'v3 video window reversed (to < from)',
+    reader: 'v3 metadata',
+    build: v30((r) => badWindow(r, 1, CAMERA_WRIST, { from: 2.2, to: 1.0 })),
+    act: (r) => episodeReported(r, 1),
+    expect: { reported: 'VIDEO_WINDOW_INVALID', messageIncludes: [V30.video(CAMERA_WRIST), 'episode 1', '2.200–1.000 s', 'reversed', 'lasts 3.000 s'] },
+    after: async (r) => {
+      await cameraFails(r, 1, CAMERA_WRIST, 'reversed')
+      await episodePlays(r, 1, 12, 1)
+    },
+  },
+  {
+    name: 'v3 video window with a NaN start',
+    reader: 'v3 metadata',
+    build: v30((r) => badWindow(r, 2, CAMERA_WRIST, { from: Number.NaN })),
+    act: (r) => episodeReported(r, 2),
+    expect: { reported: 'VIDEO_WINDOW_INVALID', messageIncludes: [V30.video(CAMERA_WRIST), 'episode 2', 'NaN–3.000 s', 'its start is NaN'] },
+    after: async (r) => {
+      await cameraFails(r, 2, CAMERA_WRIST, 'its start is NaN')
+      await episodePlays(r, 2, 8, 1)
+      await episodePlays(r, 0, 10)
+    },
+  },
+  {
+    name: 'v3 video window starting at Infinity',
+    reader: 'v3 metadata',
+    build: v30((r) => badWindow(r, 1, CAMERA_HIGH, { from: Number.POSITIVE_INFINITY })),
+    act: (r) => episodeReported(r, 1),
+    expect: { reported: 'VIDEO_WINDOW_INVALID', messageIncludes: [V30.video(CAMERA_HIGH), 'episode 1', 'Infinity–2.200 s', 'its start is Infinity'] },
+    after: async (r) => {
+      await cameraFails(r, 1, CAMERA_HIGH, 'its start is Infinity')
+      await episodePlays(r, 1, 12, 1)
+    },
+  },
+  {
+    name: 'v3 video window with a negative start',
+    reader: 'v3 metadata',
+    build: v30((r) => badWindow(r, 1, CAMERA_WRIST, { from: -1 })),
+    act: (r) => episodeReported(r, 1),
+    expect: { reported: 'VIDEO_WINDOW_INVALID', messageIncludes: [V30.video(CAMERA_WRIST), 'episode 1', '-1.000–2.200 s', 'negative start'] },
+    after: (r) => episodePlays(r, 1, 12, 1),
+  },
+  {
+    name: 'v3 video window ending a whole frame past the end of the file',
+    reader: 'v3 metadata',
+    build: v30((r) => badWindow(r, 2, CAMERA_WRIST, { to: 3.1 })),
+    act: (r) => episodeReported(r, 2),
+    expect: { reported: 'VIDEO_WINDOW_INVALID', messageIncludes: [V30.video(CAMERA_WRIST), 'episode 2', '2.200–3.100 s', "past the file's end"] },
+    after: (r) => episodePlays(r, 2, 8, 1),
+  },
+  {
+    name: 'v3 video window overrunning the end of the file by less than a frame',
+    reader: 'v3 metadata',
+    build: v30((r) => badWindow(r, 2, CAMERA_WRIST, { to: 3.09 })),
+    act: (r) => episodeReported(r, 2),
+    expect: { accepted: true },
+    after: (r) => episodePlays(r, 2, 8),
   },
 
   // Video -------------------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import type { EventPayloads } from '../../app/contract'
 import { computedPrefix } from '../../app/curves'
 import { composeServices, type Services } from '../compose'
 import { generateTaskDataset } from '../datasets/taskDataset'
+import { rewriteParquet } from '../hardening/badInputs'
 import { PACKAGE_ROOT } from '../paths'
 import { CurveStore } from '../store/curveStore'
 import Database from 'better-sqlite3'
@@ -183,5 +184,26 @@ describe('scoring jobs', () => {
     expect(end.episodeErrors.map((e) => e.episode)).toEqual([2])
     expect(end.episodeErrors[0]!.error.message).toContain(video.file)
     expect(services.curves.list(datasetId, 1).some((c) => c.params?.steps === 5 && c.complete)).toBe(true)
+  }, 120_000)
+
+  it("a v3.0 episode whose video window lies outside its file fails alone instead of being scored on another episode's frames", async () => {
+    const v3 = path.join(root, 'ds-v3')
+    await generateTaskDataset({ out: v3, episodes: 2, seed: 6, fps: 10, width: 128, height: 96, format: 'v3.0' })
+    await rewriteParquet(path.join(v3, 'meta/episodes/chunk-000/file-000.parquet'), (rows) => {
+      const row = rows[1] as Record<string, unknown>
+      for (const key of Object.keys(row)) {
+        if (key.endsWith('/from_timestamp')) row[key] = 1e4
+        if (key.endsWith('/to_timestamp')) row[key] = 1e4 + 1
+      }
+    })
+    const id = (await services.datasets.open(v3)).id
+    const job = await services.scoring.start({ datasetId: id, modelId: baselineId, episodes: [0, 1], provider: 'cpu' })
+    const end = await services.scoring.wait(job.id)
+    expect(end.state).toBe('done')
+    expect(end.episodeErrors.map((e) => [e.episode, e.error.code])).toEqual([[1, 'DATASET_INVALID']])
+    expect(end.episodeErrors[0]!.error.message).toContain('episode 1: the video window 10000.000–10001.000 s')
+    expect(end.episodeErrors[0]!.error.message).toContain("starts past the file's last frame")
+    expect(services.curves.list(id, 0).some((c) => c.complete)).toBe(true)
+    expect(services.curves.list(id, 1).some((c) => c.complete)).toBe(false)
   }, 120_000)
 })

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { methodSchemas, type JobInfo, type ProviderRequest } from '../../app/contract'
 import type { ScoreParams } from '../../app/curves'
 import { toWireError, VivaError } from '../../app/errors'
-import type { EpisodeSource } from '../datasets/episodeSource'
+import type { EpisodeData, EpisodeSource } from '../datasets/episodeSource'
 import { STREAM_BACKLOG_BYTES, type EventBus } from '../events'
 import type { ModelPackage } from '../inference/manifest'
 import type { ModelRegistry } from '../inference/registry'
@@ -30,6 +30,11 @@ export interface ScoringDeps {
   store: CurveStore
   events: EventBus
   tools: MediaTools
+  /**
+   * Throws when a camera's video cannot be this episode's (a v3.0 window outside its file: DatasetService
+   * checkVideoWindow), so the episode fails instead of being scored on another episode's frames.
+   */
+  checkVideo?: (datasetId: string, data: EpisodeData, camera: string, signal: AbortSignal) => Promise<void>
   /** Decode with `-hwaccel auto` (default true). */
   hwaccel?: boolean
   /** Frames per stored/pushed chunk and the longest a computed value waits before it is pushed. */
@@ -379,6 +384,7 @@ export class ScoringQueue {
       if (!video) throw new VivaError('EPISODE_UNAVAILABLE', `episode ${episode} has no video for camera ${key} (model slot ${slots[i]})`)
       return { file: video.file, from: video.fromTimestamp }
     })
+    for (const key of cameraKeys) await this.deps.checkVideo?.(request.datasetId, data, key, signal)
     const params: ScoreParams = { steps: info.steps, seed: info.seed, cameras: cameraKeys }
     const length = data.length
     const curve = this.deps.store.ensure({

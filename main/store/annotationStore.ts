@@ -15,6 +15,7 @@ import type { EventKind } from '../../app/annotations'
 import { eventPatchKeys, updatedEpisodeLabels, validateEdit } from '../../app/annotationEdits'
 import { VivaError } from '../../app/errors'
 import { checkSchema, migrate } from './migrations'
+import { META_FINGERPRINT, META_ROOT } from './projectIndex'
 
 /**
  * The annotation project of one dataset, stored in one SQLite file.
@@ -62,6 +63,8 @@ export interface DatasetIdentity {
   datasetName: string
   format: string
   fps: number
+  /** Content identity of the dataset (datasetFingerprint); null where unknown. */
+  fingerprint?: string | null
 }
 
 export interface OpenOptions {
@@ -291,15 +294,20 @@ class SqliteAnnotationStore implements AnnotationStore {
         (this.db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((r) => [r.key, r.value]),
       )
       const put = this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)')
-      if (!meta.has('dataset_root')) {
-        put.run('dataset_root', path.resolve(identity.datasetRoot))
+      const fingerprint = identity.fingerprint ?? null
+      // Kept current (not as at creation) so the project can be found by its dataset's content after a move; a
+      // plain meta row rather than a schema change, so earlier builds still open the file. Projects made before it
+      // was recorded get it on their next open.
+      if (fingerprint !== null && meta.get(META_FINGERPRINT) !== fingerprint) put.run(META_FINGERPRINT, fingerprint)
+      if (!meta.has(META_ROOT)) {
+        put.run(META_ROOT, path.resolve(identity.datasetRoot))
         put.run('dataset_name', identity.datasetName)
         put.run('format', identity.format)
         put.run('fps', String(identity.fps))
         put.run('created_at', new Date().toISOString())
         return
       }
-      const root = meta.get('dataset_root') ?? ''
+      const root = meta.get(META_ROOT) ?? ''
       const name = meta.get('dataset_name') ?? ''
       const format = meta.get('format') ?? ''
       const fps = Number(meta.get('fps'))
@@ -316,6 +324,14 @@ class SqliteAnnotationStore implements AnnotationStore {
         }
         return
       }
+      const sameContent = fingerprint !== null && meta.get(META_FINGERPRINT) === fingerprint
+      if (sameContent) {
+        // The same info.json and episode table at another path: the folder was moved or renamed (or re-attached).
+        put.run(META_ROOT, path.resolve(identity.datasetRoot))
+        put.run('dataset_name', identity.datasetName)
+        this.identityNote = `This project was created for the dataset at ${root}; it is now opened at ${path.resolve(identity.datasetRoot)}.`
+        return
+      }
       if (differences.length > 0) {
         throw new VivaError(
           'INVALID_ARGUMENT',
@@ -324,7 +340,7 @@ class SqliteAnnotationStore implements AnnotationStore {
         )
       }
       // Same name, format and rate at another path: the folder was moved or copied. Follow it.
-      put.run('dataset_root', path.resolve(identity.datasetRoot))
+      put.run(META_ROOT, path.resolve(identity.datasetRoot))
       this.identityNote = `This project was created for the dataset at ${root}; it is now opened at ${path.resolve(identity.datasetRoot)}.`
     })
     bind.immediate()

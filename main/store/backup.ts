@@ -1,9 +1,10 @@
-import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs'
+import { existsSync, realpathSync, statSync } from 'node:fs'
 import { mkdir, readFile, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { VivaError } from '../../app/errors'
 import { writeError, writeFileAtomic, writeJsonAtomic } from '../atomicWrite'
+import { projectFiles } from './projectIndex'
 
 export interface BackupOptions {
   dataDir: string
@@ -43,18 +44,8 @@ function real(p: string): string {
   }
 }
 
-function projectFiles(dir: string): string[] {
-  if (!existsSync(dir)) return []
-  const direct = readdirSync(dir).filter((f) => f.endsWith('.viva.sqlite')).map((f) => path.join(dir, f))
-  // Version 0.1.0 kept projects one folder deeper (see defaultProjectFile).
-  const legacyDir = path.join(dir, 'projects')
-  const names = new Set(direct.map((f) => path.basename(f)))
-  const legacy = existsSync(legacyDir) ? readdirSync(legacyDir).filter((f) => f.endsWith('.viva.sqlite') && !names.has(f)) : []
-  return [...direct, ...legacy.map((f) => path.join(legacyDir, f))]
-}
-
 /** SQLite's online backup: a consistent copy even while the app is writing (WAL included), written then renamed. */
-async function copyDatabase(from: string, to: string): Promise<number> {
+export async function copyDatabase(from: string, to: string): Promise<number> {
   const partial = `${to}.partial`
   let db: Database.Database
   try {

@@ -1,23 +1,30 @@
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { Edit, ProjectState } from '../../app/annotations'
 import type { ExportedText, ExportFilters, ExportFormat, ImportMode, ImportSummary, ProjectSnapshot } from '../../app/contract'
-import type { DatasetSummary } from '../../app/dataset'
+import type { DatasetSummary, ReattachOffer } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import type { ExportDocument } from '../../app/exchange'
 import { buildExportDocument, checkAgainstDataset, eventsToCsv, parseImportDocument, planImport, serializeExport } from '../../app/exchange'
 import { writeFileAtomic } from '../atomicWrite'
 import type { EventBus } from '../events'
-import type { AnnotationStore } from './annotationStore'
+import type { AnnotationStore, DatasetIdentity } from './annotationStore'
 import { defaultProjectFile, openAnnotationStore } from './annotationStore'
+import { copyDatabase } from './backup'
+import { markReattached, ProjectIndex, reattachPendingMessage } from './projectIndex'
 import { writeLeRobotSidecar } from './lerobotSidecar'
 
 export interface ProjectsDeps {
   /** Folder holding one project file per dataset (the user-data folder by default). */
   projectsDir: string
   summary: (datasetId: string) => DatasetSummary
+  /** Content identity of an open dataset (datasetFingerprint). */
+  fingerprint: (datasetId: string) => string
   events: EventBus
   now?: () => string
 }
+
+export type ReattachAction = 'reattach' | 'fresh'
 
 /** Identity of the dataset as written into exports: enough to check an import against the right data. */
 export function exportDataset(summary: DatasetSummary): ExportDocument['dataset'] {
@@ -28,6 +35,21 @@ export function exportDataset(summary: DatasetSummary): ExportDocument['dataset'
     fps: summary.fps,
     episodes: summary.episodes.filter((e) => e.present).map((e) => ({ index: e.index, length: e.length, tasks: e.tasks })),
   }
+}
+
+/**
+ * The offer for a dataset (by id, real path and fingerprint) in a projects folder: none when its own project file
+ * exists; otherwise the project of the same content at another path, if any (ProjectIndex.findOffer). The app and
+ * `viva inspect` ask the same question here.
+ */
+export function reattachOfferFor(
+  index: ProjectIndex,
+  projectsDir: string,
+  dataset: { id: string; root: string; fingerprint: string },
+): ReattachOffer | null {
+  const own = defaultProjectFile(projectsDir, dataset.id)
+  if (existsSync(own)) return null
+  return index.findOffer(dataset.fingerprint, dataset.root, own)
 }
 
 function toSnapshot(datasetId: string, store: AnnotationStore, state: ProjectState): ProjectSnapshot {
@@ -48,10 +70,12 @@ function toSnapshot(datasetId: string, store: AnnotationStore, state: ProjectSta
 export class AnnotationProjects {
   private readonly stores = new Map<string, AnnotationStore>()
   private readonly overrides = new Map<string, string>()
+  private readonly index: ProjectIndex
   private readonly now: () => string
 
   constructor(private readonly deps: ProjectsDeps) {
     this.now = deps.now ?? (() => new Date().toISOString())
+    this.index = new ProjectIndex(deps.projectsDir)
   }
 
   /** Use a specific project file for a dataset (e.g. `--project` on the command line). */
@@ -59,25 +83,92 @@ export class AnnotationProjects {
     this.overrides.set(datasetId, path.resolve(file))
   }
 
-  store(datasetId: string): AnnotationStore {
-    let store = this.stores.get(datasetId)
-    if (!store) {
-      const summary = this.deps.summary(datasetId)
-      const file = this.overrides.get(datasetId) ?? defaultProjectFile(this.deps.projectsDir, datasetId)
-      store = openAnnotationStore(file, {
-        datasetRoot: summary.root,
-        datasetName: summary.name,
-        format: summary.format,
-        fps: summary.fps,
-      })
-      this.stores.set(datasetId, store)
+  private projectFile(datasetId: string): string {
+    return this.overrides.get(datasetId) ?? defaultProjectFile(this.deps.projectsDir, datasetId)
+  }
+
+  /**
+   * The project of the same dataset content at another path, while this path has none of its own: the folder was
+   * moved or renamed (or opened through another path before ids followed real paths). Null once this dataset has
+   * its own project, or when a project file was named for it.
+   */
+  reattachOffer(datasetId: string): ReattachOffer | null {
+    if (this.stores.has(datasetId) || this.overrides.has(datasetId)) return null
+    const { root } = this.deps.summary(datasetId)
+    return reattachOfferFor(this.index, this.deps.projectsDir, { id: datasetId, root, fingerprint: this.deps.fingerprint(datasetId) })
+  }
+
+  private identity(datasetId: string): DatasetIdentity {
+    const summary = this.deps.summary(datasetId)
+    return {
+      datasetRoot: summary.root,
+      datasetName: summary.name,
+      format: summary.format,
+      fps: summary.fps,
+      fingerprint: this.deps.fingerprint(datasetId),
     }
+  }
+
+  /**
+   * The dataset's project, opened (created if needed) on first use. While its annotations wait in another path's
+   * project (reattachOffer), this refuses rather than start an empty twin beside them.
+   */
+  store(datasetId: string): AnnotationStore {
+    const open = this.stores.get(datasetId)
+    if (open) return open
+    const offer = this.reattachOffer(datasetId)
+    if (offer) throw new VivaError('CONFLICT', reattachPendingMessage(offer))
+    return this.openStore(datasetId)
+  }
+
+  private openStore(datasetId: string): AnnotationStore {
+    const store = openAnnotationStore(this.projectFile(datasetId), this.identity(datasetId))
+    this.stores.set(datasetId, store)
     return store
   }
 
+  /** What the renderer loads; empty (and nothing written) while a re-attach offer waits for the user's choice. */
   snapshot(datasetId: string): ProjectSnapshot {
+    if (!this.stores.has(datasetId)) {
+      const offer = this.reattachOffer(datasetId)
+      if (offer) {
+        return {
+          datasetId,
+          projectFile: defaultProjectFile(this.deps.projectsDir, datasetId),
+          identityNote: reattachPendingMessage(offer),
+          events: [],
+          episodes: [],
+          taxonomies: [],
+        }
+      }
+    }
     const store = this.store(datasetId)
     return toSnapshot(datasetId, store, store.load())
+  }
+
+  /**
+   * Act on the re-attach offer. 'reattach' copies the offered project (SQLite's online backup, checked, then renamed
+   * into place) to this dataset's own project file and marks the original as re-attached; the original file stays
+   * where it was, as it was. 'fresh' starts this dataset's own, empty project. `projectPath` must be the offered
+   * file: nothing else can be copied in.
+   */
+  async resolveReattach(datasetId: string, action: ReattachAction, projectPath?: string): Promise<void> {
+    const offer = this.reattachOffer(datasetId)
+    if (action === 'fresh') {
+      if (!this.stores.has(datasetId)) this.openStore(datasetId)
+      return
+    }
+    if (!offer) throw new VivaError('CONFLICT', 'There is no project to re-attach to this dataset (it has its own, or the choice was already made).')
+    if (projectPath === undefined || path.resolve(projectPath) !== path.resolve(offer.projectPath)) {
+      throw new VivaError('INVALID_ARGUMENT', `Only the offered project ${offer.projectPath} can be re-attached to this dataset.`)
+    }
+    const target = defaultProjectFile(this.deps.projectsDir, datasetId)
+    if (existsSync(target)) throw new VivaError('CONFLICT', `${target} already exists; this dataset has a project of its own.`, target)
+    await copyDatabase(offer.projectPath, target)
+    // The copy still names the old path; opening it for this dataset (same content) moves it over, with a note.
+    this.openStore(datasetId)
+    markReattached(offer.projectPath, target, this.now())
+    this.deps.events.emit('annotations.changed', { datasetId, origin: null })
   }
 
   apply(datasetId: string, edits: Edit[], origin: string | null = null): { applied: number } {
@@ -120,9 +211,11 @@ export class AnnotationProjects {
   }
 
   private plan(datasetId: string, text: string, mode: ImportMode): { edits: Edit[]; summary: ImportSummary } {
+    // First: a dataset whose annotations wait to be re-attached takes no import, however good the file.
+    const store = this.store(datasetId)
     const doc = parseImportDocument(text)
     checkAgainstDataset(doc, exportDataset(this.deps.summary(datasetId)))
-    return planImport(this.store(datasetId).load(), doc, mode, this.now())
+    return planImport(store.load(), doc, mode, this.now())
   }
 
   previewImport(datasetId: string, text: string, mode: ImportMode): ImportSummary {

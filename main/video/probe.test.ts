@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { episodeFrameTimes, isBrowserPlayable, VideoProber } from './probe'
+import { episodeFrameTimes, isBrowserPlayable, VideoProber, videoWindowError } from './probe'
 import { ProxyCache } from './proxy'
 import { resolveMediaTools } from './tools'
 
@@ -42,6 +42,47 @@ describe('episodeFrameTimes', () => {
   it('ignores timestamps that are off by less than half a frame', () => {
     const jittered = Float64Array.from({ length: 20 }, (_, i) => i / 10 + 0.003)
     expect(episodeFrameTimes(jittered, 10, 10, 1.0, 2.0).videoFrames).toBe(10)
+  })
+})
+
+describe('videoWindowError', () => {
+  // A shared v3.0 file: 30 frames at 10 fps, 0.0–2.9 s, so it lasts 3.0 s.
+  const pts = Float64Array.from({ length: 30 }, (_, i) => i / 10)
+  const check = (from: number, to: number | null): string | null =>
+    videoWindowError({ camera: 'cam', episode: 2, relPath: 'videos/cam/chunk-000/file-000.mp4', from, to }, pts, 10)
+
+  it('accepts windows inside the file, an open end, and ends that overrun the file by less than a frame', () => {
+    expect(check(0, 1.2)).toBeNull()
+    expect(check(2.2, 3.0)).toBeNull()
+    expect(check(2.2, null)).toBeNull()
+    // Rounding of a writer's timestamps: within half a frame on either bound.
+    expect(check(-0.04, 1.2)).toBeNull()
+    expect(check(2.9 + 0.04, 3.0)).toBeNull()
+    // The container duration can add a fraction of a frame to the last episode's to_timestamp.
+    expect(check(2.2, 3.099)).toBeNull()
+  })
+
+  it('names camera, episode, window, file and the file duration for every window that would show other frames', () => {
+    const cases: [number, number | null, string][] = [
+      [3.5, 4.7, "starts past the file's last frame"],
+      [2.96, 3.5, "starts past the file's last frame"],
+      [2.2, 1.0, 'ends before it starts (reversed)'],
+      [Number.NaN, 3.0, 'its start is NaN'],
+      [Number.POSITIVE_INFINITY, null, 'its start is Infinity'],
+      [1.0, Number.NaN, 'its end is NaN'],
+      [-1, 1.2, 'negative start'],
+      [2.2, 3.1, "past the file's end"],
+      [1.0, 1.0, 'holds no frame of the file'],
+    ]
+    for (const [from, to, problem] of cases) {
+      const message = check(from, to)
+      expect(message, `${from}..${to}`).toContain(problem)
+      expect(message).toContain('camera "cam", episode 2')
+      expect(message).toContain('videos/cam/chunk-000/file-000.mp4')
+      expect(message).toContain('the file lasts 3.000 s (30 frames from 0.000 s)')
+    }
+    expect(check(3.5, 4.7)).toContain('window 3.500–4.700 s')
+    expect(check(Number.NaN, 3)).toContain('window NaN–3.000 s')
   })
 })
 

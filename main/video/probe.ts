@@ -134,9 +134,24 @@ export interface EpisodeFrameTimes {
 }
 
 /**
+ * The file's frames [first, end) whose presentation time lies in the window [from, to), half a frame of slack on
+ * each side so timestamps rounded by a writer (or by ffprobe's 6 decimals) still name the frame they mean.
+ */
+function windowFrames(pts: Float64Array, fps: number, from: number, to: number | null): { first: number; end: number } {
+  const half = fps > 0 ? 0.5 / fps : 0.01
+  let first = 0
+  while (first < pts.length && (pts[first] ?? 0) < from - half) first++
+  let end = first
+  while (end < pts.length && (to === null || (pts[end] ?? 0) < to - half)) end++
+  return { first, end }
+}
+
+/**
  * Map episode frame indices to seek times in the file. The episode's frames are the file's frames whose
  * presentation time lies in [from, to); frame i is the i-th of them, whatever the table's timestamps say. Seeking
- * to the midpoint between a frame and the next lands on that frame however the decoder rounds.
+ * to the midpoint between a frame and the next lands on that frame however the decoder rounds. The window must
+ * have passed videoWindowError first: a window outside the file would map every frame to a frame of another
+ * episode.
  */
 export function episodeFrameTimes(
   pts: Float64Array,
@@ -146,10 +161,7 @@ export function episodeFrameTimes(
   toTimestamp: number | null,
 ): EpisodeFrameTimes {
   const half = fps > 0 ? 0.5 / fps : 0.01
-  let first = 0
-  while (first < pts.length && (pts[first] ?? 0) < fromTimestamp - half) first++
-  let end = first
-  while (end < pts.length && (toTimestamp === null || (pts[end] ?? 0) < toTimestamp - half)) end++
+  const { first, end } = windowFrames(pts, fps, fromTimestamp, toTimestamp)
   const videoFrames = end - first
   const frameTimes = new Float64Array(length)
   for (let i = 0; i < length; i++) {
@@ -159,4 +171,59 @@ export function episodeFrameTimes(
     frameTimes[i] = (t + Math.min(next, t + 2 * half)) / 2
   }
   return { frameTimes, videoFrames }
+}
+
+/** One episode's window of one camera's file, as the metadata gives it (v3.0 meta/episodes; v2.x: the whole file). */
+export interface VideoWindow {
+  camera: string
+  episode: number
+  /** Path of the file relative to the dataset root. */
+  relPath: string
+  from: number
+  to: number | null
+}
+
+/** Warning code of an episode whose video window does not fit its file (videoWindowError's message). */
+export const VIDEO_WINDOW_INVALID = 'VIDEO_WINDOW_INVALID'
+
+function seconds(t: number): string {
+  return Number.isFinite(t) ? t.toFixed(3) : String(t)
+}
+
+/**
+ * Why an episode's video window cannot be that episode's video, as the message the player's camera pane and
+ * `viva inspect` show; null when it is usable. A window that starts past the file's last frame, ends before it
+ * starts, or starts at NaN/Infinity/a negative time would otherwise be mapped onto frames of the file that belong to
+ * other episodes (episodeFrameTimes clamps), and be played as if they were this one's.
+ *
+ * The end may overrun the file's end (its last frame's time plus one frame) by less than a frame. LeRobot v3.0
+ * writes to_timestamp as from_timestamp plus the episode video's duration from PyAV, the stream duration or, when
+ * the stream has none, the container's (huggingface/lerobot, src/lerobot/datasets/video_utils.py,
+ * get_video_duration_in_s): time-base rounding and container padding can add a fraction of a frame, never a
+ * whole one. A whole frame or more past the end claims a frame the file does not have.
+ */
+export function videoWindowError(window: VideoWindow, pts: Float64Array, fps: number): string | null {
+  const { from, to } = window
+  const frame = fps > 0 ? 1 / fps : 0.02
+  const firstPts = pts[0] ?? 0
+  const lastPts = pts[pts.length - 1] ?? 0
+  const fileEnd = lastPts + frame
+  let problem: string | null = null
+  if (!Number.isFinite(from)) problem = `its start is ${from}, not a time`
+  else if (to !== null && !Number.isFinite(to)) problem = `its end is ${to}, not a time`
+  else if (from < Math.min(0, firstPts) - frame / 2) problem = 'it starts before the file does (a negative start)'
+  else if (to !== null && to < from) problem = 'it ends before it starts (reversed)'
+  else if (from > lastPts + frame / 2) problem = "it starts past the file's last frame"
+  else if (to !== null && Math.floor((to - fileEnd) * fps + 1e-6) >= 1) {
+    problem = `it ends ${seconds(to - fileEnd)} s past the file's end (a frame or more)`
+  } else {
+    const { first, end } = windowFrames(pts, fps, from, to)
+    if (end === first) problem = 'it holds no frame of the file'
+  }
+  if (problem === null) return null
+  return (
+    `camera "${window.camera}", episode ${window.episode}: the video window ${seconds(from)}–${to === null ? 'end' : seconds(to)} s ` +
+    `of ${window.relPath} is unusable: ${problem}; the file lasts ${seconds(fileEnd)} s (${pts.length} frames from ${seconds(firstPts)} s). ` +
+    `Not shown, rather than showing another episode's frames.`
+  )
 }

@@ -144,4 +144,24 @@ describe('app store', () => {
     expect(store.getState().episode?.cameras[0]?.status).toBe('ready')
     expect(store.getState().mediaProgress.cam).toBeUndefined()
   })
+
+  it("shows why a camera cannot be prepared in that camera's pane, not an endless transcode", async () => {
+    const why = 'camera "cam", episode 0: the video window 9.000–9.500 s of a.mp4 is unusable'
+    const fake = fakeClient({
+      'dataset.open': () => summary(),
+      'episode.open': ({ episode: i }) => episode(i, true),
+      'media.prepare': async () => {
+        throw new VivaError('DATASET_INVALID', why, 'a.mp4')
+      },
+    })
+    const store = createAppStore(fake.client)
+    await store.getState().openDataset('/data/d1')
+    await store.getState().openEpisode(0)
+    await new Promise((r) => setTimeout(r, 0))
+    const cam = store.getState().episode?.cameras[0]
+    expect(cam?.status).toBe('failed')
+    expect(cam?.statusMessage).toBe(why)
+    expect(cam?.media).toBeNull()
+    expect(store.getState().mediaProgress.cam).toBeUndefined()
+  })
 })

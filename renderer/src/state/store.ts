@@ -42,6 +42,8 @@ export interface DatasetsSlice {
   setEventFilter(filter: EventFilter): void
   setScreenView(view: ScreenView): void
   selectEpisode(index: number | null): void
+  /** Act on the current dataset's re-attach offer (see ReattachOffer), then load the project it now has. */
+  resolveReattach(action: 'reattach' | 'fresh'): Promise<void>
 }
 
 export interface PlayerSlice {
@@ -218,6 +220,22 @@ export function createAppStore(client: VivaClient): AppStore {
     selectEpisode(index) {
       set({ selectedEpisode: index })
     },
+    async resolveReattach(action) {
+      const summary = currentDataset(get())
+      const offer = summary?.reattach
+      if (!summary || !offer) return
+      try {
+        const updated = await client.call('dataset.reattachProject', {
+          datasetId: summary.id,
+          action,
+          ...(action === 'reattach' ? { projectPath: offer.projectPath } : {}),
+        })
+        set((s) => ({ datasets: s.datasets.map((d) => (d.id === updated.id ? updated : d)) }))
+        await get().loadProject(updated.id)
+      } catch (err) {
+        get().pushError(err)
+      }
+    },
 
     // ---- player
     screen: 'datasets',
@@ -312,6 +330,14 @@ export function createAppStore(client: VivaClient): AppStore {
         }
       } catch (err) {
         get().pushError(err)
+        // The pane says why too (a video window that does not fit its file, an unreadable file), rather than
+        // waiting on a transcode that will never come.
+        const wire = toWireError(err)
+        const current = get().episode
+        if (wire.code !== 'CANCELLED' && current && current.datasetId === episode.datasetId && current.index === episode.index) {
+          const failed = (c: CameraView): CameraView => ({ ...c, media: null, status: 'failed', statusMessage: wire.message })
+          set({ episode: { ...current, cameras: current.cameras.map((c) => (c.key === key ? failed(c) : c)) } })
+        }
       } finally {
         off()
         set((s) => {

@@ -73,6 +73,37 @@ function DatasetHeader(props: { summary: DatasetSummary }): ReactNode {
   )
 }
 
+/**
+ * This dataset's annotations are in the project of another path (the folder was moved or renamed): until the user
+ * chooses, nothing is written for it, so there is never a silent empty twin beside them.
+ */
+function ReattachBanner(props: { summary: DatasetSummary }): ReactNode {
+  const resolveReattach = useApp((s) => s.resolveReattach)
+  const [busy, setBusy] = useState(false)
+  const offer = props.summary.reattach
+  if (!offer) return null
+  const choose = (action: 'reattach' | 'fresh'): void => {
+    setBusy(true)
+    void resolveReattach(action).finally(() => setBusy(false))
+  }
+  const events = `${offer.annotationCount} event${offer.annotationCount === 1 ? '' : 's'}`
+  return (
+    <div className="reattach-banner" role="region" aria-label="Annotations found elsewhere">
+      <p>
+        This dataset&apos;s annotations were found at <code>{offer.previousPath}</code> ({events})
+      </p>
+      <p className="reattach-detail">
+        Project file <code>{offer.projectPath}</code>. Re-attach copies it to this dataset and keeps the file as it is;
+        Start fresh leaves it untouched. Nothing is saved for this dataset until you choose.
+      </p>
+      <div className="reattach-actions">
+        <button type="button" disabled={busy} onClick={() => choose('reattach')}>Re-attach</button>
+        <button type="button" disabled={busy} onClick={() => choose('fresh')}>Start fresh</button>
+      </div>
+    </div>
+  )
+}
+
 const EVENT_FILTER_NAMES: Record<EventFilter, string> = {
   any: 'Any events',
   none: 'No events yet',
@@ -165,6 +196,7 @@ export function DatasetScreen(): ReactNode {
       {summary ? (
         <main className="dataset-body">
           <DatasetHeader summary={summary} />
+          <ReattachBanner summary={summary} />
           <div className="view-tabs" role="tablist">
             <button type="button" role="tab" aria-selected={view === 'episodes'} onClick={() => setScreenView('episodes')}>
               Episodes
