@@ -2,11 +2,10 @@ import path from 'node:path'
 import type { Edit, ProjectState } from '../../app/annotations'
 import type { ExportedText, ExportFilters, ExportFormat, ImportMode, ImportSummary, ProjectSnapshot } from '../../app/contract'
 import type { DatasetSummary } from '../../app/dataset'
-import { VivaError } from '../../app/errors'
 import type { ExportDocument } from '../../app/exchange'
 import { buildExportDocument, checkAgainstDataset, eventsToCsv, parseImportDocument, planImport, serializeExport } from '../../app/exchange'
-import { writeFileAtomic } from '../atomicWrite'
 import type { EventBus } from '../events'
+import type { WriteGuard } from '../writeGuard'
 import type { AnnotationStore } from './annotationStore'
 import { defaultProjectFile, openAnnotationStore } from './annotationStore'
 import { writeLeRobotSidecar } from './lerobotSidecar'
@@ -16,6 +15,8 @@ export interface ProjectsDeps {
   projectsDir: string
   summary: (datasetId: string) => DatasetSummary
   events: EventBus
+  /** Where exports may not go (composeWriteGuard). */
+  writeGuard: WriteGuard
   now?: () => string
 }
 
@@ -59,6 +60,11 @@ export class AnnotationProjects {
     this.overrides.set(datasetId, path.resolve(file))
   }
 
+  /** Project files in use or named for a dataset: the write guard keeps exports off them. */
+  files(): string[] {
+    return [...new Set([...this.overrides.values(), ...[...this.stores.values()].map((s) => s.file)])]
+  }
+
   store(datasetId: string): AnnotationStore {
     let store = this.stores.get(datasetId)
     if (!store) {
@@ -99,24 +105,23 @@ export class AnnotationProjects {
       : { filename: `${base}.csv`, mimeType: 'text/csv', content: eventsToCsv(doc, doc.dataset.fps) }
   }
 
-  /** Write an export to disk (temp file + rename: never a half-written file); never inside the dataset. */
+  /**
+   * Write an export to disk (temp file + rename: never a half-written file). The write guard refuses a path inside
+   * any open dataset, the data folder, or onto a project file (this one's too: `--out` onto it would lose every
+   * annotation at the next start).
+   */
   async exportTo(datasetId: string, format: ExportFormat, filters: ExportFilters, outPath: string): Promise<{ paths: string[] }> {
     const summary = this.deps.summary(datasetId)
-    const out = path.resolve(outPath)
-    const root = path.resolve(summary.root)
-    if (out === root || out.startsWith(root + path.sep)) {
-      throw new VivaError(
-        'INVALID_ARGUMENT',
-        `Refusing to write inside the dataset (${out}): annotating never modifies dataset files. Choose a path beside it.`,
-      )
-    }
+    const guard = this.deps.writeGuard.with([
+      { path: summary.root, kind: 'dataset' },
+      { path: this.store(datasetId).file, kind: 'project file' },
+    ])
     if (format === 'lerobot') {
       const doc = this.exportDocument(datasetId, filters)
-      return { paths: await writeLeRobotSidecar(out, doc) }
+      return { paths: await writeLeRobotSidecar(outPath, doc, guard) }
     }
     const { content } = this.exportText(datasetId, format, filters)
-    await writeFileAtomic(out, content, 'export')
-    return { paths: [out] }
+    return { paths: [await guard.writeFile(outPath, content, 'export')] }
   }
 
   private plan(datasetId: string, text: string, mode: ImportMode): { edits: Edit[]; summary: ImportSummary } {
