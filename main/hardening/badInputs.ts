@@ -104,6 +104,18 @@ export async function symlinkLoop(target: string): Promise<void> {
   await symlink(path.basename(target), target)
 }
 
+/** Replace a file by a symlink to a device that never ends (/dev/urandom) or a FIFO nobody writes to. */
+export async function replaceWithEndless(target: string, kind: 'urandom' | 'fifo'): Promise<void> {
+  await rm(target, { recursive: true, force: true })
+  if (kind === 'urandom') await symlink('/dev/urandom', target)
+  else await new Promise<void>((resolve, reject) => execFile('mkfifo', [target], (err) => (err ? reject(err) : resolve())))
+}
+
+/** Put a UTF-8 byte order mark in front of a text file (as Notepad or PowerShell save it). */
+export async function prependBom(file: string): Promise<void> {
+  await writeFile(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), await readFile(file)]))
+}
+
 /** Replace a file by a folder of the same name. */
 export async function replaceWithFolder(target: string): Promise<void> {
   await rm(target, { recursive: true, force: true })
