@@ -23,6 +23,11 @@ export function quoteValue(value: string, limit: number = QUOTE_LIMIT): string {
   return `${JSON.stringify(value.slice(0, limit))}… (${value.length.toLocaleString('en-US')} characters)`
 }
 
+/** Any text for a message (zod's, a serialised value), cut like quoteValue but without quotes. */
+export function cutText(text: string, limit: number = QUOTE_LIMIT): string {
+  return text.length <= limit ? text : `${text.slice(0, limit)}… (${text.length.toLocaleString('en-US')} characters)`
+}
+
 /** "1,234" — counts in messages, grouped the same way whatever the machine's locale. */
 export function count(n: number): string {
   return n.toLocaleString('en-US')

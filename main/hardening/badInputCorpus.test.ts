@@ -1148,6 +1148,23 @@ const cases: Case[] = [
     }),
   ),
   {
+    name: 'an edit whose field name is a megabyte long (annotations.apply)',
+    reader: 'annotation import',
+    build: async () => 'k'.repeat(1_048_576),
+    act: async (key) => {
+      const event = { ...(annotationDoc().events[0] as Record<string, unknown>), [key]: 1 }
+      delete event.direction
+      try {
+        await call('annotations.apply', { datasetId: healthy.id, edits: [{ op: 'event.add', event }] } as unknown as Params<'annotations.apply'>)
+      } catch (err) {
+        if (err instanceof VivaError) expect(err.message.length).toBeLessThan(1_000)
+        throw err
+      }
+    },
+    expect: { thrown: 'INVALID_ARGUMENT', messageIncludes: ['Invalid parameters for annotations.apply', '… (1,048,'] },
+    after: async () => expect((await call('annotations.load', { datasetId: healthy.id })).events).toEqual([]),
+  },
+  {
     name: 'curve file that is a FIFO nobody writes to',
     reader: 'curve import',
     build: async (dir) => {
