@@ -1,13 +1,17 @@
 import { execFileSync } from 'node:child_process'
 import { closeSync, constants, openSync } from 'node:fs'
-import { mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { VivaError } from '../app/errors'
 import { openLeRobotDataset } from './datasets/lerobot'
 import { copyDataset, declareRows, V21, V30, writeCorpusFixtures, type CorpusFixtures } from './hardening/badInputs'
 import { readRegularFile, readTextFile, READ_LIMITS } from './safeRead'
+import { RecentDatasets } from './shell/recent'
+import { loadWindowState } from './shell/windowState'
+import { ModelRegistry } from './inference/registry'
 
 /**
  * Issue 13, item 8: reads that never ended. A data file symlinked to /dev/urandom grew memory without limit, a FIFO as
@@ -87,6 +91,23 @@ describe('readRegularFile', () => {
   it('refuses a FIFO without blocking on it', async () => {
     const fifo = mkfifo(path.join(tmp, 'pipe.json'))
     await expect(settleWithin(readRegularFile(fifo, READ_LIMITS.info), 5000, 'reading a FIFO')).rejects.toThrow('named pipe (FIFO)')
+  })
+})
+
+describe('settings saved with a UTF-8 BOM (an editor on Windows) are read, not silently reset', () => {
+  it('reads recent-datasets.json, window-state.json and models.json', async () => {
+    const dataDir = path.join(tmp, 'bom-settings')
+    await mkdir(dataDir)
+    const bom = (value: unknown): Buffer => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(value))])
+    await writeFile(path.join(dataDir, 'recent-datasets.json'), bom(['/data/a', '/data/b']))
+    await writeFile(path.join(dataDir, 'window-state.json'), bom({ bounds: null, maximized: true, lastEpisode: null }))
+    const modelFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'inference', 'fixtures', 'nan-value')
+    await writeFile(path.join(dataDir, 'models.json'), bom({ folders: [modelFolder], cameraMaps: {} }))
+    expect((await RecentDatasets.open(dataDir)).list).toEqual(['/data/a', '/data/b'])
+    expect((await loadWindowState(dataDir)).maximized).toBe(true)
+    const registry = new ModelRegistry({ bundledDirs: [], settingsFile: path.join(dataDir, 'models.json') })
+    expect((await registry.list()).map((m) => m.dir)).toEqual([modelFolder])
+    await registry.dispose()
   })
 })
 

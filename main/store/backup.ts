@@ -1,9 +1,10 @@
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs'
-import { mkdir, readFile, rename, rm } from 'node:fs/promises'
+import { mkdir, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { VivaError } from '../../app/errors'
 import { writeError } from '../atomicWrite'
+import { READ_LIMITS, readRegularFile } from '../safeRead'
 import type { WriteGuard } from '../writeGuard'
 
 export interface BackupOptions {
@@ -111,7 +112,7 @@ export async function backupDataDir(options: BackupOptions): Promise<BackupResul
   for (const name of SETTINGS) {
     const file = path.join(dataDir, name)
     if (!existsSync(file)) continue
-    const bytes = await readFile(file)
+    const bytes = await readRegularFile(file, READ_LIMITS.settings)
     await guard.writeFile(path.join(out, name), bytes, 'backup')
     files.push({ path: name, bytes: bytes.length, kind: 'settings' })
   }
