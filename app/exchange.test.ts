@@ -198,6 +198,15 @@ describe('import limits and echoed values (issue 13)', () => {
     expect(err.message).toBe('events: episode 3 has 1,001 events; at most 1,000 per episode are imported (more cannot be reviewed on one timeline)')
   })
 
+  it('refuses a merge that would leave more than 1,000 events on an episode', () => {
+    const first = parseImportDocument(withEvents(600, [0]))
+    const state = applyEdits(emptyProject(), planImport(emptyProject(), first, 'merge', at(9)).edits)
+    const second = parseImportDocument(withEvents(600, [0]).replace(/"id":"x-/g, '"id":"y-'))
+    const err = thrown(() => planImport(state, second, 'merge', at(10)))
+    expect(err.message).toBe('events: after this merge, episode 0 would have 1,200 events; at most 1,000 per episode are imported (more cannot be reviewed on one timeline)')
+    expect(planImport(state, second, 'replace', at(10)).summary.eventsAdded).toBe(600)
+  })
+
   it('refuses over-long labels and notes with their length, quoting at most 80 characters', () => {
     const megabyte = 'L'.repeat(1_048_576)
     const label = thrown(() => parseImportDocument(sampleText().replace('"label": "Grasp"', `"label": "${megabyte}"`)))

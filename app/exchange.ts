@@ -817,11 +817,24 @@ export function planImport(state: ProjectState, doc: ExportDocument, mode: Impor
   }
 
   // A dry run on a copy: a plan that does not apply is a bad file, reported before anything is written.
+  let result: ProjectState
   try {
-    applyEdits(state, edits)
+    result = applyEdits(state, edits)
   } catch (err) {
     if (err instanceof VivaError) throw new VivaError('IMPORT_INVALID', `the file cannot be applied to this project: ${err.message}`)
     throw err
+  }
+  // A merge adds to what the project has: the per-episode limit holds for the result, on the episodes the file touches.
+  const touched = new Set(doc.events.map((e) => e.episode))
+  const perEpisode = new Map<number, number>()
+  for (const e of result.events.values()) if (touched.has(e.episode)) perEpisode.set(e.episode, (perEpisode.get(e.episode) ?? 0) + 1)
+  for (const [episode, n] of [...perEpisode].sort((a, b) => a[0] - b[0])) {
+    if (n > IMPORT_LIMITS.eventsPerEpisode) {
+      throw new VivaError(
+        'IMPORT_INVALID',
+        `events: after this ${mode}, episode ${episode} would have ${count(n)} events; at most ${count(IMPORT_LIMITS.eventsPerEpisode)} per episode are imported (more cannot be reviewed on one timeline)`,
+      )
+    }
   }
   return { edits, summary }
 }
