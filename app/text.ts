@@ -4,8 +4,8 @@
 
 /**
  * Drop a leading UTF-8 byte order mark. Windows editors (Notepad, Excel's "CSV UTF-8", PowerShell's Out-File) write
- * one; RFC 8259 §8.1 says implementations "MAY ignore the presence of a BOM rather than treating it as an error",
- * and JSON.parse treats it as an error. Every JSON, JSONL and CSV text the app reads passes through here.
+ * one; RFC 8259 §8.1 (https://www.rfc-editor.org/rfc/rfc8259#section-8.1) says parsers "MAY ignore the presence
+ * of a byte order mark rather than treating it as an error", and JSON.parse treats it as an error. Every JSON, JSONL and CSV text the app reads passes through here.
  */
 export function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text

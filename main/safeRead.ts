@@ -12,9 +12,10 @@ import { stripBom } from '../app/text'
  * - `stat` first, then refuse anything but a regular file: a symlink to /dev/urandom never ends, and reading a FIFO
  *   (named pipe) waits for a writer forever while holding one of libuv's four threadpool threads, so five of them
  *   stop all file I/O of the process.
- * - open with O_NONBLOCK, so that a file swapped for a FIFO after the stat still cannot block the open (POSIX
- *   open(2): O_NONBLOCK on a FIFO opened read-only returns at once), then `fstat` the handle and check again: what is
- *   read is what was checked.
+ * - open with O_NONBLOCK, so that a file swapped for a FIFO after the stat still cannot block the open (POSIX open():
+ *   "If O_NONBLOCK is set, an open() for reading-only shall return without delay", and likewise for character
+ *   devices; https://pubs.opengroup.org/onlinepubs/9799919799/functions/open.html), then `fstat` the handle and
+ *   check again: what is read is what was checked.
  * - the size limit is checked against that fstat, and reading stops at that size even if the file grows meanwhile.
  */
 
