@@ -18,6 +18,7 @@ import type {
 import { DEFAULT_EPISODE_LABELS, EVENT_KINDS, OUTCOMES, REVIEW_STATUSES } from './annotations'
 import { VivaError } from './errors'
 import { taxonomyProblems } from './taxonomy'
+import { cutText, quoteValue } from './text'
 
 type EventUpdate = Extract<Edit, { op: 'event.update' }>
 type EpisodeUpdate = Extract<Edit, { op: 'episode.update' }>
@@ -47,7 +48,8 @@ function conflict(message: string): never {
   throw new VivaError('CONFLICT', message)
 }
 
-const show = (value: unknown): string => (value === undefined ? 'undefined' : JSON.stringify(value))
+/** A value in a message: strings quoted, anything long cut with its length (a 1 MB label is not sent back whole). */
+const show = (value: unknown): string => (value === undefined ? 'undefined' : typeof value === 'string' ? quoteValue(value) : cutText(JSON.stringify(value) ?? String(value)))
 
 function isIndex(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0

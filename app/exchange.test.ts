@@ -170,6 +170,70 @@ describe('parseImportDocument', () => {
   })
 })
 
+describe('import limits and echoed values (issue 13)', () => {
+  const base = (): ExportDocument => JSON.parse(sampleText()) as ExportDocument
+  const template = (): ExportDocument['events'][number] => base().events[0] as ExportDocument['events'][number]
+  /** `n` valid events on `episodes` (round-robin), frames inside every sample episode. */
+  const withEvents = (n: number, episodes: readonly number[]): string => {
+    const doc = base()
+    const e = template()
+    doc.events = Array.from({ length: n }, (_, i) => ({ ...e, id: `x-${i}`, episode: episodes[i % episodes.length] as number, frame: i % 90 }))
+    return JSON.stringify(doc)
+  }
+
+  it('accepts a file that starts with a UTF-8 byte order mark', () => {
+    expect(parseImportDocument(`\uFEFF${sampleText()}`)).toEqual(JSON.parse(sampleText()))
+  })
+
+  it('refuses more than 100,000 events in a file before validating them one by one', () => {
+    const err = thrown(() => parseImportDocument(withEvents(100_001, [0, 1, 3])))
+    expect(err.code).toBe('IMPORT_INVALID')
+    expect(err.message).toBe('events: the file holds 100,001 events; at most 100,000 are imported from one file (split it, or filter the export)')
+  })
+
+  it('refuses more than 1,000 events on one episode, naming it', () => {
+    expect(() => parseImportDocument(withEvents(1_000, [0]))).not.toThrow()
+    const err = thrown(() => parseImportDocument(withEvents(1_001, [3, 0]).replace(/"episode":0,"frame"/g, '"episode":3,"frame"')))
+    expect(err.code).toBe('IMPORT_INVALID')
+    expect(err.message).toBe('events: episode 3 has 1,001 events; at most 1,000 per episode are imported (more cannot be reviewed on one timeline)')
+  })
+
+  it('refuses a merge that would leave more than 1,000 events on an episode', () => {
+    const first = parseImportDocument(withEvents(600, [0]))
+    const state = applyEdits(emptyProject(), planImport(emptyProject(), first, 'merge', at(9)).edits)
+    const second = parseImportDocument(withEvents(600, [0]).replace(/"id":"x-/g, '"id":"y-'))
+    const err = thrown(() => planImport(state, second, 'merge', at(10)))
+    expect(err.message).toBe('events: after this merge, episode 0 would have 1,200 events; at most 1,000 per episode are imported (more cannot be reviewed on one timeline)')
+    expect(planImport(state, second, 'replace', at(10)).summary.eventsAdded).toBe(600)
+  })
+
+  it('refuses over-long labels and notes with their length, quoting at most 80 characters', () => {
+    const megabyte = 'L'.repeat(1_048_576)
+    const label = thrown(() => parseImportDocument(sampleText().replace('"label": "Grasp"', `"label": "${megabyte}"`)))
+    expect(label.message).toBe(`events[0].label: must be at most 120 characters, got "${'L'.repeat(80)}"… (1,048,576 characters)`)
+    const note = thrown(() => parseImportDocument(sampleText().replace('"note": "box torn"', `"note": "${'n'.repeat(10_001)}"`)))
+    expect(note.message).toBe(`episodes[1].note: must be at most 10000 characters, got "${'n'.repeat(80)}"… (10,001 characters)`)
+  })
+
+  it('never echoes a long value whole, wherever the problem is found', () => {
+    const long = 'T'.repeat(1_048_576)
+    const messages = [
+      // A label outside the taxonomy (checked against the dataset).
+      thrown(() => checkAgainstDataset(parseImportDocument(sampleText().replace('"label": "Grasp"', '"label": "Graspp"')), { episodes: [{ index: 0, length: 100, tasks: [long] }, ...dataset.episodes.slice(1)] })).message,
+      // An unknown field whose name is a megabyte long.
+      thrown(() => parseImportDocument(sampleText().replace('"filters": {}', `"filters": {"${long}": 1}`))).message,
+      // A duplicate id a megabyte long.
+      thrown(() => parseImportDocument(sampleText().replace(/"id": "(a-2|e-5)"/g, `"id": "${long}"`))).message,
+      // A schema name a megabyte long.
+      thrown(() => parseImportDocument(sampleText().replace('"schema": "viva-studio/annotations"', `"schema": "${long}"`))).message,
+    ]
+    for (const message of messages) {
+      expect(message.length).toBeLessThan(600)
+      expect(message).toContain('… (1,048,576 characters)')
+    }
+  })
+})
+
 describe('locateJsonError', () => {
   it('agrees with JSON.parse on what is JSON', () => {
     const parses = (t: string): boolean => {

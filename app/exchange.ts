@@ -13,10 +13,42 @@ import { DEFAULT_EPISODE_LABELS, directionOf, EVENT_KINDS, OUTCOMES, REVIEW_STAT
 import { applyEdits, eventDifferences, ISO_TIMESTAMP_PATTERN, isIsoTimestamp, sameTaxonomy } from './annotationEdits'
 import type { FormatVersion } from './dataset'
 import { VivaError } from './errors'
-import { taxonomyProblems } from './taxonomy'
+import { MAX_TAXONOMY_NAME_LENGTH, taxonomyProblems } from './taxonomy'
+import { count, QUOTE_LIMIT, quoteValue, stripBom } from './text'
 
 export const EXPORT_SCHEMA_NAME = 'viva-studio/annotations'
 export const EXPORT_SCHEMA_VERSION = 1
+
+// ---------------------------------------------------------------------------------------------------------------
+// Limits
+
+/**
+ * What one import may hold. Each is far above what annotating produces and low enough that an import cannot make the
+ * app unusable (30,000 events on one episode made stepping a frame take 19 s):
+ * - a person marks a few milestones and errors per episode; 1,000 on one episode is an event every 18 frames of a
+ *   10-minute 30 fps episode, and more cannot be reviewed on one timeline;
+ * - 100,000 events in a file is 100 events on each of 1,000 episodes (the large-data benchmark's size);
+ * - labels are taxonomy names (MAX_TAXONOMY_NAME_LENGTH); a note is a remark, 10,000 characters is four pages;
+ * - 64 MiB of text is the RPC's own limit on an import (app/contract.ts) and a few times the largest file the
+ *   limits above allow in practice.
+ */
+export const IMPORT_LIMITS = {
+  textChars: 64 * 1024 * 1024,
+  events: 100_000,
+  eventsPerEpisode: 1_000,
+  note: 10_000,
+  id: 200,
+  annotator: 200,
+  /** Task strings are the dataset's natural-language instructions. */
+  task: 10_000,
+  /** Episodes of the dataset (and labelled episodes) listed in one file. */
+  episodes: 10_000_000,
+  taxonomyVersions: 10_000,
+  taxonomyNames: 1_000,
+} as const
+
+/** Bytes of an annotations file read from disk: the same as the characters of its text. */
+export const MAX_IMPORT_BYTES = IMPORT_LIMITS.textChars
 
 // ---------------------------------------------------------------------------------------------------------------
 // Schemas
@@ -27,22 +59,25 @@ const timestamp = z
   .meta({ description: 'ISO 8601 date-time with a zone.' })
 // The custom type message survives into import errors ("expected integer, got …"), where zod would say "number".
 const index = z.int({ error: 'expected integer' }).min(0)
-const label = z.string().regex(/\S/, { error: 'must not be blank' })
+const label = z.string().max(MAX_TAXONOMY_NAME_LENGTH).regex(/\S/, { error: 'must not be blank' })
+const note = z.string().max(IMPORT_LIMITS.note)
+const annotator = z.string().max(IMPORT_LIMITS.annotator)
+const task = z.string().max(IMPORT_LIMITS.task)
 const kind = z.enum(EVENT_KINDS)
 const outcome = z.enum(OUTCOMES)
 const status = z.enum(REVIEW_STATUSES)
 const taxonomyVersion = z.int({ error: 'expected integer' }).min(1).meta({ description: 'Version of the task taxonomy the label was chosen from.' })
 
 const eventFields = {
-  id: z.string().min(1).meta({ description: 'Stable id (UUID), unique in the project.' }),
+  id: z.string().min(1).max(IMPORT_LIMITS.id).meta({ description: 'Stable id (UUID), unique in the project.' }),
   episode: index.meta({ description: 'Episode index in the dataset.' }),
   frame: index.meta({ description: 'Frame index within the episode (the unit of time).' }),
   kind,
 }
 const eventTail = {
   label: label.meta({ description: 'A milestone name or an error type of the taxonomy version `taxonomyVersion`.' }),
-  note: z.string(),
-  annotator: z.string(),
+  note,
+  annotator,
   taxonomyVersion,
   createdAt: timestamp,
   updatedAt: timestamp,
@@ -58,11 +93,11 @@ export const exportedEventSchema = z.strictObject({
 })
 
 export const taxonomySchema = z.strictObject({
-  task: z.string().min(1).meta({ description: 'The task string, exactly as the dataset names it.' }),
+  task: task.min(1).meta({ description: 'The task string, exactly as the dataset names it.' }),
   version: z.int({ error: 'expected integer' }).min(1),
-  milestones: z.array(z.string()).meta({ description: 'Ordered stages of the task.' }),
-  errorTypes: z.array(z.string()),
-  preset: z.string().nullable(),
+  milestones: z.array(z.string()).max(IMPORT_LIMITS.taxonomyNames).meta({ description: 'Ordered stages of the task.' }),
+  errorTypes: z.array(z.string()).max(IMPORT_LIMITS.taxonomyNames),
+  preset: z.string().max(200).nullable(),
   createdAt: timestamp,
 })
 
@@ -70,7 +105,7 @@ export const episodeLabelsSchema = z.strictObject({
   episode: index,
   outcome,
   status,
-  note: z.string(),
+  note,
   updatedAt: timestamp,
 })
 
@@ -78,14 +113,14 @@ const eventPatchSchema = z.strictObject({
   frame: index.optional(),
   kind: kind.optional(),
   label: label.optional(),
-  note: z.string().optional(),
+  note: note.optional(),
   taxonomyVersion: taxonomyVersion.optional(),
 })
 
 const episodePatchSchema = z.strictObject({
   outcome: outcome.optional(),
   status: status.optional(),
-  note: z.string().optional(),
+  note: note.optional(),
 })
 
 /** The whole `Edit` union, strict (unknown fields rejected). */
@@ -128,20 +163,25 @@ export const exportDocumentSchema = z
     version: z.literal(EXPORT_SCHEMA_VERSION),
     exportedAt: timestamp,
     dataset: z.strictObject({
-      name: z.string(),
-      root: z.string().meta({ description: 'Dataset folder on the exporting machine (informative).' }),
+      name: z.string().max(1_000),
+      root: z.string().max(4_096).meta({ description: 'Dataset folder on the exporting machine (informative).' }),
       format: z.enum(FORMAT_VERSIONS).meta({ description: 'LeRobot dataset format version.' }),
       fps: z.number().positive(),
       episodes: z
-        .array(z.strictObject({ index, length: index.meta({ description: 'Number of frames.' }), tasks: z.array(z.string()) }))
+        .array(z.strictObject({ index, length: index.meta({ description: 'Number of frames.' }), tasks: z.array(task).max(1_000) }))
+        .max(IMPORT_LIMITS.episodes)
         .meta({ description: 'The exported episodes (those matching the filters).' }),
     }),
     filters: exportFiltersSchema.meta({ description: 'The filters that selected the episodes; absent keys did not filter.' }),
-    taxonomies: z.array(taxonomySchema).meta({ description: "Every version of the exported episodes' task taxonomies." }),
+    taxonomies: z.array(taxonomySchema).max(IMPORT_LIMITS.taxonomyVersions).meta({ description: "Every version of the exported episodes' task taxonomies." }),
     episodes: z
       .array(episodeLabelsSchema)
+      .max(IMPORT_LIMITS.episodes)
       .meta({ description: 'Episode labels; episodes absent here have outcome "unknown", status "todo", no note.' }),
-    events: z.array(exportedEventSchema),
+    events: z
+      .array(exportedEventSchema)
+      .max(IMPORT_LIMITS.events)
+      .meta({ description: `At most ${IMPORT_LIMITS.eventsPerEpisode.toLocaleString('en-US')} events per episode are imported.` }),
   })
   .meta({
     title: 'ViVa Studio annotations',
@@ -292,8 +332,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
   let out = ''
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`
-    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out === '' ? key : `.${key}`
-    else out += `[${JSON.stringify(String(key))}]`
+    else if (typeof key === 'string' && key.length <= QUOTE_LIMIT && /^[A-Za-z_$][\w$]*$/.test(key)) out += out === '' ? key : `.${key}`
+    else out += `[${quoteValue(String(key))}]`
   }
   return out === '' ? '(top level)' : out
 }
@@ -303,7 +343,7 @@ function describeValue(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'a list'
   if (typeof value === 'object') return 'an object'
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)
+  if (typeof value === 'string') return quoteValue(value)
   return String(value)
 }
 
@@ -322,9 +362,11 @@ function issueText(issue: z.core.$ZodIssue): string {
       return `must be ${issue.inclusive ? '≥' : '>'} ${issue.minimum}, got ${describeValue(issue.input)}`
     }
     case 'too_big':
+      if (issue.origin === 'string') return `must be at most ${issue.maximum} characters, got ${describeValue(issue.input)}`
+      if (issue.origin === 'array') return `must have at most ${count(Number(issue.maximum))} items, got ${count(Array.isArray(issue.input) ? issue.input.length : 0)}`
       return `must be ${issue.inclusive ? '≤' : '<'} ${issue.maximum}, got ${describeValue(issue.input)}`
     case 'invalid_value':
-      return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describeValue(issue.input)}`
+      return `expected ${issue.values.map((v) => (typeof v === 'string' ? quoteValue(v) : String(v))).join(' or ')}, got ${describeValue(issue.input)}`
     case 'invalid_format':
       return `${issue.message}, got ${describeValue(issue.input)}`
     default:
@@ -468,7 +510,11 @@ export function locateJsonError(text: string): { position: number; expected: str
   }
 }
 
-function parseJson(text: string): unknown {
+function parseJson(input: string): unknown {
+  if (input.length > IMPORT_LIMITS.textChars) {
+    throw new VivaError('IMPORT_INVALID', `the file holds ${count(input.length)} characters; at most ${count(IMPORT_LIMITS.textChars)} are imported`)
+  }
+  const text = stripBom(input)
   if (text.trim() === '') throw new VivaError('IMPORT_INVALID', 'the file is empty')
   try {
     return JSON.parse(text) as unknown
@@ -506,6 +552,14 @@ export function parseImportDocument(text: string): ExportDocument {
   if (typeof head.version === 'number' && head.version !== EXPORT_SCHEMA_VERSION) {
     throw new VivaError('IMPORT_INVALID', `schema version ${head.version} is not supported; this app reads version ${EXPORT_SCHEMA_VERSION}`)
   }
+  // Counted before the schema checks each element: a file of millions of events is refused in one step.
+  const events = (raw as { events?: unknown }).events
+  if (Array.isArray(events) && events.length > IMPORT_LIMITS.events) {
+    throw new VivaError(
+      'IMPORT_INVALID',
+      `events: the file holds ${count(events.length)} events; at most ${count(IMPORT_LIMITS.events)} are imported from one file (split it, or filter the export)`,
+    )
+  }
   const parsed = exportDocumentSchema.safeParse(raw, { reportInput: true })
   if (!parsed.success) importInvalid(zodProblems(parsed.error))
   const doc = parsed.data
@@ -528,24 +582,33 @@ function documentProblems(doc: ExportDocument): string[] {
   }
   firstAt(doc.dataset.episodes, (e) => e.index, (i, first, k) => `dataset.episodes[${i}].index ${k} duplicates dataset.episodes[${first}]`)
   firstAt(doc.episodes, (e) => e.episode, (i, first, k) => `episodes[${i}].episode ${k} duplicates episodes[${first}]`)
-  firstAt(doc.events, (e) => e.id, (i, first, k) => `events[${i}].id ${JSON.stringify(k)} duplicates events[${first}]`)
+  firstAt(doc.events, (e) => e.id, (i, first, k) => `events[${i}].id ${quoteValue(String(k))} duplicates events[${first}]`)
+  const perEpisode = new Map<number, number>()
+  for (const e of doc.events) perEpisode.set(e.episode, (perEpisode.get(e.episode) ?? 0) + 1)
+  for (const [episode, n] of [...perEpisode].sort((a, b) => a[0] - b[0])) {
+    if (n > IMPORT_LIMITS.eventsPerEpisode) {
+      problems.push(
+        `events: episode ${episode} has ${count(n)} events; at most ${count(IMPORT_LIMITS.eventsPerEpisode)} per episode are imported (more cannot be reviewed on one timeline)`,
+      )
+    }
+  }
   doc.events.forEach((e, i) => {
     if (e.direction !== directionOf(e.kind)) problems.push(`events[${i}].direction is ${e.direction} but a ${e.kind} has direction ${directionOf(e.kind)}`)
   })
   firstAt(doc.taxonomies, (t) => JSON.stringify([t.task, t.version]), (i, first) => {
     const t = doc.taxonomies[i]
-    return `taxonomies[${i}] (task ${JSON.stringify(t?.task)} version ${t?.version}) duplicates taxonomies[${first}]`
+    return `taxonomies[${i}] (task ${quoteValue(t?.task ?? '')} version ${t?.version}) duplicates taxonomies[${first}]`
   })
   doc.taxonomies.forEach((t, i) => {
     const lists = taxonomyProblems(t.milestones, t.errorTypes)
-    if (lists.length > 0) problems.push(`taxonomies[${i}] (task ${JSON.stringify(t.task)} version ${t.version}): ${lists.join(' ')}`)
+    if (lists.length > 0) problems.push(`taxonomies[${i}] (task ${quoteValue(t.task)} version ${t.version}): ${lists.join(' ')}`)
   })
   const versions = new Map<string, number[]>()
   for (const t of doc.taxonomies) versions.set(t.task, [...(versions.get(t.task) ?? []), t.version])
   for (const [task, list] of versions) {
     const sorted = [...new Set(list)].sort((a, b) => a - b)
     if (sorted.some((v, i) => v !== i + 1)) {
-      problems.push(`taxonomies: task ${JSON.stringify(task)} has versions ${sorted.join(', ')}; a file holds every version from 1 up, without gaps`)
+      problems.push(`taxonomies: task ${quoteValue(task)} has versions ${sorted.join(', ')}; a file holds every version from 1 up, without gaps`)
     }
   }
   const range = doc.filters.episodeRange
@@ -583,11 +646,11 @@ export function checkAgainstDataset(doc: ExportDocument, dataset: DatasetShape):
       )
     }
     if (ep.tasks.length === 0) {
-      problems.push(`events[${i}]: episode ${e.episode} has no task, so no taxonomy can hold label ${JSON.stringify(e.label)}`)
+      problems.push(`events[${i}]: episode ${e.episode} has no task, so no taxonomy can hold label ${quoteValue(e.label)}`)
       return
     }
     const candidates = ep.tasks.flatMap((task) => taxonomies.get(JSON.stringify([task, e.taxonomyVersion])) ?? [])
-    const tasks = ep.tasks.map((t) => JSON.stringify(t)).join(' or ')
+    const tasks = ep.tasks.map((t) => quoteValue(t)).join(' or ')
     if (candidates.length === 0) {
       problems.push(`events[${i}].taxonomyVersion ${e.taxonomyVersion}: the file has no version ${e.taxonomyVersion} of the taxonomy of ${tasks}`)
       return
@@ -595,7 +658,7 @@ export function checkAgainstDataset(doc: ExportDocument, dataset: DatasetShape):
     const inList = candidates.some((t) => (e.kind === 'milestone' ? t.milestones : t.errorTypes).includes(e.label))
     if (!inList) {
       const what = e.kind === 'milestone' ? 'a milestone' : 'an error type'
-      problems.push(`events[${i}].label ${JSON.stringify(e.label)} is not ${what} of ${tasks} version ${e.taxonomyVersion}`)
+      problems.push(`events[${i}].label ${quoteValue(e.label)} is not ${what} of ${tasks} version ${e.taxonomyVersion}`)
     }
   })
   if (problems.length > 0) importInvalid(problems)
@@ -669,7 +732,7 @@ export function planImport(state: ProjectState, doc: ExportDocument, mode: Impor
         if (h && w && (!sameNames(h.milestones, w.milestones) || !sameNames(h.errorTypes, w.errorTypes))) {
           throw new VivaError(
             'IMPORT_INVALID',
-            `taxonomy ${JSON.stringify(task)} version ${w.version} in the file has other milestones or error types than the project's version ${h.version}; import with "replace" to take the file's, or rename one of them`,
+            `taxonomy ${quoteValue(task)} version ${w.version} in the file has other milestones or error types than the project's version ${h.version}; import with "replace" to take the file's, or rename one of them`,
           )
         }
       }
@@ -754,11 +817,24 @@ export function planImport(state: ProjectState, doc: ExportDocument, mode: Impor
   }
 
   // A dry run on a copy: a plan that does not apply is a bad file, reported before anything is written.
+  let result: ProjectState
   try {
-    applyEdits(state, edits)
+    result = applyEdits(state, edits)
   } catch (err) {
     if (err instanceof VivaError) throw new VivaError('IMPORT_INVALID', `the file cannot be applied to this project: ${err.message}`)
     throw err
+  }
+  // A merge adds to what the project has: the per-episode limit holds for the result, on the episodes the file touches.
+  const touched = new Set(doc.events.map((e) => e.episode))
+  const perEpisode = new Map<number, number>()
+  for (const e of result.events.values()) if (touched.has(e.episode)) perEpisode.set(e.episode, (perEpisode.get(e.episode) ?? 0) + 1)
+  for (const [episode, n] of [...perEpisode].sort((a, b) => a[0] - b[0])) {
+    if (n > IMPORT_LIMITS.eventsPerEpisode) {
+      throw new VivaError(
+        'IMPORT_INVALID',
+        `events: after this ${mode}, episode ${episode} would have ${count(n)} events; at most ${count(IMPORT_LIMITS.eventsPerEpisode)} per episode are imported (more cannot be reviewed on one timeline)`,
+      )
+    }
   }
   return { edits, summary }
 }

@@ -5,6 +5,7 @@
  * happens, so a taxonomy needs milestones but may list no error types (the paper's pants-folding set has none).
  */
 import { VivaError } from './errors'
+import { quoteValue } from './text'
 
 export interface TaxonomyPreset {
   readonly id: string
@@ -68,13 +69,13 @@ function listProblems(names: readonly unknown[], what: string, problems: string[
       problems.push(`${where} is empty.`)
       return
     }
-    if (name !== name.trim()) problems.push(`${where} "${name}" starts or ends with spaces.`)
+    if (name !== name.trim()) problems.push(`${where} ${quoteValue(name)} starts or ends with spaces.`)
     if (CONTROL.test(name)) problems.push(`${where} contains a line break or control character.`)
     if (name.length > MAX_TAXONOMY_NAME_LENGTH) problems.push(`${where} is longer than ${MAX_TAXONOMY_NAME_LENGTH} characters.`)
     // Names differing only in case would be two labels nobody can tell apart in a chart legend.
     const key = name.trim().toLowerCase()
     const first = seen.get(key)
-    if (first !== undefined) problems.push(`${where} "${name}" repeats ${what.toLowerCase()} ${first + 1} (names are compared ignoring case).`)
+    if (first !== undefined) problems.push(`${where} ${quoteValue(name)} repeats ${what.toLowerCase()} ${first + 1} (names are compared ignoring case).`)
     else seen.set(key, i)
   })
 }
@@ -89,7 +90,7 @@ export function taxonomyProblems(milestones: readonly unknown[], errorTypes: rea
   for (const e of errorTypes) {
     // A label that is both would leave its direction (+1 / −1) to whichever kind the annotator happened to pick.
     if (typeof e === 'string' && e.trim() !== '' && milestoneKeys.has(e.trim().toLowerCase())) {
-      problems.push(`"${e.trim()}" is both a milestone and an error type; use distinct names.`)
+      problems.push(`${quoteValue(e.trim())} is both a milestone and an error type; use distinct names.`)
     }
   }
   return problems

@@ -20,6 +20,7 @@ import { VideoProber } from './video/probe'
 import { ProxyCache } from './video/proxy'
 import type { MediaTools } from './video/tools'
 import { resolveMediaTools } from './video/tools'
+import { WriteGuard } from './writeGuard'
 
 export interface ComposeConfig {
   mode: AppInfo['mode']
@@ -37,6 +38,33 @@ export interface ComposeConfig {
   journalJobs?: boolean
 }
 
+export interface WriteGuardConfig {
+  dataDir: string
+  /** Default `<dataDir>/projects`. */
+  projectsDir?: string
+  /** Roots of the datasets open now (read at each check). */
+  datasets?: () => Iterable<string>
+  /** Project files outside the projects folder (`--project FILE`), read at each check. */
+  projectFiles?: () => Iterable<string>
+}
+
+/**
+ * The guard every user-chosen output path goes through (main/writeGuard.ts): nothing is written inside an open
+ * dataset, the data folder, the projects folder or onto a project file. Commands that write without the services
+ * (`viva backup`, `viva tensors`, `viva advantages`, `viva fixture`, `viva generate`) build theirs here too.
+ */
+export function composeWriteGuard(config: WriteGuardConfig): WriteGuard {
+  const projectsDir = config.projectsDir ?? path.join(config.dataDir, 'projects')
+  return new WriteGuard([
+    () => [
+      { path: config.dataDir, kind: 'data folder' },
+      { path: projectsDir, kind: 'projects folder' },
+    ],
+    () => [...(config.datasets?.() ?? [])].map((root) => ({ path: root, kind: 'dataset' as const })),
+    () => [...(config.projectFiles?.() ?? [])].map((file) => ({ path: file, kind: 'project file' as const })),
+  ])
+}
+
 export interface Services {
   handlers: Handlers
   events: EventBus
@@ -46,6 +74,8 @@ export interface Services {
   models: ModelRegistry
   curves: CurveStore
   scoring: ScoringQueue
+  /** Checks every user-chosen output path against the open datasets, the data folder and the project files. */
+  writeGuard: WriteGuard
   /** Resume the scoring jobs a previous run left unfinished (after the datasets named at startup are open). */
   resumeJobs(): Promise<void>
   /** Stop jobs and release model sessions and files. */
@@ -66,11 +96,19 @@ export function composeServices(config: ComposeConfig): Services {
     media,
     events,
   })
+  const projectsDir = config.projectsDir ?? path.join(config.dataDir, 'projects')
+  const writeGuard = composeWriteGuard({
+    dataDir: config.dataDir,
+    projectsDir,
+    datasets: () => datasets.list().map((s) => s.root),
+    projectFiles: () => projects.files(),
+  })
   const projects = new AnnotationProjects({
-    projectsDir: config.projectsDir ?? path.join(config.dataDir, 'projects'),
+    projectsDir,
     summary: (id) => datasets.get(id).summary,
     fingerprint: (id) => datasets.get(id).fingerprint,
     events,
+    writeGuard,
   })
   const models = new ModelRegistry({
     // Packaged, the models sit in app.asar.unpacked (electron-builder.yml), where native code can open them.
@@ -145,7 +183,7 @@ export function composeServices(config: ComposeConfig): Services {
     await models.dispose()
     curves.close()
   }
-  return { handlers, events, media, datasets, projects, models, curves, scoring, resumeJobs, dispose, initialDatasets }
+  return { handlers, events, media, datasets, projects, models, curves, scoring, writeGuard, resumeJobs, dispose, initialDatasets }
 }
 
 /** Open the datasets named at startup; their ids become AppInfo.initialDatasets. */

@@ -1,5 +1,6 @@
-import { readFile, rename, stat } from 'node:fs/promises'
+import { rename, stat } from 'node:fs/promises'
 import path from 'node:path'
+import { READ_LIMITS, readTextFile } from './safeRead'
 import type { Services } from './compose'
 import { generateTaskDataset } from './datasets/taskDataset'
 
@@ -32,7 +33,7 @@ export async function openDemo(services: Services, dataDir: string): Promise<str
   // A data folder moved elsewhere brings its demo project along: that one is offered for re-attaching instead.
   const offered = services.projects.reattachOffer(summary.id) !== null
   if (!offered && snapshot.events.length === 0 && snapshot.taxonomies.length === 0 && snapshot.episodes.length === 0) {
-    const text = await readFile(path.join(root, GROUND_TRUTH), 'utf8')
+    const text = await readTextFile(path.join(root, GROUND_TRUTH), READ_LIMITS.annotations)
     services.projects.import(summary.id, text, 'replace')
   }
   services.initialDatasets.push(summary.id)

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import type { Outcome } from '../../app/annotations'
@@ -9,17 +9,19 @@ import { VivaError } from '../../app/errors'
 import { parseImportDocument } from '../../app/exchange'
 import type { ErsVariant } from '../../app/metrics'
 import { buildMetricsReport, metricsReportText, type MetricsInput } from '../../app/metricsReport'
-import { writeFileAtomic } from '../atomicWrite'
 import { CURVE_IMPORT_EXTENSIONS, importCurveFile, type ImportedCurve } from '../curves/importCurves'
 import { openLeRobotDataset } from '../datasets/lerobot'
+import { fsReason } from '../fsErrors'
+import { READ_LIMITS, readTextFile } from '../safeRead'
+import type { WriteGuard } from '../writeGuard'
 import { intIn } from './score'
 
 async function readAnnotations(file: string): Promise<{ outcomes: Map<number, Outcome>; events: MetricsInput['events'] }> {
   let text: string
   try {
-    text = await readFile(file, 'utf8')
-  } catch {
-    throw new VivaError('NOT_FOUND', `${file}: cannot read the annotations file`, file)
+    text = await readTextFile(file, READ_LIMITS.annotations)
+  } catch (err) {
+    throw new VivaError('NOT_FOUND', `${file}: cannot read the annotations file: ${fsReason(err)}`, file)
   }
   let doc
   try {
@@ -88,10 +90,11 @@ export async function metricsCommand(root: string | undefined, v: AnalysisCliVal
 }
 
 /** `viva advantages`: per-frame K-step advantages and RECAP indicators for policy training. */
-export async function advantagesCommand(root: string | undefined, v: AnalysisCliValues): Promise<number> {
+export async function advantagesCommand(root: string | undefined, v: AnalysisCliValues, writeGuard: WriteGuard): Promise<number> {
   const usage = 'usage: viva advantages <dataset> --values FILE --annotations FILE.json --out FILE.parquet|.csv [--k K] [--percentile 30]'
   if (!root || !v.values || !v.out || !v.annotations) throw new VivaError('INVALID_ARGUMENT', usage)
-  const out = path.resolve(v.out)
+  const guard = writeGuard.with([{ path: root, kind: 'dataset' }])
+  const out = await guard.check(v.out)
   const ext = path.extname(out).toLowerCase()
   if (ext !== '.parquet' && ext !== '.csv') throw new VivaError('INVALID_ARGUMENT', `--out must end in .parquet or .csv, got ${v.out}`)
   const percentile = v.percentile === undefined ? 30 : Number(v.percentile)
@@ -156,7 +159,7 @@ export async function advantagesCommand(root: string | undefined, v: AnalysisCli
     }
     data = `${lines.join('\n')}\n`
   }
-  await writeFileAtomic(out, data, 'export')
+  await guard.writeFile(out, data, 'export')
   process.stdout.write(
     `${JSON.stringify({ out, rows: rows.value.length, episodes: usable.length, k, percentile, thresholds: Object.fromEntries([...thresholds].map(([key, t]) => [key.replace('\u0000', ' | '), t])) }, null, 2)}\n`,
   )

@@ -3,12 +3,14 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { exportFiltersSchema, type ExportFilters } from '../../app/contract'
 import { VivaError } from '../../app/errors'
-import { composeServices, openInitialDatasets } from '../compose'
+import { composeServices, composeWriteGuard, openInitialDatasets } from '../compose'
 import { formatInspectReport, inspectDataset } from '../datasets/inspect'
 import { writePatternDataset } from '../datasets/patternDataset'
 import { writeTensorCache } from '../datasets/tensorCache'
 import { generateTaskDataset } from '../datasets/taskDataset'
 import { openDemo } from '../demo'
+import { fsReason } from '../fsErrors'
+import { READ_LIMITS, readTextFile } from '../safeRead'
 import { defaultDataDir, PACKAGE_ROOT, RENDERER_DIST } from '../paths'
 import { startServer } from '../server/server'
 import { backupDataDir } from '../store/backup'
@@ -162,6 +164,9 @@ export async function main(argv: string[]): Promise<number> {
   const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir()
   const projectsDir = values['projects-dir'] ? path.resolve(values['projects-dir']) : undefined
   const port = intOption(values.port, 'port')
+  /** The write guard of a command that writes without the services; `datasets` are the ones it reads. */
+  const guardFor = (...datasets: (string | undefined)[]) =>
+    composeWriteGuard({ dataDir, ...(projectsDir ? { projectsDir } : {}), datasets: () => datasets.flatMap((d) => (d ? [path.resolve(d)] : [])) })
 
   /** Services for one dataset from the command line (export/import), with an optional explicit project file. */
   const openForAnnotations = async (root: string | undefined, usage: string) => {
@@ -229,6 +234,7 @@ export async function main(argv: string[]): Promise<number> {
         out: values.out,
         skipValues: values['skip-values'] === true,
         version: await version(),
+        writeGuard: guardFor(),
       })
       const total = result.files.reduce((a, f) => a + f.bytes, 0)
       process.stdout.write(`Backed up ${result.files.length} files (${(total / 1e6).toFixed(1)} MB) from ${dataDir} to ${result.out}\n`)
@@ -244,6 +250,7 @@ export async function main(argv: string[]): Promise<number> {
         dataset: path.resolve(root),
         out: values.out,
         size: intOption(values.size, 'size') ?? 128,
+        writeGuard: guardFor(root),
         ...(k !== undefined ? { k } : {}),
         ...(values.labels ? { labels: path.resolve(values.labels) } : {}),
         // A progress counter only for a person watching; logs get the summary line alone.
@@ -287,9 +294,9 @@ export async function main(argv: string[]): Promise<number> {
       if (mode !== 'merge' && mode !== 'replace') throw new VivaError('INVALID_ARGUMENT', `--mode must be merge or replace, got "${mode}"`)
       let text: string
       try {
-        text = await readFile(path.resolve(file), 'utf8')
+        text = await readTextFile(path.resolve(file), READ_LIMITS.annotations)
       } catch (err) {
-        throw new VivaError('NOT_FOUND', `Cannot read ${file}: ${(err as Error).message}`, file)
+        throw new VivaError('NOT_FOUND', `Cannot read ${file}: ${fsReason(err)}`, file)
       }
       try {
         const result = values['dry-run']
@@ -308,7 +315,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'metrics':
       return metricsCommand(args[0], values)
     case 'advantages':
-      return advantagesCommand(args[0], values)
+      return advantagesCommand(args[0], values, guardFor(args[0]))
     case 'score':
       return scoreCommand(args[0], values, dataDir)
     case 'fixture': {
@@ -326,7 +333,7 @@ export async function main(argv: string[]): Promise<number> {
       const width = intOption(values.width, 'width') ?? 640
       const height = intOption(values.height, 'height') ?? 480
       const result = await writePatternDataset({
-        out: path.resolve(values.out),
+        out: await guardFor().check(values.out),
         format,
         codec,
         lengths: Array.from({ length: episodes }, () => frames),
@@ -350,7 +357,7 @@ export async function main(argv: string[]): Promise<number> {
       const failureRate = values['failure-rate'] === undefined ? undefined : Number(values['failure-rate'])
       const started = Date.now()
       const result = await generateTaskDataset({
-        out: path.resolve(values.out),
+        out: await guardFor().check(values.out),
         episodes: intOption(values.episodes, 'episodes') ?? 10,
         seed: intOption(values.seed, 'seed') ?? 0,
         format,

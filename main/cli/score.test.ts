@@ -251,6 +251,9 @@ describe('viva score', () => {
       [[dataset, '--model', VIVA, '--out', out, '--steps', 'many'], /^viva: --steps must be an integer from 1 to 100, got "many"/m],
       [[dataset, '--model', VIVA, '--out', out, '--steps', '0'], /^viva: --steps must be an integer from 1 to 100, got "0"/m],
       [[dataset, '--model', VIVA, '--out', out, '--batch', '0'], /^viva: --batch must be an integer from 1 to 256, got "0"/m],
+      // Issue 13: refused before scoring, not after.
+      [[dataset, '--model', VIVA, '--out', path.join(dataset, 'meta', 'values.csv')], /^viva: Refusing to write .*values\.csv: it is inside the dataset /m],
+      [[dataset, '--model', VIVA, '--out', path.join(`${data}-shared`, 'values.csv')], /^viva: Refusing to write .*values\.csv: it is inside the data folder /m],
     ]
     // All at once on one fresh data folder: the processes that get as far as opening the value cache create it
     // concurrently, which CurveStore's migration must survive (it takes the write lock first).

@@ -58,6 +58,8 @@ export async function scoreCommand(root: string | undefined, values: ScoreCliVal
   const services = composeServices({ mode: 'browser', version: 'cli', dataDir, journalJobs: false })
   try {
     const summary = await services.datasets.open(path.resolve(root))
+    // Refused before hours of scoring, not after; writeCurvesFile checks again when it writes.
+    await services.writeGuard.check(out)
     const pkg = await services.models.load(values.model)
     const t0 = performance.now()
     const tty = process.stderr.isTTY === true
@@ -125,7 +127,7 @@ export async function scoreCommand(root: string | undefined, values: ScoreCliVal
       seed: end.seed,
       futureNames: m.kind === 'viva-flow' ? m.state.names : [],
       futureOffset: m.kind === 'viva-flow' ? m.K : 0,
-    })
+    }, services.writeGuard)
     const computed = end.framesDone - end.framesResumed
     const summaryJson = {
       dataset: summary.root,

@@ -3,7 +3,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer'
 import type { ColumnSource, SchemaElement } from 'hyparquet-writer'
 import type { CurveConvention } from '../../app/curves'
 import { VivaError } from '../../app/errors'
-import { writeFileAtomic } from '../atomicWrite'
+import type { WriteGuard } from '../writeGuard'
 
 export interface CurveRows {
   episode: number
@@ -30,7 +30,7 @@ export const CURVE_OUTPUT_EXTENSIONS = ['.parquet', '.csv', '.json'] as const
  * (episode_index, frame_index, value, future.<joint>...). Frames without a value are left out. Written to a temporary
  * file and renamed, so a failed write (disk full) never leaves a truncated file under the final name.
  */
-export async function writeCurvesFile(out: string, curves: CurveRows[], meta: CurveFileMeta): Promise<{ rows: number }> {
+export async function writeCurvesFile(out: string, curves: CurveRows[], meta: CurveFileMeta, writeGuard: WriteGuard): Promise<{ rows: number }> {
   const ext = path.extname(out).toLowerCase()
   if (!(CURVE_OUTPUT_EXTENSIONS as readonly string[]).includes(ext)) {
     throw new VivaError('INVALID_ARGUMENT', `${out}: unknown output format "${ext || '(none)'}"; use ${CURVE_OUTPUT_EXTENSIONS.join(', ')}`)
@@ -92,6 +92,6 @@ export async function writeCurvesFile(out: string, curves: CurveRows[], meta: Cu
     }
     data = `${JSON.stringify(doc)}\n`
   }
-  await writeFileAtomic(out, data, 'export')
+  await writeGuard.writeFile(out, data, 'export')
   return { rows: value.length }
 }

@@ -1,10 +1,12 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import type { ColumnSource } from 'hyparquet-writer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { VivaError } from '../../app/errors'
+import { declareRows } from '../hardening/badInputs'
 import type { CurveImportTarget, ImportedCurve } from './importCurves'
 import { MAX_WARNINGS, importCurveFile, parseCsv } from './importCurves'
 
@@ -514,6 +516,39 @@ describe('files that are not curve files', () => {
       { name: 'model_prediction', float: [3, 2, 3] },
     ])
     await expectInvalid(dup, 'dup.parquet: row 0 and row 2 both give episode 1 frame 0 of curve "dup · prediction"')
+  })
+})
+
+describe('issue 13: files that never end, lying footers, a BOM, over-long names', () => {
+  it('reads a JSON curve file that starts with a UTF-8 byte order mark', async () => {
+    const file = await writeText('bom.json', '\uFEFF[{"episode": 0, "frame": 1, "value": 0.5}]')
+    const { curves } = await importCurveFile(file, TARGET)
+    expect(values(curves[0])).toEqual([null, 0.5, null, null, null])
+  })
+
+  it('refuses a FIFO and a symlink to /dev/urandom at once, saying what they are', async () => {
+    const fifo = join(tmp, 'pipe.csv')
+    execFileSync('mkfifo', [fifo])
+    await expectInvalid(fifo, 'pipe.csv: could not be read (it is a named pipe (FIFO), not a regular file')
+    const random = join(tmp, 'random.parquet')
+    await symlink('/dev/urandom', random)
+    await expectInvalid(random, 'random.parquet: could not be read (it is a character device')
+  })
+
+  it('refuses a parquet file whose footer declares 50 M rows before sizing anything by it', async () => {
+    const file = await writeParquetFixture('fifty-million.parquet', [
+      { name: 'episode_index', int64: [0, 0] },
+      { name: 'frame_index', int64: [0, 1] },
+      { name: 'value', float: [0.1, 0.2] },
+    ])
+    await declareRows(file, 50_000_000n)
+    await expectInvalid(file, 'fifty-million.parquet: has a corrupt parquet footer: its footer declares 50,000,000 rows')
+  })
+
+  it('refuses a curve name over 200 characters, quoting 80 of them and the length', async () => {
+    const file = await writeText('long.json', JSON.stringify({ name: 'N'.repeat(1_048_576), rows: [{ episode: 0, frame: 0, value: 0.5 }] }))
+    const err = await expectInvalid(file, `long.json: rows[0]: curve name "${'N'.repeat(80)}"… (1,048,576 characters) is longer than 200 characters`)
+    expect(err.message.length).toBeLessThan(300)
   })
 })
 

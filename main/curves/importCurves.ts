@@ -1,12 +1,14 @@
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import path from 'node:path'
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet'
-import type { AsyncBuffer, FileMetaData } from 'hyparquet'
-import { compressors } from 'hyparquet-compressors'
+import { parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet'
+import type { FileMetaData } from 'hyparquet'
 import { CURVE_CONVENTIONS } from '../../app/curves'
 import type { CurveConvention } from '../../app/curves'
 import { VivaError } from '../../app/errors'
 import { locateJsonError } from '../../app/exchange'
+import { QUOTE_LIMIT, quoteValue } from '../../app/text'
+import { boundedCompressors, declaredCountProblem, openParquetBytes, type ParquetBytes } from '../datasets/parquet'
+import { decodeUtf8, READ_LIMITS, readRegularFile } from '../safeRead'
 
 /**
  * Imports value curves computed outside the app (the ViVa reference implementation, LeRobot's reward labelers, or
@@ -46,11 +48,8 @@ export const MAX_WARNINGS = 20
 /** Between the file's base name and the column a curve came from. */
 export const NAME_SEPARATOR = ' · '
 
-/** Parquet files up to this size are read in one call; larger ones by range (hyparquet reads only what it needs). */
-const WHOLE_PARQUET_LIMIT = 256 * 1024 * 1024
-
-/** Text files are parsed from one string; beyond this V8's string limit is near and parquet is the right format. */
-const TEXT_LIMIT = 400 * 1024 * 1024
+/** Characters of a curve name (a file's base name plus its column, or a "name" given in the file). */
+export const MAX_CURVE_NAME = 200
 
 /**
  * Value columns with a known meaning. LeRobot's labelers (SARM's compute_rabc_weights and the ones built like it)
@@ -97,13 +96,18 @@ function reason(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
-/** A raw cell for a message: strings quoted, long ones cut. */
+/** A raw cell for a message: strings quoted, long ones cut (with their length). */
 function describeRaw(raw: unknown): string {
-  if (typeof raw === 'string') return JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw)
+  if (typeof raw === 'string') return quoteValue(raw, 40)
   if (typeof raw === 'bigint') return String(raw)
   if (raw === null || raw === undefined) return 'null'
   if (typeof raw === 'object') return Array.isArray(raw) || ArrayBuffer.isView(raw) ? 'a list' : 'an object'
   return String(raw)
+}
+
+/** A column name from the file, for a message: as is when short, quoted and cut when long. */
+function columnText(name: string): string {
+  return name.length <= QUOTE_LIMIT ? name : quoteValue(name)
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -230,11 +234,14 @@ class CurveBuilder {
   /** The series named `name`, made on first use; one name cannot carry two conventions. */
   seriesFor(name: string, convention: CurveConvention, nanIsMissing: boolean, column: string, row: number): number {
     const known = this.byName.get(name)
+    if (known === undefined && name.length > MAX_CURVE_NAME) {
+      throw this.src.invalid(`${this.label(row)}: curve name ${quoteValue(name)} is longer than ${MAX_CURVE_NAME} characters`)
+    }
     if (known !== undefined) {
       const s = this.series[known] as Series
       if (s.convention !== convention) {
         throw this.src.invalid(
-          `curve "${name}" has convention ${s.convention} at ${this.label(s.firstRow)} but ${convention} at ${this.label(row)}`,
+          `curve ${quoteValue(name)} has convention ${s.convention} at ${this.label(s.firstRow)} but ${convention} at ${this.label(row)}`,
         )
       }
       return known
@@ -470,7 +477,7 @@ function resolveRoles(src: Source, columns: readonly string[]): Roles {
   // Only a column that plays a part must be unambiguous; repeated unrelated columns are none of our business.
   const get = (key: string): string | undefined => {
     const c = byKey.get(key)
-    if (c !== undefined && twice.has(key)) throw src.invalid(`has more than one column named "${c.trim()}"`)
+    if (c !== undefined && twice.has(key)) throw src.invalid(`has more than one column named ${quoteValue(c.trim())}`)
     return c
   }
   const pick = (names: readonly string[]): string | null => {
@@ -480,7 +487,8 @@ function resolveRoles(src: Source, columns: readonly string[]): Roles {
     }
     return null
   }
-  const listed = columns.length === 0 ? '(none)' : columns.map((c) => JSON.stringify(c)).join(', ')
+  const shownColumns = columns.slice(0, 20).map((c) => quoteValue(c)).join(', ')
+  const listed = columns.length === 0 ? '(none)' : columns.length > 20 ? `${shownColumns}, … (${columns.length} columns)` : shownColumns
   const frame = pick(FRAME_COLUMNS)
   if (frame === null) throw src.invalid(`has no frame column (expected ${FRAME_COLUMNS.slice(0, 2).join(' or ')}); its columns are ${listed}`)
   const known: ValueSpec[] = []
@@ -540,10 +548,10 @@ function ingestTable(
     const status = c.status[row]
     if (status === OK) return c.values[row] as number
     if (status === NON_NUMERIC) {
-      throw src.invalid(`${label(row)} has non-numeric ${what} ${describeRaw(c.bad?.raw)} in column ${column}`)
+      throw src.invalid(`${label(row)} has non-numeric ${what} ${describeRaw(c.bad?.raw)} in column ${columnText(column)}`)
     }
     if (nanIsMissing) return Number.NaN
-    throw src.invalid(`${label(row)} has no ${what} (column ${column} is empty there)`)
+    throw src.invalid(`${label(row)} has no ${what} (column ${columnText(column)} is empty there)`)
   }
 
   const episodeCol = roles.episode === null ? null : col(roles.episode)
@@ -604,34 +612,48 @@ function ingestTable(
 
 const PAR1 = 0x31524150 // "PAR1" read as little-endian uint32
 
-async function openParquetFile(src: Source, size: number): Promise<{ file: AsyncBuffer; metadata: FileMetaData }> {
-  if (size < 12) throw src.invalid(`is too short to be a parquet file (${plural(size, 'byte')}); it is truncated or not parquet`)
-  let file: AsyncBuffer
+async function openParquetFile(src: Source): Promise<{ bytes: ParquetBytes; metadata: FileMetaData }> {
+  let bytes: ParquetBytes
   try {
-    if (size <= WHOLE_PARQUET_LIMIT) {
-      const bytes = await readFile(src.file)
-      file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
-    } else {
-      file = await asyncBufferFromFile(src.file)
-    }
+    bytes = await openParquetBytes(src.file, { limit: READ_LIMITS.curveParquet })
   } catch (err) {
     throw src.invalid(`could not be read (${reason(err)})`)
   }
-  const head = new DataView(await file.slice(0, 4))
-  const tail = new DataView(await file.slice(size - 4, size))
-  if (head.getUint32(0, true) !== PAR1) throw src.invalid('is not a parquet file (it does not start with the PAR1 marker)')
-  if (tail.getUint32(0, true) !== PAR1) {
-    throw src.invalid('is truncated or damaged: it does not end with the parquet footer marker PAR1 (was it still being written?)')
-  }
   try {
-    return { file, metadata: await parquetMetadataAsync(file) }
+    const { file, size } = bytes
+    if (size < 12) throw src.invalid(`is too short to be a parquet file (${plural(size, 'byte')}); it is truncated or not parquet`)
+    const head = new DataView(await file.slice(0, 4))
+    const tail = new DataView(await file.slice(size - 4, size))
+    if (head.getUint32(0, true) !== PAR1) throw src.invalid('is not a parquet file (it does not start with the PAR1 marker)')
+    if (tail.getUint32(0, true) !== PAR1) {
+      throw src.invalid('is truncated or damaged: it does not end with the parquet footer marker PAR1 (was it still being written?)')
+    }
+    let metadata: FileMetaData
+    try {
+      metadata = await parquetMetadataAsync(file)
+    } catch (err) {
+      throw src.invalid(`has an unreadable parquet footer (${reason(err)}); the file is truncated or damaged`)
+    }
+    // Arrays below are sized by the declared row count: a footer declaring more than the file can hold is refused first.
+    const problem = declaredCountProblem(metadata, size)
+    if (problem !== null) throw src.invalid(`has a corrupt parquet footer: ${problem}`)
+    return { bytes, metadata }
   } catch (err) {
-    throw src.invalid(`has an unreadable parquet footer (${reason(err)}); the file is truncated or damaged`)
+    await bytes.close()
+    throw err
   }
 }
 
-async function importParquet(src: Source, size: number, target: CurveImportTarget): Promise<CurveImportResult> {
-  const { file, metadata } = await openParquetFile(src, size)
+async function importParquet(src: Source, target: CurveImportTarget): Promise<CurveImportResult> {
+  const { bytes, metadata } = await openParquetFile(src)
+  try {
+    return await importParquetTable(src, bytes.file, metadata, target)
+  } finally {
+    await bytes.close()
+  }
+}
+
+async function importParquetTable(src: Source, file: ParquetBytes['file'], metadata: FileMetaData, target: CurveImportTarget): Promise<CurveImportResult> {
   const top = parquetSchema(metadata).children
   const roles = resolveRoles(
     src,
@@ -641,7 +663,7 @@ async function importParquet(src: Source, size: number, target: CurveImportTarge
   for (const name of [...numeric, ...text]) {
     const node = top.find((c) => c.element.name === name)
     if (node && node.children.length > 0) {
-      throw src.invalid(`column ${name} holds nested values (lists or structs); expected one number per row`)
+      throw src.invalid(`column ${columnText(name)} holds nested values (lists or structs); expected one number per row`)
     }
   }
 
@@ -653,7 +675,7 @@ async function importParquet(src: Source, size: number, target: CurveImportTarge
     await parquetRead({
       file,
       metadata,
-      compressors,
+      compressors: boundedCompressors,
       columns: [...new Set([...numeric, ...text])],
       // Column chunks straight into typed arrays: no row objects, which a million-row file would feel.
       onChunk: ({ columnName, columnData, rowStart }) => {
@@ -1037,7 +1059,7 @@ function decodeText(src: Source, bytes: Buffer): string {
     throw src.invalid('is UTF-16 text; save it as UTF-8')
   }
   if (bytes.subarray(0, 4096).includes(0)) throw src.invalid('is not a text file (it contains NUL bytes)')
-  return bytes.toString('utf8')
+  return decodeUtf8(bytes)
 }
 
 /**
@@ -1048,11 +1070,12 @@ function decodeText(src: Source, bytes: Buffer): string {
  */
 export async function importCurveFile(file: string, target: CurveImportTarget): Promise<CurveImportResult> {
   const src = new Source(file)
-  let size: number
+  let empty: boolean
   try {
     const info = await stat(file)
     if (info.isDirectory()) throw src.invalid('is a directory, not a file')
-    size = info.size
+    // A FIFO or a device also reports 0 bytes: those are refused by the read helper, before anything is read.
+    empty = info.isFile() && info.size === 0
   } catch (err) {
     if (err instanceof VivaError) throw err
     const code = err instanceof Error && 'code' in err ? err.code : undefined
@@ -1063,19 +1086,18 @@ export async function importCurveFile(file: string, target: CurveImportTarget): 
   if (!(CURVE_IMPORT_EXTENSIONS as readonly string[]).includes(ext)) {
     throw src.invalid(`${ext === '' ? 'has no extension' : `has an unsupported extension ${ext}`}; supported: ${SUPPORTED_TEXT}`)
   }
-  if (size === 0) throw src.invalid('is empty (0 bytes)')
-  if (ext === '.parquet') return importParquet(src, size, target)
-  if (size > TEXT_LIMIT) {
-    throw src.invalid(`is ${Math.round(size / 1024 / 1024)} MB; text curve files over ${TEXT_LIMIT / 1024 / 1024} MB are not supported (use parquet)`)
-  }
+  if (empty) throw src.invalid('is empty (0 bytes)')
+  if (ext === '.parquet') return importParquet(src, target)
 
   let bytes: Buffer
   try {
-    bytes = await readFile(file)
+    bytes = await readRegularFile(file, READ_LIMITS.curveText)
   } catch (err) {
-    throw src.invalid(`could not be read (${reason(err)})`)
+    const tooBig = err instanceof Error && 'code' in err && err.code === 'ETOOBIG'
+    throw src.invalid(tooBig ? `could not be read (${reason(err)}; use parquet for larger curve files)` : `could not be read (${reason(err)})`)
   }
-  if (bytes.length >= 4 && bytes.readUInt32LE(0) === PAR1) return importParquet(src, size, target)
+  if (bytes.length === 0) throw src.invalid('is empty (0 bytes)')
+  if (bytes.length >= 4 && bytes.readUInt32LE(0) === PAR1) return importParquet(src, target)
   const text = decodeText(src, bytes)
   return ext === '.csv' ? importCsv(src, text, target) : importJson(src, text, target)
 }

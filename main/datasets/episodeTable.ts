@@ -1,9 +1,10 @@
 import { join } from 'node:path'
 import type { DatasetWarning, StateInfo } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
+import { count } from '../../app/text'
 import type { EpisodeState } from './episodeSource'
 import type { EpisodeEntry } from './lerobotInfo'
-import { fitNames } from './lerobotInfo'
+import { fitNames, MAX_EPISODE_FRAMES } from './lerobotInfo'
 import type { ParquetTable } from './parquet'
 import { asNumber, withParquet } from './parquet'
 
@@ -181,6 +182,14 @@ export async function readEpisodeTable(
     signal?.throwIfAborted()
     const { start, end } = await locateRows(table, entry, warn)
     const length = end - start
+    // Every array of the episode (state, timestamps, frame maps, curves, the renderer's) is sized by this.
+    if (length > MAX_EPISODE_FRAMES) {
+      throw new VivaError(
+        'DATASET_INVALID',
+        `${rel} gives episode ${entry.index} ${count(length)} rows, more than the ${count(MAX_EPISODE_FRAMES)} frames an episode may have`,
+        rel,
+      )
+    }
     const hasState = state !== null && table.has(state.key)
     const columns = [hasState && state ? state.key : null, 'timestamp', 'frame_index'].filter(
       (c): c is string => c !== null && table.has(c),

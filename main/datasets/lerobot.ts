@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
-import { readFile, realpath, stat } from 'node:fs/promises'
+import { realpath, stat } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import type { CameraInfo, DatasetSummary, DatasetWarning, EpisodeSummary } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import { fsReason, isAbsent } from '../fsErrors'
+import { READ_LIMITS, readTextFile } from '../safeRead'
 import { DirListing } from './dirListing'
 import type { EpisodeData, EpisodeSource } from './episodeSource'
 import { readEpisodeTable } from './episodeTable'
@@ -93,7 +94,7 @@ async function checkRoot(root: string, absRoot: string): Promise<void> {
 
 async function readInfoText(root: string, absRoot: string): Promise<string> {
   try {
-    return await readFile(join(absRoot, INFO_FILE), 'utf8')
+    return await readTextFile(join(absRoot, INFO_FILE), READ_LIMITS.info)
   } catch (err) {
     if (isAbsent(err)) {
       throw new VivaError('NOT_A_DATASET', `${root} is not a LeRobot dataset: ${INFO_FILE} not found`, INFO_FILE)

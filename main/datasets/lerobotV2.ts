@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises'
 import { join, posix } from 'node:path'
 import { z } from 'zod'
 import type { DatasetWarning } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import { fsReason } from '../fsErrors'
+import { READ_LIMITS, readTextFile } from '../safeRead'
 import { listFilesRecursive } from './dirListing'
 import type { EpisodeEntry, EpisodeVideoEntry, LeRobotInfo, Listing } from './lerobotInfo'
 import { isFrameCount, MAX_EPISODE_FRAMES, templateValues } from './lerobotInfo'
@@ -46,7 +46,7 @@ async function readJsonl<T>(
 ): Promise<T[] | null> {
   let text: string
   try {
-    text = await readFile(join(root, relPath), 'utf8')
+    text = await readTextFile(join(root, relPath), READ_LIMITS.jsonl)
   } catch (err) {
     if (isMissing(err)) return null
     throw new VivaError('DATASET_INVALID', `${relPath} could not be read: ${fsReason(err)}`, relPath)

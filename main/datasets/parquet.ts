@@ -1,10 +1,11 @@
-import { open, readFile, stat } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet'
-import type { AsyncBuffer, FileMetaData } from 'hyparquet'
+import type { AsyncBuffer, Compressors, FileMetaData } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
 import { VivaError } from '../../app/errors'
+import { count } from '../../app/text'
 import { fsReason } from '../fsErrors'
+import { openRegularFile, readHandle, READ_LIMITS, type ReadLimit } from '../safeRead'
 
 /**
  * Files up to this size are read whole in one call: per-episode v2 tables are small and one read beats many
@@ -53,6 +54,100 @@ function rangedBuffer(handle: FileHandle, size: number): AsyncBuffer {
   }
 }
 
+/** A parquet file opened for reading: whole in memory when small, by range otherwise. */
+export interface ParquetBytes {
+  file: AsyncBuffer
+  size: number
+  close(): Promise<void>
+}
+
+/**
+ * Open a parquet file through the safe read helper (regular files only, size checked against fstat, never read past
+ * it). Throws what openRegularFile throws: the fs error for a missing or unreachable path, UnreadableFileError else.
+ */
+export async function openParquetBytes(absPath: string, options: { ranged?: boolean; limit?: ReadLimit } = {}): Promise<ParquetBytes> {
+  const { handle, size } = await openRegularFile(absPath, options.limit ?? READ_LIMITS.parquet)
+  if (size <= WHOLE_FILE_LIMIT && !options.ranged) {
+    try {
+      const bytes = await readHandle(handle, size)
+      return { file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), size: bytes.byteLength, close: async () => undefined }
+    } finally {
+      await handle.close()
+    }
+  }
+  let open = true
+  return {
+    file: rangedBuffer(handle, size),
+    size,
+    async close() {
+      if (!open) return
+      open = false
+      await handle.close()
+    },
+  }
+}
+
+/**
+ * Rows (and values, for list columns) a footer may declare per byte of file. Real tables are far sparser: every
+ * table the readers take has a varying column (frame_index, index, timestamp, value), which no encoding stores in
+ * less than a fraction of a byte per row, and a LeRobot row with its state and action lists takes tens of bytes. Only
+ * a column constant over millions of rows (dictionary + RLE) gets denser, and no table read here is only that. Above
+ * this the footer is lying, and taking it at its word would size arrays of hundreds of millions of entries (a 28 KB
+ * file declaring 50 M rows took the server to 2.4 GB and the renderer down).
+ */
+export const MAX_ROWS_PER_BYTE = 64
+
+/** Whatever the file size: beyond this no reader here could hold even one column of the table in memory. */
+export const MAX_TABLE_ROWS = 100_000_000
+
+/** A decompressed page beyond this is a lying header (writers cut pages at ~1 MB; pyarrow's default). */
+const MAX_PAGE_BYTES = 256 * 1024 * 1024
+
+/**
+ * What is wrong with a footer's declared counts for a file of `size` bytes, or null: the row count must agree with
+ * the row groups', and neither rows nor any column's values may exceed what the file can hold.
+ */
+export function declaredCountProblem(metadata: FileMetaData, size: number): string | null {
+  const numRows = Number(metadata.num_rows)
+  const groupRows = metadata.row_groups.reduce((n, g) => n + Number(g.num_rows), 0)
+  // Readers size arrays by the row count; a footer whose count disagrees with its own row groups is corrupt.
+  if (!Number.isSafeInteger(numRows) || numRows < 0 || numRows !== groupRows) {
+    return `its footer says ${String(metadata.num_rows)} rows but its row groups hold ${groupRows}`
+  }
+  const cap = Math.min(MAX_TABLE_ROWS, size * MAX_ROWS_PER_BYTE)
+  if (numRows > cap) {
+    return numRows > MAX_TABLE_ROWS
+      ? `its footer declares ${count(numRows)} rows, more than the ${count(MAX_TABLE_ROWS)} a table may have; the footer is corrupt`
+      : `its footer declares ${count(numRows)} rows in ${count(size)} bytes, more than ${MAX_ROWS_PER_BYTE} rows per byte that any real table stays under; the footer is corrupt`
+  }
+  const values = new Map<string, number>()
+  for (const group of metadata.row_groups) {
+    for (const column of group.columns) {
+      const meta = column.meta_data
+      if (!meta) continue
+      const name = meta.path_in_schema.join('.')
+      values.set(name, (values.get(name) ?? 0) + Number(meta.num_values))
+    }
+  }
+  for (const [name, n] of values) {
+    if (!Number.isSafeInteger(n) || n < 0 || n > size * MAX_ROWS_PER_BYTE) {
+      return `its footer declares ${Number.isFinite(n) ? count(n) : String(n)} values for column "${name}" in ${count(size)} bytes; the footer is corrupt`
+    }
+  }
+  return null
+}
+
+/** The decompressors, refusing a page whose header declares more than MAX_PAGE_BYTES before allocating for it. */
+export const boundedCompressors: Compressors = Object.fromEntries(
+  Object.entries(compressors).map(([codec, decompress]) => [
+    codec,
+    (input: Uint8Array, outputLength: number): Uint8Array => {
+      if (!(outputLength <= MAX_PAGE_BYTES)) throw new Error(`a page declares ${String(outputLength)} bytes uncompressed, more than ${MAX_PAGE_BYTES} (a corrupt page header)`)
+      return decompress(input, outputLength)
+    },
+  ]),
+)
+
 export interface OpenParquetOptions {
   /** Read by range whatever the size: for callers that want the footer only. */
   ranged?: boolean
@@ -67,22 +162,14 @@ export async function openParquet(
   relPath: string,
   options: OpenParquetOptions = {},
 ): Promise<ParquetTable> {
-  let handle: FileHandle | null = null
-  let file: AsyncBuffer
+  let bytes: ParquetBytes
   try {
-    const { size } = await stat(absPath)
-    if (size <= WHOLE_FILE_LIMIT && !options.ranged) {
-      const bytes = await readFile(absPath)
-      file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
-    } else {
-      handle = await open(absPath, 'r')
-      file = rangedBuffer(handle, size)
-    }
+    bytes = await openParquetBytes(absPath, options)
   } catch (err) {
-    await handle?.close()
     if (isMissing(err)) throw new VivaError('NOT_FOUND', `${relPath} not found`, relPath)
     throw new VivaError('DATASET_INVALID', `${relPath} could not be read: ${fsReason(err)}`, relPath)
   }
+  const { file } = bytes
 
   let metadata: FileMetaData
   let columns: string[]
@@ -91,15 +178,11 @@ export async function openParquet(
     if (file.byteLength === 0) throw new Error('file is empty')
     metadata = await parquetMetadataAsync(file)
     columns = parquetSchema(metadata).children.map((c) => c.element.name)
+    const problem = declaredCountProblem(metadata, bytes.size)
+    if (problem !== null) throw new Error(problem)
     numRows = Number(metadata.num_rows)
-    // Readers size arrays by the row count; a footer whose count disagrees with its own row groups is corrupt, and
-    // taking it at its word would allocate (or fail to allocate) for rows that are not there.
-    const groupRows = metadata.row_groups.reduce((n, g) => n + Number(g.num_rows), 0)
-    if (!Number.isSafeInteger(numRows) || numRows < 0 || numRows !== groupRows) {
-      throw new Error(`its footer says ${String(metadata.num_rows)} rows but its row groups hold ${groupRows}`)
-    }
   } catch (err) {
-    await handle?.close()
+    await bytes.close()
     throw invalid(relPath, err)
   }
   const columnSet = new Set(columns)
@@ -123,7 +206,7 @@ export async function openParquet(
         await parquetRead({
           file,
           metadata,
-          compressors,
+          compressors: boundedCompressors,
           columns: [...wanted],
           rowStart: start,
           rowEnd: end,
@@ -142,8 +225,7 @@ export async function openParquet(
       return out
     },
     async close() {
-      await handle?.close()
-      handle = null
+      await bytes.close()
     },
   }
 }

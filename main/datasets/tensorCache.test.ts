@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { composeWriteGuard } from '../compose'
 import { openLeRobotDataset } from './lerobot'
 import { generateTaskDataset, type TaskDatasetResult } from './taskDataset'
 import { writeTensorCache } from './tensorCache'
@@ -16,6 +17,7 @@ function bytes(file: string): ArrayBuffer {
 const dir = mkdtempSync(path.join(os.tmpdir(), 'viva-tensors-'))
 const dataset = path.join(dir, 'task')
 let generated: TaskDatasetResult
+const writeGuard = composeWriteGuard({ dataDir: path.join(dir, 'app-data') })
 
 beforeAll(async () => {
   generated = await generateTaskDataset({ out: dataset, episodes: 3, seed: 11, fps: 10, width: 96, height: 72, failureRate: 0.5, format: 'v3.0' })
@@ -25,7 +27,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 describe('tensor cache for PyTorch training', () => {
   it('writes frames at the model size, states and indices in episode order, with outcomes from the ground truth', async () => {
     const out = path.join(dir, 'cache')
-    const result = await writeTensorCache({ dataset, out, size: 32 })
+    const result = await writeTensorCache({ dataset, writeGuard, out, size: 32 })
     const meta = JSON.parse(readFileSync(path.join(out, 'meta.json'), 'utf8')) as {
       K: number
       cameras: string[]
@@ -66,7 +68,7 @@ describe('tensor cache for PyTorch training', () => {
     const probe = spawnSync(python, ['-c', 'import torch, numpy'])
     if (probe.status !== 0) return // Debian's torch not installed here; models/viva/run_tests.sh reports that.
     const out = path.join(dir, 'cache-py')
-    await writeTensorCache({ dataset, out, size: 32 })
+    await writeTensorCache({ dataset, writeGuard, out, size: 32 })
     const r = spawnSync(python, ['-c', `from viva.data import read_cache; c = read_cache(${JSON.stringify(out)}); print(c.N, c.D, c.K, int(c.success.sum()))`], {
       cwd: path.resolve('models/viva'),
       encoding: 'utf8',
@@ -81,11 +83,23 @@ describe('tensor cache for PyTorch training', () => {
     const foreign = path.join(dir, 'precious')
     mkdirSync(foreign)
     writeFileSync(path.join(foreign, 'thesis.tex'), 'x')
-    await expect(writeTensorCache({ dataset, out: foreign, size: 32 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+    await expect(writeTensorCache({ dataset, writeGuard, out: foreign, size: 32 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
     expect(readFileSync(path.join(foreign, 'thesis.tex'), 'utf8')).toBe('x')
-    await expect(writeTensorCache({ dataset, out: path.join(dir, 'x'), size: 32, labels: path.join(dir, 'none.json') })).rejects.toMatchObject({
+    await expect(writeTensorCache({ dataset, writeGuard, out: path.join(dir, 'x'), size: 32, labels: path.join(dir, 'none.json') })).rejects.toMatchObject({
       code: 'NOT_FOUND',
       message: expect.stringContaining('--labels'),
     })
+  })
+
+  it('refuses a cache inside the dataset, or one that would replace a folder holding it (issue 13)', async () => {
+    await expect(writeTensorCache({ dataset, writeGuard, out: path.join(dataset, 'cache'), size: 32 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining(`it is inside the dataset ${dataset}`),
+    })
+    await expect(writeTensorCache({ dataset, writeGuard, out: dir, size: 32 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining(`Refusing to replace ${dir}: it holds the dataset ${dataset}`),
+    })
+    expect(statSync(path.join(dataset, 'meta', 'info.json')).isFile()).toBe(true)
   })
 })

@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs'
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Outcome } from '../../app/annotations'
 import { VivaError } from '../../app/errors'
@@ -7,6 +7,9 @@ import { parseImportDocument } from '../../app/exchange'
 import type { MediaTools } from '../video/tools'
 import { resolveMediaTools } from '../video/tools'
 import { decodeEpisode } from '../video/frameDecoder'
+import { fsReason, isAbsent } from '../fsErrors'
+import { READ_LIMITS, readTextFile } from '../safeRead'
+import type { WriteGuard } from '../writeGuard'
 import { openLeRobotDataset } from './lerobot'
 
 /** The camera slots of the ViVa model, in its frame order (models/viva/README.md). */
@@ -22,6 +25,8 @@ export interface TensorCacheOptions {
   /** A canonical annotation export giving each episode's outcome; default: the generator's ground truth. */
   labels?: string
   tools?: MediaTools
+  /** Where the cache may not go (composeWriteGuard); the dataset read is added. */
+  writeGuard: WriteGuard
   signal?: AbortSignal
   onProgress?: (done: number, total: number) => void
 }
@@ -66,7 +71,7 @@ async function decodeFrames(
 async function refuseForeignFolder(out: string): Promise<void> {
   const entries = await readdir(out).catch(() => null)
   if (entries === null || entries.length === 0) return
-  const meta = await readFile(path.join(out, 'meta.json'), 'utf8').catch(() => '')
+  const meta = await readTextFile(path.join(out, 'meta.json'), READ_LIMITS.settings).catch(() => '')
   if (!meta.includes('"viva-tensor-cache"')) {
     throw new VivaError('INVALID_ARGUMENT', `${out} exists and is not a tensor cache; choose an empty or new folder`)
   }
@@ -99,8 +104,9 @@ export async function writeTensorCache(options: TensorCacheOptions): Promise<Ten
   const labelsFile = options.labels ?? path.join(summary.root, GROUND_TRUTH)
   let labelsText: string
   try {
-    labelsText = await readFile(labelsFile, 'utf8')
-  } catch {
+    labelsText = await readTextFile(labelsFile, READ_LIMITS.annotations)
+  } catch (err) {
+    if (!isAbsent(err)) throw new VivaError('IMPORT_INVALID', `${labelsFile} cannot be read: ${fsReason(err)}`, labelsFile)
     throw new VivaError(
       'NOT_FOUND',
       `No outcomes for ${summary.name}: ${labelsFile} not found. Pass --labels with an annotation export (viva export --format json).`,
@@ -119,7 +125,8 @@ export async function writeTensorCache(options: TensorCacheOptions): Promise<Ten
     return tasks.length - 1
   }
 
-  const out = path.resolve(options.out)
+  // The cache replaces the folder whole: it may neither be inside nor hold a dataset or the app's data.
+  const out = await options.writeGuard.with([{ path: summary.root, kind: 'dataset' }]).check(options.out, { replacesFolder: true })
   await refuseForeignFolder(out)
   const staging = `${out}.${process.pid}.partial`
   await rm(staging, { recursive: true, force: true })

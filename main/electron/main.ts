@@ -379,7 +379,7 @@ async function start(): Promise<void> {
     if (choice.canceled || !parent) return
     const out = path.join(parent, `viva-backup-${new Date().toISOString().replace(/[:.]/g, '-')}`)
     try {
-      const { files } = await backupDataDir({ dataDir, out, version: pkg.version })
+      const { files } = await backupDataDir({ dataDir, out, version: pkg.version, writeGuard: services.writeGuard })
       void dialog.showMessageBox(win, { type: 'info', title: 'Backup', message: `Backed up ${files.length} files`, detail: out })
     } catch (err) {
       showError('Backup failed', err)

@@ -168,7 +168,7 @@ describe.skipIf(disk === null)('on a full disk (a real 8 MiB tmpfs; not run wher
       const curves = path.join(out, 'values.parquet')
       const values = Float32Array.from({ length: 5000 }, (_, i) => i / 5000)
       const cerr = await failure(
-        writeCurvesFile(curves, [{ episode: 0, values, future: null }], { model: 'm', modelId: 'id', convention: 'progress', steps: 1, seed: 0, futureNames: [], futureOffset: 0 }),
+        writeCurvesFile(curves, [{ episode: 0, values, future: null }], { model: 'm', modelId: 'id', convention: 'progress', steps: 1, seed: 0, futureNames: [], futureOffset: 0 }, services.writeGuard),
       )
       expect(cerr.code).toBe('DISK_FULL')
       expect(existsSync(curves)).toBe(false)

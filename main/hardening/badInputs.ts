@@ -3,7 +3,8 @@ import { cp, mkdir, readFile, rename, rm, stat, symlink, truncate, writeFile } f
 import path from 'node:path'
 import { parquetMetadata, parquetReadObjects } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
-import { parquetWriteBuffer } from 'hyparquet-writer'
+import { ByteWriter, parquetWriteBuffer } from 'hyparquet-writer'
+import { writeMetadata } from 'hyparquet-writer/src/metadata.js'
 import type { ColumnSource, SchemaElement } from 'hyparquet-writer'
 import { writePatternDataset } from '../datasets/patternDataset'
 import type { PatternQuirks } from '../datasets/patternDataset'
@@ -101,6 +102,18 @@ export async function cutTail(file: string, bytes: number): Promise<void> {
 export async function symlinkLoop(target: string): Promise<void> {
   await rm(target, { recursive: true, force: true })
   await symlink(path.basename(target), target)
+}
+
+/** Replace a file by a symlink to a device that never ends (/dev/urandom) or a FIFO nobody writes to. */
+export async function replaceWithEndless(target: string, kind: 'urandom' | 'fifo'): Promise<void> {
+  await rm(target, { recursive: true, force: true })
+  if (kind === 'urandom') await symlink('/dev/urandom', target)
+  else await new Promise<void>((resolve, reject) => execFile('mkfifo', [target], (err) => (err ? reject(err) : resolve())))
+}
+
+/** Put a UTF-8 byte order mark in front of a text file (as Notepad or PowerShell save it). */
+export async function prependBom(file: string): Promise<void> {
+  await writeFile(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), await readFile(file)]))
 }
 
 /** Replace a file by a folder of the same name. */
@@ -250,6 +263,27 @@ export async function claimRowCount(file: string, rows: bigint): Promise<void> {
   const length = Buffer.alloc(4)
   length.writeUInt32LE(patched.length)
   await writeFile(file, Buffer.concat([bytes.subarray(0, footerStart), patched, length, Buffer.from('PAR1')]))
+}
+
+/**
+ * Make a parquet file's footer declare `rows` rows consistently (file, row groups and every column chunk agree)
+ * while its pages keep the real few: a small file claiming a table of millions, which readers sizing arrays by the
+ * footer would allocate for. The footer is re-serialised with the writer's own thrift encoder.
+ */
+export async function declareRows(file: string, rows: bigint): Promise<void> {
+  const bytes = await readFile(file)
+  const footerLength = bytes.readUInt32LE(bytes.length - 8)
+  const metadata = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
+  metadata.num_rows = rows
+  metadata.row_groups.forEach((group, i) => {
+    group.num_rows = i === 0 ? rows : 0n
+    for (const column of group.columns) if (column.meta_data) column.meta_data.num_values = i === 0 ? rows : 0n
+  })
+  const writer = new ByteWriter()
+  writeMetadata(writer, metadata)
+  writer.appendUint32(0x31524150) // "PAR1"
+  const body = bytes.subarray(0, bytes.length - 8 - footerLength)
+  await writeFile(file, Buffer.concat([body, Buffer.from(writer.getBytes())]))
 }
 
 // ---------------------------------------------------------------------------------------------------------------

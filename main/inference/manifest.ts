@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { readFile, realpath, stat } from 'node:fs/promises'
+import { realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod'
 import { VivaError } from '../../app/errors'
+import { READ_LIMITS, readTextFile } from '../safeRead'
 
 /**
  * Model packages: a folder with `viva-model.json` (schema in models/viva/README.md) and the ONNX graphs it names.
@@ -188,9 +189,9 @@ async function resolveInside(dir: string, rel: string, manifestFile: string, rol
 export async function loadModelPackage(dirInput: string): Promise<ModelPackage> {
   const dir = path.resolve(dirInput)
   const manifestFile = path.join(dir, MANIFEST_FILE)
-  let text: Buffer
+  let text: string
   try {
-    text = await readFile(manifestFile)
+    text = await readTextFile(manifestFile, READ_LIMITS.manifest)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -198,7 +199,7 @@ export async function loadModelPackage(dirInput: string): Promise<ModelPackage> 
     }
     throw new VivaError('MODEL_INVALID', `${manifestFile}: cannot read (${(err as Error).message})`, manifestFile)
   }
-  const manifest = parseManifest(text.toString('utf8'), manifestFile)
+  const manifest = parseManifest(text, manifestFile)
   const files: Record<string, string> = {}
   const hashes: string[] = []
   for (const [role, entry] of Object.entries(manifest.files) as [string, FileEntry | undefined][]) {

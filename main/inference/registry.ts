@@ -1,11 +1,11 @@
 import { existsSync, readdirSync, statSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { CameraMapping, ModelInfo, ProviderRequest } from '../../app/contract'
 import type { CameraInfo } from '../../app/dataset'
 import { toWireError, VivaError } from '../../app/errors'
 import { writeJsonAtomic } from '../atomicWrite'
 import { fsReason } from '../fsErrors'
+import { READ_LIMITS, readTextFile } from '../safeRead'
 import { loadModelPackage, MANIFEST_FILE, type ModelPackage } from './manifest'
 import { modelInfo, openRunner, type ValueRunner } from './runner'
 
@@ -104,7 +104,7 @@ export class ModelRegistry {
     if (this.settings) return this.settings
     let parsed: Partial<Settings> = {}
     try {
-      parsed = JSON.parse(await readFile(this.options.settingsFile, 'utf8')) as Partial<Settings>
+      parsed = JSON.parse(await readTextFile(this.options.settingsFile, READ_LIMITS.settings)) as Partial<Settings>
     } catch {
       // Missing or unreadable settings start empty; they are rewritten on the next change.
     }

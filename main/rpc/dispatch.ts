@@ -5,6 +5,7 @@ import { toWireError } from '../../app/errors'
 import type { RpcMessage, RpcPort } from '../../app/rpc'
 import { encodeMessage, onRpcMessage } from '../../app/rpc'
 import { STREAM_BACKLOG_BYTES, type EventBus } from '../events'
+import { cutText } from '../../app/text'
 
 const LOSSY_EVENTS = new Set<string>(['score.chunk'])
 
@@ -30,10 +31,11 @@ export async function dispatch(
   const parsed = methodSchemas[method].safeParse(params ?? {})
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    const where = issue && issue.path.length > 0 ? ` (${issue.path.join('.')})` : ''
+    // Cut: zod quotes offending keys and values, and those can be megabytes long.
+    const where = issue && issue.path.length > 0 ? ` (${cutText(issue.path.join('.'))})` : ''
     return {
       ok: false,
-      error: { code: 'INVALID_ARGUMENT', message: `Invalid parameters for ${method}${where}: ${issue?.message ?? 'invalid'}` },
+      error: { code: 'INVALID_ARGUMENT', message: `Invalid parameters for ${method}${where}: ${cutText(issue?.message ?? 'invalid', 300)}` },
     }
   }
   try {

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { writeJsonAtomic } from '../atomicWrite'
+import { READ_LIMITS, readTextFile } from '../safeRead'
 
 /** File › Open recent: the datasets opened last, newest first, at most MAX_RECENT, kept in the data folder. */
 export const RECENT_FILE = 'recent-datasets.json'
@@ -43,7 +43,7 @@ export class RecentDatasets {
     const file = path.join(dataDir, RECENT_FILE)
     let items: string[]
     try {
-      items = parseRecent(JSON.parse(await readFile(file, 'utf8')))
+      items = parseRecent(JSON.parse(await readTextFile(file, READ_LIMITS.settings)))
     } catch {
       items = []
     }

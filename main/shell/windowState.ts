@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises'
 import { writeJsonAtomic } from '../atomicWrite'
+import { READ_LIMITS, readTextFile } from '../safeRead'
 import path from 'node:path'
 import { z } from 'zod'
 
@@ -58,7 +58,7 @@ export function parseWindowState(value: unknown): WindowState {
 
 export async function loadWindowState(dataDir: string): Promise<WindowState> {
   try {
-    return parseWindowState(JSON.parse(await readFile(path.join(dataDir, WINDOW_STATE_FILE), 'utf8')))
+    return parseWindowState(JSON.parse(await readTextFile(path.join(dataDir, WINDOW_STATE_FILE), READ_LIMITS.settings)))
   } catch {
     return defaultWindowState()
   }

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addEventEdit, saveTaxonomyEdit } from '../../app/annotationEdits'
-import { composeServices, type Services } from '../compose'
+import { composeServices, composeWriteGuard, type Services } from '../compose'
 import { writePatternDataset } from '../datasets/patternDataset'
 import { backupDataDir, BACKUP_MANIFEST } from './backup'
 
@@ -44,7 +44,7 @@ afterAll(async () => {
 describe('backup of the data folder', () => {
   it('copies projects, the value cache and settings while the app has them open; the copy works as a data folder', async () => {
     const out = path.join(dir, 'backup-1')
-    const result = await backupDataDir({ dataDir, out, version: 'test' })
+    const result = await backupDataDir({ dataDir, writeGuard: composeWriteGuard({ dataDir }), out, version: 'test' })
     expect(result.files.map((f) => [f.kind, f.path]).sort()).toEqual([
       ['project', path.join('projects', `${id}.viva.sqlite`)],
       ['settings', 'models.json'],
@@ -71,21 +71,21 @@ describe('backup of the data folder', () => {
 
   it('leaves the value cache out on request', async () => {
     const out = path.join(dir, 'backup-2')
-    const result = await backupDataDir({ dataDir, out, version: 'test', skipValues: true })
+    const result = await backupDataDir({ dataDir, writeGuard: composeWriteGuard({ dataDir }), out, version: 'test', skipValues: true })
     expect(result.files.some((f) => f.kind === 'values')).toBe(false)
     expect(existsSync(path.join(out, 'values.sqlite'))).toBe(false)
   })
 
   it('refuses to write inside the data folder or over an earlier backup', async () => {
-    await expect(backupDataDir({ dataDir: path.join(dir, 'no-such-data'), out: path.join(dir, 'bk0'), version: 'test' })).rejects.toMatchObject({
+    await expect(backupDataDir({ dataDir: path.join(dir, 'no-such-data'), writeGuard: composeWriteGuard({ dataDir }), out: path.join(dir, 'bk0'), version: 'test' })).rejects.toMatchObject({
       code: 'NOT_FOUND',
       message: expect.stringContaining('no-such-data'),
     })
-    await expect(backupDataDir({ dataDir, out: path.join(dataDir, 'bk'), version: 'test' })).rejects.toMatchObject({
+    await expect(backupDataDir({ dataDir, writeGuard: composeWriteGuard({ dataDir }), out: path.join(dataDir, 'bk'), version: 'test' })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
       message: expect.stringContaining('inside the data folder'),
     })
-    await expect(backupDataDir({ dataDir, out: path.join(dir, 'backup-1'), version: 'test' })).rejects.toMatchObject({
+    await expect(backupDataDir({ dataDir, writeGuard: composeWriteGuard({ dataDir }), out: path.join(dir, 'backup-1'), version: 'test' })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
       message: expect.stringContaining('already holds a backup'),
     })

@@ -1,9 +1,11 @@
 import { existsSync, realpathSync, statSync } from 'node:fs'
-import { mkdir, readFile, rename, rm } from 'node:fs/promises'
+import { mkdir, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { VivaError } from '../../app/errors'
-import { writeError, writeFileAtomic, writeJsonAtomic } from '../atomicWrite'
+import { writeError } from '../atomicWrite'
+import { READ_LIMITS, readRegularFile } from '../safeRead'
+import type { WriteGuard } from '../writeGuard'
 import { projectFiles } from './projectIndex'
 
 export interface BackupOptions {
@@ -14,6 +16,8 @@ export interface BackupOptions {
   /** Leave out values.sqlite (model results can be recomputed; imported curves cannot). */
   skipValues?: boolean
   version: string
+  /** Where a backup may not go (composeWriteGuard); the data and projects folders being backed up are added. */
+  writeGuard: WriteGuard
 }
 
 export interface BackupFile {
@@ -30,11 +34,6 @@ export interface BackupResult {
 
 export const BACKUP_MANIFEST = 'viva-backup.json'
 const SETTINGS = ['models.json', 'recent-datasets.json', 'window-state.json']
-
-function inside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child)
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
-}
 
 function real(p: string): string {
   try {
@@ -84,33 +83,31 @@ export async function backupDataDir(options: BackupOptions): Promise<BackupResul
   }
   const dataDir = real(options.dataDir)
   const projectsDir = real(options.projectsDir ?? path.join(options.dataDir, 'projects'))
-  const out = path.resolve(options.out)
-  if (inside(real(out), dataDir) || inside(real(out), projectsDir)) {
-    throw new VivaError('INVALID_ARGUMENT', `Refusing to back up into ${out}: it is inside the data folder being backed up (${dataDir}). Choose a folder elsewhere, ideally on another disk.`)
-  }
+  const guard = options.writeGuard.with([
+    { path: dataDir, kind: 'data folder' },
+    { path: projectsDir, kind: 'projects folder' },
+  ])
+  const out = await guard.check(options.out)
   if (existsSync(path.join(out, BACKUP_MANIFEST))) {
     throw new VivaError('INVALID_ARGUMENT', `${out} already holds a backup; choose a new folder so that backup stays as it is.`, out)
   }
   const files: BackupFile[] = []
   for (const file of projectFiles(projectsDir)) {
     const rel = path.join('projects', path.basename(file))
-    files.push({ path: rel, bytes: await copyDatabase(file, path.join(out, rel)), kind: 'project' })
+    files.push({ path: rel, bytes: await copyDatabase(file, await guard.check(path.join(out, rel))), kind: 'project' })
   }
   const values = path.join(dataDir, 'values.sqlite')
   if (!options.skipValues && existsSync(values)) {
-    files.push({ path: 'values.sqlite', bytes: await copyDatabase(values, path.join(out, 'values.sqlite')), kind: 'values' })
+    files.push({ path: 'values.sqlite', bytes: await copyDatabase(values, await guard.check(path.join(out, 'values.sqlite'))), kind: 'values' })
   }
   for (const name of SETTINGS) {
     const file = path.join(dataDir, name)
     if (!existsSync(file)) continue
-    const bytes = await readFile(file)
-    await writeFileAtomic(path.join(out, name), bytes, 'backup')
+    const bytes = await readRegularFile(file, READ_LIMITS.settings)
+    await guard.writeFile(path.join(out, name), bytes, 'backup')
     files.push({ path: name, bytes: bytes.length, kind: 'settings' })
   }
-  await writeJsonAtomic(
-    path.join(out, BACKUP_MANIFEST),
-    { format: 'viva-studio/backup', version: 1, app: options.version, createdAt: new Date().toISOString(), dataDir, projectsDir, files },
-    'backup',
-  )
+  const manifest = { format: 'viva-studio/backup', version: 1, app: options.version, createdAt: new Date().toISOString(), dataDir, projectsDir, files }
+  await guard.writeFile(path.join(out, BACKUP_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, 'backup')
   return { out, files }
 }

@@ -9,6 +9,7 @@ import { emptyProject } from '../../app/annotationEdits'
 import { VivaError } from '../../app/errors'
 import { buildExportDocument } from '../../app/exchange'
 import type { ExportDocument } from '../../app/exchange'
+import { composeWriteGuard } from '../compose'
 import { SIDECAR_FILES, writeLeRobotSidecar } from './lerobotSidecar'
 import { makeEvent, T0 } from './testing/fixtures'
 
@@ -24,6 +25,9 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true })
 })
+
+/** The app's guard, as compose.ts builds it, over this test's own data folder. */
+const guard = () => composeWriteGuard({ dataDir: path.join(dir, 'app-data') })
 
 function documentOf(state: ProjectState): ExportDocument {
   const episodes = [0, 1, 2].map((index) => ({ index, length: 100, tasks: ['fold'] }))
@@ -53,7 +57,7 @@ async function readTable(file: string): Promise<{ rows: Record<string, unknown>[
 describe('writeLeRobotSidecar', () => {
   it('writes annotations and episode labels as parquet tables, readable back', async () => {
     const out = path.join(dir, 'export', 'sidecar')
-    const paths = await writeLeRobotSidecar(out, documentOf(sampleState()))
+    const paths = await writeLeRobotSidecar(out, documentOf(sampleState()), guard())
     expect(paths).toEqual([path.join(out, SIDECAR_FILES.annotations), path.join(out, SIDECAR_FILES.episodes)])
     expect(readdirSync(out).sort()).toEqual([SIDECAR_FILES.annotations, SIDECAR_FILES.episodes])
 
@@ -83,8 +87,8 @@ describe('writeLeRobotSidecar', () => {
 
   it('writes empty tables for an empty project, and replaces earlier files whole', async () => {
     const out = path.join(dir, 'sidecar')
-    await writeLeRobotSidecar(out, documentOf(sampleState()))
-    await writeLeRobotSidecar(out, documentOf(emptyProject()))
+    await writeLeRobotSidecar(out, documentOf(sampleState()), guard())
+    await writeLeRobotSidecar(out, documentOf(emptyProject()), guard())
     expect((await readTable(path.join(out, SIDECAR_FILES.annotations))).rows).toEqual([])
     expect((await readTable(path.join(out, SIDECAR_FILES.episodes))).rows).toEqual([])
     expect(readdirSync(out).sort()).toEqual([SIDECAR_FILES.annotations, SIDECAR_FILES.episodes])
@@ -95,7 +99,7 @@ describe('writeLeRobotSidecar', () => {
     const link = path.join(dir, 'link-to-dataset')
     symlinkSync(datasetRoot, link)
     for (const out of [datasetRoot, path.join(datasetRoot, 'meta', 'viva'), path.join(link, 'annotations')]) {
-      const err = await writeLeRobotSidecar(out, doc).then(
+      const err = await writeLeRobotSidecar(out, doc, guard()).then(
         () => null,
         (e: unknown) => e,
       )
@@ -106,7 +110,7 @@ describe('writeLeRobotSidecar', () => {
     expect(readdirSync(datasetRoot)).toEqual(['meta'])
     expect(readdirSync(path.join(datasetRoot, 'meta'))).toEqual([])
     // Beside the dataset (a sibling whose name starts the same) is fine.
-    await writeLeRobotSidecar(`${datasetRoot}-annotations`, doc)
+    await writeLeRobotSidecar(`${datasetRoot}-annotations`, doc, guard())
     expect(existsSync(path.join(`${datasetRoot}-annotations`, SIDECAR_FILES.annotations))).toBe(true)
   })
 
@@ -115,7 +119,7 @@ describe('writeLeRobotSidecar', () => {
   const hasPyarrow = spawnSync(python, ['-c', 'import pyarrow'], { stdio: 'ignore' }).status === 0
   it.skipIf(!hasPyarrow)('is read by pyarrow with the documented types', async () => {
     const out = path.join(dir, 'sidecar')
-    await writeLeRobotSidecar(out, documentOf(sampleState()))
+    await writeLeRobotSidecar(out, documentOf(sampleState()), guard())
     const script = [
       'import json, sys, pyarrow.parquet as pq',
       't = pq.read_table(sys.argv[1])',

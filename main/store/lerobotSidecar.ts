@@ -1,37 +1,14 @@
-import { mkdir, realpath } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import type { ColumnSource } from 'hyparquet-writer'
-import { VivaError } from '../../app/errors'
 import type { ExportDocument } from '../../app/exchange'
-import { writeFilesAtomic } from '../atomicWrite'
+import type { WriteGuard } from '../writeGuard'
 
 /** The parts of the canonical export document the sidecar writes (a whole `ExportDocument` fits). */
 export type LeRobotSidecarInput = Pick<ExportDocument, 'dataset' | 'episodes' | 'events'>
 
 export const SIDECAR_FILES = { annotations: 'annotations.parquet', episodes: 'episodes.parquet' } as const
-
-/** Both paths as they are on disk, symlinks resolved, so a link into the dataset cannot sneak a write inside it. */
-async function resolveReal(p: string): Promise<string> {
-  const abs = path.resolve(p)
-  const rest: string[] = []
-  let dir = abs
-  for (;;) {
-    try {
-      return path.join(await realpath(dir), ...rest.reverse())
-    } catch {
-      const parent = path.dirname(dir)
-      if (parent === dir) return abs
-      rest.push(path.basename(dir))
-      dir = parent
-    }
-  }
-}
-
-function isInside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child)
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
-}
 
 function annotationColumns(doc: LeRobotSidecarInput): ColumnSource[] {
   const events = [...doc.events].sort((a, b) => a.episode - b.episode || a.frame - b.frame || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
@@ -62,15 +39,10 @@ function episodeColumns(doc: LeRobotSidecarInput): ColumnSource[] {
  * fsynced and renamed over the old one, so a reader sees either the previous file or the complete new one.
  * Returns the paths written.
  */
-export async function writeLeRobotSidecar(outDir: string, doc: LeRobotSidecarInput): Promise<string[]> {
-  const out = await resolveReal(outDir)
-  const root = await resolveReal(doc.dataset.root)
-  if (isInside(out, root)) {
-    throw new VivaError(
-      'INVALID_ARGUMENT',
-      `Refusing to write into ${out}: it is inside the dataset (${root}), and annotating never modifies the dataset. Choose a folder beside it.`,
-    )
-  }
+export async function writeLeRobotSidecar(outDir: string, doc: LeRobotSidecarInput, writeGuard: WriteGuard): Promise<string[]> {
+  // The dataset the document describes is protected even when it is not open (a sidecar written from a file).
+  const guard = writeGuard.with([{ path: doc.dataset.root, kind: 'dataset' }])
+  const out = await guard.check(outDir)
   await mkdir(out, { recursive: true })
 
   const kvMetadata = [
@@ -84,6 +56,5 @@ export async function writeLeRobotSidecar(outDir: string, doc: LeRobotSidecarInp
     path: path.join(out, table.name),
     data: new Uint8Array(parquetWriteBuffer({ columnData: table.columnData, kvMetadata, createdBy: 'ViVa Studio' })),
   }))
-  await writeFilesAtomic(files, 'export')
-  return files.map((f) => f.path)
+  return guard.writeFiles(files, 'export')
 }

@@ -1,12 +1,14 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addEventEdit, episodeEdit, saveTaxonomyEdit } from '../../app/annotationEdits'
 import type { Edit } from '../../app/annotations'
+import { fromWireError } from '../../app/errors'
 import { composeServices, type Services } from '../compose'
+import { dispatch } from '../rpc/dispatch'
 import { writePatternDataset } from '../datasets/patternDataset'
 
 const run = promisify(execFile)
@@ -122,5 +124,96 @@ describe('viva export / viva import', () => {
     const bad = path.join(dir, 'bad.json')
     writeFileSync(bad, '{"schema": "viva-studio/annotations", "version": 1, "events": [')
     await expect(cli(['import', dataset, bad, '--project', project])).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^viva: .*/) })
+  })
+})
+
+describe('issue 13: exports never write into a dataset, the data folder or a project file', () => {
+  const cli = (args: string[]) => run('node', [VIVA, ...args, '--data-dir', path.join(dir, 'data')], { encoding: 'utf8' })
+  /** Every file of the dataset with its size and modification time: what "untouched" means. */
+  const snapshotOf = (root: string): string[] =>
+    (readdirSync(root, { recursive: true }) as string[]).sort().map((f) => {
+      const st = statSync(path.join(root, f))
+      return `${f} ${st.size} ${st.mtimeMs}`
+    })
+  /** The events of the project as a fresh start of the app reads it. */
+  const eventIds = async (): Promise<string[]> => {
+    const fresh = composeServices({ mode: 'browser', version: 'test', dataDir: path.join(dir, 'data') })
+    try {
+      await fresh.datasets.open(dataset)
+      return [...fresh.projects.store(id).load().events.keys()].sort()
+    } finally {
+      fresh.projects.close()
+    }
+  }
+
+  it('refuses --out LINK/meta/info.json where LINK is a symlink to the dataset, and leaves the dataset as it was', async () => {
+    const link = path.join(dir, 'link-to-ds')
+    symlinkSync(dataset, link)
+    const before = snapshotOf(dataset)
+    const info = readFileSync(path.join(dataset, 'meta', 'info.json'), 'utf8')
+    const failure = await cli(['export', dataset, '--format', 'json', '--out', path.join(link, 'meta', 'info.json')]).then(
+      () => null,
+      (err: { code: number; stderr: string }) => err,
+    )
+    expect(failure?.code).toBe(1)
+    expect(failure?.stderr.trim().split('\n')).toEqual([
+      `viva: Refusing to write ${path.join(link, 'meta', 'info.json')}: it is inside the dataset ${dataset} (datasets are never modified) (${path.join(link, 'meta', 'info.json')} resolves to ${path.join(dataset, 'meta', 'info.json')}). Choose a path outside it.`,
+    ])
+    expect(readFileSync(path.join(dataset, 'meta', 'info.json'), 'utf8')).toBe(info)
+    expect(snapshotOf(dataset)).toEqual(before)
+  })
+
+  it('refuses to export a dataset opened through a symlink to the dataset’s real path', async () => {
+    const link = path.join(dir, 'another-link')
+    symlinkSync(dataset, link)
+    const before = snapshotOf(dataset)
+    await expect(cli(['export', link, '--format', 'csv', '--out', path.join(dataset, 'meta', 'episodes.jsonl')])).rejects.toMatchObject({
+      stderr: expect.stringContaining(`it is inside the dataset ${dataset}`),
+    })
+    await expect(cli(['export', link, '--format', 'lerobot', '--out', path.join(dataset, 'meta')])).rejects.toMatchObject({
+      stderr: expect.stringContaining(`it is inside the dataset ${dataset}`),
+    })
+    expect(snapshotOf(dataset)).toEqual(before)
+  })
+
+  it('refuses --out onto the project file, its -wal file, another file in the data folder, or a --project file; every annotation survives', async () => {
+    const projectFile = services.projects.store(id).file
+    const project = path.join(dir, 'elsewhere.viva.sqlite')
+    const exported = path.join(dir, 'exported.json')
+    writeFileSync(exported, services.projects.exportText(id, 'json', {}).content)
+    await cli(['import', dataset, exported, '--mode', 'replace', '--project', project])
+    const attempts: [string[], string][] = [
+      [['--out', projectFile], `it is the annotation project file ${projectFile}`],
+      [['--out', `${projectFile}-wal`], `it is the annotation project file ${projectFile}`],
+      [['--out', path.join(dir, 'data', 'values.sqlite')], 'inside the data folder'],
+      [['--out', path.join(dir, 'data', 'new-folder', 'x.json')], 'inside the data folder'],
+      [['--out', project, '--project', project], `it is the annotation project file ${project}`],
+      [['--out', `${project}-wal`, '--project', project], `it is the annotation project file ${project}`],
+    ]
+    for (const [args, reason] of attempts) {
+      await expect(cli(['export', dataset, '--format', 'json', ...args]), args.join(' ')).rejects.toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining(reason),
+      })
+    }
+    expect(existsSync(path.join(dir, 'data', 'new-folder'))).toBe(false)
+    expect(await eventIds()).toEqual(['e1', 'e2'])
+    const other = await cli(['export', dataset, '--format', 'json', '--out', path.join(dir, 'out', 'from-other.json'), '--project', project])
+    expect(other.stdout).toContain('from-other.json')
+    expect((JSON.parse(readFileSync(path.join(dir, 'out', 'from-other.json'), 'utf8')) as { events: unknown[] }).events).toHaveLength(2)
+  })
+
+  it('refuses the UI’s "Write to path" (annotations.exportTo) onto the project file, and the project keeps its annotations', async () => {
+    const projectFile = services.projects.store(id).file
+    const bytes = readFileSync(projectFile)
+    const out = await dispatch(services.handlers, 'annotations.exportTo', { datasetId: id, format: 'json', filters: {}, outPath: projectFile }, { signal: new AbortController().signal })
+    expect(out.ok).toBe(false)
+    const err = out.ok ? null : fromWireError(out.error)
+    expect(err?.code).toBe('INVALID_ARGUMENT')
+    expect(err?.message).toBe(
+      `Refusing to write ${projectFile}: it is the annotation project file ${projectFile}. Choose a path outside it.`,
+    )
+    expect(readFileSync(projectFile).equals(bytes)).toBe(true)
+    expect([...services.projects.store(id).load().events.keys()].sort()).toEqual(['e1', 'e2'])
   })
 })

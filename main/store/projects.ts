@@ -6,8 +6,8 @@ import type { DatasetSummary, ReattachOffer } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import type { ExportDocument } from '../../app/exchange'
 import { buildExportDocument, checkAgainstDataset, eventsToCsv, parseImportDocument, planImport, serializeExport } from '../../app/exchange'
-import { writeFileAtomic } from '../atomicWrite'
 import type { EventBus } from '../events'
+import type { WriteGuard } from '../writeGuard'
 import type { AnnotationStore, DatasetIdentity } from './annotationStore'
 import { defaultProjectFile, openAnnotationStore } from './annotationStore'
 import { copyDatabase } from './backup'
@@ -21,6 +21,8 @@ export interface ProjectsDeps {
   /** Content identity of an open dataset (datasetFingerprint). */
   fingerprint: (datasetId: string) => string
   events: EventBus
+  /** Where exports may not go (composeWriteGuard). */
+  writeGuard: WriteGuard
   now?: () => string
 }
 
@@ -81,6 +83,11 @@ export class AnnotationProjects {
   /** Use a specific project file for a dataset (e.g. `--project` on the command line). */
   setProjectFile(datasetId: string, file: string): void {
     this.overrides.set(datasetId, path.resolve(file))
+  }
+
+  /** Project files in use or named for a dataset: the write guard keeps exports off them. */
+  files(): string[] {
+    return [...new Set([...this.overrides.values(), ...[...this.stores.values()].map((s) => s.file)])]
   }
 
   private projectFile(datasetId: string): string {
@@ -190,24 +197,23 @@ export class AnnotationProjects {
       : { filename: `${base}.csv`, mimeType: 'text/csv', content: eventsToCsv(doc, doc.dataset.fps) }
   }
 
-  /** Write an export to disk (temp file + rename: never a half-written file); never inside the dataset. */
+  /**
+   * Write an export to disk (temp file + rename: never a half-written file). The write guard refuses a path inside
+   * any open dataset, the data folder, or onto a project file (this one's too: `--out` onto it would lose every
+   * annotation at the next start).
+   */
   async exportTo(datasetId: string, format: ExportFormat, filters: ExportFilters, outPath: string): Promise<{ paths: string[] }> {
     const summary = this.deps.summary(datasetId)
-    const out = path.resolve(outPath)
-    const root = path.resolve(summary.root)
-    if (out === root || out.startsWith(root + path.sep)) {
-      throw new VivaError(
-        'INVALID_ARGUMENT',
-        `Refusing to write inside the dataset (${out}): annotating never modifies dataset files. Choose a path beside it.`,
-      )
-    }
+    const guard = this.deps.writeGuard.with([
+      { path: summary.root, kind: 'dataset' },
+      { path: this.store(datasetId).file, kind: 'project file' },
+    ])
     if (format === 'lerobot') {
       const doc = this.exportDocument(datasetId, filters)
-      return { paths: await writeLeRobotSidecar(out, doc) }
+      return { paths: await writeLeRobotSidecar(outPath, doc, guard) }
     }
     const { content } = this.exportText(datasetId, format, filters)
-    await writeFileAtomic(out, content, 'export')
-    return { paths: [out] }
+    return { paths: [await guard.writeFile(outPath, content, 'export')] }
   }
 
   private plan(datasetId: string, text: string, mode: ImportMode): { edits: Edit[]; summary: ImportSummary } {
