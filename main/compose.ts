@@ -6,7 +6,8 @@ import { DatasetService } from './datasets/service'
 import { openLeRobotDataset } from './datasets/lerobot'
 import type { EventBus } from './events'
 import { createEventBus } from './events'
-import type { Handlers } from './rpc/dispatch'
+import { uploadsOf, type CallContext, type Handlers } from './rpc/dispatch'
+import { UploadStore } from './rpc/uploads'
 import { ModelRegistry } from './inference/registry'
 import { ScoringQueue } from './jobs/scoring'
 import { PACKAGE_ROOT } from './paths'
@@ -45,6 +46,8 @@ export interface Services {
   models: ModelRegistry
   curves: CurveStore
   scoring: ScoringQueue
+  /** Files the renderer sends in chunks (import files); one session per connection or window. */
+  uploads: UploadStore
   /** Resume the scoring jobs a previous run left unfinished (after the datasets named at startup are open). */
   resumeJobs(): Promise<void>
   /** Stop jobs and release model sessions and files. */
@@ -80,6 +83,10 @@ export function composeServices(config: ComposeConfig): Services {
   const analysis = new AnalysisService({ summary: (id) => datasets.get(id).summary, projects, curves })
   const cameras = (datasetId: string) => datasets.get(datasetId).summary.cameras
   const initialDatasets: string[] = []
+  const uploads = new UploadStore()
+  /** An import's text: given inline (small files) or uploaded in chunks beforehand. */
+  const importText = (p: { text?: string | undefined; uploadId?: string | undefined }, ctx: CallContext): string =>
+    p.text ?? uploadsOf(ctx).text(p.uploadId ?? '')
   const handlers: Handlers = {
     'app.info': async () => ({ version: config.version, mode: config.mode, initialDatasets: [...initialDatasets] }),
     'dataset.open': async ({ path: root }) => datasets.open(root),
@@ -93,8 +100,15 @@ export function composeServices(config: ComposeConfig): Services {
     'annotations.export': async ({ datasetId, format, filters }) => projects.exportText(datasetId, format, filters),
     'annotations.exportTo': async ({ datasetId, format, filters, outPath }) =>
       projects.exportTo(datasetId, format, filters, outPath),
-    'annotations.importPreview': async ({ datasetId, text, mode }) => projects.previewImport(datasetId, text, mode),
-    'annotations.import': async ({ datasetId, text, mode }) => projects.import(datasetId, text, mode),
+    'annotations.importPreview': async (p, ctx) => projects.previewImport(p.datasetId, importText(p, ctx), p.mode),
+    'annotations.import': async (p, ctx) => {
+      const summary = await projects.import(p.datasetId, importText(p, ctx), p.mode)
+      if (p.uploadId !== undefined) uploadsOf(ctx).discard(p.uploadId)
+      return summary
+    },
+    'upload.begin': async ({ name, size }, ctx) => uploadsOf(ctx).begin(name, size),
+    'upload.append': async ({ uploadId, offset, data }, ctx) => uploadsOf(ctx).append(uploadId, offset, data),
+    'upload.discard': async ({ uploadId }, ctx) => ({ discarded: uploadsOf(ctx).discard(uploadId) }),
     'models.list': async () => models.list(),
     'models.addFolder': async ({ path: dir }) => models.addFolder(dir),
     'models.cameraMap': async ({ datasetId, modelId }) => models.cameraMap(datasetId, await models.get(modelId), cameras(datasetId)),
@@ -137,7 +151,7 @@ export function composeServices(config: ComposeConfig): Services {
     await models.dispose()
     curves.close()
   }
-  return { handlers, events, media, datasets, projects, models, curves, scoring, resumeJobs, dispose, initialDatasets }
+  return { handlers, events, media, datasets, projects, models, curves, scoring, uploads, resumeJobs, dispose, initialDatasets }
 }
 
 /** Open the datasets named at startup; their ids become AppInfo.initialDatasets. */
