@@ -11,6 +11,7 @@ import { UploadStore } from './rpc/uploads'
 import { ModelRegistry } from './inference/registry'
 import { ScoringQueue } from './jobs/scoring'
 import { PACKAGE_ROOT } from './paths'
+import { ChildProcesses, removeStaleFiles } from './processes'
 import { CurveStore } from './store/curveStore'
 import { AnnotationProjects } from './store/projects'
 import { importedCurves } from './curves/service'
@@ -46,11 +47,15 @@ export interface Services {
   models: ModelRegistry
   curves: CurveStore
   scoring: ScoringQueue
+  /** ffmpeg/ffprobe as the services run them (their children tracked). */
+  tools: MediaTools
+  /** Every ffmpeg/ffprobe the services run; dispose() kills those still running. */
+  children: ChildProcesses
   /** Files the renderer sends in chunks (import files); one session per connection or window. */
   uploads: UploadStore
   /** Resume the scoring jobs a previous run left unfinished (after the datasets named at startup are open). */
   resumeJobs(): Promise<void>
-  /** Stop jobs and release model sessions and files. */
+  /** Kill the children still running (ffmpeg), stop jobs, and release model sessions and files. */
   dispose(): Promise<void>
   /** Datasets opened at startup, shown first by the renderer. */
   initialDatasets: string[]
@@ -58,13 +63,19 @@ export interface Services {
 
 /** The one composition root: every service is built here from config, and nowhere else. */
 export function composeServices(config: ComposeConfig): Services {
-  const tools = config.tools ?? resolveMediaTools()
+  const children = new ChildProcesses()
+  const tools: MediaTools = { ...(config.tools ?? resolveMediaTools()), children }
   const events = createEventBus()
   const media = new MediaRoots()
+  const proxies = new ProxyCache(tools, path.join(config.dataDir, 'proxies'))
+  // At start: what killed runs left behind, partial proxies (transcodes wait for this) and settings files half
+  // written (`writeFilesAtomic`'s temporary names).
+  void proxies.sweepStale()
+  void removeStaleFiles(config.dataDir, /^\..+\.(\d+)-[0-9a-f]{8}\.partial$/)
   const datasets = new DatasetService({
     open: (root) => openLeRobotDataset(root),
     prober: new VideoProber(tools),
-    proxies: new ProxyCache(tools, path.join(config.dataDir, 'proxies')),
+    proxies,
     media,
     events,
   })
@@ -147,11 +158,16 @@ export function composeServices(config: ComposeConfig): Services {
     await scoring.restore((root) => datasets.open(root))
   }
   const dispose = async (): Promise<void> => {
-    await scoring.dispose()
+    // Jobs are cancelled first (synchronously, keeping their journal for the next start), then every child is
+    // killed so nothing waits on one; a killed transcode removes its partial file as it fails.
+    const jobsStopped = scoring.dispose()
+    children.killAll()
+    await proxies.settled()
+    await jobsStopped
     await models.dispose()
     curves.close()
   }
-  return { handlers, events, media, datasets, projects, models, curves, scoring, uploads, resumeJobs, dispose, initialDatasets }
+  return { handlers, events, media, datasets, projects, models, curves, scoring, tools, children, uploads, resumeJobs, dispose, initialDatasets }
 }
 
 /** Open the datasets named at startup; their ids become AppInfo.initialDatasets. */

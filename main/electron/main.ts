@@ -176,6 +176,8 @@ async function start(): Promise<void> {
   // Electron's userData would be ~/.config/ViVa Studio while data belongs in ~/.local/share).
   const dataDir = defaultDataDir()
   const services = composeServices({ mode: 'electron', version: pkg.version, dataDir })
+  // A quit disposes the services (will-quit), which kills their ffmpeg; this covers an exit that skips it.
+  process.once('exit', () => services.children.killAll())
   const [windowState, recent] = await Promise.all([WindowStateStore.open(dataDir), RecentDatasets.open(dataDir)])
   const problems: string[] = []
 

@@ -34,8 +34,12 @@ export function tokenOf(url: URL): string {
 export async function spawnServe(
   datasets: string[],
   dataDir: string,
+  env?: NodeJS.ProcessEnv,
 ): Promise<{ child: ChildProcess; url: URL; stdout(): string; stderr(): string }> {
-  const child = spawn(process.execPath, [VIVA, 'serve', ...datasets, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [VIVA, 'serve', ...datasets, '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(env ? { env: { ...process.env, ...env } } : {}),
+  })
   let out = ''
   let err = ''
   child.stderr?.setEncoding('utf8').on('data', (c: string) => (err += c))
@@ -70,8 +74,8 @@ async function connectTo(url: URL): Promise<{ ws: WebSocket; client: VivaClient 
   }
 }
 
-export async function startServeProcess(datasets: string[], dataDir: string): Promise<ServeProcess> {
-  const { child, url, stderr } = await spawnServe(datasets, dataDir)
+export async function startServeProcess(datasets: string[], dataDir: string, env?: NodeJS.ProcessEnv): Promise<ServeProcess> {
+  const { child, url, stderr } = await spawnServe(datasets, dataDir, env)
   const { ws, client } = await connectTo(url)
   const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()))
   return {
