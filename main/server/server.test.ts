@@ -34,9 +34,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-function get(pathname: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function get(
+  pathname: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: server.port, path: pathname, headers: { Host: `127.0.0.1:${server.port}`, ...headers } }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port: server.port, path: pathname, method, headers: { Host: `127.0.0.1:${server.port}`, ...headers } }, (res) => {
       let body = ''
       res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
     })
@@ -85,6 +89,9 @@ describe('browser-mode server', () => {
     for (const p of [`${wrong}/`, `${wrong}/assets/app.js`, '/s/x/', '/s//', '/', '/index.html', '/assets/app.js', '/favicon.svg']) {
       expect((await get(p)).status, p).toBe(403)
     }
+    // The token is judged before anything else.
+    expect((await get(`${wrong}/`, {}, 'POST')).status).toBe(403)
+    expect((await get(`${app}/`, {}, 'POST')).status).toBe(405)
   })
 
   it('sends the URL printed before (/?token=…) to the app path; a wrong token is refused', async () => {

@@ -146,15 +146,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Judge the raw path: URL parsing would quietly resolve "%2e%2e" and "..", hiding a traversal attempt.
     if (hasTraversal(req.url ?? '/')) return refuse(res, 403, 'Forbidden path')
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-    if (!ourOrigin(req)) return refuse(res, 403, forbidden)
+    const inApp = url.pathname.startsWith(APP_PATH_PREFIX)
+    const [candidate = '', ...rest] = inApp ? url.pathname.slice(APP_PATH_PREFIX.length).split('/') : []
+    if (inApp ? !(ourOrigin(req) && tokenMatches(decodeURIComponent(candidate))) : !authorized(req, url)) return refuse(res, 403, forbidden)
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Method not allowed')
-    if (url.pathname.startsWith(APP_PATH_PREFIX)) {
-      const [candidate = '', ...rest] = url.pathname.slice(APP_PATH_PREFIX.length).split('/')
-      if (!tokenMatches(decodeURIComponent(candidate))) return refuse(res, 403, forbidden)
-      if (rest.length === 0) return redirect(res, appPath)
-      return serveStatic(res, rest.map(decodeURIComponent).join('/'))
-    }
-    if (!authorized(req, url)) return refuse(res, 403, forbidden)
+    if (inApp) return rest.length === 0 ? redirect(res, appPath) : serveStatic(res, rest.map(decodeURIComponent).join('/'))
     if (url.pathname === '/' || url.pathname === '/index.html') return redirect(res, appPath)
     if (url.pathname.startsWith('/media/')) {
       const [, , rootId = '', ...rest] = url.pathname.split('/')
