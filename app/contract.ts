@@ -169,7 +169,42 @@ export interface AdvantageResult {
   indicators: Uint8Array
 }
 
+/**
+ * Uploads: a file the renderer holds (an import file picked in the UI) goes to the main side in chunks, never as one
+ * message (MAX_RPC_MESSAGE_BYTES, app/rpc.ts). `upload.begin` names the file and its size, `upload.append` sends
+ * the chunks in order, and a call that reads a file (annotations.importPreview / annotations.import) takes the
+ * upload's id instead of its text. An upload belongs to the connection (or window) that began it and is freed when
+ * that closes, after UPLOAD_IDLE_MS without use, by `upload.discard`, or once annotations.import has applied it.
+ */
+export const UPLOAD_CHUNK_BYTES = 1024 * 1024
+/** Largest file one upload may hold: the largest annotation file the app imports (the CLI reads files directly). */
+export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+/** Uploads one connection may hold at once. */
+export const MAX_UPLOADS_PER_CONNECTION = 4
+/** Bytes all connections' uploads may hold together (reserved at upload.begin by the declared size). */
+export const MAX_UPLOAD_BYTES_TOTAL = 4 * MAX_UPLOAD_BYTES
+export const UPLOAD_IDLE_MS = 10 * 60 * 1000
+/** Import text small enough to pass inline; anything larger goes by upload. */
+export const MAX_INLINE_IMPORT_CHARS = 1024 * 1024
+
+export interface UploadStarted {
+  uploadId: string
+  /** Bytes per upload.append. */
+  chunkBytes: number
+}
+
 const datasetId = z.string().min(1).max(200)
+const uploadId = z.string().min(1).max(100)
+/** Where an import's text comes from: inline (small) or an upload; exactly one. */
+const importSource = {
+  text: z
+    .string()
+    .max(MAX_INLINE_IMPORT_CHARS, { error: `inline text is limited to ${MAX_INLINE_IMPORT_CHARS} characters; send larger files by upload` })
+    .optional(),
+  uploadId: uploadId.optional(),
+}
+const oneImportSource = (p: { text?: string | undefined; uploadId?: string | undefined }): boolean =>
+  (p.text === undefined) !== (p.uploadId === undefined)
 const metricOptions = {
   window: z.number().int().min(1).max(10_000),
   variant: z.enum(['relative', 'absolute']),
@@ -236,11 +271,24 @@ export const methodSchemas = {
     .object({ datasetId, format: z.enum(EXPORT_FORMATS), filters: exportFiltersSchema, outPath: z.string().min(1).max(4096) })
     .strict(),
   'annotations.importPreview': z
-    .object({ datasetId, text: z.string().max(64 * 1024 * 1024), mode: z.enum(IMPORT_MODES) })
-    .strict(),
+    .object({ datasetId, ...importSource, mode: z.enum(IMPORT_MODES) })
+    .strict()
+    .refine(oneImportSource, { error: 'give either text or uploadId' }),
   'annotations.import': z
-    .object({ datasetId, text: z.string().max(64 * 1024 * 1024), mode: z.enum(IMPORT_MODES) })
+    .object({ datasetId, ...importSource, mode: z.enum(IMPORT_MODES) })
+    .strict()
+    .refine(oneImportSource, { error: 'give either text or uploadId' }),
+  'upload.begin': z.object({ name: z.string().max(1000), size: z.number().int().nonnegative() }).strict(),
+  'upload.append': z
+    .object({
+      uploadId,
+      offset: z.number().int().nonnegative(),
+      data: z.custom<Uint8Array>((v) => v instanceof Uint8Array, { error: 'expected bytes (a Uint8Array)' }).refine((d) => d.byteLength <= UPLOAD_CHUNK_BYTES, {
+        error: `a chunk holds at most ${UPLOAD_CHUNK_BYTES} bytes`,
+      }),
+    })
     .strict(),
+  'upload.discard': z.object({ uploadId }).strict(),
   'models.list': z.object({}).strict(),
   'models.addFolder': z.object({ path: z.string().min(1).max(4096) }).strict(),
   'models.cameraMap': z.object({ datasetId, modelId }).strict(),
@@ -296,6 +344,10 @@ export interface MethodResults {
   'annotations.exportTo': { paths: string[] }
   'annotations.importPreview': ImportSummary
   'annotations.import': ImportSummary
+  'upload.begin': UploadStarted
+  /** Bytes received so far, out of the size given to upload.begin. */
+  'upload.append': { received: number; size: number }
+  'upload.discard': { discarded: boolean }
   'models.list': ModelInfo[]
   'models.addFolder': ModelInfo
   'models.cameraMap': CameraMapping

@@ -14,6 +14,15 @@ export type RpcMessage =
   | { t: 'error'; id: number; error: WireError }
   | { t: 'event'; name: string; payload: unknown }
 
+/**
+ * The largest message a peer may send (browser mode's WebSocket `maxPayload`): a frame over it closes that one
+ * connection with 1009 "message too big", and the client refuses to send one (the call fails with a clear message
+ * instead). Calls are small; the one thing that can be large, an import file, goes up in chunks of
+ * UPLOAD_CHUNK_BYTES (`upload.begin` / `upload.append`), so a few MB is plenty and bounds what one frame can make the
+ * server buffer.
+ */
+export const MAX_RPC_MESSAGE_BYTES = 4 * 1024 * 1024
+
 const TYPED = {
   Float32Array,
   Float64Array,
@@ -162,7 +171,20 @@ export function createRpcClient(port: RpcPort, mediaUrl: (ref: MediaRef) => stri
             { once: true },
           )
         }
-        port.send(encodeMessage({ t: 'call', id, method, params }))
+        const message = encodeMessage({ t: 'call', id, method, params })
+        if (message.byteLength > MAX_RPC_MESSAGE_BYTES) {
+          // Sending it would only get the connection closed (and every other call on it failed with it).
+          pending.delete(id)
+          const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`
+          reject(
+            new VivaError(
+              'INVALID_ARGUMENT',
+              `The request ${method} is too large to send (${mb(message.byteLength)}; the limit is ${mb(MAX_RPC_MESSAGE_BYTES)}).`,
+            ),
+          )
+          return
+        }
+        port.send(message)
       })
     },
     on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void {

@@ -7,10 +7,12 @@ import { DatasetService } from './datasets/service'
 import { openLeRobotDataset } from './datasets/lerobot'
 import type { EventBus } from './events'
 import { createEventBus } from './events'
-import type { Handlers } from './rpc/dispatch'
+import { uploadsOf, type CallContext, type Handlers } from './rpc/dispatch'
+import { UploadStore } from './rpc/uploads'
 import { ModelRegistry } from './inference/registry'
 import { ScoringQueue } from './jobs/scoring'
 import { PACKAGE_ROOT } from './paths'
+import { ChildProcesses, removeStaleFiles } from './processes'
 import { CurveStore } from './store/curveStore'
 import { AnnotationProjects } from './store/projects'
 import { importedCurves } from './curves/service'
@@ -76,9 +78,15 @@ export interface Services {
   scoring: ScoringQueue
   /** Checks every user-chosen output path against the open datasets, the data folder and the project files. */
   writeGuard: WriteGuard
+  /** ffmpeg/ffprobe as the services run them (their children tracked). */
+  tools: MediaTools
+  /** Every ffmpeg/ffprobe the services run; dispose() kills those still running. */
+  children: ChildProcesses
+  /** Files the renderer sends in chunks (import files); one session per connection or window. */
+  uploads: UploadStore
   /** Resume the scoring jobs a previous run left unfinished (after the datasets named at startup are open). */
   resumeJobs(): Promise<void>
-  /** Stop jobs and release model sessions and files. */
+  /** Kill the children still running (ffmpeg), stop jobs, and release model sessions and files. */
   dispose(): Promise<void>
   /** Datasets opened at startup, shown first by the renderer. */
   initialDatasets: string[]
@@ -86,13 +94,19 @@ export interface Services {
 
 /** The one composition root: every service is built here from config, and nowhere else. */
 export function composeServices(config: ComposeConfig): Services {
-  const tools = config.tools ?? resolveMediaTools()
+  const children = new ChildProcesses()
+  const tools: MediaTools = { ...(config.tools ?? resolveMediaTools()), children }
   const events = createEventBus()
   const media = new MediaRoots()
+  const proxies = new ProxyCache(tools, path.join(config.dataDir, 'proxies'))
+  // At start: what killed runs left behind, partial proxies (transcodes wait for this) and settings files half
+  // written (`writeFilesAtomic`'s temporary names).
+  void proxies.sweepStale()
+  void removeStaleFiles(config.dataDir, /^\..+\.(\d+)-[0-9a-f]{8}\.partial$/)
   const datasets = new DatasetService({
     open: (root) => openLeRobotDataset(root),
     prober: new VideoProber(tools),
-    proxies: new ProxyCache(tools, path.join(config.dataDir, 'proxies')),
+    proxies,
     media,
     events,
   })
@@ -122,6 +136,10 @@ export function composeServices(config: ComposeConfig): Services {
   const initialDatasets: string[] = []
   // Every summary the renderer gets says whether the dataset's annotations wait in another path's project.
   const withOffer = (summary: DatasetSummary): DatasetSummary => ({ ...summary, reattach: projects.reattachOffer(summary.id) })
+  const uploads = new UploadStore()
+  /** An import's text: given inline (small files) or uploaded in chunks beforehand. */
+  const importText = (p: { text?: string | undefined; uploadId?: string | undefined }, ctx: CallContext): string =>
+    p.text ?? uploadsOf(ctx).text(p.uploadId ?? '')
   const handlers: Handlers = {
     'app.info': async () => ({ version: config.version, mode: config.mode, initialDatasets: [...initialDatasets] }),
     'dataset.open': async ({ path: root }) => withOffer(await datasets.open(root)),
@@ -139,8 +157,15 @@ export function composeServices(config: ComposeConfig): Services {
     'annotations.export': async ({ datasetId, format, filters }) => projects.exportText(datasetId, format, filters),
     'annotations.exportTo': async ({ datasetId, format, filters, outPath }) =>
       projects.exportTo(datasetId, format, filters, outPath),
-    'annotations.importPreview': async ({ datasetId, text, mode }) => projects.previewImport(datasetId, text, mode),
-    'annotations.import': async ({ datasetId, text, mode }) => projects.import(datasetId, text, mode),
+    'annotations.importPreview': async (p, ctx) => projects.previewImport(p.datasetId, importText(p, ctx), p.mode),
+    'annotations.import': async (p, ctx) => {
+      const summary = await projects.import(p.datasetId, importText(p, ctx), p.mode)
+      if (p.uploadId !== undefined) uploadsOf(ctx).discard(p.uploadId)
+      return summary
+    },
+    'upload.begin': async ({ name, size }, ctx) => uploadsOf(ctx).begin(name, size),
+    'upload.append': async ({ uploadId, offset, data }, ctx) => uploadsOf(ctx).append(uploadId, offset, data),
+    'upload.discard': async ({ uploadId }, ctx) => ({ discarded: uploadsOf(ctx).discard(uploadId) }),
     'models.list': async () => models.list(),
     'models.addFolder': async ({ path: dir }) => models.addFolder(dir),
     'models.cameraMap': async ({ datasetId, modelId }) => models.cameraMap(datasetId, await models.get(modelId), cameras(datasetId)),
@@ -179,11 +204,16 @@ export function composeServices(config: ComposeConfig): Services {
     await scoring.restore((root) => datasets.open(root))
   }
   const dispose = async (): Promise<void> => {
-    await scoring.dispose()
+    // Jobs are cancelled first (synchronously, keeping their journal for the next start), then every child is
+    // killed so nothing waits on one; a killed transcode removes its partial file as it fails.
+    const jobsStopped = scoring.dispose()
+    children.killAll()
+    await proxies.settled()
+    await jobsStopped
     await models.dispose()
     curves.close()
   }
-  return { handlers, events, media, datasets, projects, models, curves, scoring, writeGuard, resumeJobs, dispose, initialDatasets }
+  return { handlers, events, media, datasets, projects, models, curves, scoring, writeGuard, tools, children, uploads, resumeJobs, dispose, initialDatasets }
 }
 
 /** Open the datasets named at startup; their ids become AppInfo.initialDatasets. */

@@ -3,6 +3,8 @@ import path from 'node:path'
 import { READ_LIMITS, readTextFile } from './safeRead'
 import type { Services } from './compose'
 import { generateTaskDataset } from './datasets/taskDataset'
+import { removeStaleFiles } from './processes'
+import type { MediaTools } from './video/tools'
 
 /** Bumped whenever the demo content changes, so old copies are not reused. */
 const DEMO_VERSION = 2
@@ -12,11 +14,13 @@ const GROUND_TRUTH = path.join('meta', 'viva_ground_truth.json')
  * The built-in demo: a generated 3-camera bimanual task (successes and failures), written once into the data folder
  * (no binaries ship in the repository). Generating takes several seconds on first start.
  */
-export async function ensureDemoDataset(dataDir: string): Promise<string> {
+export async function ensureDemoDataset(dataDir: string, tools?: MediaTools): Promise<string> {
   const root = path.join(dataDir, 'demo', `task-v${DEMO_VERSION}`)
   if (await stat(path.join(root, 'meta', 'info.json')).then(() => true, () => false)) return root
+  // Half-generated copies of runs killed while generating (another live instance's stays).
+  await removeStaleFiles(path.dirname(root), /^task-v\d+\.(\d+)\.tmp$/, () => true)
   const staging = `${root}.${process.pid}.tmp`
-  await generateTaskDataset({ out: staging, episodes: 8, seed: 7, failureRate: 0.5, format: 'v2.1' })
+  await generateTaskDataset({ out: staging, episodes: 8, seed: 7, failureRate: 0.5, format: 'v2.1', ...(tools ? { tools } : {}) })
   await rename(staging, root)
   return root
 }
@@ -27,7 +31,7 @@ export async function ensureDemoDataset(dataDir: string): Promise<string> {
  * user has annotated.
  */
 export async function openDemo(services: Services, dataDir: string): Promise<string> {
-  const root = await ensureDemoDataset(dataDir)
+  const root = await ensureDemoDataset(dataDir, services.tools)
   const summary = await services.datasets.open(root)
   const snapshot = services.projects.snapshot(summary.id)
   // A data folder moved elsewhere brings its demo project along: that one is offered for re-attaching instead.

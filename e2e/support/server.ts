@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
-import { spawnServe } from '../../main/testing/serveProcess'
+import { spawnServe, tokenOf } from '../../main/testing/serveProcess'
 
 export interface ServeHandle {
   url: string
@@ -40,7 +40,7 @@ export async function serve(datasets: string[]): Promise<ServeHandle> {
   return {
     url: parsed.href,
     origin: parsed.origin,
-    token: parsed.searchParams.get('token') ?? '',
+    token: tokenOf(parsed),
     dataDir,
     pid: child.pid ?? 0,
     stop: async () => {

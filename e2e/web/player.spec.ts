@@ -109,9 +109,12 @@ test('requests without the session token are refused', async ({ playwright }) =>
   expect(noToken.status()).toBe(403)
   const wrongToken = await request.get(`${server.origin}/?token=nope`)
   expect(wrongToken.status()).toBe(403)
+  const wrongPath = await request.get(`${server.origin}/s/nope/`)
+  expect(wrongPath.status()).toBe(403)
   const ok = await request.get(server.url)
   expect(ok.status()).toBe(200)
   expect(ok.headers()['content-security-policy']).toContain("script-src 'self'")
+  expect(ok.headers()['set-cookie']).toBeUndefined()
 
   const ws = await new Promise<string>((resolve) => {
     const socket = new WebSocket(`${server.origin.replace('http', 'ws')}/rpc`)
@@ -122,7 +125,7 @@ test('requests without the session token are refused', async ({ playwright }) =>
 })
 
 test('media outside the dataset root is refused, inside is served with Range support', async ({ playwright }) => {
-  // A fresh context per check: no session cookie carried over.
+  // A fresh context per check: nothing carried over from another request.
   const request = await playwright.request.newContext()
   const t = `token=${encodeURIComponent(server.token)}`
   const list = await request.get(`${server.url}`)

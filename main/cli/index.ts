@@ -12,7 +12,7 @@ import { openDemo } from '../demo'
 import { fsReason } from '../fsErrors'
 import { READ_LIMITS, readTextFile } from '../safeRead'
 import { defaultDataDir, PACKAGE_ROOT, RENDERER_DIST } from '../paths'
-import { startServer } from '../server/server'
+import { startServer, type RunningServer } from '../server/server'
 import { backupDataDir } from '../store/backup'
 import { ProjectIndex, reattachPendingMessage } from '../store/projectIndex'
 import { reattachOfferFor } from '../store/projects'
@@ -69,21 +69,47 @@ async function serve(
   projectsDir: string | undefined,
 ): Promise<void> {
   const services = composeServices({ mode: 'browser', version: await version(), dataDir, ...(projectsDir ? { projectsDir } : {}) })
+  // From here on, however the process ends, the ffmpeg it started ends with it: a signal stops the server and kills
+  // them (a second one does not wait), and the 'exit' hook covers an uncaught error.
+  let server: RunningServer | null = null
+  let stopping = false
+  const stop = (): void => {
+    if (stopping) {
+      services.children.killAll()
+      process.exit(130)
+    }
+    stopping = true
+    void (server?.close() ?? Promise.resolve())
+      .then(() => services.dispose())
+      .finally(() => process.exit(0))
+  }
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop)
+  process.once('exit', () => services.children.killAll())
+
   if (roots === 'demo') await openDemo(services, dataDir)
-  else await openInitialDatasets(services, roots)
+  else {
+    // A bad folder among several does not keep the others from opening; each one that fails is named with why.
+    let failed = 0
+    for (const root of roots) {
+      await openInitialDatasets(services, [path.resolve(root)]).catch((err: unknown) => {
+        failed++
+        const why = err instanceof Error ? err.message : String(err)
+        process.stderr.write(`viva: not opened: ${why.includes(path.resolve(root)) ? why : `${root}: ${why}`}\n`)
+      })
+    }
+    if (roots.length > 0 && failed === roots.length) {
+      await services.dispose()
+      throw new VivaError('NOT_A_DATASET', roots.length === 1 ? 'nothing to serve.' : `none of the ${roots.length} datasets could be opened.`)
+    }
+  }
   for (const id of services.initialDatasets) {
     const offer = services.projects.reattachOffer(id)
     if (offer) process.stderr.write(`viva: ${services.datasets.get(id).summary.root}: ${reattachPendingMessage(offer)}\n`)
   }
   // After the named datasets, so a resumed job's dataset does not jump ahead of them in the list.
   await services.resumeJobs()
-  const server = await startServer({ services, staticDir: RENDERER_DIST, ...(port !== undefined ? { port } : {}) })
+  server = await startServer({ services, staticDir: RENDERER_DIST, ...(port !== undefined ? { port } : {}) })
   process.stdout.write(`ViVa Studio is running in browser mode.\nOpen: ${server.url}\n(Ctrl+C to stop)\n`)
-  const stop = (): void => {
-    void server.close().then(() => services.dispose()).then(() => process.exit(0))
-  }
-  process.on('SIGINT', stop)
-  process.on('SIGTERM', stop)
 }
 
 /** Command-line filters → the contract's ExportFilters, validated by the same schema as the app's. */

@@ -10,14 +10,25 @@ const run = (cmd, args) => {
 }
 
 if (!existsSync('dist/renderer/index.html') || process.argv.includes('--rebuild')) run('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts'])
+/**
+ * Run the app as a child that stops when this launcher is told to (otherwise it, and its ffmpeg, would outlive it).
+ * Not SIGINT: Ctrl+C already reaches the whole foreground group, and a second one means "quit now" to `viva serve`.
+ */
+const launch = (cmd, args) => {
+  const child = spawn(cmd, args, { stdio: 'inherit' })
+  process.on('SIGINT', () => undefined)
+  for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal))
+  child.on('exit', (c) => process.exit(c ?? 0))
+}
+
 const electron = electronBinary()
 if (electron && !process.argv.includes('--browser')) {
   run('node', ['main/electron/build.mjs'])
-  spawn(electron, ['.', ...process.argv.slice(2).filter((a) => !a.startsWith('--'))], { stdio: 'inherit' }).on('exit', (c) => process.exit(c ?? 0))
+  launch(electron, ['.', ...process.argv.slice(2).filter((a) => !a.startsWith('--'))])
 } else {
   if (!process.argv.includes('--browser')) {
     console.warn('Electron binary not available here: starting browser mode instead. Open the URL below in Chromium.')
   }
   const port = process.env.VIVA_PORT ? ['--port', process.env.VIVA_PORT] : []
-  spawn('node', ['main/cli/viva.mjs', 'demo', ...port], { stdio: 'inherit' }).on('exit', (c) => process.exit(c ?? 0))
+  launch('node', ['main/cli/viva.mjs', 'demo', ...port])
 }

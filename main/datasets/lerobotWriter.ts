@@ -609,6 +609,7 @@ async function encodeVideo(
   else await mkdir(path.dirname(job.outputs[0] ?? root), { recursive: true })
 
   const child = spawn(tools.ffmpeg, args, { stdio: ['pipe', 'ignore', 'pipe'], signal })
+  tools.children?.track(child)
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000)

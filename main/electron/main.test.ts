@@ -132,6 +132,7 @@ const datasets = vi.hoisted(() => ({ opened: new Map<string, { id: string; root:
 vi.mock('../compose', async () => {
   const { createEventBus } = await import('../events')
   const { MediaRoots } = await import('../video/mediaFiles')
+  const { UploadStore } = await import('../rpc/uploads')
   const media = new MediaRoots()
   const open = vi.fn(async (root: string) => {
     const id = `ds${datasets.opened.size}`
@@ -152,6 +153,8 @@ vi.mock('../compose', async () => {
     },
     models: { addFolder: vi.fn(async () => ({ name: 'model' })) },
     projects: { exportTo: vi.fn(async (_id: string, _format: string, _filters: unknown, out: string) => ({ paths: [out] })) },
+    uploads: new UploadStore(),
+    children: { killAll: vi.fn() },
     dispose: vi.fn(async () => undefined),
     resumeJobs: vi.fn(async () => undefined),
     initialDatasets: [] as string[],

@@ -176,6 +176,8 @@ async function start(): Promise<void> {
   // Electron's userData would be ~/.config/ViVa Studio while data belongs in ~/.local/share).
   const dataDir = defaultDataDir()
   const services = composeServices({ mode: 'electron', version: pkg.version, dataDir })
+  // A quit disposes the services (will-quit), which kills their ffmpeg; this covers an exit that skips it.
+  process.once('exit', () => services.children.killAll())
   const [windowState, recent] = await Promise.all([WindowStateStore.open(dataDir), RecentDatasets.open(dataDir)])
   const problems: string[] = []
 
@@ -259,9 +261,13 @@ async function start(): Promise<void> {
 
   // Calls in flight for the current page: aborted when it goes away (reload, crash, close).
   const inflight = new Set<AbortController>()
+  // The page's uploads (import files sent in chunks): freed with the page, like its calls.
+  let uploads = services.uploads.session()
   const abortAll = (): void => {
     for (const c of inflight) c.abort()
     inflight.clear()
+    uploads.close()
+    uploads = services.uploads.session()
   }
   win.webContents.on('did-start-navigation', (details) => {
     if (details.isMainFrame && !details.isSameDocument) {
@@ -284,7 +290,7 @@ async function start(): Promise<void> {
     const controller = new AbortController()
     inflight.add(controller)
     try {
-      const outcome = await dispatch(services.handlers, method, params, { signal: controller.signal })
+      const outcome = await dispatch(services.handlers, method, params, { signal: controller.signal, uploads })
       if (outcome.ok && typeof method === 'string') {
         const facts = callFacts(method, params, outcome.result)
         if (facts.datasetId !== null) currentDatasetId = facts.datasetId

@@ -11,6 +11,7 @@ import { modelCurveId, type CurveStore, type PendingJob } from '../store/curveSt
 import { decodeEpisode, type CameraSource } from '../video/frameDecoder'
 import type { MediaTools } from '../video/tools'
 import { FeatureCache } from './featureCache'
+import { processAlive } from '../processes'
 
 export interface ScoreRequest {
   datasetId: string
@@ -225,18 +226,10 @@ export class ScoringQueue {
    */
   async restore(open: (root: string) => Promise<{ id: string }>): Promise<JobInfo[]> {
     if (!this.deps.journal) return []
-    const alive = (pid: number): boolean => {
-      try {
-        process.kill(pid, 0)
-        return true
-      } catch (err) {
-        return (err as NodeJS.ErrnoException).code === 'EPERM'
-      }
-    }
     const out: JobInfo[] = []
     let orphans: PendingJob[]
     try {
-      orphans = this.deps.store.claimOrphanJobs(alive)
+      orphans = this.deps.store.claimOrphanJobs(processAlive)
     } catch {
       // The journal cannot be written (a full disk): the app starts anyway, and the next start tries again.
       return out

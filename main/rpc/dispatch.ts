@@ -1,16 +1,25 @@
 import { isMethod, methodSchemas } from '../../app/contract'
 import type { Method, Params, Result } from '../../app/contract'
 import type { WireError } from '../../app/errors'
-import { toWireError } from '../../app/errors'
+import { toWireError, VivaError } from '../../app/errors'
 import type { RpcMessage, RpcPort } from '../../app/rpc'
 import { encodeMessage, onRpcMessage } from '../../app/rpc'
 import { STREAM_BACKLOG_BYTES, type EventBus } from '../events'
 import { cutText } from '../../app/text'
+import type { UploadSession, UploadStore } from './uploads'
 
 const LOSSY_EVENTS = new Set<string>(['score.chunk'])
 
 export interface CallContext {
   signal: AbortSignal
+  /** The uploads of the connection (or window) the call came from; absent for callers that have none (tests). */
+  uploads?: UploadSession
+}
+
+/** The caller's upload session, or a clear error for a caller that cannot upload. */
+export function uploadsOf(ctx: CallContext): UploadSession {
+  if (!ctx.uploads) throw new VivaError('INVALID_ARGUMENT', 'This caller has no upload session; pass the text inline.')
+  return ctx.uploads
 }
 
 /** One handler per contract method; the mapped type makes a missing or mistyped handler a compile error. */
@@ -46,9 +55,13 @@ export async function dispatch(
   }
 }
 
-/** Serve the contract over a message port (a WebSocket in browser mode): calls, cancels and pushed events. */
-export function serveRpc(handlers: Handlers, port: RpcPort, events: EventBus): () => void {
+/**
+ * Serve the contract over a message port (a WebSocket in browser mode): calls, cancels and pushed events. The port
+ * gets its own upload session, freed when the port closes.
+ */
+export function serveRpc(handlers: Handlers, port: RpcPort, events: EventBus, uploadStore: UploadStore): () => void {
   const inflight = new Map<number, AbortController>()
+  const uploads = uploadStore.session()
   const send = (msg: RpcMessage): void => port.send(encodeMessage(msg))
   const offBacklog = port.backlog ? events.addBacklog(() => port.backlog?.() ?? 0) : () => undefined
   const offEvents = events.subscribe((name, payload) => {
@@ -67,7 +80,7 @@ export function serveRpc(handlers: Handlers, port: RpcPort, events: EventBus): (
     const id = msg.id
     const controller = new AbortController()
     inflight.set(id, controller)
-    void dispatch(handlers, msg.method, msg.params, { signal: controller.signal }).then((outcome) => {
+    void dispatch(handlers, msg.method, msg.params, { signal: controller.signal, uploads }).then((outcome) => {
       inflight.delete(id)
       if (controller.signal.aborted) return
       send(outcome.ok ? { t: 'result', id, result: outcome.result } : { t: 'error', id, error: outcome.error })
@@ -77,6 +90,7 @@ export function serveRpc(handlers: Handlers, port: RpcPort, events: EventBus): (
   function stop(): void {
     for (const c of inflight.values()) c.abort()
     inflight.clear()
+    uploads.close()
     offEvents()
     offBacklog()
     offMessage()

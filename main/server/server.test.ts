@@ -19,6 +19,8 @@ beforeAll(async () => {
   mkdirSync(staticDir)
   mkdirSync(path.join(mediaRoot, 'videos'), { recursive: true })
   writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>ViVa</title>')
+  mkdirSync(path.join(staticDir, 'assets'))
+  writeFileSync(path.join(staticDir, 'assets', 'app.js'), 'console.log(1)')
   writeFileSync(path.join(mediaRoot, 'videos', 'clip.mp4'), Buffer.alloc(1000, 1))
   writeFileSync(path.join(dir, 'outside.txt'), 'nope')
   // A link inside the root that points out of it: the path looks confined, the file is not.
@@ -32,9 +34,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-function get(pathname: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function get(
+  pathname: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: server.port, path: pathname, headers: { Host: `127.0.0.1:${server.port}`, ...headers } }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port: server.port, path: pathname, method, headers: { Host: `127.0.0.1:${server.port}`, ...headers } }, (res) => {
       let body = ''
       res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
     })
@@ -57,28 +63,68 @@ async function connect(query: string, headers: Record<string, string> = {}): Pro
 }
 
 describe('browser-mode server', () => {
-  it('listens on 127.0.0.1 only and prints a URL carrying the token', () => {
-    expect(server.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/\\?token=`))
+  it('listens on 127.0.0.1 only and prints a URL carrying the token in its path', () => {
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/s/${server.token}/`)
     expect(server.token.length).toBeGreaterThanOrEqual(32)
+    expect(server.token).toMatch(/^[A-Za-z0-9_-]+$/)
   })
 
-  it('refuses every request without the token, and serves the app with it (plus a session cookie)', async () => {
-    expect((await get('/')).status).toBe(403)
-    expect((await get('/index.html')).status).toBe(403)
+  it('serves the app (index and assets) under /s/<token>/ only; a wrong path token is refused', async () => {
+    const app = `/s/${server.token}`
+    const index = await get(`${app}/`)
+    expect(index.status).toBe(200)
+    expect(index.body).toContain('<title>ViVa</title>')
+    expect(index.headers['content-security-policy']).toContain("default-src 'none'")
+    expect(index.headers['referrer-policy']).toBe('no-referrer')
+    const asset = await get(`${app}/assets/app.js`)
+    expect(asset.status).toBe(200)
+    expect(asset.headers['content-type']).toContain('text/javascript')
+    expect((await get(`${app}/index.html`)).status).toBe(200)
+    expect((await get(`${app}/assets/none.js`)).status).toBe(404)
+    // Relative asset URLs need the trailing slash.
+    const bare = await get(app)
+    expect(bare.status).toBe(302)
+    expect(bare.headers.location).toBe(`${app}/`)
+    const wrong = `/s/${'A'.repeat(server.token.length)}`
+    for (const p of [`${wrong}/`, `${wrong}/assets/app.js`, '/s/x/', '/s//', '/', '/index.html', '/assets/app.js', '/favicon.svg']) {
+      expect((await get(p)).status, p).toBe(403)
+    }
+    // The token is judged before anything else.
+    expect((await get(`${wrong}/`, {}, 'POST')).status).toBe(403)
+    expect((await get(`${app}/`, {}, 'POST')).status).toBe(405)
+  })
+
+  it('sends the URL printed before (/?token=…) to the app path; a wrong token is refused', async () => {
+    const old = await get(`/?${tok()}`)
+    expect(old.status).toBe(302)
+    expect(old.headers.location).toBe(`/s/${server.token}/`)
     expect((await get('/?token=wrong')).status).toBe(403)
-    const ok = await get(`/?${tok()}`)
-    expect(ok.status).toBe(200)
-    expect(ok.headers['content-security-policy']).toContain("default-src 'none'")
-    const cookie = String(ok.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? ''
-    expect(cookie).toContain(server.token)
-    expect((await get('/index.html', { Cookie: cookie })).status).toBe(200)
-    expect((await get('/index.html', { Cookie: cookie.replace(/=.*/, '=forged') })).status).toBe(403)
+    expect((await get(`/index.html?${tok()}`)).status).toBe(302)
+    expect((await get(`/assets/app.js?${tok()}`)).status).toBe(404)
+  })
+
+  it('sets no cookie on any response, and a request carrying only a cookie is refused', async () => {
+    // Cookies are not port-specific: one set here would be sent to every other server on 127.0.0.1.
+    const responses = await Promise.all(
+      [`/s/${server.token}/`, `/s/${server.token}/assets/app.js`, `/s/${server.token}`, `/?${tok()}`, '/', '/s/x/', `/media/root1/videos/clip.mp4?${tok()}`, `/nope?${tok()}`].map(
+        (p) => get(p),
+      ),
+    )
+    for (const r of responses) expect(r.headers['set-cookie']).toBeUndefined()
+    const cookie = { Cookie: `viva_token_${server.port}=${server.token}; viva_token=${server.token}; token=${server.token}` }
+    for (const p of ['/', '/index.html', '/assets/app.js', '/media/root1/videos/clip.mp4', '/s/x/']) {
+      expect((await get(p, cookie)).status, p).toBe(403)
+    }
+    await expect(connect('', cookie)).rejects.toThrow(/403/)
   })
 
   it('refuses a foreign Host (DNS rebinding) or Origin even with the token', async () => {
-    expect((await get(`/?${tok()}`, { Host: `evil.example:${server.port}` })).status).toBe(403)
-    expect((await get(`/?${tok()}`, { Origin: 'http://evil.example' })).status).toBe(403)
-    expect((await get(`/?${tok()}`, { Origin: `http://127.0.0.1:${server.port}` })).status).toBe(200)
+    const app = `/s/${server.token}/`
+    for (const p of [app, `/?${tok()}`]) {
+      expect((await get(p, { Host: `evil.example:${server.port}` })).status, p).toBe(403)
+      expect((await get(p, { Origin: 'http://evil.example' })).status, p).toBe(403)
+    }
+    expect((await get(app, { Origin: `http://127.0.0.1:${server.port}` })).status).toBe(200)
   })
 
   it('serves media inside registered roots only, with no directory listing', async () => {

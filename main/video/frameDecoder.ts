@@ -75,6 +75,7 @@ class CameraStream {
     signal?: AbortSignal,
   ) {
     this.child = spawn(tools.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'], signal })
+    tools.children?.track(this.child)
     this.child.stdout.on('data', (chunk: Buffer) => {
       this.chunks.push(chunk)
       this.buffered += chunk.length

@@ -18,12 +18,13 @@ interface FfprobeJson {
   packets?: { pts_time?: string }[]
 }
 
-function run(bin: string, args: string[], signal?: AbortSignal): Promise<string> {
+function run(tools: MediaTools, args: string[], signal?: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(bin, args, { maxBuffer: 256 * 1024 * 1024, signal }, (err, stdout, stderr) => {
+    const child = execFile(tools.ffprobe, args, { maxBuffer: 256 * 1024 * 1024, signal }, (err, stdout, stderr) => {
       if (err) reject(Object.assign(err, { stderr: String(stderr) }))
       else resolve(String(stdout))
     })
+    tools.children?.track(child)
   })
 }
 
@@ -71,7 +72,7 @@ export class VideoProber {
     let out: string
     try {
       out = await run(
-        this.tools.ffprobe,
+        this.tools,
         [
           '-v', 'error',
           '-select_streams', 'v:0',

@@ -3,7 +3,11 @@ import { createHash } from 'node:crypto'
 import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { VivaError } from '../../app/errors'
+import { removeStaleFiles } from '../processes'
 import type { MediaTools } from './tools'
+
+/** `<target>.<pid>.partial.mp4`: a proxy being written by process `pid` (renamed to `<target>` when complete). */
+const PARTIAL = /^[0-9a-f]{24}\.mp4\.(\d+)\.partial\.mp4$/
 
 export interface ProxyRequest {
   file: string
@@ -20,6 +24,7 @@ export interface ProxyRequest {
  */
 export class ProxyCache {
   private readonly running = new Map<string, Promise<string>>()
+  private sweeping: Promise<string[]> | null = null
 
   constructor(
     private readonly tools: MediaTools,
@@ -36,6 +41,20 @@ export class ProxyCache {
     })
     const key = createHash('sha256').update(`${file}\0${info.size}\0${info.mtimeMs}`).digest('hex').slice(0, 24)
     return path.join(this.dir, `${key}.mp4`)
+  }
+
+  /**
+   * Remove the partial proxies of runs that were killed (SIGKILL, a crash, power loss): every `*.partial.mp4` whose
+   * process is gone. Another live instance's transcode keeps its file. Run once, at start; transcodes wait for it.
+   */
+  sweepStale(): Promise<string[]> {
+    this.sweeping ??= removeStaleFiles(this.dir, PARTIAL, (name) => !this.running.has(path.join(this.dir, name.replace(/\.\d+\.partial\.mp4$/, ''))))
+    return this.sweeping
+  }
+
+  /** Resolves once every transcode started so far has ended (each removes its partial file when it fails). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.running.values()])
   }
 
   /** The finished proxy for this file, if one was made before. */
@@ -59,6 +78,7 @@ export class ProxyCache {
   }
 
   private async transcode(req: ProxyRequest, target: string): Promise<string> {
+    await this.sweeping
     await mkdir(this.dir, { recursive: true })
     // Write beside the target and rename, so a crash or cancel never leaves a truncated proxy that looks valid.
     const partial = `${target}.${process.pid}.partial.mp4`
@@ -75,6 +95,7 @@ export class ProxyCache {
     ]
     await new Promise<void>((resolve, reject) => {
       const child = spawn(this.tools.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+      this.tools.children?.track(child)
       let stderr = ''
       const onAbort = (): void => {
         child.kill('SIGKILL')

@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process'
 import { VivaError } from '../../app/errors'
+import type { ChildProcesses } from '../processes'
 
 export interface MediaTools {
   ffmpeg: string
   ffprobe: string
+  /** Where the app keeps the children it runs, so that quitting kills them (absent: nobody tracks them). */
+  children?: ChildProcesses
 }
 
 /**

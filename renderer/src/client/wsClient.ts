@@ -2,9 +2,18 @@ import type { MediaRef, VivaClient } from '../../../app/contract'
 import type { RpcPort } from '../../../app/rpc'
 import { createRpcClient } from '../../../app/rpc'
 
+/**
+ * The session token from the page's URL: the server serves the app under `/s/<token>/` (and sends the older
+ * `/?token=…` there), so the token is the path's first segment after `/s/`.
+ */
+export function sessionToken(location: Pick<Location, 'pathname' | 'search'>): string {
+  const m = /^\/s\/([^/]+)\//.exec(location.pathname)
+  return m?.[1] ? decodeURIComponent(m[1]) : (new URLSearchParams(location.search).get('token') ?? '')
+}
+
 /** Browser mode: the contract over a WebSocket to the local server; the token came in the page URL. */
 export async function connectWebSocketClient(location: Location): Promise<VivaClient> {
-  const token = new URLSearchParams(location.search).get('token') ?? ''
+  const token = sessionToken(location)
   const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/rpc?token=${encodeURIComponent(token)}`
   const ws = new WebSocket(wsUrl)
   ws.binaryType = 'arraybuffer'

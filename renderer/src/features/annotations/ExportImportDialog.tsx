@@ -1,7 +1,8 @@
-import { useState, type ReactNode } from 'react'
+import { useEffect, useRef, useState, type ReactNode } from 'react'
 import { OUTCOMES, REVIEW_STATUSES, type Outcome, type ReviewStatus } from '../../../../app/annotations'
 import type { ExportFilters, ExportFormat, ImportMode, ImportSummary } from '../../../../app/contract'
 import type { DatasetSummary } from '../../../../app/dataset'
+import { uploadFile } from '../../../../app/upload'
 import { useApp, useClient } from '../../state/StoreContext'
 import { STATUS_NAMES } from './AnnotationPanel'
 import { downloadText as download } from '../../components/download'
@@ -23,11 +24,47 @@ export function ExportImportDialog(props: { summary: DatasetSummary; onClose: ()
   const [to, setTo] = useState('')
   const [outPath, setOutPath] = useState(`${props.summary.root}.viva-annotations`)
   const [message, setMessage] = useState<string | null>(null)
-  const [importText, setImportText] = useState<{ name: string; text: string } | null>(null)
+  const [importFile, setImportFile] = useState<File | null>(null)
   const [mode, setMode] = useState<ImportMode>('merge')
   const [preview, setPreview] = useState<ImportSummary | null>(null)
   const [importError, setImportError] = useState<string | null>(null)
+  const [sending, setSending] = useState<number | null>(null)
   const datasetId = props.summary.id
+
+  // The chosen file goes to the main side in chunks (never as one message) once, for the preview and the import;
+  // the main side frees it after the import, and we discard it when the file changes or the dialog closes.
+  const uploaded = useRef<{ file: File; uploadId: Promise<string> } | null>(null)
+  const discardUpload = (): void => {
+    const current = uploaded.current
+    uploaded.current = null
+    void current?.uploadId.then((uploadId) => client.call('upload.discard', { uploadId })).catch(() => undefined)
+  }
+  useEffect(() => discardUpload, [])
+  const uploadIdFor = (file: File): Promise<string> => {
+    if (uploaded.current?.file !== file) {
+      discardUpload()
+      setSending(0)
+      const uploadId = uploadFile(
+        client,
+        { name: file.name, size: file.size, read: async (at, n) => new Uint8Array(await file.slice(at, at + n).arrayBuffer()) },
+        { onProgress: setSending },
+      ).finally(() => setSending(null))
+      uploaded.current = { file, uploadId }
+      uploadId.catch(() => {
+        if (uploaded.current?.uploadId === uploadId) uploaded.current = null
+      })
+    }
+    return (uploaded.current as { uploadId: Promise<string> }).uploadId
+  }
+  /** Run a call on the file's upload. After a failure the next try sends the file again (it may have expired). */
+  const withUpload = async <T,>(file: File, call: (uploadId: string) => Promise<T>): Promise<T> => {
+    try {
+      return await call(await uploadIdFor(file))
+    } catch (err) {
+      discardUpload()
+      throw err
+    }
+  }
 
   const filters = (): ExportFilters => {
     const f: ExportFilters = {}
@@ -136,11 +173,11 @@ export function ExportImportDialog(props: { summary: DatasetSummary; onClose: ()
             aria-label="Annotation file"
             accept=".json,application/json"
             onChange={(e) => {
-              const file = e.target.files?.[0]
+              const file = e.target.files?.[0] ?? null
               setPreview(null)
               setImportError(null)
-              if (!file) return setImportText(null)
-              void file.text().then((text) => setImportText({ name: file.name, text }))
+              discardUpload()
+              setImportFile(file)
             }}
           />
           {(['merge', 'replace'] as const).map((m) => (
@@ -150,12 +187,11 @@ export function ExportImportDialog(props: { summary: DatasetSummary; onClose: ()
           ))}
           <button
             type="button"
-            disabled={!importText}
+            disabled={!importFile || sending !== null}
             onClick={() => {
-              if (!importText) return
+              if (!importFile) return
               setImportError(null)
-              void client
-                .call('annotations.importPreview', { datasetId, text: importText.text, mode })
+              void withUpload(importFile, (uploadId) => client.call('annotations.importPreview', { datasetId, uploadId, mode }))
                 .then(setPreview)
                 .catch((err: unknown) => setImportError(err instanceof Error ? err.message : String(err)))
             }}
@@ -165,14 +201,15 @@ export function ExportImportDialog(props: { summary: DatasetSummary; onClose: ()
           <button
             type="button"
             className="primary"
-            disabled={!preview || !importText}
+            disabled={!preview || !importFile || sending !== null}
             onClick={() => {
-              if (!importText) return
-              void client
-                .call('annotations.import', { datasetId, text: importText.text, mode })
+              if (!importFile) return
+              void withUpload(importFile, (uploadId) => client.call('annotations.import', { datasetId, uploadId, mode }))
                 .then((s) => {
+                  // The main side freed the upload once it was applied.
+                  uploaded.current = null
                   setPreview(null)
-                  setMessage(`Imported ${importText.name}: ${summaryText(s)}`)
+                  setMessage(`Imported ${importFile.name}: ${summaryText(s)}`)
                 })
                 .catch((err: unknown) => setImportError(err instanceof Error ? err.message : String(err)))
             }}
@@ -180,6 +217,7 @@ export function ExportImportDialog(props: { summary: DatasetSummary; onClose: ()
             Apply import
           </button>
         </div>
+        {sending !== null ? <p className="muted" role="status">Sending {importFile?.name}… {Math.round(sending * 100)} %</p> : null}
         {preview ? <p role="status" data-testid="import-preview">Preview ({mode}): {summaryText(preview)}</p> : null}
         {importError ? <p className="form-error" role="alert" data-testid="import-error">{importError}</p> : null}
         <div className="dialog-buttons">
