@@ -58,6 +58,8 @@ export interface EpisodeView {
   tasks: string[]
   cameras: CameraView[]
   state: EpisodeState | null
+  /** The numeric features asked for with `episode.open` (state, action, effort...), frame-indexed like the state. */
+  features: EpisodeState[]
   warnings: DatasetWarning[]
 }
 
@@ -211,6 +213,7 @@ const metricOptions = {
 }
 const modelId = z.string().min(1).max(200)
 const episodeIndex = z.number().int().nonnegative()
+const featureKey = z.string().min(1).max(500)
 
 export { exportFiltersSchema }
 export type { ExportFilters }
@@ -258,7 +261,12 @@ export const methodSchemas = {
   'dataset.reattachProject': z
     .object({ datasetId, action: z.enum(['reattach', 'fresh']), projectPath: z.string().min(1).max(4096).optional() })
     .strict(),
-  'episode.open': z.object({ datasetId, episode: episodeIndex }).strict(),
+  /** `features`: numeric feature keys (DatasetSummary.features) to load besides the state; unknown ones are skipped. */
+  'episode.open': z.object({ datasetId, episode: episodeIndex, features: z.array(featureKey).max(256).optional() }).strict(),
+  /** Numeric features of one episode, e.g. one the plot's picker just added. */
+  'episode.features': z.object({ datasetId, episode: episodeIndex, keys: z.array(featureKey).min(1).max(256) }).strict(),
+  /** Use a numeric feature as the dataset's state (null: automatic); remembered per dataset. */
+  'dataset.setStateKey': z.object({ datasetId, key: featureKey.nullable() }).strict(),
   'media.prepare': z.object({ datasetId, episode: episodeIndex, camera: z.string().min(1).max(500) }).strict(),
   'annotations.load': z.object({ datasetId }).strict(),
   'annotations.apply': z
@@ -335,6 +343,9 @@ export interface MethodResults {
   /** The dataset's summary afterwards (no offer left). */
   'dataset.reattachProject': DatasetSummary
   'episode.open': EpisodeView
+  'episode.features': EpisodeState[]
+  /** The dataset's summary with its new state. */
+  'dataset.setStateKey': DatasetSummary
   /** Resolves once the camera is playable, with its updated view (media now points at the proxy). */
   'media.prepare': CameraView
   'annotations.load': ProjectSnapshot

@@ -32,6 +32,29 @@ export interface StateInfo {
   names: string[]
 }
 
+/**
+ * A numeric per-frame vector the dataset records (an info.json feature with a float or int dtype that is not frame
+ * bookkeeping): the state, the action, efforts, velocities, rewards... Names come from info.json (flattened; filled
+ * as `<i>` where it gives none).
+ */
+export interface NumericFeatureInfo extends StateInfo {
+  /** info.json's dtype, e.g. float32, int64. */
+  dtype: string
+}
+
+/**
+ * How the state vector was picked among the numeric features: the user's saved choice, the LeRobot standard key
+ * (`observation.state`), the most state-like name (see STATE_RANKING in main/datasets/vectorFeatures.ts), or none.
+ */
+export type StateChoiceBy = 'saved' | 'standard' | 'name' | 'none'
+
+export interface StateChoice {
+  key: string | null
+  by: StateChoiceBy
+  /** One line for people: why this key (or why none). */
+  reason: string
+}
+
 export interface EpisodeSummary {
   index: number
   tasks: string[]
@@ -65,7 +88,11 @@ export interface DatasetSummary {
   fps: number
   robotType: string | null
   cameras: CameraInfo[]
+  /** The state vector (the one models get), picked among `features` as `stateChoice` says. */
   state: StateInfo | null
+  /** Every numeric vector feature info.json declares, in its order: what the player can plot. */
+  features: NumericFeatureInfo[]
+  stateChoice: StateChoice
   tasks: string[]
   episodes: EpisodeSummary[]
   totalFrames: number

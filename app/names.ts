@@ -9,6 +9,8 @@ export const METHOD_NAMES = [
   'dataset.list',
   'dataset.reattachProject',
   'episode.open',
+  'episode.features',
+  'dataset.setStateKey',
   'media.prepare',
   'annotations.load',
   'annotations.apply',

@@ -3,6 +3,7 @@ import type { AppInfo } from '../app/contract'
 import type { DatasetSummary } from '../app/dataset'
 import { VivaError } from '../app/errors'
 import { importCurveFile } from './curves/importCurves'
+import { DATASET_SETTINGS_FILE, DatasetSettings } from './datasets/datasetSettings'
 import { DatasetService } from './datasets/service'
 import { openLeRobotDataset } from './datasets/lerobot'
 import type { EventBus } from './events'
@@ -109,6 +110,7 @@ export function composeServices(config: ComposeConfig): Services {
     proxies,
     media,
     events,
+    settings: new DatasetSettings(path.join(config.dataDir, DATASET_SETTINGS_FILE)),
   })
   const projectsDir = config.projectsDir ?? path.join(config.dataDir, 'projects')
   const writeGuard = composeWriteGuard({
@@ -149,7 +151,9 @@ export function composeServices(config: ComposeConfig): Services {
       await projects.resolveReattach(datasetId, action, projectPath)
       return withOffer(datasets.get(datasetId).summary)
     },
-    'episode.open': async ({ datasetId, episode }, ctx) => datasets.openEpisode(datasetId, episode, ctx.signal),
+    'episode.open': async ({ datasetId, episode, features }, ctx) => datasets.openEpisode(datasetId, episode, ctx.signal, features),
+    'episode.features': async ({ datasetId, episode, keys }, ctx) => datasets.episodeFeatures(datasetId, episode, keys, ctx.signal),
+    'dataset.setStateKey': async ({ datasetId, key }) => withOffer(await datasets.setStateKey(datasetId, key)),
     'media.prepare': async ({ datasetId, episode, camera }, ctx) =>
       datasets.prepareMedia(datasetId, episode, camera, ctx.signal),
     'annotations.load': async ({ datasetId }) => projects.snapshot(datasetId),

@@ -5,6 +5,7 @@ import { exportFiltersSchema, type ExportFilters } from '../../app/contract'
 import { VivaError } from '../../app/errors'
 import { composeServices, composeWriteGuard, openInitialDatasets } from '../compose'
 import { formatInspectReport, inspectDataset } from '../datasets/inspect'
+import type { WriterQuirks } from '../datasets/lerobotWriter'
 import { writePatternDataset } from '../datasets/patternDataset'
 import { writeTensorCache } from '../datasets/tensorCache'
 import { generateTaskDataset } from '../datasets/taskDataset'
@@ -48,10 +49,11 @@ const USAGE = `viva — ViVa Studio command line
   viva backup --out DIR [--skip-values]  Copy annotation projects, the value cache and settings out of the data
                                         folder (consistent while the app runs; restore: copy back, app closed)
   viva fixture --out DIR [--format v2.1|v2.0|v3.0] [--episodes N] [--frames N] [--fps F]
-               [--codec h264|av1|mpeg4] [--width W] [--height H] [--gop N]
+               [--codec h264|av1|mpeg4] [--width W] [--height H] [--gop N] [--state-dim N]
+               [--state-key KEY] [--action-key KEY] [--extra velocity,effort] [--state-scale S]
                                         Write a test dataset whose frames show their own index
   viva generate --out DIR --episodes N --seed S [--format v2.1|v3.0] [--failure-rate P] [--fps F]
-               [--width W --height H] [--codec h264|av1]
+               [--width W --height H] [--codec h264|av1] [--state-scale S]
                                         Simulate a bimanual task (3 cameras) with exact ground-truth annotations
 
 Options: --data-dir DIR (caches, demo, projects; default ${defaultDataDir()}),
@@ -138,6 +140,26 @@ function intOption(value: string | undefined, name: string): number | undefined 
   return n
 }
 
+/** `--state-key`, `--action-key`, `--extra`, `--state-scale` of the dataset generators, as writer quirks. */
+function vectorQuirks(v: { 'state-key'?: string; 'action-key'?: string; extra?: string; 'state-scale'?: string }): WriterQuirks {
+  const quirks: WriterQuirks = {}
+  if (v['state-key'] !== undefined || v['action-key'] !== undefined) {
+    quirks.vectorKeys = { ...(v['state-key'] !== undefined ? { state: v['state-key'] } : {}), ...(v['action-key'] !== undefined ? { action: v['action-key'] } : {}) }
+  }
+  if (v.extra !== undefined) {
+    const kinds = v.extra.split(',').map((k) => k.trim()).filter((k) => k !== '')
+    const bad = kinds.find((k) => k !== 'velocity' && k !== 'effort')
+    if (bad !== undefined) throw new VivaError('INVALID_ARGUMENT', `--extra takes velocity and/or effort, got "${bad}"`)
+    quirks.extraVectors = kinds as ('velocity' | 'effort')[]
+  }
+  if (v['state-scale'] !== undefined) {
+    const scale = Number(v['state-scale'])
+    if (!Number.isFinite(scale) || scale === 0) throw new VivaError('INVALID_ARGUMENT', `--state-scale must be a non-zero number, got "${v['state-scale']}"`)
+    quirks.stateScale = scale
+  }
+  return quirks
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -180,6 +202,13 @@ export async function main(argv: string[]): Promise<number> {
       percentile: { type: 'string' },
       'skip-values': { type: 'boolean' },
       fresh: { type: 'boolean' },
+      'camera-map': { type: 'string' },
+      'state-map': { type: 'string' },
+      'state-dim': { type: 'string' },
+      'state-key': { type: 'string' },
+      'action-key': { type: 'string' },
+      extra: { type: 'string' },
+      'state-scale': { type: 'string' },
     },
   })
   const [command, ...args] = positionals
@@ -356,6 +385,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       const episodes = intOption(values.episodes, 'episodes') ?? 3
       const frames = intOption(values.frames, 'frames') ?? 90
+      const stateDim = intOption(values['state-dim'], 'state-dim')
       const width = intOption(values.width, 'width') ?? 640
       const height = intOption(values.height, 'height') ?? 480
       const result = await writePatternDataset({
@@ -365,11 +395,13 @@ export async function main(argv: string[]): Promise<number> {
         lengths: Array.from({ length: episodes }, () => frames),
         fps: intOption(values.fps, 'fps') ?? 30,
         ...(values.gop !== undefined ? { gop: intOption(values.gop, 'gop') } : {}),
+        ...(stateDim !== undefined ? { stateDim } : {}),
         cameras: ['cam_high', 'cam_left_wrist', 'cam_right_wrist'].map((c) => ({
           key: `observation.images.${c}`,
           width,
           height,
         })),
+        quirks: vectorQuirks(values),
       })
       process.stdout.write(`Wrote ${result.format} dataset with ${result.episodes.length} episodes to ${result.root}\n`)
       return 0
@@ -392,6 +424,7 @@ export async function main(argv: string[]): Promise<number> {
         ...(values.fps !== undefined ? { fps: intOption(values.fps, 'fps') } : {}),
         ...(values.width !== undefined ? { width: intOption(values.width, 'width') } : {}),
         ...(values.height !== undefined ? { height: intOption(values.height, 'height') } : {}),
+        quirks: vectorQuirks({ 'state-scale': values['state-scale'] }),
       })
       const failures = result.episodes.filter((e) => e.outcome === 'failure').length
       const frames = result.episodes.reduce((sum, e) => sum + e.length, 0)

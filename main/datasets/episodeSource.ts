@@ -29,6 +29,8 @@ export interface EpisodeData {
   length: number
   tasks: string[]
   state: EpisodeState | null
+  /** The numeric features asked for with `loadEpisode(…, { features })` that the table has (the state included if asked). */
+  features: EpisodeState[]
   /** Per-frame timestamps from the table (seconds) when present; informative only, never used to sync. */
   timestamps: Float64Array | null
   /** Whether frame indices came from a `frame_index` column or from row order. */
@@ -45,5 +47,15 @@ export interface EpisodeSource {
   readonly summary: DatasetSummary
   /** Content identity, the same wherever the folder is (see datasetFingerprint); annotation projects record it. */
   readonly fingerprint: string
-  loadEpisode(index: number, signal?: AbortSignal): Promise<EpisodeData>
+  loadEpisode(index: number, signal?: AbortSignal, options?: LoadOptions): Promise<EpisodeData>
+  /**
+   * Use this numeric feature as the state (null: pick it automatically, see chooseState in vectorFeatures.ts).
+   * Updates `summary.state` and `summary.stateChoice`; throws INVALID_ARGUMENT for a key that is not a numeric feature.
+   */
+  setStateKey(key: string | null): void
+}
+
+export interface LoadOptions {
+  /** Numeric feature keys (summary.features) to read besides the state; unknown keys are ignored. */
+  features?: readonly string[]
 }

@@ -4,13 +4,16 @@ import { VivaError } from '../../app/errors'
 import { count } from '../../app/text'
 import type { EpisodeState } from './episodeSource'
 import type { EpisodeEntry } from './lerobotInfo'
-import { fitNames, MAX_EPISODE_FRAMES } from './lerobotInfo'
+import { fitNames, INFO_FILE, MAX_EPISODE_FRAMES } from './lerobotInfo'
 import type { ParquetTable } from './parquet'
+import { namePrefix } from './vectorFeatures'
 import { asNumber, withParquet } from './parquet'
 
 export interface EpisodeTable {
   length: number
   state: EpisodeState | null
+  /** The extra vectors asked for (see readEpisodeTable's `extra`) that the table has, in the order asked. */
+  features: EpisodeState[]
   timestamps: Float64Array | null
   frameIndexSource: 'column' | 'row-order'
   warnings: DatasetWarning[]
@@ -132,7 +135,9 @@ function readState(
   const n = values.length
   const rowAt = (i: number): ArrayLike<unknown> | null => {
     const v = values[order ? (order[i] ?? i) : i]
-    return Array.isArray(v) || ArrayBuffer.isView(v) ? (v as unknown as ArrayLike<unknown>) : null
+    if (Array.isArray(v) || ArrayBuffer.isView(v)) return v as unknown as ArrayLike<unknown>
+    // A shape-[1] feature is stored as a plain column (LeRobot writes datasets.Value, not a Sequence).
+    return typeof v === 'number' || typeof v === 'bigint' ? [v] : null
   }
   let dim = declared.dim
   let firstLength: number | null = null
@@ -160,12 +165,13 @@ function readState(
   if (bad > 0) {
     warn('warning', 'STATE_ROWS_MALFORMED', `${bad} of ${n} ${declared.key} rows are empty or not ${dim} values long; their gaps are NaN`)
   }
-  return { key: declared.key, dim, names: fitNames(declared.names, dim), values: out }
+  return { key: declared.key, dim, names: fitNames(declared.names, dim, namePrefix(declared.key)), values: out }
 }
 
 /**
- * Read one episode's rows: state, timestamps and frame order. Quirks become warnings on the result; only an
- * unreadable file (DATASET_INVALID) or a missing one (NOT_FOUND) throws.
+ * Read one episode's rows: state, timestamps and frame order, and the `extra` numeric vectors asked for (action,
+ * effort...; frame-indexed like the state). Quirks become warnings on the result; only an unreadable file
+ * (DATASET_INVALID) or a missing one (NOT_FOUND) throws.
  */
 export async function readEpisodeTable(
   root: string,
@@ -173,6 +179,7 @@ export async function readEpisodeTable(
   fps: number,
   state: StateInfo | null,
   signal?: AbortSignal,
+  extra: readonly StateInfo[] = [],
 ): Promise<EpisodeTable> {
   const rel = entry.data.relPath
   const warnings: DatasetWarning[] = []
@@ -191,7 +198,8 @@ export async function readEpisodeTable(
       )
     }
     const hasState = state !== null && table.has(state.key)
-    const columns = [hasState && state ? state.key : null, 'timestamp', 'frame_index'].filter(
+    const wanted = extra.filter((f) => f.key !== state?.key)
+    const columns = [...new Set([hasState && state ? state.key : null, ...wanted.map((f) => f.key), 'timestamp', 'frame_index'])].filter(
       (c): c is string => c !== null && table.has(c),
     )
     const cols = await table.read(columns, start, end)
@@ -228,9 +236,21 @@ export async function readEpisodeTable(
       else warn('warning', 'STATE_COLUMN_MISSING', `${rel} has no ${state.key} column`)
     }
 
+    const features: EpisodeState[] = []
+    for (const f of extra) {
+      if (f.key === state?.key) {
+        if (episodeState) features.push(episodeState)
+        continue
+      }
+      const values = cols.get(f.key)
+      if (values) features.push(readState(values, order, f, warn))
+      else warn('info', 'FEATURE_COLUMN_MISSING', `${rel} has no ${f.key} column, which ${INFO_FILE} declares`)
+    }
+
     return {
       length,
       state: episodeState,
+      features,
       timestamps,
       frameIndexSource: frameIndexColumn ? 'column' : 'row-order',
       warnings,

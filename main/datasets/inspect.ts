@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import type { DatasetWarning, FormatVersion } from '../../app/dataset'
+import type { DatasetWarning, FormatVersion, StateChoice } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import { normalizeCodec } from '../video/codecs'
 import { VIDEO_WINDOW_INVALID, videoWindowError } from '../video/probe'
@@ -43,6 +43,10 @@ export interface InspectReport {
   robotType: string | null
   cameras: InspectCamera[]
   state: { key: string; dim: number; names: string[] } | null
+  /** Why that key is the state (or why there is none). */
+  stateChoice: StateChoice
+  /** Every numeric vector feature (state, action, effort...): what the player can plot. */
+  features: { key: string; dtype: string; dim: number }[]
   episodes: { listed: number; present: number; missing: number[] }
   /** Over present episodes, counted from their tables (the metadata's length when a table is unreadable). */
   frames: { total: number; min: number; median: number; max: number } | null
@@ -301,6 +305,8 @@ export async function inspectDataset(
     robotType: summary.robotType,
     cameras,
     state: summary.state ? { key: summary.state.key, dim: summary.state.dim, names: [...summary.state.names] } : null,
+    stateChoice: { ...summary.stateChoice },
+    features: summary.features.map((f) => ({ key: f.key, dtype: f.dtype, dim: f.dim })),
     episodes: {
       listed: summary.episodes.length,
       present: present.length,
@@ -378,9 +384,11 @@ export function formatInspectReport(report: InspectReport): string {
     const shown = report.state.names.slice(0, 8).join(', ')
     const more = report.state.names.length > 8 ? `, ... (+${report.state.names.length - 8})` : ''
     field('state', `${report.state.key}, ${report.state.dim} dims: ${shown}${more}`)
+    if (report.stateChoice.by === 'name') lines.push(`            (${report.stateChoice.reason})`)
   } else {
-    field('state', '(none)')
+    field('state', `(none: ${report.stateChoice.reason})`)
   }
+  if (report.features.length > 0) field('features', report.features.map((f) => `${f.key} [${f.dim}]`).join(', '))
   field('tasks', String(report.tasks.length))
   for (const t of report.tasks.slice(0, 10)) lines.push(`    - ${t}`)
   if (report.tasks.length > 10) lines.push(`    ... and ${report.tasks.length - 10} more`)

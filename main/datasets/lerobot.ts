@@ -6,12 +6,13 @@ import { VivaError } from '../../app/errors'
 import { fsReason, isAbsent } from '../fsErrors'
 import { READ_LIMITS, readTextFile } from '../safeRead'
 import { DirListing } from './dirListing'
-import type { EpisodeData, EpisodeSource } from './episodeSource'
+import type { EpisodeData, EpisodeSource, LoadOptions } from './episodeSource'
 import { readEpisodeTable } from './episodeTable'
 import type { EpisodeEntry, LeRobotInfo, Listing } from './lerobotInfo'
 import { INFO_FILE, parseInfo } from './lerobotInfo'
 import { listV2Episodes } from './lerobotV2'
 import { listV3Episodes } from './lerobotV3'
+import { chooseState } from './vectorFeatures'
 
 export interface OpenOptions {
   id?: string
@@ -226,6 +227,8 @@ export async function openLeRobotDataset(root: string, options: OpenOptions = {}
     robotType: info.robotType,
     cameras,
     state: info.state,
+    features: info.features,
+    stateChoice: info.stateChoice,
     tasks: listing.tasks,
     episodes,
     totalFrames: episodes.reduce((sum, e) => (e.present ? sum + e.length : sum), 0),
@@ -233,7 +236,17 @@ export async function openLeRobotDataset(root: string, options: OpenOptions = {}
   }
   const codecOf = new Map(info.cameras.map((c) => [c.key, c.declaredCodec]))
 
-  async function loadEpisode(index: number, signal?: AbortSignal): Promise<EpisodeData> {
+  function setStateKey(key: string | null): void {
+    if (key !== null && !info.features.some((f) => f.key === key)) {
+      const keys = info.features.map((f) => f.key)
+      throw new VivaError('INVALID_ARGUMENT', `${summary.name} has no numeric feature "${key}" to use as the state (numeric features: ${keys.join(', ') || 'none'})`)
+    }
+    const { state, choice } = chooseState(info.features, key)
+    summary.state = state
+    summary.stateChoice = choice
+  }
+
+  async function loadEpisode(index: number, signal?: AbortSignal, options: LoadOptions = {}): Promise<EpisodeData> {
     signal?.throwIfAborted()
     const entry = byIndex.get(index)
     if (!entry) throw new VivaError('NOT_FOUND', `episode ${index} is not in dataset ${summary.name}`)
@@ -244,7 +257,8 @@ export async function openLeRobotDataset(root: string, options: OpenOptions = {}
         entry.data.relPath,
       )
     }
-    const table = await readEpisodeTable(absRoot, entry, info.fps, info.state, signal).catch((err: unknown) => {
+    const extra = (options.features ?? []).flatMap((key) => info.features.filter((f) => f.key === key))
+    const table = await readEpisodeTable(absRoot, entry, info.fps, summary.state, signal, extra).catch((err: unknown) => {
       // Deleted since the dataset was opened: the same condition as absent at open time.
       if (err instanceof VivaError && err.code === 'NOT_FOUND') {
         throw new VivaError('EPISODE_UNAVAILABLE', `episode ${index} is unavailable: ${err.message}`, err.file)
@@ -256,6 +270,7 @@ export async function openLeRobotDataset(root: string, options: OpenOptions = {}
       length: table.length,
       tasks: entry.tasks,
       state: table.state,
+      features: table.features,
       timestamps: table.timestamps,
       frameIndexSource: table.frameIndexSource,
       videos: entry.videos.map((v) => ({
@@ -270,5 +285,5 @@ export async function openLeRobotDataset(root: string, options: OpenOptions = {}
     }
   }
 
-  return { summary, fingerprint, info, declaredCameras: info.cameras, entries, missingCameras, loadEpisode }
+  return { summary, fingerprint, info, declaredCameras: info.cameras, entries, missingCameras, loadEpisode, setStateKey }
 }

@@ -1,10 +1,13 @@
 import { z } from 'zod'
-import type { CameraInfo, DatasetWarning, FormatVersion, StateInfo } from '../../app/dataset'
+import type { CameraInfo, DatasetWarning, FormatVersion, NumericFeatureInfo, StateChoice, StateInfo } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import { TemplateError, formatPathTemplate } from './pathTemplate'
+import { chooseState, MAX_VECTOR_DIM, numericFeature, STANDARD_STATE_KEY } from './vectorFeatures'
+
+export { fitNames, flattenNames } from './vectorFeatures'
 
 export const INFO_FILE = 'meta/info.json'
-export const STATE_KEY = 'observation.state'
+export const STATE_KEY = STANDARD_STATE_KEY
 
 export const DEFAULT_PATHS: Record<'v2' | 'v3', { data: string; video: string }> = {
   v2: {
@@ -33,7 +36,7 @@ export const MAX_FPS = 10_000
 export const MAX_EPISODE_FRAMES = 10_000_000
 
 /** A state vector beyond this many values is a malformed shape, not a robot (the model manifest caps its own at 4096). */
-export const MAX_STATE_DIM = 65_536
+export const MAX_STATE_DIM = MAX_VECTOR_DIM
 
 /** Whether a length from metadata can be used as a frame count. */
 export function isFrameCount(value: number | null | undefined): value is number {
@@ -55,6 +58,10 @@ export interface LeRobotInfo {
   cameras: CameraInfo[]
   /** dim is 0 when info.json gives neither a shape nor names; the table then decides. */
   state: StateInfo | null
+  /** Every numeric vector feature (state, action, effort...), in info.json's order. */
+  features: NumericFeatureInfo[]
+  /** How `state` was picked among `features` (no saved choice at parse time). */
+  stateChoice: StateChoice
   totalEpisodes: number | null
   totalFrames: number | null
   warnings: DatasetWarning[]
@@ -247,73 +254,6 @@ function cameraInfo(key: string, feature: Feature, fps: number): CameraInfo {
 }
 
 /**
- * Flatten the shapes `names` takes in the wild: a flat list, Unitree's nested `[[...]]`, or a dict of lists
- * such as `{motors: [...]}`. Null when there is nothing usable.
- */
-export function flattenNames(names: unknown): string[] | null {
-  const out: string[] = []
-  // An explicit stack rather than recursion: info.json is untrusted, and JSON.parse accepts nesting far deeper than
-  // the call stack. Children are pushed in reverse so names come out in document order.
-  const stack: unknown[] = [names]
-  while (stack.length > 0 && out.length <= MAX_STATE_DIM) {
-    const value = stack.pop()
-    if (typeof value === 'string') out.push(value)
-    else if (typeof value === 'number') out.push(String(value))
-    else if (value !== null && typeof value === 'object') {
-      const children = Array.isArray(value) ? value : Object.values(value)
-      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i])
-    }
-  }
-  return out.length > 0 ? out : null
-}
-
-/** Make names exactly `dim` long: extra ones dropped, missing ones filled as state_<i>. */
-export function fitNames(names: readonly string[], dim: number): string[] {
-  return Array.from({ length: dim }, (_, i) => names[i] ?? `state_${i}`)
-}
-
-function stateInfo(feature: Feature, warnings: DatasetWarning[]): StateInfo {
-  let shapeDim = feature.shape && feature.shape.length > 0 ? feature.shape.reduce((a, b) => a * b, 1) : null
-  // The dimension sizes arrays per frame; a negative, fractional or astronomical one would throw far from here.
-  const shapeOk = (feature.shape ?? []).every((n) => Number.isInteger(n) && n > 0)
-  const shapeRejected = shapeDim !== null && (!shapeOk || shapeDim > MAX_STATE_DIM)
-  if (shapeRejected) {
-    warnings.push({
-      level: 'warning',
-      code: 'STATE_SHAPE_INVALID',
-      message: `${STATE_KEY} in ${INFO_FILE} has shape ${describe(feature.shape)}, which is not a list of positive integers of at most ${MAX_STATE_DIM} values in all; the shape is ignored`,
-      file: INFO_FILE,
-    })
-    shapeDim = null
-  }
-  let names = flattenNames(feature.names)
-  if (names !== null && names.length > MAX_STATE_DIM) names = null
-  const dim = shapeDim ?? names?.length ?? 0
-  if (shapeDim === null && !shapeRejected) {
-    warnings.push({
-      level: 'info',
-      code: 'STATE_SHAPE_MISSING',
-      message:
-        names === null
-          ? `${STATE_KEY} declares neither shape nor names; its dimension comes from the table`
-          : `${STATE_KEY} declares no shape; taking dimension ${dim} from its ${names.length} names`,
-      file: INFO_FILE,
-    })
-  }
-  if (names !== null && names.length !== dim && dim > 0) {
-    warnings.push({
-      level: 'warning',
-      code: 'STATE_NAMES_MISMATCH',
-      message: `${STATE_KEY} has ${names.length} names for dimension ${dim}; ${
-        names.length > dim ? 'extra names dropped' : `missing ones named state_${names.length}..state_${dim - 1}`
-      }`,
-      file: INFO_FILE,
-    })
-  }
-  return { key: STATE_KEY, dim, names: fitNames(names ?? [], dim) }
-}
-
-/**
  * Whether a path made from metadata stays inside the dataset folder. Readers join these paths onto the root, so
  * `..` or an absolute path would make the app read (and probe, transcode, serve) files outside the dataset.
  */
@@ -392,7 +332,8 @@ export function parseInfo(text: string, layoutHint: 'v2' | 'v3' | null): LeRobot
   const layout = format === 'v3.0' ? 'v3' : 'v2'
 
   const cameras: CameraInfo[] = []
-  let state: StateInfo | null = null
+  const features: NumericFeatureInfo[] = []
+  const featureProblems = new Map<string, DatasetWarning[]>()
   for (const [key, value] of Object.entries(info.features)) {
     const feature = FeatureSchema.safeParse(value)
     if (!feature.success) {
@@ -416,15 +357,24 @@ export function parseInfo(text: string, layoutHint: 'v2' | 'v3' | null): LeRobot
         continue
       }
       cameras.push(cameraInfo(key, feature.data, info.fps))
-    } else if (key === STATE_KEY) {
-      state = stateInfo(feature.data, warnings)
+      continue
+    }
+    const numeric = numericFeature(key, feature.data, INFO_FILE)
+    if (numeric) {
+      features.push(numeric.info)
+      featureProblems.set(key, numeric.problems)
     }
   }
-  if (state === null) {
+  const { state, choice: stateChoice } = chooseState(features, null)
+  // Shape and name problems are reported for the state, the vector models read; other features just plot.
+  if (state) warnings.push(...(featureProblems.get(state.key) ?? []))
+  if (stateChoice.by === 'name') {
+    warnings.push({ level: 'info', code: 'STATE_KEY_GUESSED', message: `${INFO_FILE}: ${stateChoice.reason}; it is used as the state`, file: INFO_FILE })
+  } else if (stateChoice.by === 'none') {
     warnings.push({
       level: 'info',
       code: 'STATE_MISSING',
-      message: `${INFO_FILE} declares no ${STATE_KEY} feature; episodes have no state plot`,
+      message: `${INFO_FILE}: ${stateChoice.reason}${features.length > 0 ? '; the numeric features still plot' : '; episodes have no state plot'}`,
       file: INFO_FILE,
     })
   }
@@ -465,6 +415,8 @@ export function parseInfo(text: string, layoutHint: 'v2' | 'v3' | null): LeRobot
     videoPath,
     cameras,
     state,
+    features,
+    stateChoice,
     totalEpisodes: info.total_episodes ?? null,
     totalFrames: info.total_frames ?? null,
     warnings,

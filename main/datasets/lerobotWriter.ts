@@ -53,7 +53,22 @@ export interface WriterQuirks {
    * negative.
    */
   videoWindow?: { episode: number; camera?: string; from?: number; to?: number }
+  /**
+   * Other keys for the state and action vectors than LeRobot's `observation.state` / `action`, as some converted
+   * datasets have (`state` / `actions`, `observation.qpos`...).
+   */
+  vectorKeys?: { state?: string; action?: string }
+  /**
+   * More numeric per-frame vectors with the state's names: `velocity` (the state's change per second) as
+   * `observation.velocity`, `effort` (a smooth function of the state) as `observation.effort`.
+   */
+  extraVectors?: readonly ('velocity' | 'effort')[]
+  /** State and action values multiplied by this (other units than the simulation's: 57.29578 for degrees). */
+  stateScale?: number
 }
+
+/** Where extraVectors go. */
+export const EXTRA_VECTOR_KEYS = { velocity: 'observation.velocity', effort: 'observation.effort' } as const
 
 /** Paints one frame of one camera as yuv420p (I420) into `out`, which is exactly width*height*3/2 bytes. */
 export type FramePaint = (out: Uint8Array, episode: number, frame: number) => void
@@ -214,6 +229,12 @@ function makePlan(options: LeRobotWriteOptions): Plan {
   }
   if (quirks.phantomCamera !== undefined && keys.has(quirks.phantomCamera))
     throw invalid('phantomCamera must differ from the real cameras')
+  const vectorNames = [quirks.vectorKeys?.state ?? 'observation.state', quirks.vectorKeys?.action ?? 'action']
+  const reserved = new Set(['timestamp', 'frame_index', 'episode_index', 'index', 'task_index', ...keys, ...Object.values(EXTRA_VECTOR_KEYS)])
+  if (vectorNames.some((k) => k === '' || reserved.has(k)) || vectorNames[0] === vectorNames[1])
+    throw invalid(`vectorKeys must be two different keys that no other feature uses, got ${vectorNames.join(', ')}`)
+  if (quirks.stateScale !== undefined && !(Number.isFinite(quirks.stateScale) && quirks.stateScale !== 0))
+    throw invalid(`stateScale must be a finite non-zero number, got ${quirks.stateScale}`)
   const missing = new Set(quirks.missingEpisodes ?? [])
   for (const m of missing) if (!(m >= 0 && m < lengths.length)) throw invalid(`missing episode ${m} does not exist`)
   if (missing.size === lengths.length) throw invalid('at least one episode must be written')
@@ -281,6 +302,8 @@ function v3VideoPath(key: string, file: number): string {
 interface Rows {
   state: number[][]
   action: number[][]
+  /** By EXTRA_VECTOR_KEYS key, in quirks.extraVectors order. */
+  extra: Map<string, number[][]>
   timestamp: number[]
   frameIndex: bigint[]
   episodeIndex: bigint[]
@@ -293,17 +316,28 @@ type Vectors = Pick<LeRobotWriteOptions, 'state' | 'action'>
 function episodeRows(plan: Plan, vectors: Vectors, ep: EpisodePlan, rows: Rows): void {
   const dim = plan.stateNames.length
   const v = new Float32Array(dim)
+  const scale = plan.quirks.stateScale ?? 1
+  const scaled = (x: Float32Array): number[] => Array.from(x, (value) => value * scale)
   const states: number[][] = []
   for (let f = 0; f < ep.length; f++) {
     vectors.state(ep.index, f, v)
-    states.push(Array.from(v))
+    states.push(scaled(v))
   }
   for (let f = 0; f < ep.length; f++) {
     rows.state.push(states[f] ?? [])
     if (vectors.action) {
       vectors.action(ep.index, f, v)
-      rows.action.push(Array.from(v))
+      rows.action.push(scaled(v))
     } else rows.action.push(states[Math.min(f + 1, ep.length - 1)] ?? [])
+    for (const kind of plan.quirks.extraVectors ?? []) {
+      const here = states[f] ?? []
+      const next = states[Math.min(f + 1, ep.length - 1)] ?? here
+      const values = kind === 'velocity' ? here.map((x, j) => ((next[j] ?? x) - x) * plan.fps) : here.map((x, j) => 0.5 * Math.sin(x) + 0.1 * j)
+      const key = EXTRA_VECTOR_KEYS[kind]
+      const list = rows.extra.get(key) ?? []
+      list.push(values)
+      rows.extra.set(key, list)
+    }
     rows.timestamp.push(frameTimestamp(plan.fps, f, ep.length, plan.quirks))
     rows.frameIndex.push(BigInt(f))
     rows.episodeIndex.push(BigInt(ep.index))
@@ -315,6 +349,7 @@ function episodeRows(plan: Plan, vectors: Vectors, ep: EpisodePlan, rows: Rows):
 const emptyRows = (): Rows => ({
   state: [],
   action: [],
+  extra: new Map(),
   timestamp: [],
   frameIndex: [],
   episodeIndex: [],
@@ -323,9 +358,11 @@ const emptyRows = (): Rows => ({
 })
 
 function rowColumns(plan: Plan, rows: Rows): Column[] {
+  const keys = vectorKeys(plan)
   const columns: Column[] = [
-    { name: 'observation.state', kind: 'float32-list', data: rows.state },
-    { name: 'action', kind: 'float32-list', data: rows.action },
+    { name: keys.state, kind: 'float32-list', data: rows.state },
+    { name: keys.action, kind: 'float32-list', data: rows.action },
+    ...extraKeys(plan).map((key): Column => ({ name: key, kind: 'float32-list', data: rows.extra.get(key) ?? [] })),
     { name: 'timestamp', kind: 'float32', data: rows.timestamp },
   ]
   if (!plan.quirks.noFrameIndex) columns.push({ name: 'frame_index', kind: 'int64', data: rows.frameIndex })
@@ -366,10 +403,21 @@ function vectorStats(values: number[][], dim: number): VectorStats {
 }
 
 function rowStats(plan: Plan, rows: Rows): Record<string, VectorStats> {
+  const keys = vectorKeys(plan)
+  const dim = plan.stateNames.length
   return {
-    'observation.state': vectorStats(rows.state, plan.stateNames.length),
-    action: vectorStats(rows.action, plan.stateNames.length),
+    [keys.state]: vectorStats(rows.state, dim),
+    [keys.action]: vectorStats(rows.action, dim),
+    ...Object.fromEntries(extraKeys(plan).map((key) => [key, vectorStats(rows.extra.get(key) ?? [], dim)])),
   }
+}
+
+function vectorKeys(plan: Plan): { state: string; action: string } {
+  return { state: plan.quirks.vectorKeys?.state ?? 'observation.state', action: plan.quirks.vectorKeys?.action ?? 'action' }
+}
+
+function extraKeys(plan: Plan): string[] {
+  return [...new Set(plan.quirks.extraVectors ?? [])].map((kind) => EXTRA_VECTOR_KEYS[kind])
 }
 
 function infoJson(plan: Plan): Record<string, unknown> {
@@ -406,8 +454,10 @@ function infoJson(plan: Plan): Record<string, unknown> {
     }
   }
   const scalar = (dtype: string): Record<string, unknown> => ({ dtype, shape: [1], names: null })
-  features['observation.state'] = { dtype: 'float32', shape: [names.length], names: vectorNames }
-  features.action = { dtype: 'float32', shape: [names.length], names: vectorNames }
+  const keys = vectorKeys(plan)
+  features[keys.state] = { dtype: 'float32', shape: [names.length], names: vectorNames }
+  features[keys.action] = { dtype: 'float32', shape: [names.length], names: vectorNames }
+  for (const key of extraKeys(plan)) features[key] = { dtype: 'float32', shape: [names.length], names: vectorNames }
   features.timestamp = scalar('float32')
   if (!quirks.noFrameIndex) features.frame_index = scalar('int64')
   features.episode_index = scalar('int64')
@@ -465,6 +515,7 @@ async function writeV2Tables(root: string, plan: Plan, vectors: Vectors): Promis
     perEpisodeStats.push({ episode_index: ep.index, stats: rowStats(plan, rows) })
     all.state.push(...rows.state)
     all.action.push(...rows.action)
+    for (const [key, list] of rows.extra) all.extra.set(key, [...(all.extra.get(key) ?? []), ...list])
   }
   await writeJson(root, 'meta/info.json', infoJson(plan))
   await writeJson(root, 'meta/tasks.jsonl', jsonl(plan.tasks.map((task, task_index) => ({ task_index, task }))))

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import type { CameraView, EpisodeView } from '../../app/contract'
+import type { CameraView, EpisodeState, EpisodeView } from '../../app/contract'
 import type { DatasetSummary, DatasetWarning } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import type { EventBus } from '../events'
@@ -8,6 +8,7 @@ import type { VideoProber, VideoProbe } from '../video/probe'
 import { normalizeCodec } from '../video/codecs'
 import { episodeFrameTimes, isBrowserPlayable, VIDEO_WINDOW_INVALID, videoWindowError } from '../video/probe'
 import type { ProxyCache } from '../video/proxy'
+import type { DatasetSettings } from './datasetSettings'
 import type { EpisodeData, EpisodeSource, EpisodeVideo } from './episodeSource'
 
 export const PROXY_ROOT_ID = 'proxies'
@@ -18,6 +19,8 @@ export interface DatasetServiceDeps {
   proxies: ProxyCache
   media: MediaRoots
   events: EventBus
+  /** Per-dataset choices (the state key) applied when a dataset opens; none in tools that only read. */
+  settings?: DatasetSettings
 }
 
 /** Throws DATASET_INVALID, naming camera, episode, window, file and its duration, when the window does not fit. */
@@ -48,6 +51,8 @@ export class DatasetService {
       pending.catch(() => this.opening.delete(abs))
     }
     const source = await pending
+    const saved = (await this.deps.settings?.get(source.summary.id))?.stateKey
+    if (saved !== undefined && source.summary.features.some((f) => f.key === saved)) source.setStateKey(saved)
     this.sources.set(source.summary.id, source)
     this.deps.media.register(source.summary.id, source.summary.root)
     return source.summary
@@ -63,9 +68,32 @@ export class DatasetService {
     return source
   }
 
-  async openEpisode(datasetId: string, episode: number, signal?: AbortSignal): Promise<EpisodeView> {
+  /**
+   * Use a numeric feature as the dataset's state (null: automatic), remembered for the dataset in the settings
+   * file. Scoring, `viva tensors` and the player all read the state through the source, so they follow.
+   */
+  async setStateKey(datasetId: string, key: string | null): Promise<DatasetSummary> {
     const source = this.get(datasetId)
-    const data = await source.loadEpisode(episode, signal)
+    source.setStateKey(key)
+    await this.deps.settings?.set(datasetId, key === null ? {} : { stateKey: key })
+    return source.summary
+  }
+
+  /** Numeric features of one episode (frame-indexed, binary on the wire), e.g. when the plot's picker adds one. */
+  async episodeFeatures(datasetId: string, episode: number, keys: readonly string[], signal?: AbortSignal): Promise<EpisodeState[]> {
+    const source = this.get(datasetId)
+    const unknown = keys.filter((k) => !source.summary.features.some((f) => f.key === k))
+    if (unknown.length > 0) {
+      throw new VivaError('NOT_FOUND', `${source.summary.name} has no numeric feature ${unknown.map((k) => `"${k}"`).join(', ')}`)
+    }
+    return (await source.loadEpisode(episode, signal, { features: keys })).features
+  }
+
+  async openEpisode(datasetId: string, episode: number, signal?: AbortSignal, features: readonly string[] = []): Promise<EpisodeView> {
+    const source = this.get(datasetId)
+    // Keys the dataset does not have are left out rather than refused: the renderer asks for what it plotted last.
+    const known = features.filter((k) => source.summary.features.some((f) => f.key === k))
+    const data = await source.loadEpisode(episode, signal, { features: known })
     const warnings: DatasetWarning[] = [...data.warnings]
     const cameras = await Promise.all(
       source.summary.cameras.map((cam) => this.cameraView(source, data, cam.key, warnings, signal)),
@@ -78,6 +106,7 @@ export class DatasetService {
       tasks: data.tasks,
       cameras,
       state: data.state,
+      features: data.features,
       warnings,
     }
   }

@@ -6,7 +6,7 @@ import { buildExportDocument, serializeExport } from '../../app/exchange'
 import { VivaError } from '../../app/errors'
 import type { MediaTools } from '../video/tools'
 import { isPositiveInt, writeLeRobotDataset } from './lerobotWriter'
-import type { LeRobotFormat } from './lerobotWriter'
+import type { LeRobotFormat, WriterQuirks } from './lerobotWriter'
 import { createSceneRenderer, SCENE_CAMERAS } from './sceneRenderer'
 import { ERROR_TYPES, MILESTONES, simulateEpisode, STATE_NAMES, TASK } from './taskScene'
 import type { SceneEpisode } from './taskScene'
@@ -33,6 +33,8 @@ export interface TaskDatasetOptions {
   height?: number
   /** Probability in [0, 1] that an episode fails; 0.3 by default. */
   failureRate?: number
+  /** Irregularities of real datasets (see WriterQuirks), e.g. `stateScale` for a state in other units. */
+  quirks?: WriterQuirks
   tools?: MediaTools
   signal?: AbortSignal
 }
@@ -126,6 +128,7 @@ export async function generateTaskDataset(options: TaskDatasetOptions): Promise<
         if (scene) renderer.paint(out, scene, frame)
       }
     },
+    ...(options.quirks ? { quirks: options.quirks } : {}),
     ...(options.tools ? { tools: options.tools } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     caller: 'generateTaskDataset',

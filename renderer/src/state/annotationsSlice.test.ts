@@ -22,6 +22,8 @@ function summary(): DatasetSummary {
     robotType: null,
     cameras: [],
     state: null,
+    features: [],
+    stateChoice: { key: null, by: 'none', reason: 'no state' },
     tasks: ['fold'],
     episodes: [0, 1].map((i) => ({ index: i, tasks: ['fold'], length: LENGTH, present: true, warnings: [] })),
     totalFrames: 2 * LENGTH,
@@ -30,7 +32,7 @@ function summary(): DatasetSummary {
 }
 
 function episode(index: number): EpisodeView {
-  return { datasetId: 'd1', index, length: LENGTH, fps: 30, tasks: ['fold'], state: null, warnings: [], cameras: [] }
+  return { datasetId: 'd1', index, length: LENGTH, fps: 30, tasks: ['fold'], state: null, features: [], warnings: [], cameras: [] }
 }
 
 const AT = '2024-01-01T00:00:00.000Z'

@@ -20,6 +20,8 @@ function summary(): DatasetSummary {
     robotType: null,
     cameras: [],
     state: null,
+    features: [],
+    stateChoice: { key: null, by: 'none', reason: 'no state' },
     tasks: ['fold'],
     episodes: [0, 1, 2].map((i) => ({ index: i, tasks: ['fold'], length: LENGTH, present: true, warnings: [] })),
     totalFrames: 3 * LENGTH,
@@ -28,7 +30,7 @@ function summary(): DatasetSummary {
 }
 
 function episode(index: number): EpisodeView {
-  return { datasetId: 'd1', index, length: LENGTH, fps: 10, tasks: ['fold'], state: null, warnings: [], cameras: [] }
+  return { datasetId: 'd1', index, length: LENGTH, fps: 10, tasks: ['fold'], state: null, features: [], warnings: [], cameras: [] }
 }
 
 function event(id: string, episode: number, frame: number, kind: 'milestone' | 'error', label: string): AnnotationEvent {

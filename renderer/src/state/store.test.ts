@@ -15,6 +15,8 @@ function summary(): DatasetSummary {
     robotType: null,
     cameras: [],
     state: null,
+    features: [],
+    stateChoice: { key: null, by: 'none', reason: 'no state' },
     tasks: ['fold', 'pack'],
     episodes: [0, 1, 2, 3].map((i) => ({ index: i, tasks: [i % 2 ? 'pack' : 'fold'], length: 100, present: i !== 3, warnings: [] })),
     totalFrames: 300,
@@ -30,6 +32,7 @@ function episode(index: number, needsProxy = false): EpisodeView {
     fps: 30,
     tasks: ['fold'],
     state: null,
+    features: [],
     warnings: [],
     cameras: [
       { key: 'cam', media: needsProxy ? null : { rootId: 'd1', path: 'a.mp4' }, codec: 'h264', width: 64, height: 48, videoFrames: 100, frameTimes: new Float64Array(100), status: needsProxy ? 'needs-proxy' : 'ready', statusMessage: null },

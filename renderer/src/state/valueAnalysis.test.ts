@@ -30,6 +30,8 @@ function summary(): DatasetSummary {
     robotType: null,
     cameras: [],
     state: null,
+    features: [],
+    stateChoice: { key: null, by: 'none', reason: 'no state' },
     tasks: ['fold'],
     episodes: [0, 1].map((i) => ({ index: i, tasks: ['fold'], length: LENGTH, present: true, warnings: [] })),
     totalFrames: 2 * LENGTH,
@@ -38,7 +40,7 @@ function summary(): DatasetSummary {
 }
 
 function episode(index: number): EpisodeView {
-  return { datasetId: 'd1', index, length: LENGTH, fps: 30, tasks: ['fold'], state: null, warnings: [], cameras: [] }
+  return { datasetId: 'd1', index, length: LENGTH, fps: 30, tasks: ['fold'], state: null, features: [], warnings: [], cameras: [] }
 }
 
 function info(id: string, patch: Partial<CurveInfo> = {}): CurveInfo {

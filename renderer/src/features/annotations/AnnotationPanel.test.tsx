@@ -21,6 +21,8 @@ function summary(): DatasetSummary {
     robotType: null,
     cameras: [],
     state: null,
+    features: [],
+    stateChoice: { key: null, by: 'none', reason: 'no state' },
     tasks: ['fold'],
     episodes: [0, 1].map((i) => ({ index: i, tasks: ['fold'], length: 200, present: true, warnings: [] })),
     totalFrames: 400,
@@ -29,7 +31,7 @@ function summary(): DatasetSummary {
 }
 
 function episode(index: number): EpisodeView {
-  return { datasetId: 'd1', index, length: 200, fps: 30, tasks: ['fold'], state: null, warnings: [], cameras: [] }
+  return { datasetId: 'd1', index, length: 200, fps: 30, tasks: ['fold'], state: null, features: [], warnings: [], cameras: [] }
 }
 
 async function setup() {

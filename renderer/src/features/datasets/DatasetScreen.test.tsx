@@ -20,6 +20,8 @@ function summary(reattach: ReattachOffer | null): DatasetSummary {
     robotType: null,
     cameras: [],
     state: null,
+    features: [],
+    stateChoice: { key: null, by: 'none', reason: 'no state' },
     tasks: ['fold'],
     episodes: [0, 1].map((i) => ({ index: i, tasks: ['fold'], length: 20, present: true, warnings: [] })),
     totalFrames: 40,

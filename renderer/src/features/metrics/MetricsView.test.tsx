@@ -25,6 +25,8 @@ function summary(): DatasetSummary {
     robotType: null,
     cameras: [],
     state: null,
+    features: [],
+    stateChoice: { key: null, by: 'none', reason: 'no state' },
     tasks: ['fold', 'pack'],
     episodes: [0, 1, 2].map((i) => ({ index: i, tasks: [i === 2 ? 'pack' : 'fold'], length: LENGTH, present: true, warnings: [] })),
     totalFrames: 3 * LENGTH,
@@ -57,7 +59,7 @@ function report(options: MetricOptions, curves = true): MetricsReport {
 }
 
 function episode(index: number): EpisodeView {
-  return { datasetId: 'd1', index, length: LENGTH, fps: 10, tasks: ['fold'], state: null, warnings: [], cameras: [] }
+  return { datasetId: 'd1', index, length: LENGTH, fps: 10, tasks: ['fold'], state: null, features: [], warnings: [], cameras: [] }
 }
 
 function setup(withCurves = true) {
