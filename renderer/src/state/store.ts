@@ -8,6 +8,7 @@ import { toWireError } from '../../../app/errors'
 import { createAnnotationsSlice, type AnnotationsSlice } from './annotationsSlice'
 import { createCurvesSlice, type CurvesSlice } from './curvesSlice'
 import { createMetricsSlice, type MetricsSlice } from './metricsSlice'
+import { createPlotFeaturesSlice, plottedFeatureKeys, type PlotFeaturesSlice } from './plotFeaturesSlice'
 
 /** What the player needs from whatever drives the video elements (see features/player/playbackController.ts). */
 export interface PlayerDriver {
@@ -78,7 +79,7 @@ export interface ErrorsSlice {
   dismissError(id: number): void
 }
 
-export type AppState = DatasetsSlice & PlayerSlice & ErrorsSlice & AnnotationsSlice & CurvesSlice & MetricsSlice
+export type AppState = DatasetsSlice & PlayerSlice & ErrorsSlice & AnnotationsSlice & CurvesSlice & MetricsSlice & PlotFeaturesSlice
 export type AppStore = StoreApi<AppState>
 
 /** Episodes that pass the dataset screen's filters, in list order. */
@@ -139,6 +140,7 @@ export function createAppStore(client: VivaClient): AppStore {
     ...createAnnotationsSlice(client, set, get),
     ...createCurvesSlice(client, set, get),
     ...createMetricsSlice(client, set, get),
+    ...createPlotFeaturesSlice(client, set, get),
 
     // ---- errors
     errors: [],
@@ -256,7 +258,9 @@ export function createAppStore(client: VivaClient): AppStore {
       void get().flushNotes()
       set({ episodeLoading: true, selectedEpisode: index, screen: 'player' })
       try {
-        const episode = await client.call('episode.open', { datasetId, episode: index })
+        // The features the plot shows come with the episode (binary, frame-indexed), not in a second round trip.
+        const features = plottedFeatureKeys(get(), currentDataset(get()))
+        const episode = await client.call('episode.open', { datasetId, episode: index, ...(features.length > 0 ? { features } : {}) })
         if (request !== episodeRequest) return
         set({ episode, frame: 0, playing: false, mediaProgress: {}, lastFrameLatencyMs: null })
         void get().loadEpisodeCurves()

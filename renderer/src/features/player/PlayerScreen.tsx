@@ -362,7 +362,7 @@ function PlayerBody(props: {
       <AdvantageStrip length={episode.length} />
       <Scrubber length={episode.length} fps={episode.fps} />
       <ValuePlot episode={episode} />
-      {episode.state ? <StatePlot state={episode.state} length={episode.length} /> : <p className="no-state">No state vector in this dataset.</p>}
+      <FeaturePlotOrNote episode={episode} />
       <WarningList warnings={episode.warnings} title="Episode warnings" />
       </div>
       <SidePanel />
@@ -371,6 +371,13 @@ function PlayerBody(props: {
       <TaxonomyEditor />
     </div>
   )
+}
+
+/** The numeric features' plot (state, action, ...), or why there is none. */
+function FeaturePlotOrNote(props: { episode: EpisodeView }): ReactNode {
+  const hasFeatures = useApp((s) => (currentDataset(s)?.features.length ?? 0) > 0)
+  if (hasFeatures || props.episode.state) return <StatePlot />
+  return <p className="no-state">No state, action or other numeric feature in this dataset&apos;s meta/info.json.</p>
 }
 
 /** The right-hand column: annotations, or models and scoring jobs. */
