@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import type { AnnotationEvent, EpisodeLabels, Taxonomy } from './annotations'
-import type { CurveChunk, CurveData, CurveInfo } from './curves'
+import type { CurveChunk, CurveData, CurveInfo, ScoreParams } from './curves'
 import type { DatasetSummary, DatasetWarning } from './dataset'
 import type { WireError } from './errors'
 import type { MetricsReport } from './metricsReport'
@@ -117,6 +117,12 @@ export interface ModelInfo {
   error: WireError | null
 }
 
+/**
+ * How a slot's camera was chosen: the user's saved choice, a guess by name (the dataset camera's key is the slot's
+ * name or ends in `.<slot>`), a guess by position (the next camera left, in the dataset's order: check it), or none.
+ */
+export type CameraMatch = 'saved' | 'name' | 'position' | 'none'
+
 /** Which dataset camera feeds each model camera slot, for one dataset and model (remembered per dataset). */
 export interface CameraMapping {
   datasetId: string
@@ -125,6 +131,33 @@ export interface CameraMapping {
   slots: Record<string, string | null>
   /** True when no user choice is stored and the mapping was guessed from camera names. */
   guessed: boolean
+  /** Per slot, how its camera was chosen. */
+  how: Record<string, CameraMatch>
+}
+
+/** One finding of the model/dataset check: an error blocks scoring, a warning is shown and scoring goes on. */
+export interface CompatIssue {
+  level: 'error' | 'warning' | 'info'
+  /** Stable: STATE_MISSING, STATE_DIM, STATE_MAP, STATE_NAMES, CAMERA_UNMAPPED, CAMERA_BY_POSITION, CAMERA_REUSED, FPS, IMAGE_SIZE, STATE_RANGE. */
+  code: string
+  message: string
+}
+
+/** Whether a model can score a dataset as mapped, checked before any frame is scored (models.check, score.start). */
+export interface ModelCheck {
+  datasetId: string
+  modelId: string
+  /** Errors first, then warnings, then notes. */
+  issues: CompatIssue[]
+  /** No error: scoring may start. */
+  ok: boolean
+  /** The state map saved for this dataset and the model's state layout, as typed; null when none. */
+  stateMap: string | null
+  /** Dimensions the model gets (after the state map) and expects; the dataset's own. */
+  datasetStateDim: number
+  modelStateDim: number
+  /** A state map that would fit the dimensions, offered when they differ and none is saved (e.g. 0-11,pad:mid,pad:mid). */
+  suggestedStateMap: string | null
 }
 
 export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed'
@@ -151,6 +184,10 @@ export interface JobInfo {
   error: WireError | null
   /** Episodes that failed while the others went on (e.g. a corrupt video). */
   episodeErrors: { episode: number; error: WireError }[]
+  /** Camera and state mapping the job scores with (set when it is accepted); its curves' cache key. */
+  params: ScoreParams | null
+  /** Non-blocking findings of the model/dataset check at start (fps, image size, state range...). */
+  warnings: string[]
 }
 
 export interface CurveImportResult {
@@ -303,6 +340,10 @@ export const methodSchemas = {
   'models.setCameraMap': z
     .object({ datasetId, modelId, slots: z.record(z.string().min(1).max(200), z.string().min(1).max(500).nullable()) })
     .strict(),
+  /** Can this model score this dataset as mapped? (state dimension, cameras, image size, fps, state range). */
+  'models.check': z.object({ datasetId, modelId }).strict(),
+  /** Save the state map (app/modelMapping.ts grammar) for this dataset and the model's state layout; null clears it. */
+  'models.setStateMap': z.object({ datasetId, modelId, map: z.string().max(20_000).nullable() }).strict(),
   'score.start': z
     .object({
       datasetId,
@@ -314,6 +355,10 @@ export const methodSchemas = {
       batch: z.number().int().min(1).max(256).optional(),
       provider: z.enum(PROVIDERS).optional(),
       threads: z.number().int().min(1).max(256).optional(),
+      /** Model slot → dataset camera for this job, over the saved/guessed mapping (viva score --camera-map). */
+      cameras: z.record(z.string().min(1).max(200), z.string().min(1).max(500)).optional(),
+      /** State map for this job, over the saved one (viva score --state-map; app/modelMapping.ts grammar). */
+      stateMap: z.string().min(1).max(20_000).optional(),
     })
     .strict(),
   'score.jobs': z.object({}).strict(),
@@ -363,6 +408,8 @@ export interface MethodResults {
   'models.addFolder': ModelInfo
   'models.cameraMap': CameraMapping
   'models.setCameraMap': CameraMapping
+  'models.check': ModelCheck
+  'models.setStateMap': ModelCheck
   'score.start': JobInfo
   'score.jobs': JobInfo[]
   'score.pause': JobInfo

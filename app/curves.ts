@@ -21,6 +21,11 @@ export interface ScoreParams {
   seed: number
   /** Dataset camera key feeding each model camera slot, in slot order. */
   cameras: string[]
+  /**
+   * The state map (app/modelMapping.ts, canonical form) that made the model's state from the dataset's; absent when
+   * the state went in unchanged.
+   */
+  stateMap?: string
 }
 
 export interface CurveInfo {
@@ -46,6 +51,11 @@ export interface CurveInfo {
   futureOffset: number
   /** The file an imported curve came from. */
   file: string | null
+  /**
+   * Why these values may not mean what they should: the model's input was out of its distribution (a state far
+   * outside its training range, other units). Shown beside the curve; empty when nothing was noticed.
+   */
+  warnings: string[]
   createdAt: string
 }
 

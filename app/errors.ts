@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'IMPORT_INVALID',
   'MODEL_INVALID',
   'MODEL_FAILED',
+  /** The model cannot score this dataset as it is mapped (state dimension, cameras): refused before any frame. */
+  'MODEL_INCOMPATIBLE',
   'UNKNOWN_METHOD',
   'TOOL_MISSING',
   'DISK_FULL',

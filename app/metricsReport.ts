@@ -23,7 +23,8 @@ export const TRUTH_SERIES = 'truth'
 
 export function seriesKey(info: Pick<CurveInfo, 'source' | 'modelId' | 'params' | 'name'>): string {
   if (info.source === 'model' && info.modelId && info.params) {
-    return `m:${info.modelId}:${info.params.steps}:${info.params.seed}:${info.params.cameras.join(',')}`
+    const stateMap = info.params.stateMap === undefined ? '' : `:${info.params.stateMap}`
+    return `m:${info.modelId}:${info.params.steps}:${info.params.seed}:${info.params.cameras.join(',')}${stateMap}`
   }
   return `i:${info.name}`
 }

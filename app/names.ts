@@ -25,6 +25,8 @@ export const METHOD_NAMES = [
   'models.addFolder',
   'models.cameraMap',
   'models.setCameraMap',
+  'models.check',
+  'models.setStateMap',
   'score.start',
   'score.jobs',
   'score.pause',

@@ -175,6 +175,8 @@ export function composeServices(config: ComposeConfig): Services {
     'models.cameraMap': async ({ datasetId, modelId }) => models.cameraMap(datasetId, await models.get(modelId), cameras(datasetId)),
     'models.setCameraMap': async ({ datasetId, modelId, slots }) =>
       models.setCameraMap(datasetId, await models.get(modelId), cameras(datasetId), slots),
+    'models.check': async ({ datasetId, modelId }) => scoring.check(datasetId, modelId),
+    'models.setStateMap': async ({ datasetId, modelId, map }) => scoring.setStateMap(datasetId, modelId, map),
     'score.start': async (params) => scoring.start(params),
     'score.jobs': async () => scoring.list(),
     'score.pause': async ({ jobId, paused }) => scoring.pause(jobId, paused),

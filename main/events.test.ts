@@ -9,7 +9,7 @@ const chunk = { jobId: 'j', datasetId: 'd', episode: 0, curveId: 'c', start: 0, 
 const progress = {
   id: 'j', datasetId: 'd', modelId: 'm', modelName: 'm', episodes: [0], steps: 1, seed: 0, state: 'running' as const,
   episode: 0, episodesDone: 0, framesDone: 1, framesTotal: 2, framesResumed: 0, framesPerSecond: 1, etaSeconds: 1,
-  provider: null, error: null, episodeErrors: [],
+  provider: null, error: null, episodeErrors: [], params: null, warnings: [],
 }
 
 function fakePort(backlog: { bytes: number }): { port: RpcPort; sent: string[] } {

@@ -37,8 +37,11 @@ const USAGE = `viva — ViVa Studio command line
                                         Write the tensor cache the PyTorch ViVa training reads (models/viva)
   viva score <dataset> --model DIR --out FILE.parquet|.csv|.json [--episodes 0,3-7] [--steps N] [--seed S]
                [--batch N] [--provider auto|cpu|cuda|tensorrt|dml|coreml] [--threads N]
+               [--camera-map slot=camera,...] [--state-map 0-11,pad:mid,...]
                                         Score episodes with a value model (cached and resumable: run it again
-                                        after an interruption); progress on stderr, JSON summary on stdout
+                                        after an interruption); progress on stderr, JSON summary on stdout.
+                                        A model that cannot score the dataset (state dimension, cameras) is
+                                        refused before any frame, with no output file
   viva metrics <dataset> --annotations FILE.json --values FILE|DIR [--window 5] [--variant relative|absolute] [--json]
                                         The paper's metrics (Pearson, Spearman, VOC, MS, ES, MDR, ErrDR) per task
                                         and value curve series, from an annotation export and curve files

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { thrown } from '../../app/testing/thrown'
 import type { CurveImportTarget } from '../curves/importCurves'
 import { importCurveFile } from '../curves/importCurves'
+import { writePatternDataset } from '../datasets/patternDataset'
 import { generateTaskDataset } from '../datasets/taskDataset'
 import { loadModelPackage } from '../inference/manifest'
 import { PACKAGE_ROOT } from '../paths'
@@ -19,6 +20,8 @@ const CLI = path.join(PACKAGE_ROOT, 'main', 'cli', 'viva.mjs')
 
 const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'viva-cli-score-')))
 const dataset = path.join(root, 'ds')
+/** A 12-D arm dataset (3 cameras named like the model's slots) for the 14-D bundled model. */
+const twelve = path.join(root, 'twelve')
 let target: CurveImportTarget
 let totalFrames = 0
 let modelHash = ''
@@ -28,6 +31,8 @@ beforeAll(async () => {
   target = { episodes: result.episodes.map((e) => ({ index: e.index, length: e.length })) }
   totalFrames = result.episodes.reduce((n, e) => n + e.length, 0)
   modelHash = (await loadModelPackage(VIVA)).id
+  const cameras = ['cam_high', 'cam_left_wrist', 'cam_right_wrist'].map((c) => ({ key: `observation.images.${c}`, width: 64, height: 48 }))
+  await writePatternDataset({ out: twelve, format: 'v2.1', lengths: [15], fps: 10, stateDim: 12, cameras })
 }, 120_000)
 
 afterAll(() => {
@@ -147,7 +152,8 @@ describe('viva score', () => {
 
     // One row per frame, episodes and frames in order; the future-state columns of a viva-flow model.
     const table = await readCsv(csv)
-    expect(table.header.slice(0, 3)).toEqual(['episode', 'frame', 'value'])
+    // LeRobot's names, the same as the parquet's (issue 14; before: episode,frame).
+    expect(table.header.slice(0, 3)).toEqual(['episode_index', 'frame_index', 'value'])
     expect(table.header.length).toBe(3 + 14)
     expect(table.header[3]).toMatch(/^future\./)
     expect(table.rows.length).toBe(totalFrames)
@@ -263,6 +269,50 @@ describe('viva score', () => {
       expect(run.code, `${args.join(' ')}\n${run.stderr}`).toBe(1)
       expect(run.stderr, args.join(' ')).toMatch(message)
       expect(run.stdout).toBe('')
+    })
+    expect(existsSync(out)).toBe(false)
+  }, 120_000)
+})
+
+describe('viva score on a dataset the model does not fit (issue 14)', () => {
+  it('refuses a 12-D dataset for a 14-D model before scoring: exit 1, one line saying why, no output file', async () => {
+    const out = path.join(root, 'twelve.csv')
+    const run = await score([twelve, '--model', VIVA, '--out', out, '--data-dir', path.join(root, 'data-twelve')])
+    expect(run.code).toBe(1)
+    expect(run.stdout).toBe('')
+    const lines = run.stderr.trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/^viva: viva-reference cannot score twelve: twelve's state observation\.state has 12 dimensions, viva-reference expects 14 \(.*\); give a state map, e\.g\. 0-11,pad:mid,pad:mid$/)
+    expect(existsSync(out)).toBe(false)
+  }, 60_000)
+
+  it('scores it with --state-map padding, and names the mapping in the summary', async () => {
+    const out = path.join(root, 'twelve-mapped.csv')
+    const run = await score([twelve, '--model', VIVA, '--out', out, '--data-dir', path.join(root, 'data-twelve'), '--state-map', '0-11,pad:mid,pad:mid', '--camera-map', 'cam_left_wrist=cam_right_wrist,cam_right_wrist=cam_left_wrist'])
+    const summary = summaryOf(run) as Summary & { stateMap: string; cameras: Record<string, string>; warnings: string[] }
+    expect(summary.rows).toBe(15)
+    expect(summary.stateMap).toBe('0-11,pad:mid,pad:mid')
+    expect(summary.cameras).toEqual({
+      cam_high: 'observation.images.cam_high',
+      cam_left_wrist: 'observation.images.cam_right_wrist',
+      cam_right_wrist: 'observation.images.cam_left_wrist',
+    })
+    expect((await readCsv(out)).rows).toHaveLength(15)
+  }, 120_000)
+
+  it('refuses a bad --state-map or --camera-map with exit 1 before anything is written', async () => {
+    const out = path.join(root, 'never.csv')
+    const cases: [string[], RegExp][] = [
+      [['--state-map', '0-11,pad:mid'], /^viva: viva-reference cannot score twelve: the state map gives 13 values, viva-reference expects 14/m],
+      [['--state-map', '0-12,pad:0'], /^viva: --state-map: "0-12": the dataset's state has 12 joints \(0-11\)/m],
+      [['--camera-map', 'cam_top=cam_high'], /^viva: --camera-map: the model has no camera slot "cam_top" \(slots: cam_high, cam_left_wrist, cam_right_wrist\)/m],
+      [['--state-map', '0-11,pad:0,pad:0', '--camera-map', 'cam_high=front'], /^viva: --camera-map: the dataset has no camera "front"/m],
+    ]
+    const runs = await Promise.all(cases.map(([args]) => score([twelve, '--model', VIVA, '--out', out, '--data-dir', path.join(root, 'data-bad-maps'), ...args])))
+    runs.forEach((run, i) => {
+      const [args, message] = cases[i] as [string[], RegExp]
+      expect(run.code, args.join(' ')).toBe(1)
+      expect(run.stderr, args.join(' ')).toMatch(message)
     })
     expect(existsSync(out)).toBe(false)
   }, 120_000)

@@ -2,6 +2,7 @@ import path from 'node:path'
 import { PROVIDERS, type JobInfo, type ProviderRequest } from '../../app/contract'
 import { parseEpisodeList } from '../../app/episodeList'
 import { VivaError } from '../../app/errors'
+import { parseCameraMap } from '../../app/modelMapping'
 import { composeServices } from '../compose'
 import { writeCurvesFile, type CurveRows } from '../curves/exportCurves'
 import { modelCurveId } from '../store/curveStore'
@@ -32,6 +33,8 @@ export interface ScoreCliValues {
   batch?: string
   provider?: string
   threads?: string
+  'camera-map'?: string
+  'state-map'?: string
 }
 
 /**
@@ -39,7 +42,9 @@ export interface ScoreCliValues {
  * interrupted run (Ctrl+C, kill) continues where it stopped when run again, and the app shows the curves at once.
  */
 export async function scoreCommand(root: string | undefined, values: ScoreCliValues, dataDir: string): Promise<number> {
-  const usage = 'usage: viva score <dataset> --model DIR --out FILE.parquet|.csv|.json [--episodes 0,3-7] [--steps N] [--seed S] [--batch N] [--provider auto|cpu|cuda|...] [--threads N]'
+  const usage =
+    'usage: viva score <dataset> --model DIR --out FILE.parquet|.csv|.json [--episodes 0,3-7] [--steps N] [--seed S] [--batch N] ' +
+    '[--provider auto|cpu|cuda|...] [--threads N] [--camera-map slot=camera,...] [--state-map 0-5,7,pad:0]'
   if (!root || !values.model || !values.out) throw new VivaError('INVALID_ARGUMENT', usage)
   const provider = (values.provider ?? 'auto') as ProviderRequest
   if (!(PROVIDERS as readonly string[]).includes(provider)) {
@@ -61,6 +66,8 @@ export async function scoreCommand(root: string | undefined, values: ScoreCliVal
     // Refused before hours of scoring, not after; writeCurvesFile checks again when it writes.
     await services.writeGuard.check(out)
     const pkg = await services.models.load(values.model)
+    const slots = [...pkg.manifest.cameras].sort((a, b) => a.slot - b.slot).map((c) => c.name)
+    const cameraMap = values['camera-map'] === undefined ? undefined : parseCameraMap(values['camera-map'], slots, summary.cameras.map((c) => c.key))
     const t0 = performance.now()
     const tty = process.stderr.isTTY === true
     let lastLine = 0
@@ -77,16 +84,20 @@ export async function scoreCommand(root: string | undefined, values: ScoreCliVal
         lastState = job.state
       }
     })
+    // Refused here, before any frame is scored and before any output exists, when the model cannot score the dataset.
     const job = await services.scoring.start({
       datasetId: summary.id,
       modelId: pkg.id,
       episodes,
       provider,
+      ...(cameraMap !== undefined ? { cameras: cameraMap } : {}),
+      ...(values['state-map'] !== undefined ? { stateMap: values['state-map'] } : {}),
       ...(steps !== undefined ? { steps } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(batch !== undefined ? { batch } : {}),
       ...(threads !== undefined ? { threads } : {}),
     })
+    for (const w of job.warnings) process.stderr.write(`viva: warning: ${w}\n`)
     const interrupt = (): void => {
       services.scoring.cancel(job.id)
     }
@@ -107,18 +118,24 @@ export async function scoreCommand(root: string | undefined, values: ScoreCliVal
     if (end.state === 'failed') throw new VivaError(end.error?.code ?? 'INTERNAL', end.error?.message ?? 'scoring failed', end.error?.file)
 
     const m = pkg.manifest
+    const params = end.params
+    if (!params) throw new VivaError('INTERNAL', 'the scoring job has no parameters')
     const rows: CurveRows[] = []
+    const curveWarnings: { episode: number; warnings: string[] }[] = []
     for (const episode of end.episodes) {
       if (end.episodeErrors.some((e) => e.episode === episode)) continue
       const source = services.datasets.get(summary.id)
       const data = await source.loadEpisode(episode)
-      const mapping = await services.models.cameraMap(summary.id, pkg, summary.cameras)
-      const cameras = [...m.cameras].sort((a, b) => a.slot - b.slot).map((c) => mapping.slots[c.name] ?? '')
-      const id = modelCurveId(pkg.id, summary.id, episode, { steps: end.steps, seed: end.seed, cameras })
-      const curve = services.curves.get(id)
+      const curve = services.curves.get(modelCurveId(pkg.id, summary.id, episode, params))
       if (curve.info.length !== data.length) throw new VivaError('INTERNAL', `curve of episode ${episode} has ${curve.info.length} frames, the episode ${data.length}`)
       rows.push({ episode, values: curve.values, future: curve.future })
+      if (curve.info.warnings.length > 0) {
+        curveWarnings.push({ episode, warnings: curve.info.warnings })
+        for (const w of curve.info.warnings) process.stderr.write(`viva: warning: episode ${episode}: ${w}\n`)
+      }
     }
+    // Never an empty file that looks like a result.
+    if (rows.length === 0) throw new VivaError('INVALID_ARGUMENT', 'no episode was scored; nothing written')
     const written = await writeCurvesFile(out, rows, {
       model: m.name,
       modelId: pkg.id,
@@ -149,6 +166,10 @@ export async function scoreCommand(root: string | undefined, values: ScoreCliVal
       kind: m.kind,
       steps: end.steps,
       seed: end.seed,
+      cameras: Object.fromEntries(slots.map((slot, i) => [slot, params.cameras[i] ?? null])),
+      stateMap: params.stateMap ?? null,
+      warnings: end.warnings,
+      curveWarnings,
     }
     process.stdout.write(`${JSON.stringify(summaryJson, null, 2)}\n`)
     return end.episodeErrors.length > 0 ? 2 : 0

@@ -68,7 +68,8 @@ export async function writeCurvesFile(out: string, curves: CurveRows[], meta: Cu
     const kv = [{ key: 'viva-studio', value: JSON.stringify(meta) }]
     data = new Uint8Array(parquetWriteBuffer({ columnData, schema, kvMetadata: kv }))
   } else if (ext === '.csv') {
-    const header = ['episode', 'frame', 'value', ...meta.futureNames.map((n) => `future.${n}`)].join(',')
+    // LeRobot's column names, as in the parquet (issue 14); importCurveFile still reads the older episode,frame.
+    const header = ['episode_index', 'frame_index', 'value', ...meta.futureNames.map((n) => `future.${n}`)].join(',')
     const lines = [header]
     for (let i = 0; i < value.length; i++) {
       const row = [episode[i], frame[i], value[i]]
@@ -85,7 +86,7 @@ export async function writeCurvesFile(out: string, curves: CurveRows[], meta: Cu
       curves: curves.map((c) => ({
         name: meta.model,
         convention: meta.convention,
-        episode: c.episode,
+        episode_index: c.episode,
         values: Array.from(c.values, (v) => (Number.isNaN(v) ? null : v)),
         ...(c.future && D > 0 ? { future: Array.from({ length: c.values.length }, (_, f) => Array.from(c.future!.subarray(f * D, (f + 1) * D))) } : {}),
       })),

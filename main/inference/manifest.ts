@@ -43,6 +43,11 @@ const common = {
     normalization: z.object({ scale: finite, offset: finite }),
     /** The ffmpeg scaler frames are resized with; training data should have been made the same way. */
     scale_filter: z.enum(['area', 'bilinear', 'bicubic', 'lanczos', 'neighbor']).default('area'),
+    /**
+     * Optional: the size of the training videos' frames before they were resized to height × width. A dataset whose
+     * frames have another aspect ratio is stretched differently than in training (a warning before scoring).
+     */
+    source: z.object({ width: z.number().int().positive().max(65_536), height: z.number().int().positive().max(65_536) }).optional(),
   }),
   state: z.object({
     dim: z.number().int().min(1).max(4096),

@@ -7,7 +7,7 @@ import type { CameraInfo } from '../../app/dataset'
 import { rejected } from '../../app/testing/thrown'
 import { PACKAGE_ROOT } from '../paths'
 import { MANIFEST_FILE } from './manifest'
-import { guessCameraMap, ModelRegistry } from './registry'
+import { guessCameraMap, guessCameraMatches, ModelRegistry } from './registry'
 
 const MODELS = path.join(PACKAGE_ROOT, 'models')
 const VIVA = path.join(MODELS, 'viva-reference')
@@ -66,6 +66,15 @@ describe('guessCameraMap', () => {
     })
     // A matched camera is never handed out twice.
     expect(guessCameraMap(SLOTS, cams('front', 'cam_high', 'side'))).toEqual({ cam_high: 'cam_high', cam_left_wrist: 'front', cam_right_wrist: 'side' })
+  })
+
+  it('says for each slot whether its camera matched by name or by position (issue 14)', () => {
+    const keys = cams('observation.images.top', 'observation.images.cam_left_wrist', 'observation.images.wrist_r')
+    expect(guessCameraMatches(SLOTS, keys)).toEqual({
+      slots: { cam_high: 'observation.images.top', cam_left_wrist: 'observation.images.cam_left_wrist', cam_right_wrist: 'observation.images.wrist_r' },
+      how: { cam_high: 'position', cam_left_wrist: 'name', cam_right_wrist: 'position' },
+    })
+    expect(guessCameraMatches(SLOTS, cams('cam_right_wrist')).how).toEqual({ cam_high: 'none', cam_left_wrist: 'none', cam_right_wrist: 'name' })
   })
 
   it('leaves slots null when the dataset has too few cameras', () => {
@@ -198,6 +207,7 @@ describe('camera mappings', () => {
       modelId: viva.id,
       slots: { cam_high: ALOHA[0]?.key, cam_left_wrist: ALOHA[1]?.key, cam_right_wrist: ALOHA[2]?.key },
       guessed: true,
+      how: { cam_high: 'name', cam_left_wrist: 'name', cam_right_wrist: 'name' },
     })
 
     const unknownSlot = await rejected(() => registry.setCameraMap('ds-1', viva, ALOHA, { cam_top: ALOHA[0]?.key ?? null }))
@@ -223,7 +233,8 @@ describe('camera mappings', () => {
     expect(partial.slots.cam_left_wrist).toBe(swapped.cam_left_wrist)
     expect(partial.guessed).toBe(true)
     const set = await registry.setCameraMap('ds-1', viva, ALOHA, { cam_high: swapped.cam_high, cam_right_wrist: swapped.cam_right_wrist })
-    expect(set).toEqual({ datasetId: 'ds-1', modelId: viva.id, slots: swapped, guessed: false })
+    const saved = { cam_high: 'saved', cam_left_wrist: 'saved', cam_right_wrist: 'saved' }
+    expect(set).toEqual({ datasetId: 'ds-1', modelId: viva.id, slots: swapped, guessed: false, how: saved })
 
     // Another dataset is untouched.
     expect((await registry.cameraMap('ds-2', viva, ALOHA)).slots.cam_left_wrist).toBe('observation.images.cam_left_wrist')
@@ -232,9 +243,9 @@ describe('camera mappings', () => {
     await registry.dispose()
     const again = new ModelRegistry({ bundledDirs: [MODELS], settingsFile })
     try {
-      expect(await again.cameraMap('ds-1', viva, ALOHA)).toEqual({ datasetId: 'ds-1', modelId: viva.id, slots: swapped, guessed: false })
-      expect(await again.cameraMap('ds-1', baseline, ALOHA)).toEqual({ datasetId: 'ds-1', modelId: baseline.id, slots: swapped, guessed: false })
-      expect(await again.cameraMap('ds-1', tiny, ALOHA)).toEqual({ datasetId: 'ds-1', modelId: tiny.id, slots: { cam_high: swapped.cam_high }, guessed: false })
+      expect(await again.cameraMap('ds-1', viva, ALOHA)).toEqual({ datasetId: 'ds-1', modelId: viva.id, slots: swapped, guessed: false, how: saved })
+      expect(await again.cameraMap('ds-1', baseline, ALOHA)).toEqual({ datasetId: 'ds-1', modelId: baseline.id, slots: swapped, guessed: false, how: saved })
+      expect(await again.cameraMap('ds-1', tiny, ALOHA)).toEqual({ datasetId: 'ds-1', modelId: tiny.id, slots: { cam_high: swapped.cam_high }, guessed: false, how: { cam_high: 'saved' } })
       expect((await again.cameraMap('ds-2', baseline, ALOHA)).guessed).toBe(true)
 
       // null ("no camera") is a valid, remembered choice.

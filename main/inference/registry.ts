@@ -1,12 +1,12 @@
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
-import type { CameraMapping, ModelInfo, ProviderRequest } from '../../app/contract'
+import type { CameraMapping, CameraMatch, ModelInfo, ProviderRequest } from '../../app/contract'
 import type { CameraInfo } from '../../app/dataset'
 import { toWireError, VivaError } from '../../app/errors'
 import { writeJsonAtomic } from '../atomicWrite'
 import { fsReason } from '../fsErrors'
 import { READ_LIMITS, readTextFile } from '../safeRead'
-import { loadModelPackage, MANIFEST_FILE, type ModelPackage } from './manifest'
+import { loadModelPackage, MANIFEST_FILE, type Manifest, type ModelPackage } from './manifest'
 import { modelInfo, openRunner, type ValueRunner } from './runner'
 
 export interface ModelRegistryOptions {
@@ -20,6 +20,20 @@ interface Settings {
   folders: string[]
   /** datasetId → model slot name → dataset camera key. Keyed by slot name so every model with that slot reuses it. */
   cameraMaps: Record<string, Record<string, string | null>>
+  /**
+   * datasetId → model state layout (stateLayoutKey) → state map text. Keyed by the layout rather than the package
+   * hash, so a retrained model with the same joints keeps the dataset's map.
+   */
+  stateMaps: Record<string, Record<string, string>>
+}
+
+/** What a state map depends on in a model: its state dimension and joint names. */
+export function stateLayoutKey(m: Manifest): string {
+  return `${m.state.dim}:${m.state.names.join('|')}`
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 interface Entry {
@@ -67,10 +81,14 @@ function folderStamp(dir: string): string {
   return parts.join('|')
 }
 
-/** Pick a dataset camera for each model slot: exact key or `.slot` suffix first, then remaining cameras in order. */
-export function guessCameraMap(slots: string[], cameras: CameraInfo[]): Record<string, string | null> {
+/**
+ * Pick a dataset camera for each model slot: exact key or `.slot` suffix first (matched by name), then remaining
+ * cameras in the dataset's order (matched by position, which the UI asks the user to check).
+ */
+export function guessCameraMatches(slots: string[], cameras: CameraInfo[]): { slots: Record<string, string | null>; how: Record<string, CameraMatch> } {
   const keys = cameras.map((c) => c.key)
   const out: Record<string, string | null> = Object.fromEntries(slots.map((s) => [s, null]))
+  const how: Record<string, CameraMatch> = Object.fromEntries(slots.map((s) => [s, 'none']))
   const used = new Set<string>()
   // Exact names win over `.slot` suffixes; a camera feeds at most one slot.
   for (const match of [(k: string, s: string) => k === s, (k: string, s: string) => k.endsWith(`.${s}`)]) {
@@ -79,13 +97,23 @@ export function guessCameraMap(slots: string[], cameras: CameraInfo[]): Record<s
       const hit = keys.find((k) => !used.has(k) && match(k, slot))
       if (hit) {
         out[slot] = hit
+        how[slot] = 'name'
         used.add(hit)
       }
     }
   }
   const rest = keys.filter((k) => !used.has(k))
-  for (const slot of slots) if (out[slot] === null) out[slot] = rest.shift() ?? null
-  return out
+  for (const slot of slots) {
+    if (out[slot] !== null) continue
+    out[slot] = rest.shift() ?? null
+    if (out[slot] !== null) how[slot] = 'position'
+  }
+  return { slots: out, how }
+}
+
+/** The guessed camera per slot (see guessCameraMatches). */
+export function guessCameraMap(slots: string[], cameras: CameraInfo[]): Record<string, string | null> {
+  return guessCameraMatches(slots, cameras).slots
 }
 
 /**
@@ -108,9 +136,16 @@ export class ModelRegistry {
     } catch {
       // Missing or unreadable settings start empty; they are rewritten on the next change.
     }
+    const stateMaps: Settings['stateMaps'] = {}
+    for (const [datasetId, byLayout] of Object.entries(isRecord(parsed.stateMaps) ? parsed.stateMaps : {})) {
+      if (!isRecord(byLayout)) continue
+      const kept = Object.entries(byLayout).filter((e): e is [string, string] => typeof e[1] === 'string')
+      if (kept.length > 0) stateMaps[datasetId] = Object.fromEntries(kept)
+    }
     this.settings = {
       folders: Array.isArray(parsed.folders) ? parsed.folders.filter((f) => typeof f === 'string') : [],
       cameraMaps: typeof parsed.cameraMaps === 'object' && parsed.cameraMaps !== null ? parsed.cameraMaps : {},
+      stateMaps,
     }
     return this.settings
   }
@@ -196,19 +231,40 @@ export class ModelRegistry {
     const settings = await this.loadSettings()
     const slots = [...pkg.manifest.cameras].sort((a, b) => a.slot - b.slot).map((c) => c.name)
     const stored = settings.cameraMaps[datasetId] ?? {}
-    const guess = guessCameraMap(slots, cameras)
+    const guess = guessCameraMatches(slots, cameras)
     const keys = new Set(cameras.map((c) => c.key))
     const out: Record<string, string | null> = {}
+    const how: Record<string, CameraMatch> = {}
     let guessed = false
     for (const slot of slots) {
       const s = stored[slot]
-      if (s !== undefined && (s === null || keys.has(s))) out[slot] = s
-      else {
-        out[slot] = guess[slot] ?? null
+      if (s !== undefined && (s === null || keys.has(s))) {
+        out[slot] = s
+        how[slot] = s === null ? 'none' : 'saved'
+      } else {
+        out[slot] = guess.slots[slot] ?? null
+        how[slot] = guess.how[slot] ?? 'none'
         guessed = true
       }
     }
-    return { datasetId, modelId: pkg.id, slots: out, guessed }
+    return { datasetId, modelId: pkg.id, slots: out, guessed, how }
+  }
+
+  /** The state map saved for this dataset and the model's state layout (as typed), or null. */
+  async stateMap(datasetId: string, pkg: ModelPackage): Promise<string | null> {
+    const settings = await this.loadSettings()
+    return settings.stateMaps[datasetId]?.[stateLayoutKey(pkg.manifest)] ?? null
+  }
+
+  /** Remember a state map (already validated by the caller) for this dataset and layout; null forgets it. */
+  async setStateMap(datasetId: string, pkg: ModelPackage, text: string | null): Promise<void> {
+    const settings = await this.loadSettings()
+    const key = stateLayoutKey(pkg.manifest)
+    const maps = { ...(settings.stateMaps[datasetId] ?? {}) }
+    if (text === null) delete maps[key]
+    else maps[key] = text
+    settings.stateMaps[datasetId] = maps
+    await this.saveSettings()
   }
 
   async setCameraMap(datasetId: string, pkg: ModelPackage, cameras: CameraInfo[], slots: Record<string, string | null>): Promise<CameraMapping> {

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { methodSchemas, type JobInfo, type ProviderRequest } from '../../app/contract'
+import { methodSchemas, type CameraMapping, type CompatIssue, type JobInfo, type ModelCheck, type ProviderRequest } from '../../app/contract'
 import type { ScoreParams } from '../../app/curves'
 import { toWireError, VivaError } from '../../app/errors'
+import { applyStateMap, formatStateMap, isIdentityMap, parseStateMap, resolveCameraChoices, type StateMapEntry } from '../../app/modelMapping'
 import type { EpisodeData, EpisodeSource } from '../datasets/episodeSource'
+import { checkCompatibility, refuseIncompatible, stateOutOfRange, suggestStateMap, type StateSample } from '../inference/compatibility'
 import { STREAM_BACKLOG_BYTES, type EventBus } from '../events'
 import type { ModelPackage } from '../inference/manifest'
 import type { ModelRegistry } from '../inference/registry'
@@ -23,6 +25,33 @@ export interface ScoreRequest {
   batch?: number
   provider?: ProviderRequest
   threads?: number
+  /** Model slot → dataset camera (key or short name) for this job, over the saved/guessed mapping. */
+  cameras?: Record<string, string>
+  /** State map for this job (app/modelMapping.ts grammar), over the saved one. */
+  stateMap?: string
+}
+
+/** Where `prepare` takes a mapping from when the request does not give one. */
+export interface MappingOverrides {
+  cameras?: Record<string, string> | undefined
+  stateMap?: string | undefined
+  /** Flag names for messages (`--camera-map` from the CLI, `Camera map` from the app). */
+  cameraFlag?: string
+  stateFlag?: string
+}
+
+/** A model and a dataset as one job will pair them: the mapping, and what the check found. */
+export interface Prepared {
+  pkg: ModelPackage
+  source: EpisodeSource
+  cameras: CameraMapping
+  /** Dataset camera per model slot, in slot order (empty string for none). */
+  cameraKeys: string[]
+  /** The state map in use (null: none), as typed and parsed. */
+  stateMapText: string | null
+  stateMap: StateMapEntry[] | null
+  datasetStateDim: number
+  issues: CompatIssue[]
 }
 
 export interface ScoringDeps {
@@ -58,6 +87,8 @@ export const DEFAULT_BATCH = 8
 interface Job {
   info: JobInfo
   request: ScoreRequest
+  /** Dataset camera per model slot and the state map, fixed when the job is accepted. */
+  plan: { cameraKeys: string[]; stateMap: StateMapEntry[] | null }
   abort: AbortController
   paused: boolean
   started: boolean
@@ -132,11 +163,18 @@ export class ScoringQueue {
     if (missing.length > 0) throw new VivaError('NOT_FOUND', `${source.summary.name} has no episode ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`)
     if (wanted.length === 0) throw new VivaError('INVALID_ARGUMENT', `${source.summary.name} has no episode to score`)
     const steps = pkg.manifest.kind === 'viva-flow' ? (request.steps ?? pkg.manifest.scheduler.default_steps) : 0
-    // Fail fast on a mapping that cannot work, before anything is queued.
-    const mapping = await this.deps.models.cameraMap(request.datasetId, pkg, source.summary.cameras)
-    const unmapped = Object.entries(mapping.slots).filter(([, k]) => k === null).map(([s]) => s)
-    if (unmapped.length > 0) {
-      throw new VivaError('INVALID_ARGUMENT', `No dataset camera is mapped to model camera ${unmapped.join(', ')} (dataset cameras: ${source.summary.cameras.map((c) => c.key).join(', ') || 'none'})`)
+    // Checked before anything is queued, on the episode scored first: a job that cannot work is refused with the
+    // reason (never a "done" job of 0 frames).
+    const prepared = await this.prepare(request.datasetId, request.modelId, { cameras: request.cameras, stateMap: request.stateMap }, wanted[0])
+    refuseIncompatible(prepared.issues, pkg.manifest.name, source.summary.name)
+    const stateMapKey = prepared.stateMap && !isIdentityMap(prepared.stateMap, prepared.datasetStateDim) ? formatStateMap(prepared.stateMap) : undefined
+    const params: ScoreParams = { steps, seed: request.seed ?? 0, cameras: prepared.cameraKeys, ...(stateMapKey !== undefined ? { stateMap: stateMapKey } : {}) }
+    const slotNames = [...pkg.manifest.cameras].sort((a, b) => a.slot - b.slot).map((c) => c.name)
+    // Journaled with the mapping it was accepted with, so a resumed job scores exactly as it began.
+    const fixedRequest: ScoreRequest = {
+      ...request,
+      cameras: Object.fromEntries(slotNames.map((slot, i) => [slot, prepared.cameraKeys[i] ?? ''])),
+      ...(prepared.stateMapText !== null ? { stateMap: prepared.stateMapText } : {}),
     }
     let settle = (): void => undefined
     const done = new Promise<void>((resolve) => (settle = resolve))
@@ -159,16 +197,106 @@ export class ScoringQueue {
       provider: null,
       error: null,
       episodeErrors: [],
+      params,
+      warnings: prepared.issues.filter((i) => i.level === 'warning').map((i) => i.message),
     }
-    const job: Job = { info, request, abort: new AbortController(), paused: resume?.paused ?? false, started: false, resume: null, done, settle }
+    const plan = { cameraKeys: prepared.cameraKeys, stateMap: prepared.stateMap }
+    const job: Job = { info, request: fixedRequest, plan, abort: new AbortController(), paused: resume?.paused ?? false, started: false, resume: null, done, settle }
     if (this.deps.journal && !resume) {
-      this.deps.store.saveJob({ id: info.id, datasetRoot: source.summary.root, request: { ...request, episodes: info.episodes }, paused: false })
+      this.deps.store.saveJob({ id: info.id, datasetRoot: source.summary.root, request: { ...fixedRequest, episodes: info.episodes }, paused: false })
     }
     this.jobs.set(info.id, job)
     if (!this.order.includes(info.id)) this.order.push(info.id)
     this.emit(job)
     void this.pump()
     return { ...info }
+  }
+
+  /**
+   * Pair a model with a dataset as a job would: the camera mapping (saved or guessed, then `overrides.cameras`), the
+   * state map (`overrides.stateMap`, else the one saved for the dataset and the model's state layout), and every
+   * finding of the compatibility check, made on the state of `sampleEpisode` (default the first present one).
+   * An override that does not parse throws INVALID_ARGUMENT; a saved map that no longer parses is an error finding.
+   */
+  async prepare(datasetId: string, modelId: string, overrides: MappingOverrides = {}, sampleEpisode?: number): Promise<Prepared> {
+    const source = this.deps.source(datasetId)
+    const pkg = await this.deps.models.get(modelId)
+    const m = pkg.manifest
+    const summary = source.summary
+    const slots = [...m.cameras].sort((a, b) => a.slot - b.slot).map((c) => c.name)
+    const cameras = await this.deps.models.cameraMap(datasetId, pkg, summary.cameras)
+    if (overrides.cameras && Object.keys(overrides.cameras).length > 0) {
+      const chosen = resolveCameraChoices(overrides.cameras, slots, summary.cameras.map((c) => c.key), overrides.cameraFlag ?? '--camera-map')
+      for (const [slot, key] of Object.entries(chosen)) {
+        cameras.slots[slot] = key
+        cameras.how[slot] = 'saved'
+      }
+    }
+    const episode = sampleEpisode ?? summary.episodes.find((e) => e.present)?.index
+    let sample: EpisodeData | null = null
+    if (episode !== undefined) sample = await source.loadEpisode(episode).catch(() => null)
+    const names = sample?.state?.names ?? summary.state?.names ?? []
+    const datasetStateDim = sample?.state?.dim ?? summary.state?.dim ?? 0
+
+    const given = overrides.stateMap ?? null
+    const saved = given === null ? await this.deps.models.stateMap(datasetId, pkg) : null
+    const stateMapText = given ?? saved
+    let stateMap: StateMapEntry[] | null = null
+    const issues: CompatIssue[] = []
+    if (stateMapText !== null) {
+      try {
+        stateMap = parseStateMap(stateMapText, names, given !== null ? (overrides.stateFlag ?? '--state-map') : 'the saved state map')
+      } catch (err) {
+        if (given !== null) throw err
+        issues.push({ level: 'error', code: 'STATE_MAP', message: toWireError(err).message })
+      }
+    }
+    let mapped: StateSample | null = null
+    if (sample?.state) {
+      const st = sample.state
+      if (stateMap) mapped = { values: applyStateMap(st.values, sample.length, st.dim, stateMap, m.state.min, m.state.max), length: sample.length }
+      else if (st.dim === m.state.dim) mapped = { values: st.values, length: sample.length }
+    }
+    issues.push(...checkCompatibility({ manifest: m, summary, cameras, stateMap: stateMapText !== null && stateMap === null ? [] : stateMap, datasetStateDim, sample: mapped }))
+    // A saved map that no longer parses already says so; its "gives 0 values" echo would only confuse.
+    const shown = stateMapText !== null && stateMap === null ? issues.filter((i) => !(i.code === 'STATE_MAP' && i.message.startsWith('the state map gives 0'))) : issues
+    const cameraKeys = slots.map((s) => cameras.slots[s] ?? '')
+    return { pkg, source, cameras, cameraKeys, stateMapText, stateMap, datasetStateDim, issues: shown }
+  }
+
+  /** What the Models panel shows before Start: the check of `prepare`, with the saved state map. */
+  async check(datasetId: string, modelId: string): Promise<ModelCheck> {
+    const p = await this.prepare(datasetId, modelId)
+    const D = p.pkg.manifest.state.dim
+    return {
+      datasetId,
+      modelId: p.pkg.id,
+      issues: p.issues,
+      ok: p.issues.every((i) => i.level !== 'error'),
+      stateMap: p.stateMapText,
+      datasetStateDim: p.datasetStateDim,
+      modelStateDim: D,
+      suggestedStateMap: p.stateMapText === null ? suggestStateMap(p.datasetStateDim, D) : null,
+    }
+  }
+
+  /** Save (after checking that it parses against the dataset's joints) or clear the state map, then check again. */
+  async setStateMap(datasetId: string, modelId: string, text: string | null): Promise<ModelCheck> {
+    const source = this.deps.source(datasetId)
+    const pkg = await this.deps.models.get(modelId)
+    const trimmed = text?.trim() ?? ''
+    if (trimmed !== '') {
+      const sample = await this.sampleState(source)
+      parseStateMap(trimmed, sample?.names ?? source.summary.state?.names ?? [], 'State map')
+    }
+    await this.deps.models.setStateMap(datasetId, pkg, trimmed === '' ? null : trimmed)
+    return this.check(datasetId, modelId)
+  }
+
+  private async sampleState(source: EpisodeSource): Promise<EpisodeData['state']> {
+    const first = source.summary.episodes.find((e) => e.present)?.index
+    if (first === undefined) return null
+    return (await source.loadEpisode(first).catch(() => null))?.state ?? null
   }
 
   pause(jobId: string, paused: boolean): JobInfo {
@@ -263,8 +391,10 @@ export class ScoringQueue {
           provider: null,
           error: { ...wire, message: `Could not resume the scoring job on ${pending.datasetRoot}: ${wire.message}` },
           episodeErrors: [],
+          params: null,
+          warnings: [],
         }
-        const job: Job = { info, request, abort: new AbortController(), paused: false, started: true, resume: null, done: Promise.resolve(), settle: () => undefined }
+        const job: Job = { info, request, plan: { cameraKeys: [], stateMap: null }, abort: new AbortController(), paused: false, started: true, resume: null, done: Promise.resolve(), settle: () => undefined }
         this.jobs.set(info.id, job)
         this.order.push(info.id)
         this.emit(job)
@@ -344,6 +474,12 @@ export class ScoringQueue {
         info.episodesDone++
         this.emit(job)
       }
+      // Not a green "done" when nothing was scored: every episode failed, so the job did.
+      const firstError = info.episodeErrors[0]
+      if (firstError && info.episodeErrors.length === info.episodes.length) {
+        const n = info.episodes.length
+        throw new VivaError(firstError.error.code, `${n === 1 ? `episode ${firstError.episode} could not be scored` : `none of the ${n} episodes could be scored`}: ${firstError.error.message}`, firstError.error.file)
+      }
       info.state = 'done'
       info.etaSeconds = 0
     } catch (err) {
@@ -365,20 +501,35 @@ export class ScoringQueue {
     const source = this.deps.source(request.datasetId)
     const signal = job.abort.signal
     const data = await source.loadEpisode(episode, signal)
-    if (!data.state) throw new VivaError('DATASET_INVALID', `${source.summary.name} has no observation.state; ${m.name} needs a ${m.state.dim}-dimensional state`)
-    if (data.state.dim !== m.state.dim) {
-      throw new VivaError('DATASET_INVALID', `episode ${episode}: state has ${data.state.dim} dimensions, ${m.name} expects ${m.state.dim} (${m.state.names.slice(0, 4).join(', ')}…)`)
+    const { stateMap } = job.plan
+    const D = m.state.dim
+    let state: Float32Array
+    if (stateMap) {
+      const needs = Math.max(-1, ...stateMap.map((e) => (e.kind === 'joint' ? e.index : -1)))
+      const dim = data.state?.dim ?? 0
+      if (needs >= 0 && (!data.state || needs >= dim)) {
+        throw new VivaError('DATASET_INVALID', `episode ${episode}: the state map uses joint ${needs}, but this episode's state has ${dim} values`)
+      }
+      state = applyStateMap(data.state?.values ?? new Float32Array(0), data.length, dim, stateMap, m.state.min, m.state.max)
+    } else {
+      if (!data.state) throw new VivaError('DATASET_INVALID', `${source.summary.name} has no state vector; ${m.name} needs a ${D}-dimensional state`)
+      if (data.state.dim !== D) {
+        throw new VivaError('DATASET_INVALID', `episode ${episode}: state has ${data.state.dim} dimensions, ${m.name} expects ${D} (${m.state.names.slice(0, 4).join(', ')}…)`)
+      }
+      state = data.state.values
     }
-    const mapping = await this.deps.models.cameraMap(request.datasetId, pkg, source.summary.cameras)
     const slots = [...m.cameras].sort((a, b) => a.slot - b.slot).map((c) => c.name)
-    const cameraKeys = slots.map((s) => mapping.slots[s] ?? '')
+    const cameraKeys = job.plan.cameraKeys
     const cameras: CameraSource[] = cameraKeys.map((key, i) => {
       const video = data.videos.find((v) => v.camera === key)
       if (!video) throw new VivaError('EPISODE_UNAVAILABLE', `episode ${episode} has no video for camera ${key} (model slot ${slots[i]})`)
       return { file: video.file, from: video.fromTimestamp }
     })
     for (const key of cameraKeys) await this.deps.checkVideo?.(request.datasetId, data, key, signal)
-    const params: ScoreParams = { steps: info.steps, seed: info.seed, cameras: cameraKeys }
+    const params: ScoreParams = info.params ?? { steps: info.steps, seed: info.seed, cameras: cameraKeys }
+    // Out-of-distribution input goes with the curve: its values may mean nothing.
+    const ood = stateOutOfRange(state, data.length, m.state.min, m.state.max, m.state.names, m.name)
+    const warnings = ood === null ? [] : [ood]
     const length = data.length
     const curve = this.deps.store.ensure({
       id: modelCurveId(pkg.id, request.datasetId, episode, params),
@@ -395,7 +546,9 @@ export class ScoringQueue {
       futureNames: m.kind === 'viva-flow' ? m.state.names : [],
       futureOffset: m.kind === 'viva-flow' ? m.K : 0,
       file: null,
+      warnings,
     })
+    if (curve.warnings.join('\n') !== warnings.join('\n')) this.deps.store.setWarnings(curve.id, warnings)
     // Declared and actual lengths can differ; the table is the truth.
     info.framesTotal += length - (source.summary.episodes.find((e) => e.index === episode)?.length ?? length)
     const start = curve.computed
@@ -406,7 +559,6 @@ export class ScoringQueue {
 
     const taskId = m.tasks[data.tasks[0] ?? ''] ?? 0
     const batch = request.batch ?? DEFAULT_BATCH
-    const D = m.state.dim
     // Only a job whose latents all fit is cached: a bigger one (a whole large dataset) would only churn the cache, and
     // hold its budget for the life of the app, while a rescore of it would miss anyway.
     const featureKey = runner.cacheableFeatures && info.framesTotal * runner.featureSize * 4 <= this.featureBudget
@@ -456,11 +608,11 @@ export class ScoringQueue {
     try {
       for await (const b of frames) {
         await this.gate(job)
-        const state = data.state.values.subarray(b.first * D, (b.first + b.count) * D)
+        const batchState = state.subarray(b.first * D, (b.first + b.count) * D)
         await predicting
         // The next batch's decode and encode run while this prediction runs.
         predicting = runner
-          .predict(b.features, state, b.count, taskId, { steps: info.steps, seed: info.seed, episode, firstFrame: b.first })
+          .predict(b.features, batchState, b.count, taskId, { steps: info.steps, seed: info.seed, episode, firstFrame: b.first })
           .then((p) => accept(b.count, p))
         predicting.catch(() => undefined)
         if (due()) await flush()

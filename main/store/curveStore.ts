@@ -12,7 +12,7 @@ import { writeError } from '../atomicWrite'
  * killed job leaves every acknowledged chunk and resumes after the last one. This is a cache: deleting the file
  * loses nothing that cannot be recomputed, except imported curves (which can be imported again).
  */
-const SCHEMA_VERSION = 2
+const SCHEMA_VERSION = 3
 
 /** A scoring job that has not ended: kept so that a restarted app (after a crash, a kill or a quit) resumes it. */
 export interface PendingJob {
@@ -41,6 +41,8 @@ interface CurveRow {
   file: string | null
   created_at: string
   computed: number
+  /** JSON array of strings (schema 3). */
+  warnings: string
 }
 
 interface ChunkRow {
@@ -52,7 +54,8 @@ interface ChunkRow {
 
 /** The cache key of a model run: everything that changes its values. */
 export function modelCurveId(modelId: string, datasetId: string, episode: number, params: ScoreParams): string {
-  const key = JSON.stringify([modelId, datasetId, episode, params.steps, params.seed, params.cameras])
+  // A state map joins the key only when there is one, so curves scored before state maps existed keep their ids.
+  const key = JSON.stringify([modelId, datasetId, episode, params.steps, params.seed, params.cameras, ...(params.stateMap === undefined ? [] : [params.stateMap])])
   return `m-${createHash('sha256').update(key).digest('hex').slice(0, 24)}`
 }
 
@@ -66,7 +69,16 @@ function floats(b: Buffer): Float32Array {
   return new Float32Array(copy.buffer)
 }
 
-export type NewCurve = Omit<CurveInfo, 'computed' | 'complete' | 'createdAt'>
+export type NewCurve = Omit<CurveInfo, 'computed' | 'complete' | 'createdAt' | 'warnings'> & { warnings?: string[] }
+
+function parseWarnings(text: string | undefined): string[] {
+  try {
+    const v: unknown = JSON.parse(text ?? '[]')
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []
+  } catch {
+    return []
+  }
+}
 
 export class CurveStore {
   private readonly db: Database.Database
@@ -118,6 +130,8 @@ export class CurveStore {
             );
           `)
         }
+        // Why a curve's values may not mean what they should (input out of the model's distribution).
+        if (version < 3) this.db.exec(`ALTER TABLE curves ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]'`)
         this.db.pragma(`user_version = ${SCHEMA_VERSION}`)
       })
       .immediate()
@@ -141,6 +155,7 @@ export class CurveStore {
       futureNames: JSON.parse(r.future_names) as string[],
       futureOffset: r.future_offset,
       file: r.file,
+      warnings: parseWarnings(r.warnings),
       createdAt: r.created_at,
     }
   }
@@ -149,9 +164,9 @@ export class CurveStore {
   ensure(curve: NewCurve): CurveInfo {
     const insert = this.db.prepare(
       `INSERT OR IGNORE INTO curves (id, dataset_id, episode, name, source, convention, length, model_id, model_name,
-         params, future_dim, future_names, future_offset, file, created_at)
+         params, future_dim, future_names, future_offset, file, created_at, warnings)
        VALUES (@id, @datasetId, @episode, @name, @source, @convention, @length, @modelId, @modelName, @params,
-         @futureDim, @futureNames, @futureOffset, @file, @createdAt)`,
+         @futureDim, @futureNames, @futureOffset, @file, @createdAt, @warnings)`,
     )
     this.writing(() =>
       insert.run({
@@ -159,6 +174,7 @@ export class CurveStore {
         params: curve.params ? JSON.stringify(curve.params) : null,
         futureNames: JSON.stringify(curve.futureNames),
         createdAt: new Date().toISOString(),
+        warnings: JSON.stringify(curve.warnings ?? []),
       }),
     )
     const info = this.info(curve.id)
@@ -233,6 +249,12 @@ export class CurveStore {
     const info = this.info(curve.id)
     if (!info) throw new VivaError('INTERNAL', `curve ${curve.id} was not stored`)
     return info
+  }
+
+  /** Replace a curve's warnings (a resumed run recomputes them from the episode it scores). */
+  setWarnings(id: string, warnings: readonly string[]): CurveInfo | null {
+    this.writing(() => this.db.prepare('UPDATE curves SET warnings = ? WHERE id = ?').run(JSON.stringify(warnings), id))
+    return this.info(id)
   }
 
   delete(id: string): boolean {

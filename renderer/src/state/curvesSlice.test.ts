@@ -48,6 +48,7 @@ function info(id: string, patch: Partial<CurveInfo> = {}): CurveInfo {
     futureNames: [],
     futureOffset: 0,
     file: null,
+    warnings: [],
     createdAt: '2024-01-01T00:00:00Z',
     ...patch,
   }
@@ -91,6 +92,8 @@ function job(patch: Partial<JobInfo> = {}): JobInfo {
     provider: null,
     error: null,
     episodeErrors: [],
+    params: null,
+    warnings: [],
     ...patch,
   }
 }
@@ -311,8 +314,8 @@ describe('curves slice', () => {
     const { store, calls, emit } = await openPlayer({
       'curves.list': () => [],
       'models.list': () => models,
-      'models.cameraMap': ({ datasetId, modelId }) => ({ datasetId, modelId, slots: { high: 'cam_high', left: null }, guessed: true }),
-      'models.setCameraMap': ({ datasetId, modelId, slots }) => ({ datasetId, modelId, slots, guessed: false }),
+      'models.cameraMap': ({ datasetId, modelId }) => ({ datasetId, modelId, slots: { high: 'cam_high', left: null }, guessed: true, how: { high: 'name', left: 'none' } }),
+      'models.setCameraMap': ({ datasetId, modelId, slots }) => ({ datasetId, modelId, slots, guessed: false, how: { high: 'saved', left: 'saved' } }),
       'score.start': (p) => job({ episodes: p.episodes, state: 'queued', modelId: p.modelId }),
       'score.pause': ({ paused }) => job({ state: paused ? 'paused' : 'running' }),
       'score.cancel': () => job({ state: 'cancelled' }),

@@ -255,7 +255,8 @@ export function jobActive(job: JobInfo): boolean {
 export function curveSeriesKey(info: CurveInfo): string {
   if (info.source === 'model') {
     const p = info.params
-    return `model:${info.modelId ?? info.modelName ?? ''}:${p?.steps ?? ''}:${p?.seed ?? ''}:${p?.cameras.join(',') ?? ''}`
+    const stateMap = p?.stateMap === undefined ? '' : `:${p.stateMap}`
+    return `model:${info.modelId ?? info.modelName ?? ''}:${p?.steps ?? ''}:${p?.seed ?? ''}:${p?.cameras.join(',') ?? ''}${stateMap}`
   }
   return `import:${info.name}`
 }

@@ -61,6 +61,7 @@ function info(id: string, patch: Partial<CurveInfo> = {}): CurveInfo {
     futureNames: [],
     futureOffset: 0,
     file: `/curves/${id}.csv`,
+    warnings: [],
     createdAt: '2024-01-01T00:00:00Z',
     ...patch,
   }
