@@ -201,22 +201,27 @@ export function checkCompatibility(input: CompatibilityInput): CompatIssue[] {
     if (into.length > 1) warning('CAMERA_REUSED', `${key} feeds ${into.length} model cameras (${into.join(', ')})`)
   }
 
-  // ---- image size
+  // ---- image size (one line per frame size, not per camera)
   const { width: mw, height: mh } = m.image
+  const bySize = new Map<string, string[]>()
   for (const s of slots) {
     const cam = summary.cameras.find((c) => c.key === cameras.slots[s])
     if (!cam || cam.width === null || cam.height === null) continue
+    const size = `${cam.width}×${cam.height}`
+    if (!(bySize.get(size) ?? []).includes(cam.key)) bySize.set(size, [...(bySize.get(size) ?? []), cam.key])
+  }
+  for (const [size, keys] of bySize) {
+    const [w, h] = size.split('×').map(Number) as [number, number]
+    const which = keys.length === 1 ? `${keys[0]} is` : `${keys.join(', ')} are`
     const source = m.image.source
     if (source) {
-      const aspect = cam.width / cam.height
-      const trained = source.width / source.height
-      if (Math.abs(aspect / trained - 1) > 0.02) {
-        warning('IMAGE_SIZE', `${cam.key} is ${cam.width}×${cam.height}, ${m.name} was trained on ${source.width}×${source.height} frames: resized to ${mw}×${mh} with another aspect ratio (the image is stretched differently)`)
-      } else if (cam.width !== source.width || cam.height !== source.height) {
-        note('IMAGE_SIZE', `${cam.key} is ${cam.width}×${cam.height} (trained on ${source.width}×${source.height}): resized to ${mw}×${mh} as in training`)
+      if (Math.abs(w / h / (source.width / source.height) - 1) > 0.02) {
+        warning('IMAGE_SIZE', `${which} ${size}, ${m.name} was trained on ${source.width}×${source.height} frames: resized to ${mw}×${mh} with another aspect ratio (the image is stretched differently)`)
+      } else if (w !== source.width || h !== source.height) {
+        note('IMAGE_SIZE', `${which} ${size} (trained on ${source.width}×${source.height}): resized to ${mw}×${mh} as in training`)
       }
-    } else if (cam.width !== mw || cam.height !== mh) {
-      note('IMAGE_SIZE', `${cam.key} is ${cam.width}×${cam.height}: resized to ${mw}×${mh}`)
+    } else if (w !== mw || h !== mh) {
+      note('IMAGE_SIZE', `${which} ${size}: resized to ${mw}×${mh}`)
     }
   }
 

@@ -1,5 +1,5 @@
 import type { StoreApi } from 'zustand/vanilla'
-import type { AdvantageResult, CameraMapping, CurveImportResult, JobInfo, JobState, ModelInfo, ProviderRequest, VivaClient } from '../../../app/contract'
+import type { AdvantageResult, CameraMapping, CurveImportResult, JobInfo, JobState, ModelCheck, ModelInfo, ProviderRequest, VivaClient } from '../../../app/contract'
 import type { CurveChunk, CurveData, CurveInfo } from '../../../app/curves'
 import { toWireError, type WireError } from '../../../app/errors'
 import type { AnnotationEvent } from '../../../app/annotations'
@@ -37,6 +37,10 @@ export interface CurvesSlice {
   scoreSteps: Record<string, number>
   /** Camera mapping of the selected model for the current dataset. */
   cameraMap: CameraMapping | null
+  /** Whether the selected model can score the current dataset as mapped (models.check), shown before Start. */
+  modelCheck: ModelCheck | null
+  /** Why the last Start was refused (the main side's message), shown under the buttons until the next try. */
+  scoreRefused: WireError | null
   sidePanel: SidePanel
   loadModels(): Promise<void>
   /** Registers a model folder; resolves with the error to show, or null when added. */
@@ -46,6 +50,9 @@ export interface CurvesSlice {
   selectModel(id: string | null): void
   loadCameraMap(): Promise<void>
   setCameraSlot(slot: string, camera: string | null): Promise<void>
+  loadModelCheck(): Promise<void>
+  /** Save the state map for this dataset and model (null or '' clears it); resolves with the error to show, or null. */
+  setStateMap(map: string | null): Promise<WireError | null>
   setProvider(provider: ProviderRequest): void
   setThreads(threads: number | null): void
   setScoreSteps(modelId: string, steps: number): void
@@ -321,6 +328,7 @@ export function createCurvesSlice(
   let listInFlight: Promise<void> | null = null
   let listAgain = false
   let cameraMapRequest = 0
+  let checkRequest = 0
   let advantagesRequest = 0
 
   const here = (): { datasetId: string; episode: number; key: string } | null => {
@@ -396,6 +404,8 @@ export function createCurvesSlice(
     threads: null,
     scoreSteps: {},
     cameraMap: null,
+    modelCheck: null,
+    scoreRefused: null,
     sidePanel: 'annotations',
 
     async loadModels() {
@@ -444,7 +454,7 @@ export function createCurvesSlice(
 
     selectModel(id) {
       if (id === get().selectedModelId) return
-      set({ selectedModelId: id, cameraMap: null })
+      set({ selectedModelId: id, cameraMap: null, modelCheck: null, scoreRefused: null })
       void get().loadCameraMap()
     },
 
@@ -453,12 +463,15 @@ export function createCurvesSlice(
       const datasetId = get().currentDatasetId
       const model = selectedModel()
       if (datasetId === null || !model) {
-        set({ cameraMap: null })
+        set({ cameraMap: null, modelCheck: null })
         return
       }
       try {
         const map = await client.call('models.cameraMap', { datasetId, modelId: model.id })
-        if (request === cameraMapRequest) set({ cameraMap: map })
+        if (request === cameraMapRequest) {
+          set({ cameraMap: map })
+          void get().loadModelCheck()
+        }
       } catch (err) {
         if (request === cameraMapRequest) set({ cameraMap: null })
         get().pushError(err)
@@ -473,10 +486,44 @@ export function createCurvesSlice(
       set({ cameraMap: { ...map, slots, guessed: false } })
       try {
         const saved = await client.call('models.setCameraMap', { datasetId: map.datasetId, modelId: map.modelId, slots })
-        if (request === cameraMapRequest) set({ cameraMap: saved })
+        if (request === cameraMapRequest) {
+          set({ cameraMap: saved })
+          void get().loadModelCheck()
+        }
       } catch (err) {
         if (request === cameraMapRequest) set({ cameraMap: map })
         get().pushError(err)
+      }
+    },
+
+    async loadModelCheck() {
+      const request = ++checkRequest
+      const datasetId = get().currentDatasetId
+      const model = selectedModel()
+      if (datasetId === null || !model) {
+        set({ modelCheck: null })
+        return
+      }
+      try {
+        const check = await client.call('models.check', { datasetId, modelId: model.id })
+        if (request === checkRequest) set({ modelCheck: check })
+      } catch (err) {
+        if (request === checkRequest) set({ modelCheck: null })
+        get().pushError(err)
+      }
+    },
+
+    async setStateMap(map) {
+      const datasetId = get().currentDatasetId
+      const model = selectedModel()
+      if (datasetId === null || !model) return null
+      const request = ++checkRequest
+      try {
+        const check = await client.call('models.setStateMap', { datasetId, modelId: model.id, map: map === null || map.trim() === '' ? null : map })
+        if (request === checkRequest) set({ modelCheck: check, scoreRefused: null })
+        return null
+      } catch (err) {
+        return toWireError(err)
       }
     },
 
@@ -535,6 +582,7 @@ export function createCurvesSlice(
           ...(s.threads !== null ? { threads: s.threads } : {}),
           ...(model.kind === 'viva-flow' ? { steps: s.scoreSteps[model.id] ?? model.defaultSteps } : {}),
         })
+        set({ scoreRefused: null })
         upsertJob(job)
         // Results of an earlier run may be reused at once: show what is there.
         const at = here()
@@ -543,6 +591,8 @@ export function createCurvesSlice(
         }
         return job
       } catch (err) {
+        // Refused (e.g. the model does not fit the dataset): the panel says why beside the buttons, not only a toast.
+        set({ scoreRefused: toWireError(err) })
         get().pushError(err)
         return null
       }

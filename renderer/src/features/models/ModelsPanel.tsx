@@ -1,5 +1,5 @@
 import { useEffect, useState, type ReactNode } from 'react'
-import { PROVIDERS, type JobInfo, type ModelInfo, type ProviderRequest } from '../../../../app/contract'
+import { PROVIDERS, type CameraMatch, type JobInfo, type ModelInfo, type ProviderRequest } from '../../../../app/contract'
 import type { CurveImportResult } from '../../../../app/contract'
 import { parseEpisodeList } from '../../../../app/episodeList'
 import type { WireError } from '../../../../app/errors'
@@ -159,6 +159,9 @@ function ImportCurves(): ReactNode {
   )
 }
 
+/** How a slot's camera was chosen, in words; a guess by position is one to check. */
+const MATCH_TEXT: Record<CameraMatch, string> = { saved: 'your choice', name: 'by name', position: 'by position: check', none: 'none' }
+
 function CameraMappingEditor(props: { model: ModelInfo; cameras: string[] }): ReactNode {
   const map = useApp((s) => s.cameraMap)
   const setCameraSlot = useApp((s) => s.setCameraSlot)
@@ -166,9 +169,10 @@ function CameraMappingEditor(props: { model: ModelInfo; cameras: string[] }): Re
   const unmapped = props.model.cameras.filter((slot) => (map.slots[slot] ?? null) === null)
   return (
     <div className="camera-map">
-      <div className="muted small">Cameras {map.guessed ? '(guessed from names; change to keep)' : ''}</div>
+      <div className="muted small">Cameras {map.guessed ? '(guessed: by name where a dataset camera is named like the slot, else by position; change to keep)' : ''}</div>
       {props.model.cameras.map((slot) => {
         const value = map.slots[slot] ?? null
+        const how = map.how[slot] ?? 'none'
         return (
           <label key={slot} className={`camera-slot${value === null ? ' unmapped' : ''}`}>
             <span className="slot-name">{slot}</span>
@@ -188,6 +192,9 @@ function CameraMappingEditor(props: { model: ModelInfo; cameras: string[] }): Re
                 </option>
               ))}
             </select>
+            <span className={`tag camera-match camera-match-${how}`} data-testid={`camera-match-${slot}`} data-match={how}>
+              {MATCH_TEXT[how]}
+            </span>
           </label>
         )
       })}
@@ -197,6 +204,78 @@ function CameraMappingEditor(props: { model: ModelInfo; cameras: string[] }): Re
         </p>
       ) : null}
     </div>
+  )
+}
+
+/** The state map for this dataset and model (grammar in app/modelMapping.ts), saved on Enter, cleared when emptied. */
+function StateMapEditor(props: { model: ModelInfo }): ReactNode {
+  const check = useApp((s) => (s.modelCheck?.modelId === props.model.id ? s.modelCheck : null))
+  const setStateMap = useApp((s) => s.setStateMap)
+  const saved = check?.stateMap ?? ''
+  const [text, setText] = useState(saved)
+  const [error, setError] = useState<WireError | null>(null)
+  useEffect(() => setText(saved), [saved])
+  if (!check) return null
+  const differs = check.datasetStateDim !== check.modelStateDim
+  if (!differs && saved === '' && text === '') {
+    return (
+      <p className="muted small" data-testid="state-map-none">
+        State: {check.datasetStateDim} joints in, as the model expects.{' '}
+        <button type="button" className="link" onMouseDown={keepFocus} onClick={() => setText(`0-${check.datasetStateDim - 1}`)}>
+          Map joints…
+        </button>
+      </p>
+    )
+  }
+  const commit = (): void => {
+    void setStateMap(text).then(setError)
+  }
+  return (
+    <div className="state-map">
+      <label className="field">
+        <span className="muted small">
+          State map ({check.datasetStateDim} → {check.modelStateDim} joints)
+        </span>
+        <input
+          aria-label="State map"
+          data-testid="state-map-input"
+          placeholder={check.suggestedStateMap ?? 'e.g. 0-5,7,pad:0'}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') commit()
+            if (e.key === 'Escape') (e.target as HTMLInputElement).blur()
+          }}
+          title="Dataset joints for the model's, in order: N, A-B, joint names, pad:V (a number, or min/max/mid of the model's range). Enter saves; empty clears."
+        />
+      </label>
+      {check.suggestedStateMap && text === '' ? (
+        <button type="button" className="link small" data-testid="state-map-suggest" onMouseDown={keepFocus} onClick={() => setText(check.suggestedStateMap ?? '')}>
+          Use {check.suggestedStateMap}
+        </button>
+      ) : null}
+      {error ? (
+        <p className="form-error small" data-testid="state-map-error">
+          {error.message}
+        </p>
+      ) : null}
+    </div>
+  )
+}
+
+/** What models.check found: errors block Start, warnings and notes are said before scoring. */
+function CompatibilityList(props: { model: ModelInfo }): ReactNode {
+  const check = useApp((s) => (s.modelCheck?.modelId === props.model.id ? s.modelCheck : null))
+  if (!check || check.issues.length === 0) return null
+  return (
+    <ul className="model-check" data-testid="model-check" data-ok={check.ok} aria-label="Compatibility with this dataset">
+      {check.issues.map((i) => (
+        <li key={`${i.code}:${i.message}`} className={`check-${i.level} small`} data-level={i.level} data-code={i.code}>
+          {i.level === 'error' ? 'Cannot score: ' : i.level === 'warning' ? 'Warning: ' : ''}
+          {i.message}
+        </li>
+      ))}
+    </ul>
   )
 }
 
@@ -211,6 +290,9 @@ function ScoreSettings(props: { model: ModelInfo }): ReactNode {
   const datasetId = useApp((s) => s.currentDatasetId)
   const summary = useApp((s) => currentDataset(s))
   const unmapped = useApp((s) => (s.cameraMap?.modelId === model.id ? model.cameras.some((c) => (s.cameraMap?.slots[c] ?? null) === null) : true))
+  // Refused up front when the check found an error (the main side refuses it too: score.start runs the same check).
+  const incompatible = useApp((s) => s.modelCheck?.modelId === model.id && !s.modelCheck.ok)
+  const refused = useApp((s) => s.scoreRefused)
   const [stepsText, setStepsText] = useState(String(steps))
   const threads = useApp((s) => s.threads)
   const setThreads = useApp((s) => s.setThreads)
@@ -228,7 +310,7 @@ function ScoreSettings(props: { model: ModelInfo }): ReactNode {
   }
   useEffect(() => setStepsText(String(steps)), [steps])
   const present = summary?.episodes.filter((e) => e.present).length ?? 0
-  const canScore = datasetId !== null && !unmapped
+  const canScore = datasetId !== null && !unmapped && !incompatible
   const commitSteps = (): void => {
     const n = Number(stepsText)
     if (Number.isInteger(n) && n >= 1 && n <= 100) setScoreSteps(model.id, n)
@@ -292,6 +374,8 @@ function ScoreSettings(props: { model: ModelInfo }): ReactNode {
         ) : null}
       </div>
       <CameraMappingEditor model={model} cameras={summary?.cameras.map((c) => c.key) ?? []} />
+      <StateMapEditor model={model} />
+      <CompatibilityList model={model} />
       <div className="row score-buttons">
         <span className="muted">Score</span>
         <button
@@ -339,6 +423,11 @@ function ScoreSettings(props: { model: ModelInfo }): ReactNode {
         </button>
       </div>
       {episodesError ? <p className="form-error small">{episodesError}</p> : null}
+      {refused ? (
+        <p className="form-error small" data-testid="score-refused">
+          {refused.message}
+        </p>
+      ) : null}
     </section>
   )
 }
@@ -382,6 +471,15 @@ function JobRow(props: { job: JobInfo; datasetName: string | null }): ReactNode 
         <p className="warning-inline" data-testid="job-fallback">
           Asked for {job.provider.requested}, running on {job.provider.active}: {job.provider.fallbackReason}
         </p>
+      ) : null}
+      {job.warnings.length > 0 ? (
+        <ul className="warning-inline job-warnings" data-testid="job-warnings">
+          {job.warnings.map((w) => (
+            <li key={w} className="small">
+              {w}
+            </li>
+          ))}
+        </ul>
       ) : null}
       {job.error ? (
         <p className="form-error small" data-testid="job-error">

@@ -79,6 +79,12 @@ function CurveLegendItem(props: { info: CurveInfo; color: string }): ReactNode {
         <span className="swatch" style={{ background: props.color }} />
         <span className="curve-name">{info.name}</span>
       </label>
+      {info.warnings.length > 0 ? (
+        // Out-of-distribution input: the values may mean nothing. The whole reason is in the tooltip and below.
+        <span className="curve-badge curve-badge-warning" data-testid={`curve-warning-${info.id}`} title={info.warnings.join('\n')}>
+          ⚠ input out of range
+        </span>
+      ) : null}
       <span className="muted curve-meta">
         {curveSourceText(info)} · {CONVENTION_NAMES[info.convention]}
       </span>
