@@ -34,12 +34,15 @@ describe('tensor cache for PyTorch training', () => {
       size: number[]
       episodes: { index: number; length: number; outcome: string }[]
       num_frames: number
+      source: { frame_size: { width: number; height: number } | null }
     }
     const n = generated.episodes.reduce((a, e) => a + e.length, 0)
     expect(result.frames).toBe(n)
     expect(meta.num_frames).toBe(n)
     expect(meta.K).toBe(17) // 50 frames at 30 fps, scaled to 10 fps
     expect(meta.cameras).toEqual(['cam_high', 'cam_left_wrist', 'cam_right_wrist'])
+    // The frames' size before resizing, which the exporter puts in the manifest (image.source).
+    expect(meta.source.frame_size).toEqual({ width: 96, height: 72 })
     expect(meta.episodes.map((e) => [e.index, e.length, e.outcome])).toEqual(generated.episodes.map((e) => [e.index, e.length, e.outcome]))
     for (const cam of meta.cameras) expect(statSync(path.join(out, `frames_${cam}.u8`)).size).toBe(n * 32 * 32 * 3)
 

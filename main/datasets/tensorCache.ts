@@ -2,6 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs'
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Outcome } from '../../app/annotations'
+import type { CameraInfo } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import { parseImportDocument } from '../../app/exchange'
 import type { MediaTools } from '../video/tools'
@@ -50,6 +51,15 @@ function closeStream(stream: WriteStream): Promise<void> {
   return new Promise((resolve, reject) => {
     stream.end((err?: Error | null) => (err ? reject(err) : resolve()))
   })
+}
+
+/**
+ * The dataset's frame size before resizing (its first model camera's), recorded so the exporter can put it in the
+ * manifest (image.source): a dataset with another aspect ratio is then warned about before scoring.
+ */
+function frameSize(cameras: readonly CameraInfo[], keys: readonly string[]): { width: number; height: number } | null {
+  const cam = cameras.find((c) => c.key === keys[0])
+  return cam && cam.width !== null && cam.height !== null ? { width: cam.width, height: cam.height } : null
 }
 
 /** All `count` frames of one camera at size×size rgb24 (the scoring pipeline's decoder, so training sees what scoring sees). */
@@ -186,7 +196,7 @@ export async function writeTensorCache(options: TensorCacheOptions): Promise<Ten
       tasks,
       num_frames: frames,
       episodes,
-      source: { dataset: summary.root, name: summary.name, format: summary.format, labels: labelsFile, camera_keys: cameraKeys },
+      source: { dataset: summary.root, name: summary.name, format: summary.format, labels: labelsFile, camera_keys: cameraKeys, frame_size: frameSize(summary.cameras, cameraKeys) },
     }
     await writeFile(path.join(staging, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`)
     await rm(out, { recursive: true, force: true })

@@ -46,10 +46,19 @@ function mapping(how: CameraMapping['how'] = {}, slots?: Record<string, string |
 const codes = (issues: { code: string; level: string }[]): string[] => issues.map((i) => `${i.level}:${i.code}`)
 
 describe('checkCompatibility', () => {
-  it('finds nothing to say for the data the model was trained on', () => {
-    const issues = checkCompatibility({ manifest, summary: summary(), cameras: mapping(), stateMap: null, datasetStateDim: 14, sample: null })
-    expect(codes(issues)).toEqual(['info:IMAGE_SIZE'])
-    expect(issues[0]?.message).toBe('observation.images.cam_high, observation.images.cam_left_wrist, observation.images.cam_right_wrist are 256×192: resized to 64×64')
+  it('finds nothing to say for the data the model was trained on; notes a resize', () => {
+    expect(manifest.image.source).toEqual({ width: 256, height: 192 })
+    expect(checkCompatibility({ manifest, summary: summary(), cameras: mapping(), stateMap: null, datasetStateDim: 14, sample: null })).toEqual([])
+    const small = summary().cameras.map((c) => ({ ...c, width: 128, height: 96 }))
+    const resized = checkCompatibility({ manifest, summary: summary({ cameras: small }), cameras: mapping(), stateMap: null, datasetStateDim: 14, sample: null })
+    expect(codes(resized)).toEqual(['info:IMAGE_SIZE'])
+    expect(resized[0]?.message).toBe(
+      'observation.images.cam_high, observation.images.cam_left_wrist, observation.images.cam_right_wrist are 128×96 (trained on 256×192): resized to 64×64 as in training',
+    )
+    // A manifest without the training frame size can only say the frames are resized.
+    const { source: _source, ...image } = manifest.image
+    const noSource = checkCompatibility({ manifest: { ...manifest, image }, summary: summary(), cameras: mapping(), stateMap: null, datasetStateDim: 14, sample: null })
+    expect(noSource.map((i) => i.message)).toEqual(['observation.images.cam_high, observation.images.cam_left_wrist, observation.images.cam_right_wrist are 256×192: resized to 64×64'])
   })
 
   it('warns on another frame rate, another aspect ratio than training, a reused camera, joints in another order', () => {

@@ -76,6 +76,8 @@ class TestEndToEnd(unittest.TestCase):
                 man = json.load(f)
             self.assertEqual(man["kind"], "direct" if sub else "viva-flow")
             self.assertEqual([c["name"] for c in man["cameras"]], M.CAMERAS)
+            # The training frames' size before resizing, from the cache's source.frame_size (the app checks aspect).
+            self.assertEqual(man["image"]["source"], {"width": 32, "height": 32})
             for entry in man["files"].values():
                 p = os.path.join(d, entry["path"])
                 self.assertEqual(E.sha256(p), entry["sha256"], p)

@@ -221,6 +221,10 @@ def common_manifest(info, cfg, name, tasks):
     I, D = cfg.image_size, cfg.state_dim
     K, fps = info["K"], info.get("fps")
     m = info.get("metrics") or {}
+    # The training videos' frame size before resizing (tensor cache meta source.frame_size), when known: the app
+    # warns before scoring a dataset whose frames have another aspect ratio.
+    frame = ((info.get("data") or {}).get("source") or {}).get("frame_size")
+    source = {"source": {"width": int(frame["width"]), "height": int(frame["height"])}} if frame else {}
     return {
         "schema_version": SCHEMA_VERSION,
         "name": name,
@@ -230,7 +234,7 @@ def common_manifest(info, cfg, name, tasks):
         "image": {"height": I, "width": I, "channels": 3, "layout": "NCHW", "channel_order": "RGB",
                   "dtype": "float32", "normalization": {"scale": 1 / 127.5, "offset": -1.0, "formula": "x/127.5-1"},
                   "resize": "ffmpeg scale=WxH:flags=area (as the tensor cache was made), full frame, no crop, aspect not preserved",
-                  "scale_filter": "area"},
+                  "scale_filter": "area", **source},
         "state": {"dim": D, "names": info["state_names"], "min": info["state_min"], "max": info["state_max"],
                   "normalization": {"formula": "clamp(s, min, max); (s-min)/(max-min+eps)*2-1", "eps": NORM_EPS}},
         "K": K, "fps": fps, "horizon_s": (K / fps) if fps else None,

@@ -84,7 +84,8 @@ def make_cache(out: str, episodes: int = 8, length: int = 60, size: int = 128, f
         "format": FORMAT, "version": VERSION, "fps": fps, "cameras": list(CAMERAS), "size": [H, W],
         "state_names": STATE_NAMES, "K": K, "num_frames": len(states),
         "tasks": [f"synthetic task {i}" for i in range(num_tasks)],
-        "source": {"kind": "synthetic", "generator": "models/viva/viva/make_synthetic_cache.py", "seed": seed},
+        "source": {"kind": "synthetic", "generator": "models/viva/viva/make_synthetic_cache.py", "seed": seed,
+                   "frame_size": {"width": W, "height": H}},
         "episodes": eps,
     }
     with open(os.path.join(out, "meta.json"), "w") as f:
