@@ -26,6 +26,8 @@ export interface ScoreParams {
    * the state went in unchanged.
    */
   stateMap?: string
+  /** The dataset feature the state came from, when it is not `observation.state` (the user can choose another). */
+  stateKey?: string
 }
 
 export interface CurveInfo {

@@ -23,7 +23,7 @@ export const TRUTH_SERIES = 'truth'
 
 export function seriesKey(info: Pick<CurveInfo, 'source' | 'modelId' | 'params' | 'name'>): string {
   if (info.source === 'model' && info.modelId && info.params) {
-    const stateMap = info.params.stateMap === undefined ? '' : `:${info.params.stateMap}`
+    const stateMap = (info.params.stateMap === undefined ? '' : `:${info.params.stateMap}`) + (info.params.stateKey === undefined ? '' : `:${info.params.stateKey}`)
     return `m:${info.modelId}:${info.params.steps}:${info.params.seed}:${info.params.cameras.join(',')}${stateMap}`
   }
   return `i:${info.name}`

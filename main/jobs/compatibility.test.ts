@@ -18,17 +18,22 @@ let twelve = ''
 /** The generator's task at the model's 10 fps, as trained, and the same with the state in degrees (×57.3). */
 let task = ''
 let degrees = ''
+/** State and action stored as `state` / `actions`. */
+let renamed = ''
 const signal = new AbortController().signal
 
 beforeAll(async () => {
   const cameras = ['top', 'cam_left_wrist', 'wrist_b'].map((c) => ({ key: `observation.images.${c}`, width: 64, height: 48 }))
   await writePatternDataset({ out: path.join(root, 'twelve'), format: 'v2.1', lengths: [20, 20], fps: 30, stateDim: 12, cameras })
+  const named = ['cam_high', 'cam_left_wrist', 'cam_right_wrist'].map((c) => ({ key: `observation.images.${c}`, width: 64, height: 48 }))
+  await writePatternDataset({ out: path.join(root, 'renamed'), format: 'v2.1', lengths: [12], fps: 10, cameras: named, quirks: { vectorKeys: { state: 'state', action: 'actions' } } })
   await generateTaskDataset({ out: path.join(root, 'task'), episodes: 1, seed: 5, fps: 10, width: 128, height: 96 })
   await generateTaskDataset({ out: path.join(root, 'degrees'), episodes: 1, seed: 5, fps: 10, width: 128, height: 96, quirks: { stateScale: 180 / Math.PI } })
   services = composeServices({ mode: 'browser', version: 'test', dataDir: path.join(root, 'data'), bundledModelDirs: [path.join(PACKAGE_ROOT, 'models')], hwaccel: false })
   twelve = (await services.datasets.open(path.join(root, 'twelve'))).id
   task = (await services.datasets.open(path.join(root, 'task'))).id
   degrees = (await services.datasets.open(path.join(root, 'degrees'))).id
+  renamed = (await services.datasets.open(path.join(root, 'renamed'))).id
   const models = await services.handlers['models.list']({}, { signal })
   vivaId = models.find((m) => m.name === 'viva-reference')?.id ?? ''
   expect(vivaId).not.toBe('')
@@ -120,6 +125,25 @@ describe('model/dataset compatibility', () => {
     expect((await services.scoring.wait(plain.id)).state).toBe('done')
     expect(services.curves.list(task, 0)[0]?.warnings).toEqual([])
   }, 180_000)
+})
+
+describe('a state stored under another key', () => {
+  it('scores from `state`; choosing `actions` as the state makes another curve, not a reuse of the cached one', async () => {
+    const check = await services.handlers['models.check']({ datasetId: renamed, modelId: vivaId }, { signal })
+    expect(check.issues.filter((i) => i.level === 'error')).toEqual([])
+    const first = await services.scoring.start({ datasetId: renamed, modelId: vivaId, episodes: [0], provider: 'cpu' })
+    expect(first.params?.stateKey).toBe('state')
+    expect((await services.scoring.wait(first.id)).state).toBe('done')
+    await services.datasets.setStateKey(renamed, 'actions')
+    const second = await services.scoring.start({ datasetId: renamed, modelId: vivaId, episodes: [0], provider: 'cpu' })
+    expect(second.params?.stateKey).toBe('actions')
+    const end = await services.scoring.wait(second.id)
+    expect(end.framesResumed).toBe(0)
+    const curves = services.curves.list(renamed, 0)
+    expect(curves.map((c) => c.params?.stateKey).sort()).toEqual(['actions', 'state'])
+    const [a, b] = curves.map((c) => services.curves.get(c.id).values)
+    expect(Array.from(a ?? [])).not.toEqual(Array.from(b ?? []))
+  }, 120_000)
 })
 
 describe('stateOutOfRange', () => {

@@ -4,6 +4,7 @@ import type { ScoreParams } from '../../app/curves'
 import { toWireError, VivaError } from '../../app/errors'
 import { applyStateMap, formatStateMap, isIdentityMap, parseStateMap, resolveCameraChoices, type StateMapEntry } from '../../app/modelMapping'
 import type { EpisodeData, EpisodeSource } from '../datasets/episodeSource'
+import { STANDARD_STATE_KEY } from '../datasets/vectorFeatures'
 import { checkCompatibility, refuseIncompatible, stateOutOfRange, suggestStateMap, type StateSample } from '../inference/compatibility'
 import { STREAM_BACKLOG_BYTES, type EventBus } from '../events'
 import type { ModelPackage } from '../inference/manifest'
@@ -87,8 +88,8 @@ export const DEFAULT_BATCH = 8
 interface Job {
   info: JobInfo
   request: ScoreRequest
-  /** Dataset camera per model slot and the state map, fixed when the job is accepted. */
-  plan: { cameraKeys: string[]; stateMap: StateMapEntry[] | null }
+  /** Dataset camera per model slot, the state feature and the state map, fixed when the job is accepted. */
+  plan: { cameraKeys: string[]; stateKey: string | null; stateMap: StateMapEntry[] | null }
   abort: AbortController
   paused: boolean
   started: boolean
@@ -168,7 +169,14 @@ export class ScoringQueue {
     const prepared = await this.prepare(request.datasetId, request.modelId, { cameras: request.cameras, stateMap: request.stateMap }, wanted[0])
     refuseIncompatible(prepared.issues, pkg.manifest.name, source.summary.name)
     const stateMapKey = prepared.stateMap && !isIdentityMap(prepared.stateMap, prepared.datasetStateDim) ? formatStateMap(prepared.stateMap) : undefined
-    const params: ScoreParams = { steps, seed: request.seed ?? 0, cameras: prepared.cameraKeys, ...(stateMapKey !== undefined ? { stateMap: stateMapKey } : {}) }
+    const stateKey = source.summary.state?.key
+    const params: ScoreParams = {
+      steps,
+      seed: request.seed ?? 0,
+      cameras: prepared.cameraKeys,
+      ...(stateMapKey !== undefined ? { stateMap: stateMapKey } : {}),
+      ...(stateKey !== undefined && stateKey !== STANDARD_STATE_KEY ? { stateKey } : {}),
+    }
     const slotNames = [...pkg.manifest.cameras].sort((a, b) => a.slot - b.slot).map((c) => c.name)
     // Journaled with the mapping it was accepted with, so a resumed job scores exactly as it began.
     const fixedRequest: ScoreRequest = {
@@ -200,7 +208,7 @@ export class ScoringQueue {
       params,
       warnings: prepared.issues.filter((i) => i.level === 'warning').map((i) => i.message),
     }
-    const plan = { cameraKeys: prepared.cameraKeys, stateMap: prepared.stateMap }
+    const plan = { cameraKeys: prepared.cameraKeys, stateKey: stateKey ?? null, stateMap: prepared.stateMap }
     const job: Job = { info, request: fixedRequest, plan, abort: new AbortController(), paused: resume?.paused ?? false, started: false, resume: null, done, settle }
     if (this.deps.journal && !resume) {
       this.deps.store.saveJob({ id: info.id, datasetRoot: source.summary.root, request: { ...fixedRequest, episodes: info.episodes }, paused: false })
@@ -394,7 +402,7 @@ export class ScoringQueue {
           params: null,
           warnings: [],
         }
-        const job: Job = { info, request, plan: { cameraKeys: [], stateMap: null }, abort: new AbortController(), paused: false, started: true, resume: null, done: Promise.resolve(), settle: () => undefined }
+        const job: Job = { info, request, plan: { cameraKeys: [], stateKey: null, stateMap: null }, abort: new AbortController(), paused: false, started: true, resume: null, done: Promise.resolve(), settle: () => undefined }
         this.jobs.set(info.id, job)
         this.order.push(info.id)
         this.emit(job)
@@ -500,8 +508,10 @@ export class ScoringQueue {
     const m = pkg.manifest
     const source = this.deps.source(request.datasetId)
     const signal = job.abort.signal
-    const data = await source.loadEpisode(episode, signal)
-    const { stateMap } = job.plan
+    const { stateMap, stateKey } = job.plan
+    // The state feature the job was accepted with, even if the user picks another one while it runs.
+    const loaded = await source.loadEpisode(episode, signal, stateKey === null ? {} : { features: [stateKey] })
+    const data: EpisodeData = { ...loaded, state: stateKey === null ? loaded.state : (loaded.features.find((f) => f.key === stateKey) ?? null) }
     const D = m.state.dim
     let state: Float32Array
     if (stateMap) {

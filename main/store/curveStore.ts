@@ -54,8 +54,10 @@ interface ChunkRow {
 
 /** The cache key of a model run: everything that changes its values. */
 export function modelCurveId(modelId: string, datasetId: string, episode: number, params: ScoreParams): string {
-  // A state map joins the key only when there is one, so curves scored before state maps existed keep their ids.
-  const key = JSON.stringify([modelId, datasetId, episode, params.steps, params.seed, params.cameras, ...(params.stateMap === undefined ? [] : [params.stateMap])])
+  // A state map or another state feature joins the key only when there is one, so curves scored before either existed
+  // keep their ids.
+  const extra = params.stateMap === undefined && params.stateKey === undefined ? [] : [params.stateMap ?? null, params.stateKey ?? null]
+  const key = JSON.stringify([modelId, datasetId, episode, params.steps, params.seed, params.cameras, ...extra])
   return `m-${createHash('sha256').update(key).digest('hex').slice(0, 24)}`
 }
 

@@ -262,7 +262,7 @@ export function jobActive(job: JobInfo): boolean {
 export function curveSeriesKey(info: CurveInfo): string {
   if (info.source === 'model') {
     const p = info.params
-    const stateMap = p?.stateMap === undefined ? '' : `:${p.stateMap}`
+    const stateMap = (p?.stateMap === undefined ? '' : `:${p.stateMap}`) + (p?.stateKey === undefined ? '' : `:${p.stateKey}`)
     return `model:${info.modelId ?? info.modelName ?? ''}:${p?.steps ?? ''}:${p?.seed ?? ''}:${p?.cameras.join(',') ?? ''}${stateMap}`
   }
   return `import:${info.name}`
