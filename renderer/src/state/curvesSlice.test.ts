@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest'
-import type { EpisodeView, JobInfo, Method, ModelInfo, Params, Result } from '../../../app/contract'
+import { describe, expect, it, vi } from 'vitest'
+import type { EpisodeView, JobInfo, Method, ModelCheck, ModelInfo, Params, Result } from '../../../app/contract'
 import type { CurveChunk, CurveData, CurveInfo } from '../../../app/curves'
 import type { DatasetSummary } from '../../../app/dataset'
+import { VivaError } from '../../../app/errors'
 import { fakeClient as makeFakeClient } from './testing/fakeClient'
 import { createAppStore } from './store'
 
@@ -316,6 +317,7 @@ describe('curves slice', () => {
       'models.list': () => models,
       'models.cameraMap': ({ datasetId, modelId }) => ({ datasetId, modelId, slots: { high: 'cam_high', left: null }, guessed: true, how: { high: 'name', left: 'none' } }),
       'models.setCameraMap': ({ datasetId, modelId, slots }) => ({ datasetId, modelId, slots, guessed: false, how: { high: 'saved', left: 'saved' } }),
+      'models.check': ({ datasetId, modelId }) => check(datasetId, modelId, true),
       'score.start': (p) => job({ episodes: p.episodes, state: 'queued', modelId: p.modelId }),
       'score.pause': ({ paused }) => job({ state: paused ? 'paused' : 'running' }),
       'score.cancel': () => job({ state: 'cancelled' }),
@@ -344,4 +346,48 @@ describe('curves slice', () => {
     expect(store.getState().jobs[0]?.state).toBe('cancelled')
     expect(store.getState().errors).toEqual([])
   })
+
+  it('loads the compatibility check with the mapping, shows why a start was refused, saves a state map', async () => {
+    let fits = false
+    const { store, calls } = await openPlayer({
+      'curves.list': () => [],
+      'models.list': () => [model()],
+      'models.cameraMap': ({ datasetId, modelId }) => ({ datasetId, modelId, slots: { high: 'cam_high' }, guessed: true, how: { high: 'position' } }),
+      'models.check': ({ datasetId, modelId }) => check(datasetId, modelId, fits),
+      'models.setStateMap': ({ datasetId, modelId, map }) => {
+        if (map === '0-99') throw new VivaError('INVALID_ARGUMENT', 'State map: "0-99": the dataset\'s state has 12 joints (0-11)')
+        fits = map !== null
+        return { ...check(datasetId, modelId, fits), stateMap: map }
+      },
+      'score.start': () => {
+        throw new VivaError('MODEL_INCOMPATIBLE', 'viva cannot score d1: state has 12 dimensions, viva expects 14')
+      },
+    })
+    await store.getState().loadModels()
+    await vi.waitFor(() => expect(store.getState().modelCheck?.ok).toBe(false))
+    expect(store.getState().cameraMap?.how).toEqual({ high: 'position' })
+    expect(await store.getState().startScore('episode')).toBeNull()
+    expect(store.getState().scoreRefused).toMatchObject({ code: 'MODEL_INCOMPATIBLE', message: 'viva cannot score d1: state has 12 dimensions, viva expects 14' })
+    expect(await store.getState().setStateMap('0-99')).toMatchObject({ code: 'INVALID_ARGUMENT' })
+    expect(await store.getState().setStateMap('0-11,pad:0,pad:0')).toBeNull()
+    expect(store.getState().modelCheck).toMatchObject({ ok: true, stateMap: '0-11,pad:0,pad:0' })
+    expect(store.getState().scoreRefused).toBeNull()
+    expect(calls.filter((c) => c.method === 'models.setStateMap').map((c) => c.params)).toEqual([
+      { datasetId: 'd1', modelId: 'm1', map: '0-99' },
+      { datasetId: 'd1', modelId: 'm1', map: '0-11,pad:0,pad:0' },
+    ])
+  })
 })
+
+function check(datasetId: string, modelId: string, ok: boolean): ModelCheck {
+  return {
+    datasetId,
+    modelId,
+    issues: ok ? [] : [{ level: 'error', code: 'STATE_DIM', message: 'state has 12 dimensions, viva expects 14' }],
+    ok,
+    stateMap: null,
+    datasetStateDim: 12,
+    modelStateDim: 14,
+    suggestedStateMap: ok ? null : '0-11,pad:mid,pad:mid',
+  }
+}
