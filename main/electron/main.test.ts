@@ -129,7 +129,8 @@ vi.mock('../paths', async (importOriginal) => {
 
 const datasets = vi.hoisted(() => ({ opened: new Map<string, { id: string; root: string; name: string; episodes: { index: number; present: boolean }[] }>() }))
 
-vi.mock('../compose', async () => {
+vi.mock('../compose', async (importOriginal) => {
+  const { composeWriteGuard } = await importOriginal<typeof import('../compose')>()
   const { createEventBus } = await import('../events')
   const { MediaRoots } = await import('../video/mediaFiles')
   const { UploadStore } = await import('../rpc/uploads')
@@ -157,6 +158,10 @@ vi.mock('../compose', async () => {
     children: { killAll: vi.fn() },
     dispose: vi.fn(async () => undefined),
     resumeJobs: vi.fn(async () => undefined),
+    // The real guard over the fake's open datasets; the data folder is the test's, known once it is made.
+    get writeGuard() {
+      return composeWriteGuard({ dataDir: fx.state.dataDir, datasets: () => [...datasets.opened.values()].map((d) => d.root) })
+    },
     initialDatasets: [] as string[],
     handlers: {
       'app.info': async () => ({ version: 'test', mode: 'electron', initialDatasets: [] }),
@@ -379,13 +384,28 @@ describe('desktop shell wiring', () => {
   })
 
   it('File › Back up… writes a new dated backup folder (with its manifest) into the chosen folder', async () => {
+    const chosen = path.join(state.root, 'backups')
+    mkdirSync(chosen)
+    fx.electron.dialog.showOpenDialog.mockResolvedValueOnce({ canceled: false, filePaths: [chosen] })
     menuItem('backup-data').click?.()
     await vi.waitFor(() => {
-      const made = readdirSync(state.datasetDir).filter((f) => f.startsWith('viva-backup-'))
+      const made = readdirSync(chosen).filter((f) => f.startsWith('viva-backup-'))
       expect(made).toHaveLength(1)
-      const manifest = JSON.parse(readFileSync(path.join(state.datasetDir, made[0] ?? '', 'viva-backup.json'), 'utf8')) as { files: { path: string }[] }
+      const manifest = JSON.parse(readFileSync(path.join(chosen, made[0] ?? '', 'viva-backup.json'), 'utf8')) as { files: { path: string }[] }
       expect(manifest.files.map((f) => f.path)).toContain('recent-datasets.json')
     })
+  })
+
+  it('File › Back up… into the open dataset is refused with the reason, and nothing is written there (issue 13)', async () => {
+    const before = readdirSync(state.datasetDir).sort()
+    const shown = fx.electron.dialog.showMessageBox.mock.calls.length
+    fx.electron.dialog.showOpenDialog.mockResolvedValueOnce({ canceled: false, filePaths: [state.datasetDir] })
+    menuItem('backup-data').click?.()
+    await vi.waitFor(() => expect(fx.electron.dialog.showMessageBox.mock.calls.length).toBeGreaterThan(shown))
+    const detail = (fx.electron.dialog.showMessageBox.mock.calls.at(-1) as unknown as [unknown, { title: string; detail: string }])[1]
+    expect(detail.title).toBe('Backup failed')
+    expect(detail.detail).toContain(`it is inside the dataset ${state.datasetDir}`)
+    expect(readdirSync(state.datasetDir).sort()).toEqual(before)
   })
 
   it('a second launch focuses the window and opens its dataset', async () => {
