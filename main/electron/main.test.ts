@@ -112,6 +112,7 @@ const fx = vi.hoisted(() => {
     },
     dialog: {
       showMessageBox: vi.fn(async () => ({ response: 0 })),
+      showMessageBoxSync: vi.fn(() => 0),
       showOpenDialog: vi.fn(async () => ({ canceled: false, filePaths: [state.datasetDir] })),
       showSaveDialog: vi.fn(async () => ({ canceled: false, filePath: path.join(state.root, 'out', 'labels.csv') })),
     },
@@ -275,6 +276,19 @@ describe('desktop shell wiring', () => {
     })
     expect(String(win.options.webPreferences.preload)).toMatch(/dist[\\/]electron[\\/]preload\.cjs$/)
     expect(win.options).toMatchObject({ x: 210, y: 20, width: 1500, height: 1000 })
+  })
+
+  it('a page that cancels its unload (a note it could not save) gets a Stay / Leave dialog; only Leave lets it go', () => {
+    const ask = fx.electron.dialog.showMessageBoxSync
+    ask.mockReturnValueOnce(0)
+    const stay = navigationEvent('')
+    win.webContents.emit('will-prevent-unload', stay)
+    expect(stay.prevented).toBe(false)
+    expect((ask.mock.calls.at(-1) as unknown as [unknown, { message: string }])[1].message).toMatch(/note could not be saved/)
+    ask.mockReturnValueOnce(1)
+    const leave = navigationEvent('')
+    win.webContents.emit('will-prevent-unload', leave)
+    expect(leave.prevented).toBe(true)
   })
 
   it('blocks navigation, new windows and webviews; opens only its own links externally', () => {
