@@ -56,13 +56,17 @@ describe('metrics and advantages over a scored, annotated dataset', () => {
     expect(csv.content).toMatch(/,absolute,5\n/)
   })
 
-  it('advantages.compute: per-frame advantages, indicators above the task threshold', async () => {
+  it('advantages.compute: per-frame advantages, the top 30 % of the task\'s frames positive', async () => {
     const curve = services.curves.list(datasetId, 0).find((c) => c.modelName === 'viva-reference')!
-    const a = await services.handlers['advantages.compute']({ datasetId, curveId: curve.id, percentile: 30 }, { signal })
+    const a = await services.handlers['advantages.compute']({ datasetId, curveId: curve.id }, { signal })
     expect(a.k).toBe(17) // 50 frames at 30 fps → 17 at 10 fps
+    expect(a).toMatchObject({ positiveFraction: 0.3, scope: 'task', episodesInThreshold: 3 })
     expect(a.advantages).toHaveLength(curve.length)
-    expect(a.episodesInThreshold).toBe(3)
-    for (let i = 0; i < a.advantages.length; i++) expect(a.indicators[i]).toBe(a.advantages[i]! > a.threshold ? 1 : 0)
+    // The threshold labels the top 30 % of the series' frames in the task (RECAP / RLinf positive_quantile 0.3).
+    expect(Math.abs(a.positivesInThreshold / a.framesInThreshold - 0.3)).toBeLessThanOrEqual(0.01)
+    for (let i = 0; i < a.advantages.length; i++) expect(a.indicators[i]).toBe(a.advantages[i]! >= a.threshold ? 1 : 0)
+    const all = await services.handlers['advantages.compute']({ datasetId, curveId: curve.id, positiveFraction: 0.5, scope: 'dataset' }, { signal })
+    expect(Math.abs(all.positivesInThreshold / all.framesInThreshold - 0.5)).toBeLessThanOrEqual(0.01)
   })
 
   it('advantages need an outcome: a clear error otherwise', async () => {
@@ -98,10 +102,19 @@ describe('metrics and advantages over a scored, annotated dataset', () => {
     }
     const out = path.join(root, 'adv.csv')
     const adv = await run('node', [cli, 'advantages', dataset, '--annotations', truthFile, '--values', viva, '--out', out], { cwd: PACKAGE_ROOT })
-    expect(JSON.parse(adv.stdout)).toMatchObject({ k: 17, percentile: 30, episodes: 3 })
+    const summary = JSON.parse(adv.stdout) as { thresholds: Record<string, { frames: number; positives: number; positiveRate: number }> }
+    expect(summary).toMatchObject({ k: 17, positiveFraction: 0.3, scope: 'task', episodes: 3 })
     const lines = readFileSync(out, 'utf8').trim().split('\n')
     expect(lines[0]).toBe('series,episode_index,frame_index,value,advantage,advantage_positive')
     const frames = services.datasets.get(datasetId).summary.episodes.reduce((a, e) => a + e.length, 0)
     expect(lines).toHaveLength(1 + frames)
+    // RECAP labels the top 30 % of each (series, task): 30 % ± 1 % of the rows written are positive.
+    const pools = Object.entries(summary.thresholds)
+    expect(pools.map(([key]) => key)).toEqual([`viva | ${services.datasets.get(datasetId).summary.episodes[0]!.tasks[0]}`])
+    const positive = lines.slice(1).filter((l) => l.endsWith(',1')).length
+    expect(pools[0]![1]).toMatchObject({ frames, positives: positive })
+    expect(Math.abs(positive / frames - 0.3)).toBeLessThanOrEqual(0.01)
+    const old = await run('node', [cli, 'advantages', dataset, '--annotations', truthFile, '--values', viva, '--out', out, '--percentile', '30'], { cwd: PACKAGE_ROOT }).catch((e: { stderr: string }) => e)
+    expect((old as { stderr: string }).stderr).toMatch(/--percentile was replaced by --positive-fraction/)
   }, 120_000)
 })

@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import type { Outcome } from '../../app/annotations'
-import { advantageIndicators, defaultK, kStepAdvantages, percentileThreshold, stepRewards } from '../../app/advantages'
+import { DEFAULT_ADVANTAGE_OPTIONS, THRESHOLD_SCOPES, advantageIndicators, advantageThresholds, defaultK, kStepAdvantages, stepRewards, thresholdKey, type ThresholdScope } from '../../app/advantages'
 import { toDisplay } from '../../app/curves'
 import type { DatasetSummary } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
@@ -56,7 +56,10 @@ export interface AnalysisCliValues {
   variant?: string
   json?: boolean
   k?: string
+  /** Replaced by positive-fraction; still parsed so that using it gets a clear message. */
   percentile?: string
+  'positive-fraction'?: string
+  scope?: string
   out?: string
 }
 
@@ -89,13 +92,20 @@ export async function metricsCommand(root: string | undefined, v: AnalysisCliVal
 
 /** `viva advantages`: per-frame K-step advantages and RECAP indicators for policy training. */
 export async function advantagesCommand(root: string | undefined, v: AnalysisCliValues): Promise<number> {
-  const usage = 'usage: viva advantages <dataset> --values FILE --annotations FILE.json --out FILE.parquet|.csv [--k K] [--percentile 30]'
+  const usage = 'usage: viva advantages <dataset> --values FILE|DIR --annotations FILE.json --out FILE.parquet|.csv [--k K] [--positive-fraction 0.3] [--scope task|dataset]'
   if (!root || !v.values || !v.out || !v.annotations) throw new VivaError('INVALID_ARGUMENT', usage)
   const out = path.resolve(v.out)
   const ext = path.extname(out).toLowerCase()
   if (ext !== '.parquet' && ext !== '.csv') throw new VivaError('INVALID_ARGUMENT', `--out must end in .parquet or .csv, got ${v.out}`)
-  const percentile = v.percentile === undefined ? 30 : Number(v.percentile)
-  if (!(percentile >= 0 && percentile <= 100)) throw new VivaError('INVALID_ARGUMENT', `--percentile must be between 0 and 100, got "${v.percentile}"`)
+  if (v.percentile !== undefined) {
+    throw new VivaError('INVALID_ARGUMENT', '--percentile was replaced by --positive-fraction: the share of frames labelled positive, the highest advantages (RECAP: 0.3, the top 30 %)')
+  }
+  const fraction = v['positive-fraction'] === undefined ? DEFAULT_ADVANTAGE_OPTIONS.positiveFraction : Number(v['positive-fraction'])
+  if (!(fraction > 0 && fraction <= 1)) {
+    throw new VivaError('INVALID_ARGUMENT', `--positive-fraction must be a fraction of the frames in (0, 1] (0.3 labels the top 30 %), got "${v['positive-fraction']}"`)
+  }
+  const scope = (v.scope ?? DEFAULT_ADVANTAGE_OPTIONS.scope) as ThresholdScope
+  if (!THRESHOLD_SCOPES.includes(scope)) throw new VivaError('INVALID_ARGUMENT', `--scope must be task or dataset, got "${v.scope}"`)
   const source = await openLeRobotDataset(path.resolve(root))
   const summary = source.summary
   const k = intIn(v.k, 'k', 1, 100_000) ?? defaultK(summary.fps)
@@ -103,7 +113,6 @@ export async function advantagesCommand(root: string | undefined, v: AnalysisCli
   const { curves, warnings } = await readCurves(path.resolve(v.values), summary)
   for (const w of warnings) process.stderr.write(`viva: ${w}\n`)
   const taskOf = new Map(summary.episodes.map((e) => [e.index, e.tasks[0] ?? '']))
-  // Thresholds per (series, task), over the episodes that have an outcome.
   const usable = curves.filter((c) => {
     const o = outcomes.get(c.episode)
     if (o === 'success' || o === 'failure') return true
@@ -111,17 +120,17 @@ export async function advantagesCommand(root: string | undefined, v: AnalysisCli
     return false
   })
   if (usable.length === 0) throw new VivaError('INVALID_ARGUMENT', 'No curve belongs to an episode with a success/failure outcome')
-  const adv = usable.map((c) => kStepAdvantages(toDisplay(c.values, c.convention, c.values.length), stepRewards(c.values.length, outcomes.get(c.episode) as 'success' | 'failure'), k))
-  const groups = new Map<string, Float64Array[]>()
-  usable.forEach((c, i) => {
-    const key = `${c.name}\u0000${taskOf.get(c.episode) ?? ''}`
-    groups.set(key, [...(groups.get(key) ?? []), adv[i] as Float64Array])
-  })
-  const thresholds = new Map([...groups].map(([key, list]) => [key, percentileThreshold(list, percentile)]))
+  const items = usable.map((c) => ({
+    series: c.name,
+    task: taskOf.get(c.episode) ?? '',
+    advantages: kStepAdvantages(toDisplay(c.values, c.convention, c.values.length), stepRewards(c.values.length, outcomes.get(c.episode) as 'success' | 'failure'), k),
+  }))
+  const pools = advantageThresholds(items, fraction, scope)
   const rows = { series: [] as string[], episode: [] as bigint[], frame: [] as bigint[], value: [] as number[], advantage: [] as number[], indicator: [] as boolean[] }
   usable.forEach((c, i) => {
-    const a = adv[i] as Float64Array
-    const threshold = thresholds.get(`${c.name}\u0000${taskOf.get(c.episode) ?? ''}`) ?? 0
+    const item = items[i] as (typeof items)[number]
+    const a = item.advantages
+    const threshold = pools.get(thresholdKey(item.series, item.task, scope))?.threshold ?? Number.NaN
     const ind = advantageIndicators(a, threshold)
     const shown = toDisplay(c.values, c.convention, c.values.length)
     for (let f = 0; f < a.length; f++) {
@@ -133,6 +142,14 @@ export async function advantagesCommand(root: string | undefined, v: AnalysisCli
       rows.indicator.push(ind[f] === 1)
     }
   })
+  // One entry per pool: what RECAP labelled, so a run can be checked (about positiveFraction of each pool's frames).
+  const thresholds = Object.fromEntries(
+    [...pools.values()].map((p) => [
+      p.task === null ? p.series : `${p.series} | ${p.task}`,
+      { threshold: p.threshold, episodes: p.episodes, frames: p.frames, positives: p.positives, positiveRate: p.positives / p.frames },
+    ]),
+  )
+  const settings = { k, kSeconds: k / summary.fps, fps: summary.fps, positiveFraction: fraction, scope, thresholds }
   let data: Uint8Array | string
   if (ext === '.parquet') {
     data = new Uint8Array(
@@ -145,7 +162,7 @@ export async function advantagesCommand(root: string | undefined, v: AnalysisCli
           { name: 'advantage', data: rows.advantage, type: 'DOUBLE' },
           { name: 'advantage_positive', data: rows.indicator },
         ],
-        kvMetadata: [{ key: 'viva-studio', value: JSON.stringify({ k, percentile, thresholds: Object.fromEntries([...thresholds].map(([key, t]) => [key.replace('\u0000', ' | '), t])) }) }],
+        kvMetadata: [{ key: 'viva-studio', value: JSON.stringify(settings) }],
       }),
     )
   } else {
@@ -157,8 +174,6 @@ export async function advantagesCommand(root: string | undefined, v: AnalysisCli
     data = `${lines.join('\n')}\n`
   }
   await writeFileAtomic(out, data, 'export')
-  process.stdout.write(
-    `${JSON.stringify({ out, rows: rows.value.length, episodes: usable.length, k, percentile, thresholds: Object.fromEntries([...thresholds].map(([key, t]) => [key.replace('\u0000', ' | '), t])) }, null, 2)}\n`,
-  )
+  process.stdout.write(`${JSON.stringify({ out, rows: rows.value.length, episodes: usable.length, ...settings }, null, 2)}\n`)
   return 0
 }

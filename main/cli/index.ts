@@ -36,8 +36,10 @@ const USAGE = `viva — ViVa Studio command line
   viva metrics <dataset> --annotations FILE.json --values FILE|DIR [--window 5] [--variant relative|absolute] [--json]
                                         The paper's metrics (Pearson, Spearman, VOC, MS, ES, MDR, ErrDR) per task
                                         and value curve series, from an annotation export and curve files
-  viva advantages <dataset> --values FILE --annotations FILE.json --out FILE.parquet|.csv [--k K] [--percentile 30]
-                                        RECAP K-step advantages and per-task "advantage positive" indicators
+  viva advantages <dataset> --values FILE|DIR --annotations FILE.json --out FILE.parquet|.csv [--k K]
+      [--positive-fraction 0.3] [--scope task|dataset]
+                                        RECAP K-step advantages; the top 30 % of each (series, task) labelled
+                                        "advantage positive" (A >= the 70th percentile, as RLinf's RECAP)
   viva backup --out DIR [--skip-values]  Copy annotation projects, the value cache and settings out of the data
                                         folder (consistent while the app runs; restore: copy back, app closed)
   viva fixture --out DIR [--format v2.1|v2.0|v3.0] [--episodes N] [--frames N] [--fps F]
@@ -141,6 +143,8 @@ export async function main(argv: string[]): Promise<number> {
       window: { type: 'string' },
       variant: { type: 'string' },
       percentile: { type: 'string' },
+      'positive-fraction': { type: 'string' },
+      scope: { type: 'string' },
       'skip-values': { type: 'boolean' },
     },
   })
