@@ -5,10 +5,10 @@
  */
 import type { AnnotationEvent, Outcome } from './annotations'
 import type { CurveConvention, CurveInfo, CurveSource, ScoreParams } from './curves'
-import { toDisplay } from './curves'
+import { seriesKey, toDisplay } from './curves'
 import { checkFinite, groundTruthProgress, rowFromStats, scoreEpisode, type CurveStats, type EpisodeCurve, type MetricOptions, type MetricRow } from './metrics'
 
-/** Curves of one model run setting (or one imported name) across episodes: one row of a table. */
+/** Curves of one model run setting (or one imported file's curve) across episodes: one row of a table. */
 export interface SeriesInfo {
   key: string
   /** Display name; runs of one model that differ only in seed or cameras get them appended so names stay unique. */
@@ -21,19 +21,18 @@ export interface SeriesInfo {
 
 export const TRUTH_SERIES = 'truth'
 
-export function seriesKey(info: Pick<CurveInfo, 'source' | 'modelId' | 'params' | 'name'>): string {
-  if (info.source === 'model' && info.modelId && info.params) {
-    return `m:${info.modelId}:${info.params.steps}:${info.params.seed}:${info.params.cameras.join(',')}`
-  }
-  return `i:${info.name}`
-}
+export { seriesKey }
 
 export interface MetricsInput {
   episodes: { index: number; task: string; length: number }[]
   outcomes: Map<number, Outcome>
   events: Pick<AnnotationEvent, 'episode' | 'frame' | 'kind' | 'label'>[]
   /** Complete curves (values in their own convention, as stored). */
-  curves: { info: Pick<CurveInfo, 'source' | 'modelId' | 'params' | 'name' | 'convention' | 'episode' | 'length'>; values: Float32Array }[]
+  curves: {
+    /** sourceId tells imported series apart (two files may give curves of one name); hand-made inputs may omit it. */
+    info: Pick<CurveInfo, 'source' | 'modelId' | 'params' | 'name' | 'convention' | 'episode' | 'length'> & { sourceId?: string | null }
+    values: Float32Array
+  }[]
 }
 
 export interface WorstEvent {

@@ -48,7 +48,7 @@ function main(): void {
     const store = new CurveStore(path.join(dir, 'values.sqlite'))
     for (const [i, c] of input.curves.entries()) {
       store.putComplete(
-        { id: `c${i}`, datasetId: 'ds', episode: c.info.episode, name: c.info.name, source: 'import', convention: 'progress', length: c.info.length, modelId: null, modelName: null, params: null, futureDim: 0, futureNames: [], futureOffset: 0, file: null },
+        { id: `c${i}`, datasetId: 'ds', episode: c.info.episode, name: c.info.name, source: 'import', convention: 'progress', length: c.info.length, modelId: null, modelName: null, params: null, futureDim: 0, futureNames: [], futureOffset: 0, file: null, sourceId: null, fileHash: null },
         c.values,
       )
     }

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import type { Outcome } from '../../app/annotations'
 import { DEFAULT_ADVANTAGE_OPTIONS, THRESHOLD_SCOPES, advantageIndicators, advantageThresholds, defaultK, kStepAdvantages, stepRewards, thresholdKey, type ThresholdScope } from '../../app/advantages'
-import { toDisplay } from '../../app/curves'
+import { distinctImportNames, seriesKey, toDisplay } from '../../app/curves'
 import type { DatasetSummary } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import { parseImportDocument } from '../../app/exchange'
@@ -30,8 +30,14 @@ async function readAnnotations(file: string): Promise<{ outcomes: Map<number, Ou
   return { outcomes: new Map(doc.episodes.map((e) => [e.episode, e.outcome])), events: doc.events }
 }
 
-/** Curves from a file, or from every supported file of a folder. */
-async function readCurves(target: string, summary: DatasetSummary): Promise<{ curves: ImportedCurve[]; warnings: string[] }> {
+/** A curve read from a file; `sourceId` (the file) keeps curves of equal names from two files apart. */
+type FileCurve = ImportedCurve & { sourceId: string }
+
+/**
+ * Curves from a file, or from every supported file of a folder. Each file is its own source: curve names that two
+ * files share get what tells the files apart (distinctImportNames), as the app names its imports.
+ */
+async function readCurves(target: string, summary: DatasetSummary): Promise<{ curves: FileCurve[]; warnings: string[] }> {
   const episodes = { episodes: summary.episodes.filter((e) => e.present).map((e) => ({ index: e.index, length: e.length })) }
   const st = await stat(target).catch(() => null)
   if (!st) throw new VivaError('NOT_FOUND', `${target} does not exist`, target)
@@ -39,14 +45,15 @@ async function readCurves(target: string, summary: DatasetSummary): Promise<{ cu
     ? (await readdir(target)).filter((n) => (CURVE_IMPORT_EXTENSIONS as readonly string[]).includes(path.extname(n).toLowerCase())).sort().map((n) => path.join(target, n))
     : [target]
   if (files.length === 0) throw new VivaError('NOT_FOUND', `${target} holds no curve files (${CURVE_IMPORT_EXTENSIONS.join(', ')})`, target)
-  const curves: ImportedCurve[] = []
+  const curves: FileCurve[] = []
   const warnings: string[] = []
   for (const f of files) {
     const r = await importCurveFile(f, episodes)
-    curves.push(...r.curves)
+    curves.push(...r.curves.map((c) => ({ ...c, sourceId: f })))
     warnings.push(...r.warnings)
   }
-  return { curves, warnings }
+  const names = distinctImportNames(curves.map((c) => ({ sourceId: c.sourceId, name: c.name, file: c.sourceId })))
+  return { curves: curves.map((c, i) => ({ ...c, name: names[i] as string })), warnings }
 }
 
 export interface AnalysisCliValues {
@@ -80,7 +87,7 @@ export async function metricsCommand(root: string | undefined, v: AnalysisCliVal
       outcomes,
       events,
       curves: curves.map((c) => ({
-        info: { source: 'import', modelId: null, params: null, name: c.name, convention: c.convention, episode: c.episode, length: c.values.length },
+        info: { source: 'import', modelId: null, params: null, name: c.name, sourceId: c.sourceId, convention: c.convention, episode: c.episode, length: c.values.length },
         values: c.values,
       })),
     },
@@ -121,7 +128,7 @@ export async function advantagesCommand(root: string | undefined, v: AnalysisCli
   })
   if (usable.length === 0) throw new VivaError('INVALID_ARGUMENT', 'No curve belongs to an episode with a success/failure outcome')
   const items = usable.map((c) => ({
-    series: c.name,
+    series: seriesKey({ source: 'import', modelId: null, params: null, name: c.name, sourceId: c.sourceId }),
     task: taskOf.get(c.episode) ?? '',
     advantages: kStepAdvantages(toDisplay(c.values, c.convention, c.values.length), stepRewards(c.values.length, outcomes.get(c.episode) as 'success' | 'failure'), k),
   }))
@@ -143,9 +150,10 @@ export async function advantagesCommand(root: string | undefined, v: AnalysisCli
     }
   })
   // One entry per pool: what RECAP labelled, so a run can be checked (about positiveFraction of each pool's frames).
+  const nameOf = new Map(usable.map((c, i) => [items[i]?.series as string, c.name]))
   const thresholds = Object.fromEntries(
     [...pools.values()].map((p) => [
-      p.task === null ? p.series : `${p.series} | ${p.task}`,
+      p.task === null ? (nameOf.get(p.series) ?? p.series) : `${nameOf.get(p.series) ?? p.series} | ${p.task}`,
       { threshold: p.threshold, episodes: p.episodes, frames: p.frames, positives: p.positives, positiveRate: p.positives / p.frames },
     ]),
   )

@@ -1,7 +1,7 @@
 import type { StoreApi } from 'zustand/vanilla'
 import { DEFAULT_ADVANTAGE_OPTIONS, type ThresholdScope } from '../../../app/advantages'
 import type { AdvantageResult, CameraMapping, CurveImportResult, JobInfo, JobState, ModelInfo, ProviderRequest, VivaClient } from '../../../app/contract'
-import type { CurveChunk, CurveData, CurveInfo } from '../../../app/curves'
+import { seriesKey, type CurveChunk, type CurveData, type CurveInfo } from '../../../app/curves'
 import { toWireError, type WireError } from '../../../app/errors'
 import type { AnnotationEvent } from '../../../app/annotations'
 import { eventsOfEpisode, type SuggestionStep } from '../../../app/annotationEdits'
@@ -253,15 +253,11 @@ export function jobActive(job: JobInfo): boolean {
 }
 
 /**
- * What a curve is across episodes: the same model run settings, or the same imported name. Hiding a curve hides
- * its series in every episode.
+ * What a curve is across episodes: the same model run settings, or the same imported file's curve (seriesKey).
+ * Hiding a curve hides its series in every episode.
  */
 export function curveSeriesKey(info: CurveInfo): string {
-  if (info.source === 'model') {
-    const p = info.params
-    return `model:${info.modelId ?? info.modelName ?? ''}:${p?.steps ?? ''}:${p?.seed ?? ''}:${p?.cameras.join(',') ?? ''}`
-  }
-  return `import:${info.name}`
+  return seriesKey(info)
 }
 
 export function curveVisible(state: Pick<CurvesSlice, 'hiddenSeries'>, info: CurveInfo): boolean {

@@ -59,6 +59,8 @@ function info(id: string, patch: Partial<CurveInfo> = {}): CurveInfo {
     futureNames: [],
     futureOffset: 0,
     file: `/curves/${id}.csv`,
+    sourceId: `s-${id}`,
+    fileHash: null,
     createdAt: '2024-01-01T00:00:00Z',
     ...patch,
   }
