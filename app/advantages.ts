@@ -39,6 +39,7 @@
 import { VivaError } from './errors'
 import { checkFinite } from './metrics'
 import type { EpisodeOutcome } from './metrics'
+import { framesForSeconds, PAPER_FPS } from './timeSpan'
 
 /** Which frames one threshold is taken over (always within one series): each task's, or all of the dataset's. */
 export type ThresholdScope = 'task' | 'dataset'
@@ -186,8 +187,8 @@ export function advantageThresholds(items: EpisodeAdvantages[], positiveFraction
   return out
 }
 
-/** The paper's K = 50 frames at 30 fps, scaled to `fps`: round(50 · fps / 30), at least 1. */
+/** The paper's K = 50 frames at 30 fps as a duration, in frames at `fps` (rounded as every window: timeSpan.ts). */
 export function defaultK(fps: number): number {
   if (!Number.isFinite(fps) || fps <= 0) throw invalid(`fps must be a positive number, got ${fps}`)
-  return Math.max(1, Math.round((DEFAULT_ADVANTAGE_OPTIONS.k * fps) / 30))
+  return framesForSeconds(DEFAULT_ADVANTAGE_OPTIONS.k / PAPER_FPS, fps)
 }

@@ -12,6 +12,7 @@ import type { WireError } from './errors'
 import type { MetricsReport } from './metricsReport'
 import { editSchema, exportFiltersSchema, type ExportFilters } from './exchange'
 import type { EventName, Method } from './names'
+import { MAX_SPAN_FRAMES, MAX_SPAN_SECONDS } from './timeSpan'
 
 export { EVENT_NAMES, isEventName, isMethod, METHOD_NAMES } from './names'
 export type { EventName, Method } from './names'
@@ -177,8 +178,14 @@ export interface AdvantageResult {
 }
 
 const datasetId = z.string().min(1).max(200)
+/** A window as a duration (scaled by the dataset's fps) or an exact frame count (app/timeSpan.ts). */
+const timeSpan = z.union([
+  z.object({ seconds: z.number().gt(0).max(MAX_SPAN_SECONDS) }).strict(),
+  z.object({ frames: z.number().int().min(1).max(MAX_SPAN_FRAMES) }).strict(),
+])
 const metricOptions = {
-  window: z.number().int().min(1).max(10_000),
+  /** The ERS window; default the paper's 5 frames at 30 fps as a duration (DEFAULT_ERS_WINDOW). */
+  window: timeSpan.optional(),
   variant: z.enum(['relative', 'absolute']),
 }
 const modelId = z.string().min(1).max(200)

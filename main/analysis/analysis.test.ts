@@ -36,7 +36,7 @@ afterAll(async () => {
 
 describe('metrics and advantages over a scored, annotated dataset', () => {
   it('metrics.compute: one table with ground truth and both models; export labels the variant', async () => {
-    const report = await services.handlers['metrics.compute']({ datasetId, window: 5, variant: 'relative' }, { signal })
+    const report = await services.handlers['metrics.compute']({ datasetId, window: { frames: 5 }, variant: 'relative' }, { signal })
     expect(report.tasks).toHaveLength(1)
     const names = new Map(report.series.map((s) => [s.key, s.name]))
     const rows = report.tasks[0]!.rows
@@ -50,10 +50,10 @@ describe('metrics and advantages over a scored, annotated dataset', () => {
     // The trained model tracks progress on its own task's data.
     expect(rows[1]!.row.pearson!).toBeGreaterThan(0.5)
     expect(report.episodes.filter((e) => e.series === rows[1]!.series)).toHaveLength(3)
-    const csv = await services.handlers['metrics.export']({ datasetId, window: 5, variant: 'absolute', format: 'csv' }, { signal })
+    const csv = await services.handlers['metrics.export']({ datasetId, window: { frames: 5 }, variant: 'absolute', format: 'csv' }, { signal })
     expect(csv.filename).toMatch(/metrics-absolute-w5\.csv$/)
     expect(csv.content.trim().split('\n')).toHaveLength(4)
-    expect(csv.content).toMatch(/,absolute,5\n/)
+    expect(csv.content).toMatch(/,absolute,5,0\.5,10\n/) // 5 frames = 0.5 s at the dataset's 10 fps
   })
 
   it('advantages.compute: per-frame advantages, the top 30 % of the task\'s frames positive', async () => {
@@ -77,7 +77,7 @@ describe('metrics and advantages over a scored, annotated dataset', () => {
     const curve = services.curves.list(datasetId, 1)[0]!
     const err = await rejected(() => services.handlers['advantages.compute']({ datasetId, curveId: curve.id }, { signal }))
     expect(err.message).toMatch(/Episode 1 has no success\/failure outcome/)
-    const report = await services.handlers['metrics.compute']({ datasetId, window: 5, variant: 'relative' }, { signal })
+    const report = await services.handlers['metrics.compute']({ datasetId, window: { frames: 5 }, variant: 'relative' }, { signal })
     expect(report.skipped.map((s) => s.episode)).toEqual([1])
   })
 
@@ -88,14 +88,22 @@ describe('metrics and advantages over a scored, annotated dataset', () => {
     mkdirSync(path.dirname(viva), { recursive: true })
     await run('node', [cli, 'score', dataset, '--model', path.join(PACKAGE_ROOT, 'models', 'viva-reference'), '--out', viva, '--data-dir', dataDir], { cwd: PACKAGE_ROOT })
     const { stdout } = await run('node', [cli, 'metrics', dataset, '--annotations', truthFile, '--values', path.dirname(viva), '--json'], { cwd: PACKAGE_ROOT })
-    type Report = { tasks: { rows: { series: string }[] }[]; episodes: { series: string; episode: number; row: { pearson: number; MS: number | null } }[] }
+    type Report = {
+      window: number
+      series: { key: string; name: string }[]
+      tasks: { rows: { series: string }[] }[]
+      episodes: { series: string; episode: number; row: { pearson: number; MS: number | null } }[]
+    }
     const report = JSON.parse(stdout) as Report
-    expect(report.tasks[0]!.rows.map((r) => r.series)).toEqual(['truth', 'i:viva'])
-    // Same curves (the CLI's file came from the app's cache) → the same per-episode numbers as the app computes.
-    const app = (await services.handlers['metrics.compute']({ datasetId, window: 5, variant: 'relative' }, { signal })) as unknown as Report
+    const cliKey = report.tasks[0]!.rows[1]!.series
+    expect(report.tasks[0]!.rows.map((r) => report.series.find((s) => s.key === r.series)?.name)).toEqual(['ground truth', 'viva'])
+    // Same curves (the CLI's file came from the app's cache) and the same default window (1/6 s: 2 frames at
+    // 10 fps) → the same per-episode numbers as the app computes.
+    const app = (await services.handlers['metrics.compute']({ datasetId, variant: 'relative' }, { signal })) as unknown as Report
+    expect([report.window, app.window]).toEqual([2, 2])
     const vivaKey = app.tasks[0]!.rows[1]!.series
     for (const episode of [0, 2]) {
-      const fromCli = report.episodes.find((e) => e.series === 'i:viva' && e.episode === episode)!.row
+      const fromCli = report.episodes.find((e) => e.series === cliKey && e.episode === episode)!.row
       const fromApp = app.episodes.find((e) => e.series === vivaKey && e.episode === episode)!.row
       expect(fromCli.pearson).toBeCloseTo(fromApp.pearson, 6)
       expect(fromCli.MS ?? 0).toBeCloseTo(fromApp.MS ?? 0, 5)

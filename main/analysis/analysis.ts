@@ -4,8 +4,7 @@ import { DEFAULT_ADVANTAGE_OPTIONS, advantageIndicators, advantageThresholds, de
 import { toDisplay, type CurveInfo } from '../../app/curves'
 import type { DatasetSummary } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
-import type { MetricOptions } from '../../app/metrics'
-import { buildMetricsReport, metricsReportCsv, seriesKey, type MetricsInput, type MetricsReport } from '../../app/metricsReport'
+import { buildMetricsReport, metricsReportCsv, seriesKey, type MetricsInput, type MetricsReport, type MetricsReportOptions } from '../../app/metricsReport'
 import type { CurveStore } from '../store/curveStore'
 import type { AnnotationProjects } from '../store/projects'
 
@@ -28,6 +27,7 @@ export class AnalysisService {
     const outcomes = new Map<number, Outcome>(snapshot.episodes.map((e) => [e.episode, e.outcome]))
     const complete = this.deps.curves.listDataset(datasetId).filter((c) => c.complete)
     const input: MetricsInput = {
+      fps: summary.fps,
       episodes: summary.episodes.filter((e) => e.present).map((e) => ({ index: e.index, task: e.tasks[0] ?? '', length: e.length })),
       outcomes,
       events: snapshot.events,
@@ -36,14 +36,14 @@ export class AnalysisService {
     return { input, summary, complete }
   }
 
-  report(datasetId: string, options: MetricOptions): MetricsReport {
+  report(datasetId: string, options: MetricsReportOptions): MetricsReport {
     return buildMetricsReport(this.inputs(datasetId).input, options)
   }
 
-  exportText(datasetId: string, options: MetricOptions, format: 'csv' | 'json'): ExportedText {
+  exportText(datasetId: string, options: MetricsReportOptions, format: 'csv' | 'json'): ExportedText {
     const { summary, input } = this.inputs(datasetId)
     const report = buildMetricsReport(input, options)
-    const base = `${summary.name}-metrics-${options.variant}-w${options.window}`
+    const base = `${summary.name}-metrics-${options.variant}-w${report.window}`
     return format === 'csv'
       ? { filename: `${base}.csv`, mimeType: 'text/csv', content: metricsReportCsv(report) }
       : { filename: `${base}.json`, mimeType: 'application/json', content: `${JSON.stringify({ dataset: summary.name, ...report }, null, 2)}\n` }

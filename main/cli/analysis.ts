@@ -9,6 +9,7 @@ import { VivaError } from '../../app/errors'
 import { parseImportDocument } from '../../app/exchange'
 import type { ErsVariant } from '../../app/metrics'
 import { buildMetricsReport, metricsReportText, type MetricsInput } from '../../app/metricsReport'
+import { DEFAULT_ERS_WINDOW, parseSpan } from '../../app/timeSpan'
 import { writeFileAtomic } from '../atomicWrite'
 import { CURVE_IMPORT_EXTENSIONS, importCurveFile, type ImportedCurve } from '../curves/importCurves'
 import { openLeRobotDataset } from '../datasets/lerobot'
@@ -72,17 +73,19 @@ export interface AnalysisCliValues {
 
 /** `viva metrics`: the metrics view's tables in the terminal (or JSON). */
 export async function metricsCommand(root: string | undefined, v: AnalysisCliValues): Promise<number> {
-  const usage = 'usage: viva metrics <dataset> --annotations FILE.json --values FILE|DIR [--window 5] [--variant relative|absolute] [--json]'
+  const usage = 'usage: viva metrics <dataset> --annotations FILE.json --values FILE|DIR [--window 0.167s|5f] [--variant relative|absolute] [--json]'
   if (!root || !v.annotations || !v.values) throw new VivaError('INVALID_ARGUMENT', usage)
   const variant = (v.variant ?? 'relative') as ErsVariant
   if (variant !== 'relative' && variant !== 'absolute') throw new VivaError('INVALID_ARGUMENT', `--variant must be relative or absolute, got "${v.variant}"`)
-  const window = intIn(v.window, 'window', 1, 10_000) ?? 5
+  // A duration (scaled by the dataset's fps) or exact frames; default the paper's 5 frames at 30 fps, as 1/6 s.
+  const window = v.window === undefined ? DEFAULT_ERS_WINDOW : parseSpan(v.window, '--window')
   const source = await openLeRobotDataset(path.resolve(root))
   const { outcomes, events } = await readAnnotations(path.resolve(v.annotations))
   const { curves, warnings } = await readCurves(path.resolve(v.values), source.summary)
   for (const w of warnings) process.stderr.write(`viva: ${w}\n`)
   const report = buildMetricsReport(
     {
+      fps: source.summary.fps,
       episodes: source.summary.episodes.filter((e) => e.present).map((e) => ({ index: e.index, task: e.tasks[0] ?? '', length: e.length })),
       outcomes,
       events,

@@ -33,9 +33,11 @@ const USAGE = `viva — ViVa Studio command line
                [--batch N] [--provider auto|cpu|cuda|tensorrt|dml|coreml] [--threads N]
                                         Score episodes with a value model (cached and resumable: run it again
                                         after an interruption); progress on stderr, JSON summary on stdout
-  viva metrics <dataset> --annotations FILE.json --values FILE|DIR [--window 5] [--variant relative|absolute] [--json]
+  viva metrics <dataset> --annotations FILE.json --values FILE|DIR [--window 0.167s|5f] [--variant relative|absolute] [--json]
                                         The paper's metrics (Pearson, Spearman, VOC, MS, ES, MDR, ErrDR) per task
-                                        and value curve series, from an annotation export and curve files
+                                        and value curve series, from an annotation export and curve files; the ERS
+                                        window in seconds (scaled by the dataset's fps; default 1/6 s, the paper's
+                                        5 frames at 30 fps) or exact frames; the frames used are printed
   viva advantages <dataset> --values FILE|DIR --annotations FILE.json --out FILE.parquet|.csv [--k K]
       [--positive-fraction 0.3] [--scope task|dataset]
                                         RECAP K-step advantages; the top 30 % of each (series, task) labelled

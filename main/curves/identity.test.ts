@@ -59,7 +59,7 @@ describe('imported curves are identified by their source file', () => {
     expect(listed.map((c) => c.name).sort()).toEqual(['values (runs/a)', 'values (runs/b)'])
     expect(new Set(listed.map((c) => seriesKey(c))).size).toBe(2)
 
-    const report = await services.handlers['metrics.compute']({ datasetId, window: 5, variant: 'absolute' }, { signal })
+    const report = await services.handlers['metrics.compute']({ datasetId, window: { frames: 5 }, variant: 'absolute' }, { signal })
     const names = new Map(report.series.map((s) => [s.key, s.name]))
     const rows = report.tasks[0]!.rows
     expect(rows.map((r) => names.get(r.series))).toEqual(['ground truth', 'values (runs/a)', 'values (runs/b)'])
