@@ -198,7 +198,7 @@ export function composeServices(config: ComposeConfig): Services {
     },
     'metrics.compute': async ({ datasetId, window, variant }) => analysis.report(datasetId, { window, variant }),
     'metrics.export': async ({ datasetId, window, variant, format }) => analysis.exportText(datasetId, { window, variant }, format),
-    'advantages.compute': async ({ datasetId, curveId, k, percentile }) => analysis.advantages(datasetId, curveId, k, percentile),
+    'advantages.compute': async ({ datasetId, curveId, k, positiveFraction, scope }) => analysis.advantages(datasetId, curveId, k, positiveFraction, scope),
   }
   const resumeJobs = async (): Promise<void> => {
     await scoring.restore((root) => datasets.open(root))

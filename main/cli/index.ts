@@ -38,11 +38,15 @@ const USAGE = `viva — ViVa Studio command line
                [--batch N] [--provider auto|cpu|cuda|tensorrt|dml|coreml] [--threads N]
                                         Score episodes with a value model (cached and resumable: run it again
                                         after an interruption); progress on stderr, JSON summary on stdout
-  viva metrics <dataset> --annotations FILE.json --values FILE|DIR [--window 5] [--variant relative|absolute] [--json]
+  viva metrics <dataset> --annotations FILE.json --values FILE|DIR [--window 0.167s|5f] [--variant relative|absolute] [--json]
                                         The paper's metrics (Pearson, Spearman, VOC, MS, ES, MDR, ErrDR) per task
-                                        and value curve series, from an annotation export and curve files
-  viva advantages <dataset> --values FILE --annotations FILE.json --out FILE.parquet|.csv [--k K] [--percentile 30]
-                                        RECAP K-step advantages and per-task "advantage positive" indicators
+                                        and value curve series, from an annotation export and curve files; the ERS
+                                        window in seconds (scaled by the dataset's fps; default 1/6 s: 5 frames at
+                                        30 fps; the paper does not state w) or exact frames; the frames used are printed
+  viva advantages <dataset> --values FILE|DIR --annotations FILE.json --out FILE.parquet|.csv [--k K]
+      [--positive-fraction 0.3] [--scope task|dataset]
+                                        RECAP K-step advantages; the top 30 % of each (series, task) labelled
+                                        "advantage positive" (A >= the 70th percentile, as RLinf's RECAP)
   viva reattach <dataset> [--fresh]      A moved or renamed dataset: take over the annotations found in the project
                                         of its old path (the old file is kept), or start an empty project (--fresh)
   viva backup --out DIR [--skip-values]  Copy annotation projects, the value cache and settings out of the data
@@ -178,6 +182,8 @@ export async function main(argv: string[]): Promise<number> {
       window: { type: 'string' },
       variant: { type: 'string' },
       percentile: { type: 'string' },
+      'positive-fraction': { type: 'string' },
+      scope: { type: 'string' },
       'skip-values': { type: 'boolean' },
       fresh: { type: 'boolean' },
     },

@@ -1,6 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { defaultK } from '../../app/advantages'
 import type { Outcome } from '../../app/annotations'
 import { VivaError } from '../../app/errors'
 import { parseImportDocument } from '../../app/exchange'
@@ -116,7 +117,7 @@ export async function writeTensorCache(options: TensorCacheOptions): Promise<Ten
   const labels = parseImportDocument(labelsText)
   const outcomes = new Map<number, Outcome>(labels.episodes.map((e) => [e.episode, e.outcome]))
 
-  const k = options.k ?? Math.max(1, Math.round((50 * summary.fps) / 30))
+  const k = options.k ?? defaultK(summary.fps)
   const tasks: string[] = []
   const taskId = (task: string): number => {
     const at = tasks.indexOf(task)

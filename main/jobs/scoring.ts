@@ -395,6 +395,8 @@ export class ScoringQueue {
       futureNames: m.kind === 'viva-flow' ? m.state.names : [],
       futureOffset: m.kind === 'viva-flow' ? m.K : 0,
       file: null,
+      sourceId: null,
+      fileHash: null,
     })
     // Declared and actual lengths can differ; the table is the truth.
     info.framesTotal += length - (source.summary.episodes.find((e) => e.index === episode)?.length ?? length)
