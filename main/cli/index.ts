@@ -236,13 +236,13 @@ export async function main(argv: string[]): Promise<number> {
       try {
         const offer = services.projects.reattachOffer(summary.id)
         if (values.fresh) {
-          await services.projects.resolveReattach(summary.id, 'fresh')
+          await services.reattach(summary.id, 'fresh')
           process.stdout.write(`${summary.root} starts with an empty project: ${services.projects.store(summary.id).file}` +
             (offer ? ` (the annotations at ${offer.previousPath} stay in ${offer.projectPath})` : '') + '\n')
           return 0
         }
         if (!offer) throw new VivaError('NOT_FOUND', `No project of another path holds annotations of ${summary.root}: nothing to re-attach.`)
-        await services.projects.resolveReattach(summary.id, 'reattach', offer.projectPath)
+        await services.reattach(summary.id, 'reattach', offer.projectPath)
         process.stdout.write(
           `Re-attached ${offer.annotationCount} events from ${offer.projectPath} (made for ${offer.previousPath}) to ${summary.root}: ` +
             `${services.projects.store(summary.id).file}; the original file is kept as it was.\n`,

@@ -262,6 +262,38 @@ export class CurveStore {
     return { info, values, future }
   }
 
+  /**
+   * Give a dataset that was moved (re-attached to its old project) the curves of its old id: scored curves under the
+   * id a rescore at the new id would use (so they stay cache hits), imported ones under their same source. Copies,
+   * in one transaction; the old id keeps its curves (its folder may come back), and curves the new id already has win.
+   */
+  adoptDataset(fromId: string, toId: string): number {
+    if (fromId === toId) return 0
+    const tx = this.db.transaction(() => {
+      const rows = this.db.prepare('SELECT * FROM curves WHERE dataset_id = ?').all(fromId) as CurveRow[]
+      const insertCurve = this.db.prepare(
+        `INSERT OR IGNORE INTO curves (id, dataset_id, episode, name, source, convention, length, model_id, model_name, params,
+           future_dim, future_names, future_offset, file, source_id, file_hash, base_name, created_at, computed)
+         SELECT @to, @toId, episode, name, source, convention, length, model_id, model_name, params, future_dim,
+           future_names, future_offset, file, source_id, file_hash, base_name, created_at, computed
+         FROM curves WHERE id = @from`,
+      )
+      const copyChunks = this.db.prepare('INSERT OR IGNORE INTO chunks (curve_id, start, count, vals, future) SELECT ?, start, count, vals, future FROM chunks WHERE curve_id = ?')
+      let adopted = 0
+      for (const r of rows) {
+        const to = r.source === 'model' && r.model_id !== null && r.params !== null
+          ? modelCurveId(r.model_id, toId, r.episode, JSON.parse(r.params) as ScoreParams)
+          : importCurveId(toId, r.source_id ?? r.id, r.base_name ?? r.name, r.episode)
+        if (insertCurve.run({ to, toId, from: r.id }).changes === 0) continue
+        copyChunks.run(to, r.id)
+        adopted++
+      }
+      this.relabelImports(toId)
+      return adopted
+    })
+    return this.writing(() => tx())
+  }
+
   /** Replace a curve's values at once (imports). */
   putComplete(curve: NewCurve, values: Float32Array): CurveInfo {
     const tx = this.db.transaction(() => {
