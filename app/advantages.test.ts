@@ -5,10 +5,13 @@ import { describe, expect, it } from 'vitest'
 import {
   DEFAULT_ADVANTAGE_OPTIONS,
   advantageIndicators,
+  advantageThresholds,
   defaultK,
   kStepAdvantages,
-  percentileThreshold,
+  positiveThreshold,
+  quantile,
   stepRewards,
+  thresholdKey,
 } from './advantages'
 import { groundTruthProgress } from './metrics'
 import { thrown } from './testing/thrown'
@@ -89,35 +92,64 @@ describe('K-step advantages', () => {
 })
 
 describe('thresholds and indicators', () => {
-  it('interpolates percentiles linearly like numpy', () => {
+  it('interpolates quantiles linearly like numpy', () => {
     // sorted 1 2 3 4: position (4 − 1)·0.5 = 1.5 → 2.5
-    expect(percentileThreshold([[1, 2, 3, 4]], 50)).toBe(2.5)
+    expect(quantile([[1, 2, 3, 4]], 0.5)).toBe(2.5)
     // pooled over arrays: position 3·0.3 = 0.9 → 1 + 0.9·(2 − 1) = 1.9
-    expect(percentileThreshold([[4, 1], new Float64Array([3, 2])], 30)).toBeCloseTo(1.9, 14)
-    expect(percentileThreshold([[4, 1], [3, 2]], 0)).toBe(1)
-    expect(percentileThreshold([[4, 1], [3, 2]], 100)).toBe(4)
-    expect(percentileThreshold([[], [0.5]], 73)).toBe(0.5)
+    expect(quantile([[4, 1], new Float64Array([3, 2])], 0.3)).toBeCloseTo(1.9, 14)
+    expect(quantile([[4, 1], [3, 2]], 0)).toBe(1)
+    expect(quantile([[4, 1], [3, 2]], 1)).toBe(4)
+    expect(quantile([[], [0.5]], 0.73)).toBe(0.5)
     // ties: 0 0 0 1 → position 3·0.5 = 1.5 → 0
-    expect(percentileThreshold([[0, 1, 0, 0]], 50)).toBe(0)
+    expect(quantile([[0, 1, 0, 0]], 0.5)).toBe(0)
   })
 
-  it('rejects empty pools, NaN and percentiles outside 0..100', () => {
-    expect(thrown(() => percentileThreshold([], 30)).code).toBe('INVALID_ARGUMENT')
-    expect(thrown(() => percentileThreshold([[]], 30)).code).toBe('INVALID_ARGUMENT')
-    expect(thrown(() => percentileThreshold([[1]], 101)).code).toBe('INVALID_ARGUMENT')
-    expect(thrown(() => percentileThreshold([[1]], -1)).code).toBe('INVALID_ARGUMENT')
-    expect(thrown(() => percentileThreshold([[1, Number.NaN]], 30)).message).toContain('value at frame 1 is NaN')
+  it('puts the RECAP threshold at the (1 − fraction) quantile: the top 30 % of the frames are positive', () => {
+    const a = Float64Array.from({ length: 1000 }, (_, i) => (i * 7919) % 1000) // 0..999, shuffled
+    const thr = positiveThreshold([a], 0.3)
+    expect(thr).toBeCloseTo(699.3, 9) // position 999 · 0.7 = 699.3
+    const ind = advantageIndicators(a, thr)
+    expect(ind.reduce((s, v) => s + v, 0)).toBe(300)
+    for (let i = 0; i < a.length; i++) expect(ind[i]).toBe((a[i] as number) >= 699.3 ? 1 : 0)
+    // fraction 1: every frame (threshold = the minimum, inclusive)
+    expect(advantageIndicators(a, positiveThreshold([a], 1)).every((v) => v === 1)).toBe(true)
   })
 
-  it('marks advantages strictly above the threshold', () => {
-    expect([...advantageIndicators([-1, 0, 0.5, 2], 0)]).toEqual([0, 0, 1, 1])
+  it('rejects empty pools, NaN and fractions outside (0, 1]', () => {
+    expect(thrown(() => positiveThreshold([], 0.3)).code).toBe('INVALID_ARGUMENT')
+    expect(thrown(() => positiveThreshold([[]], 0.3)).code).toBe('INVALID_ARGUMENT')
+    expect(thrown(() => positiveThreshold([[1]], 0)).message).toBe('the positive fraction must be within (0, 1], got 0')
+    expect(thrown(() => positiveThreshold([[1]], 1.01)).code).toBe('INVALID_ARGUMENT')
+    expect(thrown(() => positiveThreshold([[1]], 30)).code).toBe('INVALID_ARGUMENT')
+    expect(thrown(() => quantile([[1]], -0.1)).code).toBe('INVALID_ARGUMENT')
+    expect(thrown(() => positiveThreshold([[1, Number.NaN]], 0.3)).message).toContain('value at frame 1 is NaN')
+  })
+
+  it('marks advantages at or above the threshold (inclusive, as RECAP)', () => {
+    expect([...advantageIndicators([-1, 0, 0.5, 2], 0)]).toEqual([0, 1, 1, 1])
     expect([...advantageIndicators([], 0)]).toEqual([])
     expect(thrown(() => advantageIndicators([1], Number.NaN)).code).toBe('INVALID_ARGUMENT')
     expect(thrown(() => advantageIndicators([Number.NaN], 0)).code).toBe('INVALID_ARGUMENT')
   })
 
+  it('pools thresholds per (series, task) or per series over the dataset, never across series', () => {
+    const items = [
+      { series: 'a', task: 't1', advantages: [1, 2, 3, 4] },
+      { series: 'a', task: 't2', advantages: [10, 20] },
+      { series: 'b', task: 't1', advantages: [100, 200, 300, 400] },
+    ]
+    const byTask = advantageThresholds(items, 0.5, 'task')
+    expect([...byTask.keys()].sort()).toEqual([thresholdKey('a', 't1', 'task'), thresholdKey('a', 't2', 'task'), thresholdKey('b', 't1', 'task')].sort())
+    expect(byTask.get(thresholdKey('a', 't1', 'task'))).toEqual({ series: 'a', task: 't1', threshold: 2.5, frames: 4, positives: 2, episodes: 1 })
+    expect(byTask.get(thresholdKey('b', 't1', 'task'))?.threshold).toBe(250)
+    const byDataset = advantageThresholds(items, 0.5, 'dataset')
+    expect(byDataset.size).toBe(2)
+    expect(byDataset.get(thresholdKey('a', 't2', 'dataset'))).toEqual({ series: 'a', task: null, threshold: 3.5, frames: 6, positives: 3, episodes: 2 })
+    expect(thresholdKey('a', 't1', 'dataset')).toBe(thresholdKey('a', 't2', 'dataset'))
+  })
+
   it('scales the default K by fps', () => {
-    expect(DEFAULT_ADVANTAGE_OPTIONS).toEqual({ k: 50, percentile: 30 })
+    expect(DEFAULT_ADVANTAGE_OPTIONS).toEqual({ k: 50, positiveFraction: 0.3, scope: 'task' })
     expect(defaultK(30)).toBe(50)
     expect(defaultK(15)).toBe(25)
     expect(defaultK(10)).toBe(17) // 16.67
@@ -139,13 +171,20 @@ interface RefCase {
   k: number
   rewards: number[]
   advantages: number[]
-  percentile: number
+  task: string
+  positiveFraction: number
   threshold: number
   indicators: string
 }
+interface RecapPool {
+  threshold: number
+  frames: number
+  positives: number
+}
 interface Reference {
   cases: RefCase[]
-  pooledThresholds: { percentile: number; threshold: number }[]
+  pooledThresholds: { positiveFraction: number; threshold: number }[]
+  recap: { positiveFraction: number; task: Record<string, RecapPool>; dataset: RecapPool }
 }
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testing', 'fixtures', 'metrics-reference.json')
@@ -173,7 +212,7 @@ describe('numpy reference fixture', () => {
     const a = kStepAdvantages(c.values, r, c.k)
     expect(a.length).toBe(T)
     c.advantages.forEach((e, i) => near(a[i], e, `advantage ${i}`))
-    const thr = percentileThreshold([a], c.percentile)
+    const thr = positiveThreshold([a], c.positiveFraction)
     near(thr, c.threshold, 'threshold')
     // indicators agree wherever the advantage is not within rounding of the threshold
     const ind = advantageIndicators(a, thr)
@@ -185,11 +224,31 @@ describe('numpy reference fixture', () => {
     }
   })
 
-  it('pools thresholds over episodes like np.percentile', () => {
+  it('pools thresholds over episodes like np.quantile', () => {
     const all = ref.cases.map((c) => kStepAdvantages(c.values, stepRewards(c.values.length, c.outcome), c.k))
-    for (const { percentile, threshold } of ref.pooledThresholds) {
-      near(percentileThreshold(all, percentile), threshold, `pooled ${percentile}`)
+    for (const { positiveFraction, threshold } of ref.pooledThresholds) {
+      near(positiveThreshold(all, positiveFraction), threshold, `pooled ${positiveFraction}`)
     }
     expect(decidedTotal).toBeGreaterThan(1000)
+  })
+
+  it('labels the top 30 % of each task (and of the dataset) as numpy does', () => {
+    const items = ref.cases.map((c) => ({ series: 's', task: c.task, advantages: kStepAdvantages(c.values, stepRewards(c.values.length, c.outcome), c.k) }))
+    const f = ref.recap.positiveFraction
+    const check = (got: RecapPool | undefined, want: RecapPool, what: string, task: string | null): void => {
+      near(got?.threshold, want.threshold, `${what} threshold`)
+      expect(got?.frames, what).toBe(want.frames)
+      // Frames within rounding of the threshold (ground-truth-like curves tie there) may fall either way.
+      let ambiguous = 0
+      for (const it of items) {
+        if (task !== null && it.task !== task) continue
+        for (const a of it.advantages) if (Math.abs(a - want.threshold) <= TOL) ambiguous++
+      }
+      expect(Math.abs((got?.positives ?? -1) - want.positives), `${what}: positives`).toBeLessThanOrEqual(ambiguous)
+      expect(want.positives / want.frames, what).toBeGreaterThanOrEqual(0.3)
+    }
+    const byTask = advantageThresholds(items, f, 'task')
+    for (const [task, want] of Object.entries(ref.recap.task)) check(byTask.get(thresholdKey('s', task, 'task')), want, task, task)
+    check(advantageThresholds(items, f, 'dataset').get(thresholdKey('s', '', 'dataset')), ref.recap.dataset, 'dataset', null)
   })
 })

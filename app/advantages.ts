@@ -24,22 +24,36 @@
  * Away from the end, in progress units: A(t) = −K/T + 2 (p(t + K) − p(t)): positive when the curve rises faster
  * than the ground truth's 1/(2T) per frame. The ground-truth curve itself has A ≡ 0 (up to rounding).
  *
- * Indicators. RECAP conditions the policy on "advantage positive" I_t = [A(t) > ε]; ε is a percentile of the
- * advantages of the training data (percentileThreshold, numpy's default linear interpolation). With the default
- * percentile of 30, about 70 % of the frames are labelled positive.
+ * Indicators. RECAP conditions the policy on "advantage positive" I_t = [A(t) ≥ ε], with ε chosen so that a given
+ * fraction f of the training frames, the ones with the highest advantages, is positive: f = 0.3 labels the top 30 %.
+ * This is RLinf's RECAP pipeline (RLinf/RLinf, examples/process/compute_advantages.py, main(): `positive_quantile
+ * = cfg.advantage.get("positive_quantile", 0.3)`, `unified_threshold = float(np.percentile(combined_advantages,
+ * (1 - positive_quantile) * 100))`; save_advantages_to_dataset(): `save_df["advantage_continuous"] >= threshold`;
+ * its docs: "positive_quantile 0.3 表示优势值 top 30% 的样本标记为正", the top 30 % are positive). So ε is the
+ * (1 − f) quantile with numpy's default 'linear' interpolation (quantile below) and the comparison is inclusive.
+ * Pools: RLinf pools every frame it labels; here a pool never mixes series (two models, or two imported files,
+ * are labelled each against its own advantages) and is per task by default ('task' scope: a task's advantages
+ * have their own scale, since T and the value model's calibration differ per task) or per series over the whole
+ * dataset ('dataset' scope, RLinf's unified threshold).
  */
 import { VivaError } from './errors'
 import { checkFinite } from './metrics'
 import type { EpisodeOutcome } from './metrics'
+import { framesForSeconds, PAPER_FPS } from './timeSpan'
+
+/** Which frames one threshold is taken over (always within one series): each task's, or all of the dataset's. */
+export type ThresholdScope = 'task' | 'dataset'
+export const THRESHOLD_SCOPES: readonly ThresholdScope[] = ['task', 'dataset']
 
 export interface AdvantageOptions {
   /** Horizon K in frames; 50 at 30 fps (callers scale by fps, see defaultK). */
   k: number
-  /** Threshold percentile over the advantages, 0..100; default 30. */
-  percentile: number
+  /** Fraction of the frames labelled "advantage positive" (the highest advantages), in (0, 1]; RLinf's 0.3. */
+  positiveFraction: number
+  scope: ThresholdScope
 }
 
-export const DEFAULT_ADVANTAGE_OPTIONS: AdvantageOptions = { k: 50, percentile: 30 }
+export const DEFAULT_ADVANTAGE_OPTIONS: AdvantageOptions = { k: 50, positiveFraction: 0.3, scope: 'task' }
 
 function invalid(message: string): VivaError {
   return new VivaError('INVALID_ARGUMENT', message)
@@ -76,22 +90,20 @@ export function kStepAdvantages(progress: ArrayLike<number>, rewards: ArrayLike<
 }
 
 /**
- * The `percentile`-th percentile (0..100) of all values of all arrays together, interpolated linearly between the
- * two nearest order statistics (numpy.percentile's default, including its way of interpolating).
+ * The q-quantile (0..1) of all values of all arrays together, interpolated linearly between the two nearest order
+ * statistics: numpy.quantile's default method ('linear'), including its way of interpolating.
  */
-export function percentileThreshold(values: ArrayLike<number>[], percentile: number): number {
-  if (!Number.isFinite(percentile) || percentile < 0 || percentile > 100) {
-    throw invalid(`the percentile must be within 0..100, got ${percentile}`)
-  }
+export function quantile(values: ArrayLike<number>[], q: number): number {
+  if (!Number.isFinite(q) || q < 0 || q > 1) throw invalid(`the quantile must be within 0..1, got ${q}`)
   const pool: number[] = []
   values.forEach((v, i) => {
     checkFinite(v, `advantages (${i})`)
     for (let j = 0; j < v.length; j++) pool.push(v[j] as number)
   })
-  if (pool.length === 0) throw invalid('no values to take a percentile of')
+  if (pool.length === 0) throw invalid('no values to take a quantile of')
   pool.sort((a, b) => a - b)
   const n = pool.length
-  const virtual = (n - 1) * (percentile / 100)
+  const virtual = (n - 1) * q
   const lo = Math.min(Math.max(Math.floor(virtual), 0), n - 1)
   const hi = Math.min(lo + 1, n - 1)
   const gamma = virtual - Math.floor(virtual)
@@ -102,17 +114,81 @@ export function percentileThreshold(values: ArrayLike<number>[], percentile: num
   return gamma >= 0.5 ? b - diff * (1 - gamma) : a + diff * gamma
 }
 
-/** 1 where A(t) > threshold ("advantage positive"), else 0. */
+function checkFraction(positiveFraction: number): void {
+  if (!Number.isFinite(positiveFraction) || positiveFraction <= 0 || positiveFraction > 1) {
+    throw invalid(`the positive fraction must be within (0, 1], got ${positiveFraction}`)
+  }
+}
+
+/** RECAP's ε: the (1 − positiveFraction) quantile of the pooled advantages (see the header). */
+export function positiveThreshold(values: ArrayLike<number>[], positiveFraction: number): number {
+  checkFraction(positiveFraction)
+  return quantile(values, 1 - positiveFraction)
+}
+
+/** 1 where A(t) ≥ threshold ("advantage positive", inclusive as RECAP), else 0. */
 export function advantageIndicators(advantages: ArrayLike<number>, threshold: number): Uint8Array {
   if (Number.isNaN(threshold)) throw invalid('the advantage threshold is NaN')
   checkFinite(advantages, 'advantages')
   const out = new Uint8Array(advantages.length)
-  for (let i = 0; i < advantages.length; i++) out[i] = (advantages[i] as number) > threshold ? 1 : 0
+  for (let i = 0; i < advantages.length; i++) out[i] = (advantages[i] as number) >= threshold ? 1 : 0
   return out
 }
 
-/** The paper's K = 50 frames at 30 fps, scaled to `fps`: round(50 · fps / 30), at least 1. */
+/** The pool an episode's frames join: its series, and its task unless the scope is the whole dataset. */
+export function thresholdKey(series: string, task: string, scope: ThresholdScope): string {
+  return scope === 'task' ? `${series}\u0000${task}` : series
+}
+
+export interface ThresholdPool {
+  series: string
+  /** null for the 'dataset' scope. */
+  task: string | null
+  threshold: number
+  frames: number
+  /** Frames at or above the threshold. */
+  positives: number
+  episodes: number
+}
+
+/** One episode's advantages, of one series. */
+export interface EpisodeAdvantages {
+  series: string
+  task: string
+  advantages: ArrayLike<number>
+}
+
+/** The threshold of every pool (see thresholdKey), with how many frames it labels positive. */
+export function advantageThresholds(items: EpisodeAdvantages[], positiveFraction: number, scope: ThresholdScope): Map<string, ThresholdPool> {
+  checkFraction(positiveFraction)
+  if (!THRESHOLD_SCOPES.includes(scope)) throw invalid(`the threshold scope must be task or dataset, got ${String(scope)}`)
+  const groups = new Map<string, EpisodeAdvantages[]>()
+  for (const item of items) {
+    const key = thresholdKey(item.series, item.task, scope)
+    const list = groups.get(key)
+    if (list) list.push(item)
+    else groups.set(key, [item])
+  }
+  const out = new Map<string, ThresholdPool>()
+  for (const [key, list] of groups) {
+    const threshold = positiveThreshold(
+      list.map((x) => x.advantages),
+      positiveFraction,
+    )
+    let frames = 0
+    let positives = 0
+    for (const { advantages } of list) {
+      frames += advantages.length
+      for (let i = 0; i < advantages.length; i++) if ((advantages[i] as number) >= threshold) positives++
+    }
+    const first = list[0] as EpisodeAdvantages
+    out.set(key, { series: first.series, task: scope === 'task' ? first.task : null, threshold, frames, positives, episodes: list.length })
+  }
+  return out
+}
+
+/** The paper's K = 50 frames at 30 fps as a duration, in frames at `fps` (rounded as every window: timeSpan.ts). */
 export function defaultK(fps: number): number {
   if (!Number.isFinite(fps) || fps <= 0) throw invalid(`fps must be a positive number, got ${fps}`)
-  return Math.max(1, Math.round((DEFAULT_ADVANTAGE_OPTIONS.k * fps) / 30))
+  return framesForSeconds(DEFAULT_ADVANTAGE_OPTIONS.k / PAPER_FPS, fps)
 }

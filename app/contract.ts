@@ -4,6 +4,7 @@
  * from this map, so no channel string exists anywhere else.
  */
 import { z } from 'zod'
+import type { ThresholdScope } from './advantages'
 import type { AnnotationEvent, EpisodeLabels, Taxonomy } from './annotations'
 import type { CurveChunk, CurveData, CurveInfo, ScoreParams } from './curves'
 import type { DatasetSummary, DatasetWarning } from './dataset'
@@ -11,6 +12,7 @@ import type { WireError } from './errors'
 import type { MetricsReport } from './metricsReport'
 import { editSchema, exportFiltersSchema, type ExportFilters } from './exchange'
 import type { EventName, Method } from './names'
+import { MAX_SPAN_FRAMES, MAX_SPAN_SECONDS } from './timeSpan'
 
 export { EVENT_NAMES, isEventName, isMethod, METHOD_NAMES } from './names'
 export type { EventName, Method } from './names'
@@ -195,16 +197,22 @@ export interface CurveImportResult {
   warnings: string[]
 }
 
-/** RECAP advantages of one curve (per frame) and the task's threshold that makes them binary. */
+/** RECAP advantages of one curve (per frame) and the threshold that makes them binary. */
 export interface AdvantageResult {
   curveId: string
   k: number
-  percentile: number
-  /** Advantage value at the percentile over every frame of the task's episodes scored by the same series. */
+  /** Fraction of the pool's frames labelled positive (the highest advantages), in (0, 1]. */
+  positiveFraction: number
+  /** The pool: the frames of the curve's series in its task ('task') or in the whole dataset ('dataset'). */
+  scope: ThresholdScope
+  /** The pool's (1 − positiveFraction) quantile (app/advantages.ts). */
   threshold: number
   episodesInThreshold: number
+  /** Frames in the pool and how many of them are at or above the threshold. */
+  framesInThreshold: number
+  positivesInThreshold: number
   advantages: Float32Array
-  /** 1 where the advantage is above the threshold ("advantage positive"). */
+  /** 1 where the advantage is at or above the threshold ("advantage positive"). */
   indicators: Uint8Array
 }
 
@@ -244,8 +252,14 @@ const importSource = {
 }
 const oneImportSource = (p: { text?: string | undefined; uploadId?: string | undefined }): boolean =>
   (p.text === undefined) !== (p.uploadId === undefined)
+/** A window as a duration (scaled by the dataset's fps) or an exact frame count (app/timeSpan.ts). */
+const timeSpan = z.union([
+  z.object({ seconds: z.number().gt(0).max(MAX_SPAN_SECONDS) }).strict(),
+  z.object({ frames: z.number().int().min(1).max(MAX_SPAN_FRAMES) }).strict(),
+])
 const metricOptions = {
-  window: z.number().int().min(1).max(10_000),
+  /** The ERS window; default the paper's 5 frames at 30 fps as a duration (DEFAULT_ERS_WINDOW). */
+  window: timeSpan.optional(),
   variant: z.enum(['relative', 'absolute']),
 }
 const modelId = z.string().min(1).max(200)
@@ -375,7 +389,8 @@ export const methodSchemas = {
       datasetId,
       curveId: z.string().min(1).max(300),
       k: z.number().int().min(1).max(100_000).optional(),
-      percentile: z.number().min(0).max(100).optional(),
+      positiveFraction: z.number().gt(0).max(1).optional(),
+      scope: z.enum(['task', 'dataset']).optional(),
     })
     .strict(),
 } as const satisfies Record<Method, z.ZodType>

@@ -51,8 +51,15 @@ export interface CurveInfo {
   futureDim: number
   futureNames: string[]
   futureOffset: number
-  /** The file an imported curve came from. */
+  /** The file an imported curve came from (its real path, links resolved). */
   file: string | null
+  /**
+   * Imported curves: the series' source, one imported file; it stays when the same file (same real path, or the
+   * same content elsewhere) is imported again. null for model curves (their series is model id + parameters).
+   */
+  sourceId: string | null
+  /** Imported curves: sha256 of the file's content when it was imported. */
+  fileHash: string | null
   /**
    * Why these values may not mean what they should: the model's input was out of its distribution (a state far
    * outside its training range, other units). Shown beside the curve; empty when nothing was noticed.
@@ -109,4 +116,61 @@ export function computedPrefix(values: Float32Array): number {
   let i = 0
   while (i < values.length && !Number.isNaN(values[i])) i++
   return i
+}
+
+/**
+ * The series a curve belongs to: one row of the metrics tables and one pool of advantage thresholds. A model run
+ * is its model (content hash) and parameters; an imported curve is its source file and its name within that file
+ * (a file may hold several named curves). Two imported files never share a series, whatever their names.
+ */
+export function seriesKey(info: Pick<CurveInfo, 'source' | 'modelId' | 'params' | 'name'> & { sourceId?: string | null }): string {
+  if (info.source === 'model' && info.modelId && info.params) {
+    // A state map or another state feature makes another series (absent: the key stays what it always was).
+    const state = (info.params.stateMap === undefined ? '' : `:${info.params.stateMap}`) + (info.params.stateKey === undefined ? '' : `:${info.params.stateKey}`)
+    return `m:${info.modelId}:${info.params.steps}:${info.params.seed}:${info.params.cameras.join(',')}${state}`
+  }
+  return info.sourceId ? `i:${info.sourceId}:${info.name}` : `i:${info.name}`
+}
+
+/** An imported series: its source (one file) and the name it has in that file. */
+export interface ImportedSeriesRef {
+  sourceId: string
+  name: string
+  /** The file's path (any separator). */
+  file: string
+}
+
+/**
+ * Display names for imported series, in the order given. A name that series of different files share gets what
+ * tells the files apart: the folders above them (at least two levels where there are: `values (runs/a)`,
+ * `values (runs/b)`), or, for files in one folder, their file names (`values (values.csv)`); other names stay.
+ */
+export function distinctImportNames(series: ImportedSeriesRef[]): string[] {
+  const out = series.map((s) => s.name)
+  const byName = new Map<string, number[]>()
+  series.forEach((s, i) => byName.set(s.name, [...(byName.get(s.name) ?? []), i]))
+  for (const [name, members] of byName) {
+    const sources = [...new Map(members.map((i) => [series[i]?.sourceId as string, series[i]?.file as string])).entries()]
+    if (sources.length < 2) continue
+    const parts = sources.map(([, file]) => file.split(/[\\/]+/).filter((p) => p !== ''))
+    const suffix = (segments: string[], k: number): string => segments.slice(Math.max(0, segments.length - k)).join('/')
+    const distinctAt = (pick: (segments: string[]) => string): boolean => new Set(parts.map(pick)).size === parts.length
+    const dirs = parts.map((p) => p.slice(0, -1))
+    const maxDirs = Math.max(...dirs.map((d) => d.length))
+    let label: ((i: number) => string) | null = null
+    for (let k = 1; k <= maxDirs && !label; k++) {
+      if (new Set(dirs.map((d) => suffix(d, k))).size === dirs.length) {
+        const shown = Math.max(k, 2)
+        label = (i) => suffix(dirs[i] as string[], shown)
+      }
+    }
+    const maxParts = Math.max(...parts.map((p) => p.length))
+    for (let k = 1; k <= maxParts && !label; k++) {
+      if (distinctAt((p) => suffix(p, k))) label = (i) => suffix(parts[i] as string[], k)
+    }
+    const labels = sources.map((_, i) => (label ? label(i) : `#${i + 1}`))
+    const labelOf = new Map(sources.map(([id], i) => [id, labels[i] as string]))
+    for (const i of members) out[i] = `${name} (${labelOf.get(series[i]?.sourceId as string) ?? ''})`
+  }
+  return out
 }

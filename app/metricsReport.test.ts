@@ -10,6 +10,7 @@ const model = (episode: number, values: number[]) => ({
 
 function input(): MetricsInput {
   return {
+    fps: 10,
     episodes: [
       { index: 0, task: 'fold', length: 6 },
       { index: 1, task: 'fold', length: 6 },
@@ -36,7 +37,7 @@ function input(): MetricsInput {
 }
 
 describe('metrics report', () => {
-  const options = { window: 2, variant: 'relative' as const }
+  const options = { window: { frames: 2 }, variant: 'relative' as const }
 
   it('has one table per task with a row per series, the ground truth first', () => {
     const r = buildMetricsReport(input(), options)
@@ -51,7 +52,7 @@ describe('metrics report', () => {
         { episode: 0, task: 'fold', outcome: 'success', values: [0.1, 0.2, 0.3, 0.6, 0.7, 0.9], milestones: [2], errors: [] },
         { episode: 1, task: 'fold', outcome: 'failure', values: [0.1, 0.3, 0.4, 0.2, 0.2, 0.1], milestones: [], errors: [3, 1] },
       ],
-      options,
+      { window: 2, variant: 'relative' },
     )
     const got = fold.rows[1]!.row
     for (const k of ['pearson', 'spearman', 'voc', 'MS', 'ES', 'MDR', 'ErrDR'] as const) expect(got[k]).toBeCloseTo(expected[k] as number, 6)
@@ -89,13 +90,23 @@ describe('metrics report', () => {
     expect(new Set(names).size).toBe(names.length)
   })
 
-  it('labels the variant and window in every export', () => {
-    const r = buildMetricsReport(input(), { window: 3, variant: 'absolute' })
+  it('labels the variant and window (frames used, seconds, fps) in every export', () => {
+    const r = buildMetricsReport(input(), { window: { seconds: 0.3 }, variant: 'absolute' })
+    expect(r).toMatchObject({ window: 3, windowSeconds: 0.3, fps: 10, windowRequested: { seconds: 0.3 } })
     const csv = metricsReportCsv(r).trim().split('\n')
-    expect(csv[0]).toBe('task,series,episodes,pearson,spearman,voc,MS,ES,MDR,ErrDR,n_milestones,n_errors,skipped_milestones,skipped_errors,variant,window')
+    expect(csv[0]).toBe(
+      'task,series,episodes,pearson,spearman,voc,MS,ES,MDR,ErrDR,n_milestones,n_errors,skipped_milestones,skipped_errors,variant,window_frames,window_seconds,fps',
+    )
     expect(csv).toHaveLength(1 + 3 + 2)
-    expect(csv[1]).toMatch(/^fold,ground truth,2,1,1,1,.*,absolute,3$/)
-    expect(metricsReportText(r)).toMatch(/ERS variant: absolute \(window 3 frames/)
+    expect(csv[1]).toMatch(/^fold,ground truth,2,1,1,1,.*,absolute,3,0.3,10$/)
+    expect(metricsReportText(r)).toMatch(/ERS variant: absolute \(window 3 frames = 0.3 s at 10 fps/)
+  })
+
+  it('takes the paper window, 1/6 s, by default: 2 frames at 10 fps, 5 at 30 fps', () => {
+    expect(buildMetricsReport(input(), { variant: 'relative' })).toMatchObject({ window: 2, windowSeconds: 0.2, fps: 10 })
+    const at30 = buildMetricsReport({ ...input(), fps: 30 }, { variant: 'relative' })
+    expect(at30.window).toBe(5)
+    expect(at30.tasks[0]!.rows[1]!.row).toEqual(buildMetricsReport({ ...input(), fps: 30 }, { window: { frames: 5 }, variant: 'relative' }).tasks[0]!.rows[1]!.row)
   })
 
   it('lists a curve with NaN as left out, with the frame, and scores the rest', () => {

@@ -5,10 +5,11 @@
  */
 import type { AnnotationEvent, Outcome } from './annotations'
 import type { CurveConvention, CurveInfo, CurveSource, ScoreParams } from './curves'
-import { toDisplay } from './curves'
+import { seriesKey, toDisplay } from './curves'
 import { checkFinite, groundTruthProgress, rowFromStats, scoreEpisode, type CurveStats, type EpisodeCurve, type MetricOptions, type MetricRow } from './metrics'
+import { DEFAULT_ERS_WINDOW, describeSpan, formatSeconds, resolveSpan, type TimeSpan } from './timeSpan'
 
-/** Curves of one model run setting (or one imported name) across episodes: one row of a table. */
+/** Curves of one model run setting (or one imported file's curve) across episodes: one row of a table. */
 export interface SeriesInfo {
   key: string
   /** Display name; runs of one model that differ only in seed or cameras get them appended so names stay unique. */
@@ -21,20 +22,20 @@ export interface SeriesInfo {
 
 export const TRUTH_SERIES = 'truth'
 
-export function seriesKey(info: Pick<CurveInfo, 'source' | 'modelId' | 'params' | 'name'>): string {
-  if (info.source === 'model' && info.modelId && info.params) {
-    const stateMap = (info.params.stateMap === undefined ? '' : `:${info.params.stateMap}`) + (info.params.stateKey === undefined ? '' : `:${info.params.stateKey}`)
-    return `m:${info.modelId}:${info.params.steps}:${info.params.seed}:${info.params.cameras.join(',')}${stateMap}`
-  }
-  return `i:${info.name}`
-}
+export { seriesKey }
 
 export interface MetricsInput {
+  /** The dataset's frame rate: windows given in seconds become frames with it. */
+  fps: number
   episodes: { index: number; task: string; length: number }[]
   outcomes: Map<number, Outcome>
   events: Pick<AnnotationEvent, 'episode' | 'frame' | 'kind' | 'label'>[]
   /** Complete curves (values in their own convention, as stored). */
-  curves: { info: Pick<CurveInfo, 'source' | 'modelId' | 'params' | 'name' | 'convention' | 'episode' | 'length'>; values: Float32Array }[]
+  curves: {
+    /** sourceId tells imported series apart (two files may give curves of one name); hand-made inputs may omit it. */
+    info: Pick<CurveInfo, 'source' | 'modelId' | 'params' | 'name' | 'convention' | 'episode' | 'length'> & { sourceId?: string | null }
+    values: Float32Array
+  }[]
 }
 
 export interface WorstEvent {
@@ -62,8 +63,21 @@ export interface TaskTable {
   errorTypes: { label: string; count: number }[]
 }
 
+/** Like MetricOptions, with the ERS window as a duration or a frame count (app/timeSpan.ts); default 1/6 s. */
+export interface MetricsReportOptions {
+  window?: TimeSpan
+  variant: MetricOptions['variant']
+  eps?: number
+}
+
 export interface MetricsReport {
+  /** ERS window w used, in frames. */
   window: number
+  /** The time those frames cover at the dataset's fps (window / fps). */
+  windowSeconds: number
+  fps: number
+  /** The window as asked for (seconds, scaled by fps, or exact frames). */
+  windowRequested: TimeSpan
   variant: MetricOptions['variant']
   eps: number
   series: SeriesInfo[]
@@ -73,7 +87,9 @@ export interface MetricsReport {
   skipped: { episode: number; reason: string }[]
 }
 
-export function buildMetricsReport(input: MetricsInput, options: MetricOptions): MetricsReport {
+export function buildMetricsReport(input: MetricsInput, reportOptions: MetricsReportOptions): MetricsReport {
+  const span = resolveSpan(reportOptions.window ?? DEFAULT_ERS_WINDOW, input.fps)
+  const options: MetricOptions = { window: span.frames, variant: reportOptions.variant, ...(reportOptions.eps === undefined ? {} : { eps: reportOptions.eps }) }
   const eps = options.eps ?? 1e-6
   const skipped: MetricsReport['skipped'] = []
   const usable = new Map<number, { task: string; length: number; outcome: 'success' | 'failure' }>()
@@ -179,7 +195,18 @@ export function buildMetricsReport(input: MetricsInput, options: MetricOptions):
     const seeds = new Set(twins.map((o) => o.params?.seed))
     s.name = seeds.size > 1 ? `${original[i]} · seed ${s.params.seed}` : `${original[i]} · ${s.params.cameras.join('+')}`
   })
-  return { window: options.window, variant: options.variant, eps, series: list, tasks: tables, episodes, skipped }
+  return {
+    window: span.frames,
+    windowSeconds: span.seconds,
+    fps: span.fps,
+    windowRequested: span.requested,
+    variant: options.variant,
+    eps,
+    series: list,
+    tasks: tables,
+    episodes,
+    skipped,
+  }
 }
 
 const COLUMNS = ['pearson', 'spearman', 'voc', 'MS', 'ES', 'MDR', 'ErrDR'] as const
@@ -190,15 +217,18 @@ function csvField(v: string | number | null): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
-/** The per-task tables as CSV (one line per task × series); the variant and window are columns, so files compare. */
+/**
+ * The per-task tables as CSV (one line per task × series); the variant and the window (frames used, the time they
+ * cover, the dataset's fps) are columns, so files compare.
+ */
 export function metricsReportCsv(report: MetricsReport): string {
   const names = new Map(report.series.map((s) => [s.key, s.name]))
-  const head = ['task', 'series', 'episodes', ...COLUMNS, 'n_milestones', 'n_errors', 'skipped_milestones', 'skipped_errors', 'variant', 'window']
+  const head = ['task', 'series', 'episodes', ...COLUMNS, 'n_milestones', 'n_errors', 'skipped_milestones', 'skipped_errors', 'variant', 'window_frames', 'window_seconds', 'fps']
   const lines = [head.join(',')]
   for (const t of report.tasks) {
     for (const { series, row } of t.rows) {
       lines.push(
-        [t.task, names.get(series) ?? series, row.episodes, ...COLUMNS.map((c) => row[c]), row.nMilestones, row.nErrors, row.skippedMilestones, row.skippedErrors, report.variant, report.window]
+        [t.task, names.get(series) ?? series, row.episodes, ...COLUMNS.map((c) => row[c]), row.nMilestones, row.nErrors, row.skippedMilestones, row.skippedErrors, report.variant, report.window, formatSeconds(report.windowSeconds), report.fps]
           .map(csvField)
           .join(','),
       )
@@ -211,7 +241,8 @@ export function metricsReportCsv(report: MetricsReport): string {
 export function metricsReportText(report: MetricsReport): string {
   const names = new Map(report.series.map((s) => [s.key, s.name]))
   const fmt = (v: number | null): string => (v === null ? '—' : v.toFixed(3))
-  const out: string[] = [`ERS variant: ${report.variant} (window ${report.window} frames, eps ${report.eps})`]
+  const span = { frames: report.window, seconds: report.windowSeconds, fps: report.fps, requested: report.windowRequested }
+  const out: string[] = [`ERS variant: ${report.variant} (window ${describeSpan(span)}, eps ${report.eps})`]
   for (const t of report.tasks) {
     out.push('', `${t.task} — ${t.episodes} episodes`)
     const rows = t.rows.map(({ series, row }) => [names.get(series) ?? series, ...COLUMNS.map((c) => fmt(row[c])), `${row.nMilestones}/${row.nErrors}`])

@@ -23,7 +23,7 @@ function rng(seed: number): () => number {
 
 function main(): void {
   const r = rng(7)
-  const input: MetricsInput = { episodes: [], outcomes: new Map<number, Outcome>(), events: [], curves: [] }
+  const input: MetricsInput = { fps: 30, episodes: [], outcomes: new Map<number, Outcome>(), events: [], curves: [] }
   for (let e = 0; e < EPISODES; e++) {
     const length = Math.round(LENGTH * (0.5 + r()))
     const outcome = r() < 0.6 ? 'success' : 'failure'
@@ -38,9 +38,9 @@ function main(): void {
     }
   }
   const frames = input.episodes.reduce((a, e) => a + e.length, 0)
-  buildMetricsReport(input, { window: 5, variant: 'relative' })
+  buildMetricsReport(input, { window: { frames: 5 }, variant: 'relative' })
   const t0 = performance.now()
-  const report = buildMetricsReport(input, { window: 5, variant: 'relative' })
+  const report = buildMetricsReport(input, { window: { frames: 5 }, variant: 'relative' })
   const pureSeconds = (performance.now() - t0) / 1000
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'viva-bench-metrics-'))
@@ -48,14 +48,14 @@ function main(): void {
     const store = new CurveStore(path.join(dir, 'values.sqlite'))
     for (const [i, c] of input.curves.entries()) {
       store.putComplete(
-        { id: `c${i}`, datasetId: 'ds', episode: c.info.episode, name: c.info.name, source: 'import', convention: 'progress', length: c.info.length, modelId: null, modelName: null, params: null, futureDim: 0, futureNames: [], futureOffset: 0, file: null },
+        { id: `c${i}`, datasetId: 'ds', episode: c.info.episode, name: c.info.name, source: 'import', convention: 'progress', length: c.info.length, modelId: null, modelName: null, params: null, futureDim: 0, futureNames: [], futureOffset: 0, file: null, sourceId: null, fileHash: null },
         c.values,
       )
     }
     const t1 = performance.now()
     const complete = store.listDataset('ds').filter((c) => c.complete)
     const stored: MetricsInput = { ...input, curves: complete.map((info) => ({ info, values: store.get(info.id).values })) }
-    const report2 = buildMetricsReport(stored, { window: 5, variant: 'relative' })
+    const report2 = buildMetricsReport(stored, { window: { frames: 5 }, variant: 'relative' })
     const storedSeconds = (performance.now() - t1) / 1000
     store.close()
     const result = {

@@ -15,7 +15,7 @@ import { ScoringQueue } from './jobs/scoring'
 import { PACKAGE_ROOT } from './paths'
 import { ChildProcesses, removeStaleFiles } from './processes'
 import { CurveStore } from './store/curveStore'
-import { AnnotationProjects } from './store/projects'
+import { AnnotationProjects, type ReattachAction } from './store/projects'
 import { importedCurves } from './curves/service'
 import { AnalysisService } from './analysis/analysis'
 import { MediaRoots } from './video/mediaFiles'
@@ -85,6 +85,11 @@ export interface Services {
   children: ChildProcesses
   /** Files the renderer sends in chunks (import files); one session per connection or window. */
   uploads: UploadStore
+  /**
+   * Act on a moved dataset's re-attach offer: take over its old project (and the curves and camera choices made for
+   * its old id), or start fresh. The one path for the app and the CLI.
+   */
+  reattach(datasetId: string, action: ReattachAction, projectPath?: string): Promise<void>
   /** Resume the scoring jobs a previous run left unfinished (after the datasets named at startup are open). */
   resumeJobs(): Promise<void>
   /** Kill the children still running (ffmpeg), stop jobs, and release model sessions and files. */
@@ -142,13 +147,20 @@ export function composeServices(config: ComposeConfig): Services {
   /** An import's text: given inline (small files) or uploaded in chunks beforehand. */
   const importText = (p: { text?: string | undefined; uploadId?: string | undefined }, ctx: CallContext): string =>
     p.text ?? uploadsOf(ctx).text(p.uploadId ?? '')
+  const reattach = async (datasetId: string, action: ReattachAction, projectPath?: string): Promise<void> => {
+    const from = await projects.resolveReattach(datasetId, action, projectPath)
+    if (from === null) return
+    // Scored curves can be recomputed, imported ones cannot: both follow the annotations to the new id.
+    if (curves.adoptDataset(from, datasetId) > 0) events.emit('curves.changed', { datasetId, episode: null })
+    await models.adoptDataset(from, datasetId)
+  }
   const handlers: Handlers = {
     'app.info': async () => ({ version: config.version, mode: config.mode, initialDatasets: [...initialDatasets] }),
     'dataset.open': async ({ path: root }) => withOffer(await datasets.open(root)),
     'dataset.get': async ({ datasetId }) => withOffer(datasets.get(datasetId).summary),
     'dataset.list': async () => datasets.list().map(withOffer),
     'dataset.reattachProject': async ({ datasetId, action, projectPath }) => {
-      await projects.resolveReattach(datasetId, action, projectPath)
+      await reattach(datasetId, action, projectPath)
       return withOffer(datasets.get(datasetId).summary)
     },
     'episode.open': async ({ datasetId, episode, features }, ctx) => datasets.openEpisode(datasetId, episode, ctx.signal, features),
@@ -204,7 +216,7 @@ export function composeServices(config: ComposeConfig): Services {
     },
     'metrics.compute': async ({ datasetId, window, variant }) => analysis.report(datasetId, { window, variant }),
     'metrics.export': async ({ datasetId, window, variant, format }) => analysis.exportText(datasetId, { window, variant }, format),
-    'advantages.compute': async ({ datasetId, curveId, k, percentile }) => analysis.advantages(datasetId, curveId, k, percentile),
+    'advantages.compute': async ({ datasetId, curveId, k, positiveFraction, scope }) => analysis.advantages(datasetId, curveId, k, positiveFraction, scope),
   }
   const resumeJobs = async (): Promise<void> => {
     await scoring.restore((root) => datasets.open(root))
@@ -219,7 +231,7 @@ export function composeServices(config: ComposeConfig): Services {
     await models.dispose()
     curves.close()
   }
-  return { handlers, events, media, datasets, projects, models, curves, scoring, writeGuard, tools, children, uploads, resumeJobs, dispose, initialDatasets }
+  return { handlers, events, media, datasets, projects, models, curves, scoring, writeGuard, tools, children, uploads, reattach, resumeJobs, dispose, initialDatasets }
 }
 
 /** Open the datasets named at startup; their ids become AppInfo.initialDatasets. */

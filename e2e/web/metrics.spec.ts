@@ -10,7 +10,7 @@ import { generateTaskFixture, serve, tempDir, type ServeHandle } from '../suppor
 // switches the ERS variant, opens an episode at its worst event from the per-episode rows, and exports CSV.
 const MODELS = ['viva-reference', 'baseline-reference']
 const CSV_HEADER =
-  'task,series,episodes,pearson,spearman,voc,MS,ES,MDR,ErrDR,n_milestones,n_errors,skipped_milestones,skipped_errors,variant,window'
+  'task,series,episodes,pearson,spearman,voc,MS,ES,MDR,ErrDR,n_milestones,n_errors,skipped_milestones,skipped_errors,variant,window_frames,window_seconds,fps'
 
 interface GroundTruth {
   episodes: { episode: number; outcome: string }[]
@@ -131,9 +131,13 @@ test('metrics view: a row per model and ground truth, variant switch, drill-down
   await expect(page.getByTestId('metrics-variant-label')).toContainText('Showing absolute ERS')
   await expect(cell(truthRow, 'MS')).not.toHaveText(relativeMS ?? '')
   await expect(cell(truthRow, 'pearson')).toHaveText('1.000')
-  // A smaller window.
-  await page.getByTestId('metrics-window').fill('3')
+  // The default window is the paper's 5 frames at 30 fps as a duration: 1/6 s, 2 frames at this dataset's 10 fps.
+  await expect(view).toHaveAttribute('data-window', '2')
+  await expect(page.getByTestId('metrics-window-frames')).toHaveText('2 frames = 0.2 s at 10 fps')
+  // A longer window, in seconds.
+  await page.getByTestId('metrics-window').fill('0.3')
   await expect(view).toHaveAttribute('data-window', '3')
+  await expect(page.getByTestId('metrics-window-frames')).toHaveText('3 frames = 0.3 s at 10 fps')
   await expect(view).toHaveAttribute('data-loading', 'false')
 
   // ---- Drill into the viva model's row and open the failure at its worst event.
@@ -175,13 +179,13 @@ test('metrics view: a row per model and ground truth, variant switch, drill-down
   const csvNames = series.map((f) => f[1] ?? '')
   expect(csvNames.filter((n) => n === 'ground truth')).toHaveLength(1)
   for (const model of MODELS) expect(csvNames.filter((n) => n.startsWith(model)), csvNames.join(', ')).toHaveLength(1)
-  for (const f of series) expect(f.slice(-2)).toEqual(['absolute', '3'])
+  for (const f of series) expect(f.slice(-4)).toEqual(['absolute', '3', '0.3', '10'])
   expect(Number(series.find((f) => f[1] === 'ground truth')?.[3])).toBeCloseTo(1, 9)
 
   const [json] = await Promise.all([page.waitForEvent('download'), page.getByTestId('metrics-export-json').click()])
   expect(json.suggestedFilename()).toMatch(/\.json$/)
-  const report = JSON.parse(readFileSync((await json.path()) ?? '', 'utf8')) as { variant: string; window: number; episodes: unknown[] }
-  expect(report).toMatchObject({ variant: 'absolute', window: 3 })
+  const report = JSON.parse(readFileSync((await json.path()) ?? '', 'utf8')) as { variant: string; window: number; windowSeconds: number; fps: number; episodes: unknown[] }
+  expect(report).toMatchObject({ variant: 'absolute', window: 3, windowSeconds: 0.3, fps: 10, windowRequested: { seconds: 0.3 } })
   expect(report.episodes).toHaveLength(truth.episodes.length * (1 + MODELS.length))
 
   expect(consoleErrors).toEqual([])

@@ -193,6 +193,13 @@ test('value plot: ground truth, smoothing, suggested events accepted and dismiss
   const runs = await page.getByTestId('advantage-band').locator('.advantage-run').count()
   expect(runs).toBeGreaterThan(0)
   await expect.poll(async () => (await traces(page)).some((t) => t.name === 'advantage')).toBe(true)
+  // RECAP's convention: the top 30 % of the series' frames in the task; the share and the pool can be changed.
+  await expect(page.getByTestId('advantages-positive-percent')).toHaveValue('30')
+  await expect(page.getByTestId('advantages-summary')).toContainText('top 30 % of')
+  await page.getByTestId('advantages-scope').selectOption('dataset')
+  await page.getByTestId('advantages-positive-percent').fill('50')
+  await expect(page.getByTestId('advantages-summary')).toContainText('top 50 % of')
+  await expect(page.getByTestId('advantages-summary')).toContainText('of the dataset')
   await page.getByTestId('advantages-toggle').uncheck()
   await expect(page.getByTestId('advantage-band')).toHaveCount(0)
 

@@ -36,7 +36,7 @@ afterAll(async () => {
 
 describe('metrics and advantages over a scored, annotated dataset', () => {
   it('metrics.compute: one table with ground truth and both models; export labels the variant', async () => {
-    const report = await services.handlers['metrics.compute']({ datasetId, window: 5, variant: 'relative' }, { signal })
+    const report = await services.handlers['metrics.compute']({ datasetId, window: { frames: 5 }, variant: 'relative' }, { signal })
     expect(report.tasks).toHaveLength(1)
     const names = new Map(report.series.map((s) => [s.key, s.name]))
     const rows = report.tasks[0]!.rows
@@ -50,19 +50,23 @@ describe('metrics and advantages over a scored, annotated dataset', () => {
     // The trained model tracks progress on its own task's data.
     expect(rows[1]!.row.pearson!).toBeGreaterThan(0.5)
     expect(report.episodes.filter((e) => e.series === rows[1]!.series)).toHaveLength(3)
-    const csv = await services.handlers['metrics.export']({ datasetId, window: 5, variant: 'absolute', format: 'csv' }, { signal })
+    const csv = await services.handlers['metrics.export']({ datasetId, window: { frames: 5 }, variant: 'absolute', format: 'csv' }, { signal })
     expect(csv.filename).toMatch(/metrics-absolute-w5\.csv$/)
     expect(csv.content.trim().split('\n')).toHaveLength(4)
-    expect(csv.content).toMatch(/,absolute,5\n/)
+    expect(csv.content).toMatch(/,absolute,5,0\.5,10\n/) // 5 frames = 0.5 s at the dataset's 10 fps
   })
 
-  it('advantages.compute: per-frame advantages, indicators above the task threshold', async () => {
+  it('advantages.compute: per-frame advantages, the top 30 % of the task\'s frames positive', async () => {
     const curve = services.curves.list(datasetId, 0).find((c) => c.modelName === 'viva-reference')!
-    const a = await services.handlers['advantages.compute']({ datasetId, curveId: curve.id, percentile: 30 }, { signal })
+    const a = await services.handlers['advantages.compute']({ datasetId, curveId: curve.id }, { signal })
     expect(a.k).toBe(17) // 50 frames at 30 fps → 17 at 10 fps
+    expect(a).toMatchObject({ positiveFraction: 0.3, scope: 'task', episodesInThreshold: 3 })
     expect(a.advantages).toHaveLength(curve.length)
-    expect(a.episodesInThreshold).toBe(3)
-    for (let i = 0; i < a.advantages.length; i++) expect(a.indicators[i]).toBe(a.advantages[i]! > a.threshold ? 1 : 0)
+    // The threshold labels the top 30 % of the series' frames in the task (RECAP / RLinf positive_quantile 0.3).
+    expect(Math.abs(a.positivesInThreshold / a.framesInThreshold - 0.3)).toBeLessThanOrEqual(0.01)
+    for (let i = 0; i < a.advantages.length; i++) expect(a.indicators[i]).toBe(a.advantages[i]! >= a.threshold ? 1 : 0)
+    const all = await services.handlers['advantages.compute']({ datasetId, curveId: curve.id, positiveFraction: 0.5, scope: 'dataset' }, { signal })
+    expect(Math.abs(all.positivesInThreshold / all.framesInThreshold - 0.5)).toBeLessThanOrEqual(0.01)
   })
 
   it('advantages need an outcome: a clear error otherwise', async () => {
@@ -73,7 +77,7 @@ describe('metrics and advantages over a scored, annotated dataset', () => {
     const curve = services.curves.list(datasetId, 1)[0]!
     const err = await rejected(() => services.handlers['advantages.compute']({ datasetId, curveId: curve.id }, { signal }))
     expect(err.message).toMatch(/Episode 1 has no success\/failure outcome/)
-    const report = await services.handlers['metrics.compute']({ datasetId, window: 5, variant: 'relative' }, { signal })
+    const report = await services.handlers['metrics.compute']({ datasetId, window: { frames: 5 }, variant: 'relative' }, { signal })
     expect(report.skipped.map((s) => s.episode)).toEqual([1])
   })
 
@@ -84,24 +88,41 @@ describe('metrics and advantages over a scored, annotated dataset', () => {
     mkdirSync(path.dirname(viva), { recursive: true })
     await run('node', [cli, 'score', dataset, '--model', path.join(PACKAGE_ROOT, 'models', 'viva-reference'), '--out', viva, '--data-dir', dataDir], { cwd: PACKAGE_ROOT })
     const { stdout } = await run('node', [cli, 'metrics', dataset, '--annotations', truthFile, '--values', path.dirname(viva), '--json'], { cwd: PACKAGE_ROOT })
-    type Report = { tasks: { rows: { series: string }[] }[]; episodes: { series: string; episode: number; row: { pearson: number; MS: number | null } }[] }
+    type Report = {
+      window: number
+      series: { key: string; name: string }[]
+      tasks: { rows: { series: string }[] }[]
+      episodes: { series: string; episode: number; row: { pearson: number; MS: number | null } }[]
+    }
     const report = JSON.parse(stdout) as Report
-    expect(report.tasks[0]!.rows.map((r) => r.series)).toEqual(['truth', 'i:viva'])
-    // Same curves (the CLI's file came from the app's cache) → the same per-episode numbers as the app computes.
-    const app = (await services.handlers['metrics.compute']({ datasetId, window: 5, variant: 'relative' }, { signal })) as unknown as Report
+    const cliKey = report.tasks[0]!.rows[1]!.series
+    expect(report.tasks[0]!.rows.map((r) => report.series.find((s) => s.key === r.series)?.name)).toEqual(['ground truth', 'viva'])
+    // Same curves (the CLI's file came from the app's cache) and the same default window (1/6 s: 2 frames at
+    // 10 fps) → the same per-episode numbers as the app computes.
+    const app = (await services.handlers['metrics.compute']({ datasetId, variant: 'relative' }, { signal })) as unknown as Report
+    expect([report.window, app.window]).toEqual([2, 2])
     const vivaKey = app.tasks[0]!.rows[1]!.series
     for (const episode of [0, 2]) {
-      const fromCli = report.episodes.find((e) => e.series === 'i:viva' && e.episode === episode)!.row
+      const fromCli = report.episodes.find((e) => e.series === cliKey && e.episode === episode)!.row
       const fromApp = app.episodes.find((e) => e.series === vivaKey && e.episode === episode)!.row
       expect(fromCli.pearson).toBeCloseTo(fromApp.pearson, 6)
       expect(fromCli.MS ?? 0).toBeCloseTo(fromApp.MS ?? 0, 5)
     }
     const out = path.join(root, 'adv.csv')
     const adv = await run('node', [cli, 'advantages', dataset, '--annotations', truthFile, '--values', viva, '--out', out], { cwd: PACKAGE_ROOT })
-    expect(JSON.parse(adv.stdout)).toMatchObject({ k: 17, percentile: 30, episodes: 3 })
+    const summary = JSON.parse(adv.stdout) as { thresholds: Record<string, { frames: number; positives: number; positiveRate: number }> }
+    expect(summary).toMatchObject({ k: 17, positiveFraction: 0.3, scope: 'task', episodes: 3 })
     const lines = readFileSync(out, 'utf8').trim().split('\n')
     expect(lines[0]).toBe('series,episode_index,frame_index,value,advantage,advantage_positive')
     const frames = services.datasets.get(datasetId).summary.episodes.reduce((a, e) => a + e.length, 0)
     expect(lines).toHaveLength(1 + frames)
+    // RECAP labels the top 30 % of each (series, task): 30 % ± 1 % of the rows written are positive.
+    const pools = Object.entries(summary.thresholds)
+    expect(pools.map(([key]) => key)).toEqual([`viva | ${services.datasets.get(datasetId).summary.episodes[0]!.tasks[0]}`])
+    const positive = lines.slice(1).filter((l) => l.endsWith(',1')).length
+    expect(pools[0]![1]).toMatchObject({ frames, positives: positive })
+    expect(Math.abs(positive / frames - 0.3)).toBeLessThanOrEqual(0.01)
+    const old = await run('node', [cli, 'advantages', dataset, '--annotations', truthFile, '--values', viva, '--out', out, '--percentile', '30'], { cwd: PACKAGE_ROOT }).catch((e: { stderr: string }) => e)
+    expect((old as { stderr: string }).stderr).toMatch(/--percentile was replaced by --positive-fraction/)
   }, 120_000)
 })

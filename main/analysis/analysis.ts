@@ -1,11 +1,10 @@
 import type { AdvantageResult, ExportedText } from '../../app/contract'
 import type { Outcome } from '../../app/annotations'
-import { advantageIndicators, defaultK, kStepAdvantages, percentileThreshold, stepRewards } from '../../app/advantages'
+import { DEFAULT_ADVANTAGE_OPTIONS, advantageIndicators, advantageThresholds, defaultK, kStepAdvantages, stepRewards, thresholdKey, type ThresholdScope } from '../../app/advantages'
 import { toDisplay, type CurveInfo } from '../../app/curves'
 import type { DatasetSummary } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
-import type { MetricOptions } from '../../app/metrics'
-import { buildMetricsReport, metricsReportCsv, seriesKey, type MetricsInput, type MetricsReport } from '../../app/metricsReport'
+import { buildMetricsReport, metricsReportCsv, seriesKey, type MetricsInput, type MetricsReport, type MetricsReportOptions } from '../../app/metricsReport'
 import type { CurveStore } from '../store/curveStore'
 import type { AnnotationProjects } from '../store/projects'
 
@@ -28,6 +27,7 @@ export class AnalysisService {
     const outcomes = new Map<number, Outcome>(snapshot.episodes.map((e) => [e.episode, e.outcome]))
     const complete = this.deps.curves.listDataset(datasetId).filter((c) => c.complete)
     const input: MetricsInput = {
+      fps: summary.fps,
       episodes: summary.episodes.filter((e) => e.present).map((e) => ({ index: e.index, task: e.tasks[0] ?? '', length: e.length })),
       outcomes,
       events: snapshot.events,
@@ -36,20 +36,26 @@ export class AnalysisService {
     return { input, summary, complete }
   }
 
-  report(datasetId: string, options: MetricOptions): MetricsReport {
+  report(datasetId: string, options: MetricsReportOptions): MetricsReport {
     return buildMetricsReport(this.inputs(datasetId).input, options)
   }
 
-  exportText(datasetId: string, options: MetricOptions, format: 'csv' | 'json'): ExportedText {
+  exportText(datasetId: string, options: MetricsReportOptions, format: 'csv' | 'json'): ExportedText {
     const { summary, input } = this.inputs(datasetId)
     const report = buildMetricsReport(input, options)
-    const base = `${summary.name}-metrics-${options.variant}-w${options.window}`
+    const base = `${summary.name}-metrics-${options.variant}-w${report.window}`
     return format === 'csv'
       ? { filename: `${base}.csv`, mimeType: 'text/csv', content: metricsReportCsv(report) }
       : { filename: `${base}.json`, mimeType: 'application/json', content: `${JSON.stringify({ dataset: summary.name, ...report }, null, 2)}\n` }
   }
 
-  advantages(datasetId: string, curveId: string, k?: number, percentile = 30): AdvantageResult {
+  advantages(
+    datasetId: string,
+    curveId: string,
+    k?: number,
+    positiveFraction = DEFAULT_ADVANTAGE_OPTIONS.positiveFraction,
+    scope: ThresholdScope = DEFAULT_ADVANTAGE_OPTIONS.scope,
+  ): AdvantageResult {
     const { summary, input, complete } = this.inputs(datasetId)
     const target = complete.find((c) => c.id === curveId)
     if (!target) throw new VivaError('NOT_FOUND', `No complete curve ${curveId} in ${summary.name} (advantages need every frame scored)`)
@@ -59,26 +65,32 @@ export class AnalysisService {
     if (outcome !== 'success' && outcome !== 'failure') {
       throw new VivaError('INVALID_ARGUMENT', `Episode ${target.episode} has no success/failure outcome; RECAP rewards need one (set it with S or F)`)
     }
-    const key = seriesKey(target)
-    const task = taskOf.get(target.episode)
+    const series = seriesKey(target)
+    const pool = thresholdKey(series, taskOf.get(target.episode) ?? '', scope)
     const advantagesOf = (info: CurveInfo, o: 'success' | 'failure'): Float64Array =>
       kStepAdvantages(toDisplay(this.deps.curves.get(info.id).values, info.convention, info.length), stepRewards(info.length, o), K)
-    const pool: Float64Array[] = []
+    const items = []
     for (const c of complete) {
       const o = input.outcomes.get(c.episode)
-      if (seriesKey(c) !== key || taskOf.get(c.episode) !== task || (o !== 'success' && o !== 'failure')) continue
-      pool.push(advantagesOf(c, o))
+      const task = taskOf.get(c.episode) ?? ''
+      if (o !== 'success' && o !== 'failure') continue
+      if (seriesKey(c) !== series || thresholdKey(series, task, scope) !== pool) continue
+      items.push({ series, task, advantages: advantagesOf(c, o) })
     }
-    const threshold = percentileThreshold(pool, percentile)
+    const threshold = advantageThresholds(items, positiveFraction, scope).get(pool)
+    if (!threshold) throw new VivaError('INTERNAL', `no advantages pooled for curve ${curveId}`)
     const advantages = advantagesOf(target, outcome)
     return {
       curveId,
       k: K,
-      percentile,
-      threshold,
-      episodesInThreshold: pool.length,
+      positiveFraction,
+      scope,
+      threshold: threshold.threshold,
+      episodesInThreshold: threshold.episodes,
+      framesInThreshold: threshold.frames,
+      positivesInThreshold: threshold.positives,
       advantages: Float32Array.from(advantages),
-      indicators: advantageIndicators(advantages, threshold),
+      indicators: advantageIndicators(advantages, threshold.threshold),
     }
   }
 }

@@ -2,13 +2,14 @@ import { readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import type { Outcome } from '../../app/annotations'
-import { advantageIndicators, defaultK, kStepAdvantages, percentileThreshold, stepRewards } from '../../app/advantages'
-import { toDisplay } from '../../app/curves'
+import { DEFAULT_ADVANTAGE_OPTIONS, THRESHOLD_SCOPES, advantageIndicators, advantageThresholds, defaultK, kStepAdvantages, stepRewards, thresholdKey, type ThresholdScope } from '../../app/advantages'
+import { distinctImportNames, seriesKey, toDisplay } from '../../app/curves'
 import type { DatasetSummary } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import { parseImportDocument } from '../../app/exchange'
 import type { ErsVariant } from '../../app/metrics'
 import { buildMetricsReport, metricsReportText, type MetricsInput } from '../../app/metricsReport'
+import { DEFAULT_ERS_WINDOW, parseSpan } from '../../app/timeSpan'
 import { CURVE_IMPORT_EXTENSIONS, importCurveFile, type ImportedCurve } from '../curves/importCurves'
 import { openLeRobotDataset } from '../datasets/lerobot'
 import { fsReason } from '../fsErrors'
@@ -32,8 +33,14 @@ async function readAnnotations(file: string): Promise<{ outcomes: Map<number, Ou
   return { outcomes: new Map(doc.episodes.map((e) => [e.episode, e.outcome])), events: doc.events }
 }
 
-/** Curves from a file, or from every supported file of a folder. */
-async function readCurves(target: string, summary: DatasetSummary): Promise<{ curves: ImportedCurve[]; warnings: string[] }> {
+/** A curve read from a file; `sourceId` (the file) keeps curves of equal names from two files apart. */
+type FileCurve = ImportedCurve & { sourceId: string }
+
+/**
+ * Curves from a file, or from every supported file of a folder. Each file is its own source: curve names that two
+ * files share get what tells the files apart (distinctImportNames), as the app names its imports.
+ */
+async function readCurves(target: string, summary: DatasetSummary): Promise<{ curves: FileCurve[]; warnings: string[] }> {
   const episodes = { episodes: summary.episodes.filter((e) => e.present).map((e) => ({ index: e.index, length: e.length })) }
   const st = await stat(target).catch(() => null)
   if (!st) throw new VivaError('NOT_FOUND', `${target} does not exist`, target)
@@ -41,14 +48,15 @@ async function readCurves(target: string, summary: DatasetSummary): Promise<{ cu
     ? (await readdir(target)).filter((n) => (CURVE_IMPORT_EXTENSIONS as readonly string[]).includes(path.extname(n).toLowerCase())).sort().map((n) => path.join(target, n))
     : [target]
   if (files.length === 0) throw new VivaError('NOT_FOUND', `${target} holds no curve files (${CURVE_IMPORT_EXTENSIONS.join(', ')})`, target)
-  const curves: ImportedCurve[] = []
+  const curves: FileCurve[] = []
   const warnings: string[] = []
   for (const f of files) {
     const r = await importCurveFile(f, episodes)
-    curves.push(...r.curves)
+    curves.push(...r.curves.map((c) => ({ ...c, sourceId: f })))
     warnings.push(...r.warnings)
   }
-  return { curves, warnings }
+  const names = distinctImportNames(curves.map((c) => ({ sourceId: c.sourceId, name: c.name, file: c.sourceId })))
+  return { curves: curves.map((c, i) => ({ ...c, name: names[i] as string })), warnings }
 }
 
 export interface AnalysisCliValues {
@@ -58,28 +66,33 @@ export interface AnalysisCliValues {
   variant?: string
   json?: boolean
   k?: string
+  /** Replaced by positive-fraction; still parsed so that using it gets a clear message. */
   percentile?: string
+  'positive-fraction'?: string
+  scope?: string
   out?: string
 }
 
 /** `viva metrics`: the metrics view's tables in the terminal (or JSON). */
 export async function metricsCommand(root: string | undefined, v: AnalysisCliValues): Promise<number> {
-  const usage = 'usage: viva metrics <dataset> --annotations FILE.json --values FILE|DIR [--window 5] [--variant relative|absolute] [--json]'
+  const usage = 'usage: viva metrics <dataset> --annotations FILE.json --values FILE|DIR [--window 0.167s|5f] [--variant relative|absolute] [--json]'
   if (!root || !v.annotations || !v.values) throw new VivaError('INVALID_ARGUMENT', usage)
   const variant = (v.variant ?? 'relative') as ErsVariant
   if (variant !== 'relative' && variant !== 'absolute') throw new VivaError('INVALID_ARGUMENT', `--variant must be relative or absolute, got "${v.variant}"`)
-  const window = intIn(v.window, 'window', 1, 10_000) ?? 5
+  // A duration (scaled by the dataset's fps) or exact frames; default the paper's 5 frames at 30 fps, as 1/6 s.
+  const window = v.window === undefined ? DEFAULT_ERS_WINDOW : parseSpan(v.window, '--window')
   const source = await openLeRobotDataset(path.resolve(root))
   const { outcomes, events } = await readAnnotations(path.resolve(v.annotations))
   const { curves, warnings } = await readCurves(path.resolve(v.values), source.summary)
   for (const w of warnings) process.stderr.write(`viva: ${w}\n`)
   const report = buildMetricsReport(
     {
+      fps: source.summary.fps,
       episodes: source.summary.episodes.filter((e) => e.present).map((e) => ({ index: e.index, task: e.tasks[0] ?? '', length: e.length })),
       outcomes,
       events,
       curves: curves.map((c) => ({
-        info: { source: 'import', modelId: null, params: null, name: c.name, convention: c.convention, episode: c.episode, length: c.values.length },
+        info: { source: 'import', modelId: null, params: null, name: c.name, sourceId: c.sourceId, convention: c.convention, episode: c.episode, length: c.values.length },
         values: c.values,
       })),
     },
@@ -91,14 +104,21 @@ export async function metricsCommand(root: string | undefined, v: AnalysisCliVal
 
 /** `viva advantages`: per-frame K-step advantages and RECAP indicators for policy training. */
 export async function advantagesCommand(root: string | undefined, v: AnalysisCliValues, writeGuard: WriteGuard): Promise<number> {
-  const usage = 'usage: viva advantages <dataset> --values FILE --annotations FILE.json --out FILE.parquet|.csv [--k K] [--percentile 30]'
+  const usage = 'usage: viva advantages <dataset> --values FILE|DIR --annotations FILE.json --out FILE.parquet|.csv [--k K] [--positive-fraction 0.3] [--scope task|dataset]'
   if (!root || !v.values || !v.out || !v.annotations) throw new VivaError('INVALID_ARGUMENT', usage)
   const guard = writeGuard.with([{ path: root, kind: 'dataset' }])
   const out = await guard.check(v.out)
   const ext = path.extname(out).toLowerCase()
   if (ext !== '.parquet' && ext !== '.csv') throw new VivaError('INVALID_ARGUMENT', `--out must end in .parquet or .csv, got ${v.out}`)
-  const percentile = v.percentile === undefined ? 30 : Number(v.percentile)
-  if (!(percentile >= 0 && percentile <= 100)) throw new VivaError('INVALID_ARGUMENT', `--percentile must be between 0 and 100, got "${v.percentile}"`)
+  if (v.percentile !== undefined) {
+    throw new VivaError('INVALID_ARGUMENT', '--percentile was replaced by --positive-fraction: the share of frames labelled positive, the highest advantages (RECAP: 0.3, the top 30 %)')
+  }
+  const fraction = v['positive-fraction'] === undefined ? DEFAULT_ADVANTAGE_OPTIONS.positiveFraction : Number(v['positive-fraction'])
+  if (!(fraction > 0 && fraction <= 1)) {
+    throw new VivaError('INVALID_ARGUMENT', `--positive-fraction must be a fraction of the frames in (0, 1] (0.3 labels the top 30 %), got "${v['positive-fraction']}"`)
+  }
+  const scope = (v.scope ?? DEFAULT_ADVANTAGE_OPTIONS.scope) as ThresholdScope
+  if (!THRESHOLD_SCOPES.includes(scope)) throw new VivaError('INVALID_ARGUMENT', `--scope must be task or dataset, got "${v.scope}"`)
   const source = await openLeRobotDataset(path.resolve(root))
   const summary = source.summary
   const k = intIn(v.k, 'k', 1, 100_000) ?? defaultK(summary.fps)
@@ -106,7 +126,6 @@ export async function advantagesCommand(root: string | undefined, v: AnalysisCli
   const { curves, warnings } = await readCurves(path.resolve(v.values), summary)
   for (const w of warnings) process.stderr.write(`viva: ${w}\n`)
   const taskOf = new Map(summary.episodes.map((e) => [e.index, e.tasks[0] ?? '']))
-  // Thresholds per (series, task), over the episodes that have an outcome.
   const usable = curves.filter((c) => {
     const o = outcomes.get(c.episode)
     if (o === 'success' || o === 'failure') return true
@@ -114,17 +133,17 @@ export async function advantagesCommand(root: string | undefined, v: AnalysisCli
     return false
   })
   if (usable.length === 0) throw new VivaError('INVALID_ARGUMENT', 'No curve belongs to an episode with a success/failure outcome')
-  const adv = usable.map((c) => kStepAdvantages(toDisplay(c.values, c.convention, c.values.length), stepRewards(c.values.length, outcomes.get(c.episode) as 'success' | 'failure'), k))
-  const groups = new Map<string, Float64Array[]>()
-  usable.forEach((c, i) => {
-    const key = `${c.name}\u0000${taskOf.get(c.episode) ?? ''}`
-    groups.set(key, [...(groups.get(key) ?? []), adv[i] as Float64Array])
-  })
-  const thresholds = new Map([...groups].map(([key, list]) => [key, percentileThreshold(list, percentile)]))
+  const items = usable.map((c) => ({
+    series: seriesKey({ source: 'import', modelId: null, params: null, name: c.name, sourceId: c.sourceId }),
+    task: taskOf.get(c.episode) ?? '',
+    advantages: kStepAdvantages(toDisplay(c.values, c.convention, c.values.length), stepRewards(c.values.length, outcomes.get(c.episode) as 'success' | 'failure'), k),
+  }))
+  const pools = advantageThresholds(items, fraction, scope)
   const rows = { series: [] as string[], episode: [] as bigint[], frame: [] as bigint[], value: [] as number[], advantage: [] as number[], indicator: [] as boolean[] }
   usable.forEach((c, i) => {
-    const a = adv[i] as Float64Array
-    const threshold = thresholds.get(`${c.name}\u0000${taskOf.get(c.episode) ?? ''}`) ?? 0
+    const item = items[i] as (typeof items)[number]
+    const a = item.advantages
+    const threshold = pools.get(thresholdKey(item.series, item.task, scope))?.threshold ?? Number.NaN
     const ind = advantageIndicators(a, threshold)
     const shown = toDisplay(c.values, c.convention, c.values.length)
     for (let f = 0; f < a.length; f++) {
@@ -136,6 +155,15 @@ export async function advantagesCommand(root: string | undefined, v: AnalysisCli
       rows.indicator.push(ind[f] === 1)
     }
   })
+  // One entry per pool: what RECAP labelled, so a run can be checked (about positiveFraction of each pool's frames).
+  const nameOf = new Map(usable.map((c, i) => [items[i]?.series as string, c.name]))
+  const thresholds = Object.fromEntries(
+    [...pools.values()].map((p) => [
+      p.task === null ? (nameOf.get(p.series) ?? p.series) : `${nameOf.get(p.series) ?? p.series} | ${p.task}`,
+      { threshold: p.threshold, episodes: p.episodes, frames: p.frames, positives: p.positives, positiveRate: p.positives / p.frames },
+    ]),
+  )
+  const settings = { k, kSeconds: k / summary.fps, fps: summary.fps, positiveFraction: fraction, scope, thresholds }
   let data: Uint8Array | string
   if (ext === '.parquet') {
     data = new Uint8Array(
@@ -148,7 +176,7 @@ export async function advantagesCommand(root: string | undefined, v: AnalysisCli
           { name: 'advantage', data: rows.advantage, type: 'DOUBLE' },
           { name: 'advantage_positive', data: rows.indicator },
         ],
-        kvMetadata: [{ key: 'viva-studio', value: JSON.stringify({ k, percentile, thresholds: Object.fromEntries([...thresholds].map(([key, t]) => [key.replace('\u0000', ' | '), t])) }) }],
+        kvMetadata: [{ key: 'viva-studio', value: JSON.stringify(settings) }],
       }),
     )
   } else {
@@ -160,8 +188,6 @@ export async function advantagesCommand(root: string | undefined, v: AnalysisCli
     data = `${lines.join('\n')}\n`
   }
   await guard.writeFile(out, data, 'export')
-  process.stdout.write(
-    `${JSON.stringify({ out, rows: rows.value.length, episodes: usable.length, k, percentile, thresholds: Object.fromEntries([...thresholds].map(([key, t]) => [key.replace('\u0000', ' | '), t])) }, null, 2)}\n`,
-  )
+  process.stdout.write(`${JSON.stringify({ out, rows: rows.value.length, episodes: usable.length, ...settings }, null, 2)}\n`)
   return 0
 }

@@ -42,11 +42,15 @@ const USAGE = `viva — ViVa Studio command line
                                         after an interruption); progress on stderr, JSON summary on stdout.
                                         A model that cannot score the dataset (state dimension, cameras) is
                                         refused before any frame, with no output file
-  viva metrics <dataset> --annotations FILE.json --values FILE|DIR [--window 5] [--variant relative|absolute] [--json]
+  viva metrics <dataset> --annotations FILE.json --values FILE|DIR [--window 0.167s|5f] [--variant relative|absolute] [--json]
                                         The paper's metrics (Pearson, Spearman, VOC, MS, ES, MDR, ErrDR) per task
-                                        and value curve series, from an annotation export and curve files
-  viva advantages <dataset> --values FILE --annotations FILE.json --out FILE.parquet|.csv [--k K] [--percentile 30]
-                                        RECAP K-step advantages and per-task "advantage positive" indicators
+                                        and value curve series, from an annotation export and curve files; the ERS
+                                        window in seconds (scaled by the dataset's fps; default 1/6 s: 5 frames at
+                                        30 fps; the paper does not state w) or exact frames; the frames used are printed
+  viva advantages <dataset> --values FILE|DIR --annotations FILE.json --out FILE.parquet|.csv [--k K]
+      [--positive-fraction 0.3] [--scope task|dataset]
+                                        RECAP K-step advantages; the top 30 % of each (series, task) labelled
+                                        "advantage positive" (A >= the 70th percentile, as RLinf's RECAP)
   viva reattach <dataset> [--fresh]      A moved or renamed dataset: take over the annotations found in the project
                                         of its old path (the old file is kept), or start an empty project (--fresh)
   viva backup --out DIR [--skip-values]  Copy annotation projects, the value cache and settings out of the data
@@ -203,6 +207,8 @@ export async function main(argv: string[]): Promise<number> {
       window: { type: 'string' },
       variant: { type: 'string' },
       percentile: { type: 'string' },
+      'positive-fraction': { type: 'string' },
+      scope: { type: 'string' },
       'skip-values': { type: 'boolean' },
       fresh: { type: 'boolean' },
       'camera-map': { type: 'string' },
@@ -262,13 +268,13 @@ export async function main(argv: string[]): Promise<number> {
       try {
         const offer = services.projects.reattachOffer(summary.id)
         if (values.fresh) {
-          await services.projects.resolveReattach(summary.id, 'fresh')
+          await services.reattach(summary.id, 'fresh')
           process.stdout.write(`${summary.root} starts with an empty project: ${services.projects.store(summary.id).file}` +
             (offer ? ` (the annotations at ${offer.previousPath} stay in ${offer.projectPath})` : '') + '\n')
           return 0
         }
         if (!offer) throw new VivaError('NOT_FOUND', `No project of another path holds annotations of ${summary.root}: nothing to re-attach.`)
-        await services.projects.resolveReattach(summary.id, 'reattach', offer.projectPath)
+        await services.reattach(summary.id, 'reattach', offer.projectPath)
         process.stdout.write(
           `Re-attached ${offer.annotationCount} events from ${offer.projectPath} (made for ${offer.previousPath}) to ${summary.root}: ` +
             `${services.projects.store(summary.id).file}; the original file is kept as it was.\n`,

@@ -1,9 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { composeWriteGuard } from '../compose'
+import { rewriteParquet } from '../hardening/badInputs'
 import { openLeRobotDataset } from './lerobot'
 import { generateTaskDataset, type TaskDatasetResult } from './taskDataset'
 import { writeTensorCache } from './tensorCache'
@@ -64,6 +65,20 @@ describe('tensor cache for PyTorch training', () => {
     let diff = 0
     for (let i = 0; i < 3072; i++) diff += Math.abs((cached[i] ?? 0) - (direct[i] ?? 0))
     expect(diff / 3072).toBeLessThan(2)
+  })
+
+  it('skips an episode whose v3.0 video window does not fit its file, with the reason, instead of training on other frames', async () => {
+    const broken = path.join(dir, 'task-bad-window')
+    cpSync(dataset, broken, { recursive: true })
+    const key = 'videos/observation.images.cam_left_wrist/from_timestamp'
+    await rewriteParquet(path.join(broken, 'meta', 'episodes', 'chunk-000', 'file-000.parquet'), (rows) => {
+      for (const r of rows) if (Number(r.episode_index) === 1) r[key] = 1e6
+    })
+    const result = await writeTensorCache({ dataset: broken, writeGuard, out: path.join(dir, 'cache-bad-window'), size: 16 })
+    expect(result.skipped.map((s) => s.episode)).toEqual([1])
+    expect(result.skipped[0]?.reason).toMatch(/cam_left_wrist/)
+    expect(result.skipped[0]?.reason).toMatch(/episode 1/)
+    expect(result.frames).toBe(generated.episodes.reduce((a, e) => a + (e.index === 1 ? 0 : e.length), 0))
   })
 
   it('is read by the Python training code', async () => {

@@ -1,6 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { defaultK } from '../../app/advantages'
 import type { Outcome } from '../../app/annotations'
 import type { CameraInfo } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
@@ -8,6 +9,8 @@ import { parseImportDocument } from '../../app/exchange'
 import type { MediaTools } from '../video/tools'
 import { resolveMediaTools } from '../video/tools'
 import { decodeEpisode } from '../video/frameDecoder'
+import { VideoProber, videoWindowError } from '../video/probe'
+import type { EpisodeData } from './episodeSource'
 import { fsReason, isAbsent } from '../fsErrors'
 import { READ_LIMITS, readTextFile } from '../safeRead'
 import type { WriteGuard } from '../writeGuard'
@@ -87,6 +90,18 @@ async function refuseForeignFolder(out: string): Promise<void> {
   }
 }
 
+/** Why the first of the episode's camera windows does not fit its video file, or null when they all do. */
+async function firstBadWindow(prober: VideoProber, fps: number, data: EpisodeData, cameraKeys: string[], signal?: AbortSignal): Promise<string | null> {
+  for (const key of cameraKeys) {
+    const video = data.videos.find((v) => v.camera === key)
+    if (!video) continue
+    const { pts } = await prober.probe(video.file, signal)
+    const message = videoWindowError({ camera: key, episode: data.index, relPath: video.relPath, from: video.fromTimestamp, to: video.toTimestamp }, pts, fps)
+    if (message !== null) return message
+  }
+  return null
+}
+
 /**
  * Write the tensor cache the PyTorch training code reads (models/viva/viva/data.py): frames per camera at the model's
  * size, states, and per-frame episode/frame indices, with each episode's outcome from a canonical annotation export.
@@ -97,6 +112,7 @@ export async function writeTensorCache(options: TensorCacheOptions): Promise<Ten
   const tools = options.tools ?? resolveMediaTools()
   const source = await openLeRobotDataset(options.dataset)
   const { summary } = source
+  const prober = new VideoProber(tools)
   if (!Number.isInteger(options.size) || options.size < 8 || options.size > 1024) {
     throw new VivaError('INVALID_ARGUMENT', `size must be an integer between 8 and 1024, got ${options.size}`)
   }
@@ -126,7 +142,7 @@ export async function writeTensorCache(options: TensorCacheOptions): Promise<Ten
   const labels = parseImportDocument(labelsText)
   const outcomes = new Map<number, Outcome>(labels.episodes.map((e) => [e.episode, e.outcome]))
 
-  const k = options.k ?? Math.max(1, Math.round((50 * summary.fps) / 30))
+  const k = options.k ?? defaultK(summary.fps)
   const tasks: string[] = []
   const taskId = (task: string): number => {
     const at = tasks.indexOf(task)
@@ -162,6 +178,13 @@ export async function writeTensorCache(options: TensorCacheOptions): Promise<Ten
       }
       const data = await source.loadEpisode(entry.index, options.signal)
       if (!data.state) throw new VivaError('DATASET_INVALID', `${summary.name} has no observation.state; the model needs it`)
+      // A v3.0 window that does not fit its file would train on another episode's frames: the player and scoring
+      // refuse such an episode (VIDEO_WINDOW_INVALID), and so does training.
+      const badWindow = await firstBadWindow(prober, summary.fps, data, cameraKeys, options.signal)
+      if (badWindow !== null) {
+        skipped.push({ episode: entry.index, reason: badWindow })
+        continue
+      }
       stateNames = data.state.names
       const pixels = await Promise.all(
         cameraKeys.map((key) => {

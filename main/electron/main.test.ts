@@ -112,6 +112,7 @@ const fx = vi.hoisted(() => {
     },
     dialog: {
       showMessageBox: vi.fn(async () => ({ response: 0 })),
+      showMessageBoxSync: vi.fn(() => 0),
       showOpenDialog: vi.fn(async () => ({ canceled: false, filePaths: [state.datasetDir] })),
       showSaveDialog: vi.fn(async () => ({ canceled: false, filePath: path.join(state.root, 'out', 'labels.csv') })),
     },
@@ -129,7 +130,8 @@ vi.mock('../paths', async (importOriginal) => {
 
 const datasets = vi.hoisted(() => ({ opened: new Map<string, { id: string; root: string; name: string; episodes: { index: number; present: boolean }[] }>() }))
 
-vi.mock('../compose', async () => {
+vi.mock('../compose', async (importOriginal) => {
+  const { composeWriteGuard } = await importOriginal<typeof import('../compose')>()
   const { createEventBus } = await import('../events')
   const { MediaRoots } = await import('../video/mediaFiles')
   const { UploadStore } = await import('../rpc/uploads')
@@ -157,6 +159,10 @@ vi.mock('../compose', async () => {
     children: { killAll: vi.fn() },
     dispose: vi.fn(async () => undefined),
     resumeJobs: vi.fn(async () => undefined),
+    // The real guard over the fake's open datasets; the data folder is the test's, known once it is made.
+    get writeGuard() {
+      return composeWriteGuard({ dataDir: fx.state.dataDir, datasets: () => [...datasets.opened.values()].map((d) => d.root) })
+    },
     initialDatasets: [] as string[],
     handlers: {
       'app.info': async () => ({ version: 'test', mode: 'electron', initialDatasets: [] }),
@@ -272,6 +278,19 @@ describe('desktop shell wiring', () => {
     expect(win.options).toMatchObject({ x: 210, y: 20, width: 1500, height: 1000 })
   })
 
+  it('a page that cancels its unload (a note it could not save) gets a Stay / Leave dialog; only Leave lets it go', () => {
+    const ask = fx.electron.dialog.showMessageBoxSync
+    ask.mockReturnValueOnce(0)
+    const stay = navigationEvent('')
+    win.webContents.emit('will-prevent-unload', stay)
+    expect(stay.prevented).toBe(false)
+    expect((ask.mock.calls.at(-1) as unknown as [unknown, { message: string }])[1].message).toMatch(/note could not be saved/)
+    ask.mockReturnValueOnce(1)
+    const leave = navigationEvent('')
+    win.webContents.emit('will-prevent-unload', leave)
+    expect(leave.prevented).toBe(true)
+  })
+
   it('blocks navigation, new windows and webviews; opens only its own links externally', () => {
     for (const url of ['https://evil.example/', 'file:///etc/passwd', `${MEDIA_SCHEME}://ds0/videos/cam.mp4`]) {
       for (const event of ['will-navigate', 'will-redirect', 'will-frame-navigate']) {
@@ -379,13 +398,28 @@ describe('desktop shell wiring', () => {
   })
 
   it('File › Back up… writes a new dated backup folder (with its manifest) into the chosen folder', async () => {
+    const chosen = path.join(state.root, 'backups')
+    mkdirSync(chosen)
+    fx.electron.dialog.showOpenDialog.mockResolvedValueOnce({ canceled: false, filePaths: [chosen] })
     menuItem('backup-data').click?.()
     await vi.waitFor(() => {
-      const made = readdirSync(state.datasetDir).filter((f) => f.startsWith('viva-backup-'))
+      const made = readdirSync(chosen).filter((f) => f.startsWith('viva-backup-'))
       expect(made).toHaveLength(1)
-      const manifest = JSON.parse(readFileSync(path.join(state.datasetDir, made[0] ?? '', 'viva-backup.json'), 'utf8')) as { files: { path: string }[] }
+      const manifest = JSON.parse(readFileSync(path.join(chosen, made[0] ?? '', 'viva-backup.json'), 'utf8')) as { files: { path: string }[] }
       expect(manifest.files.map((f) => f.path)).toContain('recent-datasets.json')
     })
+  })
+
+  it('File › Back up… into the open dataset is refused with the reason, and nothing is written there (issue 13)', async () => {
+    const before = readdirSync(state.datasetDir).sort()
+    const shown = fx.electron.dialog.showMessageBox.mock.calls.length
+    fx.electron.dialog.showOpenDialog.mockResolvedValueOnce({ canceled: false, filePaths: [state.datasetDir] })
+    menuItem('backup-data').click?.()
+    await vi.waitFor(() => expect(fx.electron.dialog.showMessageBox.mock.calls.length).toBeGreaterThan(shown))
+    const detail = (fx.electron.dialog.showMessageBox.mock.calls.at(-1) as unknown as [unknown, { title: string; detail: string }])[1]
+    expect(detail.title).toBe('Backup failed')
+    expect(detail.detail).toContain(`it is inside the dataset ${state.datasetDir}`)
+    expect(readdirSync(state.datasetDir).sort()).toEqual(before)
   })
 
   it('a second launch focuses the window and opens its dataset', async () => {

@@ -276,6 +276,23 @@ async function start(): Promise<void> {
     }
   })
   win.webContents.on('render-process-gone', abortAll)
+  // The page cancels its unload only while a note it could not save is still unsaved (renderer/src/components/
+  // unloadGuard.ts). Electron would then keep the window open without a word; ask instead
+  // (https://www.electronjs.org/docs/latest/api/web-contents#event-will-prevent-unload).
+  win.webContents.on('will-prevent-unload', (event) => {
+    const choice = dialog.showMessageBoxSync(win, {
+      type: 'warning',
+      title: 'Unsaved note',
+      message: 'A note could not be saved.',
+      detail: 'Its text is still in the app, and saving is being retried. Leave now and it is lost.',
+      buttons: ['Stay', 'Leave without saving'],
+      defaultId: 0,
+      cancelId: 0,
+      noLink: true,
+    })
+    // preventDefault here overrides the page's beforeunload: the window closes or reloads.
+    if (choice === 1) event.preventDefault()
+  })
   win.webContents.on('destroyed', abortAll)
 
   // The one IPC channel: only from the window's own page, main frame, app origin; then dispatch validates the

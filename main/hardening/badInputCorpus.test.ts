@@ -5,12 +5,13 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatasetSummary } from '../../app/dataset'
-import type { Method, Params, Result } from '../../app/contract'
+import { MAX_INLINE_IMPORT_CHARS, UPLOAD_CHUNK_BYTES, type Method, type Params, type Result } from '../../app/contract'
 import { fromWireError, isErrorCode, VivaError } from '../../app/errors'
 import { composeServices, type Services } from '../compose'
 import { DEFAULT_PATTERN_TASKS } from '../datasets/patternDataset'
 import { MANIFEST_FILE } from '../inference/manifest'
 import { dispatch } from '../rpc/dispatch'
+import type { UploadSession } from '../rpc/uploads'
 import { resolveMediaTools } from '../video/tools'
 import type { MediaTools } from '../video/tools'
 import {
@@ -102,13 +103,15 @@ let services: Services
 let tools: MediaTools
 let healthy: DatasetSummary
 let caseCounter = 0
+let uploadSession: UploadSession | undefined
 const unhandled: unknown[] = []
 const onUnhandled = (reason: unknown): void => {
   unhandled.push(reason)
 }
 
 async function call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>> {
-  const out = await dispatch(services.handlers, method, params, { signal: new AbortController().signal })
+  uploadSession ??= services.uploads.session()
+  const out = await dispatch(services.handlers, method, params, { signal: new AbortController().signal, uploads: uploadSession })
   if (!out.ok) throw fromWireError(out.error)
   return out.result as Result<M>
 }
@@ -276,8 +279,18 @@ function docText(edit: (doc: ReturnType<typeof annotationDoc>) => void = () => u
   return JSON.stringify(doc, null, 2)
 }
 
+/** As the UI sends a file: inline when small, in chunks (upload.*) above the inline limit. */
 async function importAnnotations(text: string): Promise<void> {
-  await call('annotations.import', { datasetId: healthy.id, text, mode: 'merge' })
+  if (text.length <= MAX_INLINE_IMPORT_CHARS) {
+    await call('annotations.import', { datasetId: healthy.id, text, mode: 'merge' })
+    return
+  }
+  const bytes = new TextEncoder().encode(text)
+  const { uploadId } = await call('upload.begin', { name: 'annotations.json', size: bytes.byteLength })
+  for (let offset = 0; offset < bytes.byteLength; offset += UPLOAD_CHUNK_BYTES) {
+    await call('upload.append', { uploadId, offset, data: bytes.subarray(offset, offset + UPLOAD_CHUNK_BYTES) })
+  }
+  await call('annotations.import', { datasetId: healthy.id, uploadId, mode: 'merge' })
 }
 
 // Curves ----------------------------------------------------------------------------------------------------------

@@ -280,6 +280,15 @@ export class ModelRegistry {
     return this.cameraMap(datasetId, pkg, cameras)
   }
 
+  /** A moved dataset (re-attached to its old project) keeps the camera choices made for its old id. */
+  async adoptDataset(fromId: string, toId: string): Promise<void> {
+    const settings = await this.loadSettings()
+    const old = settings.cameraMaps[fromId]
+    if (old === undefined || fromId === toId || settings.cameraMaps[toId] !== undefined) return
+    settings.cameraMaps[toId] = { ...old }
+    await this.saveSettings()
+  }
+
   /** An open runtime for the package, shared by jobs with the same provider request and thread count. */
   runner(pkg: ModelPackage, provider: ProviderRequest, threads?: number): Promise<ValueRunner> {
     const key = `${pkg.id}|${provider}|${threads ?? 'default'}`

@@ -556,6 +556,8 @@ export class ScoringQueue {
       futureNames: m.kind === 'viva-flow' ? m.state.names : [],
       futureOffset: m.kind === 'viva-flow' ? m.K : 0,
       file: null,
+      sourceId: null,
+      fileHash: null,
       warnings,
     })
     if (curve.warnings.join('\n') !== warnings.join('\n')) this.deps.store.setWarnings(curve.id, warnings)
@@ -589,12 +591,18 @@ export class ScoringQueue {
       const values = concat(pendingValues, pendingCount)
       const future = curve.futureDim > 0 ? concat(pendingFuture, pendingCount * curve.futureDim) : null
       const at = pendingStart
+      const count = pendingCount
       pendingStart += pendingCount
       pendingValues = []
       pendingFuture = []
       pendingCount = 0
       lastFlush = performance.now()
       this.deps.store.append(curve.id, at, values, future)
+      // Counted once stored, not when predicted: a progress line (and a kill right after it) never claims frames
+      // that a resumed run would have to compute again.
+      info.framesDone += count
+      info.etaSeconds = info.framesPerSecond > 0 ? (info.framesTotal - info.framesDone) / info.framesPerSecond : null
+      this.emit(job, true)
       // Backpressure: let the renderers' queues drain before pushing more (bounded, see EventBus.drained).
       await this.deps.events.drained(STREAM_BACKLOG_BYTES / 2, 1000, signal)
       this.deps.events.emit('score.chunk', { jobId: info.id, datasetId: request.datasetId, episode, curveId: curve.id, start: at, values, future })
@@ -603,11 +611,8 @@ export class ScoringQueue {
       pendingValues.push(p.values)
       if (p.future) pendingFuture.push(p.future)
       pendingCount += count
-      info.framesDone += count
       rate.add(count)
       info.framesPerSecond = Math.round(rate.perSecond() * 10) / 10
-      info.etaSeconds = info.framesPerSecond > 0 ? (info.framesTotal - info.framesDone) / info.framesPerSecond : null
-      this.emit(job, true)
     }
     const due = (): boolean => pendingCount >= chunkFrames || performance.now() - lastFlush >= chunkMs
 

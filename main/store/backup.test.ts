@@ -29,7 +29,7 @@ beforeAll(async () => {
   if (tax) services.projects.apply(id, [tax])
   services.projects.apply(id, [addEventEdit(services.projects.store(id).load(), { id: 'e1', episode: 1, frame: 7, kind: 'milestone', label: 'Grasp', annotator: 'ana', taxonomyVersion: 1 }, at)])
   services.curves.putComplete(
-    { id: 'imported-1', datasetId: id, episode: 0, name: 'from elsewhere', source: 'import', convention: 'progress', length: 30, modelId: null, modelName: null, params: null, futureDim: 0, futureNames: [], futureOffset: 0, file: '/x.csv' },
+    { id: 'imported-1', datasetId: id, episode: 0, name: 'from elsewhere', source: 'import', convention: 'progress', length: 30, modelId: null, modelName: null, params: null, futureDim: 0, futureNames: [], futureOffset: 0, file: '/x.csv', sourceId: 's-x', fileHash: null },
     Float32Array.from({ length: 30 }, (_, i) => i / 29),
   )
   writeFileSync(path.join(dataDir, 'models.json'), '{"folders":["/models"],"cameraMaps":{}}\n')

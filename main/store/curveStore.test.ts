@@ -11,7 +11,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const params = { steps: 1, seed: 0, cameras: ['a', 'b', 'c'] }
 const curve = (id: string, length = 10, futureDim = 2): NewCurve => ({
   id, datasetId: 'ds', episode: 3, name: 'm · 1 step', source: 'model', convention: 'progress', length,
-  modelId: 'abc', modelName: 'm', params, futureDim, futureNames: futureDim ? ['j0', 'j1'] : [], futureOffset: 5, file: null,
+  modelId: 'abc', modelName: 'm', params, futureDim, futureNames: futureDim ? ['j0', 'j1'] : [], futureOffset: 5, file: null, sourceId: null, fileHash: null,
 })
 
 describe('CurveStore', () => {

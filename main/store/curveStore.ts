@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import type { CurveConvention, CurveData, CurveInfo, CurveSource, ScoreParams } from '../../app/curves'
+import { distinctImportNames, type CurveConvention, type CurveData, type CurveInfo, type CurveSource, type ScoreParams } from '../../app/curves'
 import { VivaError } from '../../app/errors'
 import { writeError } from '../atomicWrite'
 
@@ -11,8 +11,12 @@ import { writeError } from '../atomicWrite'
  * model hash, dataset, episode and parameters; its values arrive as chunks committed one transaction each, so a
  * killed job leaves every acknowledged chunk and resumes after the last one. This is a cache: deleting the file
  * loses nothing that cannot be recomputed, except imported curves (which can be imported again).
+ *
+ * Imported curves belong to a source (source_id): one imported file, found again by its real path or its content
+ * hash, so that importing it again refreshes its curves. Their `name` is the display name: the curve's own name
+ * (base_name), with the folders that tell the files apart when another source has a curve of the same name.
  */
-const SCHEMA_VERSION = 3
+const SCHEMA_VERSION = 4
 
 /** A scoring job that has not ended: kept so that a restarted app (after a crash, a kill or a quit) resumes it. */
 export interface PendingJob {
@@ -39,6 +43,9 @@ interface CurveRow {
   future_names: string
   future_offset: number
   file: string | null
+  source_id: string | null
+  file_hash: string | null
+  base_name: string | null
   created_at: string
   computed: number
   /** JSON array of strings (schema 3). */
@@ -80,6 +87,24 @@ function parseWarnings(text: string | undefined): string[] {
   } catch {
     return []
   }
+}
+
+/** A source id for imported curves; derived from the file's path the first time it is imported, then kept. */
+export function importSourceId(datasetId: string, file: string, hash: string): string {
+  return `s-${createHash('sha256').update(JSON.stringify([datasetId, file, hash])).digest('hex').slice(0, 24)}`
+}
+
+/** The id of one imported curve: its source, its name in the file, its episode. */
+export function importCurveId(datasetId: string, sourceId: string, name: string, episode: number): string {
+  return `i-${createHash('sha256').update(JSON.stringify([datasetId, sourceId, name, episode])).digest('hex').slice(0, 24)}`
+}
+
+/** One curve of an imported file, as putImport stores it. */
+export interface ImportedCurveRow {
+  episode: number
+  name: string
+  convention: CurveConvention
+  values: Float32Array
 }
 
 export class CurveStore {
@@ -132,8 +157,22 @@ export class CurveStore {
             );
           `)
         }
+        if (version < 3) {
+          this.db.exec(`
+            ALTER TABLE curves ADD COLUMN source_id TEXT;
+            ALTER TABLE curves ADD COLUMN file_hash TEXT;
+            ALTER TABLE curves ADD COLUMN base_name TEXT;
+            CREATE INDEX curves_by_source ON curves(dataset_id, source_id);
+          `)
+          // Curves imported before sources existed: one source per file they came from (their content hash is
+          // unknown: the file may be gone), then display names that tell same-named curves of two files apart.
+          const old = this.db.prepare(`SELECT DISTINCT dataset_id, file FROM curves WHERE source = 'import'`).all() as { dataset_id: string; file: string | null }[]
+          const set = this.db.prepare(`UPDATE curves SET source_id = ?, base_name = name WHERE source = 'import' AND dataset_id = ? AND file IS ?`)
+          for (const r of old) set.run(importSourceId(r.dataset_id, r.file ?? '', ''), r.dataset_id, r.file)
+          for (const d of new Set(old.map((r) => r.dataset_id))) this.relabelImports(d)
+        }
         // Why a curve's values may not mean what they should (input out of the model's distribution).
-        if (version < 3) this.db.exec(`ALTER TABLE curves ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]'`)
+        if (version < 4) this.db.exec(`ALTER TABLE curves ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]'`)
         this.db.pragma(`user_version = ${SCHEMA_VERSION}`)
       })
       .immediate()
@@ -157,6 +196,8 @@ export class CurveStore {
       futureNames: JSON.parse(r.future_names) as string[],
       futureOffset: r.future_offset,
       file: r.file,
+      sourceId: r.source_id,
+      fileHash: r.file_hash,
       warnings: parseWarnings(r.warnings),
       createdAt: r.created_at,
     }
@@ -166,9 +207,9 @@ export class CurveStore {
   ensure(curve: NewCurve): CurveInfo {
     const insert = this.db.prepare(
       `INSERT OR IGNORE INTO curves (id, dataset_id, episode, name, source, convention, length, model_id, model_name,
-         params, future_dim, future_names, future_offset, file, created_at, warnings)
+         params, future_dim, future_names, future_offset, file, source_id, file_hash, base_name, created_at, warnings)
        VALUES (@id, @datasetId, @episode, @name, @source, @convention, @length, @modelId, @modelName, @params,
-         @futureDim, @futureNames, @futureOffset, @file, @createdAt, @warnings)`,
+         @futureDim, @futureNames, @futureOffset, @file, @sourceId, @fileHash, @name, @createdAt, @warnings)`,
     )
     this.writing(() =>
       insert.run({
@@ -239,6 +280,38 @@ export class CurveStore {
     return { info, values, future }
   }
 
+  /**
+   * Give a dataset that was moved (re-attached to its old project) the curves of its old id: scored curves under the
+   * id a rescore at the new id would use (so they stay cache hits), imported ones under their same source. Copies,
+   * in one transaction; the old id keeps its curves (its folder may come back), and curves the new id already has win.
+   */
+  adoptDataset(fromId: string, toId: string): number {
+    if (fromId === toId) return 0
+    const tx = this.db.transaction(() => {
+      const rows = this.db.prepare('SELECT * FROM curves WHERE dataset_id = ?').all(fromId) as CurveRow[]
+      const insertCurve = this.db.prepare(
+        `INSERT OR IGNORE INTO curves (id, dataset_id, episode, name, source, convention, length, model_id, model_name, params,
+           future_dim, future_names, future_offset, file, source_id, file_hash, base_name, created_at, computed, warnings)
+         SELECT @to, @toId, episode, name, source, convention, length, model_id, model_name, params, future_dim,
+           future_names, future_offset, file, source_id, file_hash, base_name, created_at, computed, warnings
+         FROM curves WHERE id = @from`,
+      )
+      const copyChunks = this.db.prepare('INSERT OR IGNORE INTO chunks (curve_id, start, count, vals, future) SELECT ?, start, count, vals, future FROM chunks WHERE curve_id = ?')
+      let adopted = 0
+      for (const r of rows) {
+        const to = r.source === 'model' && r.model_id !== null && r.params !== null
+          ? modelCurveId(r.model_id, toId, r.episode, JSON.parse(r.params) as ScoreParams)
+          : importCurveId(toId, r.source_id ?? r.id, r.base_name ?? r.name, r.episode)
+        if (insertCurve.run({ to, toId, from: r.id }).changes === 0) continue
+        copyChunks.run(to, r.id)
+        adopted++
+      }
+      this.relabelImports(toId)
+      return adopted
+    })
+    return this.writing(() => tx())
+  }
+
   /** Replace a curve's values at once (imports). */
   putComplete(curve: NewCurve, values: Float32Array): CurveInfo {
     const tx = this.db.transaction(() => {
@@ -257,6 +330,73 @@ export class CurveStore {
   setWarnings(id: string, warnings: readonly string[]): CurveInfo | null {
     this.writing(() => this.db.prepare('UPDATE curves SET warnings = ? WHERE id = ?').run(JSON.stringify(warnings), id))
     return this.info(id)
+  }
+
+  /**
+   * The source an imported file belongs to: the one last imported from the same real path, else one whose file had
+   * the same content (a copy, or a moved folder); null for a file never imported into this dataset.
+   */
+  findImportSource(datasetId: string, file: string, hash: string): string | null {
+    const byPath = this.db.prepare(`SELECT source_id FROM curves WHERE dataset_id = ? AND source = 'import' AND file = ? AND source_id IS NOT NULL LIMIT 1`).get(datasetId, file) as { source_id: string } | undefined
+    if (byPath) return byPath.source_id
+    const byHash = this.db.prepare(`SELECT source_id FROM curves WHERE dataset_id = ? AND source = 'import' AND file_hash = ? AND source_id IS NOT NULL LIMIT 1`).get(datasetId, hash) as { source_id: string } | undefined
+    return byHash?.source_id ?? null
+  }
+
+  /**
+   * Store the curves of one imported file as its source's curves, in one transaction: the source's earlier curves
+   * (an older version of the file, or episodes it no longer has) go, and every imported series of the dataset gets
+   * its display name again (a new file may share a curve name with an older one).
+   */
+  putImport(datasetId: string, source: { sourceId: string; file: string; fileHash: string }, curves: ImportedCurveRow[]): CurveInfo[] {
+    const tx = this.db.transaction(() => {
+      this.db.prepare(`DELETE FROM curves WHERE dataset_id = ? AND source = 'import' AND source_id = ?`).run(datasetId, source.sourceId)
+      const chunk = this.db.prepare('INSERT INTO chunks (curve_id, start, count, vals, future) VALUES (?, 0, ?, ?, NULL)')
+      const done = this.db.prepare('UPDATE curves SET computed = ? WHERE id = ?')
+      const ids: string[] = []
+      for (const c of curves) {
+        const id = importCurveId(datasetId, source.sourceId, c.name, c.episode)
+        this.ensure({
+          id,
+          datasetId,
+          episode: c.episode,
+          name: c.name,
+          source: 'import',
+          convention: c.convention,
+          length: c.values.length,
+          modelId: null,
+          modelName: null,
+          params: null,
+          futureDim: 0,
+          futureNames: [],
+          futureOffset: 0,
+          file: source.file,
+          sourceId: source.sourceId,
+          fileHash: source.fileHash,
+        })
+        chunk.run(id, c.values.length, asBuffer(c.values))
+        done.run(c.values.length, id)
+        ids.push(id)
+      }
+      this.relabelImports(datasetId)
+      return ids
+    })
+    const ids = this.writing(() => tx())
+    return ids.map((id) => {
+      const info = this.info(id)
+      if (!info) throw new VivaError('INTERNAL', `curve ${id} was not stored`)
+      return info
+    })
+  }
+
+  /** Display names of the dataset's imported series (see distinctImportNames); call inside a transaction. */
+  private relabelImports(datasetId: string): void {
+    const series = this.db
+      .prepare(`SELECT source_id, base_name, MAX(file) AS file FROM curves WHERE dataset_id = ? AND source = 'import' AND source_id IS NOT NULL GROUP BY source_id, base_name ORDER BY MIN(created_at), source_id`)
+      .all(datasetId) as { source_id: string; base_name: string; file: string | null }[]
+    const names = distinctImportNames(series.map((r) => ({ sourceId: r.source_id, name: r.base_name, file: r.file ?? '' })))
+    const rename = this.db.prepare(`UPDATE curves SET name = ? WHERE dataset_id = ? AND source = 'import' AND source_id = ? AND base_name = ? AND name IS NOT ?`)
+    series.forEach((r, i) => rename.run(names[i], datasetId, r.source_id, r.base_name, names[i]))
   }
 
   delete(id: string): boolean {

@@ -157,13 +157,13 @@ export class AnnotationProjects {
    * Act on the re-attach offer. 'reattach' copies the offered project (SQLite's online backup, checked, then renamed
    * into place) to this dataset's own project file and marks the original as re-attached; the original file stays
    * where it was, as it was. 'fresh' starts this dataset's own, empty project. `projectPath` must be the offered
-   * file: nothing else can be copied in.
+   * file: nothing else can be copied in. Returns the dataset id the re-attached project was made for (null for 'fresh').
    */
-  async resolveReattach(datasetId: string, action: ReattachAction, projectPath?: string): Promise<void> {
+  async resolveReattach(datasetId: string, action: ReattachAction, projectPath?: string): Promise<string | null> {
     const offer = this.reattachOffer(datasetId)
     if (action === 'fresh') {
       if (!this.stores.has(datasetId)) this.openStore(datasetId)
-      return
+      return null
     }
     if (!offer) throw new VivaError('CONFLICT', 'There is no project to re-attach to this dataset (it has its own, or the choice was already made).')
     if (projectPath === undefined || path.resolve(projectPath) !== path.resolve(offer.projectPath)) {
@@ -176,6 +176,8 @@ export class AnnotationProjects {
     this.openStore(datasetId)
     markReattached(offer.projectPath, target, this.now())
     this.deps.events.emit('annotations.changed', { datasetId, origin: null })
+    // Project files are named by the id of the dataset they were made for: the id its curves and settings use.
+    return path.basename(offer.projectPath).replace(/\.viva\.sqlite$/, '')
   }
 
   apply(datasetId: string, edits: Edit[], origin: string | null = null): { applied: number } {

@@ -137,6 +137,37 @@ describe('a moved dataset finds its annotations', () => {
     expect((await call(again, 'annotations.load', { datasetId: reopened.id })).events.map((e) => e.id)).toEqual(['e1', 'e3', 'e2'])
   })
 
+  it('re-attaching brings the curves (imported ones cannot be recomputed) and the camera choices of the old id', async () => {
+    const p = path.join(dir, 'curves-P')
+    const old = await annotated(p)
+    let s = compose()
+    await call(s, 'dataset.open', { path: p })
+    const csv = path.join(dir, 'curves-values.csv')
+    writeFileSync(csv, `episode_index,frame_index,value\n${Array.from({ length: 10 }, (_, f) => `0,${f},${f / 10}`).join('\n')}\n`)
+    await call(s, 'curves.import', { datasetId: old.id, path: csv })
+    const imported = await call(s, 'curves.list', { datasetId: old.id, episode: 0 })
+    expect(imported).toHaveLength(1)
+    const model = (await call(s, 'models.list', {})).find((m) => m.error === null)
+    if (!model) throw new Error('no bundled model to map cameras for')
+    // Explicitly unmapped: a guess never yields null for a slot whose name matches a camera.
+    const firstSlot = Object.keys((await call(s, 'models.cameraMap', { datasetId: old.id, modelId: model.id })).slots)[0] ?? ''
+    await call(s, 'models.setCameraMap', { datasetId: old.id, modelId: model.id, slots: { [firstSlot]: null } })
+    s.projects.close()
+    renameSync(p, path.join(dir, 'curves-Q'))
+
+    s = compose()
+    const summary = await call(s, 'dataset.open', { path: path.join(dir, 'curves-Q') })
+    expect(await call(s, 'curves.list', { datasetId: summary.id, episode: 0 })).toEqual([])
+    await call(s, 'dataset.reattachProject', { datasetId: summary.id, action: 'reattach', projectPath: old.file })
+    const adopted = await call(s, 'curves.list', { datasetId: summary.id, episode: 0 })
+    expect(adopted.map((c) => [c.name, c.length, c.source])).toEqual(imported.map((c) => [c.name, c.length, c.source]))
+    const values = await call(s, 'curves.get', { datasetId: summary.id, curveId: adopted[0]?.id ?? '' })
+    expect(Array.from(values.values, (v) => Math.round(v * 10))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    expect((await call(s, 'models.cameraMap', { datasetId: summary.id, modelId: model.id })).slots[firstSlot]).toBeNull()
+    // The old id keeps its own copy: its folder may come back.
+    expect(s.curves.listDataset(old.id)).toHaveLength(1)
+  })
+
   it('a renamed folder is found too, and "start fresh" keeps the found project untouched', async () => {
     const p = path.join(dir, 'fresh-P')
     const old = await annotated(p)

@@ -9,13 +9,20 @@ Regenerate (from the repository root; numpy only, no scipy, no torch needed):
 The output is deterministic (fixed seed, no timestamps). The metrics come from models/viva/viva/evaluate.py itself
 (rankdata, pearson, spearman, voc, event_windows, ers, event_metrics, curve_metrics), so the app and the Python
 evaluation agree by construction of this test. Ground-truth progress (1 - G/2 with G of the paper's eq. 2), the
-rewards, the K-step advantages and the percentile thresholds are implemented here independently of
-app/advantages.ts, in vectorized numpy (prefix sums instead of the app's loops; np.percentile):
+rewards, the K-step advantages, the RECAP thresholds and labels are implemented here independently of
+app/advantages.ts, in vectorized numpy (prefix sums instead of the app's loops; np.quantile):
 
     rewards (reward convention, higher = better; the negated eq. 1):  r(i) = -1/T for i < T-1,
         r(T-1) = 0 for a success, -1 for a failure; so sum_{k>=i} r(k) = -G(i)
     value in the same units:  V(i) = 2 * progress(i) - 2 (= -G for the ground truth), V(j) = 0 for j >= T
     A(t) = sum_{k=t}^{min(t+K,T)-1} r(k) + V(t+K) - V(t)
+
+RECAP labels (RLinf's RECAP pipeline, examples/process/compute_advantages.py: `positive_quantile` = 0.3, the
+threshold `np.percentile(advantages, (1 - positive_quantile) * 100)`, positive where `advantage >= threshold`):
+    threshold = np.quantile(A, 1 - f) (numpy's default 'linear' method),   positive = A >= threshold
+so the top fraction f of the frames (0.3 by default) is "advantage positive". Thresholds pool the frames of one
+series per task ('task' scope, the default) or over all tasks ('dataset' scope); `recap` below pools the cases
+(one series, three tasks) both ways.
 
 Cases: about 30 random curves of random lengths (1..150) with both outcomes, ties from rounding, constant curves,
 curves in (-1, 0), events at the first and last frame (skipped by the ERS) and ERS windows w in {1, 3, 5, 10}.
@@ -37,7 +44,8 @@ from viva.evaluate import (EPS, curve_metrics, ers, event_metrics, event_windows
 SEED = 20260402
 WINDOWS = (1, 3, 5, 10)
 TASKS = ('fold the shirt', 'pack the box', 'organize paper rolls')
-POOLED_PERCENTILES = (0.0, 12.5, 30.0, 50.0, 77.7, 100.0)
+POOLED_FRACTIONS = (1.0, 0.875, 0.7, 0.5, 0.3, 0.223, 0.01)
+DEFAULT_POSITIVE_FRACTION = 0.3
 
 
 def ground_truth_progress(T: int, success: bool) -> np.ndarray:
@@ -60,6 +68,15 @@ def k_step_advantages(progress: np.ndarray, rewards: np.ndarray, K: int) -> np.n
     t = np.arange(T)
     end = np.minimum(t + K, T)
     return (csum[end] - csum[t]) + V[t + K] - V[t]
+
+
+def positive_threshold(advantages: np.ndarray, fraction: float) -> float:
+    """The (1 - fraction) quantile, linear interpolation: the top `fraction` of the frames lies at or above it."""
+    return float(np.quantile(advantages, 1.0 - fraction))
+
+
+def labels(advantages: np.ndarray, threshold: float) -> str:
+    return ''.join('1' if a >= threshold else '0' for a in advantages)
 
 
 def make_curve(rng, kind: str, T: int, success: bool) -> np.ndarray:
@@ -135,11 +152,11 @@ def build() -> dict:
         ms, es = events_for(rng, T, edge)
         w = int(rng.choice(WINDOWS))
         K = int(rng.choice([1, 3, 10, 50, T, T + 5]))
-        pct = float(np.round(rng.uniform(0, 100), 3))
+        frac = DEFAULT_POSITIVE_FRACTION if ep % 4 == 0 else float(np.round(rng.uniform(0.001, 1.0), 3))
         rewards = step_rewards(T, success)
         assert abs(np.cumsum(rewards[::-1])[::-1] - (2 * truth - 2)).max() < 1e-12  # sum_{k>=i} r = -G(i)
         adv = k_step_advantages(values, rewards, K)
-        thr = float(np.percentile(adv, pct))
+        thr = positive_threshold(adv, frac)
         ev = [{'episode': ep, 'frame': f, 'direction': 1} for f in ms] + \
              [{'episode': ep, 'frame': f, 'direction': -1} for f in es]
         c = {
@@ -151,7 +168,7 @@ def build() -> dict:
             'events': score_events(values, ms, es, w),
             'row': row({ep: values}, {ep: truth}, ev, w),
             'k': K, 'rewards': rewards.tolist(), 'advantages': adv.tolist(),
-            'percentile': pct, 'threshold': thr, 'indicators': ''.join('1' if a > thr else '0' for a in adv),
+            'positiveFraction': frac, 'threshold': thr, 'indicators': labels(adv, thr),
         }
         if kind == 'constant':
             assert c['pearson'] == 0.0 and c['spearman'] == 0.0 and c['voc'] == 0.0
@@ -170,11 +187,21 @@ def build() -> dict:
         by_task[task] = row({e: curves[e] for e in eps_}, {e: truths[e] for e in eps_},
                             [e for e in events if e['episode'] in eps_], 5)
     pool = [np.asarray(c['advantages']) for c in cases]
-    pooled = [{'percentile': p, 'threshold': float(np.percentile(np.concatenate(pool), p))}
-              for p in POOLED_PERCENTILES]
+    pooled = [{'positiveFraction': f, 'threshold': positive_threshold(np.concatenate(pool), f)}
+              for f in POOLED_FRACTIONS]
+    # RECAP labels of all cases as one series: per task (the default scope) and over the whole dataset.
+    recap = {'positiveFraction': DEFAULT_POSITIVE_FRACTION, 'task': {}, 'dataset': None}
+    for task in sorted(TASKS):
+        adv = np.concatenate([np.asarray(c['advantages']) for c in cases if c['task'] == task])
+        thr = positive_threshold(adv, DEFAULT_POSITIVE_FRACTION)
+        recap['task'][task] = {'threshold': thr, 'frames': int(adv.size), 'positives': int((adv >= thr).sum())}
+    adv = np.concatenate(pool)
+    thr = positive_threshold(adv, DEFAULT_POSITIVE_FRACTION)
+    recap['dataset'] = {'threshold': thr, 'frames': int(adv.size), 'positives': int((adv >= thr).sum())}
     return {
         'generator': 'models/viva/make_metric_fixtures.py', 'seed': SEED, 'eps': EPS,
         'cases': cases, 'aggregates': aggregates, 'byTaskWindow': 5, 'byTask': by_task, 'pooledThresholds': pooled,
+        'recap': recap,
     }
 
 

@@ -20,7 +20,7 @@ const root = createRoot(rootEl)
 connect().then(
   (client) => {
     const store = createAppStore(client)
-    guardUnsavedNotes(store, window, { warnBeforeUnload: getBridge() === null })
+    guardUnsavedNotes(store, window, { warnBeforeUnload: true })
     root.render(
       <StoreProvider store={store} client={client}>
         <App />

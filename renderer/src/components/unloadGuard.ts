@@ -9,7 +9,8 @@ import type { AppStore } from '../state/store'
  * `beforeunload` also asks the user to stay when a note is known not to be saved (its save failed, e.g. a full
  * disk): sending again cannot be trusted to succeed then. Browsers show their own text for it and only after the
  * user has interacted with the page (https://developer.mozilla.org/en-US/docs/Web/API/Window/beforeunload_event).
- * Off in the desktop shell, where a cancelled unload would silently keep the window from closing.
+ * The desktop shell turns a cancelled unload into its own Stay / Leave dialog (main/electron/main.ts,
+ * 'will-prevent-unload'), so the same guard serves both.
  */
 export function guardUnsavedNotes(store: AppStore, win: Window, options: { warnBeforeUnload: boolean }): () => void {
   const flush = (): void => {

@@ -49,6 +49,8 @@ function info(id: string, patch: Partial<CurveInfo> = {}): CurveInfo {
     futureNames: [],
     futureOffset: 0,
     file: null,
+    sourceId: null,
+    fileHash: null,
     warnings: [],
     createdAt: '2024-01-01T00:00:00Z',
     ...patch,

@@ -1,6 +1,7 @@
 import type { StoreApi } from 'zustand/vanilla'
+import { DEFAULT_ADVANTAGE_OPTIONS, type ThresholdScope } from '../../../app/advantages'
 import type { AdvantageResult, CameraMapping, CurveImportResult, JobInfo, JobState, ModelCheck, ModelInfo, ProviderRequest, VivaClient } from '../../../app/contract'
-import type { CurveChunk, CurveData, CurveInfo } from '../../../app/curves'
+import { seriesKey, type CurveChunk, type CurveData, type CurveInfo } from '../../../app/curves'
 import { toWireError, type WireError } from '../../../app/errors'
 import type { AnnotationEvent } from '../../../app/annotations'
 import { eventsOfEpisode, type SuggestionStep } from '../../../app/annotationEdits'
@@ -128,7 +129,7 @@ export interface CurvesSlice {
   /** Open the label picker at a candidate (the selected one by default); picking a label adds the event. */
   acceptCandidate(key?: string): void
   advantages: AdvantagesState
-  setAdvantageOptions(patch: Partial<Pick<AdvantagesState, 'on' | 'k' | 'percentile'>>): void
+  setAdvantageOptions(patch: Partial<Pick<AdvantagesState, 'on' | 'k' | 'positiveFraction' | 'scope'>>): void
   /** advantages.compute for the analysis curve with the current options (when switched on). */
   computeAdvantages(): Promise<void>
 }
@@ -143,8 +144,10 @@ export interface AdvantagesState {
   on: boolean
   /** Horizon K in frames; null = the main side's default for the dataset's fps (50 frames at 30 fps). */
   k: number | null
-  /** Threshold percentile, 0..100. */
-  percentile: number
+  /** Fraction of the pool's frames labelled advantage-positive (the highest advantages), in (0, 1]. */
+  positiveFraction: number
+  /** The threshold's pool: the series' frames of this task, or of the whole dataset. */
+  scope: ThresholdScope
   loading: boolean
   /** What `result` (or `error`) answers: advantageRequestKey of the request. */
   requestKey: string | null
@@ -155,7 +158,8 @@ export interface AdvantagesState {
 export const DEFAULT_ADVANTAGES: AdvantagesState = {
   on: false,
   k: null,
-  percentile: 30,
+  positiveFraction: DEFAULT_ADVANTAGE_OPTIONS.positiveFraction,
+  scope: DEFAULT_ADVANTAGE_OPTIONS.scope,
   loading: false,
   requestKey: null,
   result: null,
@@ -231,9 +235,9 @@ export function hiddenCandidateCount(s: AppState): number {
   return shownMemo?.hidden ?? 0
 }
 
-/** What an advantages request asks: curve, K and percentile. */
-export function advantageRequestKey(curveId: string, k: number | null, percentile: number): string {
-  return `${curveId}|${k ?? 'default'}|${percentile}`
+/** What an advantages request asks: curve, K, positive fraction and threshold scope. */
+export function advantageRequestKey(curveId: string, a: Pick<AdvantagesState, 'k' | 'positiveFraction' | 'scope'>): string {
+  return `${curveId}|${a.k ?? 'default'}|${a.positiveFraction}|${a.scope}`
 }
 
 /** The advantage result to show: the one computed for the analysis curve with the current options, else null. */
@@ -241,7 +245,7 @@ export function shownAdvantages(s: Pick<CurvesSlice, 'advantages' | 'analysisCur
   const a = s.advantages
   const curve = analysisCurve(s)
   if (!a.on || !a.result || !curve || a.result.curveId !== curve.id) return null
-  return a.requestKey === advantageRequestKey(curve.id, a.k, a.percentile) ? a.result : null
+  return a.requestKey === advantageRequestKey(curve.id, a) ? a.result : null
 }
 
 function clampNumber(x: number | undefined, lo: number, hi: number, fallback: number, integer = false): number {
@@ -256,16 +260,11 @@ export function jobActive(job: JobInfo): boolean {
 }
 
 /**
- * What a curve is across episodes: the same model run settings, or the same imported name. Hiding a curve hides
- * its series in every episode.
+ * What a curve is across episodes: the same model run settings, or the same imported file's curve (seriesKey).
+ * Hiding a curve hides its series in every episode.
  */
 export function curveSeriesKey(info: CurveInfo): string {
-  if (info.source === 'model') {
-    const p = info.params
-    const stateMap = (p?.stateMap === undefined ? '' : `:${p.stateMap}`) + (p?.stateKey === undefined ? '' : `:${p.stateKey}`)
-    return `model:${info.modelId ?? info.modelName ?? ''}:${p?.steps ?? ''}:${p?.seed ?? ''}:${p?.cameras.join(',') ?? ''}${stateMap}`
-  }
-  return `import:${info.name}`
+  return seriesKey(info)
 }
 
 export function curveVisible(state: Pick<CurvesSlice, 'hiddenSeries'>, info: CurveInfo): boolean {
@@ -929,9 +928,13 @@ export function createCurvesSlice(
         ...a,
         on: patch.on ?? a.on,
         k: patch.k === undefined ? a.k : patch.k === null ? null : clampNumber(patch.k, 1, 100_000, 50, true),
-        percentile: clampNumber(patch.percentile, 0, 100, a.percentile),
+        positiveFraction:
+          patch.positiveFraction !== undefined && Number.isFinite(patch.positiveFraction) && patch.positiveFraction > 0 && patch.positiveFraction <= 1
+            ? patch.positiveFraction
+            : a.positiveFraction,
+        scope: patch.scope ?? a.scope,
       }
-      if (next.on === a.on && next.k === a.k && next.percentile === a.percentile) return
+      if (next.on === a.on && next.k === a.k && next.positiveFraction === a.positiveFraction && next.scope === a.scope) return
       if (!next.on) advantagesRequest++
       set({ advantages: next.on ? next : { ...next, loading: false, requestKey: null, result: null, error: null } })
     },
@@ -941,15 +944,16 @@ export function createCurvesSlice(
       const curve = analysisCurve(s)
       const at = here()
       if (!s.advantages.on || !curve || !at) return
-      const { k, percentile } = s.advantages
-      const requestKey = advantageRequestKey(curve.id, k, percentile)
+      const { k, positiveFraction, scope } = s.advantages
+      const requestKey = advantageRequestKey(curve.id, s.advantages)
       const request = ++advantagesRequest
       set((x) => ({ advantages: { ...x.advantages, loading: true } }))
       try {
         const result = await client.call('advantages.compute', {
           datasetId: at.datasetId,
           curveId: curve.id,
-          percentile,
+          positiveFraction,
+          scope,
           ...(k !== null ? { k } : {}),
         })
         if (request !== advantagesRequest) return

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { AnnotationEvent } from '../../../app/annotations'
 import type { EpisodeView, Method, Params, Result } from '../../../app/contract'
 import type { DatasetSummary } from '../../../app/dataset'
-import type { MetricOptions } from '../../../app/metrics'
-import { buildMetricsReport, type MetricsReport } from '../../../app/metricsReport'
+import { buildMetricsReport, type MetricsReport, type MetricsReportOptions } from '../../../app/metricsReport'
 import { VivaError } from '../../../app/errors'
 import { fakeClient as makeFakeClient } from './testing/fakeClient'
 import { createAppStore, type PlayerDriver } from './store'
@@ -40,10 +39,11 @@ function event(id: string, episode: number, frame: number, kind: 'milestone' | '
 const EVENTS = [event('e1', 0, 20, 'milestone', 'grasp'), event('e2', 1, 15, 'error', 'drop'), event('e3', 1, 30, 'milestone', 'grasp')]
 
 /** A real report (app/metricsReport.ts) over a small synthetic dataset: two outcomes, one model series. */
-function report(options: MetricOptions, withCurves = true): MetricsReport {
+function report(options: MetricsReportOptions, withCurves = true): MetricsReport {
   const ramp = (up: boolean): Float32Array => Float32Array.from({ length: LENGTH }, (_, i) => (up ? i / LENGTH : 0.5 - i / (4 * LENGTH)))
   return buildMetricsReport(
     {
+      fps: 10,
       episodes: summary().episodes.map((e) => ({ index: e.index, task: 'fold', length: e.length })),
       outcomes: new Map([
         [0, 'success'],
@@ -85,14 +85,14 @@ function recordingDriver(store: ReturnType<typeof createAppStore>, log: string[]
 }
 
 describe('metrics slice', () => {
-  it('computes the report of the current dataset with window 5 and the relative variant by default', async () => {
+  it('computes the report of the current dataset with the paper window (1/6 s) and the relative variant by default', async () => {
     const { client, calls } = fakeClient({ 'metrics.compute': (p) => report(p) })
     const store = createAppStore(client)
     await store.getState().computeMetrics() // no dataset yet: nothing asked
     expect(calls.filter((c) => c.method === 'metrics.compute')).toHaveLength(0)
     await store.getState().openDataset('/data/d1')
     await store.getState().computeMetrics()
-    expect(calls.filter((c) => c.method === 'metrics.compute').map((c) => c.params)).toEqual([{ datasetId: 'd1', window: 5, variant: 'relative' }])
+    expect(calls.filter((c) => c.method === 'metrics.compute').map((c) => c.params)).toEqual([{ datasetId: 'd1', window: { seconds: 1 / 6 }, variant: 'relative' }])
     const s = store.getState()
     expect(s.metricsDatasetId).toBe('d1')
     expect(s.metricsLoading).toBe(false)
@@ -105,20 +105,21 @@ describe('metrics slice', () => {
     const { client, calls } = fakeClient({ 'metrics.compute': (p) => report(p) })
     const store = createAppStore(client)
     await store.getState().openDataset('/data/d1')
-    for (const bad of [0, -3, 2.5, 10_001, Number.NaN]) store.getState().setMetricsWindow(bad)
-    store.getState().setMetricsWindow(5) // unchanged: no new request
+    for (const bad of [0, -3, 3601, Number.NaN, Number.POSITIVE_INFINITY]) store.getState().setMetricsWindowSeconds(bad)
+    store.getState().setMetricsWindowSeconds(1 / 6) // unchanged: no new request
     expect(calls.filter((c) => c.method === 'metrics.compute')).toHaveLength(0)
-    store.getState().setMetricsWindow(3)
+    store.getState().setMetricsWindowSeconds(0.3)
     await tick()
     store.getState().setMetricsVariant('absolute')
     await tick()
     store.getState().setMetricsVariant('absolute')
     await tick()
     expect(calls.filter((c) => c.method === 'metrics.compute').map((c) => c.params)).toEqual([
-      { datasetId: 'd1', window: 3, variant: 'relative' },
-      { datasetId: 'd1', window: 3, variant: 'absolute' },
+      { datasetId: 'd1', window: { seconds: 0.3 }, variant: 'relative' },
+      { datasetId: 'd1', window: { seconds: 0.3 }, variant: 'absolute' },
     ])
-    expect(store.getState().metricsReport).toMatchObject({ window: 3, variant: 'absolute' })
+    // 0.3 s at the dataset's 10 fps: 3 frames, as the report says.
+    expect(store.getState().metricsReport).toMatchObject({ window: 3, windowSeconds: 0.3, fps: 10, variant: 'absolute' })
   })
 
   it('keeps only the latest answer when answers come back out of order', async () => {
@@ -167,16 +168,16 @@ describe('metrics slice', () => {
       'metrics.compute': (p) => report(p),
       'metrics.export': (p) => {
         if (fail) throw new VivaError('INTERNAL', 'no')
-        return { filename: `d1-metrics-${p.variant}-w${p.window}.${p.format}`, mimeType: p.format === 'csv' ? 'text/csv' : 'application/json', content: 'x' }
+        return { filename: `d1-metrics-${p.variant}.${p.format}`, mimeType: p.format === 'csv' ? 'text/csv' : 'application/json', content: 'x' }
       },
     })
     const store = createAppStore(client)
     expect(await store.getState().exportMetrics('csv')).toBeNull() // no dataset
     await store.getState().openDataset('/data/d1')
     store.getState().setMetricsVariant('absolute')
-    store.getState().setMetricsWindow(7)
-    expect(await store.getState().exportMetrics('csv')).toEqual({ filename: 'd1-metrics-absolute-w7.csv', mimeType: 'text/csv', content: 'x' })
-    expect(calls.filter((c) => c.method === 'metrics.export').map((c) => c.params)).toEqual([{ datasetId: 'd1', window: 7, variant: 'absolute', format: 'csv' }])
+    store.getState().setMetricsWindowSeconds(0.7)
+    expect(await store.getState().exportMetrics('csv')).toEqual({ filename: 'd1-metrics-absolute.csv', mimeType: 'text/csv', content: 'x' })
+    expect(calls.filter((c) => c.method === 'metrics.export').map((c) => c.params)).toEqual([{ datasetId: 'd1', window: { seconds: 0.7 }, variant: 'absolute', format: 'csv' }])
     fail = true
     expect(await store.getState().exportMetrics('json')).toBeNull()
     expect(store.getState().errors.map((e) => e.message)).toEqual(['no'])

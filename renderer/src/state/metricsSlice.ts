@@ -4,6 +4,7 @@ import type { ExportedText, VivaClient } from '../../../app/contract'
 import { toWireError, type WireError } from '../../../app/errors'
 import type { ErsVariant } from '../../../app/metrics'
 import type { MetricsReport } from '../../../app/metricsReport'
+import { DEFAULT_ERS_WINDOW_SECONDS, MAX_SPAN_SECONDS } from '../../../app/timeSpan'
 import type { AppState } from './store'
 
 /** Columns the per-episode drill-down sorts by. */
@@ -14,13 +15,12 @@ export interface EpisodeSort {
   dir: 'asc' | 'desc'
 }
 
-/** Limits of the ERS window (the contract's). */
-export const MIN_WINDOW = 1
-export const MAX_WINDOW = 10_000
-export const DEFAULT_WINDOW = 5
+/** The ERS window is a duration; the main side turns it into frames with the dataset's fps and reports them. */
+export const DEFAULT_WINDOW_SECONDS = DEFAULT_ERS_WINDOW_SECONDS
 
-export function validWindow(w: number): boolean {
-  return Number.isInteger(w) && w >= MIN_WINDOW && w <= MAX_WINDOW
+/** A window the contract takes: more than 0 s, at most MAX_SPAN_SECONDS. */
+export function validWindowSeconds(seconds: number): boolean {
+  return Number.isFinite(seconds) && seconds > 0 && seconds <= MAX_SPAN_SECONDS
 }
 
 /** A seek to apply once the player has its driver for this episode (the views exist only after it renders). */
@@ -33,7 +33,8 @@ export interface PendingSeek {
 }
 
 export interface MetricsSlice {
-  metricsWindow: number
+  /** ERS window in seconds (the report says how many frames that is at the dataset's fps). */
+  metricsWindowSeconds: number
   metricsVariant: ErsVariant
   /** The last report computed; `metricsDatasetId` says for which dataset. */
   metricsReport: MetricsReport | null
@@ -45,8 +46,8 @@ export interface MetricsSlice {
   metricsDrill: { task: string; series: string } | null
   metricsSort: EpisodeSort
   pendingSeek: PendingSeek | null
-  /** Set the ERS window (ignored unless an integer in 1..10000) and recompute. */
-  setMetricsWindow(window: number): void
+  /** Set the ERS window in seconds (ignored unless validWindowSeconds) and recompute. */
+  setMetricsWindowSeconds(seconds: number): void
   setMetricsVariant(variant: ErsVariant): void
   /** Compute the report of the current dataset with the current window and variant; only the latest answer is kept. */
   computeMetrics(): Promise<void>
@@ -71,7 +72,7 @@ export function createMetricsSlice(
   let request = 0
 
   return {
-    metricsWindow: DEFAULT_WINDOW,
+    metricsWindowSeconds: DEFAULT_WINDOW_SECONDS,
     metricsVariant: 'relative',
     metricsReport: null,
     metricsDatasetId: null,
@@ -81,9 +82,9 @@ export function createMetricsSlice(
     metricsSort: { key: 'episode', dir: 'asc' },
     pendingSeek: null,
 
-    setMetricsWindow(window) {
-      if (!validWindow(window) || window === get().metricsWindow) return
-      set({ metricsWindow: window })
+    setMetricsWindowSeconds(seconds) {
+      if (!validWindowSeconds(seconds) || seconds === get().metricsWindowSeconds) return
+      set({ metricsWindowSeconds: seconds })
       void get().computeMetrics()
     },
 
@@ -97,10 +98,10 @@ export function createMetricsSlice(
       const datasetId = get().currentDatasetId
       if (datasetId === null) return
       const mine = ++request
-      const { metricsWindow: window, metricsVariant: variant } = get()
+      const { metricsWindowSeconds: seconds, metricsVariant: variant } = get()
       set({ metricsLoading: true })
       try {
-        const report = await client.call('metrics.compute', { datasetId, window, variant })
+        const report = await client.call('metrics.compute', { datasetId, window: { seconds }, variant })
         if (mine !== request) return
         set((s) => ({
           metricsReport: report,
@@ -121,10 +122,10 @@ export function createMetricsSlice(
     },
 
     async exportMetrics(format) {
-      const { currentDatasetId: datasetId, metricsWindow: window, metricsVariant: variant } = get()
+      const { currentDatasetId: datasetId, metricsWindowSeconds: seconds, metricsVariant: variant } = get()
       if (datasetId === null) return null
       try {
-        return await client.call('metrics.export', { datasetId, window, variant, format })
+        return await client.call('metrics.export', { datasetId, window: { seconds }, variant, format })
       } catch (err) {
         get().pushError(err)
         return null

@@ -61,6 +61,8 @@ function info(id: string, patch: Partial<CurveInfo> = {}): CurveInfo {
     futureNames: [],
     futureOffset: 0,
     file: `/curves/${id}.csv`,
+    sourceId: `s-${id}`,
+    fileHash: null,
     warnings: [],
     createdAt: '2024-01-01T00:00:00Z',
     ...patch,
@@ -341,38 +343,41 @@ describe('shared plot range', () => {
 })
 
 describe('advantages', () => {
-  function result(curveId: string, k: number, percentile: number): AdvantageResult {
+  function result(curveId: string, k: number, positiveFraction: number): AdvantageResult {
     return {
       curveId,
       k,
-      percentile,
+      positiveFraction,
+      scope: 'task',
       threshold: -0.01,
       episodesInThreshold: 3,
+      framesInThreshold: 3 * LENGTH,
+      positivesInThreshold: Math.round(3 * LENGTH * positiveFraction),
       advantages: new Float32Array(LENGTH),
       indicators: Uint8Array.from({ length: LENGTH }, (_, i) => (i >= 20 && i < 60 ? 1 : 0)),
     }
   }
 
-  it('asks for the analysis curve with K and the percentile; a stale answer is dropped', async () => {
+  it('asks for the analysis curve with K, the positive fraction and the scope; a stale answer is dropped', async () => {
     const pending: ((r: AdvantageResult) => void)[] = []
     const { store, calls } = await openPlayer({
-      'advantages.compute': (p) => new Promise<AdvantageResult>((resolve) => pending.push(() => resolve(result(p.curveId, p.k ?? 50, p.percentile ?? 30)))),
+      'advantages.compute': (p) => new Promise<AdvantageResult>((resolve) => pending.push(() => resolve(result(p.curveId, p.k ?? 50, p.positiveFraction ?? 0.3)))),
     })
     store.getState().setAdvantageOptions({ on: true })
     const first = store.getState().computeAdvantages()
-    store.getState().setAdvantageOptions({ k: 12, percentile: 40 })
+    store.getState().setAdvantageOptions({ k: 12, positiveFraction: 0.4, scope: 'dataset' })
     const second = store.getState().computeAdvantages()
     expect(calls.filter((c) => c.method === 'advantages.compute').map((c) => c.params)).toEqual([
-      { datasetId: 'd1', curveId: 'a', percentile: 30 },
-      { datasetId: 'd1', curveId: 'a', percentile: 40, k: 12 },
+      { datasetId: 'd1', curveId: 'a', positiveFraction: 0.3, scope: 'task' },
+      { datasetId: 'd1', curveId: 'a', positiveFraction: 0.4, scope: 'dataset', k: 12 },
     ])
-    pending[1]!(result('a', 12, 40))
+    pending[1]!(result('a', 12, 0.4))
     await second
-    pending[0]!(result('a', 50, 30))
+    pending[0]!(result('a', 50, 0.3))
     await first
     const a = store.getState().advantages
     expect(a.result?.k).toBe(12)
-    expect(a.requestKey).toBe('a|12|40')
+    expect(a.requestKey).toBe('a|12|0.4|dataset')
     expect(a.loading).toBe(false)
   })
 

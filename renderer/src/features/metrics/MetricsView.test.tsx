@@ -5,8 +5,7 @@ import type { AnnotationEvent } from '../../../../app/annotations'
 import type { EpisodeView, EventName, EventPayloads, Method, Params, Result, VivaClient } from '../../../../app/contract'
 import type { DatasetSummary } from '../../../../app/dataset'
 import { VivaError } from '../../../../app/errors'
-import type { MetricOptions } from '../../../../app/metrics'
-import { buildMetricsReport, type MetricsReport } from '../../../../app/metricsReport'
+import { buildMetricsReport, type MetricsReport, type MetricsReportOptions } from '../../../../app/metricsReport'
 import { StoreProvider } from '../../state/StoreContext'
 import { createAppStore } from '../../state/store'
 import { MetricsView } from './MetricsView'
@@ -39,13 +38,14 @@ function ev(id: string, episode: number, frame: number, kind: 'milestone' | 'err
 }
 const EVENTS = [ev('e1', 0, 20, 'milestone', 'grasp'), ev('e2', 1, 15, 'error', 'drop'), ev('e3', 1, 25, 'error', 'drop'), ev('e4', 1, 30, 'error', 'miss')]
 
-function report(options: MetricOptions, curves = true): MetricsReport {
+function report(options: MetricsReportOptions, curves = true): MetricsReport {
   const curve = (modelId: string, steps: number, episode: number, noise: number) => ({
     info: { source: 'model' as const, modelId, params: { steps, seed: 0, cameras: ['cam'] }, name: modelId === 'aaa' ? 'model A' : 'model B', convention: 'progress' as const, episode, length: LENGTH },
     values: Float32Array.from({ length: LENGTH }, (_, i) => (episode === 0 ? 0.5 + i / (2 * LENGTH) : i / (2 * LENGTH)) + noise * Math.sin(i)),
   })
   return buildMetricsReport(
     {
+      fps: 10,
       episodes: summary().episodes.map((e) => ({ index: e.index, task: e.tasks[0] ?? '', length: e.length })),
       outcomes: new Map([
         [0, 'success'],
@@ -117,9 +117,9 @@ afterEach(() => {
 describe('MetricsView', () => {
   it('computes on open and shows one table per task: ground truth first and distinct, best values marked', async () => {
     const { calls } = await mount()
-    expect(computes(calls)).toEqual([{ datasetId: 'd1', window: 5, variant: 'relative' }])
+    expect(computes(calls)).toEqual([{ datasetId: 'd1', window: { seconds: 1 / 6 }, variant: 'relative' }])
     expect(screen.getByTestId('metrics-view').getAttribute('data-variant')).toBe('relative')
-    expect(screen.getByTestId('metrics-variant-label').textContent).toMatch(/Showing relative ERS, window w = 5 frames/)
+    expect(screen.getByTestId('metrics-variant-label').textContent).toMatch(/Showing relative ERS, window w = 2 frames = 0.2 s at 10 fps/)
     expect(screen.getByTestId('metrics-variant-label').textContent).toMatch(/relative divides by V_before and misbehaves when V_before is near 0 or negative; absolute is V_after − V_before/)
     const table = screen.getByTestId('metrics-table-0')
     const rows = within(table).getAllByRole('row').slice(1)
@@ -151,16 +151,18 @@ describe('MetricsView', () => {
     await act(async () => {
       fireEvent.change(screen.getByTestId('metrics-window'), { target: { value: '0' } })
     })
-    expect(screen.getByRole('alert').textContent).toMatch(/whole number of frames/)
+    expect(screen.getByRole('alert').textContent).toMatch(/positive number of seconds/)
     await act(async () => {
-      fireEvent.change(screen.getByTestId('metrics-window'), { target: { value: '3' } })
+      fireEvent.change(screen.getByTestId('metrics-window'), { target: { value: '0.3' } })
     })
     expect(computes(calls)).toEqual([
-      { datasetId: 'd1', window: 5, variant: 'relative' },
-      { datasetId: 'd1', window: 5, variant: 'absolute' },
-      { datasetId: 'd1', window: 3, variant: 'absolute' },
+      { datasetId: 'd1', window: { seconds: 1 / 6 }, variant: 'relative' },
+      { datasetId: 'd1', window: { seconds: 1 / 6 }, variant: 'absolute' },
+      { datasetId: 'd1', window: { seconds: 0.3 }, variant: 'absolute' },
     ])
+    // The frames used at the dataset's 10 fps.
     expect(screen.getByTestId('metrics-view').getAttribute('data-window')).toBe('3')
+    expect(screen.getByTestId('metrics-window-frames').textContent).toBe('3 frames = 0.3 s at 10 fps')
     await act(async () => {
       fireEvent.click(screen.getByTestId('metrics-recompute'))
     })

@@ -1,8 +1,9 @@
 import { Fragment, useEffect, useMemo, useState, type KeyboardEvent, type ReactNode } from 'react'
 import { ERS_VARIANTS, type ErsVariant } from '../../../../app/metrics'
 import { TRUTH_SERIES, type EpisodeMetricRow, type MetricsReport, type SeriesInfo, type TaskTable } from '../../../../app/metricsReport'
+import { describeSpan, formatSeconds, MAX_SPAN_SECONDS } from '../../../../app/timeSpan'
 import { useApp, useAppStore, useClient } from '../../state/StoreContext'
-import { MAX_WINDOW, MIN_WINDOW, validWindow, type EpisodeSortKey } from '../../state/metricsSlice'
+import { validWindowSeconds, type EpisodeSortKey } from '../../state/metricsSlice'
 import { downloadText } from '../../components/download'
 import {
   bestValues,
@@ -90,20 +91,22 @@ export function MetricsView(): ReactNode {
 }
 
 function MetricsControls(props: { report: MetricsReport | null; loading: boolean }): ReactNode {
-  const win = useApp((s) => s.metricsWindow)
+  const win = useApp((s) => s.metricsWindowSeconds)
   const variant = useApp((s) => s.metricsVariant)
-  const setMetricsWindow = useApp((s) => s.setMetricsWindow)
+  const setMetricsWindowSeconds = useApp((s) => s.setMetricsWindowSeconds)
   const setMetricsVariant = useApp((s) => s.setMetricsVariant)
   const computeMetrics = useApp((s) => s.computeMetrics)
   const exportMetrics = useApp((s) => s.exportMetrics)
-  const [typed, setTyped] = useState(String(win))
+  const [typed, setTyped] = useState(formatSeconds(win))
   const [message, setMessage] = useState<string | null>(null)
-  const typedValid = validWindow(Number(typed)) && typed.trim() !== ''
+  const typedValid = validWindowSeconds(Number(typed)) && typed.trim() !== ''
   const shown = props.report
+  const shownRequest = shown?.windowRequested
+  const shownSeconds = shownRequest && 'seconds' in shownRequest ? shownRequest.seconds : null
 
   useEffect(() => {
     // The store's window changed elsewhere (e.g. another view): show it unless the user is mid-edit of it.
-    setTyped((t) => (Number(t) === win ? t : String(win)))
+    setTyped((t) => (Number(t) === win || formatSeconds(Number(t)) === formatSeconds(win) ? t : formatSeconds(win)))
   }, [win])
 
   const exportAs = (format: 'csv' | 'json'): void => {
@@ -118,27 +121,30 @@ function MetricsControls(props: { report: MetricsReport | null; loading: boolean
   return (
     <>
       <div className="metrics-controls">
-        <label className="field" title="ERS window: frames averaged before and after each event (eq. 3)">
+        <label
+          className="field"
+          title="ERS window: the time averaged before and after each event (eq. 3), as frames at the dataset's frame rate (nearest frame, at least 1). Default 0.167 s: 5 frames at 30 fps (the paper does not state w)"
+        >
           ERS window w
           <input
             type="number"
             data-testid="metrics-window"
-            aria-label="ERS window"
+            aria-label="ERS window in seconds"
             aria-invalid={!typedValid}
-            min={MIN_WINDOW}
-            max={MAX_WINDOW}
-            step={1}
+            min={0.001}
+            max={MAX_SPAN_SECONDS}
+            step={0.01}
             value={typed}
             onChange={(e) => {
               setTyped(e.target.value)
               const n = Number(e.target.value)
-              if (e.target.value.trim() !== '' && validWindow(n)) setMetricsWindow(n)
+              if (e.target.value.trim() !== '' && validWindowSeconds(n)) setMetricsWindowSeconds(n)
             }}
             onKeyDown={(e) => {
               if (e.key === 'Enter' || e.key === 'Escape') (e.target as HTMLInputElement).blur()
             }}
           />
-          frames
+          s
         </label>
         <label className="field">
           ERS variant
@@ -171,12 +177,15 @@ function MetricsControls(props: { report: MetricsReport | null; loading: boolean
       </div>
       {!typedValid ? (
         <p className="form-error" role="alert">
-          The window must be a whole number of frames from {MIN_WINDOW} to {MAX_WINDOW}.
+          The window must be a positive number of seconds, at most {MAX_SPAN_SECONDS}.
         </p>
       ) : null}
       <p className="metrics-variant-label" data-testid="metrics-variant-label">
-        Showing <strong>{shown?.variant ?? variant}</strong> ERS, window w = {shown?.window ?? win} frames
-        {shown && (shown.variant !== variant || shown.window !== win) ? ' (updating…)' : ''}.{' '}
+        Showing <strong>{shown?.variant ?? variant}</strong> ERS, window w ={' '}
+        <span data-testid="metrics-window-frames">
+          {shown ? describeSpan({ frames: shown.window, seconds: shown.windowSeconds, fps: shown.fps, requested: shown.windowRequested }) : `${formatSeconds(win)} s`}
+        </span>
+        {shown && (shown.variant !== variant || shownSeconds !== win) ? ' (updating…)' : ''}.{' '}
         <span className="muted">{VARIANT_EXPLANATION}</span>
       </p>
       {message ? (

@@ -241,11 +241,19 @@ export function DetectorPanel(): ReactNode {
   )
 }
 
+/** A fraction as a percentage without float noise (0.3 → "30"). */
+function percentText(fraction: number): string {
+  return String(Number((fraction * 100).toFixed(6)))
+}
+
 function formatThreshold(r: AdvantageResult): string {
   return `${r.threshold >= 0 ? '' : '−'}${Math.abs(r.threshold).toFixed(4)}`
 }
 
-/** RECAP advantages of the analysis curve: toggle, K and percentile; the band shows on the plot and above the scrubber. */
+/**
+ * RECAP advantages of the analysis curve: toggle, K, the fraction of frames labelled positive and the threshold's
+ * pool; the band shows on the plot and above the scrubber.
+ */
 export function AdvantagesControl(): ReactNode {
   const a = useApp((s) => s.advantages)
   const curve = useApp(analysisCurve)
@@ -254,20 +262,20 @@ export function AdvantagesControl(): ReactNode {
   const setAdvantageOptions = useApp((s) => s.setAdvantageOptions)
   const computeAdvantages = useApp((s) => s.computeAdvantages)
   const [kText, setKText] = useState(a.k === null ? '' : String(a.k))
-  const [pText, setPText] = useState(String(a.percentile))
+  const [pText, setPText] = useState(percentText(a.positiveFraction))
 
   // Recompute when what the result depends on changes (typing is debounced).
   useEffect(() => {
     if (!a.on || !curve) return
     const t = setTimeout(() => void computeAdvantages(), 250)
     return () => clearTimeout(t)
-  }, [a.on, a.k, a.percentile, curve?.id, complete, outcome, computeAdvantages])
+  }, [a.on, a.k, a.positiveFraction, a.scope, curve?.id, complete, outcome, computeAdvantages])
 
-  const current = curve && a.result && a.requestKey === advantageRequestKey(curve.id, a.k, a.percentile) ? a.result : null
-  const error = curve && a.error && a.requestKey === advantageRequestKey(curve.id, a.k, a.percentile) ? a.error : null
+  const current = curve && a.result && a.requestKey === advantageRequestKey(curve.id, a) ? a.result : null
+  const error = curve && a.error && a.requestKey === advantageRequestKey(curve.id, a) ? a.error : null
   return (
     <div className="advantages-control" role="group" aria-label="RECAP advantages">
-      <label onMouseDown={keepFocus} title="RECAP K-step advantages of the analysis curve; frames above the task's percentile threshold are advantage-positive">
+      <label onMouseDown={keepFocus} title="RECAP K-step advantages of the analysis curve; the given share of the frames with the highest advantages (in the curve's series, per task or over the dataset) is advantage-positive">
         <input
           type="checkbox"
           data-testid="advantages-toggle"
@@ -299,31 +307,44 @@ export function AdvantagesControl(): ReactNode {
               }}
             />
           </label>
-          <label className="adv-field">
-            pct
+          <label className="adv-field" title="Share of the frames labelled advantage-positive: those with the highest advantages (RECAP: 30 %)">
+            top %
             <input
-              aria-label="Advantage threshold percentile"
-              data-testid="advantages-percentile"
+              aria-label="Advantage-positive share of frames (percent)"
+              data-testid="advantages-positive-percent"
               inputMode="decimal"
               value={pText}
               onChange={(e) => {
                 const t = e.target.value.replace(/[^0-9.]/g, '')
                 setPText(t)
                 const v = Number(t)
-                if (t !== '' && Number.isFinite(v) && v >= 0 && v <= 100) setAdvantageOptions({ percentile: v })
+                if (t !== '' && Number.isFinite(v) && v > 0 && v <= 100) setAdvantageOptions({ positiveFraction: v / 100 })
               }}
               onKeyDown={(e) => {
                 if (e.key === 'Enter' || e.key === 'Escape') (e.target as HTMLElement).blur()
               }}
             />
           </label>
+          <label className="adv-field" title="Frames the threshold is taken over: the curve's series in this task, or in the whole dataset">
+            per
+            <select
+              aria-label="Advantage threshold scope"
+              data-testid="advantages-scope"
+              value={a.scope}
+              onChange={(e) => setAdvantageOptions({ scope: e.target.value === 'dataset' ? 'dataset' : 'task' })}
+            >
+              <option value="task">task</option>
+              <option value="dataset">dataset</option>
+            </select>
+          </label>
           <span className="muted adv-summary" data-testid="advantages-summary" aria-live="polite">
             {error ? (
               <span className="form-error">{error}</span>
             ) : current ? (
               <>
-                threshold ε = <strong data-testid="advantages-threshold">{formatThreshold(current)}</strong> ({current.percentile}th percentile over{' '}
-                {current.episodesInThreshold} episode{current.episodesInThreshold === 1 ? '' : 's'}) · K = {current.k} ·{' '}
+                threshold ε = <strong data-testid="advantages-threshold">{formatThreshold(current)}</strong> (top {percentText(current.positiveFraction)} % of{' '}
+                {current.episodesInThreshold} episode{current.episodesInThreshold === 1 ? '' : 's'} of the {current.scope}: {current.positivesInThreshold}/
+                {current.framesInThreshold} frames) · K = {current.k} ·{' '}
                 {Math.round(positiveFraction(current.indicators) * 100)} % positive
               </>
             ) : a.loading ? (
@@ -351,7 +372,7 @@ export function AdvantageStrip(props: { length: number }): ReactNode {
       data-testid="advantage-band"
       data-threshold={result.threshold}
       data-runs={ranges.length}
-      title={`Advantage-positive frames (A > ε = ${formatThreshold(result)}, K = ${result.k})`}
+      title={`Advantage-positive frames (A ≥ ε = ${formatThreshold(result)}, K = ${result.k})`}
     >
       {ranges.map((r) => (
         <span
