@@ -26,6 +26,13 @@ export interface CameraInfo {
   fps: number | null
 }
 
+/** A camera info.json declares that has no video file anywhere on disk: kept, so the player can show why it is empty. */
+export interface MissingCamera {
+  key: string
+  /** What was expected where, what was searched, and what to do. */
+  message: string
+}
+
 export interface StateInfo {
   key: string
   dim: number
@@ -65,6 +72,8 @@ export interface DatasetSummary {
   fps: number
   robotType: string | null
   cameras: CameraInfo[]
+  /** Declared cameras with no video files at all (not in `cameras`); the player shows each as an error pane. */
+  missingCameras?: MissingCamera[]
   state: StateInfo | null
   tasks: string[]
   episodes: EpisodeSummary[]

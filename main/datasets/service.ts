@@ -30,6 +30,21 @@ function checkWindow(summary: DatasetSummary, data: EpisodeData, video: EpisodeV
   if (message !== null) throw new VivaError('DATASET_INVALID', message, video.relPath)
 }
 
+/** The pane of a camera with no video for the episode: status 'missing', with why. */
+function missingView(key: string, message: string): CameraView {
+  return {
+    key,
+    media: null,
+    codec: null,
+    width: null,
+    height: null,
+    videoFrames: 0,
+    frameTimes: new Float64Array(0),
+    status: 'missing',
+    statusMessage: message,
+  }
+}
+
 /** Opened datasets and the per-episode views the player needs (frame-time maps, playable media, state). */
 export class DatasetService {
   private readonly sources = new Map<string, EpisodeSource>()
@@ -70,6 +85,8 @@ export class DatasetService {
     const cameras = await Promise.all(
       source.summary.cameras.map((cam) => this.cameraView(source, data, cam.key, warnings, signal)),
     )
+    // Declared cameras with no video anywhere still get a pane, saying what was expected where.
+    for (const cam of source.summary.missingCameras ?? []) cameras.push(missingView(cam.key, cam.message))
     return {
       datasetId,
       index: data.index,
@@ -135,7 +152,10 @@ export class DatasetService {
       status,
       statusMessage: message,
     })
-    if (!video) return empty('missing', `No video file for ${key} in episode ${data.index}`)
+    if (!video) {
+      const why = data.missingVideos?.find((m) => m.camera === key)?.message
+      return missingView(key, why ?? `No video file for ${key} in episode ${data.index}`)
+    }
     let probe: VideoProbe
     try {
       probe = await this.deps.prober.probe(video.file, signal)

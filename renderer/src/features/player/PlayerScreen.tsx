@@ -42,12 +42,14 @@ function VideoView(props: { camera: CameraView; controller: PlaybackController; 
       </figcaption>
       {src ? (
         <video ref={ref} src={src} muted playsInline preload="auto" data-camera={camera.key} />
-      ) : camera.status === 'failed' ? (
-        // An unreadable file or a video window that does not fit it: say why in this camera's pane, never a blank
-        // or a frame of another episode.
+      ) : camera.status === 'failed' || camera.status === 'missing' ? (
+        // An unreadable file, a video window that does not fit it, or no file at all (where it was expected and
+        // searched for): say why in this camera's pane, never a blank or a frame of another episode.
         <div className="view-placeholder view-error" role="alert" data-testid={`camera-error-${camera.key}`}>
-          <p className="view-error-title">Cannot show {shortCameraName(camera.key)}</p>
-          <p>{camera.statusMessage ?? 'This video cannot be read.'}</p>
+          <p className="view-error-title">
+            {camera.status === 'missing' ? 'No video for' : 'Cannot show'} {shortCameraName(camera.key)}
+          </p>
+          <p>{camera.statusMessage ?? (camera.status === 'missing' ? 'No video file.' : 'This video cannot be read.')}</p>
         </div>
       ) : (
         <div className="view-placeholder">
