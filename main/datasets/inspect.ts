@@ -2,9 +2,10 @@ import { join } from 'node:path'
 import type { DatasetWarning, FormatVersion } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import { normalizeCodec } from '../video/codecs'
-import { VIDEO_WINDOW_INVALID, videoWindowError } from '../video/probe'
+import { VIDEO_WINDOW_INVALID, videoWindowError, windowFrames } from '../video/probe'
 import { compactRanges, openLeRobotDataset } from './lerobot'
 import type { LeRobotSource } from './lerobot'
+import type { WindowConventionReport } from './videoWindows'
 
 /** What `probe` learns from a real video file. `frames` 0 means "not counted". */
 export interface ProbedVideo {
@@ -47,6 +48,8 @@ export interface InspectReport {
   /** Over present episodes, counted from their tables (the metadata's length when a table is unreadable). */
   frames: { total: number; min: number; median: number; max: number } | null
   tasks: string[]
+  /** v3.0: which end the video windows use (to_timestamp exclusive as LeRobot writes it, or inclusive) and how many read each way. */
+  videoWindows: WindowConventionReport
   warnings: DatasetWarning[]
   /** Episodes with errors or warnings of their own (missing files, unreadable tables or videos, bad windows...). */
   episodeProblems: EpisodeProblems[]
@@ -214,7 +217,27 @@ async function probeVideos(
     if (result.pts && result.pts.length > 0) {
       for (const ep of file.episodes) {
         const message = videoWindowError({ camera: file.camera, episode: ep.index, relPath: file.relPath, from: ep.from, to: ep.to }, result.pts, source.summary.fps)
-        if (message !== null) warnings.push({ level: 'error', code: VIDEO_WINDOW_INVALID, message, file: file.relPath, episode: ep.index })
+        if (message !== null) {
+          warnings.push({ level: 'error', code: VIDEO_WINDOW_INVALID, message, file: file.relPath, episode: ep.index })
+          continue
+        }
+        // A shared file's total can match while one window is a frame short (the next window a frame long): each
+        // episode's own window, as the player cuts it, must hold its table's rows.
+        if (file.episodes.length < 2) continue
+        const { first, end } = windowFrames(result.pts, source.summary.fps, ep.from, ep.to)
+        const rows = lengthOf(ep.index)
+        if (end - first !== rows) {
+          warnings.push({
+            level: 'warning',
+            code: 'VIDEO_FRAMES_MISMATCH',
+            message:
+              `camera "${file.camera}", episode ${ep.index}: its window ${ep.from.toFixed(3)}–${ep.to === null ? 'end' : ep.to.toFixed(3)} s of ${file.relPath} ` +
+              `holds ${end - first} frames but the table has ${rows} rows` +
+              (end - first < rows ? '; the last video frame is held for the missing ones' : '; the extra video frames are not shown'),
+            file: file.relPath,
+            episode: ep.index,
+          })
+        }
       }
     }
   }
@@ -316,6 +339,7 @@ export async function inspectDataset(
             max: lengths[lengths.length - 1] ?? 0,
           },
     tasks: [...summary.tasks],
+    videoWindows: source.windows,
     warnings,
     episodeProblems: episodeProblems(warnings),
   }
@@ -380,6 +404,15 @@ export function formatInspectReport(report: InspectReport): string {
     field('state', `${report.state.key}, ${report.state.dim} dims: ${shown}${more}`)
   } else {
     field('state', '(none)')
+  }
+  const w = report.videoWindows
+  if (w.convention !== null) {
+    const total = w.exclusive + w.inclusive + w.other
+    const how =
+      w.convention === 'inclusive'
+        ? `to_timestamp inclusive (last frame's time) in ${w.inclusive} of ${total}; read as ending one frame later`
+        : `to_timestamp exclusive (one frame past the last, LeRobot's convention) in ${w.exclusive} of ${total}`
+    field('windows', `${how}${w.other > 0 ? `; ${w.other} fit neither` : ''}`)
   }
   field('tasks', String(report.tasks.length))
   for (const t of report.tasks.slice(0, 10)) lines.push(`    - ${t}`)

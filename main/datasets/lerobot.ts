@@ -13,6 +13,8 @@ import { INFO_FILE, parseInfo } from './lerobotInfo'
 import { listV2Episodes } from './lerobotV2'
 import { listV3Episodes } from './lerobotV3'
 import { locateVideos } from './videoLocator'
+import type { WindowConventionReport } from './videoWindows'
+import { detectWindowConvention, extendInclusiveWindows, windowConventionNote } from './videoWindows'
 
 export interface OpenOptions {
   id?: string
@@ -27,6 +29,8 @@ export interface LeRobotSource extends EpisodeSource {
   readonly entries: readonly EpisodeEntry[]
   /** Cameras that info.json declares but that have no video file for any episode. */
   readonly missingCameras: readonly string[]
+  /** Which end the v3.0 video windows use, and how many windows read each way (detectWindowConvention). */
+  readonly windows: WindowConventionReport
 }
 
 /**
@@ -234,6 +238,12 @@ export async function openLeRobotDataset(root: string, options: OpenOptions = {}
   // Before checkFiles drops what is missing on disk: a lost file does not make it another dataset.
   const fingerprint = datasetFingerprint(infoText, entries)
   const warnings: DatasetWarning[] = [...info.warnings, ...listing.warnings]
+  const windows = detectWindowConvention(entries, info.fps)
+  const windowNote = windowConventionNote(windows, listing.listedBy ?? 'the metadata')
+  if (windowNote !== null) {
+    extendInclusiveWindows(entries, info.fps)
+    warnings.push({ level: 'info', code: 'VIDEO_WINDOWS_INCLUSIVE', message: windowNote, ...(listing.listedBy ? { file: listing.listedBy } : {}) })
+  }
 
   if (info.totalEpisodes !== null && info.totalEpisodes !== entries.length) {
     warnings.push({
@@ -320,5 +330,5 @@ export async function openLeRobotDataset(root: string, options: OpenOptions = {}
     }
   }
 
-  return { summary, fingerprint, info, declaredCameras: info.cameras, entries, missingCameras: missingKeys, loadEpisode }
+  return { summary, fingerprint, info, declaredCameras: info.cameras, entries, missingCameras: missingKeys, windows, loadEpisode }
 }
