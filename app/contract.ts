@@ -25,8 +25,10 @@ export interface CameraView {
   key: string
   /** What the renderer plays; a transcoded proxy when the original codec cannot be played. Null when absent. */
   media: MediaRef | null
-  /** Real codec from probing the file (not what info.json claims). */
+  /** Real codec of what plays, from probing it (not what info.json claims): the proxy's when one plays. */
   codec: string | null
+  /** Set when a transcoded proxy plays: the dataset file's own codec, which is what the header names. */
+  sourceCodec?: string | null
   width: number | null
   height: number | null
   /** Frames of this camera that belong to the episode. */
@@ -58,6 +60,8 @@ export interface EpisodeView {
   tasks: string[]
   cameras: CameraView[]
   state: EpisodeState | null
+  /** Recorded time of each frame (the table's `timestamp`, seconds), shown where the UI shows a time; null if none. */
+  timestamps?: Float64Array | null
   warnings: DatasetWarning[]
 }
 
@@ -238,6 +242,11 @@ export interface ImportSummary {
   eventsRemoved: number
   episodesChanged: number
   taxonomiesAdded: number
+  /**
+   * How the file's dataset identity differs from this dataset's (compareDatasetIdentity): notes, and with `force`
+   * the mismatches imported anyway. Empty when the file was made for this very dataset.
+   */
+  identityNotes?: string[]
 }
 
 export interface ExportedText {
@@ -271,11 +280,11 @@ export const methodSchemas = {
     .object({ datasetId, format: z.enum(EXPORT_FORMATS), filters: exportFiltersSchema, outPath: z.string().min(1).max(4096) })
     .strict(),
   'annotations.importPreview': z
-    .object({ datasetId, ...importSource, mode: z.enum(IMPORT_MODES) })
+    .object({ datasetId, ...importSource, mode: z.enum(IMPORT_MODES), force: z.boolean().optional() })
     .strict()
     .refine(oneImportSource, { error: 'give either text or uploadId' }),
   'annotations.import': z
-    .object({ datasetId, ...importSource, mode: z.enum(IMPORT_MODES) })
+    .object({ datasetId, ...importSource, mode: z.enum(IMPORT_MODES), force: z.boolean().optional() })
     .strict()
     .refine(oneImportSource, { error: 'give either text or uploadId' }),
   'upload.begin': z.object({ name: z.string().max(1000), size: z.number().int().nonnegative() }).strict(),

@@ -123,6 +123,7 @@ export function composeServices(config: ComposeConfig): Services {
     fingerprint: (id) => datasets.get(id).fingerprint,
     events,
     writeGuard,
+    timestamps: (id, episodes) => datasets.recordedTimestamps(id, episodes),
   })
   const models = new ModelRegistry({
     // Packaged, the models sit in app.asar.unpacked (electron-builder.yml), where native code can open them.
@@ -157,9 +158,9 @@ export function composeServices(config: ComposeConfig): Services {
     'annotations.export': async ({ datasetId, format, filters }) => projects.exportText(datasetId, format, filters),
     'annotations.exportTo': async ({ datasetId, format, filters, outPath }) =>
       projects.exportTo(datasetId, format, filters, outPath),
-    'annotations.importPreview': async (p, ctx) => projects.previewImport(p.datasetId, importText(p, ctx), p.mode),
+    'annotations.importPreview': async (p, ctx) => projects.previewImport(p.datasetId, importText(p, ctx), p.mode, { force: p.force === true }),
     'annotations.import': async (p, ctx) => {
-      const summary = await projects.import(p.datasetId, importText(p, ctx), p.mode)
+      const summary = await projects.import(p.datasetId, importText(p, ctx), p.mode, { force: p.force === true })
       if (p.uploadId !== undefined) uploadsOf(ctx).discard(p.uploadId)
       return summary
     },

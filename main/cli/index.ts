@@ -30,8 +30,9 @@ const USAGE = `viva — ViVa Studio command line
   viva export <dataset> --format json|csv|lerobot --out PATH [--task T]... [--outcome O]... [--status S]...
                [--episodes A-B] [--project FILE]
                                         Write the annotations (labeled evaluation set); filters combine
-  viva import <dataset> <file.json> [--mode merge|replace] [--dry-run] [--project FILE]
-                                        Validate a canonical JSON export and apply it in one transaction
+  viva import <dataset> <file.json> [--mode merge|replace] [--dry-run] [--force] [--project FILE]
+                                        Validate a canonical JSON export and apply it in one transaction; a file
+                                        made for other data (fps, episode lengths) is refused unless --force
   viva tensors <dataset> --out DIR [--size 128] [--k K] [--labels FILE.json]
                                         Write the tensor cache the PyTorch ViVa training reads (models/viva)
   viva score <dataset> --model DIR --out FILE.parquet|.csv|.json [--episodes 0,3-7] [--steps N] [--seed S]
@@ -180,6 +181,7 @@ export async function main(argv: string[]): Promise<number> {
       percentile: { type: 'string' },
       'skip-values': { type: 'boolean' },
       fresh: { type: 'boolean' },
+      force: { type: 'boolean' },
     },
   })
   const [command, ...args] = positionals
@@ -312,7 +314,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0
     }
     case 'import': {
-      const usage = 'usage: viva import <dataset> <file.json> [--mode merge|replace] [--dry-run]'
+      const usage = 'usage: viva import <dataset> <file.json> [--mode merge|replace] [--dry-run] [--force]'
       const { services, summary } = await openForAnnotations(args[0], usage)
       const file = args[1]
       if (!file) throw new VivaError('INVALID_ARGUMENT', usage)
@@ -325,9 +327,12 @@ export async function main(argv: string[]): Promise<number> {
         throw new VivaError('NOT_FOUND', `Cannot read ${file}: ${fsReason(err)}`, file)
       }
       try {
+        const options = { force: values.force === true }
         const result = values['dry-run']
-          ? services.projects.previewImport(summary.id, text, mode)
-          : services.projects.import(summary.id, text, mode)
+          ? services.projects.previewImport(summary.id, text, mode, options)
+          : services.projects.import(summary.id, text, mode, options)
+        // How the file's dataset differs from this one (compareDatasetIdentity), on stderr like other warnings.
+        for (const note of result.identityNotes ?? []) process.stderr.write(`viva: warning: ${file}: ${note}\n`)
         process.stdout.write(
           `${values['dry-run'] ? 'Would import' : 'Imported'} ${file} (${mode}): ${result.eventsAdded} events added, ` +
             `${result.eventsUpdated} updated, ${result.eventsRemoved} removed; ${result.episodesChanged} episodes changed; ` +

@@ -95,6 +95,7 @@ export class DatasetService {
       tasks: data.tasks,
       cameras,
       state: data.state,
+      timestamps: data.timestamps,
       warnings,
     }
   }
@@ -119,10 +120,25 @@ export class DatasetService {
     })
     emit(1, true)
     const probe = await this.deps.prober.probe(proxy, signal)
-    return this.viewFromProbe(source.summary, data, video, probe, {
-      rootId: PROXY_ROOT_ID,
-      path: path.basename(proxy),
-    }, [])
+    return {
+      ...this.viewFromProbe(source.summary, data, video, probe, { rootId: PROXY_ROOT_ID, path: path.basename(proxy) }, []),
+      sourceCodec: original.codec,
+    }
+  }
+
+  /**
+   * The recorded timestamps (the tables' `timestamp` column) of these episodes, for exports. An episode whose
+   * table has no such column or cannot be read is left out: its events export without a recorded time.
+   */
+  async recordedTimestamps(datasetId: string, episodes: readonly number[], signal?: AbortSignal): Promise<Map<number, Float64Array>> {
+    const source = this.get(datasetId)
+    const out = new Map<number, Float64Array>()
+    for (const index of episodes) {
+      signal?.throwIfAborted()
+      const data = await source.loadEpisode(index, signal).catch(() => null)
+      if (data?.timestamps) out.set(index, data.timestamps)
+    }
+    return out
   }
 
   /** Throws DATASET_INVALID (or the probe's error) when the camera's video window does not fit its file. */
@@ -186,7 +202,10 @@ export class DatasetService {
     const proxy = await this.deps.proxies.existing(video.file)
     if (proxy) {
       const proxyProbe = await this.deps.prober.probe(proxy, signal)
-      return this.viewFromProbe(source.summary, data, video, proxyProbe, { rootId: PROXY_ROOT_ID, path: path.basename(proxy) }, warnings)
+      return {
+        ...this.viewFromProbe(source.summary, data, video, proxyProbe, { rootId: PROXY_ROOT_ID, path: path.basename(proxy) }, warnings),
+        sourceCodec: probe.codec,
+      }
     }
     const view = this.viewFromProbe(source.summary, data, video, probe, null, warnings)
     return {

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import type { CameraView, EpisodeView } from '../../../../app/contract'
-import { formatDuration } from '../../../../app/dataset'
+import { formatDuration, formatFrameTime, frameTime } from '../../../../app/dataset'
 import { isTypingTarget } from '../../components/keyboard'
 import { useApp, useAppStore, useClient } from '../../state/StoreContext'
 import { currentDataset, filteredEpisodes, SPEEDS } from '../../state/store'
@@ -35,8 +35,15 @@ function VideoView(props: { camera: CameraView; controller: PlaybackController; 
       <figcaption>
         <span className="view-name">{shortCameraName(camera.key)}</span>
         {camera.codec ? (
-          <span className="view-meta">
-            {camera.codec} {camera.width}×{camera.height}
+          // The dataset's own codec; a proxy that plays in its place is noted, not shown as the source.
+          <span className="view-meta" data-testid={`camera-codec-${camera.key}`}>
+            {camera.sourceCodec ?? camera.codec} {camera.width}×{camera.height}
+            {camera.sourceCodec && camera.sourceCodec !== camera.codec ? (
+              <span className="muted" title={`${camera.sourceCodec} cannot be decoded by the browser engine; a ${camera.codec} copy plays`}>
+                {' '}
+                (plays as {camera.codec} proxy)
+              </span>
+            ) : null}
           </span>
         ) : null}
       </figcaption>
@@ -68,6 +75,27 @@ function VideoView(props: { camera: CameraView; controller: PlaybackController; 
   )
 }
 
+/**
+ * The current frame's time: the recorded timestamp from the episode table when it has one (what LeRobot calls the
+ * frame's time; it may start late or drift), with frame / fps beside it when the two differ by a millisecond or more.
+ */
+function FrameTime(props: { frame: number; episode: EpisodeView }): ReactNode {
+  const { frame, episode } = props
+  const t = frameTime(frame, episode.fps, episode.timestamps)
+  if (!t.recorded) {
+    return <span className="time"> · {formatDuration(frame, episode.fps)} / {formatDuration(episode.length - 1, episode.fps)}</span>
+  }
+  const fromFrame = frame / episode.fps
+  const differs = Math.abs(fromFrame - t.seconds) >= 0.001
+  return (
+    <span className="time" data-testid="frame-time" title="Recorded timestamp of this frame (the episode table's timestamp column)">
+      {' '}
+      · t = {formatFrameTime(frame, episode.fps, episode.timestamps)}
+      {differs ? <span className="muted"> (frame/fps {fromFrame.toFixed(3)} s)</span> : null}
+    </span>
+  )
+}
+
 function Transport(props: { episode: EpisodeView }): ReactNode {
   const frame = useApp((s) => s.frame)
   const playing = useApp((s) => s.playing)
@@ -87,7 +115,7 @@ function Transport(props: { episode: EpisodeView }): ReactNode {
       <button type="button" onMouseDown={keepFocus} onClick={() => seek(episode.length - 1)} title="Last frame (End)" aria-label="Last frame"><Icon name="last" /></button>
       <span className="frame-readout" data-testid="frame-readout">
         frame <strong data-testid="current-frame">{frame}</strong> / {episode.length - 1}
-        <span className="time"> · {formatDuration(frame, episode.fps)} / {formatDuration(episode.length - 1, episode.fps)}</span>
+        <FrameTime frame={frame} episode={episode} />
       </span>
       <form
         className="goto"
@@ -362,7 +390,7 @@ function PlayerBody(props: {
       </section>
       <Transport episode={episode} />
       <AdvantageStrip length={episode.length} />
-      <Scrubber length={episode.length} fps={episode.fps} />
+      <Scrubber length={episode.length} fps={episode.fps} timestamps={episode.timestamps} />
       <ValuePlot episode={episode} />
       {episode.state ? <StatePlot state={episode.state} length={episode.length} /> : <p className="no-state">No state vector in this dataset.</p>}
       <WarningList warnings={episode.warnings} title="Episode warnings" />
