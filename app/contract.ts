@@ -52,6 +52,15 @@ export interface EpisodeState {
   values: Float32Array
 }
 
+/** Episodes one dataset.checkEpisodes call may ask about (the list asks in batches). */
+export const MAX_CHECKED_EPISODES = 64
+
+/** What checking an episode found, beyond the warnings its summary already lists. */
+export interface EpisodeCheck {
+  episode: number
+  warnings: DatasetWarning[]
+}
+
 export interface EpisodeView {
   datasetId: string
   index: number
@@ -267,6 +276,11 @@ export const methodSchemas = {
   'dataset.reattachProject': z
     .object({ datasetId, action: z.enum(['reattach', 'fresh']), projectPath: z.string().min(1).max(4096).optional() })
     .strict(),
+  /**
+   * Check these episodes beyond what opening the dataset saw (table, video windows and frame counts, black or
+   * frozen cameras), for the episode list's Warnings column; results are kept while the dataset is open.
+   */
+  'dataset.checkEpisodes': z.object({ datasetId, episodes: z.array(episodeIndex).min(1).max(MAX_CHECKED_EPISODES) }).strict(),
   'episode.open': z.object({ datasetId, episode: episodeIndex }).strict(),
   'media.prepare': z.object({ datasetId, episode: episodeIndex, camera: z.string().min(1).max(500) }).strict(),
   'annotations.load': z.object({ datasetId }).strict(),
@@ -343,6 +357,7 @@ export interface MethodResults {
   'dataset.list': DatasetSummary[]
   /** The dataset's summary afterwards (no offer left). */
   'dataset.reattachProject': DatasetSummary
+  'dataset.checkEpisodes': EpisodeCheck[]
   'episode.open': EpisodeView
   /** Resolves once the camera is playable, with its updated view (media now points at the proxy). */
   'media.prepare': CameraView

@@ -4,6 +4,7 @@ import type { DatasetSummary } from '../app/dataset'
 import { VivaError } from '../app/errors'
 import { importCurveFile } from './curves/importCurves'
 import { DatasetService } from './datasets/service'
+import { EpisodeChecks } from './datasets/episodeChecks'
 import { openLeRobotDataset } from './datasets/lerobot'
 import type { EventBus } from './events'
 import { createEventBus } from './events'
@@ -103,13 +104,15 @@ export function composeServices(config: ComposeConfig): Services {
   // written (`writeFilesAtomic`'s temporary names).
   void proxies.sweepStale()
   void removeStaleFiles(config.dataDir, /^\..+\.(\d+)-[0-9a-f]{8}\.partial$/)
+  const prober = new VideoProber(tools)
   const datasets = new DatasetService({
     open: (root) => openLeRobotDataset(root),
-    prober: new VideoProber(tools),
+    prober,
     proxies,
     media,
     events,
   })
+  const episodeChecks = new EpisodeChecks({ source: (id) => datasets.get(id), probe: (file, signal) => prober.probe(file, signal), tools })
   const projectsDir = config.projectsDir ?? path.join(config.dataDir, 'projects')
   const writeGuard = composeWriteGuard({
     dataDir: config.dataDir,
@@ -150,6 +153,7 @@ export function composeServices(config: ComposeConfig): Services {
       await projects.resolveReattach(datasetId, action, projectPath)
       return withOffer(datasets.get(datasetId).summary)
     },
+    'dataset.checkEpisodes': async ({ datasetId, episodes }, ctx) => episodeChecks.check(datasetId, episodes, ctx.signal),
     'episode.open': async ({ datasetId, episode }, ctx) => datasets.openEpisode(datasetId, episode, ctx.signal),
     'media.prepare': async ({ datasetId, episode, camera }, ctx) =>
       datasets.prepareMedia(datasetId, episode, camera, ctx.signal),

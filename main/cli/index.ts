@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util'
 import { exportFiltersSchema, type ExportFilters } from '../../app/contract'
 import { VivaError } from '../../app/errors'
 import { composeServices, composeWriteGuard, openInitialDatasets } from '../compose'
+import { contentWarning } from '../datasets/episodeChecks'
 import { formatInspectReport, inspectDataset } from '../datasets/inspect'
 import { writePatternDataset } from '../datasets/patternDataset'
 import { writeTensorCache } from '../datasets/tensorCache'
@@ -24,7 +25,10 @@ import { advantagesCommand, metricsCommand } from './analysis'
 
 const USAGE = `viva — ViVa Studio command line
 
-  viva inspect <dataset> [--json]       Describe a LeRobot dataset and every problem found in it
+  viva inspect <dataset> [--json] [--skip-content]
+                                        Describe a LeRobot dataset and every problem found in it (every
+                                        camera of every episode sampled for black or frozen video, unless
+                                        --skip-content)
   viva serve [dataset ...] [--port N]   Browser mode: serve the app on 127.0.0.1 (prints a URL with a session token)
   viva demo [--port N]                  Browser mode on the built-in demo dataset (generated on first use)
   viva export <dataset> --format json|csv|lerobot --out PATH [--task T]... [--outcome O]... [--status S]...
@@ -182,6 +186,7 @@ export async function main(argv: string[]): Promise<number> {
       'skip-values': { type: 'boolean' },
       fresh: { type: 'boolean' },
       force: { type: 'boolean' },
+      'skip-content': { type: 'boolean' },
     },
   })
   const [command, ...args] = positionals
@@ -207,18 +212,33 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'inspect': {
       const root = args[0]
-      if (!root) throw new VivaError('INVALID_ARGUMENT', 'usage: viva inspect <dataset> [--json]')
-      const prober = new VideoProber(resolveMediaTools())
+      if (!root) throw new VivaError('INVALID_ARGUMENT', 'usage: viva inspect <dataset> [--json] [--skip-content]')
+      const tools = resolveMediaTools()
+      const prober = new VideoProber(tools)
       const progress = countProgress(process.stderr, 'probed', 'video files')
+      const sampled = countProgress(process.stderr, 'checked', 'camera episodes for black or frozen video')
       const report = await inspectDataset(
         path.resolve(root),
         async (file) => {
           const p = await prober.probe(file)
           return { codec: p.codec, width: p.width, height: p.height, frames: p.pts.length, pts: p.pts }
         },
-        { onProbeProgress: (done, total) => progress.update(done, total) },
+        {
+          onProbeProgress: (done, total) => {
+            progress.update(done, total)
+            if (done === total) progress.finish()
+          },
+          ...(values['skip-content']
+            ? {}
+            : {
+                content: {
+                  check: (t) => contentWarning(tools, t.fps, t.episode, t, t.pts),
+                  onProgress: (done, total) => sampled.update(done, total),
+                },
+              }),
+        },
       )
-      progress.finish()
+      sampled.finish()
       // Where this dataset's annotations are, if they wait in the project of another path (a moved folder).
       const dir = projectsDir ?? path.join(dataDir, 'projects')
       const reattach = reattachOfferFor(new ProjectIndex(dir), dir, report)

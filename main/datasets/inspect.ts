@@ -70,6 +70,28 @@ export interface InspectOptions {
   concurrency?: number
   /** Called after each video file is probed (every file once, however many episodes share it). */
   onProbeProgress?: (done: number, total: number) => void
+  /**
+   * With ffmpeg: sample every camera of every present episode for black or frozen video (contentWarning, ~0.1 s of
+   * CPU each). Needs a probe that gives frame times. Without it, content is not looked at.
+   */
+  content?: {
+    check: (video: ContentTarget) => Promise<DatasetWarning | null>
+    onProgress?: (done: number, total: number) => void
+  }
+}
+
+/** One camera's window of one episode, as the content check needs it. */
+export interface ContentTarget {
+  camera: string
+  /** The dataset's frame rate (windows are cut at half a frame). */
+  fps: number
+  episode: number
+  /** Absolute path. */
+  file: string
+  relPath: string
+  fromTimestamp: number
+  toTimestamp: number | null
+  pts: Float64Array
 }
 
 const DEFAULT_CONCURRENCY = 4
@@ -171,6 +193,7 @@ async function probeVideos(
     return probed
   })
 
+  const contentTargets: ContentTarget[] = []
   const mismatches = new Map<string, { first: string; count: number }>()
   const noteMismatch = (key: string, message: string): void => {
     const m = mismatches.get(key)
@@ -221,6 +244,16 @@ async function probeVideos(
           warnings.push({ level: 'error', code: VIDEO_WINDOW_INVALID, message, file: file.relPath, episode: ep.index })
           continue
         }
+        contentTargets.push({
+          camera: file.camera,
+          fps: source.summary.fps,
+          episode: ep.index,
+          file: join(source.summary.root, file.relPath),
+          relPath: file.relPath,
+          fromTimestamp: ep.from,
+          toTimestamp: ep.to,
+          pts: result.pts,
+        })
         // A shared file's total can match while one window is a frame short (the next window a frame long): each
         // episode's own window, as the player cuts it, must hold its table's rows.
         if (file.episodes.length < 2) continue
@@ -247,6 +280,24 @@ async function probeVideos(
       code: key.startsWith('codec') ? 'CODEC_MISMATCH' : 'RESOLUTION_MISMATCH',
       message: count > 1 ? `${first} (and ${count - 1} more file${count === 2 ? '' : 's'})` : first,
     })
+  }
+
+  const content = options.content
+  if (content && contentTargets.length > 0) {
+    let checked = 0
+    content.onProgress?.(0, contentTargets.length)
+    const found = await mapLimit(contentTargets, options.concurrency ?? DEFAULT_CONCURRENCY, async (target) => {
+      let warning: DatasetWarning | null
+      try {
+        warning = await content.check(target)
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err)
+        warning = { level: 'error', code: 'VIDEO_UNREADABLE', message: `camera "${target.camera}", episode ${target.episode}: ${why}`, file: target.relPath, episode: target.episode }
+      }
+      content.onProgress?.(++checked, contentTargets.length)
+      return warning
+    })
+    for (const w of found) if (w) warnings.push(w)
   }
 
   // Each camera's listing shows the file of its first present episode, as before any file was probed.

@@ -6,9 +6,10 @@ import type { EventBus } from '../events'
 import type { MediaRoots } from '../video/mediaFiles'
 import type { VideoProber, VideoProbe } from '../video/probe'
 import { normalizeCodec } from '../video/codecs'
-import { episodeFrameTimes, isBrowserPlayable, VIDEO_WINDOW_INVALID, videoWindowError } from '../video/probe'
+import { episodeFrameTimes, isBrowserPlayable } from '../video/probe'
 import type { ProxyCache } from '../video/proxy'
 import type { EpisodeData, EpisodeSource, EpisodeVideo } from './episodeSource'
+import { frameCountWarning, windowWarning } from './episodeChecks'
 
 export const PROXY_ROOT_ID = 'proxies'
 
@@ -22,12 +23,8 @@ export interface DatasetServiceDeps {
 
 /** Throws DATASET_INVALID, naming camera, episode, window, file and its duration, when the window does not fit. */
 function checkWindow(summary: DatasetSummary, data: EpisodeData, video: EpisodeVideo, probe: VideoProbe): void {
-  const message = videoWindowError(
-    { camera: video.camera, episode: data.index, relPath: video.relPath, from: video.fromTimestamp, to: video.toTimestamp },
-    probe.pts,
-    summary.fps,
-  )
-  if (message !== null) throw new VivaError('DATASET_INVALID', message, video.relPath)
+  const bad = windowWarning(summary.fps, data.index, video, probe.pts)
+  if (bad !== null) throw new VivaError('DATASET_INVALID', bad.message, video.relPath)
 }
 
 /** The pane of a camera with no video for the episode: status 'missing', with why. */
@@ -180,12 +177,10 @@ export class DatasetService {
       warnings.push({ level: 'error', code: 'VIDEO_UNREADABLE', message, file: video.relPath, episode: data.index })
       return empty('failed', message)
     }
-    try {
-      checkWindow(source.summary, data, video, probe)
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err)
-      warnings.push({ level: 'error', code: VIDEO_WINDOW_INVALID, message, file: video.relPath, episode: data.index })
-      return empty('failed', message)
+    const bad = windowWarning(source.summary.fps, data.index, video, probe.pts)
+    if (bad !== null) {
+      warnings.push(bad)
+      return empty('failed', bad.message)
     }
     if (video.declaredCodec && normalizeCodec(video.declaredCodec) !== normalizeCodec(probe.codec)) {
       warnings.push({
@@ -230,17 +225,8 @@ export class DatasetService {
       video.fromTimestamp,
       video.toTimestamp,
     )
-    if (videoFrames !== data.length) {
-      warnings.push({
-        level: 'warning',
-        code: 'VIDEO_FRAMES_MISMATCH',
-        message:
-          `${video.camera}: video has ${videoFrames} frames for this episode but the table has ${data.length} rows` +
-          (videoFrames < data.length ? '; the last video frame is held for the missing ones' : '; extra video frames are ignored'),
-        file: video.relPath,
-        episode: data.index,
-      })
-    }
+    const count = frameCountWarning(video, data.index, videoFrames, data.length)
+    if (count !== null) warnings.push(count)
     return {
       key: video.camera,
       media,
