@@ -6,6 +6,7 @@ import { useApp, useAppStore, useClient } from '../../state/StoreContext'
 import { currentDataset, filteredEpisodes, SPEEDS } from '../../state/store'
 import { candidateKey, shownCandidates } from '../../state/curvesSlice'
 import { shortCameraName, WarningList } from '../datasets/DatasetScreen'
+import { episodeWarnings } from '../../state/episodeChecksSlice'
 import { StatePlot } from '../plots/StatePlot'
 import { ValuePlot } from '../plots/ValuePlot'
 import { AdvantageStrip } from '../plots/ValueAnalysisPanel'
@@ -360,6 +361,13 @@ function PlayerBody(props: {
 }): ReactNode {
   const { episode, controller } = props
   usePlayerKeys(episode)
+  // This episode's checks (black or frozen cameras, and the rest): run once per episode, shown with its warnings.
+  const checkEpisodes = useApp((s) => s.checkEpisodes)
+  const checked = useApp((s) => s.episodeChecks[episode.datasetId]?.[episode.index])
+  useEffect(() => {
+    void checkEpisodes(episode.datasetId, [episode.index])
+  }, [checkEpisodes, episode.datasetId, episode.index])
+  const warnings = useMemo(() => episodeWarnings(episode, checked), [episode, checked])
   const cols = gridColumns(episode.cameras.length)
   return (
     <div className="player-screen" data-episode={episode.index}>
@@ -393,7 +401,7 @@ function PlayerBody(props: {
       <Scrubber length={episode.length} fps={episode.fps} timestamps={episode.timestamps} />
       <ValuePlot episode={episode} />
       {episode.state ? <StatePlot state={episode.state} length={episode.length} /> : <p className="no-state">No state vector in this dataset.</p>}
-      <WarningList warnings={episode.warnings} title="Episode warnings" />
+      <WarningList warnings={warnings} title="Episode warnings" />
       </div>
       <SidePanel />
       </div>
