@@ -5,6 +5,7 @@ import { VivaError } from '../app/errors'
 import { importCurveFile } from './curves/importCurves'
 import { DatasetService } from './datasets/service'
 import { EpisodeChecks } from './datasets/episodeChecks'
+import { HfCacheLocator, resolveDatasetSpec, type HfCacheEnv } from './datasets/sources'
 import { openLeRobotDataset } from './datasets/lerobot'
 import type { EventBus } from './events'
 import { createEventBus } from './events'
@@ -39,6 +40,8 @@ export interface ComposeConfig {
   hwaccel?: boolean
   /** Keep unfinished scoring jobs on disk and resume them on the next start (default true; `viva score` says false). */
   journalJobs?: boolean
+  /** Where HF_HOME, HF_LEROBOT_HOME and friends are read (default process.env). */
+  env?: HfCacheEnv
 }
 
 export interface WriteGuardConfig {
@@ -105,8 +108,11 @@ export function composeServices(config: ComposeConfig): Services {
   void proxies.sweepStale()
   void removeStaleFiles(config.dataDir, /^\..+\.(\d+)-[0-9a-f]{8}\.partial$/)
   const prober = new VideoProber(tools)
+  // Folders, and repo ids of datasets in the local Hugging Face cache; a downloader would be another locator here.
+  const locators = [new HfCacheLocator(config.env ?? process.env)]
   const datasets = new DatasetService({
     open: (root) => openLeRobotDataset(root),
+    resolve: (spec) => resolveDatasetSpec(spec, locators),
     prober,
     proxies,
     media,

@@ -6,6 +6,7 @@ import { VivaError } from '../../app/errors'
 import { composeServices, composeWriteGuard, openInitialDatasets } from '../compose'
 import { contentWarning } from '../datasets/episodeChecks'
 import { formatInspectReport, inspectDataset } from '../datasets/inspect'
+import { HfCacheLocator, resolveDatasetSpec } from '../datasets/sources'
 import { writePatternDataset } from '../datasets/patternDataset'
 import { writeTensorCache } from '../datasets/tensorCache'
 import { generateTaskDataset } from '../datasets/taskDataset'
@@ -29,7 +30,9 @@ const USAGE = `viva — ViVa Studio command line
                                         Describe a LeRobot dataset and every problem found in it (every
                                         camera of every episode sampled for black or frozen video, unless
                                         --skip-content)
-  viva serve [dataset ...] [--port N]   Browser mode: serve the app on 127.0.0.1 (prints a URL with a session token)
+  viva serve [dataset ...] [--port N]   Browser mode: serve the app on 127.0.0.1 (prints a URL with a session token);
+                                        a dataset is a folder or a Hugging Face repo id (org/name[@revision]) found
+                                        in the local cache ($HF_LEROBOT_HOME, $HF_HOME/lerobot, the hub cache)
   viva demo [--port N]                  Browser mode on the built-in demo dataset (generated on first use)
   viva export <dataset> --format json|csv|lerobot --out PATH [--task T]... [--outcome O]... [--status S]...
                [--episodes A-B] [--project FILE]
@@ -96,7 +99,8 @@ async function serve(
     // A bad folder among several does not keep the others from opening; each one that fails is named with why.
     let failed = 0
     for (const root of roots) {
-      await openInitialDatasets(services, [path.resolve(root)]).catch((err: unknown) => {
+      // A folder, or a repo id found in the local Hugging Face cache (DatasetService resolves it).
+      await openInitialDatasets(services, [root]).catch((err: unknown) => {
         failed++
         const why = err instanceof Error ? err.message : String(err)
         process.stderr.write(`viva: not opened: ${why.includes(path.resolve(root)) ? why : `${root}: ${why}`}\n`)
@@ -205,7 +209,7 @@ export async function main(argv: string[]): Promise<number> {
   const openForAnnotations = async (root: string | undefined, usage: string) => {
     if (!root) throw new VivaError('INVALID_ARGUMENT', usage)
     const services = composeServices({ mode: 'browser', version: await version(), dataDir, ...(projectsDir ? { projectsDir } : {}) })
-    const summary = await services.datasets.open(path.resolve(root))
+    const summary = await services.datasets.open(root)
     if (values.project) services.projects.setProjectFile(summary.id, values.project)
     return { services, summary }
   }
@@ -217,8 +221,10 @@ export async function main(argv: string[]): Promise<number> {
       const prober = new VideoProber(tools)
       const progress = countProgress(process.stderr, 'probed', 'video files')
       const sampled = countProgress(process.stderr, 'checked', 'camera episodes for black or frozen video')
+      const { root: folder, via } = await resolveDatasetSpec(root, [new HfCacheLocator(process.env)])
+      if (via !== null) process.stderr.write(`viva: ${root}: found in ${via}: ${folder}\n`)
       const report = await inspectDataset(
-        path.resolve(root),
+        folder,
         async (file) => {
           const p = await prober.probe(file)
           return { codec: p.codec, width: p.width, height: p.height, frames: p.pts.length, pts: p.pts }

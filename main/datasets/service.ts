@@ -10,11 +10,17 @@ import { episodeFrameTimes, isBrowserPlayable } from '../video/probe'
 import type { ProxyCache } from '../video/proxy'
 import type { EpisodeData, EpisodeSource, EpisodeVideo } from './episodeSource'
 import { frameCountWarning, windowWarning } from './episodeChecks'
+import { hubRepoDir } from './sources'
 
 export const PROXY_ROOT_ID = 'proxies'
 
 export interface DatasetServiceDeps {
   open: (root: string) => Promise<EpisodeSource>
+  /**
+   * What a typed path or repo id names (resolveDatasetSpec: a folder, or a dataset in the local Hugging Face cache);
+   * absent: paths only, resolved against the working directory.
+   */
+  resolve?: (spec: string) => Promise<{ root: string; via: string | null }>
   prober: VideoProber
   proxies: ProxyCache
   media: MediaRoots
@@ -51,17 +57,22 @@ export class DatasetService {
     deps.media.register(PROXY_ROOT_ID, deps.proxies.root)
   }
 
-  async open(root: string): Promise<DatasetSummary> {
-    const abs = path.resolve(root)
+  async open(spec: string): Promise<DatasetSummary> {
+    const { root: abs, via } = this.deps.resolve ? await this.deps.resolve(spec) : { root: path.resolve(spec), via: null }
     let pending = this.opening.get(abs)
     if (!pending) {
-      pending = this.deps.open(abs)
+      pending = this.deps.open(abs).then((source) => {
+        if (via !== null) {
+          source.summary.warnings.push({ level: 'info', code: 'OPENED_FROM_CACHE', message: `${spec} was found in ${via}: ${source.summary.root}` })
+        }
+        return source
+      })
       this.opening.set(abs, pending)
       pending.catch(() => this.opening.delete(abs))
     }
     const source = await pending
     this.sources.set(source.summary.id, source)
-    this.deps.media.register(source.summary.id, source.summary.root)
+    this.deps.media.register(source.summary.id, source.summary.root, hubRepoDir(source.summary.root))
     return source.summary
   }
 

@@ -26,7 +26,7 @@ function OpenDatasetForm(): ReactNode {
     >
       <input
         aria-label="Dataset folder"
-        placeholder="Path to a LeRobot dataset folder…"
+        placeholder="LeRobot dataset folder, or a Hugging Face repo id (org/name) from the local cache…"
         value={path}
         onChange={(e) => setPath(e.target.value)}
       />
