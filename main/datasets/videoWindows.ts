@@ -56,6 +56,7 @@ export function windowConventionNote(report: WindowConventionReport, listedBy: s
   const total = report.exclusive + report.inclusive + report.other
   return (
     `${listedBy} gives to_timestamp as each episode's last frame time (to = from + (length − 1)/fps) for ${report.inclusive} of ${total} video windows, ` +
-    `where LeRobot writes one frame past it (from + length/fps): windows are read as ending one frame later, so every episode keeps its last frame`
+    `where LeRobot writes one frame past it (from + length/fps): windows are read as ending one frame later, so every episode keeps its last frame. ` +
+    `For tools that cut at to_timestamp, rewrite it as from_timestamp + length/fps`
   )
 }
