@@ -214,18 +214,18 @@ export function DatasetScreen(): ReactNode {
 
   // Per-episode checks (table, videos, black or frozen cameras) fill the Warnings column in the background, the
   // rows shown first; they stop while the player is open (this screen unmounts) and resume, skipping what is done.
-  const shownOrder = useMemo(() => episodes.filter((e) => e.present).map((e) => e.index), [episodes])
-  const checkOrder = useRef<number[]>([])
-  checkOrder.current = shownOrder
+  // Read when a run starts, which is once per dataset: filter changes do not restart it.
+  const latest = useRef({ shown: episodes, summary })
+  latest.current = { shown: episodes, summary }
   const datasetKey = summary?.id ?? null
   useEffect(() => {
-    if (datasetKey === null || !summary) return
-    const shown = new Set(checkOrder.current)
-    const rest = summary.episodes.filter((e) => e.present && !shown.has(e.index)).map((e) => e.index)
-    void checkEpisodes(datasetKey, [...checkOrder.current, ...rest])
+    const { shown, summary: current } = latest.current
+    if (datasetKey === null || !current) return
+    const first = shown.filter((e) => e.present).map((e) => e.index)
+    const seen = new Set(first)
+    const rest = current.episodes.filter((e) => e.present && !seen.has(e.index)).map((e) => e.index)
+    void checkEpisodes(datasetKey, [...first, ...rest])
     return () => stopEpisodeChecks()
-    // Started once per dataset; filter changes do not restart it.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [datasetKey, checkEpisodes, stopEpisodeChecks])
 
   return (
