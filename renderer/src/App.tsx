@@ -12,6 +12,8 @@ export function App(): ReactNode {
 
   useEffect(() => {
     let cancelled = false
+    // Read before anything changes the store: the hash follows the store from the first change on.
+    const wanted = parseLocation(window.location.hash)
     void (async () => {
       try {
         const [info, datasets] = await Promise.all([client.call('app.info', {}), client.call('dataset.list', {})])
@@ -19,7 +21,7 @@ export function App(): ReactNode {
         const first = info.initialDatasets[0] ?? datasets[0]?.id ?? null
         store.setState({ datasets, currentDatasetId: first, selectedEpisode: null })
         // A reload comes back to the dataset, episode and frame it was on (the URL's hash says which).
-        if (await restoreLocation(store, parseLocation(window.location.hash))) return
+        if (await restoreLocation(store, wanted)) return
         const summary = datasets.find((d) => d.id === first)
         if (summary) {
           store.getState().selectEpisode(summary.episodes.find((e) => e.present)?.index ?? null)

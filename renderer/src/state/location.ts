@@ -61,17 +61,14 @@ export function followLocation(store: AppStore, win: Pick<Window, 'location' | '
     if (win.location.hash !== hash) win.history.replaceState(win.history.state, '', hash)
   }
   const unsubscribe = store.subscribe((s, prev) => {
-    if (
-      s.currentDatasetId === prev.currentDatasetId &&
-      s.screen === prev.screen &&
-      s.episode === prev.episode &&
-      s.frame === prev.frame &&
-      s.playing === prev.playing
-    ) {
-      return
-    }
+    const moved = s.currentDatasetId !== prev.currentDatasetId || s.screen !== prev.screen || s.episode !== prev.episode
+    if (!moved && s.frame === prev.frame && s.playing === prev.playing) return
     if (timer !== null) win.clearTimeout(timer)
-    timer = win.setTimeout(write, SETTLE_MS)
+    timer = null
+    // Another dataset or episode is written at once (a reload right after opening one comes back to it); frames
+    // once they settle.
+    if (moved) write()
+    else timer = win.setTimeout(write, SETTLE_MS)
   })
   return () => {
     unsubscribe()
