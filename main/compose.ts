@@ -4,6 +4,8 @@ import type { DatasetSummary } from '../app/dataset'
 import { VivaError } from '../app/errors'
 import { importCurveFile } from './curves/importCurves'
 import { DatasetService } from './datasets/service'
+import { EpisodeChecks } from './datasets/episodeChecks'
+import { HfCacheLocator, resolveDatasetSpec, type HfCacheEnv } from './datasets/sources'
 import { openLeRobotDataset } from './datasets/lerobot'
 import type { EventBus } from './events'
 import { createEventBus } from './events'
@@ -38,6 +40,8 @@ export interface ComposeConfig {
   hwaccel?: boolean
   /** Keep unfinished scoring jobs on disk and resume them on the next start (default true; `viva score` says false). */
   journalJobs?: boolean
+  /** Where HF_HOME, HF_LEROBOT_HOME and friends are read (default process.env). */
+  env?: HfCacheEnv
 }
 
 export interface WriteGuardConfig {
@@ -108,13 +112,18 @@ export function composeServices(config: ComposeConfig): Services {
   // written (`writeFilesAtomic`'s temporary names).
   void proxies.sweepStale()
   void removeStaleFiles(config.dataDir, /^\..+\.(\d+)-[0-9a-f]{8}\.partial$/)
+  const prober = new VideoProber(tools)
+  // Folders, and repo ids of datasets in the local Hugging Face cache; a downloader would be another locator here.
+  const locators = [new HfCacheLocator(config.env ?? process.env)]
   const datasets = new DatasetService({
     open: (root) => openLeRobotDataset(root),
-    prober: new VideoProber(tools),
+    resolve: (spec) => resolveDatasetSpec(spec, locators),
+    prober,
     proxies,
     media,
     events,
   })
+  const episodeChecks = new EpisodeChecks({ source: (id) => datasets.get(id), probe: (file, signal) => prober.probe(file, signal), tools })
   const projectsDir = config.projectsDir ?? path.join(config.dataDir, 'projects')
   const writeGuard = composeWriteGuard({
     dataDir: config.dataDir,
@@ -128,6 +137,7 @@ export function composeServices(config: ComposeConfig): Services {
     fingerprint: (id) => datasets.get(id).fingerprint,
     events,
     writeGuard,
+    timestamps: (id, episodes) => datasets.recordedTimestamps(id, episodes),
   })
   const models = new ModelRegistry({
     // Packaged, the models sit in app.asar.unpacked (electron-builder.yml), where native code can open them.
@@ -161,6 +171,7 @@ export function composeServices(config: ComposeConfig): Services {
       await reattach(datasetId, action, projectPath)
       return withOffer(datasets.get(datasetId).summary)
     },
+    'dataset.checkEpisodes': async ({ datasetId, episodes }, ctx) => episodeChecks.check(datasetId, episodes, ctx.signal),
     'episode.open': async ({ datasetId, episode }, ctx) => datasets.openEpisode(datasetId, episode, ctx.signal),
     'media.prepare': async ({ datasetId, episode, camera }, ctx) =>
       datasets.prepareMedia(datasetId, episode, camera, ctx.signal),
@@ -169,9 +180,9 @@ export function composeServices(config: ComposeConfig): Services {
     'annotations.export': async ({ datasetId, format, filters }) => projects.exportText(datasetId, format, filters),
     'annotations.exportTo': async ({ datasetId, format, filters, outPath }) =>
       projects.exportTo(datasetId, format, filters, outPath),
-    'annotations.importPreview': async (p, ctx) => projects.previewImport(p.datasetId, importText(p, ctx), p.mode),
+    'annotations.importPreview': async (p, ctx) => projects.previewImport(p.datasetId, importText(p, ctx), p.mode, { force: p.force === true }),
     'annotations.import': async (p, ctx) => {
-      const summary = await projects.import(p.datasetId, importText(p, ctx), p.mode)
+      const summary = await projects.import(p.datasetId, importText(p, ctx), p.mode, { force: p.force === true })
       if (p.uploadId !== undefined) uploadsOf(ctx).discard(p.uploadId)
       return summary
     },

@@ -7,6 +7,7 @@ import type { WireError } from '../../../app/errors'
 import { toWireError } from '../../../app/errors'
 import { createAnnotationsSlice, type AnnotationsSlice } from './annotationsSlice'
 import { createCurvesSlice, type CurvesSlice } from './curvesSlice'
+import { createEpisodeChecksSlice, type EpisodeChecksSlice } from './episodeChecksSlice'
 import { createMetricsSlice, type MetricsSlice } from './metricsSlice'
 
 /** What the player needs from whatever drives the video elements (see features/player/playbackController.ts). */
@@ -78,7 +79,7 @@ export interface ErrorsSlice {
   dismissError(id: number): void
 }
 
-export type AppState = DatasetsSlice & PlayerSlice & ErrorsSlice & AnnotationsSlice & CurvesSlice & MetricsSlice
+export type AppState = DatasetsSlice & PlayerSlice & ErrorsSlice & AnnotationsSlice & CurvesSlice & MetricsSlice & EpisodeChecksSlice
 export type AppStore = StoreApi<AppState>
 
 /** Episodes that pass the dataset screen's filters, in list order. */
@@ -139,6 +140,7 @@ export function createAppStore(client: VivaClient): AppStore {
     ...createAnnotationsSlice(client, set, get),
     ...createCurvesSlice(client, set, get),
     ...createMetricsSlice(client, set, get),
+    ...createEpisodeChecksSlice(client, set, get),
 
     // ---- errors
     errors: [],
