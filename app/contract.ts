@@ -27,8 +27,10 @@ export interface CameraView {
   key: string
   /** What the renderer plays; a transcoded proxy when the original codec cannot be played. Null when absent. */
   media: MediaRef | null
-  /** Real codec from probing the file (not what info.json claims). */
+  /** Real codec of what plays, from probing it (not what info.json claims): the proxy's when one plays. */
   codec: string | null
+  /** Set when a transcoded proxy plays: the dataset file's own codec, which is what the header names. */
+  sourceCodec?: string | null
   width: number | null
   height: number | null
   /** Frames of this camera that belong to the episode. */
@@ -52,6 +54,15 @@ export interface EpisodeState {
   values: Float32Array
 }
 
+/** Episodes one dataset.checkEpisodes call may ask about (the list asks in batches). */
+export const MAX_CHECKED_EPISODES = 64
+
+/** What checking an episode found, beyond the warnings its summary already lists. */
+export interface EpisodeCheck {
+  episode: number
+  warnings: DatasetWarning[]
+}
+
 export interface EpisodeView {
   datasetId: string
   index: number
@@ -62,6 +73,8 @@ export interface EpisodeView {
   state: EpisodeState | null
   /** The numeric features asked for with `episode.open` (state, action, effort...), frame-indexed like the state. */
   features: EpisodeState[]
+  /** Recorded time of each frame (the table's `timestamp`, seconds), shown where the UI shows a time; null if none. */
+  timestamps?: Float64Array | null
   warnings: DatasetWarning[]
 }
 
@@ -292,6 +305,11 @@ export interface ImportSummary {
   eventsRemoved: number
   episodesChanged: number
   taxonomiesAdded: number
+  /**
+   * How the file's dataset identity differs from this dataset's (compareDatasetIdentity): notes, and with `force`
+   * the mismatches imported anyway. Empty when the file was made for this very dataset.
+   */
+  identityNotes?: string[]
 }
 
 export interface ExportedText {
@@ -312,6 +330,11 @@ export const methodSchemas = {
   'dataset.reattachProject': z
     .object({ datasetId, action: z.enum(['reattach', 'fresh']), projectPath: z.string().min(1).max(4096).optional() })
     .strict(),
+  /**
+   * Check these episodes beyond what opening the dataset saw (table, video windows and frame counts, black or
+   * frozen cameras), for the episode list's Warnings column; results are kept while the dataset is open.
+   */
+  'dataset.checkEpisodes': z.object({ datasetId, episodes: z.array(episodeIndex).min(1).max(MAX_CHECKED_EPISODES) }).strict(),
   /** `features`: numeric feature keys (DatasetSummary.features) to load besides the state; unknown ones are skipped. */
   'episode.open': z.object({ datasetId, episode: episodeIndex, features: z.array(featureKey).max(256).optional() }).strict(),
   /** Numeric features of one episode, e.g. one the plot's picker just added. */
@@ -330,11 +353,11 @@ export const methodSchemas = {
     .object({ datasetId, format: z.enum(EXPORT_FORMATS), filters: exportFiltersSchema, outPath: z.string().min(1).max(4096) })
     .strict(),
   'annotations.importPreview': z
-    .object({ datasetId, ...importSource, mode: z.enum(IMPORT_MODES) })
+    .object({ datasetId, ...importSource, mode: z.enum(IMPORT_MODES), force: z.boolean().optional() })
     .strict()
     .refine(oneImportSource, { error: 'give either text or uploadId' }),
   'annotations.import': z
-    .object({ datasetId, ...importSource, mode: z.enum(IMPORT_MODES) })
+    .object({ datasetId, ...importSource, mode: z.enum(IMPORT_MODES), force: z.boolean().optional() })
     .strict()
     .refine(oneImportSource, { error: 'give either text or uploadId' }),
   'upload.begin': z.object({ name: z.string().max(1000), size: z.number().int().nonnegative() }).strict(),
@@ -402,6 +425,7 @@ export interface MethodResults {
   'dataset.list': DatasetSummary[]
   /** The dataset's summary afterwards (no offer left). */
   'dataset.reattachProject': DatasetSummary
+  'dataset.checkEpisodes': EpisodeCheck[]
   'episode.open': EpisodeView
   'episode.features': EpisodeState[]
   /** The dataset's summary with its new state. */

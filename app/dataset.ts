@@ -26,6 +26,13 @@ export interface CameraInfo {
   fps: number | null
 }
 
+/** A camera info.json declares that has no video file anywhere on disk: kept, so the player can show why it is empty. */
+export interface MissingCamera {
+  key: string
+  /** What was expected where, what was searched, and what to do. */
+  message: string
+}
+
 export interface StateInfo {
   key: string
   dim: number
@@ -88,6 +95,8 @@ export interface DatasetSummary {
   fps: number
   robotType: string | null
   cameras: CameraInfo[]
+  /** Declared cameras with no video files at all (not in `cameras`); the player shows each as an error pane. */
+  missingCameras?: MissingCamera[]
   /** The state vector (the one models get), picked among `features` as `stateChoice` says. */
   state: StateInfo | null
   /** Every numeric vector feature info.json declares, in its order: what the player can plot. */
@@ -106,4 +115,21 @@ export function formatDuration(frames: number, fps: number): string {
   const m = Math.floor(seconds / 60)
   const s = seconds - m * 60
   return `${m}:${s.toFixed(1).padStart(4, '0')}`
+}
+
+/**
+ * A frame's time as the UI shows it: the recorded timestamp (the episode table's `timestamp` column, what LeRobot
+ * calls the frame's time) when there is one, else frame / fps. Recordings start late or drift (by over a second in
+ * real datasets), so the two differ; frame index stays the unit of time everywhere else.
+ */
+export function frameTime(frame: number, fps: number, timestamps: ArrayLike<number> | null | undefined): { seconds: number; recorded: boolean } {
+  const t = timestamps?.[frame]
+  if (t !== undefined && Number.isFinite(t)) return { seconds: t, recorded: true }
+  return { seconds: fps > 0 ? frame / fps : 0, recorded: false }
+}
+
+/** frameTime as text: seconds to the millisecond when recorded (the table's own value), else m:ss.s from frame / fps. */
+export function formatFrameTime(frame: number, fps: number, timestamps: ArrayLike<number> | null | undefined): string {
+  const t = frameTime(frame, fps, timestamps)
+  return t.recorded ? `${t.seconds.toFixed(3)} s` : formatDuration(frame, fps)
 }

@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   'CONFLICT',
   'LOCKED',
   'IMPORT_INVALID',
+  /** An annotation file made for other data (other fps or episode lengths): refused unless forced. */
+  'IMPORT_MISMATCH',
   'MODEL_INVALID',
   'MODEL_FAILED',
   /** The model cannot score this dataset as it is mapped (state dimension, cameras): refused before any frame. */

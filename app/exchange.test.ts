@@ -373,24 +373,36 @@ describe('planImport', () => {
 })
 
 describe('eventsToCsv', () => {
-  it('writes one quoted-as-needed row per event, sorted as in the JSON', () => {
-    const csv = eventsToCsv(buildExportDocument(sampleProject(), dataset, {}, EXPORTED_AT), 30)
+  it('writes one quoted-as-needed row per event, sorted as in the JSON, with the recorded timestamp and frame/fps', () => {
+    // Recorded timestamps that start at 0.05 s and drift 1 ms a frame (episode 3's table has none).
+    const recorded = (episode: number, frame: number): number | null => (episode === 3 ? null : Math.fround(0.05 + frame / 30 + frame * 0.001))
+    const csv = eventsToCsv(buildExportDocument(sampleProject(), { ...dataset, timestampOf: recorded }, {}, EXPORTED_AT), 30)
     expect(csv.split('\r\n')).toEqual([
-      'episode,frame,timestamp,kind,direction,label,note,annotator',
-      '0,12,0.400000,milestone,1,Grasp,,ana',
-      '0,40,1.333333,error,-1,Grasp failure,"slipped, then ""recovered""\nsecond line",ana',
-      '1,5,0.166667,milestone,1,Return,,ana',
-      '3,449,14.966667,milestone,1,Close lid,,ana',
-      '3,449,14.966667,milestone,1,Fold,,ana',
+      'episode,frame,timestamp,time_from_frame_s,kind,direction,label,note,annotator',
+      '0,12,0.462000,0.400000,milestone,1,Grasp,,ana',
+      '0,40,1.423333,1.333333,error,-1,Grasp failure,"slipped, then ""recovered""\nsecond line",ana',
+      '1,5,0.221667,0.166667,milestone,1,Return,,ana',
+      '3,449,,14.966667,milestone,1,Close lid,,ana',
+      '3,449,,14.966667,milestone,1,Fold,,ana',
       '',
     ])
+    const doc = buildExportDocument(sampleProject(), { ...dataset, timestampOf: recorded }, {}, EXPORTED_AT)
+    expect(doc.events.map((e) => [e.timestamp, e.time_from_frame_s])).toEqual([
+      [0.462, 0.4],
+      [1.423333, 1.333333],
+      [0.221667, 0.166667],
+      [null, 14.966667],
+      [null, 14.966667],
+    ])
+    // Informative fields: the document still imports (they are ignored), and its events stay the same.
+    expect(parseImportDocument(serializeExport(doc)).events).toEqual(doc.events)
   })
 
   it('quotes commas, quotes and line breaks in every text column', () => {
     const doc = buildExportDocument(sampleProject(), dataset, {}, EXPORTED_AT)
     const weird = { ...doc, events: [{ ...(doc.events[0] as ExportDocument['events'][number]), label: 'a,b', note: 'x\r\ny', annotator: '"q"' }] }
-    expect(eventsToCsv(weird).split('\r\n')[1]).toBe('0,12,0.400000,milestone,1,"a,b","x\r\ny","""q"""'.split('\r\n')[0])
-    expect(eventsToCsv(weird)).toContain('0,12,0.400000,milestone,1,"a,b","x\r\ny","""q"""\r\n')
+    expect(eventsToCsv(weird).split('\r\n')[1]).toBe('0,12,,0.400000,milestone,1,"a,b","x\r\ny","""q"""'.split('\r\n')[0])
+    expect(eventsToCsv(weird)).toContain('0,12,,0.400000,milestone,1,"a,b","x\r\ny","""q"""\r\n')
     expect(thrown(() => eventsToCsv(doc, 0)).code).toBe('INVALID_ARGUMENT')
   })
 })

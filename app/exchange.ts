@@ -89,6 +89,18 @@ export const annotationEventSchema = z.strictObject({ ...eventFields, ...eventTa
 export const exportedEventSchema = z.strictObject({
   ...eventFields,
   direction: z.literal([1, -1]).meta({ description: 'Derived: +1 for milestones, −1 for errors. Must match `kind`.' }),
+  timestamp: z
+    .number()
+    .nullable()
+    .optional()
+    .meta({
+      description:
+        "Informative: the frame's recorded timestamp (seconds) from the episode table's `timestamp` column, as LeRobot names it; null when the table has none. Ignored on import.",
+    }),
+  time_from_frame_s: z
+    .number()
+    .optional()
+    .meta({ description: 'Informative: frame / fps in seconds, which recorded timestamps may drift from. Ignored on import.' }),
   ...eventTail,
 })
 
@@ -166,6 +178,11 @@ export const exportDocumentSchema = z
       name: z.string().max(1_000),
       root: z.string().max(4_096).meta({ description: 'Dataset folder on the exporting machine (informative).' }),
       format: z.enum(FORMAT_VERSIONS).meta({ description: 'LeRobot dataset format version.' }),
+      fingerprint: z
+        .string()
+        .max(200)
+        .optional()
+        .meta({ description: 'Content identity of the dataset (a hash of meta/info.json and the episode table); an import checks it.' }),
       fps: z.number().positive(),
       episodes: z
         .array(z.strictObject({ index, length: index.meta({ description: 'Number of frames.' }), tasks: z.array(task).max(1_000) }))
@@ -197,8 +214,17 @@ export interface ExportDataset {
   name: string
   root: string
   format: FormatVersion
+  /** Content identity (datasetFingerprint), written so an import can tell another dataset from this one. */
+  fingerprint?: string
   fps: number
   episodes: readonly { index: number; length: number; tasks: readonly string[] }[]
+  /** A frame's recorded timestamp (the episode table's `timestamp`), null when unknown; absent: none known. */
+  timestampOf?: (episode: number, frame: number) => number | null
+}
+
+/** Seconds as exported: 6 decimals (microseconds), enough for any frame rate and free of float32 noise. */
+function seconds6(t: number): number {
+  return Number(t.toFixed(6))
 }
 
 // The schemas and the model types must describe the same values; a drift in either fails to compile here.
@@ -237,13 +263,19 @@ function labelsOf(state: ProjectState, episode: number): { outcome: Outcome; sta
   return state.episodes.get(episode) ?? DEFAULT_EPISODE_LABELS
 }
 
-function toExportedEvent(e: AnnotationEvent): ExportedEvent {
+function toExportedEvent(e: AnnotationEvent, dataset: ExportDataset): ExportedEvent {
+  const recorded = dataset.timestampOf?.(e.episode, e.frame) ?? null
+  // Times only when the exporter could read the tables (the app, the CLI); a document built without them has none.
+  const times = dataset.timestampOf
+    ? { timestamp: recorded !== null && Number.isFinite(recorded) ? seconds6(recorded) : null, time_from_frame_s: seconds6(e.frame / dataset.fps) }
+    : {}
   return {
     id: e.id,
     episode: e.episode,
     frame: e.frame,
     kind: e.kind,
     direction: directionOf(e.kind),
+    ...times,
     label: e.label,
     note: e.note,
     annotator: e.annotator,
@@ -285,6 +317,7 @@ export function buildExportDocument(state: ProjectState, dataset: ExportDataset,
       name: dataset.name,
       root: dataset.root,
       format: dataset.format,
+      ...(dataset.fingerprint !== undefined ? { fingerprint: dataset.fingerprint } : {}),
       fps: dataset.fps,
       episodes: selected.map((ep) => ({ index: ep.index, length: ep.length, tasks: [...ep.tasks] })),
     },
@@ -306,7 +339,7 @@ export function buildExportDocument(state: ProjectState, dataset: ExportDataset,
     events: [...state.events.values()]
       .filter((e) => indexes.has(e.episode))
       .sort(compareExported)
-      .map(toExportedEvent),
+      .map((e) => toExportedEvent(e, dataset)),
   }
 }
 
@@ -620,6 +653,54 @@ export interface DatasetShape {
   episodes: readonly { index: number; length: number; tasks: readonly string[] }[]
 }
 
+/** What an import compares the file's `dataset` with: the identity of the dataset it goes into. */
+export interface DatasetIdentityShape extends DatasetShape {
+  name: string
+  root: string
+  fps: number
+  fingerprint?: string
+}
+
+export interface IdentityCheck {
+  /** Differences that make the file's frames mean other moments here: the import is refused unless forced. */
+  mismatches: string[]
+  /** Differences that leave frames lining up (a moved, renamed or re-encoded copy): said, not refused. */
+  notes: string[]
+}
+
+/**
+ * Is the file about this dataset? Frames are the unit of time, so what must agree is what gives a frame index its
+ * moment: the frame rate and the length of every episode the file lists. Those differing is a mismatch; a
+ * different fingerprint (info.json or the episode table changed: another copy, re-encoded videos, edited metadata)
+ * or name with the same lengths is a note, since the annotations still land on the same frames. A file from before
+ * fingerprints were exported is judged by lengths and fps alone.
+ */
+export function compareDatasetIdentity(file: ExportDocument['dataset'], here: DatasetIdentityShape): IdentityCheck {
+  const mismatches: string[] = []
+  const notes: string[] = []
+  const from = `the file was exported from ${quoteValue(file.name)} (${file.root})`
+  if (file.fps !== here.fps) mismatches.push(`${from} at ${file.fps} fps; this dataset runs at ${here.fps} fps`)
+  const lengths = new Map(here.episodes.map((e) => [e.index, e.length]))
+  const differ = file.episodes.filter((e) => lengths.has(e.index) && lengths.get(e.index) !== e.length)
+  if (differ.length > 0) {
+    const shown = differ
+      .slice(0, 5)
+      .map((e) => `episode ${e.index} has ${e.length} frames there, ${lengths.get(e.index)} here`)
+      .join('; ')
+    mismatches.push(`${from}: ${differ.length} of its episodes have other lengths (${shown}${differ.length > 5 ? '; …' : ''})`)
+  }
+  const absent = file.episodes.filter((e) => !lengths.has(e.index)).length
+  if (absent > 0) notes.push(`${absent} episode${absent === 1 ? '' : 's'} the file lists ${absent === 1 ? 'is' : 'are'} not in this dataset`)
+  if (mismatches.length === 0) {
+    if (file.fingerprint !== undefined && here.fingerprint !== undefined && file.fingerprint !== here.fingerprint) {
+      notes.push(`${from}, whose content (meta/info.json or the episode table) differs from this dataset's; fps and episode lengths agree, so frames line up`)
+    } else if (file.name !== here.name && file.fingerprint === undefined) {
+      notes.push(`${from}, not ${quoteValue(here.name)}; it has no fingerprint to compare, but fps and episode lengths agree`)
+    }
+  }
+  return { mismatches, notes }
+}
+
 /**
  * Checks a parsed document against the dataset it is imported into: every event and episode label on an
  * episode of the dataset, every frame inside its episode, every label in the taxonomy version it claims.
@@ -846,7 +927,7 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
 // ---------------------------------------------------------------------------------------------------------------
 // CSV
 
-export const CSV_HEADER = ['episode', 'frame', 'timestamp', 'kind', 'direction', 'label', 'note', 'annotator'] as const
+export const CSV_HEADER = ['episode', 'frame', 'timestamp', 'time_from_frame_s', 'kind', 'direction', 'label', 'note', 'annotator'] as const
 
 /** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
 export function csvField(value: string | number): string {
@@ -855,14 +936,20 @@ export function csvField(value: string | number): string {
 }
 
 /**
- * One row per event, ordered as in the JSON, CRLF line ends (RFC 4180). `timestamp` is frame / fps in seconds
- * (6 decimals), informative only: frame is the unit of time.
+ * One row per event, ordered as in the JSON, CRLF line ends (RFC 4180). Times are informative (frame is the unit
+ * of time), in seconds with 6 decimals: `timestamp` is the frame's recorded timestamp from the episode table, as
+ * LeRobot names that column (empty when the table has none), `time_from_frame_s` is frame / fps. The two differ
+ * where a recording's timestamps start late or drift.
  */
 export function eventsToCsv(doc: ExportDocument, fps: number = doc.dataset.fps): string {
   if (!(fps > 0) || !Number.isFinite(fps)) throw new VivaError('INVALID_ARGUMENT', `fps must be a positive number, got ${fps}`)
   const rows = [...doc.events]
     .sort(compareExported)
-    .map((e) => [e.episode, e.frame, (e.frame / fps).toFixed(6), e.kind, e.direction, e.label, e.note, e.annotator].map(csvField).join(','))
+    .map((e) =>
+      [e.episode, e.frame, e.timestamp == null ? '' : e.timestamp.toFixed(6), (e.frame / fps).toFixed(6), e.kind, e.direction, e.label, e.note, e.annotator]
+        .map(csvField)
+        .join(','),
+    )
   return [CSV_HEADER.join(','), ...rows].map((line) => `${line}\r\n`).join('')
 }
 

@@ -8,6 +8,7 @@ export const METHOD_NAMES = [
   'dataset.get',
   'dataset.list',
   'dataset.reattachProject',
+  'dataset.checkEpisodes',
   'episode.open',
   'episode.features',
   'dataset.setStateKey',

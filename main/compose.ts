@@ -5,6 +5,8 @@ import { VivaError } from '../app/errors'
 import { importCurveFile } from './curves/importCurves'
 import { DATASET_SETTINGS_FILE, DatasetSettings } from './datasets/datasetSettings'
 import { DatasetService } from './datasets/service'
+import { EpisodeChecks } from './datasets/episodeChecks'
+import { HfCacheLocator, resolveDatasetSpec, type HfCacheEnv } from './datasets/sources'
 import { openLeRobotDataset } from './datasets/lerobot'
 import type { EventBus } from './events'
 import { createEventBus } from './events'
@@ -39,6 +41,8 @@ export interface ComposeConfig {
   hwaccel?: boolean
   /** Keep unfinished scoring jobs on disk and resume them on the next start (default true; `viva score` says false). */
   journalJobs?: boolean
+  /** Where HF_HOME, HF_LEROBOT_HOME and friends are read (default process.env). */
+  env?: HfCacheEnv
 }
 
 export interface WriteGuardConfig {
@@ -109,14 +113,19 @@ export function composeServices(config: ComposeConfig): Services {
   // written (`writeFilesAtomic`'s temporary names).
   void proxies.sweepStale()
   void removeStaleFiles(config.dataDir, /^\..+\.(\d+)-[0-9a-f]{8}\.partial$/)
+  const prober = new VideoProber(tools)
+  // Folders, and repo ids of datasets in the local Hugging Face cache; a downloader would be another locator here.
+  const locators = [new HfCacheLocator(config.env ?? process.env)]
   const datasets = new DatasetService({
     open: (root) => openLeRobotDataset(root),
-    prober: new VideoProber(tools),
+    resolve: (spec) => resolveDatasetSpec(spec, locators),
+    prober,
     proxies,
     media,
     events,
     settings: new DatasetSettings(path.join(config.dataDir, DATASET_SETTINGS_FILE)),
   })
+  const episodeChecks = new EpisodeChecks({ source: (id) => datasets.get(id), probe: (file, signal) => prober.probe(file, signal), tools })
   const projectsDir = config.projectsDir ?? path.join(config.dataDir, 'projects')
   const writeGuard = composeWriteGuard({
     dataDir: config.dataDir,
@@ -130,6 +139,7 @@ export function composeServices(config: ComposeConfig): Services {
     fingerprint: (id) => datasets.get(id).fingerprint,
     events,
     writeGuard,
+    timestamps: (id, episodes) => datasets.recordedTimestamps(id, episodes),
   })
   const models = new ModelRegistry({
     // Packaged, the models sit in app.asar.unpacked (electron-builder.yml), where native code can open them.
@@ -163,6 +173,7 @@ export function composeServices(config: ComposeConfig): Services {
       await reattach(datasetId, action, projectPath)
       return withOffer(datasets.get(datasetId).summary)
     },
+    'dataset.checkEpisodes': async ({ datasetId, episodes }, ctx) => episodeChecks.check(datasetId, episodes, ctx.signal),
     'episode.open': async ({ datasetId, episode, features }, ctx) => datasets.openEpisode(datasetId, episode, ctx.signal, features),
     'episode.features': async ({ datasetId, episode, keys }, ctx) => datasets.episodeFeatures(datasetId, episode, keys, ctx.signal),
     'dataset.setStateKey': async ({ datasetId, key }) => withOffer(await datasets.setStateKey(datasetId, key)),
@@ -173,9 +184,9 @@ export function composeServices(config: ComposeConfig): Services {
     'annotations.export': async ({ datasetId, format, filters }) => projects.exportText(datasetId, format, filters),
     'annotations.exportTo': async ({ datasetId, format, filters, outPath }) =>
       projects.exportTo(datasetId, format, filters, outPath),
-    'annotations.importPreview': async (p, ctx) => projects.previewImport(p.datasetId, importText(p, ctx), p.mode),
+    'annotations.importPreview': async (p, ctx) => projects.previewImport(p.datasetId, importText(p, ctx), p.mode, { force: p.force === true }),
     'annotations.import': async (p, ctx) => {
-      const summary = await projects.import(p.datasetId, importText(p, ctx), p.mode)
+      const summary = await projects.import(p.datasetId, importText(p, ctx), p.mode, { force: p.force === true })
       if (p.uploadId !== undefined) uploadsOf(ctx).discard(p.uploadId)
       return summary
     },

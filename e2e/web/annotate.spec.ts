@@ -88,8 +88,10 @@ test('annotate with the keyboard only, undo/redo, outcome; everything survives a
   await page.keyboard.press('Control+y')
   await expect(page.getByRole('radio', { name: 'failure' })).toHaveAttribute('aria-checked', 'true')
 
-  // Reload: everything is there, nothing was held only in the page.
+  // Reload: everything is there, nothing was held only in the page; the player comes back to its episode.
   await page.reload()
+  await expect(page.locator('.player-screen[data-episode="0"]')).toBeVisible()
+  await page.keyboard.press('Escape')
   await expect(page.getByRole('table', { name: 'Episodes' })).toBeVisible()
   const row0 = page.locator('tr[data-episode="0"]')
   await expect(row0.getByTestId('outcome')).toHaveText('failure')
@@ -130,9 +132,10 @@ test('annotate with the keyboard only, undo/redo, outcome; everything survives a
   await page.getByRole('radio', { name: 'CSV' }).check()
   const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download' }).click()])
   const csv = readFileSync(await csvDownload.path(), 'utf8').trim().split(/\r?\n/)
-  expect(csv[0]).toBe('episode,frame,timestamp,kind,direction,label,note,annotator')
+  expect(csv[0]).toBe('episode,frame,timestamp,time_from_frame_s,kind,direction,label,note,annotator')
   expect(csv).toHaveLength(4)
-  expect(csv[2]).toMatch(/^0,15,0\.500000,error,-1,/)
+  // The fixture's table timestamps are frame/fps: both columns agree.
+  expect(csv[2]).toMatch(/^0,15,0\.500000,0\.500000,error,-1,/)
 })
 
 test('two windows on one project: an edit in one shows up in the other', async ({ browser }) => {
@@ -231,8 +234,8 @@ test('a note typed just before a reload is saved; its state shows next to it unt
   await page.keyboard.type('lid jammed at the end')
   // Reload at once: the typing pause (when notes are saved) has not passed, and the field was never left.
   await page.reload()
-  await expect(page.getByRole('table', { name: 'Episodes' })).toBeVisible()
-  await player.openEpisode(1)
+  // The reload reopens the episode it was on, note saved.
+  await expect(page.locator('.player-screen[data-episode="1"]')).toBeVisible()
   await expect(page.getByLabel('Episode note')).toHaveValue('lid jammed at the end')
 
   // Typing shows the note as not saved yet; leaving the field saves it, and says so once the server has it.

@@ -223,10 +223,9 @@ test('score an episode: the curve grows live, cancel keeps a partial curve, Scor
   await expect(page.getByTestId('foresight')).toBeVisible()
   expect(existsSync(path.join(server.dataDir, 'values.sqlite'))).toBe(true)
 
-  // ---- 4. Reload: the cached curve is there at once, complete, with no job computing it.
+  // ---- 4. Reload: back on the same episode, the cached curve is there at once, complete, with no job computing it.
   await page.reload()
-  await expect(page.getByRole('table', { name: 'Episodes' })).toBeVisible()
-  await player.openEpisode(0)
+  await expect(page.locator('.player-screen[data-episode="0"]')).toBeVisible()
   const opened = Date.now()
   await expect(player.curveItems()).toHaveCount(1, { timeout: 3_000 })
   await expect(player.curveItems().first()).toHaveAttribute('data-complete', 'true', { timeout: 3_000 })

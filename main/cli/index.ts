@@ -4,8 +4,10 @@ import { parseArgs } from 'node:util'
 import { exportFiltersSchema, type ExportFilters } from '../../app/contract'
 import { VivaError } from '../../app/errors'
 import { composeServices, composeWriteGuard, openInitialDatasets } from '../compose'
+import { contentWarning } from '../datasets/episodeChecks'
 import { formatInspectReport, inspectDataset } from '../datasets/inspect'
 import type { WriterQuirks } from '../datasets/lerobotWriter'
+import { HfCacheLocator, resolveDatasetSpec } from '../datasets/sources'
 import { writePatternDataset } from '../datasets/patternDataset'
 import { writeTensorCache } from '../datasets/tensorCache'
 import { generateTaskDataset } from '../datasets/taskDataset'
@@ -25,14 +27,20 @@ import { advantagesCommand, metricsCommand } from './analysis'
 
 const USAGE = `viva — ViVa Studio command line
 
-  viva inspect <dataset> [--json]       Describe a LeRobot dataset and every problem found in it
-  viva serve [dataset ...] [--port N]   Browser mode: serve the app on 127.0.0.1 (prints a URL with a session token)
+  viva inspect <dataset> [--json] [--skip-content]
+                                        Describe a LeRobot dataset and every problem found in it (every
+                                        camera of every episode sampled for black or frozen video, unless
+                                        --skip-content)
+  viva serve [dataset ...] [--port N]   Browser mode: serve the app on 127.0.0.1 (prints a URL with a session token);
+                                        a dataset is a folder or a Hugging Face repo id (org/name[@revision]) found
+                                        in the local cache ($HF_LEROBOT_HOME, $HF_HOME/lerobot, the hub cache)
   viva demo [--port N]                  Browser mode on the built-in demo dataset (generated on first use)
   viva export <dataset> --format json|csv|lerobot --out PATH [--task T]... [--outcome O]... [--status S]...
                [--episodes A-B] [--project FILE]
                                         Write the annotations (labeled evaluation set); filters combine
-  viva import <dataset> <file.json> [--mode merge|replace] [--dry-run] [--project FILE]
-                                        Validate a canonical JSON export and apply it in one transaction
+  viva import <dataset> <file.json> [--mode merge|replace] [--dry-run] [--force] [--project FILE]
+                                        Validate a canonical JSON export and apply it in one transaction; a file
+                                        made for other data (fps, episode lengths) is refused unless --force
   viva tensors <dataset> --out DIR [--size 128] [--k K] [--labels FILE.json]
                                         Write the tensor cache the PyTorch ViVa training reads (models/viva)
   viva score <dataset> --model DIR --out FILE.parquet|.csv|.json [--episodes 0,3-7] [--steps N] [--seed S]
@@ -100,7 +108,8 @@ async function serve(
     // A bad folder among several does not keep the others from opening; each one that fails is named with why.
     let failed = 0
     for (const root of roots) {
-      await openInitialDatasets(services, [path.resolve(root)]).catch((err: unknown) => {
+      // A folder, or a repo id found in the local Hugging Face cache (DatasetService resolves it).
+      await openInitialDatasets(services, [root]).catch((err: unknown) => {
         failed++
         const why = err instanceof Error ? err.message : String(err)
         process.stderr.write(`viva: not opened: ${why.includes(path.resolve(root)) ? why : `${root}: ${why}`}\n`)
@@ -218,6 +227,8 @@ export async function main(argv: string[]): Promise<number> {
       'action-key': { type: 'string' },
       extra: { type: 'string' },
       'state-scale': { type: 'string' },
+      force: { type: 'boolean' },
+      'skip-content': { type: 'boolean' },
     },
   })
   const [command, ...args] = positionals
@@ -236,25 +247,42 @@ export async function main(argv: string[]): Promise<number> {
   const openForAnnotations = async (root: string | undefined, usage: string) => {
     if (!root) throw new VivaError('INVALID_ARGUMENT', usage)
     const services = composeServices({ mode: 'browser', version: await version(), dataDir, ...(projectsDir ? { projectsDir } : {}) })
-    const summary = await services.datasets.open(path.resolve(root))
+    const summary = await services.datasets.open(root)
     if (values.project) services.projects.setProjectFile(summary.id, values.project)
     return { services, summary }
   }
   switch (command) {
     case 'inspect': {
       const root = args[0]
-      if (!root) throw new VivaError('INVALID_ARGUMENT', 'usage: viva inspect <dataset> [--json]')
-      const prober = new VideoProber(resolveMediaTools())
+      if (!root) throw new VivaError('INVALID_ARGUMENT', 'usage: viva inspect <dataset> [--json] [--skip-content]')
+      const tools = resolveMediaTools()
+      const prober = new VideoProber(tools)
       const progress = countProgress(process.stderr, 'probed', 'video files')
+      const sampled = countProgress(process.stderr, 'checked', 'camera episodes for black or frozen video')
+      const { root: folder, via } = await resolveDatasetSpec(root, [new HfCacheLocator(process.env)])
+      if (via !== null) process.stderr.write(`viva: ${root}: found in ${via}: ${folder}\n`)
       const report = await inspectDataset(
-        path.resolve(root),
+        folder,
         async (file) => {
           const p = await prober.probe(file)
           return { codec: p.codec, width: p.width, height: p.height, frames: p.pts.length, pts: p.pts }
         },
-        { onProbeProgress: (done, total) => progress.update(done, total) },
+        {
+          onProbeProgress: (done, total) => {
+            progress.update(done, total)
+            if (done === total) progress.finish()
+          },
+          ...(values['skip-content']
+            ? {}
+            : {
+                content: {
+                  check: (t) => contentWarning(tools, t.fps, t.episode, t, t.pts),
+                  onProgress: (done, total) => sampled.update(done, total),
+                },
+              }),
+        },
       )
-      progress.finish()
+      sampled.finish()
       // Where this dataset's annotations are, if they wait in the project of another path (a moved folder).
       const dir = projectsDir ?? path.join(dataDir, 'projects')
       const reattach = reattachOfferFor(new ProjectIndex(dir), dir, report)
@@ -350,7 +378,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0
     }
     case 'import': {
-      const usage = 'usage: viva import <dataset> <file.json> [--mode merge|replace] [--dry-run]'
+      const usage = 'usage: viva import <dataset> <file.json> [--mode merge|replace] [--dry-run] [--force]'
       const { services, summary } = await openForAnnotations(args[0], usage)
       const file = args[1]
       if (!file) throw new VivaError('INVALID_ARGUMENT', usage)
@@ -363,9 +391,12 @@ export async function main(argv: string[]): Promise<number> {
         throw new VivaError('NOT_FOUND', `Cannot read ${file}: ${fsReason(err)}`, file)
       }
       try {
+        const options = { force: values.force === true }
         const result = values['dry-run']
-          ? services.projects.previewImport(summary.id, text, mode)
-          : services.projects.import(summary.id, text, mode)
+          ? services.projects.previewImport(summary.id, text, mode, options)
+          : services.projects.import(summary.id, text, mode, options)
+        // How the file's dataset differs from this one (compareDatasetIdentity), on stderr like other warnings.
+        for (const note of result.identityNotes ?? []) process.stderr.write(`viva: warning: ${file}: ${note}\n`)
         process.stdout.write(
           `${values['dry-run'] ? 'Would import' : 'Imported'} ${file} (${mode}): ${result.eventsAdded} events added, ` +
             `${result.eventsUpdated} updated, ${result.eventsRemoved} removed; ${result.episodesChanged} episodes changed; ` +

@@ -41,7 +41,9 @@ export async function listFilesRecursive(root: string, relDir: string): Promise<
   try {
     const entries = await readdir(join(root, relDir), { recursive: true, withFileTypes: true })
     return entries
-      .filter((e) => e.isFile())
+      // Symlinks too: a Hugging Face cache snapshot is made of links to its blobs (what they lead to is checked
+      // when read: safeRead takes regular files only).
+      .filter((e) => e.isFile() || e.isSymbolicLink())
       .map((e) => {
         // Node 20's Dirent carries the directory as parentPath (newer) or path (older 20.x).
         const parent = (e as { parentPath?: string }).parentPath ?? (e as { path?: string }).path ?? ''

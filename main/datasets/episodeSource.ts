@@ -36,6 +36,8 @@ export interface EpisodeData {
   /** Whether frame indices came from a `frame_index` column or from row order. */
   frameIndexSource: 'column' | 'row-order'
   videos: EpisodeVideo[]
+  /** Cameras of the dataset with no video for this episode, and why (the player pane shows it). */
+  missingVideos?: { camera: string; message: string }[]
   warnings: DatasetWarning[]
 }
 

@@ -123,7 +123,11 @@ function checkTimestamps(timestamps: Float64Array, fps: number, warn: Warn): voi
   const text = hasOffset && !hasDrift ? `${parts[0]} instead of 0` : parts.join(' and ')
   // Within half a frame the timestamp still names the right frame; beyond, anything that seeks by time is off.
   const serious = Math.abs(start) >= 0.5 / fps || drift >= 0.5 / fps
-  warn(serious ? 'warning' : 'info', 'TIMESTAMP_MISMATCH', `timestamps ${text}; playback syncs by frame index`)
+  warn(
+    serious ? 'warning' : 'info',
+    'TIMESTAMP_MISMATCH',
+    `timestamps ${text}; playback syncs by frame index, the player shows the recorded time, and exports give both (timestamp: recorded, time_from_frame_s: frame/fps)`,
+  )
 }
 
 function readState(

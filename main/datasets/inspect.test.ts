@@ -250,12 +250,14 @@ describe('inspectDataset with ffprobe on generated datasets', () => {
       expect(codecWarnings).toHaveLength(2)
       expect(codecWarnings[0]?.message).toContain('declares codec av1 but')
       const frames = report.warnings.filter((w) => w.code === 'VIDEO_FRAMES_MISMATCH')
-      expect(frames).toHaveLength(1)
+      expect(frames).toHaveLength(format === 'v2.1' ? 1 : 2)
       expect(frames[0]?.message).toContain(
         format === 'v2.1'
           ? "observation.images.b/episode_000000.mp4 has 14 frames but episode 0's table has 12 rows"
           : 'file-000.mp4 has 38 frames but its 3 episodes have 36 rows',
       )
+      // v3.0: and which episode's window holds the extra frames.
+      if (format === 'v3.0') expect(frames[1]).toMatchObject({ episode: 0, message: expect.stringContaining('holds 14 frames but the table has 12 rows') })
     },
     60_000,
   )
@@ -315,8 +317,10 @@ describe('inspectDataset with ffprobe on generated datasets', () => {
     const failed = report.warnings.filter((w) => w.code === 'PROBE_FAILED')
     expect(failed.map((w) => [w.level, w.episode, w.file])).toEqual([['error', 2, broken]])
     expect(report.episodeProblems.map((p) => p.episode)).toEqual([2])
-    // Not a terminal: plain lines, the last one the total (8 files: 4 episodes x 2 cameras).
-    expect(stderr.trim().split('\n').at(-1)).toBe('probed 8/8 video files')
+    // Not a terminal: plain lines, each count ending with its total (8 files: 4 episodes x 2 cameras; the 7 readable
+    // ones sampled for black or frozen video).
+    expect(stderr.trim().split('\n')).toContain('probed 8/8 video files')
+    expect(stderr.trim().split('\n').at(-1)).toBe('checked 7/7 camera episodes for black or frozen video')
     const text = await run('node', [resolve('main/cli/viva.mjs'), 'inspect', out], { encoding: 'utf8' })
     expect(text.stdout).toContain('episode 2: 1 error (PROBE_FAILED)')
     expect(text.stdout).not.toContain('probed 8/8')

@@ -2,9 +2,10 @@ import { join } from 'node:path'
 import type { DatasetWarning, FormatVersion, StateChoice } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import { normalizeCodec } from '../video/codecs'
-import { VIDEO_WINDOW_INVALID, videoWindowError } from '../video/probe'
+import { VIDEO_WINDOW_INVALID, videoWindowError, windowFrames } from '../video/probe'
 import { compactRanges, openLeRobotDataset } from './lerobot'
 import type { LeRobotSource } from './lerobot'
+import type { WindowConventionReport } from './videoWindows'
 
 /** What `probe` learns from a real video file. `frames` 0 means "not counted". */
 export interface ProbedVideo {
@@ -51,6 +52,8 @@ export interface InspectReport {
   /** Over present episodes, counted from their tables (the metadata's length when a table is unreadable). */
   frames: { total: number; min: number; median: number; max: number } | null
   tasks: string[]
+  /** v3.0: which end the video windows use (to_timestamp exclusive as LeRobot writes it, or inclusive) and how many read each way. */
+  videoWindows: WindowConventionReport
   warnings: DatasetWarning[]
   /** Episodes with errors or warnings of their own (missing files, unreadable tables or videos, bad windows...). */
   episodeProblems: EpisodeProblems[]
@@ -71,6 +74,28 @@ export interface InspectOptions {
   concurrency?: number
   /** Called after each video file is probed (every file once, however many episodes share it). */
   onProbeProgress?: (done: number, total: number) => void
+  /**
+   * With ffmpeg: sample every camera of every present episode for black or frozen video (contentWarning, ~0.1 s of
+   * CPU each). Needs a probe that gives frame times. Without it, content is not looked at.
+   */
+  content?: {
+    check: (video: ContentTarget) => Promise<DatasetWarning | null>
+    onProgress?: (done: number, total: number) => void
+  }
+}
+
+/** One camera's window of one episode, as the content check needs it. */
+export interface ContentTarget {
+  camera: string
+  /** The dataset's frame rate (windows are cut at half a frame). */
+  fps: number
+  episode: number
+  /** Absolute path. */
+  file: string
+  relPath: string
+  fromTimestamp: number
+  toTimestamp: number | null
+  pts: Float64Array
 }
 
 const DEFAULT_CONCURRENCY = 4
@@ -172,6 +197,7 @@ async function probeVideos(
     return probed
   })
 
+  const contentTargets: ContentTarget[] = []
   const mismatches = new Map<string, { first: string; count: number }>()
   const noteMismatch = (key: string, message: string): void => {
     const m = mismatches.get(key)
@@ -218,7 +244,37 @@ async function probeVideos(
     if (result.pts && result.pts.length > 0) {
       for (const ep of file.episodes) {
         const message = videoWindowError({ camera: file.camera, episode: ep.index, relPath: file.relPath, from: ep.from, to: ep.to }, result.pts, source.summary.fps)
-        if (message !== null) warnings.push({ level: 'error', code: VIDEO_WINDOW_INVALID, message, file: file.relPath, episode: ep.index })
+        if (message !== null) {
+          warnings.push({ level: 'error', code: VIDEO_WINDOW_INVALID, message, file: file.relPath, episode: ep.index })
+          continue
+        }
+        contentTargets.push({
+          camera: file.camera,
+          fps: source.summary.fps,
+          episode: ep.index,
+          file: join(source.summary.root, file.relPath),
+          relPath: file.relPath,
+          fromTimestamp: ep.from,
+          toTimestamp: ep.to,
+          pts: result.pts,
+        })
+        // A shared file's total can match while one window is a frame short (the next window a frame long): each
+        // episode's own window, as the player cuts it, must hold its table's rows.
+        if (file.episodes.length < 2) continue
+        const { first, end } = windowFrames(result.pts, source.summary.fps, ep.from, ep.to)
+        const rows = lengthOf(ep.index)
+        if (end - first !== rows) {
+          warnings.push({
+            level: 'warning',
+            code: 'VIDEO_FRAMES_MISMATCH',
+            message:
+              `camera "${file.camera}", episode ${ep.index}: its window ${ep.from.toFixed(3)}–${ep.to === null ? 'end' : ep.to.toFixed(3)} s of ${file.relPath} ` +
+              `holds ${end - first} frames but the table has ${rows} rows` +
+              (end - first < rows ? '; the last video frame is held for the missing ones' : '; the extra video frames are not shown'),
+            file: file.relPath,
+            episode: ep.index,
+          })
+        }
       }
     }
   }
@@ -228,6 +284,24 @@ async function probeVideos(
       code: key.startsWith('codec') ? 'CODEC_MISMATCH' : 'RESOLUTION_MISMATCH',
       message: count > 1 ? `${first} (and ${count - 1} more file${count === 2 ? '' : 's'})` : first,
     })
+  }
+
+  const content = options.content
+  if (content && contentTargets.length > 0) {
+    let checked = 0
+    content.onProgress?.(0, contentTargets.length)
+    const found = await mapLimit(contentTargets, options.concurrency ?? DEFAULT_CONCURRENCY, async (target) => {
+      let warning: DatasetWarning | null
+      try {
+        warning = await content.check(target)
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err)
+        warning = { level: 'error', code: 'VIDEO_UNREADABLE', message: `camera "${target.camera}", episode ${target.episode}: ${why}`, file: target.relPath, episode: target.episode }
+      }
+      content.onProgress?.(++checked, contentTargets.length)
+      return warning
+    })
+    for (const w of found) if (w) warnings.push(w)
   }
 
   // Each camera's listing shows the file of its first present episode, as before any file was probed.
@@ -322,6 +396,7 @@ export async function inspectDataset(
             max: lengths[lengths.length - 1] ?? 0,
           },
     tasks: [...summary.tasks],
+    videoWindows: source.windows,
     warnings,
     episodeProblems: episodeProblems(warnings),
   }
@@ -389,6 +464,15 @@ export function formatInspectReport(report: InspectReport): string {
     field('state', `(none: ${report.stateChoice.reason})`)
   }
   if (report.features.length > 0) field('features', report.features.map((f) => `${f.key} [${f.dim}]`).join(', '))
+  const w = report.videoWindows
+  if (w.convention !== null) {
+    const total = w.exclusive + w.inclusive + w.other
+    const how =
+      w.convention === 'inclusive'
+        ? `to_timestamp inclusive (last frame's time) in ${w.inclusive} of ${total}; read as ending one frame later`
+        : `to_timestamp exclusive (one frame past the last, LeRobot's convention) in ${w.exclusive} of ${total}`
+    field('windows', `${how}${w.other > 0 ? `; ${w.other} fit neither` : ''}`)
+  }
   field('tasks', String(report.tasks.length))
   for (const t of report.tasks.slice(0, 10)) lines.push(`    - ${t}`)
   if (report.tasks.length > 10) lines.push(`    ... and ${report.tasks.length - 10} more`)

@@ -145,7 +145,9 @@ describe('gr00t-sim-gr1-picknplace (v2.0, video_info, no frame_index, phantom ca
     const missing = ep.warnings.find((w) => w.code === 'FRAME_INDEX_MISSING')
     expect(missing?.level).toBe('info')
     const ts = ep.warnings.find((w) => w.code === 'TIMESTAMP_MISMATCH')
-    expect(ts?.message).toBe('timestamps start at 0.050 s instead of 0; playback syncs by frame index')
+    expect(ts?.message).toBe(
+      'timestamps start at 0.050 s instead of 0; playback syncs by frame index, the player shows the recorded time, and exports give both (timestamp: recorded, time_from_frame_s: frame/fps)',
+    )
     expect(ts?.episode).toBe(2)
     expect(ts?.file).toBe('data/chunk-000/episode_000002.parquet')
   })

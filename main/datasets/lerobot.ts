@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { realpath, stat } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
-import type { CameraInfo, DatasetSummary, DatasetWarning, EpisodeSummary } from '../../app/dataset'
+import type { CameraInfo, DatasetSummary, DatasetWarning, EpisodeSummary, MissingCamera } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import { fsReason, isAbsent } from '../fsErrors'
 import { READ_LIMITS, readTextFile } from '../safeRead'
@@ -12,6 +12,9 @@ import type { EpisodeEntry, LeRobotInfo, Listing } from './lerobotInfo'
 import { INFO_FILE, parseInfo } from './lerobotInfo'
 import { listV2Episodes } from './lerobotV2'
 import { listV3Episodes } from './lerobotV3'
+import { locateVideos } from './videoLocator'
+import type { WindowConventionReport } from './videoWindows'
+import { detectWindowConvention, extendInclusiveWindows, windowConventionNote } from './videoWindows'
 import { chooseState } from './vectorFeatures'
 
 export interface OpenOptions {
@@ -27,6 +30,8 @@ export interface LeRobotSource extends EpisodeSource {
   readonly entries: readonly EpisodeEntry[]
   /** Cameras that info.json declares but that have no video file for any episode. */
   readonly missingCameras: readonly string[]
+  /** Which end the v3.0 video windows use, and how many windows read each way (detectWindowConvention). */
+  readonly windows: WindowConventionReport
 }
 
 /**
@@ -104,36 +109,78 @@ async function readInfoText(root: string, absRoot: string): Promise<string> {
   }
 }
 
+interface FileCheck {
+  present: Set<number>
+  missingCameras: MissingCamera[]
+  /** Per episode, the cameras with no video for it and why. */
+  missingVideos: Map<number, { camera: string; message: string }[]>
+}
+
 /**
  * Mark what the metadata lists but the disk lacks. One readdir per folder (not one stat per file) keeps this
- * cheap for thousands of episodes. Mutates the entries: drops missing videos and adds warnings.
+ * cheap for thousands of episodes. Videos that are not where video_path says are looked for under other folder,
+ * chunk and file names (locateVideos) and used from there with a warning. Mutates the entries: points moved videos
+ * at where they are, drops missing ones and adds warnings.
  */
 async function checkFiles(
+  root: string,
   listing: DirListing,
   info: LeRobotInfo,
   entries: EpisodeEntry[],
   listedBy: string | null,
   warnings: DatasetWarning[],
-): Promise<{ present: Set<number>; missingCameras: string[] }> {
+): Promise<FileCheck> {
   const paths = entries.flatMap((e) => [e.data.relPath, ...e.videos.map((v) => v.relPath)])
   const existing = await listing.existing(paths)
+  const videoKeys = info.cameras.filter((c) => c.dtype === 'video').map((c) => c.key)
 
-  const missingCameras = info.cameras
-    .filter((c) => c.dtype === 'video' && !entries.some((e) => e.videos.some((v) => v.camera === c.key && existing.has(v.relPath))))
-    .map((c) => c.key)
-  for (const camera of missingCameras) {
+  const notThere = entries
+    .filter((e) => existing.has(e.data.relPath))
+    .flatMap((e) => e.videos.filter((v) => !existing.has(v.relPath)).map((v) => ({ camera: v.camera, relPath: v.relPath })))
+  const located = await locateVideos(root, listing, info.videoPath ?? '', videoKeys, notThere)
+  const searched = located.searched.length > 0 ? located.searched.join(', ') : 'no video folder'
+  const moved = new Map<string, { count: number; expected: string; found: string }>()
+  for (const entry of entries) {
+    for (const video of entry.videos) {
+      const found = located.locations.get(video.relPath)?.found
+      if (!found) continue
+      const m = moved.get(video.camera)
+      if (m) m.count++
+      else moved.set(video.camera, { count: 1, expected: video.relPath, found })
+      video.relPath = found
+      existing.add(found)
+    }
+  }
+  for (const [camera, m] of moved) {
     warnings.push({
       level: 'warning',
-      code: 'CAMERA_MISSING',
-      message: `camera "${camera}" is declared in ${INFO_FILE} but has no video files on disk; it is left out`,
-      file: INFO_FILE,
+      code: 'VIDEO_RELOCATED',
+      message:
+        `camera "${camera}": ${m.count} video${m.count === 1 ? ' is' : 's are'} not where video_path says; using what was found elsewhere, ` +
+        `e.g. ${m.found} for ${m.expected}. To silence this, move the files to the video_path location or fix video_path in ${INFO_FILE}`,
+      file: m.found,
     })
   }
 
+  const missingCameras: MissingCamera[] = []
+  for (const c of info.cameras) {
+    if (c.dtype !== 'video' || entries.some((e) => e.videos.some((v) => v.camera === c.key && existing.has(v.relPath)))) continue
+    const example = entries.find((e) => existing.has(e.data.relPath))?.videos.find((v) => v.camera === c.key)?.relPath
+    const message =
+      `camera "${c.key}" is declared in ${INFO_FILE} but has no video files on disk` +
+      (example ? `: video_path gives e.g. ${example}` : info.videoPath === null ? ' (and there is no video_path)' : '') +
+      `; searched ${searched} under other folder, chunk and file names. ` +
+      `Add the videos at that path, or fix video_path (or remove the feature) in ${INFO_FILE}`
+    missingCameras.push({ key: c.key, message })
+    warnings.push({ level: 'warning', code: 'CAMERA_MISSING', message, file: example ?? INFO_FILE })
+  }
+  const missingKeys = new Set(missingCameras.map((c) => c.key))
+  const cameraMessage = new Map(missingCameras.map((c) => [c.key, c.message]))
+
   const present = new Set<number>()
   const absent: number[] = []
+  const missingVideos = new Map<number, { camera: string; message: string }[]>()
   for (const entry of entries) {
-    entry.videos = entry.videos.filter((v) => !missingCameras.includes(v.camera))
     if (!existing.has(entry.data.relPath)) {
       absent.push(entry.index)
       entry.warnings.push({
@@ -143,19 +190,23 @@ async function checkFiles(
         file: entry.data.relPath,
         episode: entry.index,
       })
+      entry.videos = entry.videos.filter((v) => !missingKeys.has(v.camera))
       continue
     }
     present.add(entry.index)
+    const lacking: { camera: string; message: string }[] = []
     for (const video of entry.videos) {
       if (existing.has(video.relPath)) continue
-      entry.warnings.push({
-        level: 'warning',
-        code: 'VIDEO_MISSING',
-        message: `episode ${entry.index}: video ${video.relPath} for camera "${video.camera}" is not on disk`,
-        file: video.relPath,
-        episode: entry.index,
-      })
+      const whole = cameraMessage.get(video.camera)
+      if (whole !== undefined) {
+        lacking.push({ camera: video.camera, message: whole })
+        continue
+      }
+      const message = `episode ${entry.index}: video ${video.relPath} for camera "${video.camera}" is not on disk (nor under other names in ${searched})`
+      lacking.push({ camera: video.camera, message })
+      entry.warnings.push({ level: 'warning', code: 'VIDEO_MISSING', message, file: video.relPath, episode: entry.index })
     }
+    if (lacking.length > 0) missingVideos.set(entry.index, lacking)
     entry.videos = entry.videos.filter((v) => existing.has(v.relPath))
   }
   if (absent.length > 0) {
@@ -166,7 +217,7 @@ async function checkFiles(
       ...(listedBy === null ? {} : { file: listedBy }),
     })
   }
-  return { present, missingCameras }
+  return { present, missingCameras, missingVideos }
 }
 
 /**
@@ -188,6 +239,12 @@ export async function openLeRobotDataset(root: string, options: OpenOptions = {}
   // Before checkFiles drops what is missing on disk: a lost file does not make it another dataset.
   const fingerprint = datasetFingerprint(infoText, entries)
   const warnings: DatasetWarning[] = [...info.warnings, ...listing.warnings]
+  const windows = detectWindowConvention(entries, info.fps)
+  const windowNote = windowConventionNote(windows, listing.listedBy ?? 'the metadata')
+  if (windowNote !== null) {
+    extendInclusiveWindows(entries, info.fps)
+    warnings.push({ level: 'info', code: 'VIDEO_WINDOWS_INCLUSIVE', message: windowNote, ...(listing.listedBy ? { file: listing.listedBy } : {}) })
+  }
 
   if (info.totalEpisodes !== null && info.totalEpisodes !== entries.length) {
     warnings.push({
@@ -207,8 +264,9 @@ export async function openLeRobotDataset(root: string, options: OpenOptions = {}
     })
   }
 
-  const { present, missingCameras } = await checkFiles(dirs, info, entries, listing.listedBy, warnings)
-  const cameras = info.cameras.filter((c) => !missingCameras.includes(c.key))
+  const { present, missingCameras, missingVideos } = await checkFiles(absRoot, dirs, info, entries, listing.listedBy, warnings)
+  const missingKeys = missingCameras.map((c) => c.key)
+  const cameras = info.cameras.filter((c) => !missingKeys.includes(c.key))
   const byIndex = new Map(entries.map((e) => [e.index, e]))
 
   const episodes: EpisodeSummary[] = entries.map((e) => ({
@@ -226,6 +284,7 @@ export async function openLeRobotDataset(root: string, options: OpenOptions = {}
     fps: info.fps,
     robotType: info.robotType,
     cameras,
+    missingCameras,
     state: info.state,
     features: info.features,
     stateChoice: info.stateChoice,
@@ -281,9 +340,10 @@ export async function openLeRobotDataset(root: string, options: OpenOptions = {}
         toTimestamp: v.toTimestamp,
         declaredCodec: codecOf.get(v.camera) ?? null,
       })),
+      missingVideos: missingVideos.get(index) ?? [],
       warnings: [...entry.warnings, ...table.warnings],
     }
   }
 
-  return { summary, fingerprint, info, declaredCameras: info.cameras, entries, missingCameras, loadEpisode, setStateKey }
+  return { summary, fingerprint, info, declaredCameras: info.cameras, entries, missingCameras: missingKeys, windows, loadEpisode, setStateKey }
 }

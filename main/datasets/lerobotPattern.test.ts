@@ -169,7 +169,7 @@ describe.each([
     const ts = ep.warnings.find((w) => w.code === 'TIMESTAMP_MISMATCH')
     expect(ts?.level).toBe('warning')
     expect(ts?.message).toBe(
-      'timestamps start at 0.200 s and drift up to 0.500 s from frame_index/fps; playback syncs by frame index',
+      'timestamps start at 0.200 s and drift up to 0.500 s from frame_index/fps; playback syncs by frame index, the player shows the recorded time, and exports give both (timestamp: recorded, time_from_frame_s: frame/fps)',
     )
     expect(ep.timestamps?.[ep.length - 1]).toBeCloseTo((ep.length - 1) / FPS + 0.2 + 0.5, 5)
   })

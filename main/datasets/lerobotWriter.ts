@@ -8,6 +8,7 @@ import type { ColumnSource, SchemaElement } from 'hyparquet-writer'
 import { VivaError } from '../../app/errors'
 import { resolveMediaTools } from '../video/tools'
 import type { MediaTools } from '../video/tools'
+import { formatPathTemplate } from './pathTemplate'
 
 /**
  * Writes a LeRobot v2.0 / v2.1 / v3.0 dataset from callbacks: the caller says what each episode's state (and
@@ -65,6 +66,22 @@ export interface WriterQuirks {
   extraVectors?: readonly ('velocity' | 'effort')[]
   /** State and action values multiplied by this (other units than the simulation's: 57.29578 for degrees). */
   stateScale?: number
+  /**
+   * The video files (of one camera, or all) are written at this path template instead of where info.json's
+   * video_path says, for "videos not where the template says" inputs: `video/` for `videos/`, `chunk_0` for
+   * `chunk-000`, `file-007.mp4` for `episode_000007.mp4`, the camera key without `observation.images.`. Fields:
+   * those of the format's own template plus `{short_key}`, the camera key without its `observation.images.` prefix.
+   */
+  videoFilesAt?: { template: string; camera?: string }
+  /**
+   * v3.0: meta/episodes gives each window's to_timestamp as its last frame's time (from + (n - 1) / fps) instead of
+   * one frame past it (from + n / fps, LeRobot's own convention), as some third-party converters write it.
+   */
+  inclusiveVideoWindows?: boolean
+  /** That camera (in one episode, or all) recorded nothing: every frame is black (Y 16, the video range's black). */
+  blackCamera?: { camera: string; episode?: number }
+  /** That camera (in one episode, or all) froze: every frame repeats the episode's first picture. */
+  frozenCamera?: { camera: string; episode?: number }
 }
 
 /** Where extraVectors go. */
@@ -252,6 +269,14 @@ function makePlan(options: LeRobotWriteOptions): Plan {
     if (vw.camera !== undefined && !keys.has(vw.camera)) throw invalid(`videoWindow: no camera ${vw.camera}`)
   }
 
+  const at = quirks.videoFilesAt
+  if (at && at.camera !== undefined && !keys.has(at.camera)) throw invalid(`videoFilesAt: no camera ${at.camera}`)
+  if (quirks.inclusiveVideoWindows && format !== 'v3.0') throw invalid('inclusiveVideoWindows: only v3.0 stores video windows')
+  for (const [name, q] of [['blackCamera', quirks.blackCamera], ['frozenCamera', quirks.frozenCamera]] as const) {
+    if (q && !keys.has(q.camera)) throw invalid(`${name}: no camera ${q.camera}`)
+    if (q?.episode !== undefined && lengths[q.episode] === undefined) throw invalid(`${name}: episode ${q.episode} does not exist`)
+  }
+
   let from = 0
   const episodes = options.episodes.map(({ length, task }, index) => {
     const taskIndex = tasks.indexOf(task)
@@ -287,12 +312,25 @@ function v2DataPath(ep: number): string {
   return `data/chunk-${pad(chunkOf(ep), 3)}/episode_${pad(ep, 6)}.parquet`
 }
 
-function v2VideoPath(ep: number, key: string): string {
-  return `videos/chunk-${pad(chunkOf(ep), 3)}/${key}/episode_${pad(ep, 6)}.mp4`
-}
-
-function v3VideoPath(key: string, file: number): string {
-  return `videos/${key}/chunk-000/file-${pad(file, 3)}.mp4`
+/** Where a camera's video is written: where info.json says, unless quirks.videoFilesAt moves it. */
+function videoFilePath(plan: Plan, key: string, index: { episode: number } | { file: number }): string {
+  const moved = plan.quirks.videoFilesAt
+  const episode = 'episode' in index ? index.episode : 0
+  const file = 'file' in index ? index.file : 0
+  if (moved && (moved.camera === undefined || moved.camera === key)) {
+    const chunk = 'episode' in index ? chunkOf(episode) : 0
+    return formatPathTemplate(moved.template, {
+      episode_chunk: chunk,
+      chunk_index: chunk,
+      episode_index: episode,
+      file_index: file,
+      video_key: key,
+      short_key: key.replace(/^observation\.images\./, ''),
+    })
+  }
+  return 'episode' in index
+    ? `videos/chunk-${pad(chunkOf(episode), 3)}/${key}/episode_${pad(episode, 6)}.mp4`
+    : `videos/${key}/chunk-000/file-${pad(file, 3)}.mp4`
 }
 
 
@@ -545,7 +583,8 @@ function v3Placements(plan: Plan, camera: string): Map<number, V3Placement> {
     const start = cursor[file] ?? 0
     const frames = videoFrames(plan, ep, camera)
     // Integer frame sums divided once, so from_timestamp is exactly (previous frames) / fps.
-    out.set(ep.index, { file, from: start / plan.fps, to: (start + frames) / plan.fps })
+    const end = plan.quirks.inclusiveVideoWindows ? start + frames - 1 : start + frames
+    out.set(ep.index, { file, from: start / plan.fps, to: end / plan.fps })
     cursor[file] = start + frames
   }
   const bad = plan.quirks.videoWindow
@@ -617,6 +656,21 @@ interface VideoJob {
   segments: { episode: number; frames: number }[]
   /** One file, or (v2.x) one file per segment. */
   outputs: string[]
+}
+
+/** The painter as quirks.blackCamera / quirks.frozenCamera change it for this camera. */
+function withContentQuirks(plan: Plan, camera: WriterCamera, paint: FramePaint): FramePaint {
+  const hits = (q: { camera: string; episode?: number } | undefined, episode: number): boolean =>
+    q !== undefined && q.camera === camera.key && (q.episode === undefined || q.episode === episode)
+  const { blackCamera, frozenCamera } = plan.quirks
+  if (!blackCamera && !frozenCamera) return paint
+  const luma = camera.width * camera.height
+  return (out, episode, frame) => {
+    if (hits(blackCamera, episode)) {
+      out.fill(16, 0, luma)
+      out.fill(128, luma)
+    } else paint(out, episode, hits(frozenCamera, episode) ? 0 : frame)
+  }
 }
 
 /** Frames allocated per camera; a frame's buffer is reused only once the pipe has taken it. */
@@ -743,8 +797,8 @@ function videoJobs(root: string, plan: Plan): VideoJob[] {
     const segments = written.map((e) => ({ episode: e.index, frames: videoFrames(plan, e, camera.key) }))
     const outputs =
       plan.format === 'v3.0'
-        ? [path.join(root, v3VideoPath(camera.key, 0))]
-        : written.map((e) => path.join(root, v2VideoPath(e.index, camera.key)))
+        ? [path.join(root, videoFilePath(plan, camera.key, { file: 0 }))]
+        : written.map((e) => path.join(root, videoFilePath(plan, camera.key, { episode: e.index })))
     return { camera, cameraIndex, segments, outputs }
   })
 }
@@ -817,7 +871,7 @@ export async function writeLeRobotDataset(options: LeRobotWriteOptions): Promise
     let firstError: unknown = null
     await Promise.allSettled(
       jobs.map((job) =>
-        encodeVideo(root, tools, plan, job, abort.signal, threads, options.painter(job.camera, job.cameraIndex)).catch(
+        encodeVideo(root, tools, plan, job, abort.signal, threads, withContentQuirks(plan, job.camera, options.painter(job.camera, job.cameraIndex))).catch(
           (err: unknown) => {
             // The first failure is the cause; the others are the encoders it made us stop.
             if (!abort.signal.aborted) firstError = err

@@ -68,6 +68,8 @@ describe('DatasetService episode views', () => {
     off()
     expect(ready.status).toBe('ready')
     expect(ready.codec).toBe('h264')
+    // The header names the dataset's codec, not the proxy's.
+    expect(ready.sourceCodec).toBe('mpeg4')
     expect(ready.media?.rootId).toBe('proxies')
     expect(ready.videoFrames).toBe(8)
     expect(progress.at(-1)).toMatchObject({ done: true, fraction: 1 })
@@ -76,6 +78,7 @@ describe('DatasetService episode views', () => {
     const again = await services.datasets.openEpisode(summary.id, 0)
     expect(again.cameras[0]?.status).toBe('ready')
     expect(again.cameras[0]?.media?.rootId).toBe('proxies')
+    expect(again.cameras[0]?.sourceCodec).toBe('mpeg4')
   })
 
   it('refuses unknown datasets and episodes with typed errors', async () => {

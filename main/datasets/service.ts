@@ -6,15 +6,22 @@ import type { EventBus } from '../events'
 import type { MediaRoots } from '../video/mediaFiles'
 import type { VideoProber, VideoProbe } from '../video/probe'
 import { normalizeCodec } from '../video/codecs'
-import { episodeFrameTimes, isBrowserPlayable, VIDEO_WINDOW_INVALID, videoWindowError } from '../video/probe'
+import { episodeFrameTimes, isBrowserPlayable } from '../video/probe'
 import type { ProxyCache } from '../video/proxy'
 import type { DatasetSettings } from './datasetSettings'
 import type { EpisodeData, EpisodeSource, EpisodeVideo } from './episodeSource'
+import { frameCountWarning, windowWarning } from './episodeChecks'
+import { hubRepoDir } from './sources'
 
 export const PROXY_ROOT_ID = 'proxies'
 
 export interface DatasetServiceDeps {
   open: (root: string) => Promise<EpisodeSource>
+  /**
+   * What a typed path or repo id names (resolveDatasetSpec: a folder, or a dataset in the local Hugging Face cache);
+   * absent: paths only, resolved against the working directory.
+   */
+  resolve?: (spec: string) => Promise<{ root: string; via: string | null }>
   prober: VideoProber
   proxies: ProxyCache
   media: MediaRoots
@@ -25,12 +32,23 @@ export interface DatasetServiceDeps {
 
 /** Throws DATASET_INVALID, naming camera, episode, window, file and its duration, when the window does not fit. */
 function checkWindow(summary: DatasetSummary, data: EpisodeData, video: EpisodeVideo, probe: VideoProbe): void {
-  const message = videoWindowError(
-    { camera: video.camera, episode: data.index, relPath: video.relPath, from: video.fromTimestamp, to: video.toTimestamp },
-    probe.pts,
-    summary.fps,
-  )
-  if (message !== null) throw new VivaError('DATASET_INVALID', message, video.relPath)
+  const bad = windowWarning(summary.fps, data.index, video, probe.pts)
+  if (bad !== null) throw new VivaError('DATASET_INVALID', bad.message, video.relPath)
+}
+
+/** The pane of a camera with no video for the episode: status 'missing', with why. */
+function missingView(key: string, message: string): CameraView {
+  return {
+    key,
+    media: null,
+    codec: null,
+    width: null,
+    height: null,
+    videoFrames: 0,
+    frameTimes: new Float64Array(0),
+    status: 'missing',
+    statusMessage: message,
+  }
 }
 
 /** Opened datasets and the per-episode views the player needs (frame-time maps, playable media, state). */
@@ -42,11 +60,16 @@ export class DatasetService {
     deps.media.register(PROXY_ROOT_ID, deps.proxies.root)
   }
 
-  async open(root: string): Promise<DatasetSummary> {
-    const abs = path.resolve(root)
+  async open(spec: string): Promise<DatasetSummary> {
+    const { root: abs, via } = this.deps.resolve ? await this.deps.resolve(spec) : { root: path.resolve(spec), via: null }
     let pending = this.opening.get(abs)
     if (!pending) {
-      pending = this.deps.open(abs)
+      pending = this.deps.open(abs).then((source) => {
+        if (via !== null) {
+          source.summary.warnings.push({ level: 'info', code: 'OPENED_FROM_CACHE', message: `${spec} was found in ${via}: ${source.summary.root}` })
+        }
+        return source
+      })
       this.opening.set(abs, pending)
       pending.catch(() => this.opening.delete(abs))
     }
@@ -54,7 +77,7 @@ export class DatasetService {
     const saved = (await this.deps.settings?.get(source.summary.id))?.stateKey
     if (saved !== undefined && source.summary.features.some((f) => f.key === saved)) source.setStateKey(saved)
     this.sources.set(source.summary.id, source)
-    this.deps.media.register(source.summary.id, source.summary.root)
+    this.deps.media.register(source.summary.id, source.summary.root, hubRepoDir(source.summary.root))
     return source.summary
   }
 
@@ -98,6 +121,8 @@ export class DatasetService {
     const cameras = await Promise.all(
       source.summary.cameras.map((cam) => this.cameraView(source, data, cam.key, warnings, signal)),
     )
+    // Declared cameras with no video anywhere still get a pane, saying what was expected where.
+    for (const cam of source.summary.missingCameras ?? []) cameras.push(missingView(cam.key, cam.message))
     return {
       datasetId,
       index: data.index,
@@ -107,6 +132,7 @@ export class DatasetService {
       cameras,
       state: data.state,
       features: data.features,
+      timestamps: data.timestamps,
       warnings,
     }
   }
@@ -131,10 +157,25 @@ export class DatasetService {
     })
     emit(1, true)
     const probe = await this.deps.prober.probe(proxy, signal)
-    return this.viewFromProbe(source.summary, data, video, probe, {
-      rootId: PROXY_ROOT_ID,
-      path: path.basename(proxy),
-    }, [])
+    return {
+      ...this.viewFromProbe(source.summary, data, video, probe, { rootId: PROXY_ROOT_ID, path: path.basename(proxy) }, []),
+      sourceCodec: original.codec,
+    }
+  }
+
+  /**
+   * The recorded timestamps (the tables' `timestamp` column) of these episodes, for exports. An episode whose
+   * table has no such column or cannot be read is left out: its events export without a recorded time.
+   */
+  async recordedTimestamps(datasetId: string, episodes: readonly number[], signal?: AbortSignal): Promise<Map<number, Float64Array>> {
+    const source = this.get(datasetId)
+    const out = new Map<number, Float64Array>()
+    for (const index of episodes) {
+      signal?.throwIfAborted()
+      const data = await source.loadEpisode(index, signal).catch(() => null)
+      if (data?.timestamps) out.set(index, data.timestamps)
+    }
+    return out
   }
 
   /** Throws DATASET_INVALID (or the probe's error) when the camera's video window does not fit its file. */
@@ -164,7 +205,10 @@ export class DatasetService {
       status,
       statusMessage: message,
     })
-    if (!video) return empty('missing', `No video file for ${key} in episode ${data.index}`)
+    if (!video) {
+      const why = data.missingVideos?.find((m) => m.camera === key)?.message
+      return missingView(key, why ?? `No video file for ${key} in episode ${data.index}`)
+    }
     let probe: VideoProbe
     try {
       probe = await this.deps.prober.probe(video.file, signal)
@@ -173,12 +217,10 @@ export class DatasetService {
       warnings.push({ level: 'error', code: 'VIDEO_UNREADABLE', message, file: video.relPath, episode: data.index })
       return empty('failed', message)
     }
-    try {
-      checkWindow(source.summary, data, video, probe)
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err)
-      warnings.push({ level: 'error', code: VIDEO_WINDOW_INVALID, message, file: video.relPath, episode: data.index })
-      return empty('failed', message)
+    const bad = windowWarning(source.summary.fps, data.index, video, probe.pts)
+    if (bad !== null) {
+      warnings.push(bad)
+      return empty('failed', bad.message)
     }
     if (video.declaredCodec && normalizeCodec(video.declaredCodec) !== normalizeCodec(probe.codec)) {
       warnings.push({
@@ -195,7 +237,10 @@ export class DatasetService {
     const proxy = await this.deps.proxies.existing(video.file)
     if (proxy) {
       const proxyProbe = await this.deps.prober.probe(proxy, signal)
-      return this.viewFromProbe(source.summary, data, video, proxyProbe, { rootId: PROXY_ROOT_ID, path: path.basename(proxy) }, warnings)
+      return {
+        ...this.viewFromProbe(source.summary, data, video, proxyProbe, { rootId: PROXY_ROOT_ID, path: path.basename(proxy) }, warnings),
+        sourceCodec: probe.codec,
+      }
     }
     const view = this.viewFromProbe(source.summary, data, video, probe, null, warnings)
     return {
@@ -220,17 +265,8 @@ export class DatasetService {
       video.fromTimestamp,
       video.toTimestamp,
     )
-    if (videoFrames !== data.length) {
-      warnings.push({
-        level: 'warning',
-        code: 'VIDEO_FRAMES_MISMATCH',
-        message:
-          `${video.camera}: video has ${videoFrames} frames for this episode but the table has ${data.length} rows` +
-          (videoFrames < data.length ? '; the last video frame is held for the missing ones' : '; extra video frames are ignored'),
-        file: video.relPath,
-        episode: data.index,
-      })
-    }
+    const count = frameCountWarning(video, data.index, videoFrames, data.length)
+    if (count !== null) warnings.push(count)
     return {
       key: video.camera,
       media,

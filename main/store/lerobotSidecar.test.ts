@@ -31,7 +31,9 @@ const guard = () => composeWriteGuard({ dataDir: path.join(dir, 'app-data') })
 
 function documentOf(state: ProjectState): ExportDocument {
   const episodes = [0, 1, 2].map((index) => ({ index, length: 100, tasks: ['fold'] }))
-  return buildExportDocument(state, { name: 'viva-test', root: datasetRoot, format: 'v3.0', fps: 30, episodes }, {}, T0)
+  // Recorded timestamps drift from frame/fps; episode 2's table has none.
+  const timestampOf = (episode: number, frame: number): number | null => (episode === 2 ? null : 0.1 + frame * 0.035)
+  return buildExportDocument(state, { name: 'viva-test', root: datasetRoot, format: 'v3.0', fps: 30, episodes, timestampOf }, {}, T0)
 }
 
 function sampleState(): ProjectState {
@@ -65,6 +67,8 @@ describe('writeLeRobotSidecar', () => {
     expect(annotations.types).toEqual({
       episode_index: 'INT64',
       frame_index: 'INT64',
+      timestamp: 'DOUBLE',
+      time_from_frame_s: 'DOUBLE',
       kind: 'BYTE_ARRAY',
       direction: 'INT32',
       label: 'BYTE_ARRAY',
@@ -72,9 +76,9 @@ describe('writeLeRobotSidecar', () => {
       annotator: 'BYTE_ARRAY',
     })
     expect(annotations.rows).toEqual([
-      { episode_index: 0n, frame_index: 12n, kind: 'milestone', direction: 1, label: 'grasp', note: 'clean', annotator: 'tester' },
-      { episode_index: 0n, frame_index: 40n, kind: 'milestone', direction: 1, label: 'fold', note: '', annotator: 'tester' },
-      { episode_index: 2n, frame_index: 5n, kind: 'error', direction: -1, label: 'drop', note: 'slipped — ça glisse', annotator: 'ana' },
+      { episode_index: 0n, frame_index: 12n, timestamp: 0.52, time_from_frame_s: 0.4, kind: 'milestone', direction: 1, label: 'grasp', note: 'clean', annotator: 'tester' },
+      { episode_index: 0n, frame_index: 40n, timestamp: 1.5, time_from_frame_s: 1.333333, kind: 'milestone', direction: 1, label: 'fold', note: '', annotator: 'tester' },
+      { episode_index: 2n, frame_index: 5n, timestamp: null, time_from_frame_s: 0.166667, kind: 'error', direction: -1, label: 'drop', note: 'slipped — ça glisse', annotator: 'ana' },
     ])
 
     const episodes = await readTable(path.join(out, SIDECAR_FILES.episodes))

@@ -15,6 +15,9 @@ function annotationColumns(doc: LeRobotSidecarInput): ColumnSource[] {
   return [
     { name: 'episode_index', type: 'INT64', nullable: false, data: events.map((e) => BigInt(e.episode)) },
     { name: 'frame_index', type: 'INT64', nullable: false, data: events.map((e) => BigInt(e.frame)) },
+    // The recorded time of the frame, as LeRobot's tables name it (null where the table has none), and frame / fps.
+    { name: 'timestamp', type: 'DOUBLE', nullable: true, data: events.map((e) => e.timestamp ?? null) },
+    { name: 'time_from_frame_s', type: 'DOUBLE', nullable: false, data: events.map((e) => e.time_from_frame_s ?? e.frame / doc.dataset.fps) },
     { name: 'kind', type: 'STRING', nullable: false, data: events.map((e) => e.kind) },
     { name: 'direction', type: 'INT32', nullable: false, data: events.map((e) => e.direction) },
     { name: 'label', type: 'STRING', nullable: false, data: events.map((e) => e.label) },

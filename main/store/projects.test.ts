@@ -47,7 +47,11 @@ afterAll(() => {
 })
 
 describe('import validation leaves the project untouched', () => {
-  const good = (): Record<string, unknown> => JSON.parse(services.projects.exportText(id, 'json', {}).content) as Record<string, unknown>
+  let goodText = ''
+  beforeAll(async () => {
+    goodText = (await services.projects.exportText(id, 'json', {})).content
+  })
+  const good = (): Record<string, unknown> => JSON.parse(goodText) as Record<string, unknown>
   const events = (doc: Record<string, unknown>): Record<string, unknown>[] => doc.events as Record<string, unknown>[]
   const cases: [string, () => string, RegExp][] = [
     ['truncated JSON', () => JSON.stringify(good()).slice(0, 200), /truncated|JSON/i],
@@ -63,8 +67,8 @@ describe('import validation leaves the project untouched', () => {
     ['label outside its taxonomy', () => { const d = good(); events(d)[0]!.label = 'Juggle'; return JSON.stringify(d) }, /Juggle/],
     ['missing required field', () => { const d = good(); delete events(d)[0]!.kind; return JSON.stringify(d) }, /kind/],
   ]
-  it.each(cases)('rejects %s with a precise message and no change', (_what, make, message) => {
-    const before = services.projects.exportText(id, 'json', {}).content
+  it.each(cases)('rejects %s with a precise message and no change', async (_what, make, message) => {
+    const before = (await services.projects.exportText(id, 'json', {})).content
     for (const mode of ['merge', 'replace'] as const) {
       let thrown: unknown = null
       try {
@@ -74,13 +78,13 @@ describe('import validation leaves the project untouched', () => {
       }
       expect(thrown).toMatchObject({ code: 'IMPORT_INVALID', message: expect.stringMatching(message) })
     }
-    const after = services.projects.exportText(id, 'json', {}).content
+    const after = (await services.projects.exportText(id, 'json', {})).content
     const strip = (s: string): string => s.replace(/"exportedAt": "[^"]+"/, '')
     expect(strip(after)).toBe(strip(before))
   })
 
-  it('previews without applying, then applies a good file in one go', () => {
-    const text = services.projects.exportText(id, 'json', {}).content
+  it('previews without applying, then applies a good file in one go', async () => {
+    const text = (await services.projects.exportText(id, 'json', {})).content
     const preview = services.projects.previewImport(id, text, 'replace')
     expect(preview).toMatchObject({ eventsAdded: 0, eventsRemoved: 0 })
   })
@@ -98,7 +102,7 @@ describe('viva export / viva import', () => {
     const failures = path.join(dir, 'out', 'failures.csv')
     await cli(['export', dataset, '--format', 'csv', '--out', failures, '--outcome', 'failure'])
     const rows = readFileSync(failures, 'utf8').trim().split(/\r?\n/)
-    expect(rows).toEqual(['episode,frame,timestamp,kind,direction,label,note,annotator', '1,39,3.900000,error,-1,Drop,"slipped, ""badly""",ana'])
+    expect(rows).toEqual(['episode,frame,timestamp,time_from_frame_s,kind,direction,label,note,annotator', '1,39,3.900000,3.900000,error,-1,Drop,"slipped, ""badly""",ana'])
 
     const sidecar = path.join(dir, 'out', 'lerobot')
     const { stdout } = await cli(['export', dataset, '--format', 'lerobot', '--out', sidecar, '--episodes', '0-0'])
@@ -180,7 +184,7 @@ describe('issue 13: exports never write into a dataset, the data folder or a pro
     const projectFile = services.projects.store(id).file
     const project = path.join(dir, 'elsewhere.viva.sqlite')
     const exported = path.join(dir, 'exported.json')
-    writeFileSync(exported, services.projects.exportText(id, 'json', {}).content)
+    writeFileSync(exported, (await services.projects.exportText(id, 'json', {})).content)
     await cli(['import', dataset, exported, '--mode', 'replace', '--project', project])
     const attempts: [string[], string][] = [
       [['--out', projectFile], `it is the annotation project file ${projectFile}`],

@@ -5,7 +5,15 @@ import type { ExportedText, ExportFilters, ExportFormat, ImportMode, ImportSumma
 import type { DatasetSummary, ReattachOffer } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import type { ExportDocument } from '../../app/exchange'
-import { buildExportDocument, checkAgainstDataset, eventsToCsv, parseImportDocument, planImport, serializeExport } from '../../app/exchange'
+import {
+  buildExportDocument,
+  checkAgainstDataset,
+  compareDatasetIdentity,
+  eventsToCsv,
+  parseImportDocument,
+  planImport,
+  serializeExport,
+} from '../../app/exchange'
 import type { EventBus } from '../events'
 import type { WriteGuard } from '../writeGuard'
 import type { AnnotationStore, DatasetIdentity } from './annotationStore'
@@ -23,17 +31,28 @@ export interface ProjectsDeps {
   events: EventBus
   /** Where exports may not go (composeWriteGuard). */
   writeGuard: WriteGuard
+  /**
+   * The recorded timestamps (the episode table's `timestamp` column) of these episodes, for exports; an episode
+   * without them (no column, unreadable table) is left out. Absent: exports carry no recorded timestamps.
+   */
+  timestamps?: (datasetId: string, episodes: readonly number[]) => Promise<Map<number, Float64Array>>
   now?: () => string
+}
+
+export interface ImportOptions {
+  /** Import a file made for other data (other fps or episode lengths) anyway; its differences become notes. */
+  force?: boolean
 }
 
 export type ReattachAction = 'reattach' | 'fresh'
 
 /** Identity of the dataset as written into exports: enough to check an import against the right data. */
-export function exportDataset(summary: DatasetSummary): ExportDocument['dataset'] {
+export function exportDataset(summary: DatasetSummary, fingerprint?: string): ExportDocument['dataset'] {
   return {
     name: summary.name,
     root: summary.root,
     format: summary.format,
+    ...(fingerprint !== undefined ? { fingerprint } : {}),
     fps: summary.fps,
     episodes: summary.episodes.filter((e) => e.present).map((e) => ({ index: e.index, length: e.length, tasks: e.tasks })),
   }
@@ -186,13 +205,21 @@ export class AnnotationProjects {
     return { applied: edits.length }
   }
 
-  exportDocument(datasetId: string, filters: ExportFilters): ExportDocument {
+  /** The export, with each event's recorded timestamp read from its episode's table (only episodes with events). */
+  async exportDocument(datasetId: string, filters: ExportFilters): Promise<ExportDocument> {
     const summary = this.deps.summary(datasetId)
-    return buildExportDocument(this.store(datasetId).load(), exportDataset(summary), filters, this.now())
+    const state = this.store(datasetId).load()
+    const withEvents = [...new Set([...state.events.values()].map((e) => e.episode))].sort((a, b) => a - b)
+    const recorded = this.deps.timestamps ? await this.deps.timestamps(datasetId, withEvents) : new Map<number, Float64Array>()
+    const dataset = {
+      ...exportDataset(summary, this.deps.fingerprint(datasetId)),
+      timestampOf: (episode: number, frame: number): number | null => recorded.get(episode)?.[frame] ?? null,
+    }
+    return buildExportDocument(state, dataset, filters, this.now())
   }
 
-  exportText(datasetId: string, format: 'json' | 'csv', filters: ExportFilters): ExportedText {
-    const doc = this.exportDocument(datasetId, filters)
+  async exportText(datasetId: string, format: 'json' | 'csv', filters: ExportFilters): Promise<ExportedText> {
+    const doc = await this.exportDocument(datasetId, filters)
     const base = `${doc.dataset.name}-annotations`
     return format === 'json'
       ? { filename: `${base}.json`, mimeType: 'application/json', content: serializeExport(doc) }
@@ -211,28 +238,40 @@ export class AnnotationProjects {
       { path: this.store(datasetId).file, kind: 'project file' },
     ])
     if (format === 'lerobot') {
-      const doc = this.exportDocument(datasetId, filters)
+      const doc = await this.exportDocument(datasetId, filters)
       return { paths: await writeLeRobotSidecar(outPath, doc, guard) }
     }
-    const { content } = this.exportText(datasetId, format, filters)
+    const { content } = await this.exportText(datasetId, format, filters)
     return { paths: [await guard.writeFile(outPath, content, 'export')] }
   }
 
-  private plan(datasetId: string, text: string, mode: ImportMode): { edits: Edit[]; summary: ImportSummary } {
+  private plan(datasetId: string, text: string, mode: ImportMode, options: ImportOptions): { edits: Edit[]; summary: ImportSummary } {
     // First: a dataset whose annotations wait to be re-attached takes no import, however good the file.
     const store = this.store(datasetId)
     const doc = parseImportDocument(text)
-    checkAgainstDataset(doc, exportDataset(this.deps.summary(datasetId)))
-    return planImport(store.load(), doc, mode, this.now())
+    const here = exportDataset(this.deps.summary(datasetId), this.deps.fingerprint(datasetId))
+    // Before the per-event checks: a file for other data would otherwise fail on its first frame past an end, or,
+    // worse, pass with every frame pointing at another moment.
+    const identity = compareDatasetIdentity(doc.dataset, here)
+    if (identity.mismatches.length > 0 && options.force !== true) {
+      throw new VivaError(
+        'IMPORT_MISMATCH',
+        `This file was made for other data: ${identity.mismatches.join('; ')}. Its frame numbers would point at other moments here; nothing was imported (force the import to take it anyway).`,
+      )
+    }
+    checkAgainstDataset(doc, here)
+    const planned = planImport(store.load(), doc, mode, this.now())
+    const identityNotes = [...identity.mismatches.map((m) => `imported anyway: ${m}`), ...identity.notes]
+    return { edits: planned.edits, summary: { ...planned.summary, identityNotes } }
   }
 
-  previewImport(datasetId: string, text: string, mode: ImportMode): ImportSummary {
-    return this.plan(datasetId, text, mode).summary
+  previewImport(datasetId: string, text: string, mode: ImportMode, options: ImportOptions = {}): ImportSummary {
+    return this.plan(datasetId, text, mode, options).summary
   }
 
   /** Validate whole, then apply in one transaction: a bad file changes nothing. */
-  import(datasetId: string, text: string, mode: ImportMode): ImportSummary {
-    const { edits, summary } = this.plan(datasetId, text, mode)
+  import(datasetId: string, text: string, mode: ImportMode, options: ImportOptions = {}): ImportSummary {
+    const { edits, summary } = this.plan(datasetId, text, mode, options)
     if (edits.length > 0) this.store(datasetId).apply(edits)
     this.deps.events.emit('annotations.changed', { datasetId, origin: null })
     return summary

@@ -9,9 +9,18 @@ import { VivaError } from '../../app/errors'
  */
 export class MediaRoots {
   private readonly roots = new Map<string, string>()
+  /** Where a root's files may really be, when not inside the root itself (see register). */
+  private readonly within = new Map<string, string>()
 
-  register(rootId: string, dir: string): void {
+  /**
+   * `within`: a folder around `dir` that the real paths of its files may reach, for a dataset whose files are
+   * symlinks to a sibling folder (a Hugging Face cache snapshot links into its repo's blobs/). Paths are still
+   * named relative to `dir`, and nothing outside `within` is ever served.
+   */
+  register(rootId: string, dir: string, within?: string | null): void {
     this.roots.set(rootId, path.resolve(dir))
+    if (within) this.within.set(rootId, path.resolve(within))
+    else this.within.delete(rootId)
   }
 
   has(rootId: string): boolean {
@@ -31,7 +40,7 @@ export class MediaRoots {
     let real: string
     let realRoot: string
     try {
-      ;[real, realRoot] = await Promise.all([realpath(candidate), realpath(root)])
+      ;[real, realRoot] = await Promise.all([realpath(candidate), realpath(this.within.get(rootId) ?? root)])
     } catch {
       throw new VivaError('NOT_FOUND', `Media file not found: ${relPath}`)
     }

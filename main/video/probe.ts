@@ -138,7 +138,7 @@ export interface EpisodeFrameTimes {
  * The file's frames [first, end) whose presentation time lies in the window [from, to), half a frame of slack on
  * each side so timestamps rounded by a writer (or by ffprobe's 6 decimals) still name the frame they mean.
  */
-function windowFrames(pts: Float64Array, fps: number, from: number, to: number | null): { first: number; end: number } {
+export function windowFrames(pts: Float64Array, fps: number, from: number, to: number | null): { first: number; end: number } {
   const half = fps > 0 ? 0.5 / fps : 0.01
   let first = 0
   while (first < pts.length && (pts[first] ?? 0) < from - half) first++

@@ -2,6 +2,7 @@ import { useEffect, type ReactNode } from 'react'
 import { ErrorToasts } from './components/ErrorToasts'
 import { DatasetScreen } from './features/datasets/DatasetScreen'
 import { PlayerScreen } from './features/player/PlayerScreen'
+import { followLocation, parseLocation, restoreLocation } from './state/location'
 import { useApp, useAppStore, useClient } from './state/StoreContext'
 
 export function App(): ReactNode {
@@ -11,12 +12,16 @@ export function App(): ReactNode {
 
   useEffect(() => {
     let cancelled = false
+    // Read before anything changes the store: the hash follows the store from the first change on.
+    const wanted = parseLocation(window.location.hash)
     void (async () => {
       try {
         const [info, datasets] = await Promise.all([client.call('app.info', {}), client.call('dataset.list', {})])
         if (cancelled) return
         const first = info.initialDatasets[0] ?? datasets[0]?.id ?? null
         store.setState({ datasets, currentDatasetId: first, selectedEpisode: null })
+        // A reload comes back to the dataset, episode and frame it was on (the URL's hash says which).
+        if (await restoreLocation(store, wanted)) return
         const summary = datasets.find((d) => d.id === first)
         if (summary) {
           store.getState().selectEpisode(summary.episodes.find((e) => e.present)?.index ?? null)
@@ -30,6 +35,8 @@ export function App(): ReactNode {
       cancelled = true
     }
   }, [client, store])
+
+  useEffect(() => followLocation(store, window), [store])
 
   return (
     <div className="app">

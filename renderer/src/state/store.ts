@@ -7,6 +7,7 @@ import type { WireError } from '../../../app/errors'
 import { toWireError } from '../../../app/errors'
 import { createAnnotationsSlice, type AnnotationsSlice } from './annotationsSlice'
 import { createCurvesSlice, type CurvesSlice } from './curvesSlice'
+import { createEpisodeChecksSlice, type EpisodeChecksSlice } from './episodeChecksSlice'
 import { createMetricsSlice, type MetricsSlice } from './metricsSlice'
 import { createPlotFeaturesSlice, plottedFeatureKeys, type PlotFeaturesSlice } from './plotFeaturesSlice'
 
@@ -79,7 +80,7 @@ export interface ErrorsSlice {
   dismissError(id: number): void
 }
 
-export type AppState = DatasetsSlice & PlayerSlice & ErrorsSlice & AnnotationsSlice & CurvesSlice & MetricsSlice & PlotFeaturesSlice
+export type AppState = DatasetsSlice & PlayerSlice & ErrorsSlice & AnnotationsSlice & CurvesSlice & MetricsSlice & EpisodeChecksSlice & PlotFeaturesSlice
 export type AppStore = StoreApi<AppState>
 
 /** Episodes that pass the dataset screen's filters, in list order. */
@@ -141,6 +142,7 @@ export function createAppStore(client: VivaClient): AppStore {
     ...createCurvesSlice(client, set, get),
     ...createMetricsSlice(client, set, get),
     ...createPlotFeaturesSlice(client, set, get),
+    ...createEpisodeChecksSlice(client, set, get),
 
     // ---- errors
     errors: [],

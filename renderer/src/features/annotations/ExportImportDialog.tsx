@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type ReactNode } from 'react'
 import { OUTCOMES, REVIEW_STATUSES, type Outcome, type ReviewStatus } from '../../../../app/annotations'
 import type { ExportFilters, ExportFormat, ImportMode, ImportSummary } from '../../../../app/contract'
 import type { DatasetSummary } from '../../../../app/dataset'
+import { VivaError } from '../../../../app/errors'
 import { uploadFile } from '../../../../app/upload'
 import { useApp, useClient } from '../../state/StoreContext'
 import { STATUS_NAMES } from './AnnotationPanel'
@@ -28,6 +29,13 @@ export function ExportImportDialog(props: { summary: DatasetSummary; onClose: ()
   const [mode, setMode] = useState<ImportMode>('merge')
   const [preview, setPreview] = useState<ImportSummary | null>(null)
   const [importError, setImportError] = useState<string | null>(null)
+  /** The file was refused as made for other data (IMPORT_MISMATCH): the user may take it anyway. */
+  const [mismatch, setMismatch] = useState(false)
+  const [force, setForce] = useState(false)
+  const onImportError = (err: unknown): void => {
+    setImportError(err instanceof Error ? err.message : String(err))
+    if (err instanceof VivaError && err.code === 'IMPORT_MISMATCH') setMismatch(true)
+  }
   const [sending, setSending] = useState<number | null>(null)
   const datasetId = props.summary.id
 
@@ -176,6 +184,8 @@ export function ExportImportDialog(props: { summary: DatasetSummary; onClose: ()
               const file = e.target.files?.[0] ?? null
               setPreview(null)
               setImportError(null)
+              setMismatch(false)
+              setForce(false)
               discardUpload()
               setImportFile(file)
             }}
@@ -191,9 +201,9 @@ export function ExportImportDialog(props: { summary: DatasetSummary; onClose: ()
             onClick={() => {
               if (!importFile) return
               setImportError(null)
-              void withUpload(importFile, (uploadId) => client.call('annotations.importPreview', { datasetId, uploadId, mode }))
+              void withUpload(importFile, (uploadId) => client.call('annotations.importPreview', { datasetId, uploadId, mode, force }))
                 .then(setPreview)
-                .catch((err: unknown) => setImportError(err instanceof Error ? err.message : String(err)))
+                .catch(onImportError)
             }}
           >
             Preview
@@ -204,14 +214,14 @@ export function ExportImportDialog(props: { summary: DatasetSummary; onClose: ()
             disabled={!preview || !importFile || sending !== null}
             onClick={() => {
               if (!importFile) return
-              void withUpload(importFile, (uploadId) => client.call('annotations.import', { datasetId, uploadId, mode }))
+              void withUpload(importFile, (uploadId) => client.call('annotations.import', { datasetId, uploadId, mode, force }))
                 .then((s) => {
                   // The main side freed the upload once it was applied.
                   uploaded.current = null
                   setPreview(null)
                   setMessage(`Imported ${importFile.name}: ${summaryText(s)}`)
                 })
-                .catch((err: unknown) => setImportError(err instanceof Error ? err.message : String(err)))
+                .catch(onImportError)
             }}
           >
             Apply import
@@ -219,7 +229,25 @@ export function ExportImportDialog(props: { summary: DatasetSummary; onClose: ()
         </div>
         {sending !== null ? <p className="muted" role="status">Sending {importFile?.name}… {Math.round(sending * 100)} %</p> : null}
         {preview ? <p role="status" data-testid="import-preview">Preview ({mode}): {summaryText(preview)}</p> : null}
+        {(preview?.identityNotes ?? []).map((note) => (
+          <p key={note} className="warning-inline" data-testid="import-identity-note">
+            {note}
+          </p>
+        ))}
         {importError ? <p className="form-error" role="alert" data-testid="import-error">{importError}</p> : null}
+        {mismatch ? (
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={force}
+              onChange={(e) => {
+                setForce(e.target.checked)
+                setPreview(null)
+              }}
+            />{' '}
+            Import anyway: I know this file was made for other data (preview again)
+          </label>
+        ) : null}
         <div className="dialog-buttons">
           <button type="button" onClick={props.onClose}>
             Close

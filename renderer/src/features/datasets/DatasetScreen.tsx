@@ -10,6 +10,7 @@ import { MetricsView } from '../metrics/MetricsView'
 import { isTypingTarget } from '../../components/keyboard'
 import { useApp } from '../../state/StoreContext'
 import { currentDataset, EVENT_FILTERS, eventCounts, filteredEpisodes, type EventFilter } from '../../state/store'
+import { episodeWarnings } from '../../state/episodeChecksSlice'
 
 function OpenDatasetForm(): ReactNode {
   const openDataset = useApp((s) => s.openDataset)
@@ -25,7 +26,7 @@ function OpenDatasetForm(): ReactNode {
     >
       <input
         aria-label="Dataset folder"
-        placeholder="Path to a LeRobot dataset folder…"
+        placeholder="LeRobot dataset folder, or a Hugging Face repo id (org/name) from the local cache…"
         value={path}
         onChange={(e) => setPath(e.target.value)}
       />
@@ -65,7 +66,18 @@ function DatasetHeader(props: { summary: DatasetSummary }): ReactNode {
         <div><dt>Format</dt><dd>LeRobot {s.format}</dd></div>
         <div><dt>FPS</dt><dd>{s.fps}</dd></div>
         <div><dt>Episodes</dt><dd>{present === s.episodes.length ? present : `${present} of ${s.episodes.length}`}</dd></div>
-        <div><dt>Cameras</dt><dd>{s.cameras.map((c) => shortCameraName(c.key)).join(', ') || 'none'}</dd></div>
+        <div>
+          <dt>Cameras</dt>
+          <dd>
+            {s.cameras.map((c) => shortCameraName(c.key)).join(', ') || 'none'}
+            {(s.missingCameras ?? []).map((c) => (
+              <span key={c.key} className="warning-warning" title={c.message} data-testid="missing-camera">
+                {' '}
+                · {shortCameraName(c.key)} (no video files)
+              </span>
+            ))}
+          </dd>
+        </div>
         <div><dt>State</dt><dd>{s.state ? `${s.state.dim}-D` : 'none'}</dd></div>
       </dl>
       <WarningList warnings={s.warnings} title="Dataset warnings" />
@@ -112,6 +124,33 @@ const EVENT_FILTER_NAMES: Record<EventFilter, string> = {
   errors: 'With errors',
 }
 
+/**
+ * An episode's warnings in the list: how many, the worst level, each message on hover; "checking…" until the
+ * episode's checks (table, videos, cameras) have answered.
+ */
+function WarningsCell(props: { present: boolean; warnings: DatasetWarning[]; checked: boolean }): ReactNode {
+  if (!props.present) return <td data-testid="episode-warnings">missing on disk</td>
+  const shown = props.warnings.filter((w) => w.level !== 'info')
+  const worst = shown.some((w) => w.level === 'error') ? 'error' : 'warning'
+  const codes = [...new Set(shown.map((w) => w.code))]
+  return (
+    <td
+      data-testid="episode-warnings"
+      data-checked={props.checked}
+      data-codes={codes.join(' ')}
+      className={shown.length > 0 ? `warnings-cell warning-${worst}` : 'warnings-cell'}
+      title={props.warnings.map((w) => `${w.level}: ${w.message}`).join('\n')}
+    >
+      {shown.length > 0 ? `${worst === 'error' ? '✖' : '⚠'} ${shown.length} ${codes.map(shortCode).join(', ')}` : props.checked ? '' : <span className="muted">checking…</span>}
+    </td>
+  )
+}
+
+/** CAMERA_FROZEN → camera frozen: short enough for a table cell, the full message is on hover. */
+function shortCode(code: string): string {
+  return code.toLowerCase().replaceAll('_', ' ')
+}
+
 export function shortCameraName(key: string): string {
   return key.replace(/^observation\.images\./, '')
 }
@@ -128,6 +167,9 @@ export function DatasetScreen(): ReactNode {
   const setEventFilter = useApp((s) => s.setEventFilter)
   const project = useApp((s) => s.project)
   const view = useApp((s) => s.screenView)
+  const checks = useApp((s) => (s.currentDatasetId === null ? undefined : s.episodeChecks[s.currentDatasetId]))
+  const checkEpisodes = useApp((s) => s.checkEpisodes)
+  const stopEpisodeChecks = useApp((s) => s.stopEpisodeChecks)
   const { setTaskFilter, setTextFilter, selectEpisode, openEpisode, selectDataset, setOutcomeFilter, setStatusFilter, setScreenView } =
     useApp((s) => s)
   const [dialogOpen, setDialogOpen] = useState(false)
@@ -169,6 +211,22 @@ export function DatasetScreen(): ReactNode {
   useEffect(() => {
     listRef.current?.querySelector('tr[aria-selected="true"]')?.scrollIntoView({ block: 'nearest' })
   }, [selected])
+
+  // Per-episode checks (table, videos, black or frozen cameras) fill the Warnings column in the background, the
+  // rows shown first; they stop while the player is open (this screen unmounts) and resume, skipping what is done.
+  // Read when a run starts, which is once per dataset: filter changes do not restart it.
+  const latest = useRef({ shown: episodes, summary })
+  latest.current = { shown: episodes, summary }
+  const datasetKey = summary?.id ?? null
+  useEffect(() => {
+    const { shown, summary: current } = latest.current
+    if (datasetKey === null || !current) return
+    const first = shown.filter((e) => e.present).map((e) => e.index)
+    const seen = new Set(first)
+    const rest = current.episodes.filter((e) => e.present && !seen.has(e.index)).map((e) => e.index)
+    void checkEpisodes(datasetKey, [...first, ...rest])
+    return () => stopEpisodeChecks()
+  }, [datasetKey, checkEpisodes, stopEpisodeChecks])
 
   return (
     <div className="dataset-screen">
@@ -326,9 +384,7 @@ export function DatasetScreen(): ReactNode {
                       </>
                     )
                   })()}
-                  <td title={ep.warnings.map((w) => w.message).join('\n')}>
-                    {ep.present ? (ep.warnings.length > 0 ? `⚠ ${ep.warnings.length}` : '') : 'missing on disk'}
-                  </td>
+                  <WarningsCell present={ep.present} warnings={episodeWarnings(ep, checks?.[ep.index])} checked={checks?.[ep.index] !== undefined} />
                 </tr>
               ))}
             </tbody>

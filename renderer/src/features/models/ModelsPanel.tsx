@@ -8,6 +8,7 @@ import { jobActive } from '../../state/curvesSlice'
 import { useApp } from '../../state/StoreContext'
 import { currentDataset } from '../../state/store'
 import { shortCameraName } from '../datasets/DatasetScreen'
+import { MissingCameras } from './MissingCameras'
 
 /** Buttons keep the keyboard with the player (Space, arrows) instead of taking focus. */
 const keepFocus = (e: React.MouseEvent): void => e.preventDefault()
@@ -374,6 +375,7 @@ function ScoreSettings(props: { model: ModelInfo }): ReactNode {
         ) : null}
       </div>
       <CameraMappingEditor model={model} cameras={summary?.cameras.map((c) => c.key) ?? []} />
+      <MissingCameras summary={summary} />
       <StateMapEditor model={model} />
       <CompatibilityList model={model} />
       <div className="row score-buttons">

@@ -1,11 +1,12 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import type { CameraView, EpisodeView } from '../../../../app/contract'
-import { formatDuration } from '../../../../app/dataset'
+import { formatDuration, formatFrameTime, frameTime } from '../../../../app/dataset'
 import { isTypingTarget } from '../../components/keyboard'
 import { useApp, useAppStore, useClient } from '../../state/StoreContext'
 import { currentDataset, filteredEpisodes, SPEEDS } from '../../state/store'
 import { candidateKey, shownCandidates } from '../../state/curvesSlice'
 import { shortCameraName, WarningList } from '../datasets/DatasetScreen'
+import { episodeWarnings } from '../../state/episodeChecksSlice'
 import { StatePlot } from '../plots/StatePlot'
 import { ValuePlot } from '../plots/ValuePlot'
 import { AdvantageStrip } from '../plots/ValueAnalysisPanel'
@@ -35,19 +36,28 @@ function VideoView(props: { camera: CameraView; controller: PlaybackController; 
       <figcaption>
         <span className="view-name">{shortCameraName(camera.key)}</span>
         {camera.codec ? (
-          <span className="view-meta">
-            {camera.codec} {camera.width}×{camera.height}
+          // The dataset's own codec; a proxy that plays in its place is noted, not shown as the source.
+          <span className="view-meta" data-testid={`camera-codec-${camera.key}`}>
+            {camera.sourceCodec ?? camera.codec} {camera.width}×{camera.height}
+            {camera.sourceCodec && camera.sourceCodec !== camera.codec ? (
+              <span className="muted" title={`${camera.sourceCodec} cannot be decoded by the browser engine; a ${camera.codec} copy plays`}>
+                {' '}
+                (plays as {camera.codec} proxy)
+              </span>
+            ) : null}
           </span>
         ) : null}
       </figcaption>
       {src ? (
         <video ref={ref} src={src} muted playsInline preload="auto" data-camera={camera.key} />
-      ) : camera.status === 'failed' ? (
-        // An unreadable file or a video window that does not fit it: say why in this camera's pane, never a blank
-        // or a frame of another episode.
+      ) : camera.status === 'failed' || camera.status === 'missing' ? (
+        // An unreadable file, a video window that does not fit it, or no file at all (where it was expected and
+        // searched for): say why in this camera's pane, never a blank or a frame of another episode.
         <div className="view-placeholder view-error" role="alert" data-testid={`camera-error-${camera.key}`}>
-          <p className="view-error-title">Cannot show {shortCameraName(camera.key)}</p>
-          <p>{camera.statusMessage ?? 'This video cannot be read.'}</p>
+          <p className="view-error-title">
+            {camera.status === 'missing' ? 'No video for' : 'Cannot show'} {shortCameraName(camera.key)}
+          </p>
+          <p>{camera.statusMessage ?? (camera.status === 'missing' ? 'No video file.' : 'This video cannot be read.')}</p>
         </div>
       ) : (
         <div className="view-placeholder">
@@ -63,6 +73,27 @@ function VideoView(props: { camera: CameraView; controller: PlaybackController; 
         </div>
       )}
     </figure>
+  )
+}
+
+/**
+ * The current frame's time: the recorded timestamp from the episode table when it has one (what LeRobot calls the
+ * frame's time; it may start late or drift), with frame / fps beside it when the two differ by a millisecond or more.
+ */
+function FrameTime(props: { frame: number; episode: EpisodeView }): ReactNode {
+  const { frame, episode } = props
+  const t = frameTime(frame, episode.fps, episode.timestamps)
+  if (!t.recorded) {
+    return <span className="time"> · {formatDuration(frame, episode.fps)} / {formatDuration(episode.length - 1, episode.fps)}</span>
+  }
+  const fromFrame = frame / episode.fps
+  const differs = Math.abs(fromFrame - t.seconds) >= 0.001
+  return (
+    <span className="time" data-testid="frame-time" title="Recorded timestamp of this frame (the episode table's timestamp column)">
+      {' '}
+      · t = {formatFrameTime(frame, episode.fps, episode.timestamps)}
+      {differs ? <span className="muted"> (frame/fps {fromFrame.toFixed(3)} s)</span> : null}
+    </span>
   )
 }
 
@@ -85,7 +116,7 @@ function Transport(props: { episode: EpisodeView }): ReactNode {
       <button type="button" onMouseDown={keepFocus} onClick={() => seek(episode.length - 1)} title="Last frame (End)" aria-label="Last frame"><Icon name="last" /></button>
       <span className="frame-readout" data-testid="frame-readout">
         frame <strong data-testid="current-frame">{frame}</strong> / {episode.length - 1}
-        <span className="time"> · {formatDuration(frame, episode.fps)} / {formatDuration(episode.length - 1, episode.fps)}</span>
+        <FrameTime frame={frame} episode={episode} />
       </span>
       <form
         className="goto"
@@ -330,6 +361,13 @@ function PlayerBody(props: {
 }): ReactNode {
   const { episode, controller } = props
   usePlayerKeys(episode)
+  // This episode's checks (black or frozen cameras, and the rest): run once per episode, shown with its warnings.
+  const checkEpisodes = useApp((s) => s.checkEpisodes)
+  const checked = useApp((s) => s.episodeChecks[episode.datasetId]?.[episode.index])
+  useEffect(() => {
+    void checkEpisodes(episode.datasetId, [episode.index])
+  }, [checkEpisodes, episode.datasetId, episode.index])
+  const warnings = useMemo(() => episodeWarnings(episode, checked), [episode, checked])
   const cols = gridColumns(episode.cameras.length)
   return (
     <div className="player-screen" data-episode={episode.index}>
@@ -360,10 +398,10 @@ function PlayerBody(props: {
       </section>
       <Transport episode={episode} />
       <AdvantageStrip length={episode.length} />
-      <Scrubber length={episode.length} fps={episode.fps} />
+      <Scrubber length={episode.length} fps={episode.fps} timestamps={episode.timestamps} />
       <ValuePlot episode={episode} />
       <FeaturePlotOrNote episode={episode} />
-      <WarningList warnings={episode.warnings} title="Episode warnings" />
+      <WarningList warnings={warnings} title="Episode warnings" />
       </div>
       <SidePanel />
       </div>

@@ -1,13 +1,13 @@
 import { useRef, useState, type ReactNode } from 'react'
 import type { AnnotationEvent } from '../../../../app/annotations'
-import { formatDuration } from '../../../../app/dataset'
+import { formatFrameTime } from '../../../../app/dataset'
 import { useApp, useEpisodeEvents } from '../../state/StoreContext'
 
 /**
  * Frame-snapped timeline: click or drag to seek; hovering shows the frame under the pointer. Event markers sit on
  * it (milestones above, errors below): clicking one seeks to it and selects it, dragging moves it.
  */
-export function Scrubber(props: { length: number; fps: number }): ReactNode {
+export function Scrubber(props: { length: number; fps: number; timestamps?: Float64Array | null | undefined }): ReactNode {
   const frame = useApp((s) => s.frame)
   const seek = useApp((s) => s.seek)
   const events = useEpisodeEvents()
@@ -72,7 +72,7 @@ export function Scrubber(props: { length: number; fps: number }): ReactNode {
       aria-valuemin={0}
       aria-valuemax={last}
       aria-valuenow={frame}
-      aria-valuetext={`frame ${frame}, ${formatDuration(frame, props.fps)}`}
+      aria-valuetext={`frame ${frame}, ${formatFrameTime(frame, props.fps, props.timestamps)}`}
       onPointerDown={(e) => {
         e.preventDefault()
         ;(e.target as HTMLElement).setPointerCapture(e.pointerId)
@@ -93,7 +93,7 @@ export function Scrubber(props: { length: number; fps: number }): ReactNode {
       ) : null}
       <div className="scrubber-head" style={{ left: pct(frame) }}>
         <span>
-          {frame} · {formatDuration(frame, props.fps)}
+          {frame} · {formatFrameTime(frame, props.fps, props.timestamps)}
         </span>
       </div>
       {events.map(marker)}

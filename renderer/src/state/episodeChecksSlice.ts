@@ -1,0 +1,79 @@
+import type { StoreApi } from 'zustand/vanilla'
+import { MAX_CHECKED_EPISODES, type VivaClient } from '../../../app/contract'
+import type { DatasetWarning, EpisodeSummary } from '../../../app/dataset'
+import { toWireError, type WireError } from '../../../app/errors'
+import type { AppState } from './store'
+
+/** Episodes asked about per call: small batches, so the list fills in steadily from the top. */
+const BATCH = Math.min(8, MAX_CHECKED_EPISODES)
+
+export interface EpisodeChecksSlice {
+  /** Per dataset id, per episode index: what dataset.checkEpisodes found (absent: not checked yet). */
+  episodeChecks: Record<string, Record<number, DatasetWarning[]>>
+  /** Why the background checks of a dataset stopped, if they failed (they are never a toast: nothing was asked). */
+  episodeChecksError: Record<string, WireError>
+  /**
+   * Check these episodes of the dataset, in this order, a batch at a time, skipping those already checked. A new run
+   * (for any dataset) or stopEpisodeChecks() ends the current one after its batch in flight.
+   */
+  checkEpisodes(datasetId: string, episodes: readonly number[]): Promise<void>
+  stopEpisodeChecks(): void
+}
+
+/**
+ * The episode's warnings as the list and the player show them: the summary's (found when the dataset was opened)
+ * and the checks' (found by reading, probing and sampling the episode), each once.
+ */
+export function episodeWarnings(ep: Pick<EpisodeSummary, 'warnings'>, checked: readonly DatasetWarning[] | undefined): DatasetWarning[] {
+  const out = [...ep.warnings]
+  const seen = new Set(out.map((w) => `${w.code}\0${w.message}`))
+  for (const w of checked ?? []) {
+    const key = `${w.code}\0${w.message}`
+    if (!seen.has(key)) {
+      seen.add(key)
+      out.push(w)
+    }
+  }
+  return out
+}
+
+export function createEpisodeChecksSlice(
+  client: VivaClient,
+  set: StoreApi<AppState>['setState'],
+  get: StoreApi<AppState>['getState'],
+): EpisodeChecksSlice {
+  let run: AbortController | null = null
+  return {
+    episodeChecks: {},
+    episodeChecksError: {},
+    async checkEpisodes(datasetId, episodes) {
+      run?.abort()
+      const controller = new AbortController()
+      run = controller
+      const done = get().episodeChecks[datasetId] ?? {}
+      const todo = episodes.filter((e) => done[e] === undefined)
+      for (let at = 0; at < todo.length && !controller.signal.aborted; at += BATCH) {
+        const batch = todo.slice(at, at + BATCH)
+        try {
+          const results = await client.call('dataset.checkEpisodes', { datasetId, episodes: batch }, controller.signal)
+          set((s) => {
+            const forDataset = { ...(s.episodeChecks[datasetId] ?? {}) }
+            for (const r of results) forDataset[r.episode] = r.warnings
+            return { episodeChecks: { ...s.episodeChecks, [datasetId]: forDataset } }
+          })
+        } catch (err) {
+          const wire = toWireError(err)
+          if (wire.code !== 'CANCELLED' && !controller.signal.aborted) {
+            set((s) => ({ episodeChecksError: { ...s.episodeChecksError, [datasetId]: wire } }))
+          }
+          break
+        }
+      }
+      if (run === controller) run = null
+    },
+    stopEpisodeChecks() {
+      run?.abort()
+      run = null
+    },
+  }
+}
