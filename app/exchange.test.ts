@@ -378,7 +378,7 @@ describe('eventsToCsv', () => {
     const recorded = (episode: number, frame: number): number | null => (episode === 3 ? null : Math.fround(0.05 + frame / 30 + frame * 0.001))
     const csv = eventsToCsv(buildExportDocument(sampleProject(), { ...dataset, timestampOf: recorded }, {}, EXPORTED_AT), 30)
     expect(csv.split('\r\n')).toEqual([
-      'episode,frame,timestamp,time_from_frame_s,kind,direction,label,note,annotator',
+      'episode_index,frame_index,timestamp,time_from_frame_s,kind,direction,label,note,annotator',
       '0,12,0.462000,0.400000,milestone,1,Grasp,,ana',
       '0,40,1.423333,1.333333,error,-1,Grasp failure,"slipped, then ""recovered""\nsecond line",ana',
       '1,5,0.221667,0.166667,milestone,1,Return,,ana',

@@ -132,7 +132,7 @@ test('annotate with the keyboard only, undo/redo, outcome; everything survives a
   await page.getByRole('radio', { name: 'CSV' }).check()
   const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download' }).click()])
   const csv = readFileSync(await csvDownload.path(), 'utf8').trim().split(/\r?\n/)
-  expect(csv[0]).toBe('episode,frame,timestamp,time_from_frame_s,kind,direction,label,note,annotator')
+  expect(csv[0]).toBe('episode_index,frame_index,timestamp,time_from_frame_s,kind,direction,label,note,annotator')
   expect(csv).toHaveLength(4)
   // The fixture's table timestamps are frame/fps: both columns agree.
   expect(csv[2]).toMatch(/^0,15,0\.500000,0\.500000,error,-1,/)

@@ -58,7 +58,7 @@ describe('exports: recorded timestamp and frame/fps, by name', () => {
     const csv = path.join(dir, 'export.csv')
     await cli(['export', source, '--format', 'csv', '--out', csv])
     expect(readFileSync(csv, 'utf8').trim().split(/\r?\n/)).toEqual([
-      'episode,frame,timestamp,time_from_frame_s,kind,direction,label,note,annotator',
+      'episode_index,frame_index,timestamp,time_from_frame_s,kind,direction,label,note,annotator',
       '0,0,0.050000,0.000000,milestone,1,Grasp,,ana',
       '1,39,5.350000,3.900000,error,-1,Drop,,ana',
     ])

@@ -102,7 +102,7 @@ describe('viva export / viva import', () => {
     const failures = path.join(dir, 'out', 'failures.csv')
     await cli(['export', dataset, '--format', 'csv', '--out', failures, '--outcome', 'failure'])
     const rows = readFileSync(failures, 'utf8').trim().split(/\r?\n/)
-    expect(rows).toEqual(['episode,frame,timestamp,time_from_frame_s,kind,direction,label,note,annotator', '1,39,3.900000,3.900000,error,-1,Drop,"slipped, ""badly""",ana'])
+    expect(rows).toEqual(['episode_index,frame_index,timestamp,time_from_frame_s,kind,direction,label,note,annotator', '1,39,3.900000,3.900000,error,-1,Drop,"slipped, ""badly""",ana'])
 
     const sidecar = path.join(dir, 'out', 'lerobot')
     const { stdout } = await cli(['export', dataset, '--format', 'lerobot', '--out', sidecar, '--episodes', '0-0'])
