@@ -8,6 +8,7 @@ import { toWireError } from '../../../app/errors'
 import { createAnnotationsSlice, type AnnotationsSlice } from './annotationsSlice'
 import { createCurvesSlice, type CurvesSlice } from './curvesSlice'
 import { createMetricsSlice, type MetricsSlice } from './metricsSlice'
+import { createTriageSlice, type TriageSlice } from '../features/triage/state'
 
 /** What the player needs from whatever drives the video elements (see features/player/playbackController.ts). */
 export interface PlayerDriver {
@@ -20,7 +21,7 @@ export interface PlayerDriver {
 export const SPEEDS = [0.25, 0.5, 1, 2, 4] as const
 
 /** Tabs of the dataset screen. */
-export type ScreenView = 'episodes' | 'overview' | 'metrics'
+export type ScreenView = 'episodes' | 'overview' | 'metrics' | 'triage'
 
 export interface DatasetsSlice {
   datasets: DatasetSummary[]
@@ -78,7 +79,7 @@ export interface ErrorsSlice {
   dismissError(id: number): void
 }
 
-export type AppState = DatasetsSlice & PlayerSlice & ErrorsSlice & AnnotationsSlice & CurvesSlice & MetricsSlice
+export type AppState = DatasetsSlice & PlayerSlice & ErrorsSlice & AnnotationsSlice & CurvesSlice & MetricsSlice & TriageSlice
 export type AppStore = StoreApi<AppState>
 
 /** Episodes that pass the dataset screen's filters, in list order. */
@@ -139,6 +140,7 @@ export function createAppStore(client: VivaClient): AppStore {
     ...createAnnotationsSlice(client, set, get),
     ...createCurvesSlice(client, set, get),
     ...createMetricsSlice(client, set, get),
+    ...createTriageSlice(client, set, get),
 
     // ---- errors
     errors: [],
