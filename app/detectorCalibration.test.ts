@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { detectEvents, matchEvents, resolveDetectorSettings, sumMatches, type DetectorSettings, type EventKind, type TruthEvent } from './detector'
 import {
+  beatsChance,
   calibrateDetector,
   calibrationFolds,
   chanceOf,
@@ -25,16 +26,17 @@ interface Shape {
 }
 
 /**
- * Synthetic annotated episodes: 12 s at 10 fps, milestones at about 2, 4.5, 7 and 9.5 s (jittered), every third
- * episode a failure with an error between the 2nd and 3rd milestone; the curve responds to the events as `shape` says.
+ * Synthetic annotated episodes: 12 s at 10 fps, milestones at 2, 4.5, 7 and 9.5 s ± 1 s, every third episode a
+ * failure with an error at 5–7 s; the curve responds to the events as `shape` says.
  */
 function episodes(count: number, shape: Shape, seed = 1): CalibrationEpisode[] {
   const random = seededRandom(seed)
   const out: CalibrationEpisode[] = []
   for (let e = 0; e < count; e++) {
     const length = 120
-    const truth: TruthEvent[] = [20, 45, 70, 95].map((f) => ({ kind: 'milestone' as EventKind, frame: f + Math.floor(random() * 7) - 3 }))
-    if (e % 3 === 2) truth.push({ kind: 'error', frame: 55 + Math.floor(random() * 8) })
+    // Stages take their time: each event lands anywhere in a ±1 s span around its usual time.
+    const truth: TruthEvent[] = [20, 45, 70, 95].map((f) => ({ kind: 'milestone' as EventKind, frame: f + Math.floor(random() * 21) - 10 }))
+    if (e % 3 === 2) truth.push({ kind: 'error', frame: 50 + Math.floor(random() * 21) })
     const steps: { frame: number; delta: number }[] = truth.map((t) => ({ frame: t.frame, delta: t.kind === 'milestone' ? shape.milestoneStep : -shape.errorStep }))
     for (let k = 0; k < (shape.spurious?.count ?? 0); k++) steps.push({ frame: 5 + Math.floor(random() * 110), delta: shape.spurious?.height ?? 0 })
     const values = new Float32Array(length)
@@ -169,5 +171,27 @@ describe('chanceOf', () => {
     const c = chanceOf(suggestions, 0, 1, 600)
     // Offsets 10 and 40 (wrapping) match both: 2/60 of draws, 2 matches each.
     expect(c.shifted.tp).toBeCloseTo((2 * 2) / 60, 1)
+  })
+
+  it('positions: suggestions at the detector\'s usual times, which suggesting the usual time of a usual event cannot beat', () => {
+    const suggestions = Array.from({ length: 10 }, () => ({
+      candidates: [{ kind: 'milestone' as const, frame: 50, strength: 1 }],
+      truth: [{ kind: 'milestone' as const, frame: 50 }],
+      length: 101,
+    }))
+    const c = chanceOf(suggestions, 2)
+    expect(c.positions.precision).toBe(1)
+    expect(c.shifted.precision).toBeLessThan(0.1)
+  })
+})
+
+describe('beatsChance', () => {
+  it('is a one-sided binomial test at 5 % against the chance precision', () => {
+    expect(beatsChance(5, 20, 0.1)).toBe(true) // z = (5 − 2) / √1.8 = 2.24
+    expect(beatsChance(4, 20, 0.1)).toBe(false) // z = 1.49
+    expect(beatsChance(0, 0, 0.1)).toBe(false)
+    expect(beatsChance(3, 3, 1)).toBe(false) // chance is already always right
+    expect(beatsChance(2, 2, 0)).toBe(true) // chance never is: two hits are evidence
+    expect(beatsChance(1, 1, 0)).toBe(false)
   })
 })

@@ -150,6 +150,7 @@ function evaluationJson(e: DetectorEvaluation) {
       how: `each episode's suggestions moved at random, matched the same way; ${e.chance.seeds} seeds × ${e.chance.drawsPerSeed} draws, spread = standard deviation between seeds`,
       shifted: { ...score(e.chance.shifted), precisionSpread: r4(e.chance.shifted.precisionSpread), recallSpread: r4(e.chance.shifted.recallSpread) },
       uniform: { ...score(e.chance.uniform), precisionSpread: r4(e.chance.uniform.precisionSpread), recallSpread: r4(e.chance.uniform.recallSpread) },
+      positions: { ...score(e.chance.positions), precisionSpread: r4(e.chance.positions.precisionSpread), recallSpread: r4(e.chance.positions.recallSpread) },
     },
     foldSettings: e.foldSettings,
   }

@@ -372,10 +372,10 @@ describe('detector calibration', () => {
 
   it('keeps hand-made settings until the calibrated or default ones are asked for', async () => {
     const { store } = await openPlayer(answer(true))
-    store.getState().setDetectorSettings({ window: { seconds: 0.3 } })
+    store.getState().setDetectorSettings({ window: { seconds: 0.4 } })
     expect(store.getState().detectorSource).toBe('manual')
     await store.getState().calibrateDetector()
-    expect(store.getState().detectorSettings.window).toEqual({ seconds: 0.3 })
+    expect(store.getState().detectorSettings.window).toEqual({ seconds: 0.4 })
     store.getState().restoreDetectorSettings('calibrated')
     expect(store.getState().detectorSettings).toEqual(calibrated)
     store.getState().restoreDetectorSettings('default')

@@ -249,7 +249,9 @@ function EvaluationLine(props: { evaluation: DetectorEvaluation }): ReactNode {
       <strong>{pr(e.score)}</strong> on {e.episodes} annotated episode{e.episodes === 1 ? '' : 's'}
       {e.crossValidated ? `, cross-validated (${e.folds}-fold` : ' (as set'}, ±{formatSeconds(e.tolerance.seconds)} s = {e.tolerance.frames} frames)
       {' · '}
-      <span title={`Each episode’s suggestions shifted by a random offset, ${e.chance.seeds} seeds × ${e.chance.drawsPerSeed} draws; spread between seeds ±${e.chance.shifted.precisionSpread.toFixed(3)}`}>
+      <span
+        title={`Each episode’s suggestions shifted by a random offset, ${e.chance.seeds} seeds × ${e.chance.drawsPerSeed} draws; spread between seeds ±${e.chance.shifted.precisionSpread.toFixed(3)}. At random frames: ${pr(e.chance.uniform)}; at the detector’s usual times: ${pr(e.chance.positions)}`}
+      >
         shifted at random {pr(e.chance.shifted)}
       </span>
       {' · '}
