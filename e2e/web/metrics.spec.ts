@@ -169,6 +169,9 @@ test('metrics view: a row per model and ground truth, variant switch, drill-down
   await expect(page.locator(`.player-screen[data-episode="${target}"]`)).toBeVisible()
   // Every camera view presents that frame (not the frame 0 an episode opens at).
   await player.waitSettled(worstFrame)
+  // The value panel's detector is calibrated on the three annotated episodes, with P/R and chance beside it.
+  await expect(page.getByTestId('detector-calibration')).toContainText(/P \d\.\d\d \/ R \d\.\d\d on 3 annotated episodes, cross-validated \(3-fold/, { timeout: 30_000 })
+  await expect(page.getByTestId('detector-calibration')).toContainText('shifted at random P')
 
   // ---- Back to the metrics (from the player), export CSV and JSON.
   await page.getByTestId('metrics-open').click()

@@ -180,8 +180,8 @@ test('value plot: ground truth, smoothing, suggested events accepted and dismiss
   await page.getByTestId(`candidate-${steps.s3}`).getByTestId('dismiss-candidate').click()
   await expect(page.locator('li.candidate-row')).toHaveCount(0)
   // New parameters: the dismissed candidates are offered again (the accepted one stays an event).
-  // (the window is a duration: 0.3 s = 9 frames at this dataset's 30 fps)
-  await page.getByTestId('detector-window').fill('0.3')
+  // (the window is a duration: 0.2 s = 6 frames at this dataset's 30 fps)
+  await page.getByTestId('detector-window').fill('0.2')
   await expect(page.getByTestId('detector-source')).toHaveText('your settings')
   await expect.poll(() => candidateFrames(page)).toEqual([steps.s2, steps.drop, steps.s3])
   // Accept with the list's button.
