@@ -1,4 +1,4 @@
-import { memo, useEffect, useState, type ReactNode } from 'react'
+import { memo, useEffect, useRef, useState, type ReactNode } from 'react'
 import type { AdvantageResult } from '../../../../app/contract'
 import { toDisplay } from '../../../../app/curves'
 import { describeDetectorSettings, detectEvents, resolveDetectorSettings, type Candidate, type DetectorSettings } from '../../../../app/detector'
@@ -182,11 +182,13 @@ export function useDetectorCalibration(): void {
   useEffect(() => {
     if (key !== null) void store.getState().calibrateDetector()
   }, [key, store])
+  // Edits of the annotations: again once they pause (not for the project the key's own calibration just used).
+  const seenProject = useRef(project)
   useEffect(() => {
-    if (key === null) return
+    if (key === null || seenProject.current === project) return
+    seenProject.current = project
     const t = setTimeout(() => void store.getState().calibrateDetector(), RECALIBRATE_MS)
     return () => clearTimeout(t)
-    // The key's own change is handled above at once; this one follows edits of the annotations.
   }, [project, key, store])
   useEffect(() => {
     if (key === null || datasetId === null) return
