@@ -6,7 +6,10 @@
  * AUROC of a per-episode score by annotated outcome, success the positive class: the probability that a success
  * episode picked at random scores higher than a failure episode picked at random, a tie counting one half (the
  * Mann–Whitney U statistic divided by n_success · n_failure). 1 = every success above every failure, 0.5 = no
- * separation (or all tied), 0 = inverted. Null when either outcome has no episode. Scores, in the progress
+ * separation (or all tied), 0 = inverted. This is the usual rank form of the ROC AUC, equal to sklearn's
+ * roc_auc_score (mid-ranks for ties; e.g. R Metrics::auc, https://search.r-project.org/CRAN/refmans/Metrics/html/auc.html,
+ * "the probability that a randomly chosen positive observation has a higher predicted value than a randomly chosen
+ * negative value ... the Mann-Whitney U statistic"). Null when either outcome has no episode. Scores, in the progress
  * convention (higher = closer to success):
  * - mean level: the mean of the episode's curve over its frames;
  * - final value: the curve's value at the episode's last frame.
