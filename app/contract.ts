@@ -10,6 +10,9 @@ import type { CurveChunk, CurveData, CurveInfo, ScoreParams } from './curves'
 import type { DatasetSummary, DatasetWarning } from './dataset'
 import type { WireError } from './errors'
 import type { MetricsReport } from './metricsReport'
+import { MAX_DELAY_SECONDS, MAX_SMOOTHING_SECONDS } from './detector'
+import type { SeriesDetection } from './detectorCalibration'
+import type { TriageReport } from './triage'
 import { editSchema, exportFiltersSchema, type ExportFilters } from './exchange'
 import type { EventName, Method } from './names'
 import { MAX_SPAN_FRAMES, MAX_SPAN_SECONDS } from './timeSpan'
@@ -275,6 +278,26 @@ const metricOptions = {
   window: timeSpan.optional(),
   variant: z.enum(['relative', 'absolute']),
 }
+/** The event detector's settings (app/detector.ts DetectorSettings); the CLI checks its options with it too. */
+export const detectorSettingsSchema = z
+  .object({
+    smoothingSeconds: z.number().min(0).max(MAX_SMOOTHING_SECONDS),
+    window: timeSpan,
+    riseThreshold: z.number().min(0).max(10).nullable(),
+    dropThreshold: z.number().min(0).max(10).nullable(),
+    minGap: timeSpan,
+    milestoneDelaySeconds: z.number().min(-MAX_DELAY_SECONDS).max(MAX_DELAY_SECONDS),
+    errorDelaySeconds: z.number().min(-MAX_DELAY_SECONDS).max(MAX_DELAY_SECONDS),
+  })
+  .strict()
+/** How far a suggestion may be from an annotated event and still count as found. */
+export const matchToleranceSchema = timeSpan
+/** What triage calls a drop: a fall of the curve's mean across `window` of at least `threshold` (app/triage.ts). */
+export const triageOptionsSchema = {
+  window: timeSpan,
+  threshold: z.number().gt(0).max(10),
+  tolerance: timeSpan.optional(),
+}
 const modelId = z.string().min(1).max(200)
 const episodeIndex = z.number().int().nonnegative()
 const featureKey = z.string().min(1).max(500)
@@ -416,6 +439,10 @@ export const methodSchemas = {
       scope: z.enum(['task', 'dataset']).optional(),
     })
     .strict(),
+  /** Calibrate the event detector for the series of `curveId` on the dataset's annotated episodes (cross-validated). */
+  'detector.calibrate': z.object({ datasetId, curveId: z.string().min(1).max(300), tolerance: timeSpan.optional() }).strict(),
+  /** Every drop of a series' curves over the dataset, ranked (error triage). */
+  'triage.drops': z.object({ datasetId, series: z.string().min(1).max(2000).optional(), ...triageOptionsSchema }).strict(),
 } as const satisfies Record<Method, z.ZodType>
 
 export interface MethodResults {
@@ -460,7 +487,12 @@ export interface MethodResults {
   'metrics.compute': MetricsReport
   'metrics.export': ExportedText
   'advantages.compute': AdvantageResult
+  /** The series' calibration (no per-episode suggestions: the renderer detects on the episode it shows). */
+  'detector.calibrate': DetectorCalibrationResult
+  'triage.drops': TriageReport
 }
+
+export type DetectorCalibrationResult = Omit<SeriesDetection, 'suggestions'>
 
 export interface EventPayloads {
   'media.progress': MediaProgress

@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest'
-import type { Candidate, DetectorParams, TruthEvent } from './detector'
-import { DEFAULT_DETECTOR_PARAMS, detectEvents, matchCounts, matchEvents, smoothCurve, sumMatches } from './detector'
+import type { Candidate, DetectorParams, DetectorSettings, TruthEvent } from './detector'
+import {
+  candidatesOf,
+  DEFAULT_DETECTOR_SETTINGS,
+  describeDetectorSettings,
+  detectEvents,
+  matchCounts,
+  matchEvents,
+  prepareCurve,
+  resolveDetectorSettings,
+  smoothCurve,
+  smoothingFactor,
+  sumMatches,
+} from './detector'
+
+/** The default settings in frames at 30 fps. */
+const DEFAULT_PARAMS_30 = resolveDetectorSettings(DEFAULT_DETECTOR_SETTINGS, 30).params
 
 /** Seeded uniform noise in [−amp, amp]. */
 function noise(seed: number, amp: number): () => number {
@@ -144,7 +159,7 @@ describe('detectEvents', () => {
 
   it('copes with empty, single-frame and short curves', () => {
     expect(detectEvents([], P)).toEqual([])
-    expect(detectEvents(new Float32Array(0), DEFAULT_DETECTOR_PARAMS)).toEqual([])
+    expect(detectEvents(new Float32Array(0), DEFAULT_PARAMS_30)).toEqual([])
     expect(detectEvents([0.5], P)).toEqual([])
     expect(detectEvents([0.5, 0.5, 0.5], P)).toEqual([])
     const p = { ...P, smoothing: 0 }
@@ -167,7 +182,7 @@ describe('detectEvents', () => {
   })
 
   it('defaults find a 0.1 step in mild noise', () => {
-    const c = detectEvents(steps(120, [0, 60], [0.4, 0.5], 0.005, 2), DEFAULT_DETECTOR_PARAMS)
+    const c = detectEvents(steps(120, [0, 60], [0.4, 0.5], 0.005, 2), DEFAULT_PARAMS_30)
     expect(c).toHaveLength(1)
     expect(c[0]!.kind).toBe('milestone')
     expect(Math.abs(c[0]!.frame - 60)).toBeLessThanOrEqual(1)
@@ -176,9 +191,71 @@ describe('detectEvents', () => {
   it('finds every step of a long 18,000-frame staircase (speed is measured in bench/detector.ts)', () => {
     const rnd = noise(5, 0.003)
     const v = Float32Array.from({ length: 18_000 }, (_, i) => 0.05 + 0.1 * Math.floor(i / 2000) + rnd())
-    const found = detectEvents(v, DEFAULT_DETECTOR_PARAMS)
+    const found = detectEvents(v, DEFAULT_PARAMS_30)
     expect(found.map((c) => c.kind)).toEqual(Array(8).fill('milestone'))
     found.forEach((c, k) => expect(Math.abs(c.frame - 2000 * (k + 1))).toBeLessThanOrEqual(1))
+  })
+})
+
+describe('detector settings in seconds', () => {
+  const S: DetectorSettings = { smoothingSeconds: 0.2, window: { seconds: 0.5 }, riseThreshold: 0.1, dropThreshold: 0.1, minGap: { seconds: 1 }, milestoneDelaySeconds: 0, errorDelaySeconds: 0 }
+
+  it('resolve to frames at each frame rate: windows and gaps scale with fps, smoothing keeps its time constant', () => {
+    const at10 = resolveDetectorSettings(S, 10)
+    const at30 = resolveDetectorSettings(S, 30)
+    expect(at10.params).toMatchObject({ window: 5, minGap: 10, riseThreshold: 0.1, dropThreshold: 0.1 })
+    expect(at30.params).toMatchObject({ window: 15, minGap: 30 })
+    expect(at10.params.smoothing).toBeCloseTo(Math.exp(-1 / 2), 12)
+    expect(at30.params.smoothing).toBeCloseTo(Math.exp(-1 / 6), 12)
+    // After τ seconds the filter has forgotten a factor e at any rate.
+    expect(at10.params.smoothing ** 2).toBeCloseTo(at30.params.smoothing ** 6, 12)
+    expect(smoothingFactor(0, 30)).toBe(0)
+    // Exact frames stay exact.
+    expect(resolveDetectorSettings({ ...S, window: { frames: 3 } }, 50).params.window).toBe(3)
+    expect(describeDetectorSettings(S, 10)).toBe('smoothing τ 0.2 s · window 5 frames = 0.5 s at 10 fps · rise ≥ 0.1 · drop ≥ 0.1 · min gap 10 frames = 1 s at 10 fps')
+    expect(describeDetectorSettings({ ...S, riseThreshold: null }, 10)).toContain('rise ≥ off')
+    expect(() => resolveDetectorSettings({ ...S, window: { seconds: 0 } }, 10)).toThrow(/window in seconds/)
+  })
+
+  it('find the same events at the same times on one curve sampled at 10 and at 30 fps', () => {
+    // Steps at 2.0 s (up), 4.5 s (up), 6.0 s (down), 0.2 apart in value, 0.04 of noise.
+    const at = (fps: number): Float32Array => {
+      const rnd = noise(fps, 0.02)
+      return Float32Array.from({ length: 9 * fps }, (_, i) => {
+        const t = i / fps
+        return (t >= 2 ? 0.2 : 0) + (t >= 4.5 ? 0.2 : 0) - (t >= 6 ? 0.2 : 0) + 0.1 + rnd()
+      })
+    }
+    const times = (fps: number): [string, number][] =>
+      detectEvents(at(fps), resolveDetectorSettings(S, fps).params).map((c) => [c.kind, Math.round((c.frame / fps) * 10) / 10])
+    expect(times(10)).toEqual([['milestone', 2], ['milestone', 4.5], ['error', 6]])
+    for (const fps of [30, 50]) {
+      const t = times(fps)
+      expect(t.map((x) => x[0])).toEqual(['milestone', 'milestone', 'error'])
+      t.forEach(([, s], i) => expect(Math.abs(s - ([2, 4.5, 6][i] as number))).toBeLessThanOrEqual(0.1))
+    }
+  })
+
+  it('a null threshold switches a kind off', () => {
+    const v = steps(100, [0, 30, 60], [0.2, 0.6, 0.2])
+    const off = resolveDetectorSettings({ ...S, smoothingSeconds: 0, riseThreshold: null }, 10).params
+    expect(detectEvents(v, off).map((c) => c.kind)).toEqual(['error'])
+    const none = resolveDetectorSettings({ ...S, riseThreshold: null, dropThreshold: null }, 10).params
+    expect(detectEvents(v, none)).toEqual([])
+  })
+
+  it('prepareCurve + candidatesOf is detectEvents, for any thresholds and gap', () => {
+    const rnd = noise(3, 0.05)
+    const v = Float32Array.from({ length: 400 }, (_, i) => 0.3 + 0.2 * Math.sin(i / 17) + rnd())
+    v[100] = Number.NaN
+    for (const window of [1, 3, 8]) {
+      const p = prepareCurve(v, 0.3, window)
+      for (const thr of [0.01, 0.05, 0.2]) {
+        for (const minGap of [0, 5, 40]) {
+          expect(candidatesOf(p, thr, thr * 1.5, minGap)).toEqual(detectEvents(v, { smoothing: 0.3, window, riseThreshold: thr, dropThreshold: thr * 1.5, minGap }))
+        }
+      }
+    }
   })
 })
 

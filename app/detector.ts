@@ -30,7 +30,11 @@
  * 4. Candidates: local maxima of each score (the middle frame of a flat top) with score ≥ its threshold (and > 0),
  *    then greedy non-maximum suppression: strongest first, a candidate is dropped when one of the same kind already
  *    kept lies less than `minGap` frames away. Candidate frame = i, the first frame of the after-window.
+ * 5. Delay: each candidate is moved back by its kind's response delay (DetectorParams.milestoneDelay / errorDelay,
+ *    0 by default), clamped into the curve: a curve that drops a second after an error suggests the error itself.
  */
+
+import { describeSpan, formatSeconds, framesForSeconds, resolveSpan, type ResolvedSpan, type TimeSpan } from './timeSpan'
 
 export interface DetectorParams {
   /**
@@ -47,24 +51,121 @@ export interface DetectorParams {
   dropThreshold: number
   /** Minimum distance in frames between two candidates of the same kind (≤ 1: no suppression). */
   minGap: number
+  /**
+   * How many frames after a milestone (an error) the curve responds: a rise (drop) found at frame f is suggested at
+   * f − delay, kept inside the episode. Negative: the curve moves before the event (a model that anticipates).
+   * Rounded; 0 when absent.
+   */
+  milestoneDelay?: number
+  errorDelay?: number
 }
 
 /**
- * Tuned by `npx tsx bench/detector.ts --tune` on generated task datasets (seeds 12 and 13, failure rate 0.4, and
- * seed 14, failure rate 1.0; 20 episodes each at 10 fps) scored with the bundled viva-reference and
- * baseline-reference models: mean F1 at ±5 frames over both models and both kinds, subject to recovering an ideal
- * event-step curve (F1 ≥ 0.9 at ±2 frames) and proposing nothing on the time-linear training target; among
- * settings within 0.01 of the best, the one proposing the fewest candidates. Measured on another seed (11) in
- * bench/results/detector.json: exact on the ideal curve, but on those two models' curves no better than chance,
- * since they barely respond to events. Window and minGap are in frames, tuned at 10 fps (events 0.3 s apart):
- * scale them with the frame rate.
+ * The detector's parameters as durations, so that they mean the same at every frame rate (frames are what
+ * detectEvents computes in; resolveDetectorSettings turns these into frames with the dataset's fps, nearest frame,
+ * as app/timeSpan.ts does for every window).
  */
-export const DEFAULT_DETECTOR_PARAMS: DetectorParams = {
-  smoothing: 0,
-  window: 2,
-  riseThreshold: 0.06,
-  dropThreshold: 0.025,
-  minGap: 3,
+export interface DetectorSettings {
+  /**
+   * Time constant τ of the zero-phase exponential smoothing, in seconds (0 = none). Per frame a = exp(−1 / (τ·fps)):
+   * the filter forgets a factor e every τ seconds whatever the frame rate.
+   */
+  smoothingSeconds: number
+  /** Time on each side of a frame over which a rise or drop is measured. */
+  window: TimeSpan
+  /** Minimum sustained rise of the smoothed curve (progress units) for a milestone; null = propose no milestones. */
+  riseThreshold: number | null
+  /** Minimum drop of the smoothed curve (progress units) for an error; null = propose no errors. */
+  dropThreshold: number | null
+  /** Minimum time between two candidates of the same kind (one frame or less: no suppression). */
+  minGap: TimeSpan
+  /**
+   * Response delay of the curve to a milestone / an error in seconds (negative: it moves before the event). A value
+   * model may react a second after an error becomes visible, or rise ahead of a stage it foresees; suggestions are
+   * put back at the event (see DetectorParams). At most MAX_DELAY_SECONDS either way.
+   */
+  milestoneDelaySeconds: number
+  errorDelaySeconds: number
+}
+
+export const MAX_DELAY_SECONDS = 60
+
+/**
+ * Defaults for a curve of a series that has no annotated episodes to calibrate on (with annotations the app and
+ * `viva detect --calibrate` fit their own, see detectorCalibration.ts). Chosen by `npx tsx bench/detector.ts --tune`
+ * on generated task datasets (seeds 12 and 13, failure rate 0.4, and 14, failure rate 1.0; 20 episodes each at
+ * 10 fps) scored with both bundled models: among settings without delay that find an ideal event-step curve's
+ * events (F1 ≥ 0.9 at ±0.2 s) and propose nothing on the time-linear training target, the one proposing between 2/3
+ * and 3/2 as many events of each kind as annotated there, with the highest F1 at ±0.5 s (0.21: those two models'
+ * curves barely move at events; about 3 suggestions per episode for about 4.5 annotated events).
+ */
+export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = {
+  smoothingSeconds: 0,
+  window: { seconds: 0.3 },
+  riseThreshold: 0.08,
+  dropThreshold: 0.1,
+  minGap: { seconds: 0.3 },
+  milestoneDelaySeconds: 0,
+  errorDelaySeconds: 0,
+}
+
+/** Largest smoothing time constant accepted (a minute-long filter is a typo). */
+export const MAX_SMOOTHING_SECONDS = 60
+
+/** What the settings are at one frame rate: the frames detectEvents uses, and the time they cover. */
+export interface ResolvedDetectorSettings {
+  params: DetectorParams
+  window: ResolvedSpan
+  minGap: ResolvedSpan
+}
+
+/** Per-frame smoothing factor of a time constant: a = exp(−1/(τ·fps)), 0 for τ = 0. */
+export function smoothingFactor(seconds: number, fps: number): number {
+  if (!(seconds > 0) || !(fps > 0)) return 0
+  return Math.exp(-1 / (Math.min(seconds, MAX_SMOOTHING_SECONDS) * fps))
+}
+
+/** The settings in frames at `fps` (throws INVALID_ARGUMENT, naming the field, for a span timeSpan refuses). */
+export function resolveDetectorSettings(settings: DetectorSettings, fps: number): ResolvedDetectorSettings {
+  const window = resolveSpan(settings.window, fps)
+  const minGap = resolveSpan(settings.minGap, fps)
+  return {
+    params: {
+      smoothing: smoothingFactor(settings.smoothingSeconds, fps),
+      window: window.frames,
+      riseThreshold: settings.riseThreshold ?? Infinity,
+      dropThreshold: settings.dropThreshold ?? Infinity,
+      minGap: minGap.frames,
+      milestoneDelay: delayFrames(settings.milestoneDelaySeconds, fps),
+      errorDelay: delayFrames(settings.errorDelaySeconds, fps),
+    },
+    window,
+    minGap,
+  }
+}
+
+/** A delay in whole frames (nearest, halves away from 0), within ±MAX_DELAY_SECONDS. */
+function delayFrames(seconds: number, fps: number): number {
+  if (!Number.isFinite(seconds) || seconds === 0) return 0
+  const frames = framesForSeconds(Math.min(Math.abs(seconds), MAX_DELAY_SECONDS), fps)
+  return seconds < 0 ? -frames : frames
+}
+
+function formatSigned(seconds: number): string {
+  return seconds < 0 ? `−${formatSeconds(-seconds)}` : formatSeconds(seconds)
+}
+
+/** "τ 0.2 s · window 5 frames = 0.5 s at 10 fps · rise ≥ 0.06 · drop ≥ 0.06 · min gap 10 frames = 1 s at 10 fps". */
+export function describeDetectorSettings(settings: DetectorSettings, fps: number): string {
+  const r = resolveDetectorSettings(settings, fps)
+  const thr = (x: number | null): string => (x === null ? 'off' : String(Number(x.toFixed(4))))
+  return (
+    `smoothing τ ${formatSeconds(settings.smoothingSeconds)} s · window ${describeSpan(r.window)} · rise ≥ ${thr(settings.riseThreshold)} · ` +
+    `drop ≥ ${thr(settings.dropThreshold)} · min gap ${describeSpan(r.minGap)}` +
+    (settings.milestoneDelaySeconds !== 0 || settings.errorDelaySeconds !== 0
+      ? ` · delay ${formatSigned(settings.milestoneDelaySeconds)} s after milestones, ${formatSigned(settings.errorDelaySeconds)} s after errors`
+      : '')
+  )
 }
 
 export type EventKind = 'milestone' | 'error'
@@ -183,8 +284,28 @@ function windowExtreme(s: Float64Array, m: number, w: number, sign: 1 | -1, ahea
   return out
 }
 
-/** Milestone and error candidates of a curve (progress convention), sorted by frame (milestone first on a tie). */
-export function detectEvents(values: ArrayLike<number>, params: DetectorParams): Candidate[] {
+/**
+ * A curve's rise and drop scores (steps 1–3) for one smoothing and window, before any threshold: what detectEvents
+ * computes once per curve, and what the calibration reuses for every threshold and minimum gap.
+ */
+export interface PreparedCurve {
+  /** The curve's length in frames (NaN frames included). */
+  length: number
+  /** Finite frames, compacted: m of them, frames[j] their frame index. */
+  m: number
+  frames: Int32Array
+  /** after − before at compacted frame j (j ≥ 1). */
+  rise: Float64Array
+  /** min(lowest after − before, after − highest before): a milestone needs this ≥ riseThreshold / 2. */
+  riseHold: Float64Array
+  /** before − after. */
+  drop: Float64Array
+  /** min(before − highest after, lowest before − after): an error needs this ≥ dropThreshold / 2. */
+  dropHold: Float64Array
+}
+
+/** Steps 1–2 and the sustain measures of step 3 (see the header). */
+export function prepareCurve(values: ArrayLike<number>, smoothing: number, window: number): PreparedCurve {
   const n = values.length
   // Compact the finite frames, keeping their frame index.
   const frames = new Int32Array(n)
@@ -197,11 +318,14 @@ export function detectEvents(values: ArrayLike<number>, params: DetectorParams):
       x[m++] = v
     }
   }
-  if (m < 2) return []
-  const s = smoothCurve(x.subarray(0, m), params.smoothing)
-  const w = Math.max(1, Math.round(clamp(params.window, 1, m)))
-  const minGap = Math.round(clamp(params.minGap, 0, n))
-
+  const rise = new Float64Array(m).fill(-Infinity)
+  const riseHold = new Float64Array(m).fill(-Infinity)
+  const drop = new Float64Array(m).fill(-Infinity)
+  const dropHold = new Float64Array(m).fill(-Infinity)
+  const prepared = { length: n, m, frames, rise, riseHold, drop, dropHold }
+  if (m < 2) return prepared
+  const s = smoothCurve(x.subarray(0, m), smoothing)
+  const w = Math.max(1, Math.round(clamp(window, 1, m)))
   const prefix = new Float64Array(m + 1)
   for (let i = 0; i < m; i++) prefix[i + 1] = (prefix[i] as number) + (s[i] as number)
   // Lowest / highest value of the after-window [i, i+w−1] and of the before-window [i−w, i−1].
@@ -209,26 +333,69 @@ export function detectEvents(values: ArrayLike<number>, params: DetectorParams):
   const highAfter = windowExtreme(s, m, w, 1, true)
   const lowBefore = windowExtreme(s, m, w, -1, false)
   const highBefore = windowExtreme(s, m, w, 1, false)
-  const rise = new Float64Array(m).fill(-Infinity)
-  const drop = new Float64Array(m).fill(-Infinity)
   for (let i = 1; i < m; i++) {
     const nb = Math.min(w, i)
     const na = Math.min(w, m - i)
     const before = ((prefix[i] as number) - (prefix[i - nb] as number)) / nb
     const after = ((prefix[i + na] as number) - (prefix[i] as number)) / na
-    const halfRise = params.riseThreshold / 2
-    const halfDrop = params.dropThreshold / 2
-    if ((lowAfter[i] as number) - before >= halfRise && after - (highBefore[i] as number) >= halfRise) rise[i] = after - before
-    if (before - (highAfter[i] as number) >= halfDrop && (lowBefore[i] as number) - after >= halfDrop) drop[i] = before - after
+    rise[i] = after - before
+    riseHold[i] = Math.min((lowAfter[i] as number) - before, after - (highBefore[i] as number))
+    drop[i] = before - after
+    dropHold[i] = Math.min(before - (highAfter[i] as number), (lowBefore[i] as number) - after)
   }
+  return prepared
+}
 
-  const last = frames[m - 1] as number
-  const out = [
-    ...suppress('milestone', peaks(rise, m, params.riseThreshold), rise, frames, minGap, last),
-    ...suppress('error', peaks(drop, m, params.dropThreshold), drop, frames, minGap, last),
-  ]
-  out.sort((p, q) => p.frame - q.frame || (p.kind === q.kind ? 0 : p.kind === 'milestone' ? -1 : 1))
+/** A score where the sustain check passes, −∞ elsewhere (step 3), into `out`. */
+function held(score: Float64Array, hold: Float64Array, m: number, threshold: number, out: Float64Array): Float64Array {
+  const half = threshold / 2
+  out[0] = -Infinity
+  for (let i = 1; i < m; i++) out[i] = (hold[i] as number) >= half ? (score[i] as number) : -Infinity
   return out
+}
+
+/**
+ * Step 4 on a prepared curve: candidates at these thresholds (progress units) and minimum gap (frames), each moved
+ * back by its kind's delay (frames; see DetectorParams).
+ */
+export function candidatesOf(p: PreparedCurve, riseThreshold: number, dropThreshold: number, minGap: number, delay: { milestone?: number; error?: number } = {}): Candidate[] {
+  const { m, frames } = p
+  if (m < 2) return []
+  const gap = Math.round(clamp(minGap, 0, p.length))
+  const last = frames[m - 1] as number
+  const scratch = new Float64Array(m)
+  const out: Candidate[] = []
+  if (riseThreshold <= Number.MAX_VALUE) {
+    const rise = held(p.rise, p.riseHold, m, riseThreshold, scratch)
+    out.push(...suppress('milestone', peaks(rise, m, riseThreshold), rise, frames, gap, last))
+  }
+  if (dropThreshold <= Number.MAX_VALUE) {
+    const drop = held(p.drop, p.dropHold, m, dropThreshold, scratch)
+    out.push(...suppress('error', peaks(drop, m, dropThreshold), drop, frames, gap, last))
+  }
+  shiftCandidates(out, delay, p.length)
+  out.sort((a, b) => a.frame - b.frame || (a.kind === b.kind ? 0 : a.kind === 'milestone' ? -1 : 1))
+  return out
+}
+
+/** Moves each candidate back by its kind's delay (rounded frames), clamped to [0, length − 1]; in place. */
+export function shiftCandidates(list: Candidate[], delay: { milestone?: number; error?: number }, length: number): Candidate[] {
+  const dm = Math.round(Number.isFinite(delay.milestone) ? (delay.milestone as number) : 0)
+  const de = Math.round(Number.isFinite(delay.error) ? (delay.error as number) : 0)
+  if (dm === 0 && de === 0) return list
+  for (const c of list) {
+    const d = c.kind === 'milestone' ? dm : de
+    if (d !== 0) c.frame = Math.min(length - 1, Math.max(0, c.frame - d))
+  }
+  return list
+}
+
+/** Milestone and error candidates of a curve (progress convention), sorted by frame (milestone first on a tie). */
+export function detectEvents(values: ArrayLike<number>, params: DetectorParams): Candidate[] {
+  return candidatesOf(prepareCurve(values, params.smoothing, params.window), params.riseThreshold, params.dropThreshold, params.minGap, {
+    ...(params.milestoneDelay !== undefined ? { milestone: params.milestoneDelay } : {}),
+    ...(params.errorDelay !== undefined ? { error: params.errorDelay } : {}),
+  })
 }
 
 /** Counts with precision and recall (0/0 is 1: nothing proposed is no wrong proposal, nothing to find is none missed). */
@@ -257,35 +424,46 @@ export function sumMatches(results: readonly MatchResult[]): MatchResult {
  * One-to-one matching of candidates to true events of the same kind within ±tolerance frames: greedy over all
  * admissible pairs, closest first (then the earlier candidate, then the earlier true event). Within one episode.
  * Greedy is not a maximum matching: candidates 10 and 13 against events 12 and 16 at ±3 match once (13–12).
+ * Returns the pairs as indices into `candidates` and `truth`.
  */
-export function matchEvents(candidates: readonly Candidate[], truth: readonly TruthEvent[], tolerance: number): MatchResult {
-  const byKind = {} as Record<EventKind, MatchCounts>
+export function matchPairs(candidates: readonly Pick<Candidate, 'kind' | 'frame'>[], truth: readonly TruthEvent[], tolerance: number): { candidate: number; truth: number }[] {
+  const out: { candidate: number; truth: number }[] = []
   for (const kind of ['milestone', 'error'] as const) {
-    const cs = candidates.filter((c) => c.kind === kind)
-    const ts = truth.filter((t) => t.kind === kind)
+    const cs: number[] = []
+    const ts: number[] = []
+    candidates.forEach((c, i) => c.kind === kind && cs.push(i))
+    truth.forEach((t, i) => t.kind === kind && ts.push(i))
+    const frameC = (i: number): number => (candidates[i] as Candidate).frame
+    const frameT = (i: number): number => (truth[i] as TruthEvent).frame
     const pairs: { c: number; t: number; d: number }[] = []
-    for (let ci = 0; ci < cs.length; ci++) {
-      for (let ti = 0; ti < ts.length; ti++) {
-        const d = Math.abs((cs[ci] as Candidate).frame - (ts[ti] as TruthEvent).frame)
-        if (d <= tolerance) pairs.push({ c: ci, t: ti, d })
+    for (const c of cs) {
+      for (const t of ts) {
+        const d = Math.abs(frameC(c) - frameT(t))
+        if (d <= tolerance) pairs.push({ c, t, d })
       }
     }
-    pairs.sort(
-      (p, q) =>
-        p.d - q.d ||
-        (cs[p.c] as Candidate).frame - (cs[q.c] as Candidate).frame ||
-        (ts[p.t] as TruthEvent).frame - (ts[q.t] as TruthEvent).frame,
-    )
-    const usedC = new Uint8Array(cs.length)
-    const usedT = new Uint8Array(ts.length)
-    let tp = 0
+    pairs.sort((p, q) => p.d - q.d || frameC(p.c) - frameC(q.c) || frameT(p.t) - frameT(q.t))
+    const usedC = new Set<number>()
+    const usedT = new Set<number>()
     for (const p of pairs) {
-      if (usedC[p.c] || usedT[p.t]) continue
-      usedC[p.c] = 1
-      usedT[p.t] = 1
-      tp++
+      if (usedC.has(p.c) || usedT.has(p.t)) continue
+      usedC.add(p.c)
+      usedT.add(p.t)
+      out.push({ candidate: p.c, truth: p.t })
     }
-    byKind[kind] = matchCounts(tp, cs.length - tp, ts.length - tp)
+  }
+  return out
+}
+
+/** Counts of matchPairs, per kind and in all. */
+export function matchEvents(candidates: readonly Pick<Candidate, 'kind' | 'frame'>[], truth: readonly TruthEvent[], tolerance: number): MatchResult {
+  const pairs = matchPairs(candidates, truth, tolerance)
+  const byKind = {} as Record<EventKind, MatchCounts>
+  for (const kind of ['milestone', 'error'] as const) {
+    const tp = pairs.filter((p) => (candidates[p.candidate] as Candidate).kind === kind).length
+    const nc = candidates.filter((c) => c.kind === kind).length
+    const nt = truth.filter((t) => t.kind === kind).length
+    byKind[kind] = matchCounts(tp, nc - tp, nt - tp)
   }
   const total = matchCounts(byKind.milestone.tp + byKind.error.tp, byKind.milestone.fp + byKind.error.fp, byKind.milestone.fn + byKind.error.fn)
   return { ...total, byKind }

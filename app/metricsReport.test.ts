@@ -95,11 +95,35 @@ describe('metrics report', () => {
     expect(r).toMatchObject({ window: 3, windowSeconds: 0.3, fps: 10, windowRequested: { seconds: 0.3 } })
     const csv = metricsReportCsv(r).trim().split('\n')
     expect(csv[0]).toBe(
-      'task,series,episodes,pearson,spearman,voc,MS,ES,MDR,ErrDR,n_milestones,n_errors,skipped_milestones,skipped_errors,variant,window_frames,window_seconds,fps',
+      'task,series,episodes,pearson,spearman,voc,MS,ES,MDR,ErrDR,auroc_mean,auroc_final,n_success,n_failure,n_milestones,n_errors,skipped_milestones,skipped_errors,variant,window_frames,window_seconds,fps',
     )
     expect(csv).toHaveLength(1 + 3 + 2)
-    expect(csv[1]).toMatch(/^fold,ground truth,2,1,1,1,.*,absolute,3,0.3,10$/)
+    expect(csv[1]).toMatch(/^fold,ground truth,2,1,1,1,.*,1,1,1,1,.*,absolute,3,0.3,10$/)
     expect(metricsReportText(r)).toMatch(/ERS variant: absolute \(window 3 frames = 0.3 s at 10 fps/)
+  })
+
+  it('reports success/failure separation (AUROC of mean level and final value) beside the paper metrics', () => {
+    // Two successes rising through the success band; a failure whose curve rises the same way, a little lower: its
+    // Pearson with its own ground truth is high, yet its level says "success". A second failure sits low.
+    const rise = (from: number, to: number): number[] => Array.from({ length: 10 }, (_, i) => from + ((to - from) * i) / 9)
+    const base: MetricsInput = {
+      fps: 10,
+      episodes: [0, 1, 2, 3].map((index) => ({ index, task: 't', length: 10 })),
+      outcomes: new Map([[0, 'success'], [1, 'success'], [2, 'failure'], [3, 'failure']]),
+      events: [],
+      curves: [model(0, rise(0.55, 1)), model(1, rise(0.5, 0.95)), model(2, rise(0.52, 0.97)), model(3, rise(0.05, 0.5))],
+    }
+    const r = buildMetricsReport(base, options)
+    const [truth, curve] = r.tasks[0]!.rows
+    expect(truth!.separation).toEqual({ meanLevel: 1, finalValue: 1, nSuccess: 2, nFailure: 2 })
+    // The failure in the success band: Pearson 1 (a straight rise), but it beats one of the two successes.
+    expect(r.episodes.find((e) => e.series === curve!.series && e.episode === 2)!.row.pearson).toBeCloseTo(1, 6)
+    expect(curve!.separation).toEqual({ meanLevel: 0.75, finalValue: 0.75, nSuccess: 2, nFailure: 2 })
+    expect(metricsReportText(r)).toMatch(/AUROC mean\s+AUROC final/)
+    expect(metricsReportText(r)).toContain('ties counting one half')
+    // One outcome only: no separation to measure.
+    const onlySuccess = buildMetricsReport({ ...base, outcomes: new Map([[0, 'success'], [1, 'success']]) }, options)
+    expect(onlySuccess.tasks[0]!.rows[1]!.separation).toEqual({ meanLevel: null, finalValue: null, nSuccess: 2, nFailure: 0 })
   })
 
   it('takes the paper window, 1/6 s, by default: 2 frames at 10 fps, 5 at 30 fps', () => {

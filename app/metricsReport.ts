@@ -7,6 +7,7 @@ import type { AnnotationEvent, Outcome } from './annotations'
 import type { CurveConvention, CurveInfo, CurveSource, ScoreParams } from './curves'
 import { seriesKey, toDisplay } from './curves'
 import { checkFinite, groundTruthProgress, rowFromStats, scoreEpisode, type CurveStats, type EpisodeCurve, type MetricOptions, type MetricRow } from './metrics'
+import { outcomeSeparation, type OutcomeSeparation } from './separation'
 import { DEFAULT_ERS_WINDOW, describeSpan, formatSeconds, resolveSpan, type TimeSpan } from './timeSpan'
 
 /** Curves of one model run setting (or one imported file's curve) across episodes: one row of a table. */
@@ -59,7 +60,8 @@ export interface TaskTable {
   task: string
   /** Episodes with a success/failure outcome (the ones ground truth exists for). */
   episodes: number
-  rows: { series: string; row: MetricRow }[]
+  /** The paper's metrics, and beside them how well the series' level separates successes from failures. */
+  rows: { series: string; row: MetricRow; separation: OutcomeSeparation }[]
   errorTypes: { label: string; count: number }[]
 }
 
@@ -172,8 +174,16 @@ export function buildMetricsReport(input: MetricsInput, reportOptions: MetricsRe
   const tables: TaskTable[] = tasks.map((task) => {
     const rows: TaskTable['rows'] = []
     for (const [key, scored] of stats) {
-      const mine = scored.filter((x) => x.curve.task === task).map((x) => x.stats)
-      if (mine.length > 0) rows.push({ series: key, row: rowFromStats(mine, options) })
+      const mine = scored.filter((x) => x.curve.task === task)
+      if (mine.length === 0) continue
+      rows.push({
+        series: key,
+        row: rowFromStats(
+          mine.map((x) => x.stats),
+          options,
+        ),
+        separation: outcomeSeparation(mine.map((x) => ({ outcome: x.curve.outcome as 'success' | 'failure', values: x.curve.values }))),
+      })
     }
     const counts = new Map<string, number>()
     for (const ev of input.events) {
@@ -211,6 +221,12 @@ export function buildMetricsReport(input: MetricsInput, reportOptions: MetricsRe
 
 const COLUMNS = ['pearson', 'spearman', 'voc', 'MS', 'ES', 'MDR', 'ErrDR'] as const
 
+/** What the two separation columns are (app/separation.ts), printed under the tables. */
+export const SEPARATION_NOTE =
+  'AUROC mean / final: success/failure separation, not in the paper: the probability that a success episode’s curve sits ' +
+  'above a failure episode’s (mean over its frames / value at its last frame), ties counting one half; 0.5 = no separation, ' +
+  '— = only one outcome.'
+
 function csvField(v: string | number | null): string {
   if (v === null) return ''
   const s = String(v)
@@ -223,12 +239,12 @@ function csvField(v: string | number | null): string {
  */
 export function metricsReportCsv(report: MetricsReport): string {
   const names = new Map(report.series.map((s) => [s.key, s.name]))
-  const head = ['task', 'series', 'episodes', ...COLUMNS, 'n_milestones', 'n_errors', 'skipped_milestones', 'skipped_errors', 'variant', 'window_frames', 'window_seconds', 'fps']
+  const head = ['task', 'series', 'episodes', ...COLUMNS, 'auroc_mean', 'auroc_final', 'n_success', 'n_failure', 'n_milestones', 'n_errors', 'skipped_milestones', 'skipped_errors', 'variant', 'window_frames', 'window_seconds', 'fps']
   const lines = [head.join(',')]
   for (const t of report.tasks) {
-    for (const { series, row } of t.rows) {
+    for (const { series, row, separation: sep } of t.rows) {
       lines.push(
-        [t.task, names.get(series) ?? series, row.episodes, ...COLUMNS.map((c) => row[c]), row.nMilestones, row.nErrors, row.skippedMilestones, row.skippedErrors, report.variant, report.window, formatSeconds(report.windowSeconds), report.fps]
+        [t.task, names.get(series) ?? series, row.episodes, ...COLUMNS.map((c) => row[c]), sep.meanLevel, sep.finalValue, sep.nSuccess, sep.nFailure, row.nMilestones, row.nErrors, row.skippedMilestones, row.skippedErrors, report.variant, report.window, formatSeconds(report.windowSeconds), report.fps]
           .map(csvField)
           .join(','),
       )
@@ -245,13 +261,20 @@ export function metricsReportText(report: MetricsReport): string {
   const out: string[] = [`ERS variant: ${report.variant} (window ${describeSpan(span)}, eps ${report.eps})`]
   for (const t of report.tasks) {
     out.push('', `${t.task} — ${t.episodes} episodes`)
-    const rows = t.rows.map(({ series, row }) => [names.get(series) ?? series, ...COLUMNS.map((c) => fmt(row[c])), `${row.nMilestones}/${row.nErrors}`])
-    const header = ['series', ...COLUMNS, 'events m/e']
+    const rows = t.rows.map(({ series, row, separation: sep }) => [
+      names.get(series) ?? series,
+      ...COLUMNS.map((c) => fmt(row[c])),
+      `${row.nMilestones}/${row.nErrors}`,
+      fmt(sep.meanLevel),
+      fmt(sep.finalValue),
+    ])
+    const header = ['series', ...COLUMNS, 'events m/e', 'AUROC mean', 'AUROC final']
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)))
     const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ')
     out.push(line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line))
     if (t.errorTypes.length > 0) out.push(`error types: ${t.errorTypes.map((e) => `${e.label} ${e.count}`).join(', ')}`)
   }
+  out.push('', SEPARATION_NOTE)
   if (report.skipped.length > 0) out.push('', `left out: ${report.skipped.length} (${report.skipped.slice(0, 3).map((s) => `episode ${s.episode}: ${s.reason}`).join('; ')}${report.skipped.length > 3 ? '; …' : ''})`)
   return `${out.join('\n')}\n`
 }

@@ -39,6 +39,8 @@ export const METHOD_NAMES = [
   'metrics.compute',
   'metrics.export',
   'advantages.compute',
+  'detector.calibrate',
+  'triage.drops',
 ] as const
 export const EVENT_NAMES = ['media.progress', 'annotations.changed', 'score.progress', 'score.chunk', 'curves.changed', 'app.command'] as const
 

@@ -228,6 +228,9 @@ export function composeServices(config: ComposeConfig): Services {
     'metrics.compute': async ({ datasetId, window, variant }) => analysis.report(datasetId, { window, variant }),
     'metrics.export': async ({ datasetId, window, variant, format }) => analysis.exportText(datasetId, { window, variant }, format),
     'advantages.compute': async ({ datasetId, curveId, k, positiveFraction, scope }) => analysis.advantages(datasetId, curveId, k, positiveFraction, scope),
+    'detector.calibrate': async ({ datasetId, curveId, tolerance }, ctx) => analysis.calibrateDetector(datasetId, curveId, tolerance, ctx.signal),
+    'triage.drops': async ({ datasetId, series, window, threshold, tolerance }) =>
+      analysis.triage(datasetId, { window, threshold, ...(series !== undefined ? { series } : {}), ...(tolerance ? { tolerance } : {}) }),
   }
   const resumeJobs = async (): Promise<void> => {
     await scoring.restore((root) => datasets.open(root))

@@ -10,7 +10,7 @@ import { generateTaskFixture, serve, tempDir, type ServeHandle } from '../suppor
 // switches the ERS variant, opens an episode at its worst event from the per-episode rows, and exports CSV.
 const MODELS = ['viva-reference', 'baseline-reference']
 const CSV_HEADER =
-  'task,series,episodes,pearson,spearman,voc,MS,ES,MDR,ErrDR,n_milestones,n_errors,skipped_milestones,skipped_errors,variant,window_frames,window_seconds,fps'
+  'task,series,episodes,pearson,spearman,voc,MS,ES,MDR,ErrDR,auroc_mean,auroc_final,n_success,n_failure,n_milestones,n_errors,skipped_milestones,skipped_errors,variant,window_frames,window_seconds,fps'
 
 interface GroundTruth {
   episodes: { episode: number; outcome: string }[]
@@ -114,6 +114,11 @@ test('metrics view: a row per model and ground truth, variant switch, drill-down
   await expect(cell(truthRow, 'spearman')).toHaveText('1.000')
   const nErrors = truth.events.filter((e) => e.kind === 'error').length
   await expect(cell(truthRow, 'events')).toContainText(` / ${nErrors}`)
+  // Success/failure separation beside the paper's metrics: the ground truth separates the outcomes perfectly.
+  await expect(cell(truthRow, 'meanLevel')).toHaveText('1.000')
+  await expect(cell(truthRow, 'finalValue')).toHaveText('1.000')
+  for (const c of ['meanLevel', 'finalValue']) await expect(modelRows.locator(`td[data-column="${c}"]`)).toHaveText([/^[01]\.\d{3}$/, /^[01]\.\d{3}$/])
+  await expect(page.getByTestId('metrics-separation-note')).toContainText('ties counting one half')
   // Two models: each column has a best value among them (never the ground-truth row).
   await expect(table.locator('td.best[data-column="pearson"]')).toHaveCount(1)
   await expect(truthRow.locator('td.best')).toHaveCount(0)
@@ -164,6 +169,9 @@ test('metrics view: a row per model and ground truth, variant switch, drill-down
   await expect(page.locator(`.player-screen[data-episode="${target}"]`)).toBeVisible()
   // Every camera view presents that frame (not the frame 0 an episode opens at).
   await player.waitSettled(worstFrame)
+  // The value panel's detector is calibrated on the three annotated episodes, with P/R and chance beside it.
+  await expect(page.getByTestId('detector-calibration')).toContainText(/P \d\.\d\d \/ R \d\.\d\d on 3 annotated episodes, cross-validated \(3-fold/, { timeout: 30_000 })
+  await expect(page.getByTestId('detector-calibration')).toContainText('shifted at random P')
 
   // ---- Back to the metrics (from the player), export CSV and JSON.
   await page.getByTestId('metrics-open').click()

@@ -107,6 +107,9 @@ test('value plot: ground truth, smoothing, suggested events accepted and dismiss
   // ---- Candidates on the "steps" curve: milestones at the steps up, an error at the drop; in the list and the plot.
   await page.getByTestId('analysis-curve').selectOption({ label: 'steps (import curves.csv)' })
   await expect(page.getByTestId('detector-panel')).toBeVisible()
+  // No annotated episode to calibrate on: the defaults, and the panel says why.
+  await expect(page.getByTestId('detector-calibration')).toContainText('not calibrated: 0 annotated episodes')
+  await expect(page.getByTestId('detector-source')).toHaveText('default settings')
   await expect.poll(() => candidateFrames(page)).toEqual([steps.s1, steps.s2, steps.drop, steps.s3])
   await expect(page.getByTestId(`candidate-${steps.drop}`)).toHaveAttribute('data-kind', 'error')
   await expect(page.getByTestId(`candidate-${steps.drop}`)).toContainText('suggested')
@@ -177,7 +180,9 @@ test('value plot: ground truth, smoothing, suggested events accepted and dismiss
   await page.getByTestId(`candidate-${steps.s3}`).getByTestId('dismiss-candidate').click()
   await expect(page.locator('li.candidate-row')).toHaveCount(0)
   // New parameters: the dismissed candidates are offered again (the accepted one stays an event).
-  await page.getByTestId('detector-window').fill('3')
+  // (the window is a duration: 0.2 s = 6 frames at this dataset's 30 fps)
+  await page.getByTestId('detector-window').fill('0.2')
+  await expect(page.getByTestId('detector-source')).toHaveText('your settings')
   await expect.poll(() => candidateFrames(page)).toEqual([steps.s2, steps.drop, steps.s3])
   // Accept with the list's button.
   await page.getByTestId(`candidate-${steps.drop}`).getByTestId('accept-candidate').click()

@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { seriesKey } from '../../app/curves'
 import { rejected } from '../../app/testing/thrown'
 import { composeServices, type Services } from '../compose'
 import { generateTaskDataset } from '../datasets/taskDataset'
@@ -125,4 +126,64 @@ describe('metrics and advantages over a scored, annotated dataset', () => {
     const old = await run('node', [cli, 'advantages', dataset, '--annotations', truthFile, '--values', viva, '--out', out, '--percentile', '30'], { cwd: PACKAGE_ROOT }).catch((e: { stderr: string }) => e)
     expect((old as { stderr: string }).stderr).toMatch(/--percentile was replaced by --positive-fraction/)
   }, 120_000)
+
+  it('detector.calibrate: the curve\'s series calibrated on the annotated episodes, cross-validated, beside chance', async () => {
+    const curve = services.curves.list(datasetId, 0).find((c) => c.modelName === 'viva-reference')!
+    const r = await services.handlers['detector.calibrate']({ datasetId, curveId: curve.id }, { signal })
+    expect(r.series).toBe(seriesKey(curve))
+    expect(r.episodes).toBe(3)
+    const ev = r.evaluation!
+    expect(ev).toMatchObject({ crossValidated: true, folds: 3, episodes: 3, fps: 10, tolerance: { frames: 5, seconds: 0.5 } })
+    expect(ev.settings).toEqual(r.settings)
+    expect(ev.score.annotated.milestone + ev.score.annotated.error).toBe(services.projects.snapshot(datasetId).events.length)
+    expect(ev.chance.shifted.precision).toBeGreaterThanOrEqual(0)
+    expect(ev.chance.seeds).toBe(5)
+    // The panel's request for an unknown curve is a clear error.
+    const err = await rejected(() => services.handlers['detector.calibrate']({ datasetId, curveId: 'nope' }, { signal }))
+    expect(err.message).toMatch(/No curve nope/)
+  })
+
+  it('triage.drops: every drop of a series over the dataset, ranked, with P/R against annotated errors', async () => {
+    const r = await services.handlers['triage.drops']({ datasetId, window: { seconds: 0.5 }, threshold: 0.05 }, { signal })
+    expect(r.seriesList.length).toBe(2)
+    expect(r.window).toMatchObject({ frames: 5, seconds: 0.5 })
+    expect(r.episodes).toBe(3)
+    const sizes = r.drops.map((d) => d.size)
+    expect(sizes).toEqual([...sizes].sort((a, b) => b - a))
+    for (const d of r.drops) expect(d.size).toBeGreaterThanOrEqual(0.05)
+    expect(r.score?.episodes).toBe(3)
+    const other = r.seriesList.find((x) => x.key !== r.series)!
+    const r2 = await services.handlers['triage.drops']({ datasetId, series: other.key, window: { seconds: 0.5 }, threshold: 0.05 }, { signal })
+    expect(r2.series).toBe(other.key)
+  })
+
+  it('viva detect computes what the app computes: the same calibration from a curve file or from the model', async () => {
+    const cli = path.join(PACKAGE_ROOT, 'main', 'cli', 'viva.mjs')
+    const dataDir = path.join(root, 'data')
+    const values = path.join(root, 'values-detect', 'viva.parquet')
+    mkdirSync(path.dirname(values), { recursive: true })
+    await run('node', [cli, 'score', dataset, '--model', path.join(PACKAGE_ROOT, 'models', 'viva-reference'), '--out', values, '--data-dir', dataDir], { cwd: PACKAGE_ROOT })
+    const curve = services.curves.list(datasetId, 0).find((c) => c.modelName === 'viva-reference')!
+    const app = await services.handlers['detector.calibrate']({ datasetId, curveId: curve.id }, { signal })
+    type Out = { series: { settings: unknown; evaluation: { precision: number; recall: number; chance: { shifted: { precision: number } } }; suggestions: { episode: number; events: unknown[] }[] }[] }
+    for (const source of [['--values', values], ['--model', 'viva-reference']]) {
+      const out = path.join(root, `detect-${source[0]!.slice(2)}.json`)
+      const { stdout } = await run('node', [cli, 'detect', dataset, ...source, '--annotations', truthFile, '--calibrate', '--out', out, '--data-dir', dataDir], { cwd: PACKAGE_ROOT })
+      expect(stdout).toMatch(/cross-validated \(3-fold\) within ±5 frames \(0\.5 s\); shifted at random P/)
+      const doc = JSON.parse(readFileSync(out, 'utf8')) as Out
+      expect(doc.series).toHaveLength(1)
+      const s = doc.series[0]!
+      expect(s.settings).toEqual(app.settings)
+      expect(s.evaluation.precision).toBeCloseTo(app.evaluation!.score.precision, 4)
+      expect(s.evaluation.recall).toBeCloseTo(app.evaluation!.score.recall, 4)
+      expect(s.evaluation.chance.shifted.precision).toBeCloseTo(app.evaluation!.chance.shifted.precision, 4)
+      expect(s.suggestions.map((x) => x.episode)).toEqual([0, 1, 2])
+    }
+    const bad = await run('node', [cli, 'detect', dataset, '--values', values, '--calibrate', '--out', path.join(root, 'x.json')], { cwd: PACKAGE_ROOT }).catch((e: { stderr: string }) => e)
+    expect((bad as { stderr: string }).stderr).toMatch(/--calibrate fits the detector to annotations: give --annotations/)
+    const both = await run('node', [cli, 'detect', dataset, '--values', values, '--annotations', truthFile, '--calibrate', '--window', '1s', '--out', path.join(root, 'x.json')], { cwd: PACKAGE_ROOT }).catch((e: { stderr: string }) => e)
+    expect((both as { stderr: string }).stderr).toMatch(/--calibrate chooses the settings itself; leave out --window/)
+    const range = await run('node', [cli, 'detect', dataset, '--values', values, '--error-delay', '99', '--out', path.join(root, 'x.json')], { cwd: PACKAGE_ROOT }).catch((e: { stderr: string }) => e)
+    expect((range as { stderr: string }).stderr).toMatch(/Invalid detector setting errorDelaySeconds/)
+  }, 180_000)
 })

@@ -1,10 +1,13 @@
-import type { AdvantageResult, ExportedText } from '../../app/contract'
+import type { AdvantageResult, DetectorCalibrationResult, ExportedText } from '../../app/contract'
 import type { Outcome } from '../../app/annotations'
 import { DEFAULT_ADVANTAGE_OPTIONS, advantageIndicators, advantageThresholds, defaultK, kStepAdvantages, stepRewards, thresholdKey, type ThresholdScope } from '../../app/advantages'
 import { toDisplay, type CurveInfo } from '../../app/curves'
 import type { DatasetSummary } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
+import { annotatedEpisodes, detectSteps, type DetectInput } from '../../app/detectorCalibration'
 import { buildMetricsReport, metricsReportCsv, seriesKey, type MetricsInput, type MetricsReport, type MetricsReportOptions } from '../../app/metricsReport'
+import type { TimeSpan } from '../../app/timeSpan'
+import { triageDrops, type TriageOptions, type TriageReport } from '../../app/triage'
 import type { CurveStore } from '../store/curveStore'
 import type { AnnotationProjects } from '../store/projects'
 
@@ -21,15 +24,16 @@ export interface AnalysisDeps {
 export class AnalysisService {
   constructor(private readonly deps: AnalysisDeps) {}
 
-  private inputs(datasetId: string): { input: MetricsInput; summary: DatasetSummary; complete: CurveInfo[] } {
+  private inputs(datasetId: string): { input: MetricsInput & DetectInput; summary: DatasetSummary; complete: CurveInfo[] } {
     const summary = this.deps.summary(datasetId)
     const snapshot = this.deps.projects.snapshot(datasetId)
     const outcomes = new Map<number, Outcome>(snapshot.episodes.map((e) => [e.episode, e.outcome]))
     const complete = this.deps.curves.listDataset(datasetId).filter((c) => c.complete)
-    const input: MetricsInput = {
+    const input: MetricsInput & DetectInput = {
       fps: summary.fps,
       episodes: summary.episodes.filter((e) => e.present).map((e) => ({ index: e.index, task: e.tasks[0] ?? '', length: e.length })),
       outcomes,
+      annotated: annotatedEpisodes(snapshot.events, snapshot.episodes),
       events: snapshot.events,
       curves: complete.map((info) => ({ info, values: this.deps.curves.get(info.id).values })),
     }
@@ -91,6 +95,46 @@ export class AnalysisService {
       positivesInThreshold: threshold.positives,
       advantages: Float32Array.from(advantages),
       indicators: advantageIndicators(advantages, threshold.threshold),
+    }
+  }
+
+  /**
+   * The event detector calibrated for the series of `curveId` on the dataset's annotated episodes (cross-validated,
+   * with the chance baseline; app/detectorCalibration.ts). Runs in steps, yielding to other calls between them.
+   */
+  async calibrateDetector(datasetId: string, curveId: string, tolerance: TimeSpan | undefined, signal: AbortSignal): Promise<DetectorCalibrationResult> {
+    const { summary, input, complete } = this.inputs(datasetId)
+    const info = complete.find((c) => c.id === curveId) ?? this.deps.curves.info(curveId)
+    if (!info || info.datasetId !== datasetId) throw new VivaError('NOT_FOUND', `No curve ${curveId} in ${summary.name}`)
+    const series = seriesKey(info)
+    const done = await runSteps(detectSteps(input, { calibrate: true, series, ...(tolerance ? { tolerance } : {}) }), signal)
+    const found = done[0]
+    if (!found) {
+      throw new VivaError('INVALID_ARGUMENT', `No complete curve of ${info.name} in ${summary.name} yet: calibration needs curves with every frame scored`)
+    }
+    const { suggestions: _suggestions, ...result } = found
+    return result
+  }
+
+  /** Every drop of a series' complete curves over the dataset, ranked, with P/R against annotated errors. */
+  triage(datasetId: string, options: TriageOptions): TriageReport {
+    return triageDrops(this.inputs(datasetId).input, options)
+  }
+}
+
+/** Time one step of a long pure computation may hold the event loop before the others get a turn. */
+const SLICE_MS = 20
+
+/** Runs a step generator to its end, yielding to the event loop every SLICE_MS; stops with CANCELLED on `signal`. */
+export async function runSteps<T>(steps: Generator<void, T>, signal: AbortSignal): Promise<T> {
+  let started = performance.now()
+  for (;;) {
+    const r = steps.next()
+    if (r.done) return r.value
+    if (performance.now() - started >= SLICE_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      if (signal.aborted) throw new VivaError('CANCELLED', 'Calibration cancelled')
+      started = performance.now()
     }
   }
 }

@@ -5,6 +5,7 @@ import type { Outcome } from '../../app/annotations'
 import { DEFAULT_ADVANTAGE_OPTIONS, THRESHOLD_SCOPES, advantageIndicators, advantageThresholds, defaultK, kStepAdvantages, stepRewards, thresholdKey, type ThresholdScope } from '../../app/advantages'
 import { distinctImportNames, seriesKey, toDisplay } from '../../app/curves'
 import type { DatasetSummary } from '../../app/dataset'
+import { annotatedEpisodes } from '../../app/detectorCalibration'
 import { VivaError } from '../../app/errors'
 import { parseImportDocument } from '../../app/exchange'
 import type { ErsVariant } from '../../app/metrics'
@@ -17,7 +18,8 @@ import { READ_LIMITS, readTextFile } from '../safeRead'
 import type { WriteGuard } from '../writeGuard'
 import { intIn } from './score'
 
-async function readAnnotations(file: string): Promise<{ outcomes: Map<number, Outcome>; events: MetricsInput['events'] }> {
+/** An annotation export: outcomes, events, and which episodes are annotated (annotatedEpisodes). */
+export async function readAnnotations(file: string): Promise<{ outcomes: Map<number, Outcome>; events: MetricsInput['events']; annotated: Set<number> }> {
   let text: string
   try {
     text = await readTextFile(file, READ_LIMITS.annotations)
@@ -30,7 +32,7 @@ async function readAnnotations(file: string): Promise<{ outcomes: Map<number, Ou
   } catch (err) {
     throw new VivaError('IMPORT_INVALID', `${file}: ${(err as Error).message}`, file)
   }
-  return { outcomes: new Map(doc.episodes.map((e) => [e.episode, e.outcome])), events: doc.events }
+  return { outcomes: new Map(doc.episodes.map((e) => [e.episode, e.outcome])), events: doc.events, annotated: annotatedEpisodes(doc.events, doc.episodes) }
 }
 
 /** A curve read from a file; `sourceId` (the file) keeps curves of equal names from two files apart. */
@@ -40,7 +42,7 @@ type FileCurve = ImportedCurve & { sourceId: string }
  * Curves from a file, or from every supported file of a folder. Each file is its own source: curve names that two
  * files share get what tells the files apart (distinctImportNames), as the app names its imports.
  */
-async function readCurves(target: string, summary: DatasetSummary): Promise<{ curves: FileCurve[]; warnings: string[] }> {
+export async function readCurves(target: string, summary: DatasetSummary): Promise<{ curves: FileCurve[]; warnings: string[] }> {
   const episodes = { episodes: summary.episodes.filter((e) => e.present).map((e) => ({ index: e.index, length: e.length })) }
   const st = await stat(target).catch(() => null)
   if (!st) throw new VivaError('NOT_FOUND', `${target} does not exist`, target)

@@ -24,6 +24,7 @@ import { resolveMediaTools } from '../video/tools'
 import { countProgress } from './progress'
 import { scoreCommand } from './score'
 import { advantagesCommand, metricsCommand } from './analysis'
+import { detectCommand } from './detect'
 
 const USAGE = `viva — ViVa Studio command line
 
@@ -59,6 +60,13 @@ const USAGE = `viva — ViVa Studio command line
       [--positive-fraction 0.3] [--scope task|dataset]
                                         RECAP K-step advantages; the top 30 % of each (series, task) labelled
                                         "advantage positive" (A >= the 70th percentile, as RLinf's RECAP)
+  viva detect <dataset> (--values FILE|DIR | --model DIR|NAME [--steps N] [--seed S]) --out FILE.json
+      [--annotations FILE.json [--calibrate]] [--tolerance 0.5s|5f] [--window 0.5s] [--min-gap 1s] [--smoothing S]
+      [--rise X|off] [--drop X|off] [--milestone-delay S] [--error-delay S]
+                                        Suggested milestones and errors per episode and curve series (the value
+                                        panel's detector), with precision/recall against the annotations (±0.5 s)
+                                        beside the same suggestions shifted at random; --calibrate fits the
+                                        settings per series on the annotated episodes, cross-validated by episode
   viva reattach <dataset> [--fresh]      A moved or renamed dataset: take over the annotations found in the project
                                         of its old path (the old file is kept), or start an empty project (--fresh)
   viva backup --out DIR [--skip-values]  Copy annotation projects, the value cache and settings out of the data
@@ -219,6 +227,14 @@ export async function main(argv: string[]): Promise<number> {
       'positive-fraction': { type: 'string' },
       scope: { type: 'string' },
       'skip-values': { type: 'boolean' },
+      calibrate: { type: 'boolean' },
+      tolerance: { type: 'string' },
+      'min-gap': { type: 'string' },
+      smoothing: { type: 'string' },
+      rise: { type: 'string' },
+      drop: { type: 'string' },
+      'milestone-delay': { type: 'string' },
+      'error-delay': { type: 'string' },
       fresh: { type: 'boolean' },
       'camera-map': { type: 'string' },
       'state-map': { type: 'string' },
@@ -413,6 +429,8 @@ export async function main(argv: string[]): Promise<number> {
       return advantagesCommand(args[0], values, guardFor(args[0]))
     case 'score':
       return scoreCommand(args[0], values, dataDir)
+    case 'detect':
+      return detectCommand(args[0], values, dataDir, (dataset) => guardFor(dataset))
     case 'fixture': {
       if (!values.out) throw new VivaError('INVALID_ARGUMENT', 'viva fixture needs --out DIR')
       const format = values.format ?? 'v2.1'

@@ -1,11 +1,12 @@
 import type { StoreApi } from 'zustand/vanilla'
 import { DEFAULT_ADVANTAGE_OPTIONS, type ThresholdScope } from '../../../app/advantages'
-import type { AdvantageResult, CameraMapping, CurveImportResult, JobInfo, JobState, ModelCheck, ModelInfo, ProviderRequest, VivaClient } from '../../../app/contract'
+import type { AdvantageResult, CameraMapping, CurveImportResult, DetectorCalibrationResult, JobInfo, JobState, ModelCheck, ModelInfo, ProviderRequest, VivaClient } from '../../../app/contract'
 import { seriesKey, type CurveChunk, type CurveData, type CurveInfo } from '../../../app/curves'
 import { toWireError, type WireError } from '../../../app/errors'
 import type { AnnotationEvent } from '../../../app/annotations'
 import { eventsOfEpisode, type SuggestionStep } from '../../../app/annotationEdits'
-import { DEFAULT_DETECTOR_PARAMS, type Candidate, type DetectorParams } from '../../../app/detector'
+import { DEFAULT_DETECTOR_SETTINGS, MAX_DELAY_SECONDS, MAX_SMOOTHING_SECONDS, type Candidate, type DetectorSettings } from '../../../app/detector'
+import { MAX_SPAN_FRAMES, MAX_SPAN_SECONDS, type TimeSpan } from '../../../app/timeSpan'
 import type { AppState } from './store'
 
 /** A curve of the open episode whose values are loaded, growing in place while a job computes it. */
@@ -105,7 +106,12 @@ export interface CurvesSlice {
   analysisCurveId: string | null
   setAnalysisCurve(id: string | null): void
   detectorOn: boolean
-  detectorParams: DetectorParams
+  /** The detector's settings, in seconds (resolved with the episode's fps when it runs). */
+  detectorSettings: DetectorSettings
+  /** Where the settings come from: the defaults, the series' calibration, or the sliders. */
+  detectorSource: DetectorSource
+  /** The calibration of the analysis curve's series (detector.calibrate). */
+  detectorCalibration: DetectorCalibrationState
   /** Candidates found on the analysis curve (set by the value plot's detection loop), or null. */
   detected: DetectedCandidates | null
   /** `scope|kind@frame` of candidates the user dismissed; forgotten when the detector's parameters change. */
@@ -113,7 +119,12 @@ export interface CurvesSlice {
   /** candidateKey of the selected candidate (an event and a candidate are never both selected). */
   selectedCandidate: string | null
   setDetectorOn(on: boolean): void
-  setDetectorParams(patch: Partial<DetectorParams>): void
+  /** Change settings by hand (the source becomes 'manual'). */
+  setDetectorSettings(patch: Partial<DetectorSettings>): void
+  /** Back to the defaults, or to the series' calibrated settings (when there are some). */
+  restoreDetectorSettings(source: 'default' | 'calibrated'): void
+  /** Calibrate the detector for the analysis curve's series on the annotated episodes (main side, cross-validated). */
+  calibrateDetector(): Promise<void>
   setDetected(detected: DetectedCandidates | null): void
   /** Select a candidate (and seek to it), or none. */
   selectCandidate(key: string | null): void
@@ -132,6 +143,28 @@ export interface CurvesSlice {
   setAdvantageOptions(patch: Partial<Pick<AdvantagesState, 'on' | 'k' | 'positiveFraction' | 'scope'>>): void
   /** advantages.compute for the analysis curve with the current options (when switched on). */
   computeAdvantages(): Promise<void>
+}
+
+export type DetectorSource = 'default' | 'calibrated' | 'manual'
+
+export interface DetectorCalibrationState {
+  /** `datasetId|series` the result (or error) answers. */
+  key: string | null
+  loading: boolean
+  result: DetectorCalibrationResult | null
+  error: string | null
+}
+
+/** What a calibration for this dataset and series answers. */
+export function calibrationKey(datasetId: string, info: CurveInfo): string {
+  return `${datasetId}|${curveSeriesKey(info)}`
+}
+
+/** The calibration to show: the one of the analysis curve's series, else null. */
+export function shownCalibration(s: Pick<CurvesSlice, 'detectorCalibration' | 'analysisCurveId' | 'curveList' | 'hiddenSeries'> & { curvesKey: string | null }): DetectorCalibrationState | null {
+  const curve = analysisCurve(s)
+  if (!curve || s.curvesKey === null) return null
+  return s.detectorCalibration.key === calibrationKey(curve.datasetId, curve) ? s.detectorCalibration : null
 }
 
 export interface DetectedCandidates {
@@ -248,6 +281,13 @@ export function shownAdvantages(s: Pick<CurvesSlice, 'advantages' | 'analysisCur
   return a.requestKey === advantageRequestKey(curve.id, a) ? a.result : null
 }
 
+/** A span the contract accepts: seconds in (0, MAX_SPAN_SECONDS] or whole frames in [1, MAX_SPAN_FRAMES]. */
+function clampSpan(span: TimeSpan | undefined, fallback: TimeSpan): TimeSpan {
+  if (!span) return fallback
+  if ('frames' in span) return { frames: clampNumber(span.frames, 1, MAX_SPAN_FRAMES, 'frames' in fallback ? fallback.frames : 1, true) }
+  return Number.isFinite(span.seconds) && span.seconds > 0 ? { seconds: Math.min(MAX_SPAN_SECONDS, span.seconds) } : fallback
+}
+
 function clampNumber(x: number | undefined, lo: number, hi: number, fallback: number, integer = false): number {
   if (x === undefined || !Number.isFinite(x)) return fallback
   const v = Math.min(hi, Math.max(lo, x))
@@ -329,6 +369,17 @@ export function createCurvesSlice(
   let cameraMapRequest = 0
   let checkRequest = 0
   let advantagesRequest = 0
+  let calibrationRequest = 0
+
+  /** New settings make new candidates: what was dismissed is offered again. */
+  const applySettings = (settings: DetectorSettings, source: DetectorSource): void => {
+    const s = get()
+    if (JSON.stringify(settings) === JSON.stringify(s.detectorSettings)) {
+      if (source !== s.detectorSource) set({ detectorSource: source })
+      return
+    }
+    set({ detectorSettings: settings, detectorSource: source, dismissedCandidates: [], selectedCandidate: null })
+  }
 
   const here = (): { datasetId: string; episode: number; key: string } | null => {
     const ep = get().episode
@@ -795,7 +846,9 @@ export function createCurvesSlice(
     plotRange: null,
     analysisCurveId: null,
     detectorOn: true,
-    detectorParams: { ...DEFAULT_DETECTOR_PARAMS },
+    detectorSettings: { ...DEFAULT_DETECTOR_SETTINGS },
+    detectorSource: 'default',
+    detectorCalibration: { key: null, loading: false, result: null, error: null },
     detected: null,
     dismissedCandidates: [],
     selectedCandidate: null,
@@ -832,19 +885,46 @@ export function createCurvesSlice(
       set({ detectorOn: on, selectedCandidate: on ? get().selectedCandidate : null })
     },
 
-    setDetectorParams(patch) {
-      const p = { ...get().detectorParams, ...patch }
-      const params: DetectorParams = {
-        smoothing: clampNumber(p.smoothing, 0, 0.99, DEFAULT_DETECTOR_PARAMS.smoothing),
-        window: clampNumber(p.window, 1, 10_000, DEFAULT_DETECTOR_PARAMS.window, true),
-        riseThreshold: clampNumber(p.riseThreshold, 0, 2, DEFAULT_DETECTOR_PARAMS.riseThreshold),
-        dropThreshold: clampNumber(p.dropThreshold, 0, 2, DEFAULT_DETECTOR_PARAMS.dropThreshold),
-        minGap: clampNumber(p.minGap, 0, 100_000, DEFAULT_DETECTOR_PARAMS.minGap, true),
+    setDetectorSettings(patch) {
+      const p = { ...get().detectorSettings, ...patch }
+      const threshold = (x: number | null, fallback: number | null): number | null => (x === null ? null : clampNumber(x, 0, 2, fallback ?? 0.05))
+      const settings: DetectorSettings = {
+        smoothingSeconds: clampNumber(p.smoothingSeconds, 0, MAX_SMOOTHING_SECONDS, DEFAULT_DETECTOR_SETTINGS.smoothingSeconds),
+        window: clampSpan(p.window, DEFAULT_DETECTOR_SETTINGS.window),
+        riseThreshold: threshold(p.riseThreshold, DEFAULT_DETECTOR_SETTINGS.riseThreshold),
+        dropThreshold: threshold(p.dropThreshold, DEFAULT_DETECTOR_SETTINGS.dropThreshold),
+        minGap: clampSpan(p.minGap, DEFAULT_DETECTOR_SETTINGS.minGap),
+        milestoneDelaySeconds: clampNumber(p.milestoneDelaySeconds, -MAX_DELAY_SECONDS, MAX_DELAY_SECONDS, 0),
+        errorDelaySeconds: clampNumber(p.errorDelaySeconds, -MAX_DELAY_SECONDS, MAX_DELAY_SECONDS, 0),
       }
-      const old = get().detectorParams
-      if ((Object.keys(params) as (keyof DetectorParams)[]).every((k) => params[k] === old[k])) return
-      // New parameters make new candidates: what was dismissed is offered again.
-      set({ detectorParams: params, dismissedCandidates: [], selectedCandidate: null })
+      if (JSON.stringify(settings) === JSON.stringify(get().detectorSettings)) return
+      applySettings(settings, 'manual')
+    },
+
+    restoreDetectorSettings(source) {
+      const cal = shownCalibration(get())?.result
+      if (source === 'calibrated' && cal?.evaluation) applySettings(cal.settings, 'calibrated')
+      else applySettings({ ...DEFAULT_DETECTOR_SETTINGS }, 'default')
+    },
+
+    async calibrateDetector() {
+      const s = get()
+      const curve = s.detectorOn ? analysisCurve(s) : null
+      const at = here()
+      if (!curve || !at) return
+      const key = calibrationKey(at.datasetId, curve)
+      const request = ++calibrationRequest
+      set((x) => ({ detectorCalibration: { ...x.detectorCalibration, key, loading: true, ...(x.detectorCalibration.key === key ? {} : { result: null, error: null }) } }))
+      try {
+        const result = await client.call('detector.calibrate', { datasetId: at.datasetId, curveId: curve.id })
+        if (request !== calibrationRequest) return
+        set({ detectorCalibration: { key, loading: false, result, error: null } })
+        // A hand-made setting stays until the user asks for the calibrated or default one.
+        if (get().detectorSource !== 'manual') applySettings(result.evaluation ? result.settings : { ...DEFAULT_DETECTOR_SETTINGS }, result.evaluation ? 'calibrated' : 'default')
+      } catch (err) {
+        if (request !== calibrationRequest) return
+        set({ detectorCalibration: { key, loading: false, result: null, error: toWireError(err).message } })
+      }
     },
 
     setDetected(detected) {

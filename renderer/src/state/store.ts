@@ -10,6 +10,7 @@ import { createCurvesSlice, type CurvesSlice } from './curvesSlice'
 import { createEpisodeChecksSlice, type EpisodeChecksSlice } from './episodeChecksSlice'
 import { createMetricsSlice, type MetricsSlice } from './metricsSlice'
 import { createPlotFeaturesSlice, plottedFeatureKeys, type PlotFeaturesSlice } from './plotFeaturesSlice'
+import { createTriageSlice, type TriageSlice } from '../features/triage/state'
 
 /** What the player needs from whatever drives the video elements (see features/player/playbackController.ts). */
 export interface PlayerDriver {
@@ -22,7 +23,7 @@ export interface PlayerDriver {
 export const SPEEDS = [0.25, 0.5, 1, 2, 4] as const
 
 /** Tabs of the dataset screen. */
-export type ScreenView = 'episodes' | 'overview' | 'metrics'
+export type ScreenView = 'episodes' | 'overview' | 'metrics' | 'triage'
 
 export interface DatasetsSlice {
   datasets: DatasetSummary[]
@@ -80,7 +81,7 @@ export interface ErrorsSlice {
   dismissError(id: number): void
 }
 
-export type AppState = DatasetsSlice & PlayerSlice & ErrorsSlice & AnnotationsSlice & CurvesSlice & MetricsSlice & EpisodeChecksSlice & PlotFeaturesSlice
+export type AppState = DatasetsSlice & PlayerSlice & ErrorsSlice & AnnotationsSlice & CurvesSlice & MetricsSlice & EpisodeChecksSlice & PlotFeaturesSlice & TriageSlice
 export type AppStore = StoreApi<AppState>
 
 /** Episodes that pass the dataset screen's filters, in list order. */
@@ -143,6 +144,7 @@ export function createAppStore(client: VivaClient): AppStore {
     ...createMetricsSlice(client, set, get),
     ...createPlotFeaturesSlice(client, set, get),
     ...createEpisodeChecksSlice(client, set, get),
+    ...createTriageSlice(client, set, get),
 
     // ---- errors
     errors: [],

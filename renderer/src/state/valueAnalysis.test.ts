@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest'
 import type { AdvantageResult, EpisodeView, Method, Params, Result } from '../../../app/contract'
 import type { CurveData, CurveInfo } from '../../../app/curves'
 import type { DatasetSummary } from '../../../app/dataset'
-import { DEFAULT_DETECTOR_PARAMS, type Candidate } from '../../../app/detector'
+import { DEFAULT_DETECTOR_SETTINGS, type Candidate } from '../../../app/detector'
 import {
   analysisCurve,
   candidateKey,
   candidateScope,
   hiddenCandidateCount,
+  shownCalibration,
   shownCandidates,
   strongestCandidates,
   MAX_SHOWN_CANDIDATES,
@@ -195,9 +196,9 @@ describe('candidate bookkeeping in the store', () => {
     expect(frames(shownCandidates(store.getState()))).toEqual([30, 70])
 
     // Same parameters: nothing changes. New parameters: the dismissed candidate is offered again.
-    store.getState().setDetectorParams({ ...DEFAULT_DETECTOR_PARAMS })
+    store.getState().setDetectorSettings({ ...DEFAULT_DETECTOR_SETTINGS })
     expect(frames(shownCandidates(store.getState()))).toEqual([30, 70])
-    store.getState().setDetectorParams({ window: 7 })
+    store.getState().setDetectorSettings({ window: { seconds: 0.7 } })
     expect(store.getState().dismissedCandidates).toEqual([])
     expect(frames(shownCandidates(store.getState()))).toEqual([30, 50, 70])
   })
@@ -295,7 +296,7 @@ describe('candidate bookkeeping in the store', () => {
     store.getState().acceptCandidate('milestone@30')
     await store.getState().pickLabel('grasp')
     store.getState().dismissCandidate('error@50')
-    store.getState().setDetectorParams({ window: 7 })
+    store.getState().setDetectorSettings({ window: { seconds: 0.7 } })
     detect(store)
     expect(frames(shownCandidates(store.getState()))).toEqual([50, 70])
     await store.getState().undo()
@@ -324,6 +325,87 @@ describe('candidate bookkeeping in the store', () => {
     detect(store)
     store.getState().setDetectorOn(false)
     expect(shownCandidates(store.getState())).toEqual([])
+  })
+})
+
+describe('detector calibration', () => {
+  const calibrated = {
+    smoothingSeconds: 0.1,
+    window: { seconds: 0.8 },
+    riseThreshold: null,
+    dropThreshold: 0.08,
+    minGap: { seconds: 0.3 },
+    milestoneDelaySeconds: 0,
+    errorDelaySeconds: 1,
+  }
+  const evaluation = {
+    fps: 30,
+    tolerance: { frames: 15, seconds: 0.5, fps: 30, requested: { seconds: 0.5 } },
+    episodes: 6,
+    settings: calibrated,
+    params: { smoothing: 0.7, window: 24, riseThreshold: Infinity, dropThreshold: 0.08, minGap: 9, milestoneDelay: 0, errorDelay: 30 },
+    crossValidated: true,
+    folds: 5,
+    foldSettings: [],
+    score: {} as never,
+    chance: {} as never,
+  }
+  const answer = (evaluated: boolean) => ({
+    'detector.calibrate': ({ curveId }: { curveId: string }) => ({
+      series: `i:s-${curveId}:${curveId}`,
+      name: curveId,
+      episodes: 8,
+      evaluation: evaluated ? evaluation : null,
+      settings: evaluated ? calibrated : DEFAULT_DETECTOR_SETTINGS,
+      note: evaluated ? null : 'not calibrated: 1 annotated episode with a curve of this series, 2 needed; default settings',
+    }),
+  })
+
+  it('asks for the analysis curve’s series and uses the calibrated settings, in seconds', async () => {
+    const { store, calls } = await openPlayer(answer(true))
+    await store.getState().calibrateDetector()
+    expect(calls.filter((c) => c.method === 'detector.calibrate').map((c) => c.params)).toEqual([{ datasetId: 'd1', curveId: 'a' }])
+    expect(store.getState().detectorSettings).toEqual(calibrated)
+    expect(store.getState().detectorSource).toBe('calibrated')
+    expect(shownCalibration(store.getState())?.result?.evaluation?.episodes).toBe(6)
+    // Another curve's series: that calibration is not shown for it until asked.
+    store.getState().setAnalysisCurve('b')
+    expect(shownCalibration(store.getState())).toBeNull()
+  })
+
+  it('keeps hand-made settings until the calibrated or default ones are asked for', async () => {
+    const { store } = await openPlayer(answer(true))
+    store.getState().setDetectorSettings({ window: { seconds: 0.4 } })
+    expect(store.getState().detectorSource).toBe('manual')
+    await store.getState().calibrateDetector()
+    expect(store.getState().detectorSettings.window).toEqual({ seconds: 0.4 })
+    store.getState().restoreDetectorSettings('calibrated')
+    expect(store.getState().detectorSettings).toEqual(calibrated)
+    store.getState().restoreDetectorSettings('default')
+    expect(store.getState().detectorSettings).toEqual(DEFAULT_DETECTOR_SETTINGS)
+    expect(store.getState().detectorSource).toBe('default')
+    // Out-of-range input is clamped into what the contract accepts.
+    store.getState().setDetectorSettings({ window: { seconds: -1 }, riseThreshold: 99, minGap: { frames: 0 } })
+    expect(store.getState().detectorSettings).toMatchObject({ window: DEFAULT_DETECTOR_SETTINGS.window, riseThreshold: 2, minGap: { frames: 1 } })
+  })
+
+  it('without enough annotated episodes: the defaults, and the reason', async () => {
+    const { store } = await openPlayer(answer(false))
+    await store.getState().calibrateDetector()
+    expect(store.getState().detectorSource).toBe('default')
+    expect(store.getState().detectorSettings).toEqual(DEFAULT_DETECTOR_SETTINGS)
+    expect(shownCalibration(store.getState())?.result?.note).toMatch(/2 needed/)
+  })
+
+  it('a failed calibration says why and leaves the settings alone', async () => {
+    const { store } = await openPlayer({
+      'detector.calibrate': () => {
+        throw new VivaError('INVALID_ARGUMENT', 'No complete curve of a yet')
+      },
+    })
+    await store.getState().calibrateDetector()
+    expect(shownCalibration(store.getState())).toMatchObject({ loading: false, result: null, error: 'No complete curve of a yet' })
+    expect(store.getState().detectorSettings).toEqual(DEFAULT_DETECTOR_SETTINGS)
   })
 })
 

@@ -7,6 +7,7 @@ import { STATUS_NAMES } from '../annotations/AnnotationPanel'
 import { ExportImportDialog } from '../annotations/ExportImportDialog'
 import { TaskOverview } from '../annotations/TaskOverview'
 import { MetricsView } from '../metrics/MetricsView'
+import { TriageView } from '../triage/TriageView'
 import { isTypingTarget } from '../../components/keyboard'
 import { useApp } from '../../state/StoreContext'
 import { currentDataset, EVENT_FILTERS, eventCounts, filteredEpisodes, type EventFilter } from '../../state/store'
@@ -265,12 +266,16 @@ export function DatasetScreen(): ReactNode {
             <button type="button" role="tab" aria-selected={view === 'metrics'} data-testid="metrics-open" onClick={() => setScreenView('metrics')}>
               Metrics
             </button>
+            <button type="button" role="tab" aria-selected={view === 'triage'} data-testid="triage-open" onClick={() => setScreenView('triage')}>
+              Triage
+            </button>
             <button type="button" className="tab-action" onClick={() => setDialogOpen(true)}>
               Export / import…
             </button>
           </div>
           {view === 'overview' ? <TaskOverview summary={summary} /> : null}
           {view === 'metrics' ? <MetricsView /> : null}
+          {view === 'triage' ? <TriageView /> : null}
           <div className="filters" hidden={view !== 'episodes'}>
             <input
               ref={searchRef}

@@ -132,6 +132,13 @@ describe('MetricsView', () => {
     expect(within(table).getByTestId(`metrics-row-${MODEL_A}`).querySelector('[data-column="pearson"]')?.className).toMatch(/best/)
     expect(within(table).getByTestId(`metrics-row-${MODEL_B}`).querySelector('[data-column="pearson"]')?.className).not.toMatch(/best/)
     expect(within(table).getByTestId(`metrics-row-${MODEL_B}`).textContent).toMatch(/model · 4 steps · seed 0/)
+    // Success/failure separation beside the paper's columns: one success above one failure for every curve here.
+    for (const key of ['truth', MODEL_A, MODEL_B]) {
+      const row = within(table).getByTestId(`metrics-row-${key}`)
+      expect(row.querySelector('[data-column="meanLevel"]')?.textContent).toBe('1.000')
+      expect(row.querySelector('[data-column="finalValue"]')?.getAttribute('title')).toMatch(/^1 success \/ 1 failure episodes/)
+    }
+    expect(screen.getByTestId('metrics-separation-note').textContent).toMatch(/ties counting one half/)
     // Error types of the task, most frequent first.
     const types = screen.getAllByTestId('error-types')[0] as HTMLElement
     expect([...types.querySelectorAll('li')].map((li) => li.textContent)).toEqual(['drop2', 'miss1'])

@@ -1,11 +1,12 @@
 import { Fragment, useEffect, useMemo, useState, type KeyboardEvent, type ReactNode } from 'react'
 import { ERS_VARIANTS, type ErsVariant } from '../../../../app/metrics'
-import { TRUTH_SERIES, type EpisodeMetricRow, type MetricsReport, type SeriesInfo, type TaskTable } from '../../../../app/metricsReport'
+import { SEPARATION_NOTE, TRUTH_SERIES, type EpisodeMetricRow, type MetricsReport, type SeriesInfo, type TaskTable } from '../../../../app/metricsReport'
 import { describeSpan, formatSeconds, MAX_SPAN_SECONDS } from '../../../../app/timeSpan'
 import { useApp, useAppStore, useClient } from '../../state/StoreContext'
 import { validWindowSeconds, type EpisodeSortKey } from '../../state/metricsSlice'
 import { downloadText } from '../../components/download'
 import {
+  bestSeparation,
   bestValues,
   COLUMN_HELP,
   COLUMN_NAMES,
@@ -18,6 +19,9 @@ import {
   isBest,
   METRIC_COLUMNS,
   orderedRows,
+  SEPARATION_COLUMNS,
+  SEPARATION_HELP,
+  SEPARATION_NAMES,
   sortEpisodeRows,
   sourceText,
 } from './metricsModel'
@@ -243,7 +247,8 @@ function TaskMetrics(props: { index: number; table: TaskTable; report: MetricsRe
   const toggleDrill = useApp((s) => s.toggleMetricsDrill)
   const rows = useMemo(() => orderedRows(table, report.series), [table, report.series])
   const best = useMemo(() => bestValues(table), [table])
-  const columns = 3 + METRIC_COLUMNS.length
+  const bestSep = useMemo(() => bestSeparation(table), [table])
+  const columns = 3 + METRIC_COLUMNS.length + SEPARATION_COLUMNS.length
 
   return (
     <section className="metrics-task" data-task={table.task}>
@@ -267,10 +272,15 @@ function TaskMetrics(props: { index: number; table: TaskTable; report: MetricsRe
               <th className="num" title="Scored milestones / errors; events whose window is empty (at an episode end) are skipped">
                 Events m / e
               </th>
+              {SEPARATION_COLUMNS.map((c) => (
+                <th key={c} className="num separation" title={SEPARATION_HELP[c]}>
+                  {SEPARATION_NAMES[c]}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
-            {rows.map(({ series, row }) => {
+            {rows.map(({ series, row, separation }) => {
               const info = seriesInfo.get(series)
               const truth = series === TRUTH_SERIES
               const open = drill?.task === table.task && drill.series === series
@@ -312,6 +322,20 @@ function TaskMetrics(props: { index: number; table: TaskTable; report: MetricsRe
                     <td className="num" data-column="events">
                       {eventsText(row)}
                     </td>
+                    {SEPARATION_COLUMNS.map((c) => {
+                      const v = separation[c]
+                      const b = series !== TRUTH_SERIES && bestSep[c] !== null && v !== null && fmt(v) === fmt(bestSep[c])
+                      return (
+                        <td
+                          key={c}
+                          className={`num separation${b ? ' best' : ''}`}
+                          data-column={c}
+                          title={`${separation.nSuccess} success / ${separation.nFailure} failure episodes${b ? ' · best among the value curves' : ''}`}
+                        >
+                          {fmt(v)}
+                        </td>
+                      )
+                    })}
                   </tr>
                   {open ? (
                     <tr className="metrics-drill-row">
@@ -327,6 +351,11 @@ function TaskMetrics(props: { index: number; table: TaskTable; report: MetricsRe
         </table>
         <ErrorTypes types={table.errorTypes} />
       </div>
+      {props.index === 0 ? (
+        <p className="muted small metrics-separation-note" data-testid="metrics-separation-note">
+          {SEPARATION_NOTE}
+        </p>
+      ) : null}
     </section>
   )
 }

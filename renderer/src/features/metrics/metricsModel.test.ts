@@ -34,6 +34,8 @@ function ep(episode: number, patch: Partial<MetricRow>, worst: number | null = n
   }
 }
 
+const NO_SEPARATION = { meanLevel: null, finalValue: null, nSuccess: 0, nFailure: 0 }
+
 describe('metrics view helpers', () => {
   it('formats values to 3 decimals with a true minus sign', () => {
     expect(fmt(1)).toBe('1.000')
@@ -44,7 +46,7 @@ describe('metrics view helpers', () => {
   })
 
   it('puts ground truth first, then the series in report order', () => {
-    const table: TaskTable = { task: 't', episodes: 2, errorTypes: [], rows: [{ series: 'b', row: row() }, { series: 'truth', row: row() }, { series: 'a', row: row() }] }
+    const table: TaskTable = { task: 't', episodes: 2, errorTypes: [], rows: [{ series: 'b', row: row(), separation: NO_SEPARATION }, { series: 'truth', row: row(), separation: NO_SEPARATION }, { series: 'a', row: row(), separation: NO_SEPARATION }] }
     const series = [{ key: 'truth' }, { key: 'a' }, { key: 'b' }] as SeriesInfo[]
     expect(orderedRows(table, series).map((r) => r.series)).toEqual(['truth', 'a', 'b'])
   })
@@ -55,9 +57,9 @@ describe('metrics view helpers', () => {
       episodes: 2,
       errorTypes: [],
       rows: [
-        { series: 'truth', row: row({ pearson: 1, MS: 9 }) },
-        { series: 'a', row: row({ pearson: 0.8, MS: -0.2, ES: null }) },
-        { series: 'b', row: row({ pearson: 0.6, MS: 0.3, ES: 0.2 }) },
+        { series: 'truth', row: row({ pearson: 1, MS: 9 }), separation: NO_SEPARATION },
+        { series: 'a', row: row({ pearson: 0.8, MS: -0.2, ES: null }), separation: NO_SEPARATION },
+        { series: 'b', row: row({ pearson: 0.6, MS: 0.3, ES: 0.2 }), separation: NO_SEPARATION },
       ],
     }
     const best = bestValues(table)

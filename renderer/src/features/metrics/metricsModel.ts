@@ -67,6 +67,32 @@ export function isBest(best: Record<MetricColumn, number | null>, column: Metric
   return series !== TRUTH_SERIES && b !== null && v !== null && Number.isFinite(v) && fmt(v) === fmt(b)
 }
 
+/** The success/failure separation columns beside the paper's (app/separation.ts). */
+export const SEPARATION_COLUMNS = ['meanLevel', 'finalValue'] as const
+export type SeparationColumn = (typeof SEPARATION_COLUMNS)[number]
+
+export const SEPARATION_NAMES: Record<SeparationColumn, string> = { meanLevel: 'AUROC mean', finalValue: 'AUROC final' }
+
+export const SEPARATION_HELP: Record<SeparationColumn, string> = {
+  meanLevel:
+    'Success/failure separation (not in the paper): probability that a success episode’s mean value is above a failure episode’s, ties counting one half; 0.5 = none, — = only one outcome',
+  finalValue:
+    'Success/failure separation (not in the paper): probability that a success episode’s last value is above a failure episode’s, ties counting one half; 0.5 = none, — = only one outcome',
+}
+
+/** Best separation per column among the value curves (as bestValues: null with fewer than two). */
+export function bestSeparation(table: TaskTable): Record<SeparationColumn, number | null> {
+  const out = {} as Record<SeparationColumn, number | null>
+  for (const c of SEPARATION_COLUMNS) {
+    const values = table.rows
+      .filter((r) => r.series !== TRUTH_SERIES)
+      .map((r) => r.separation[c])
+      .filter((v): v is number => v !== null && Number.isFinite(v))
+    out[c] = values.length >= 2 ? Math.max(...values) : null
+  }
+  return out
+}
+
 /** "12 / 3" with the events left out (window empty at an episode end) when there are any. */
 export function eventsText(row: MetricRow): string {
   const skipped = row.skippedMilestones + row.skippedErrors

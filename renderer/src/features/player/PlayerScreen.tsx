@@ -18,6 +18,7 @@ import { AnnotationPanel } from '../annotations/AnnotationPanel'
 import { LabelPicker } from '../annotations/LabelPicker'
 import { TaxonomyEditor } from '../annotations/TaxonomyEditor'
 import { MetricsButton } from '../metrics/MetricsButton'
+import { TriageBadge } from '../triage/TriageView'
 
 function VideoView(props: { camera: CameraView; controller: PlaybackController; progress: number | undefined }): ReactNode {
   const client = useClient()
@@ -232,6 +233,11 @@ function usePlayerKeys(episode: EpisodeView): void {
           if (s.playing) s.togglePlay()
           s.openPicker('error')
           break
+        case 'n':
+        case 'N':
+          // Error triage: the next / previous drop of the dataset's ranking (opens its episode at its frame).
+          void s.jumpDrop(e.shiftKey ? -1 : 1)
+          break
         case ',':
           s.jumpEvent(-1)
           break
@@ -380,6 +386,7 @@ function PlayerBody(props: {
         </h1>
         <span className="task">{episode.tasks.join(' · ')}</span>
         {props.loading ? <span className="loading-badge">loading…</span> : null}
+        <TriageBadge />
         <MetricsButton />
       </header>
       <div className="player-main">

@@ -19,7 +19,7 @@ import type { AppState } from '../../state/store'
 import { baseLayout, candidateShapes, candidateTrace, frames, seriesColor, type PlotSpec } from './plotShared'
 import { PlotFrame } from './PlotFrame'
 import { useLivePlot } from './useLivePlot'
-import { AdvantagesControl, DetectorPanel, useCandidateDetection } from './ValueAnalysisPanel'
+import { AdvantagesControl, DetectorPanel, useCandidateDetection, useDetectorCalibration } from './ValueAnalysisPanel'
 import { bandPolygons, bandRanges, emaSmooth, MAX_VALUE_SMOOTHING } from './valueAnalysis'
 import './valueAnalysis.css'
 
@@ -454,6 +454,7 @@ export function ValuePlot(props: { episode: EpisodeView }): ReactNode {
   const list = useApp((s) => s.curveList)
   const foresightCurves = useMemo(() => list.filter((c) => c.futureDim > 0 && c.futureNames.length > 0), [list])
   useCandidateDetection()
+  useDetectorCalibration()
   return (
     <section className="value-plot" aria-label="Value curves" data-episode={props.episode.index}>
       <div className="value-plot-bar">
