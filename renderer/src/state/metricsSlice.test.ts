@@ -6,30 +6,16 @@ import { buildMetricsReport, type MetricsReport, type MetricsReportOptions } fro
 import { VivaError } from '../../../app/errors'
 import { fakeClient as makeFakeClient } from './testing/fakeClient'
 import { createAppStore, type PlayerDriver } from './store'
+import { testEpisode, testSummary } from './testing/builders'
 
 const LENGTH = 40
 
 function summary(): DatasetSummary {
-  return {
-    id: 'd1',
-    root: '/data/d1',
-    name: 'd1',
-    format: 'v2.1',
-    fps: 10,
-    robotType: null,
-    cameras: [],
-    state: null,
-    features: [],
-    stateChoice: { key: null, by: 'none', reason: 'no state' },
-    tasks: ['fold'],
-    episodes: [0, 1, 2].map((i) => ({ index: i, tasks: ['fold'], length: LENGTH, present: true, warnings: [] })),
-    totalFrames: 3 * LENGTH,
-    warnings: [],
-  }
+  return testSummary({ fps: 10, length: LENGTH, episodes: 3 })
 }
 
 function episode(index: number): EpisodeView {
-  return { datasetId: 'd1', index, length: LENGTH, fps: 10, tasks: ['fold'], state: null, features: [], warnings: [], cameras: [] }
+  return testEpisode(index, { fps: 10, length: LENGTH })
 }
 
 function event(id: string, episode: number, frame: number, kind: 'milestone' | 'error', label: string): AnnotationEvent {

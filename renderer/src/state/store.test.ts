@@ -4,24 +4,10 @@ import type { DatasetSummary } from '../../../app/dataset'
 import { VivaError } from '../../../app/errors'
 import { fakeClient as makeFakeClient } from './testing/fakeClient'
 import { createAppStore, filteredEpisodes, type PlayerDriver } from './store'
+import { testSummary } from './testing/builders'
 
 function summary(): DatasetSummary {
-  return {
-    id: 'd1',
-    root: '/data/d1',
-    name: 'd1',
-    format: 'v2.1',
-    fps: 30,
-    robotType: null,
-    cameras: [],
-    state: null,
-    features: [],
-    stateChoice: { key: null, by: 'none', reason: 'no state' },
-    tasks: ['fold', 'pack'],
-    episodes: [0, 1, 2, 3].map((i) => ({ index: i, tasks: [i % 2 ? 'pack' : 'fold'], length: 100, present: i !== 3, warnings: [] })),
-    totalFrames: 300,
-    warnings: [],
-  }
+  return testSummary({ fps: 30, length: 100, episodes: 4, taskOf: (i) => (i % 2 ? 'pack' : 'fold'), present: (i) => i !== 3 })
 }
 
 function episode(index: number, needsProxy = false): EpisodeView {

@@ -18,30 +18,16 @@ import {
 import { VivaError } from '../../../app/errors'
 import { fakeClient as makeFakeClient } from './testing/fakeClient'
 import { createAppStore, type AppStore } from './store'
+import { testEpisode, testSummary } from './testing/builders'
 
 const LENGTH = 100
 
 function summary(): DatasetSummary {
-  return {
-    id: 'd1',
-    root: '/data/d1',
-    name: 'd1',
-    format: 'v2.1',
-    fps: 30,
-    robotType: null,
-    cameras: [],
-    state: null,
-    features: [],
-    stateChoice: { key: null, by: 'none', reason: 'no state' },
-    tasks: ['fold'],
-    episodes: [0, 1].map((i) => ({ index: i, tasks: ['fold'], length: LENGTH, present: true, warnings: [] })),
-    totalFrames: 2 * LENGTH,
-    warnings: [],
-  }
+  return testSummary({ fps: 30, length: LENGTH, episodes: 2 })
 }
 
 function episode(index: number): EpisodeView {
-  return { datasetId: 'd1', index, length: LENGTH, fps: 30, tasks: ['fold'], state: null, features: [], warnings: [], cameras: [] }
+  return testEpisode(index, { fps: 30, length: LENGTH })
 }
 
 function info(id: string, patch: Partial<CurveInfo> = {}): CurveInfo {

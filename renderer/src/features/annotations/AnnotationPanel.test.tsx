@@ -8,30 +8,16 @@ import { StoreProvider } from '../../state/StoreContext'
 import { createAppStore } from '../../state/store'
 import { fakeClient } from '../../state/testing/fakeClient'
 import { AnnotationPanel } from './AnnotationPanel'
+import { testEpisode, testSummary } from '../../state/testing/builders'
 
 const AT = '2024-01-01T00:00:00.000Z'
 
 function summary(): DatasetSummary {
-  return {
-    id: 'd1',
-    root: '/data/d1',
-    name: 'd1',
-    format: 'v2.1',
-    fps: 30,
-    robotType: null,
-    cameras: [],
-    state: null,
-    features: [],
-    stateChoice: { key: null, by: 'none', reason: 'no state' },
-    tasks: ['fold'],
-    episodes: [0, 1].map((i) => ({ index: i, tasks: ['fold'], length: 200, present: true, warnings: [] })),
-    totalFrames: 400,
-    warnings: [],
-  }
+  return testSummary({ fps: 30, length: 200, episodes: 2 })
 }
 
 function episode(index: number): EpisodeView {
-  return { datasetId: 'd1', index, length: 200, fps: 30, tasks: ['fold'], state: null, features: [], warnings: [], cameras: [] }
+  return testEpisode(index, { fps: 30, length: 200 })
 }
 
 async function setup() {

@@ -9,28 +9,14 @@ import { buildMetricsReport, type MetricsReport, type MetricsReportOptions } fro
 import { StoreProvider } from '../../state/StoreContext'
 import { createAppStore } from '../../state/store'
 import { MetricsView } from './MetricsView'
+import { testEpisode, testSummary } from '../../state/testing/builders'
 
 const LENGTH = 40
 const MODEL_A = 'm:aaa:1:0:cam'
 const MODEL_B = 'm:bbb:4:0:cam'
 
 function summary(): DatasetSummary {
-  return {
-    id: 'd1',
-    root: '/data/d1',
-    name: 'd1',
-    format: 'v2.1',
-    fps: 10,
-    robotType: null,
-    cameras: [],
-    state: null,
-    features: [],
-    stateChoice: { key: null, by: 'none', reason: 'no state' },
-    tasks: ['fold', 'pack'],
-    episodes: [0, 1, 2].map((i) => ({ index: i, tasks: [i === 2 ? 'pack' : 'fold'], length: LENGTH, present: true, warnings: [] })),
-    totalFrames: 3 * LENGTH,
-    warnings: [],
-  }
+  return testSummary({ fps: 10, length: LENGTH, episodes: 3, taskOf: (i) => (i === 2 ? 'pack' : 'fold') })
 }
 
 function ev(id: string, episode: number, frame: number, kind: 'milestone' | 'error', label: string): AnnotationEvent {
@@ -59,7 +45,7 @@ function report(options: MetricsReportOptions, curves = true): MetricsReport {
 }
 
 function episode(index: number): EpisodeView {
-  return { datasetId: 'd1', index, length: LENGTH, fps: 10, tasks: ['fold'], state: null, features: [], warnings: [], cameras: [] }
+  return testEpisode(index, { fps: 10, length: LENGTH })
 }
 
 function setup(withCurves = true) {

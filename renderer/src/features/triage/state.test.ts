@@ -5,30 +5,16 @@ import { triageDrops } from '../../../../app/triage'
 import { fakeClient as makeFakeClient } from '../../state/testing/fakeClient'
 import { createAppStore, type PlayerDriver } from '../../state/store'
 import { currentDrop, shownTriage } from './state'
+import { testEpisode, testSummary } from '../../state/testing/builders'
 
 const LENGTH = 60
 
 function summary(): DatasetSummary {
-  return {
-    id: 'd1',
-    root: '/data/d1',
-    name: 'd1',
-    format: 'v2.1',
-    fps: 10,
-    robotType: null,
-    cameras: [],
-    state: null,
-    features: [],
-    stateChoice: { key: null, by: 'none', reason: 'no state' },
-    tasks: ['fold'],
-    episodes: [0, 1, 2].map((i) => ({ index: i, tasks: ['fold'], length: LENGTH, present: true, warnings: [] })),
-    totalFrames: 3 * LENGTH,
-    warnings: [],
-  }
+  return testSummary({ fps: 10, length: LENGTH, episodes: 3 })
 }
 
 function episode(index: number): EpisodeView {
-  return { datasetId: 'd1', index, length: LENGTH, fps: 10, tasks: ['fold'], state: null, features: [], warnings: [], cameras: [] }
+  return testEpisode(index, { fps: 10, length: LENGTH })
 }
 
 /** A real ranking (app/triage.ts): drops of 0.2 in episode 0 at 20, 0.4 in episode 2 at 35, 0.3 in episode 0 at 45. */
