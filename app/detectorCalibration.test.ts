@@ -7,9 +7,9 @@ import {
   chanceOf,
   describeEvaluation,
   evaluateDetector,
-  seededRandom,
   type CalibrationEpisode,
 } from './detectorCalibration'
+import { mulberry32 } from './random'
 
 const FPS = 10
 
@@ -30,7 +30,7 @@ interface Shape {
  * failure with an error at 5–7 s; the curve responds to the events as `shape` says.
  */
 function episodes(count: number, shape: Shape, seed = 1): CalibrationEpisode[] {
-  const random = seededRandom(seed)
+  const random = mulberry32(seed)
   const out: CalibrationEpisode[] = []
   for (let e = 0; e < count; e++) {
     const length = 120

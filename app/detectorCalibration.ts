@@ -54,6 +54,7 @@ import {
   type TruthEvent,
 } from './detector'
 import { resolveSpan, type ResolvedSpan, type TimeSpan } from './timeSpan'
+import { mulberry32 } from './random'
 
 export const KINDS: readonly EventKind[] = ['milestone', 'error']
 
@@ -187,18 +188,6 @@ function scoreOf(t: Tally): DetectionScore {
   }
 }
 
-/** Seeded uniform [0, 1) (mulberry32): chance draws are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 function sampleSd(xs: readonly number[]): number {
   if (xs.length < 2) return 0
   const mean = xs.reduce((a, x) => a + x, 0) / xs.length
@@ -221,7 +210,8 @@ export function chanceOf(
     const total = emptyTally()
     const perSeed: { p: number; r: number }[] = []
     for (let s = 1; s <= seeds; s++) {
-      const random = seededRandom(s)
+      // Seeded: chance draws are reproducible.
+      const random = mulberry32(s)
       const mine = emptyTally()
       for (let d = 0; d < draws; d++) {
         suggestions.forEach((x, i) => addMatch(mine, move(x.candidates, Math.max(1, x.length), random, i), x.truth, tolerance))

@@ -23,7 +23,7 @@ import { candidatesOf, DEFAULT_DETECTOR_SETTINGS, detectEvents, matchEvents, pre
 import { CALIBRATION_GRID, calibrateDetector, type CalibrationEpisode } from '../app/detectorCalibration'
 import { parseImportDocument } from '../app/exchange'
 import { importCurveFile } from '../main/curves/importCurves'
-import { mulberry32 } from '../main/datasets/random'
+import { mulberry32 } from '../app/random'
 import { PACKAGE_ROOT } from '../main/paths'
 
 const MODELS = ['viva-reference', 'baseline-reference'] as const

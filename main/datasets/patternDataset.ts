@@ -3,7 +3,7 @@ import { ALOHA_STATE_NAMES, frameTimestamp, isPositiveInt, writeLeRobotDataset }
 import type { LeRobotFormat, VideoCodec, WriterCamera, WriterQuirks } from './lerobotWriter'
 import type { MediaTools } from '../video/tools'
 import { createFramePainter } from './patternFrames'
-import { mulberry32 } from './random'
+import { mulberry32 } from '../../app/random'
 
 /**
  * Writes synthetic LeRobot datasets whose every video frame carries its own frame and episode index (see

@@ -1,6 +1,6 @@
 import { ALOHA_STATE_NAMES } from './lerobotWriter'
 import { hslToRgb } from './patternFrames'
-import { mulberry32 } from './random'
+import { mulberry32 } from '../../app/random'
 
 /**
  * A deterministic bimanual "object into box, close the lid" episode: a task-space script per arm (seeded
