@@ -930,8 +930,9 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
 /** One row per event; episode and frame under LeRobot's names, as in the LeRobot sidecar's annotations.parquet. */
 export const CSV_HEADER = ['episode_index', 'frame_index', 'timestamp', 'time_from_frame_s', 'kind', 'direction', 'label', 'note', 'annotator'] as const
 
-/** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
-export function csvField(value: string | number): string {
+/** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled; null is an empty field. */
+export function csvField(value: string | number | null): string {
+  if (value === null) return ''
   const text = String(value)
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
 }

@@ -9,6 +9,7 @@ import { seriesKey, toDisplay } from './curves'
 import { checkFinite, groundTruthProgress, rowFromStats, scoreEpisode, type CurveStats, type EpisodeCurve, type MetricOptions, type MetricRow } from './metrics'
 import { outcomeSeparation, type OutcomeSeparation } from './separation'
 import { DEFAULT_ERS_WINDOW, describeSpan, formatSeconds, resolveSpan, type TimeSpan } from './timeSpan'
+import { csvField } from './exchange'
 
 /** Curves of one model run setting (or one imported file's curve) across episodes: one row of a table. */
 export interface SeriesInfo {
@@ -227,11 +228,6 @@ export const SEPARATION_NOTE =
   'above a failure episode’s (mean over its frames / value at its last frame), ties counting one half; 0.5 = no separation, ' +
   '— = only one outcome.'
 
-function csvField(v: string | number | null): string {
-  if (v === null) return ''
-  const s = String(v)
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-}
 
 /**
  * The per-task tables as CSV (one line per task × series); the variant and the window (frames used, the time they

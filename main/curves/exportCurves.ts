@@ -3,6 +3,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer'
 import type { ColumnSource, SchemaElement } from 'hyparquet-writer'
 import type { CurveConvention } from '../../app/curves'
 import { VivaError } from '../../app/errors'
+import { csvField } from '../../app/exchange'
 import type { WriteGuard } from '../writeGuard'
 
 export interface CurveRows {
@@ -69,7 +70,8 @@ export async function writeCurvesFile(out: string, curves: CurveRows[], meta: Cu
     data = new Uint8Array(parquetWriteBuffer({ columnData, schema, kvMetadata: kv }))
   } else if (ext === '.csv') {
     // LeRobot's column names, as in the parquet (issue 14); importCurveFile still reads the older episode,frame.
-    const header = ['episode_index', 'frame_index', 'value', ...meta.futureNames.map((n) => `future.${n}`)].join(',')
+    // Joint names come from the model's manifest and may hold commas or quotes: RFC 4180 quoting, as every CSV here.
+    const header = ['episode_index', 'frame_index', 'value', ...meta.futureNames.map((n) => `future.${n}`)].map(csvField).join(',')
     const lines = [header]
     for (let i = 0; i < value.length; i++) {
       const row = [episode[i], frame[i], value[i]]
