@@ -121,7 +121,12 @@ describe('two instances on one project', () => {
       })
       return { ...worker, ready }
     })
-    await Promise.all(workers.map((w) => w.ready))
+    // A worker that dies before 'ready' (its open failed) is reported with its stderr, not waited on until the timeout.
+    await Promise.all(
+      workers.map((w) =>
+        Promise.race([w.ready, w.exited.then(({ code, stderr }) => Promise.reject(new Error(`worker exited (${code}) before ready:\n${stderr}`)))]),
+      ),
+    )
     for (const { child } of workers) child.stdin.end('go\n')
     for (const { exited } of workers) {
       const { code, stderr } = await exited

@@ -77,12 +77,16 @@ function newerSchema(file: string, found: number, known: number): VivaError {
  * database and a schema newer than this build. Returns the file's schema version.
  */
 export function checkSchema(db: Database.Database, file: string, known: number = SCHEMA_VERSION): number {
-  const found = userVersion(db)
-  const appId = db.pragma('application_id', { simple: true }) as number
+  // One read transaction: another instance creating the same new file may commit its first migration between two
+  // separate reads, and tables without our application id would then look like another program's database.
+  const { found, appId, tables } = db.transaction(() => ({
+    found: userVersion(db),
+    appId: db.pragma('application_id', { simple: true }) as number,
+    tables: (db.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'`).get() as { n: number }).n,
+  }))()
   if (appId !== APPLICATION_ID) {
     // Ours from the first migration on; anything else that is not an empty database belongs to someone else.
-    const tables = db.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'`).get() as { n: number }
-    if (appId !== 0 || found !== 0 || tables.n > 0) {
+    if (appId !== 0 || found !== 0 || tables > 0) {
       throw new VivaError('DATASET_INVALID', `${file} is an SQLite database of another program, not a ViVa Studio project.`, file)
     }
   }
