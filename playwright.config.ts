@@ -9,7 +9,10 @@ export default defineConfig({
   expect: { timeout: 15_000 },
   fullyParallel: false,
   workers: 1,
-  retries: 0,
+  // One retry: these specs drive a real server, ffmpeg and Chromium on 2 cores, and a timing flake must not hide the
+  // rest of the run. Playwright still reports a test that needed it as "flaky" (the v3.0 bad-window pane spec did once
+  // in ~6 runs: a healthy camera's video not yet mounted at 15 s) — investigate those, do not ignore them.
+  retries: 1,
   reporter: [['list']],
   projects: [
     {
