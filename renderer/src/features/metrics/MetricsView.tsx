@@ -26,6 +26,7 @@ import {
   sourceText,
 } from './metricsModel'
 import './metrics.css'
+import { useRefreshOnChange } from '../../components/useRefreshOnChange'
 
 export const VARIANT_EXPLANATION =
   'relative divides by V_before and misbehaves when V_before is near 0 or negative; absolute is V_after − V_before.'
@@ -36,7 +37,6 @@ const VARIANT_NAMES: Record<ErsVariant, string> = {
 }
 
 /** Recompute this long after the last change of curves or annotations (scoring jobs change curves often). */
-const REFRESH_DELAY_MS = 800
 
 /**
  * The paper's metrics for the current dataset (Tables 1–3): per task, one row per value curve series plus ground
@@ -58,20 +58,7 @@ export function MetricsView(): ReactNode {
   }, [datasetId, computeMetrics])
 
   // ... and shortly after its curves or annotations change (a scoring job finishing, an import, another window).
-  useEffect(() => {
-    if (datasetId === null) return
-    let timer: ReturnType<typeof setTimeout> | null = null
-    const later = (changed: string): void => {
-      if (changed !== datasetId) return
-      if (timer !== null) clearTimeout(timer)
-      timer = setTimeout(() => void store.getState().computeMetrics(), REFRESH_DELAY_MS)
-    }
-    const offs = [client.on('curves.changed', (p) => later(p.datasetId)), client.on('annotations.changed', (p) => later(p.datasetId))]
-    return () => {
-      for (const off of offs) off()
-      if (timer !== null) clearTimeout(timer)
-    }
-  }, [client, datasetId, store])
+  useRefreshOnChange(client, datasetId, () => void store.getState().computeMetrics())
 
   return (
     <section

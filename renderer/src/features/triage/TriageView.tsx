@@ -5,9 +5,9 @@ import { isTypingTarget } from '../../components/keyboard'
 import { useApp, useAppStore, useClient } from '../../state/StoreContext'
 import { currentDrop, shownTriage } from './state'
 import './triage.css'
+import { useRefreshOnChange } from '../../components/useRefreshOnChange'
 
 /** Recompute this long after the last change of curves or annotations (as the metrics view). */
-const REFRESH_DELAY_MS = 800
 /** Rows drawn at once; the rest are counted (N still walks through all of them). */
 const MAX_ROWS = 500
 
@@ -28,21 +28,7 @@ export function TriageView(): ReactNode {
   useEffect(() => {
     if (datasetId !== null) void store.getState().loadTriage()
   }, [datasetId, store])
-
-  useEffect(() => {
-    if (datasetId === null) return
-    let timer: ReturnType<typeof setTimeout> | null = null
-    const later = (changed: string): void => {
-      if (changed !== datasetId) return
-      if (timer !== null) clearTimeout(timer)
-      timer = setTimeout(() => void store.getState().loadTriage(), REFRESH_DELAY_MS)
-    }
-    const offs = [client.on('curves.changed', (p) => later(p.datasetId)), client.on('annotations.changed', (p) => later(p.datasetId))]
-    return () => {
-      for (const off of offs) off()
-      if (timer !== null) clearTimeout(timer)
-    }
-  }, [client, datasetId, store])
+  useRefreshOnChange(client, datasetId, () => void store.getState().loadTriage())
 
   // N / Shift+N open the next / previous drop in the player, as they do there.
   useEffect(() => {
