@@ -10,8 +10,9 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   // One retry: these specs drive a real server, ffmpeg and Chromium on 2 cores, and a timing flake must not hide the
-  // rest of the run. Playwright still reports a test that needed it as "flaky" (the v3.0 bad-window pane spec did once
-  // in ~6 runs: a healthy camera's video not yet mounted at 15 s) — investigate those, do not ignore them.
+  // rest of the run. Playwright still reports a test that needed it as "flaky": investigate those, do not ignore them
+  // (the v3.0 bad-window spec's one flake was a real bug: a probe shared by the episode list's checks and the episode
+  // view was cancelled with the list's request, failing a healthy camera — fixed by main/sharedRuns.ts).
   retries: 1,
   reporter: [['list']],
   projects: [

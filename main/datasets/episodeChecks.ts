@@ -1,6 +1,7 @@
 import type { EpisodeCheck } from '../../app/contract'
 import type { DatasetWarning } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
+import { SharedRuns } from '../sharedRuns'
 import { contentStats, judgeContent, sampleGrayFrames, sampleIndices } from '../video/cameraContent'
 import type { VideoProbe } from '../video/probe'
 import { episodeFrameTimes, VIDEO_WINDOW_INVALID, videoWindowError, windowFrames } from '../video/probe'
@@ -97,7 +98,8 @@ export interface EpisodeChecksDeps {
  * few at a time, and keeps each result for as long as the dataset is open (keyed by its content fingerprint).
  */
 export class EpisodeChecks {
-  private readonly cache = new Map<string, Promise<DatasetWarning[]>>()
+  // A list scrolled past cancels its request, never a check another request (or the open episode) waits on.
+  private readonly runs = new SharedRuns<DatasetWarning[]>({ keep: true, cancelled: () => new VivaError('CANCELLED', 'Episode checks cancelled.') })
   private running = 0
   private readonly waiting: (() => void)[] = []
 
@@ -110,13 +112,7 @@ export class EpisodeChecks {
     return Promise.all(
       episodes.map(async (episode) => {
         const key = `${datasetId}\0${source.fingerprint}\0${episode}`
-        let entry = this.cache.get(key)
-        if (!entry) {
-          entry = this.slot(() => this.checkEpisode(source, episode, signal))
-          this.cache.set(key, entry)
-          // A cancelled or failed check is not an answer: the next request runs it again.
-          entry.catch(() => this.cache.delete(key))
-        }
+        const entry = this.runs.join(key, (own) => this.slot(() => this.checkEpisode(source, episode, own)), signal)
         return { episode, warnings: await entry }
       }),
     )

@@ -122,3 +122,44 @@ describe('VideoProber', () => {
     await expect(prober.probe(junk)).rejects.toMatchObject({ code: 'MEDIA_FAILED', message: expect.stringContaining('junk.mp4') })
   })
 })
+
+describe('VideoProber shared probes', () => {
+  // Both callers have passed their stat and joined the one ffprobe run (which takes far longer than this).
+  const inFlight = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 30))
+  // A shared v3.0 file backs many episodes, so one probe serves every caller: one caller giving up (its episode
+  // view superseded, a check cancelled) must not fail the others that wait on the same file.
+  it("a caller's abort cancels only its own wait; the others still get the probe", async () => {
+    const file = makeVideo('shared.mp4', ['-c:v', 'libx264'], 12)
+    const prober = new VideoProber(tools)
+    const first = new AbortController()
+    const a = prober.probe(file, first.signal)
+    const b = prober.probe(file)
+    await inFlight()
+    first.abort()
+    await expect(a).rejects.toMatchObject({ code: 'CANCELLED' })
+    const probe = await b
+    expect(probe.pts.length).toBe(12)
+  })
+
+  it('stops ffprobe once every caller has given up, and a later caller probes afresh', async () => {
+    const file = makeVideo('abandoned.mp4', ['-c:v', 'libx264'], 12)
+    const prober = new VideoProber(tools)
+    const one = new AbortController()
+    const two = new AbortController()
+    const a = prober.probe(file, one.signal)
+    const b = prober.probe(file, two.signal)
+    await inFlight()
+    one.abort()
+    two.abort()
+    await expect(a).rejects.toMatchObject({ code: 'CANCELLED' })
+    await expect(b).rejects.toMatchObject({ code: 'CANCELLED' })
+    expect((await prober.probe(file)).pts.length).toBe(12)
+  })
+
+  it('an already aborted signal is refused at once', async () => {
+    const file = makeVideo('early.mp4', ['-c:v', 'libx264'], 4)
+    const prober = new VideoProber(tools)
+    await expect(prober.probe(file, AbortSignal.abort())).rejects.toMatchObject({ code: 'CANCELLED' })
+    expect((await prober.probe(file)).pts.length).toBe(4)
+  })
+})

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process'
 import { stat } from 'node:fs/promises'
 import { VivaError } from '../../app/errors'
 import { fsReason, isAbsent } from '../fsErrors'
+import { SharedRuns } from '../sharedRuns'
 import type { MediaTools } from './tools'
 
 export interface VideoProbe {
@@ -43,11 +44,12 @@ function firstLine(text: string): string {
  * mtime), since the same shared v3.0 file backs many episodes.
  */
 export class VideoProber {
-  private readonly cache = new Map<string, Promise<VideoProbe>>()
+  private readonly runs = new SharedRuns<VideoProbe>({ keep: true, cancelled: () => new VivaError('CANCELLED', 'Probe cancelled.') })
 
   constructor(private readonly tools: MediaTools) {}
 
   async probe(file: string, signal?: AbortSignal): Promise<VideoProbe> {
+    if (signal?.aborted) throw new VivaError('CANCELLED', 'Probe cancelled.')
     let info
     try {
       info = await stat(file)
@@ -58,14 +60,8 @@ export class VideoProber {
     }
     if (!info.isFile()) throw new VivaError('MEDIA_FAILED', `Not a regular file: ${file}`, file)
     if (info.size === 0) throw new VivaError('MEDIA_FAILED', `Video file is empty (0 bytes): ${file}`, file)
-    const key = `${file}\0${info.size}\0${info.mtimeMs}`
-    let entry = this.cache.get(key)
-    if (!entry) {
-      entry = this.probeUncached(file, signal)
-      this.cache.set(key, entry)
-      entry.catch(() => this.cache.delete(key))
-    }
-    return entry
+    // One episode view being superseded must not fail another episode waiting on the same shared v3.0 file.
+    return this.runs.join(`${file}\0${info.size}\0${info.mtimeMs}`, (own) => this.probeUncached(file, own), signal)
   }
 
   private async probeUncached(file: string, signal?: AbortSignal): Promise<VideoProbe> {

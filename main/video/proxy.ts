@@ -4,6 +4,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { VivaError } from '../../app/errors'
 import { removeStaleFiles } from '../processes'
+import { SharedRuns } from '../sharedRuns'
 import type { MediaTools } from './tools'
 
 /** `<target>.<pid>.partial.mp4`: a proxy being written by process `pid` (renamed to `<target>` when complete). */
@@ -23,7 +24,8 @@ export interface ProxyRequest {
  * map of the source still holds after re-probing it. Short GOPs keep single-frame seeks cheap.
  */
 export class ProxyCache {
-  private readonly running = new Map<string, Promise<string>>()
+  private readonly runs = new SharedRuns<string>({ keep: false, cancelled: () => new VivaError('CANCELLED', 'Transcoding cancelled.') })
+  private readonly listeners = new Map<string, Set<(fraction: number) => void>>()
   private sweeping: Promise<string[]> | null = null
 
   constructor(
@@ -48,13 +50,13 @@ export class ProxyCache {
    * process is gone. Another live instance's transcode keeps its file. Run once, at start; transcodes wait for it.
    */
   sweepStale(): Promise<string[]> {
-    this.sweeping ??= removeStaleFiles(this.dir, PARTIAL, (name) => !this.running.has(path.join(this.dir, name.replace(/\.\d+\.partial\.mp4$/, ''))))
+    this.sweeping ??= removeStaleFiles(this.dir, PARTIAL, (name) => !this.runs.has(path.join(this.dir, name.replace(/\.\d+\.partial\.mp4$/, ''))))
     return this.sweeping
   }
 
   /** Resolves once every transcode started so far has ended (each removes its partial file when it fails). */
   async settled(): Promise<void> {
-    await Promise.allSettled([...this.running.values()])
+    await this.runs.settled()
   }
 
   /** The finished proxy for this file, if one was made before. */
@@ -69,12 +71,21 @@ export class ProxyCache {
       req.onProgress?.(1)
       return target
     }
-    let job = this.running.get(target)
-    if (!job) {
-      job = this.transcode(req, target).finally(() => this.running.delete(target))
-      this.running.set(target, job)
+    // Every caller waiting on this file sees the progress; the transcode stops only when all of them give up.
+    const listeners = this.listeners.get(target) ?? new Set<(fraction: number) => void>()
+    this.listeners.set(target, listeners)
+    const listener = req.onProgress
+    if (listener) listeners.add(listener)
+    try {
+      return await this.runs.join(
+        target,
+        (signal) => this.transcode({ ...req, signal, onProgress: (f) => listeners.forEach((l) => l(f)) }, target),
+        req.signal,
+      )
+    } finally {
+      if (listener) listeners.delete(listener)
+      if (listeners.size === 0 && !this.runs.has(target)) this.listeners.delete(target)
     }
-    return job
   }
 
   private async transcode(req: ProxyRequest, target: string): Promise<string> {
