@@ -69,10 +69,17 @@ export function baseLayout(height: number, length: number): Partial<Layout> {
   }
 }
 
+// Plotly 4 shows a "Share chart…" button by default (showSendToCloud) that offers to upload the plot's data to
+// Plotly Cloud; the app promises that nothing leaves the machine, so it and any server URL are off.
+// e2e/web/noNetwork.spec.ts checks the toolbars and every request the page makes.
 export const PLOT_CONFIG: Partial<Config> = {
   displaylogo: false,
   responsive: true,
-  modeBarButtonsToRemove: ['select2d', 'lasso2d'],
+  showSendToCloud: false,
+  showEditInChartStudio: false,
+  plotlyServerURL: '',
+  showLink: false,
+  modeBarButtonsToRemove: ['select2d', 'lasso2d', 'sendDataToCloud'],
 }
 
 /** Keys of candidates (kind@frame) as candidateKey in the store makes them. */
