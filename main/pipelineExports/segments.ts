@@ -52,3 +52,15 @@ export function milestoneSegments(annotations: ExportAnnotations, episode: numbe
   }
   return out
 }
+
+/**
+ * The stage an episode is in after its last milestone: the taxonomy's next milestone after the last one reached
+ * (the stage attempted but never completed), or null when the last stage was reached, the label is not in the
+ * taxonomy, or no frame is left.
+ */
+export function trailingStage(segments: readonly Segment[], length: number, stages: readonly string[]): { label: string; start: number } | null {
+  const last = segments[segments.length - 1]
+  if (!last) return stages.length > 0 ? { label: stages[0] as string, start: 0 } : null
+  if (last.stage === null || last.stage + 1 >= stages.length || last.end + 1 >= length) return null
+  return { label: stages[last.stage + 1] as string, start: last.end + 1 }
+}
