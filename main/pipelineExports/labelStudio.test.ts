@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { VivaError } from '../../app/errors'
+import { thrown } from '../../app/testing/thrown'
 import { buildLabelStudioTasks, parseLabelStudioTimeline } from './labelStudio'
 import { annotations, milestone, TASK, threeEpisodes } from './testing'
 
 const FILE = '/tmp/project-7-at-2026.json'
 const options = { fps: 30, videoUrl: (e: number) => `/data/local-files/?d=episodes/${e}.mp4` }
-
-function thrown(f: () => unknown): VivaError {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof VivaError) return e
-    throw e
-  }
-  throw new Error('did not throw')
-}
 
 describe('buildLabelStudioTasks', () => {
   it('exports one task per episode with 1-based inclusive ranges ending at the milestones', () => {
