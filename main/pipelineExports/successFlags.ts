@@ -6,9 +6,11 @@
  * - RLinf/RLinf examples/process/compute_returns.py, _process_single_parquet(): reads the data parquet column
  *   `is_success` and takes the episode's outcome from its last row, `bool(is_success_col[ep_end - 1])`; a rollout
  *   dataset without the column counts every episode as failed.
- * - LeRobot's per-frame `next.success` (huggingface/lerobot src/lerobot/scripts/lerobot_eval.py, rollouts saved as a
- *   dataset: `"next.success": rollout_data["success"]`), declared in info.json as `{"dtype": "bool", "shape": [1],
- *   "names": null}`; a success flag is set from the step that succeeds, the last one of a successful rollout.
+ * - LeRobot's per-frame `next.success` (huggingface/lerobot src/lerobot/scripts/lerobot_eval.py,
+ *   _compile_episode_data(): `"next.success": rollout_data["success"]`, true on the step where the environment
+ *   reports success, which ends the rollout), declared in info.json as `{"dtype": "bool", "shape": [1], "names":
+ *   null}`. An annotated outcome does not say at which step success came, only that the episode ended in it, so
+ *   the flag is set on the last frame alone.
  * Both are bool. The flags can go into a copy of the dataset (rows of each data file, in that file's order:
  * successFlagsForRows) or into a sidecar keyed by episode_index / frame_index / index (buildSuccessFlags).
  * Episodes whose outcome is unknown are refused by default (RLinf would silently count them as failures); with
