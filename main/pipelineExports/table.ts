@@ -3,7 +3,7 @@
  * episode starts in the global frame index) and the project's annotations, and columns with the exact dtype the
  * consumer reads. Builders are pure; the parquet writer (main/formats) maps a `Column` onto its physical type.
  */
-import type { EventKind, Outcome, ReviewStatus } from '../../app/annotations'
+import type { EventKind, Outcome, ProjectState, ReviewStatus } from '../../app/annotations'
 import { VivaError } from '../../app/errors'
 
 export type Column =
@@ -32,7 +32,8 @@ export interface ExportEpisode {
   task: string
   /**
    * Global index (LeRobot `index` column) of the episode's frame 0: v3.0 `dataset_from_index`. Absent: the sum of
-   * the lengths of the episodes before it in index order, which is how LeRobot numbers frames.
+   * the lengths of the episodes before it in index order, which is how LeRobot numbers frames; that is only right
+   * when every episode of the dataset is given, so an export of some episodes sets it first (withGlobalStarts).
    */
   fromIndex?: number
   /** The episode table's `timestamp` column, one per frame, exactly as stored (float32 in LeRobot). */
@@ -58,6 +59,24 @@ export interface ExportAnnotations {
   episodes: ReadonlyMap<number, ExportEpisodeLabels>
   /** task → the latest taxonomy's milestones, in task order. */
   milestones: ReadonlyMap<string, readonly string[]>
+}
+
+/**
+ * Every episode of the dataset with its global start (kept where given, else the running sum of lengths), to be
+ * done on the whole episode list before filtering: a subset keeps the dataset's own `index` values.
+ */
+export function withGlobalStarts(episodes: readonly ExportEpisode[]): PlacedEpisode[] {
+  return placeEpisodes(episodes)
+}
+
+/** The export view of a project: its events, episode labels, and each task's latest taxonomy milestones. */
+export function exportAnnotationsOf(state: ProjectState): ExportAnnotations {
+  const milestones = new Map<string, readonly string[]>()
+  for (const [task, versions] of state.taxonomies) {
+    const latest = versions[versions.length - 1]
+    if (latest) milestones.set(task, latest.milestones)
+  }
+  return { events: [...state.events.values()], episodes: state.episodes, milestones }
 }
 
 export function invalid(message: string): VivaError {
