@@ -191,13 +191,13 @@ export function parseLabelStudioTimeline(file: string, text: string, lengths: Re
       const region = timelineResult.safeParse(entry)
       const where = `${label}.annotations.result[${r}]`
       if (!region.success) throw importError(file, issueAt(where, region.error.issues[0] as z.core.$ZodIssue))
-      const name = region.data.value.timelinelabels[0] as string
+      const stage = region.data.value.timelinelabels[0] as string
       for (const range of region.data.value.ranges) {
         if (range.end < range.start) throw importError(file, `${where}: the range ends (frame ${range.end}) before it starts (frame ${range.start})`)
         if (range.end > length) {
           throw importError(file, `${where}: the range ends at Label Studio frame ${range.end}, past episode ${episode}'s ${length} frames (is the Video frameRate the dataset's fps?)`)
         }
-        milestones.push({ episode, frame: range.end - 1, label: name })
+        milestones.push({ episode, frame: range.end - 1, label: stage })
       }
     })
   })
