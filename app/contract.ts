@@ -13,7 +13,7 @@ import type { MediaRef } from './contract/common'
 import { curveMethodSchemas, type CurveMethodResults } from './contract/curves'
 import { datasetMethodSchemas, type DatasetMethodResults, type MediaProgress } from './contract/datasets'
 import { modelMethodSchemas, type JobInfo, type ModelMethodResults } from './contract/models'
-import type { AppCommand } from './contract/shell'
+import type { AppCommand, ShellNotice, ShellNoticePayloads } from './contract/shell'
 
 export { EVENT_NAMES, isEventName, isMethod, METHOD_NAMES } from './names'
 export type { EventName, Method } from './names'
@@ -67,10 +67,11 @@ export const _payloadsMatchEvents: SameKeys<keyof EventPayloads, EventName> = tr
 export type Params<M extends Method> = z.infer<(typeof methodSchemas)[M]>
 export type Result<M extends Method> = MethodResults[M]
 
-
 /** What the renderer sees of the main side, whatever the transport. */
 export interface VivaClient {
   call<M extends Method>(method: M, params: Params<M>, signal?: AbortSignal): Promise<Result<M>>
   on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void
   mediaUrl(ref: MediaRef): string
+  /** Tell the desktop shell about the page (no answer). Optional: test doubles leave it out. */
+  notify?<N extends ShellNotice>(name: N, payload: ShellNoticePayloads[N]): void
 }
