@@ -1,4 +1,4 @@
-import { shellNoticeSchemas, isShellNotice, type ShellNoticeMessage } from '../../app/contract'
+import { isShellNotice, shellNoticeSchemas, type EventName, type EventPayloads, type ShellNoticeMessage } from '../../app/contract'
 import type { RpcMessage, RpcPort } from '../../app/rpc'
 import { encodeMessage, onRpcMessage } from '../../app/rpc'
 import { cutText } from '../../app/text'
@@ -26,8 +26,6 @@ export interface ServeRpcOptions {
   maxInflight?: number
   /** The renderer's shell notices, validated; without it (browser mode: no shell) they are dropped. */
   onNotice?: (notice: ShellNoticeMessage) => void
-  /** Called after each call's answer went out (the shell's command gate waits for the page's first answers). */
-  onAnswered?: (method: string) => void
 }
 
 export interface RpcServer {
@@ -35,6 +33,8 @@ export interface RpcServer {
   backlog(): number
   /** Calls running now. */
   inflight(): number
+  /** An event for this port's client only (the desktop shell's app.command goes to its own window). */
+  emit<E extends EventName>(event: E, payload: EventPayloads[E]): void
   /** Stop serving: aborts every call in flight and frees the port's uploads (closing the port does the same). */
   stop(): void
 }
@@ -83,7 +83,6 @@ export function serveRpc(port: RpcPort, services: RpcServices, options: ServeRpc
       // Cancelled (or the port closed): the caller has stopped waiting; nothing is sent.
       if (controller.signal.aborted) return
       send(outcome.ok ? { t: 'result', id, result: outcome.result } : { t: 'error', id, error: outcome.error })
-      options.onAnswered?.(method)
     })
   }
 
@@ -130,5 +129,5 @@ export function serveRpc(port: RpcPort, services: RpcServices, options: ServeRpc
     offMessage()
     offClose()
   }
-  return { backlog, inflight: () => inflight.size, stop }
+  return { backlog, inflight: () => inflight.size, emit: (name, payload) => send({ t: 'event', name, payload }), stop }
 }
