@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { ACK_EVERY_BYTES, createRpcClient, decodeMessage, encodeMessage, type RpcMessage, type RpcPort } from './rpc'
+import { ACK_EVERY_BYTES, createRpcClient, decodeMessage, encodeMessage, type RpcMessage } from './rpc'
 import { VivaError } from './errors'
+import { loopbackPorts } from './testing/loopback'
 
 describe('RPC message codec', () => {
   it('round-trips nested typed arrays as binary attachments, aligned and in place', () => {
@@ -42,23 +43,7 @@ describe('RPC message codec', () => {
   })
 })
 
-function loopback(): { client: RpcPort; server: RpcPort; close(): void } {
-  const toServer = new Set<(d: ArrayBuffer) => void>()
-  const toClient = new Set<(d: ArrayBuffer) => void>()
-  const closers = new Set<(r: string) => void>()
-  const mk = (out: Set<(d: ArrayBuffer) => void>, inbox: Set<(d: ArrayBuffer) => void>): RpcPort => ({
-    send: (d) => queueMicrotask(() => out.forEach((l) => l(d))),
-    onMessage: (l) => {
-      inbox.add(l)
-      return () => inbox.delete(l)
-    },
-    onClose: (l) => {
-      closers.add(l)
-      return () => closers.delete(l)
-    },
-  })
-  return { client: mk(toServer, toClient), server: mk(toClient, toServer), close: () => closers.forEach((l) => l('gone')) }
-}
+const loopback = (): ReturnType<typeof loopbackPorts> => loopbackPorts({ async: true })
 
 describe('RPC client', () => {
   it('matches results and errors to calls, delivers events, and sends cancel on abort', async () => {

@@ -3,13 +3,14 @@
 // node:worker_threads MessageChannel in MessagePortMain's event shape), calls, cancel and reload over it, both
 // protocols, the menu, single instance, and the window state written on quit. The rules themselves are tested in
 // main/shell/*.test.ts, the serving loop in main/rpc/*.test.ts.
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { MessagePort as NodeMessagePort } from 'node:worker_threads'
 import type { AppCommand, VivaClient } from '../../app/contract'
-import { createRpcClient, type RpcPort } from '../../app/rpc'
+import { createRpcClient } from '../../app/rpc'
+import { pagePort } from '../testing/messagePorts'
 import type { MenuItemSpec } from '../shell/menu'
 import { APP_SCHEME, IPC_CONNECT, IPC_PORT, MEDIA_SCHEME } from './channels'
 
@@ -30,7 +31,6 @@ const fx = vi.hoisted(() => {
   const state = {
     root: '',
     dataDir: '',
-    rendererDist: '',
     datasetDir: '',
     sandboxEnabled: false,
     lockRequested: false,
@@ -135,26 +135,9 @@ const fx = vi.hoisted(() => {
 
 vi.mock('electron', async () => {
   const { MessageChannel } = await import('node:worker_threads')
-  const { EventEmitter } = await import('node:events')
-  /** Electron's MessagePortMain shape ('message' gives { data, ports }) over a Node MessagePort. */
-  class FakeMessagePortMain extends EventEmitter {
-    constructor(readonly port: NodeMessagePort) {
-      super()
-      port.on('message', (data: unknown) => this.emit('message', { data, ports: [] }))
-      port.on('close', () => this.emit('close'))
-    }
-    postMessage(message: unknown): void {
-      this.port.postMessage(message)
-    }
-    start(): void {
-      this.port.start()
-    }
-    close(): void {
-      this.port.close()
-    }
-  }
+  const { FakeMessagePortMain } = await import('../testing/messagePorts')
   class MessageChannelMain {
-    readonly port1: FakeMessagePortMain
+    readonly port1: InstanceType<typeof FakeMessagePortMain>
     /** The page's end stays a plain Node port: the test's stand-in for the renderer's DOM MessagePort. */
     readonly port2: NodeMessagePort
     constructor() {
@@ -164,11 +147,6 @@ vi.mock('electron', async () => {
     }
   }
   return { ...fx.electron, MessageChannelMain }
-})
-
-vi.mock('../paths', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../paths')>()
-  return { ...original, RENDERER_DIST: fx.state.rendererDist }
 })
 
 const datasets = vi.hoisted(() => ({ opened: new Map<string, { id: string; root: string; name: string; episodes: { index: number; present: boolean }[] }>() }))
@@ -261,25 +239,6 @@ function menuItem(id: string): MenuItemSpec {
 
 const appFrame = { url: `${APP_SCHEME}://renderer/index.html`, parent: null }
 
-/** The page's end of a port as the preload hands it to the renderer's client. */
-function pagePort(port: NodeMessagePort): RpcPort {
-  return {
-    send: (data) => port.postMessage(data),
-    onMessage: (listener) => {
-      const l = (data: unknown): void => {
-        if (data instanceof ArrayBuffer) listener(data)
-      }
-      port.on('message', l)
-      return () => void port.off('message', l)
-    },
-    onClose: (listener) => {
-      const l = (): void => listener('closed')
-      port.on('close', l)
-      return () => void port.off('close', l)
-    },
-  }
-}
-
 interface Page {
   client: VivaClient
   port: NodeMessagePort
@@ -317,15 +276,8 @@ const commands = (): AppCommand[] => page().commands
 beforeAll(async () => {
   state.root = mkdtempSync(path.join(os.tmpdir(), 'viva-shell-'))
   state.dataDir = path.join(state.root, 'data')
-  state.rendererDist = path.join(state.root, 'renderer')
   state.datasetDir = path.join(state.root, 'dataset')
-  mkdirSync(path.join(state.rendererDist, 'assets'), { recursive: true })
-  writeFileSync(path.join(state.rendererDist, 'index.html'), '<!doctype html><title>ViVa</title>')
-  writeFileSync(path.join(state.rendererDist, 'assets', 'app.js'), 'console.log(1)')
-  mkdirSync(path.join(state.datasetDir, 'videos'), { recursive: true })
-  mkdirSync(path.join(state.datasetDir, 'meta'), { recursive: true })
-  writeFileSync(path.join(state.datasetDir, 'videos', 'cam.mp4'), Buffer.alloc(1000, 7))
-  writeFileSync(path.join(state.datasetDir, 'meta', 'info.json'), '{"secret": true}')
+  mkdirSync(state.datasetDir, { recursive: true })
   process.env.VIVA_DATA_DIR = state.dataDir
   process.argv = ['/x/electron', '--inspect=0', '.']
   ;(process as { defaultApp?: boolean }).defaultApp = true

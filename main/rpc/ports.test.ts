@@ -2,11 +2,10 @@
 // MessagePortMain (stood in for by a node:worker_threads MessageChannel wrapped in MessagePortMain's event shape:
 // 'message' gives { data, ports }, 'close' when the other end goes). Both must give the same answers, cancel the
 // same way, and hold a client that reads nothing to the same bounded backlog.
-import { EventEmitter } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { MessageChannel, type MessagePort } from 'node:worker_threads'
+import { MessageChannel } from 'node:worker_threads'
 import WebSocket, { WebSocketServer } from 'ws'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Method, Params } from '../../app/contract'
@@ -15,47 +14,10 @@ import { composeServices, type Services } from '../compose'
 import { writePatternDataset } from '../datasets/patternDataset'
 import { STREAM_BACKLOG_BYTES } from '../events'
 import { rpcPortFromWebSocket } from '../server/wsPort'
+import { FakeMessagePortMain, pagePort } from '../testing/messagePorts'
 import type { CallContext } from './dispatch'
 import { rpcPortFromMessagePort } from './messagePort'
 import { serveRpc, type RpcServer } from './serveRpc'
-
-/** Electron's MessagePortMain, as far as the adapter sees it, over one end of a Node MessageChannel. */
-class FakeMessagePortMain extends EventEmitter {
-  constructor(private readonly port: MessagePort) {
-    super()
-    port.on('message', (data: unknown) => this.emit('message', { data, ports: [] }))
-    port.on('close', () => this.emit('close'))
-  }
-  postMessage(message: unknown): void {
-    this.port.postMessage(message)
-  }
-  start(): void {
-    this.port.start()
-  }
-  close(): void {
-    this.port.close()
-  }
-}
-
-/** The page's end of the channel as the preload hands it to the renderer's client (renderer/src/client). */
-function pagePort(port: MessagePort): RpcPort & { close(): void } {
-  return {
-    send: (data) => port.postMessage(data),
-    onMessage: (listener) => {
-      const l = (data: unknown): void => {
-        if (data instanceof ArrayBuffer) listener(data)
-      }
-      port.on('message', l)
-      return () => void port.off('message', l)
-    },
-    onClose: (listener) => {
-      const l = (): void => listener('closed')
-      port.on('close', l)
-      return () => void port.off('close', l)
-    },
-    close: () => port.close(),
-  }
-}
 
 interface Transport {
   /** A client connection; `server` is the loop serving it. */

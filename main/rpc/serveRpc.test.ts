@@ -2,29 +2,12 @@
 // and the port's uploads. The transports' adapters are tested in ports.test.ts.
 import { describe, expect, it, vi } from 'vitest'
 import type { ShellNoticeMessage } from '../../app/contract'
-import { createRpcClient, decodeMessage, encodeMessage, type RpcMessage, type RpcPort } from '../../app/rpc'
+import { createRpcClient, decodeMessage, encodeMessage, type RpcMessage } from '../../app/rpc'
+import { loopbackPorts } from '../../app/testing/loopback'
 import { createEventBus } from '../events'
 import type { CallContext, Handlers } from './dispatch'
 import { serveRpc } from './serveRpc'
 import { UploadStore } from './uploads'
-
-/** Two connected ports; what one sends the other receives, synchronously. */
-function loopback(): { client: RpcPort; server: RpcPort; close(): void } {
-  const closers = new Set<(reason: string) => void>()
-  const ends = [new Set<(d: ArrayBuffer) => void>(), new Set<(d: ArrayBuffer) => void>()] as const
-  const mk = (inbox: Set<(d: ArrayBuffer) => void>, outbox: Set<(d: ArrayBuffer) => void>): RpcPort => ({
-    send: (d) => outbox.forEach((l) => l(d)),
-    onMessage: (l) => {
-      inbox.add(l)
-      return () => inbox.delete(l)
-    },
-    onClose: (l) => {
-      closers.add(l)
-      return () => closers.delete(l)
-    },
-  })
-  return { client: mk(ends[0], ends[1]), server: mk(ends[1], ends[0]), close: () => [...closers].forEach((l) => l('gone')) }
-}
 
 /** Handlers for the methods a test uses; the rest are never called. */
 function handlers(partial: Partial<Record<keyof Handlers, (params: never, ctx: CallContext) => Promise<unknown>>>): Handlers {
@@ -32,7 +15,7 @@ function handlers(partial: Partial<Record<keyof Handlers, (params: never, ctx: C
 }
 
 function setup(h: Handlers, options: Parameters<typeof serveRpc>[2] = {}, { reads = true } = {}) {
-  const { client: cport, server: sport, close } = loopback()
+  const { client: cport, server: sport, close } = loopbackPorts()
   const events = createEventBus()
   const uploads = new UploadStore()
   const server = serveRpc(sport, { handlers: h, events, uploads }, options)
