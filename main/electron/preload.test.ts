@@ -76,10 +76,14 @@ describe('preload', () => {
     expect(other.posted).toEqual([])
   })
 
-  it('delivers only bytes to the page (the event object never reaches it), and reports the close', () => {
+  it('delivers only bytes to the page (the event object never reaches it), holds what came before it listened, and reports the close', () => {
     const got: unknown[] = []
     const closed: string[] = []
+    const early = new Uint8Array([6]).buffer
+    portInUse.fire('message', { data: early }) // before the page listens: held for it
     const off = bridge.onMessage((d) => got.push(d))
+    expect(got).toEqual([early])
+    got.length = 0
     bridge.onClose((r) => closed.push(r))
     const data = new Uint8Array([7]).buffer
     portInUse.fire('message', { data })

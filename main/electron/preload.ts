@@ -17,6 +17,8 @@ interface PagePort {
 let port: PagePort | null = null
 /** What the page sent before the port arrived, in order. */
 const queued: ArrayBuffer[] = []
+/** What arrived before the page listened, in order. */
+const inbox: ArrayBuffer[] = []
 const messageListeners = new Set<(data: ArrayBuffer) => void>()
 const closeListeners = new Set<(reason: string) => void>()
 
@@ -25,7 +27,10 @@ ipcRenderer.on(IPC_PORT, (event) => {
   if (!received || port) return
   port = received
   received.addEventListener('message', (e) => {
-    if (e.data instanceof ArrayBuffer) for (const l of messageListeners) l(e.data)
+    if (!(e.data instanceof ArrayBuffer)) return
+    // Held until the page's client listens, so nothing the main side sent goes unseen (or unacknowledged).
+    if (messageListeners.size === 0) inbox.push(e.data)
+    for (const l of messageListeners) l(e.data)
   })
   // Electron's MessagePort 'close' event: the main side closed the port or went away.
   received.addEventListener('close', () => {
@@ -44,6 +49,7 @@ contextBridge.exposeInMainWorld('vivaBridge', {
   },
   onMessage(listener: (data: ArrayBuffer) => void): () => void {
     messageListeners.add(listener)
+    for (const data of inbox.splice(0)) listener(data)
     return () => void messageListeners.delete(listener)
   },
   onClose(listener: (reason: string) => void): () => void {

@@ -10,8 +10,9 @@ import type { UploadStore } from './uploads'
 const LOSSY_EVENTS = new Set<string>(['score.chunk'])
 
 /**
- * Calls one port may have running at once. The renderer never comes near it (its calls are a handful, plus one
- * upload chunk at a time); a peer that floods calls gets BUSY answers instead of unbounded work and memory here.
+ * Calls one port may have running at once. The renderer never comes near it (a few dozen at most: episode checks,
+ * camera proxies, curves, one upload chunk at a time); a peer that floods calls gets BUSY answers instead of
+ * unbounded work and memory here.
  */
 export const MAX_INFLIGHT_CALLS = 256
 
