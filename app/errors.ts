@@ -25,6 +25,8 @@ export const ERROR_CODES = [
   'UNKNOWN_METHOD',
   'TOOL_MISSING',
   'DISK_FULL',
+  /** Too many calls at once on one connection (main/rpc/serveRpc.ts MAX_INFLIGHT_CALLS). */
+  'BUSY',
   'INTERNAL',
 ] as const
 

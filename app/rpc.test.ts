@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { createRpcClient, decodeMessage, encodeMessage, type RpcMessage, type RpcPort } from './rpc'
+import { ACK_EVERY_BYTES, createRpcClient, decodeMessage, encodeMessage, type RpcMessage } from './rpc'
 import { VivaError } from './errors'
+import { loopbackPorts } from './testing/loopback'
 
 describe('RPC message codec', () => {
   it('round-trips nested typed arrays as binary attachments, aligned and in place', () => {
@@ -42,23 +43,7 @@ describe('RPC message codec', () => {
   })
 })
 
-function loopback(): { client: RpcPort; server: RpcPort; close(): void } {
-  const toServer = new Set<(d: ArrayBuffer) => void>()
-  const toClient = new Set<(d: ArrayBuffer) => void>()
-  const closers = new Set<(r: string) => void>()
-  const mk = (out: Set<(d: ArrayBuffer) => void>, inbox: Set<(d: ArrayBuffer) => void>): RpcPort => ({
-    send: (d) => queueMicrotask(() => out.forEach((l) => l(d))),
-    onMessage: (l) => {
-      inbox.add(l)
-      return () => inbox.delete(l)
-    },
-    onClose: (l) => {
-      closers.add(l)
-      return () => closers.delete(l)
-    },
-  })
-  return { client: mk(toServer, toClient), server: mk(toClient, toServer), close: () => closers.forEach((l) => l('gone')) }
-}
+const loopback = (): ReturnType<typeof loopbackPorts> => loopbackPorts({ async: true })
 
 describe('RPC client', () => {
   it('matches results and errors to calls, delivers events, and sends cancel on abort', async () => {
@@ -92,5 +77,36 @@ describe('RPC client', () => {
     const hanging = client.call('dataset.list', {}).catch((e: unknown) => e)
     close()
     expect(await hanging).toMatchObject({ message: expect.stringContaining('closed') })
+  })
+
+  it('acknowledges what it has handled in steps of ACK_EVERY_BYTES, malformed messages included', async () => {
+    const { client: cport, server } = loopback()
+    const acks: number[] = []
+    server.onMessage((d) => {
+      const m = decodeMessage(d)
+      if (m.t === 'ack') acks.push(m.bytes)
+    })
+    const client = createRpcClient(cport, () => '')
+    const handled: number[] = []
+    client.on('media.progress', (p) => handled.push(p.fraction))
+    const event = encodeMessage({ t: 'event', name: 'media.progress', payload: { fraction: 1, pad: 'x'.repeat(10_000) } })
+    const perAck = Math.ceil(ACK_EVERY_BYTES / event.byteLength)
+    for (let i = 0; i < perAck - 1; i++) server.send(event)
+    server.send(new ArrayBuffer(3)) // garbage: dropped, but it was received
+    await new Promise((r) => setTimeout(r, 0))
+    expect(handled).toHaveLength(perAck - 1)
+    expect(acks).toEqual([])
+    server.send(event)
+    await new Promise((r) => setTimeout(r, 0))
+    expect(acks).toEqual([(perAck - 1 + 1) * event.byteLength + 3])
+  })
+
+  it('sends shell notices as typed messages', async () => {
+    const { client: cport, server } = loopback()
+    const seen: RpcMessage[] = []
+    server.onMessage((d) => seen.push(decodeMessage(d)))
+    createRpcClient(cport, () => '').notify?.('shell.showing', { datasetId: 'd', episode: 2 })
+    await new Promise((r) => setTimeout(r, 0))
+    expect(seen).toEqual([{ t: 'notice', name: 'shell.showing', payload: { datasetId: 'd', episode: 2 } }])
   })
 })

@@ -1,18 +1,31 @@
 /**
- * Transport-agnostic RPC: call / cancel / result / error / event over any port that moves ArrayBuffers or
- * strings (a WebSocket here; Electron uses its own structured-clone IPC). Typed arrays travel as binary
- * attachments, never as JSON arrays of numbers.
+ * Transport-agnostic RPC: call / cancel / result / error / event, plus flow-control acks and the renderer's shell
+ * notices, over any port that moves ArrayBuffers (a WebSocket in browser mode, an Electron MessagePort in the
+ * desktop app). Typed arrays travel as binary attachments, never as JSON arrays of numbers.
  */
 import type { WireError } from './errors'
 import { fromWireError, VivaError } from './errors'
-import type { EventName, EventPayloads, MediaRef, Method, Params, Result, VivaClient } from './contract'
+import type { EventName, EventPayloads, MediaRef, Method, Params, Result, ShellNotice, ShellNoticePayloads, VivaClient } from './contract'
 
 export type RpcMessage =
   | { t: 'call'; id: number; method: string; params: unknown }
+  /** The caller gave up on call `id`: its handler's AbortSignal is aborted and no answer comes. */
   | { t: 'cancel'; id: number }
   | { t: 'result'; id: number; result: unknown }
   | { t: 'error'; id: number; error: WireError }
   | { t: 'event'; name: string; payload: unknown }
+  /** The client has handled `bytes` more bytes of what the server sent (flow control, see ACK_EVERY_BYTES). */
+  | { t: 'ack'; bytes: number }
+  /** Renderer → desktop shell: what the page shows and whether it listens (contract: shellNoticeSchemas). */
+  | { t: 'notice'; name: string; payload: unknown }
+
+/**
+ * The client acknowledges what it has handled in steps of this many bytes, so the server knows how much it sent is
+ * still waiting on the client's side whatever the transport (a MessagePort cannot tell; a WebSocket's
+ * bufferedAmount only counts what the socket has not written yet). At most this much is ever unacknowledged
+ * without being queued, far below the congestion limit (main/events.ts STREAM_BACKLOG_BYTES).
+ */
+export const ACK_EVERY_BYTES = 64 * 1024
 
 /**
  * The largest message a peer may send (browser mode's WebSocket `maxPayload`): a frame over it closes that one
@@ -102,11 +115,16 @@ export function decodeMessage(data: ArrayBuffer): RpcMessage {
   return parsed as RpcMessage
 }
 
+/**
+ * A duplex message port: the one thing a transport must provide (main/rpc/ports.ts has the WebSocket and Electron
+ * MessagePort adapters). Messages arrive whole and in order.
+ */
 export interface RpcPort {
   send(data: ArrayBuffer): void
-  /** Bytes queued but not yet sent, when the transport can tell (WebSocket); lossy events are dropped above a limit. */
+  /** Bytes queued but not yet sent, when the transport can tell (WebSocket); the acks cover the rest. */
   backlog?(): number
   onMessage(listener: (data: ArrayBuffer) => void): () => void
+  /** Once, when the peer goes away (or the port is closed). */
   onClose(listener: (reason: string) => void): () => void
 }
 
@@ -129,7 +147,8 @@ export function createRpcClient(port: RpcPort, mediaUrl: (ref: MediaRef) => stri
   const listeners = new Map<string, Set<(payload: unknown) => void>>()
   let closedReason: string | null = null
 
-  const offMessage = onRpcMessage(port, (msg) => {
+  let unacked = 0
+  const handle = (msg: RpcMessage): void => {
     if (msg.t === 'result' || msg.t === 'error') {
       const p = pending.get(msg.id)
       if (!p) return
@@ -138,6 +157,24 @@ export function createRpcClient(port: RpcPort, mediaUrl: (ref: MediaRef) => stri
       else p.reject(fromWireError(msg.error))
     } else if (msg.t === 'event') {
       for (const l of listeners.get(msg.name) ?? []) l(msg.payload)
+    }
+  }
+  const offMessage = port.onMessage((data) => {
+    try {
+      let msg: RpcMessage | null = null
+      try {
+        msg = decodeMessage(data)
+      } catch {
+        // Malformed: dropped (a peer cannot crash us with garbage).
+      }
+      if (msg) handle(msg)
+    } finally {
+      // Acked once handled, so the server's count of unacknowledged bytes is what still waits on this side.
+      unacked += data.byteLength
+      if (unacked >= ACK_EVERY_BYTES && closedReason === null) {
+        port.send(encodeMessage({ t: 'ack', bytes: unacked }))
+        unacked = 0
+      }
     }
   })
   const offClose = port.onClose((reason) => {
@@ -193,6 +230,9 @@ export function createRpcClient(port: RpcPort, mediaUrl: (ref: MediaRef) => stri
       const l = listener as (payload: unknown) => void
       set.add(l)
       return () => set.delete(l)
+    },
+    notify<N extends ShellNotice>(name: N, payload: ShellNoticePayloads[N]): void {
+      if (closedReason === null) port.send(encodeMessage({ t: 'notice', name, payload }))
     },
     mediaUrl,
     close() {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import type { RpcPort } from '../app/rpc'
 import { decodeMessage } from '../app/rpc'
 import { createEventBus, STREAM_BACKLOG_BYTES } from './events'
-import { serveRpc, type Handlers } from './rpc/dispatch'
+import type { Handlers } from './rpc/dispatch'
+import { serveRpc } from './rpc/serveRpc'
 import { UploadStore } from './rpc/uploads'
 
 const chunk = { jobId: 'j', datasetId: 'd', episode: 0, curveId: 'c', start: 0, values: new Float32Array(4), future: null }
@@ -43,7 +44,7 @@ describe('event backpressure', () => {
     const bus = createEventBus()
     const backlog = { bytes: 0 }
     const { port, sent } = fakePort(backlog)
-    const stop = serveRpc({} as Handlers, port, bus, new UploadStore())
+    const { stop } = serveRpc(port, { handlers: {} as Handlers, events: bus, uploads: new UploadStore() })
     bus.emit('score.chunk', chunk)
     backlog.bytes = STREAM_BACKLOG_BYTES + 1
     bus.emit('score.chunk', chunk)

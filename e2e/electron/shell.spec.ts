@@ -16,6 +16,33 @@ let dir = ''
 let app: ElectronApplication
 let page: Page
 
+/**
+ * One call through the preload's byte pipe, framed by hand as app/rpc.ts frames it (uint32 header length, JSON
+ * header, padding to 8): resolves with the answer's `t` once the main side has answered.
+ */
+function rpcRoundTrip(p: Page): Promise<string> {
+  return p.evaluate(
+    () =>
+      new Promise<string>((resolve) => {
+        type Bridge = { send(d: ArrayBuffer): void; onMessage(l: (d: ArrayBuffer) => void): () => void }
+        const bridge = (globalThis as unknown as { vivaBridge: Bridge }).vivaBridge
+        const id = 1_000_000_000
+        const off = bridge.onMessage((d) => {
+          const length = new DataView(d).getUint32(0, true)
+          const header = JSON.parse(new TextDecoder().decode(new Uint8Array(d, 4, length))) as { t: string; id?: number }
+          if (header.id !== id) return
+          off()
+          resolve(header.t)
+        })
+        const json = new TextEncoder().encode(JSON.stringify({ t: 'call', id, method: 'app.info', params: {} }))
+        const frame = new Uint8Array((4 + json.byteLength + 7) & ~7)
+        new DataView(frame.buffer).setUint32(0, json.byteLength, true)
+        frame.set(json, 4)
+        bridge.send(frame.buffer)
+      }),
+  )
+}
+
 test.beforeEach(async () => {
   dir = tempDir('electron-shell')
   app = await electron.launch({ executablePath: binary ?? '', args: ['.'], env: { ...process.env, VIVA_DATA_DIR: dir } })
@@ -28,7 +55,7 @@ test.afterEach(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-test('desktop shell: the window opens on the demo, sandboxed, with one bridge object', async () => {
+test('desktop shell: the window opens on the demo, sandboxed, with one bridge object (a byte pipe that answers)', async () => {
   await expect(page).toHaveTitle(/ViVa Studio/)
   expect(page.url()).toMatch(APP_URL)
   const probe = await page.evaluate(() => ({
@@ -36,7 +63,8 @@ test('desktop shell: the window opens on the demo, sandboxed, with one bridge ob
     process: typeof (globalThis as { process?: unknown }).process,
     bridge: Object.keys((globalThis as { vivaBridge?: object }).vivaBridge ?? {}).sort(),
   }))
-  expect(probe).toEqual({ require: 'undefined', process: 'undefined', bridge: ['call', 'on'] })
+  expect(probe).toEqual({ require: 'undefined', process: 'undefined', bridge: ['onClose', 'onMessage', 'send'] })
+  expect(await rpcRoundTrip(page)).toBe('result')
   // The demo is listed and its episodes open.
   await page.keyboard.press('Enter')
   await expect(page.locator('video[data-camera]')).toHaveCount(3)
@@ -56,8 +84,8 @@ test('desktop shell: navigation and window.open are blocked; only its own links 
     await page.evaluate((u) => {
       window.location.href = u
     }, url)
-    // An IPC round trip after the attempt: the page is still ours and still answers.
-    await page.evaluate(() => (globalThis as unknown as { vivaBridge: { call(m: string, p: unknown): Promise<unknown> } }).vivaBridge.call('app.info', {}))
+    // An RPC round trip after the attempt: the page is still ours and still answers.
+    expect(await rpcRoundTrip(page)).toBe('result')
     expect(page.url()).toMatch(APP_URL)
     expect(await page.evaluate(() => (globalThis as { __marker?: number }).__marker)).toBe(42)
   }

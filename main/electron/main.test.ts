@@ -1,12 +1,18 @@
 // The shell's wiring, run against a stand-in for Electron's main-process API (the real binary cannot run here):
-// window options, every guard attached, IPC sender checks, both protocols, the menu, single instance, and the
-// window state written on quit. The rules themselves are tested in main/shell/*.test.ts.
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+// window options, every guard attached, who gets the RPC port (MessageChannelMain stood in for by a
+// node:worker_threads MessageChannel in MessagePortMain's event shape), calls, cancel and reload over it, both
+// protocols, the menu, single instance, and the window state written on quit. The rules themselves are tested in
+// main/shell/*.test.ts, the serving loop in main/rpc/*.test.ts.
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import type { MessagePort as NodeMessagePort } from 'node:worker_threads'
+import type { AppCommand, VivaClient } from '../../app/contract'
+import { createRpcClient } from '../../app/rpc'
+import { pagePort } from '../testing/messagePorts'
 import type { MenuItemSpec } from '../shell/menu'
-import { APP_SCHEME, IPC_CALL, IPC_EVENT, MEDIA_SCHEME } from './channels'
+import { APP_SCHEME, IPC_CONNECT, IPC_PORT, MEDIA_SCHEME } from './channels'
 
 const fx = vi.hoisted(() => {
   class Emitter {
@@ -25,14 +31,17 @@ const fx = vi.hoisted(() => {
   const state = {
     root: '',
     dataDir: '',
-    rendererDist: '',
     datasetDir: '',
     sandboxEnabled: false,
     lockRequested: false,
     userData: '',
     privileged: [] as { scheme: string; privileges: Record<string, boolean> }[],
     protocols: new Map<string, (request: Request) => Promise<Response>>(),
-    ipc: new Map<string, (...args: unknown[]) => Promise<unknown>>(),
+    ipc: new Map<string, (...args: unknown[]) => unknown>(),
+    /** Ports the shell posted to a page: [channel, ports]. */
+    posted: [] as { channel: string; ports: unknown[] }[],
+    /** Signals of the slow method's calls (score.jobs here), to see cancel and reload abort them. */
+    slowCalls: [] as AbortSignal[],
     openedExternally: [] as string[],
     menus: [] as MenuItemSpec[][],
     sent: [] as unknown[][],
@@ -50,6 +59,9 @@ const fx = vi.hoisted(() => {
     }
     send(...args: unknown[]): void {
       state.sent.push(args)
+    }
+    postMessage(channel: string, _message: unknown, ports: unknown[] = []): void {
+      state.posted.push({ channel, ports })
     }
   }
   const app = Object.assign(new Emitter(), {
@@ -88,7 +100,7 @@ const fx = vi.hoisted(() => {
   const electron = {
     app,
     BrowserWindow: FakeBrowserWindow,
-    ipcMain: { handle: (channel: string, h: (...args: unknown[]) => Promise<unknown>) => state.ipc.set(channel, h) },
+    ipcMain: { on: (channel: string, h: (...args: unknown[]) => unknown) => state.ipc.set(channel, h) },
     protocol: {
       registerSchemesAsPrivileged: (list: typeof state.privileged) => state.privileged.push(...list),
       handle: (scheme: string, h: (request: Request) => Promise<Response>) => state.protocols.set(scheme, h),
@@ -121,11 +133,20 @@ const fx = vi.hoisted(() => {
   return { state, electron }
 })
 
-vi.mock('electron', () => fx.electron)
-
-vi.mock('../paths', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../paths')>()
-  return { ...original, RENDERER_DIST: fx.state.rendererDist }
+vi.mock('electron', async () => {
+  const { MessageChannel } = await import('node:worker_threads')
+  const { FakeMessagePortMain } = await import('../testing/messagePorts')
+  class MessageChannelMain {
+    readonly port1: InstanceType<typeof FakeMessagePortMain>
+    /** The page's end stays a plain Node port: the test's stand-in for the renderer's DOM MessagePort. */
+    readonly port2: NodeMessagePort
+    constructor() {
+      const channel = new MessageChannel()
+      this.port1 = new FakeMessagePortMain(channel.port1)
+      this.port2 = channel.port2
+    }
+  }
+  return { ...fx.electron, MessageChannelMain }
 })
 
 const datasets = vi.hoisted(() => ({ opened: new Map<string, { id: string; root: string; name: string; episodes: { index: number; present: boolean }[] }>() }))
@@ -169,6 +190,11 @@ vi.mock('../compose', async (importOriginal) => {
       'dataset.list': async () => [...datasets.opened.values()],
       'dataset.open': async ({ path: root }: { path: string }) => open(root),
       'episode.open': async ({ datasetId, episode }: { datasetId: string; episode: number }) => ({ datasetId, index: episode }),
+      'score.jobs': (_p: unknown, ctx: { signal: AbortSignal }) =>
+        new Promise((_resolve, reject) => {
+          fx.state.slowCalls.push(ctx.signal)
+          ctx.signal.addEventListener('abort', () => reject(new Error('aborted')))
+        }),
     },
   }
   return {
@@ -212,26 +238,46 @@ function menuItem(id: string): MenuItemSpec {
 }
 
 const appFrame = { url: `${APP_SCHEME}://renderer/index.html`, parent: null }
-async function call(method: string, params: unknown, sender: unknown = win.webContents, senderFrame: unknown = appFrame): Promise<unknown> {
-  const handler = state.ipc.get(IPC_CALL)
-  if (!handler) throw new Error('IPC not bound')
-  return handler({ sender, senderFrame }, method, params)
+
+interface Page {
+  client: VivaClient
+  port: NodeMessagePort
+  commands: AppCommand[]
 }
 
-const commands = (): unknown[] => state.sent.filter((s) => s[0] === IPC_EVENT && s[1] === 'app.command').map((s) => s[2])
+/** A page asks for its RPC port as the preload does; null when the shell gives it none. */
+function connect(sender: unknown = win.webContents, senderFrame: unknown = appFrame): Page | null {
+  const handler = state.ipc.get(IPC_CONNECT)
+  if (!handler) throw new Error('IPC not bound')
+  const before = state.posted.length
+  handler({ sender, senderFrame })
+  const posted = state.posted.slice(before)
+  const port = posted[0]?.ports[0] as NodeMessagePort | undefined
+  if (!port) return null
+  expect(posted[0]?.channel).toBe(IPC_PORT)
+  const client = createRpcClient(pagePort(port), () => '')
+  const commands: AppCommand[] = []
+  client.on('app.command', (c) => commands.push(c))
+  openPorts.push(port)
+  return { client, port, commands }
+}
+
+const openPorts: NodeMessagePort[] = []
+let current: Page | null = null
+/** The window's page: connected once, and again after a reload. */
+function page(): Page {
+  current ??= connect()
+  if (!current) throw new Error('the page got no port')
+  return current
+}
+
+const commands = (): AppCommand[] => page().commands
 
 beforeAll(async () => {
   state.root = mkdtempSync(path.join(os.tmpdir(), 'viva-shell-'))
   state.dataDir = path.join(state.root, 'data')
-  state.rendererDist = path.join(state.root, 'renderer')
   state.datasetDir = path.join(state.root, 'dataset')
-  mkdirSync(path.join(state.rendererDist, 'assets'), { recursive: true })
-  writeFileSync(path.join(state.rendererDist, 'index.html'), '<!doctype html><title>ViVa</title>')
-  writeFileSync(path.join(state.rendererDist, 'assets', 'app.js'), 'console.log(1)')
-  mkdirSync(path.join(state.datasetDir, 'videos'), { recursive: true })
-  mkdirSync(path.join(state.datasetDir, 'meta'), { recursive: true })
-  writeFileSync(path.join(state.datasetDir, 'videos', 'cam.mp4'), Buffer.alloc(1000, 7))
-  writeFileSync(path.join(state.datasetDir, 'meta', 'info.json'), '{"secret": true}')
+  mkdirSync(state.datasetDir, { recursive: true })
   process.env.VIVA_DATA_DIR = state.dataDir
   process.argv = ['/x/electron', '--inspect=0', '.']
   ;(process as { defaultApp?: boolean }).defaultApp = true
@@ -241,6 +287,7 @@ beforeAll(async () => {
 })
 
 afterAll(() => {
+  for (const p of openPorts) p.close()
   process.argv = originalArgv
   delete process.env.VIVA_DATA_DIR
   delete (process as { defaultApp?: boolean }).defaultApp
@@ -291,94 +338,57 @@ describe('desktop shell wiring', () => {
     expect(leave.prevented).toBe(true)
   })
 
-  it('blocks navigation, new windows and webviews; opens only its own links externally', () => {
-    for (const url of ['https://evil.example/', 'file:///etc/passwd', `${MEDIA_SCHEME}://ds0/videos/cam.mp4`]) {
-      for (const event of ['will-navigate', 'will-redirect', 'will-frame-navigate']) {
-        const e = navigationEvent(url)
-        win.webContents.emit(event, e)
-        expect(e.prevented, `${event} ${url}`).toBe(true)
-      }
-    }
-    const inApp = navigationEvent(`${APP_SCHEME}://renderer/index.html`)
-    win.webContents.emit('will-navigate', inApp)
-    expect(inApp.prevented).toBe(false)
-    const webview = navigationEvent('')
-    win.webContents.emit('will-attach-webview', webview)
-    expect(webview.prevented).toBe(true)
-
+  it('attaches the guards to its window: no navigation away, only its own links go to the OS browser', () => {
+    const e = navigationEvent('https://evil.example/')
+    win.webContents.emit('will-navigate', e)
+    expect(e.prevented).toBe(true)
     expect(win.webContents.windowOpenHandler({ url: 'https://evil.example/' })).toEqual({ action: 'deny' })
-    expect(win.webContents.windowOpenHandler({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' })
     expect(state.openedExternally).toEqual([])
     expect(win.webContents.windowOpenHandler({ url: 'https://viva-value-model.github.io/' })).toEqual({ action: 'deny' })
     expect(state.openedExternally).toEqual(['https://viva-value-model.github.io/'])
   })
 
-  it('denies every permission and adds the CSP to renderer responses', () => {
-    const answers: boolean[] = []
-    ;(state.session.request as (wc: unknown, p: string, cb: (ok: boolean) => void) => void)({}, 'media', (ok) => answers.push(ok))
-    ;(state.session.request as (wc: unknown, p: string, cb: (ok: boolean) => void) => void)({}, 'notifications', (ok) => answers.push(ok))
-    expect(answers).toEqual([false, false])
-    expect((state.session.check as (wc: unknown, p: string) => boolean)(null, 'clipboard-read')).toBe(false)
-    expect((state.session.device as () => boolean)()).toBe(false)
-    const replies: unknown[] = []
-    const onHeaders = state.session.headers as (d: { url: string; responseHeaders: Record<string, string[]> }, cb: (r: unknown) => void) => void
-    onHeaders({ url: `${APP_SCHEME}://renderer/index.html`, responseHeaders: {} }, (r) => replies.push(r))
-    onHeaders({ url: 'https://example.com/', responseHeaders: {} }, (r) => replies.push(r))
-    expect(replies[0]).toEqual({ responseHeaders: { 'Content-Security-Policy': [expect.stringContaining("default-src 'none'")] } })
-    expect(replies[1]).toEqual({})
+  it("gives the RPC port only to its own window's main frame on the app origin", () => {
+    expect(connect({ other: true })).toBeNull()
+    expect(connect(undefined, { url: appFrame.url, parent: appFrame })).toBeNull()
+    expect(connect(undefined, { url: 'https://evil.example/', parent: null })).toBeNull()
+    expect(connect(undefined, null)).toBeNull()
+    expect(state.posted).toEqual([])
   })
 
-  it('lets only blob downloads of the page through', () => {
-    const download = (url: string): boolean => {
-      const e = navigationEvent(url)
-      state.sessionEvents.emit('will-download', e, { getURL: () => url })
-      return !e.prevented
-    }
-    expect(download(`blob:${APP_SCHEME}://renderer/1234`)).toBe(true)
-    expect(download('https://evil.example/payload.exe')).toBe(false)
+  it('answers calls on the port, validated by the contract', async () => {
+    const { client } = page()
+    await expect(client.call('app.info', {})).resolves.toMatchObject({ version: 'test' })
+    await expect(client.call('fs.readFile' as 'app.info', { path: '/etc/passwd' } as never)).rejects.toMatchObject({ code: 'UNKNOWN_METHOD' })
+    await expect(client.call('episode.open', { datasetId: 'ds0', episode: 'one' as unknown as number })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
   })
 
-  it('serves the renderer with its CSP, and nothing outside it', async () => {
-    const serve = state.protocols.get(APP_SCHEME) as (r: Request) => Promise<Response>
-    const index = await serve(new Request(`${APP_SCHEME}://renderer/index.html`))
-    expect(index.status).toBe(200)
-    expect(index.headers.get('content-security-policy')).toContain("script-src viva-app:")
-    expect(index.headers.get('x-content-type-options')).toBe('nosniff')
-    expect(await index.text()).toContain('<title>ViVa</title>')
-    expect((await serve(new Request(`${APP_SCHEME}://renderer/assets/app.js`))).headers.get('content-type')).toMatch(/javascript/)
-    expect((await serve(new Request(`${APP_SCHEME}://renderer/missing.js`))).status).toBe(404)
-    expect((await serve(new Request(`${APP_SCHEME}://other/index.html`))).status).toBe(403)
-    expect((await serve(new Request(`${APP_SCHEME}://renderer/index.html`, { method: 'POST', body: 'x' }))).status).toBe(405)
-  })
-
-  it('serves media of opened datasets only: media files, reads, Range', async () => {
-    const serve = state.protocols.get(MEDIA_SCHEME) as (r: Request) => Promise<Response>
-    const { id } = await (await import('../compose') as unknown as { services: { datasets: { open(r: string): Promise<{ id: string }> } } }).services.datasets.open(state.datasetDir)
-    const ok = await serve(new Request(`${MEDIA_SCHEME}://${id}/videos/cam.mp4`, { headers: { range: 'bytes=0-9' } }))
-    expect(ok.status).toBe(206)
-    expect((await ok.arrayBuffer()).byteLength).toBe(10)
-    expect(ok.headers.get('content-type')).toBe('video/mp4')
-    expect((await serve(new Request(`${MEDIA_SCHEME}://${id}/meta/info.json`))).status).toBe(403)
-    expect((await serve(new Request(`${MEDIA_SCHEME}://${id}/videos/missing.mp4`))).status).toBe(404)
-    expect((await serve(new Request(`${MEDIA_SCHEME}://unknownroot/videos/cam.mp4`))).status).toBe(403)
-    expect((await serve(new Request(`${MEDIA_SCHEME}://${id}/videos/cam.mp4`, { method: 'POST', body: 'x' }))).status).toBe(405)
-  })
-
-  it('answers IPC only from its own page, validated by the contract', async () => {
-    await expect(call('app.info', {})).resolves.toMatchObject({ ok: true, result: { version: 'test' } })
-    await expect(call('app.info', {}, { other: true })).resolves.toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
-    await expect(call('app.info', {}, undefined, { url: appFrame.url, parent: appFrame })).resolves.toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
-    await expect(call('app.info', {}, undefined, { url: 'https://evil.example/', parent: null })).resolves.toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
-    await expect(call('app.info', {}, undefined, null)).resolves.toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
-    await expect(call('fs.readFile', { path: '/etc/passwd' })).resolves.toMatchObject({ ok: false, error: { code: 'UNKNOWN_METHOD' } })
-    await expect(call('episode.open', { datasetId: 'ds0', episode: 'one' })).resolves.toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } })
+  it("a typed cancel aborts the call's signal; a reload closes the page's port and aborts the rest", async () => {
+    const before = page()
+    const first = state.slowCalls.length
+    const ac = new AbortController()
+    const cancelled = before.client.call('score.jobs', {}, ac.signal).catch((e: unknown) => e)
+    const left = before.client.call('score.jobs', {}).catch((e: unknown) => e)
+    await vi.waitFor(() => expect(state.slowCalls.length).toBe(first + 2))
+    ac.abort()
+    expect(await cancelled).toMatchObject({ code: 'CANCELLED' })
+    await vi.waitFor(() => expect(state.slowCalls[first]?.aborted).toBe(true))
+    expect(state.slowCalls[first + 1]?.aborted).toBe(false)
+    win.webContents.emit('did-start-navigation', { isMainFrame: true, isSameDocument: false })
+    await vi.waitFor(() => expect(state.slowCalls[first + 1]?.aborted).toBe(true))
+    expect(await left).toMatchObject({ message: expect.stringContaining('closed') })
+    // The new page asks again and is served.
+    current = null
+    await expect(page().client.call('app.info', {})).resolves.toMatchObject({ mode: 'electron' })
   })
 
   it('builds the application menu; Undo reaches the renderer once it listens', async () => {
     const labels = (state.menus.at(-1) ?? []).map((m) => m.label)
     expect(labels).toEqual(expect.arrayContaining(['&File', '&Edit', '&View', '&Help']))
-    await call('dataset.list', {})
     menuItem('undo').click?.()
+    await expect(page().client.call('dataset.list', {})).resolves.toBeDefined()
+    expect(commands()).toEqual([])
+    page().client.notify?.('shell.ready', {})
     await vi.waitFor(() => expect(commands()).toContainEqual({ command: 'undo' }))
   })
 
@@ -392,7 +402,8 @@ describe('desktop shell wiring', () => {
 
   it('File › Export annotations… writes the current dataset in the chosen format', async () => {
     const { services } = (await import('../compose')) as unknown as { services: { projects: { exportTo: ReturnType<typeof vi.fn> } } }
-    await call('episode.open', { datasetId: 'ds0', episode: 2 })
+    page().client.notify?.('shell.showing', { datasetId: 'ds0', episode: 2 })
+    await expect(page().client.call('app.info', {})).resolves.toBeDefined() // the notice arrived before this answer
     menuItem('export-annotations').click?.()
     await vi.waitFor(() => expect(services.projects.exportTo).toHaveBeenCalledWith('ds0', 'csv', {}, path.join(state.root, 'out', 'labels.csv')))
   })
@@ -432,7 +443,8 @@ describe('desktop shell wiring', () => {
   })
 
   it('remembers bounds and the last episode on quit, then disposes the services', async () => {
-    await call('episode.open', { datasetId: 'ds0', episode: 1 })
+    page().client.notify?.('shell.showing', { datasetId: 'ds0', episode: 1 })
+    await expect(page().client.call('app.info', {})).resolves.toBeDefined()
     const quit = navigationEvent('')
     fx.electron.app.emit('will-quit', quit)
     expect(quit.prevented).toBe(true)

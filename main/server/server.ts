@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { VivaError } from '../../app/errors'
 import { MAX_RPC_MESSAGE_BYTES } from '../../app/rpc'
-import { serveRpc } from '../rpc/dispatch'
+import { serveRpc } from '../rpc/serveRpc'
 import type { Services } from '../compose'
 import { rangeReply } from '../video/mediaFiles'
 import { rpcPortFromWebSocket } from './wsPort'
@@ -197,8 +197,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // (1002 / 1009); without a listener the 'error' would be thrown and take the whole process down.
       ws.on('error', (err) => log(`WebSocket connection closed: ${err.message}`))
       ws.binaryType = 'arraybuffer'
-      const port = rpcPortFromWebSocket(ws)
-      serveRpc(options.services.handlers, port, options.services.events, options.services.uploads)
+      serveRpc(rpcPortFromWebSocket(ws), options.services)
       ws.on('close', () => sockets.delete(ws))
     })
   })

@@ -1,72 +1,31 @@
 /**
- * What the shell learns from the renderer's contract calls (which dataset is current, which episode was opened,
- * which datasets were opened) and the gate that holds commands for the renderer until it listens.
+ * What the shell knows of the page, from the page's own typed notices (contract: shellNoticeSchemas), and the gate
+ * that holds commands for the page until it says it listens. Nothing here guesses from the page's calls.
  */
-
-export interface CallFacts {
-  /** The dataset the call concerns (its params' datasetId, or the id dataset.open returned). */
-  datasetId: string | null
-  /** dataset.open succeeded: the folder it opened (for File › Open recent). */
-  openedRoot: string | null
-  /** episode.open succeeded: the episode now on screen (restored on the next start). */
-  episode: number | null
-}
-
-function field(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined
-}
-
-/** Facts from one successful call (params already validated by dispatch; result as the handler returned it). */
-export function callFacts(method: string, params: unknown, result: unknown): CallFacts {
-  const facts: CallFacts = { datasetId: null, openedRoot: null, episode: null }
-  if (method === 'dataset.open') {
-    const id = field(result, 'id')
-    const root = field(result, 'root')
-    if (typeof id === 'string') facts.datasetId = id
-    if (typeof root === 'string') facts.openedRoot = root
-    return facts
-  }
-  const datasetId = field(params, 'datasetId')
-  if (typeof datasetId === 'string') facts.datasetId = datasetId
-  if (method === 'episode.open') {
-    const episode = field(params, 'episode')
-    if (typeof episode === 'number' && Number.isSafeInteger(episode) && episode >= 0) facts.episode = episode
-  }
-  return facts
-}
-
-/** Calls after whose answers the renderer has subscribed to events and chosen its first screen (App.tsx). */
-export const RENDERER_READY_AFTER: readonly string[] = ['app.info', 'dataset.list']
+import type { ShellNoticeMessage } from '../../app/contract'
 
 /**
- * Commands for the renderer (menu undo, show a dataset…) wait until the page is ready for them: its store
- * subscribes to events before its first call, and its first screen is set once app.info and dataset.list are
- * answered; a command sent earlier would be lost or overridden. A reload resets the gate; queued commands stay.
+ * Commands for the renderer (menu undo, show a dataset…) wait until the page is ready for them: it subscribes to
+ * events and chooses its first screen, then sends 'shell.ready'; a command sent earlier would be lost or
+ * overridden. A reload resets the gate; queued commands stay.
  */
 export class RendererGate<T> {
-  private readonly answered = new Set<string>()
   private pending: T[] = []
   private open = false
 
-  constructor(
-    private readonly send: (command: T) => void,
-    private readonly readyAfter: readonly string[] = RENDERER_READY_AFTER,
-  ) {}
+  constructor(private readonly send: (command: T) => void) {}
 
   get isOpen(): boolean {
     return this.open
   }
 
-  /** The renderer's call to `method` has been answered. */
-  callAnswered(method: string): void {
+  /** The page said it listens ('shell.ready'): queued commands go out, in order. */
+  ready(): void {
     if (this.open) return
-    this.answered.add(method)
-    if (this.readyAfter.every((m) => this.answered.has(m))) {
-      this.open = true
-      const queued = this.pending
-      this.pending = []
-      for (const c of queued) this.send(c)
-    }
+    this.open = true
+    const queued = this.pending
+    this.pending = []
+    for (const c of queued) this.send(c)
   }
 
   push(command: T): void {
@@ -77,6 +36,48 @@ export class RendererGate<T> {
   /** A new page load: wait for its readiness again. */
   reset(): void {
     this.open = false
-    this.answered.clear()
+  }
+}
+
+/** What the shell does with what it learns: kept as plain callbacks so the rules are tested without Electron. */
+export interface ActivityEffects {
+  /** The folder of an open dataset; null when the id is not (or no longer) open. */
+  rootOf(datasetId: string): string | null
+  /** File › Open recent gains this folder. */
+  addRecent(root: string): void
+  /** The episode on screen, restored at the next start. */
+  rememberEpisode(root: string, episode: number): void
+  /** The page listens: commands may go out. */
+  ready(): void
+}
+
+/** The page's state as its notices told it: the dataset on screen (File › Export annotations acts on it). */
+export class PageActivity {
+  constructor(
+    private readonly effects: ActivityEffects,
+    /** The dataset shown first (command line, last session or demo) until the page says otherwise. */
+    public currentDatasetId: string | null = null,
+  ) {}
+
+  onNotice(notice: ShellNoticeMessage): void {
+    switch (notice.name) {
+      case 'shell.ready':
+        this.effects.ready()
+        return
+      case 'shell.showing': {
+        const { datasetId, episode } = notice.payload
+        if (datasetId === null) return
+        this.currentDatasetId = datasetId
+        const root = this.effects.rootOf(datasetId)
+        if (root !== null && episode !== null) this.effects.rememberEpisode(root, episode)
+        return
+      }
+      case 'shell.datasetOpened': {
+        this.currentDatasetId = notice.payload.datasetId
+        const root = this.effects.rootOf(notice.payload.datasetId)
+        if (root !== null) this.effects.addRecent(root)
+        return
+      }
+    }
   }
 }

@@ -30,6 +30,8 @@ export function App(): ReactNode {
       } catch (err) {
         store.getState().pushError(err)
       }
+      // The first screen is chosen: the desktop shell may send its commands (menu, launcher) from now on.
+      if (!cancelled) client.notify?.('shell.ready', {})
     })()
     return () => {
       cancelled = true

@@ -172,6 +172,7 @@ export function createAppStore(client: VivaClient): AppStore {
       set({ opening: true })
       try {
         const summary = await client.call('dataset.open', { path })
+        client.notify?.('shell.datasetOpened', { datasetId: summary.id })
         set((s) => ({
           datasets: [...s.datasets.filter((d) => d.id !== summary.id), summary],
           currentDatasetId: summary.id,
@@ -203,6 +204,7 @@ export function createAppStore(client: VivaClient): AppStore {
         eventFilter: 'any',
         selectedEpisode: summary.episodes[0]?.index ?? null,
       })
+      client.notify?.('shell.showing', { datasetId: id, episode: null })
       void get().loadProject(id)
     },
     setTaskFilter(task) {
@@ -267,6 +269,7 @@ export function createAppStore(client: VivaClient): AppStore {
         const episode = await client.call('episode.open', { datasetId, episode: index, ...(features.length > 0 ? { features } : {}) })
         if (request !== episodeRequest) return
         set({ episode, frame: 0, playing: false, mediaProgress: {}, lastFrameLatencyMs: null })
+        client.notify?.('shell.showing', { datasetId, episode: index })
         void get().loadEpisodeCurves()
         for (const cam of episode.cameras) {
           if (cam.status === 'needs-proxy') void get().prepareCamera(cam.key)
