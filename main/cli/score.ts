@@ -5,6 +5,7 @@ import { VivaError } from '../../app/errors'
 import { parseCameraMap } from '../../app/modelMapping'
 import { composeServices } from '../compose'
 import { writeCurvesFile, type CurveRows } from '../curves/exportCurves'
+import { cameraSlotNames } from '../inference/manifest'
 import { modelCurveId } from '../store/curveStore'
 import { meter } from './progress'
 
@@ -66,7 +67,7 @@ export async function scoreCommand(root: string | undefined, values: ScoreCliVal
     // Refused before hours of scoring, not after; writeCurvesFile checks again when it writes.
     await services.writeGuard.check(out)
     const pkg = await services.models.load(values.model)
-    const slots = [...pkg.manifest.cameras].sort((a, b) => a.slot - b.slot).map((c) => c.name)
+    const slots = cameraSlotNames(pkg.manifest)
     const cameraMap = values['camera-map'] === undefined ? undefined : parseCameraMap(values['camera-map'], slots, summary.cameras.map((c) => c.key))
     const t0 = performance.now()
     const tty = process.stderr.isTTY === true

@@ -7,7 +7,7 @@ import type { EpisodeData, EpisodeSource } from '../datasets/episodeSource'
 import { STANDARD_STATE_KEY } from '../datasets/vectorFeatures'
 import { checkCompatibility, refuseIncompatible, stateOutOfRange, suggestStateMap, type StateSample } from '../inference/compatibility'
 import { STREAM_BACKLOG_BYTES, type EventBus } from '../events'
-import type { ModelPackage } from '../inference/manifest'
+import { cameraSlotNames, type ModelPackage } from '../inference/manifest'
 import type { ModelRegistry } from '../inference/registry'
 import type { Prediction, ValueRunner } from '../inference/runner'
 import { modelCurveId, type CurveStore, type PendingJob } from '../store/curveStore'
@@ -177,7 +177,7 @@ export class ScoringQueue {
       ...(stateMapKey !== undefined ? { stateMap: stateMapKey } : {}),
       ...(stateKey !== undefined && stateKey !== STANDARD_STATE_KEY ? { stateKey } : {}),
     }
-    const slotNames = [...pkg.manifest.cameras].sort((a, b) => a.slot - b.slot).map((c) => c.name)
+    const slotNames = cameraSlotNames(pkg.manifest)
     // Journaled with the mapping it was accepted with, so a resumed job scores exactly as it began.
     const fixedRequest: ScoreRequest = {
       ...request,
@@ -231,7 +231,7 @@ export class ScoringQueue {
     const pkg = await this.deps.models.get(modelId)
     const m = pkg.manifest
     const summary = source.summary
-    const slots = [...m.cameras].sort((a, b) => a.slot - b.slot).map((c) => c.name)
+    const slots = cameraSlotNames(m)
     const cameras = await this.deps.models.cameraMap(datasetId, pkg, summary.cameras)
     if (overrides.cameras && Object.keys(overrides.cameras).length > 0) {
       const chosen = resolveCameraChoices(overrides.cameras, slots, summary.cameras.map((c) => c.key), overrides.cameraFlag ?? '--camera-map')
@@ -528,7 +528,7 @@ export class ScoringQueue {
       }
       state = data.state.values
     }
-    const slots = [...m.cameras].sort((a, b) => a.slot - b.slot).map((c) => c.name)
+    const slots = cameraSlotNames(m)
     const cameraKeys = job.plan.cameraKeys
     const cameras: CameraSource[] = cameraKeys.map((key, i) => {
       const video = data.videos.find((v) => v.camera === key)
