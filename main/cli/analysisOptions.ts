@@ -1,6 +1,6 @@
 import { matchToleranceSchema, methodSchemas, PROVIDERS, type ProviderRequest } from '../../app/contract'
 import { VivaError } from '../../app/errors'
-import { boundsHelp, describeBounds, numberBounds, type OptionSpec } from './command'
+import { boundsHelp, describeBounds, intOption, numberBounds, type OptionSpec } from './command'
 
 /** Options the analysis and scoring commands share, with the bounds of the contract's schemas. */
 export const annotationsOption = { type: 'string', value: 'FILE.json', help: 'An annotation export (viva export, the app\'s JSON export)' } as const satisfies OptionSpec
@@ -25,8 +25,27 @@ export const scoringOptions = {
 export { score as scoreSchema }
 
 /** `--provider`, checked against the contract's list. */
-export function providerOption(raw: string | undefined): ProviderRequest {
+function providerOption(raw: string | undefined): ProviderRequest {
   const provider = (raw ?? 'auto') as ProviderRequest
   if (!(PROVIDERS as readonly string[]).includes(provider)) throw new VivaError('INVALID_ARGUMENT', `--provider must be one of ${PROVIDERS.join(', ')}, got "${raw}"`)
   return provider
+}
+
+/**
+ * The scoring options given, as the fields of the contract's score.start request; checked before anything is
+ * opened or hashed, with the contract's limits.
+ */
+export function scoringRequest(v: { provider?: string | undefined; steps?: string | undefined; seed?: string | undefined; batch?: string | undefined; threads?: string | undefined }) {
+  const provider = providerOption(v.provider)
+  const steps = intOption(v.steps, 'steps', score.steps)
+  const seed = intOption(v.seed, 'seed', score.seed)
+  const batch = intOption(v.batch, 'batch', score.batch)
+  const threads = intOption(v.threads, 'threads', score.threads)
+  return {
+    provider,
+    ...(steps !== undefined ? { steps } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(batch !== undefined ? { batch } : {}),
+    ...(threads !== undefined ? { threads } : {}),
+  }
 }

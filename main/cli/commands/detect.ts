@@ -9,8 +9,8 @@ import { analysisInput } from '../../analysis/compute'
 import { readAnnotations, readCurves } from '../../analysis/fileInput'
 import { composeServices, readDatasetSummary, type Services } from '../../compose'
 import type { WriteGuard } from '../../writeGuard'
-import { annotationsOption, providerOption, scoreSchema, scoringOptions, spanHelp, valuesOption } from '../analysisOptions'
-import { boundsHelp, defineCommand, intOption, type OptionValues } from '../command'
+import { annotationsOption, scoringOptions, scoringRequest, spanHelp, valuesOption } from '../analysisOptions'
+import { boundsHelp, defineCommand, type OptionValues } from '../command'
 
 const setting = detectorSettingsSchema.shape
 
@@ -82,10 +82,7 @@ async function modelPackage(services: Services, ref: string) {
  * results land in the same value cache the app shows).
  */
 async function scoredCurves(root: string, v: DetectCliValues, dataDir: string): Promise<{ input: Omit<DetectInput, 'annotated' | 'events'>; guard: WriteGuard; close: () => Promise<void> }> {
-  const provider = providerOption(v.provider)
-  const steps = intOption(v.steps, 'steps', scoreSchema.steps)
-  const seed = intOption(v.seed, 'seed', scoreSchema.seed)
-  const threads = intOption(v.threads, 'threads', scoreSchema.threads)
+  const request = scoringRequest(v)
   const services = composeServices({ mode: 'browser', version: 'cli', dataDir, journalJobs: false })
   try {
     const summary = await services.datasets.open(path.resolve(root))
@@ -94,10 +91,7 @@ async function scoredCurves(root: string, v: DetectCliValues, dataDir: string): 
       datasetId: summary.id,
       modelId: pkg.id,
       episodes: [],
-      provider,
-      ...(steps !== undefined ? { steps } : {}),
-      ...(seed !== undefined ? { seed } : {}),
-      ...(threads !== undefined ? { threads } : {}),
+      ...request,
     })
     let last = 0
     const off = services.events.subscribe((name, payload) => {

@@ -7,8 +7,8 @@ import { composeServices } from '../../compose'
 import { writeCurvesFile, type CurveRows } from '../../curves/exportCurves'
 import { cameraSlotNames } from '../../inference/manifest'
 import { modelCurveId } from '../../store/curveStore'
-import { boundsHelp, defineCommand, intOption } from '../command'
-import { providerOption, scoreSchema, scoringOptions } from '../analysisOptions'
+import { boundsHelp, defineCommand } from '../command'
+import { scoreSchema, scoringOptions, scoringRequest } from '../analysisOptions'
 import { meter } from '../progress'
 
 function bar(job: JobInfo): string {
@@ -44,17 +44,13 @@ export const scoreCommand = defineCommand({
       'usage: viva score <dataset> --model DIR --out FILE.parquet|.csv|.json [--episodes 0,3-7] [--steps N] [--seed S] [--batch N] ' +
       '[--provider auto|cpu|cuda|...] [--threads N] [--camera-map slot=camera,...] [--state-map 0-5,7,pad:0]'
     if (!root || !values.model || !values.out) throw new VivaError('INVALID_ARGUMENT', usage)
-    const provider = providerOption(values.provider)
+    const request = scoringRequest(values)
     const out = path.resolve(values.out)
     if (!['.parquet', '.csv', '.json'].includes(path.extname(out).toLowerCase())) {
       throw new VivaError('INVALID_ARGUMENT', `--out must end in .parquet, .csv or .json, got ${values.out}`)
     }
     // Arguments are checked before anything is opened or hashed; the limits are the contract's (score.start).
     const episodes = values.episodes ? parseEpisodeList(values.episodes) : []
-    const steps = intOption(values.steps, 'steps', scoreSchema.steps)
-    const seed = intOption(values.seed, 'seed', scoreSchema.seed)
-    const batch = intOption(values.batch, 'batch', scoreSchema.batch)
-    const threads = intOption(values.threads, 'threads', scoreSchema.threads)
     const services = composeServices({ mode: 'browser', version: 'cli', dataDir, journalJobs: false })
     try {
       const summary = await services.datasets.open(path.resolve(root))
@@ -84,13 +80,9 @@ export const scoreCommand = defineCommand({
         datasetId: summary.id,
         modelId: pkg.id,
         episodes,
-        provider,
+        ...request,
         ...(cameraMap !== undefined ? { cameras: cameraMap } : {}),
         ...(values['state-map'] !== undefined ? { stateMap: values['state-map'] } : {}),
-        ...(steps !== undefined ? { steps } : {}),
-        ...(seed !== undefined ? { seed } : {}),
-        ...(batch !== undefined ? { batch } : {}),
-        ...(threads !== undefined ? { threads } : {}),
       })
       for (const w of job.warnings) process.stderr.write(`viva: warning: ${w}\n`)
       const interrupt = (): void => {
@@ -153,7 +145,7 @@ export const scoreCommand = defineCommand({
         seconds: Math.round(seconds * 100) / 100,
         framesPerSecond: seconds > 0 ? Math.round((computed / seconds) * 10) / 10 : 0,
         provider: end.provider?.active ?? null,
-        providerRequested: provider,
+        providerRequested: request.provider,
         fallbackReason: end.provider?.fallbackReason ?? null,
         threads: end.provider?.threads ?? null,
         model: m.name,
