@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { VivaError } from '../../app/errors'
+import type { Services } from '../compose'
 import type { WriteGuard } from '../writeGuard'
 
 /** One option of a command, as node:util parseArgs takes it, with what `--help` says about it. */
@@ -25,6 +26,8 @@ export interface CliContext {
   dataDir: string
   projectsDir: string | undefined
   version(): Promise<string>
+  /** The app's services (compose.ts) for this data folder and projects folder, as `viva serve` runs them. */
+  services(): Promise<Services>
   /** The write guard of a command that writes without the services; `datasets` are the ones it reads. */
   guardFor(...datasets: (string | undefined)[]): WriteGuard
 }

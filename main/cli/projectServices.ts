@@ -1,6 +1,6 @@
 import { VivaError } from '../../app/errors'
 import type { DatasetSummary } from '../../app/dataset'
-import { composeServices, type Services } from '../compose'
+import type { Services } from '../compose'
 import type { CliContext } from './command'
 
 /** `--project FILE`: the annotation project to use instead of the one the data folder keeps for the dataset. */
@@ -14,7 +14,7 @@ export async function openForAnnotations(
   usage: string,
 ): Promise<{ services: Services; summary: DatasetSummary }> {
   if (!root) throw new VivaError('INVALID_ARGUMENT', usage)
-  const services = composeServices({ mode: 'browser', version: await ctx.version(), dataDir: ctx.dataDir, ...(ctx.projectsDir ? { projectsDir: ctx.projectsDir } : {}) })
+  const services = await ctx.services()
   const summary = await services.datasets.open(root)
   if (project) services.projects.setProjectFile(summary.id, project)
   return { services, summary }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { VivaError } from '../../app/errors'
-import { composeWriteGuard } from '../compose'
+import { composeServices, composeWriteGuard } from '../compose'
 import { defaultDataDir, PACKAGE_ROOT } from '../paths'
 import type { CliContext, Command, OptionSpec, OptionTable, OptionValues } from './command'
 
@@ -59,10 +59,12 @@ function parseOptions(options: OptionTable): Record<string, { type: 'string' | '
 function context(values: { 'data-dir'?: string; 'projects-dir'?: string }): CliContext {
   const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir()
   const projectsDir = values['projects-dir'] ? path.resolve(values['projects-dir']) : undefined
+  const version = async (): Promise<string> => (JSON.parse(await readFile(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version
   return {
     dataDir,
     projectsDir,
-    version: async () => (JSON.parse(await readFile(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version,
+    version,
+    services: async () => composeServices({ mode: 'browser', version: await version(), dataDir, ...(projectsDir ? { projectsDir } : {}) }),
     guardFor: (...datasets) =>
       composeWriteGuard({ dataDir, ...(projectsDir ? { projectsDir } : {}), datasets: () => datasets.flatMap((d) => (d ? [path.resolve(d)] : [])) }),
   }

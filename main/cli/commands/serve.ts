@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { VivaError } from '../../../app/errors'
-import { composeServices, openInitialDatasets } from '../../compose'
+import { openInitialDatasets } from '../../compose'
 import { openDemo } from '../../demo'
 import { RENDERER_DIST } from '../../paths'
 import { startServer, type RunningServer } from '../../server/server'
@@ -12,7 +12,7 @@ export const portOption = { type: 'string', value: 'N', help: 'Port on 127.0.0.1
 /** Browser mode: the app served on 127.0.0.1 until a signal; `demo` opens the built-in demo dataset. */
 export async function serve(roots: string[] | 'demo', port: string | undefined, ctx: CliContext): Promise<number> {
   const portNumber = countOption(port, 'port')
-  const services = composeServices({ mode: 'browser', version: await ctx.version(), dataDir: ctx.dataDir, ...(ctx.projectsDir ? { projectsDir: ctx.projectsDir } : {}) })
+  const services = await ctx.services()
   // From here on, however the process ends, the ffmpeg it started ends with it: a signal stops the server and kills
   // them (a second one does not wait), and the 'exit' hook covers an uncaught error.
   let server: RunningServer | null = null
