@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { detectEvents, matchEvents, resolveDetectorSettings, sumMatches, type DetectorSettings, type EventKind, type TruthEvent } from './detector'
+import { chanceOf } from './detectorChance'
 import {
   beatsChance,
   calibrateDetector,
   calibrationFolds,
-  chanceOf,
   describeEvaluation,
   evaluateDetector,
   type CalibrationEpisode,

@@ -16,7 +16,7 @@ import { writePatternDataset } from '../main/datasets/patternDataset'
 import { openLeRobotDataset } from '../main/datasets/lerobot'
 import { loadModelPackage } from '../main/inference/manifest'
 import { openRunner } from '../main/inference/runner'
-import { DEFAULT_BATCH } from '../main/jobs/scoring'
+import { DEFAULT_BATCH } from '../main/jobs/episodeScoring'
 import { decodeEpisode } from '../main/video/frameDecoder'
 import { resolveMediaTools } from '../main/video/tools'
 

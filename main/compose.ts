@@ -255,3 +255,11 @@ export async function openInitialDatasets(services: Services, roots: string[]): 
     services.initialDatasets.push(summary.id)
   }
 }
+
+/**
+ * What `viva metrics`, `viva advantages` and `viva detect --values` read: the dataset's summary from its folder, and
+ * nothing from the data folder (no value cache, no project). They compute with main/analysis/compute.ts as the app.
+ */
+export async function readDatasetSummary(root: string): Promise<DatasetSummary> {
+  return (await openLeRobotDataset(path.resolve(root))).summary
+}

@@ -1,15 +1,16 @@
 import type { AdvantageResult, DetectorCalibrationResult, ExportedText } from '../../app/contract'
 import type { Outcome } from '../../app/annotations'
-import { DEFAULT_ADVANTAGE_OPTIONS, advantageIndicators, advantageThresholds, defaultK, kStepAdvantages, stepRewards, thresholdKey, type ThresholdScope } from '../../app/advantages'
-import { toDisplay, type CurveInfo } from '../../app/curves'
+import { advantageIndicators, thresholdKey, type ThresholdScope } from '../../app/advantages'
+import { seriesKey, type CurveInfo } from '../../app/curves'
 import type { DatasetSummary } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
-import { annotatedEpisodes, detectSteps, type DetectInput } from '../../app/detectorCalibration'
-import { buildMetricsReport, metricsReportCsv, seriesKey, type MetricsInput, type MetricsReport, type MetricsReportOptions } from '../../app/metricsReport'
+import { annotatedEpisodes, detectSteps } from '../../app/detectorCalibration'
+import { buildMetricsReport, metricsReportCsv, type MetricsReport, type MetricsReportOptions } from '../../app/metricsReport'
 import type { TimeSpan } from '../../app/timeSpan'
 import { triageDrops, type TriageOptions, type TriageReport } from '../../app/triage'
 import type { CurveStore } from '../store/curveStore'
 import type { AnnotationProjects } from '../store/projects'
+import { advantageSettings, analysisInput, pooledAdvantages, poolOf, type AnalysisInput } from './compute'
 
 export interface AnalysisDeps {
   summary: (datasetId: string) => DatasetSummary
@@ -24,19 +25,19 @@ export interface AnalysisDeps {
 export class AnalysisService {
   constructor(private readonly deps: AnalysisDeps) {}
 
-  private inputs(datasetId: string): { input: MetricsInput & DetectInput; summary: DatasetSummary; complete: CurveInfo[] } {
+  private inputs(datasetId: string): { input: AnalysisInput; summary: DatasetSummary; complete: CurveInfo[] } {
     const summary = this.deps.summary(datasetId)
     const snapshot = this.deps.projects.snapshot(datasetId)
-    const outcomes = new Map<number, Outcome>(snapshot.episodes.map((e) => [e.episode, e.outcome]))
     const complete = this.deps.curves.listDataset(datasetId).filter((c) => c.complete)
-    const input: MetricsInput & DetectInput = {
-      fps: summary.fps,
-      episodes: summary.episodes.filter((e) => e.present).map((e) => ({ index: e.index, task: e.tasks[0] ?? '', length: e.length })),
-      outcomes,
-      annotated: annotatedEpisodes(snapshot.events, snapshot.episodes),
-      events: snapshot.events,
-      curves: complete.map((info) => ({ info, values: this.deps.curves.get(info.id).values })),
-    }
+    const input = analysisInput(
+      summary,
+      {
+        outcomes: new Map<number, Outcome>(snapshot.episodes.map((e) => [e.episode, e.outcome])),
+        events: snapshot.events,
+        annotated: annotatedEpisodes(snapshot.events, snapshot.episodes),
+      },
+      complete.map((info) => ({ info, values: this.deps.curves.get(info.id).values })),
+    )
     return { input, summary, complete }
   }
 
@@ -53,42 +54,27 @@ export class AnalysisService {
       : { filename: `${base}.json`, mimeType: 'application/json', content: `${JSON.stringify({ dataset: summary.name, ...report }, null, 2)}\n` }
   }
 
-  advantages(
-    datasetId: string,
-    curveId: string,
-    k?: number,
-    positiveFraction = DEFAULT_ADVANTAGE_OPTIONS.positiveFraction,
-    scope: ThresholdScope = DEFAULT_ADVANTAGE_OPTIONS.scope,
-  ): AdvantageResult {
+  advantages(datasetId: string, curveId: string, k?: number, positiveFraction?: number, scope?: ThresholdScope): AdvantageResult {
     const { summary, input, complete } = this.inputs(datasetId)
-    const target = complete.find((c) => c.id === curveId)
+    const target = input.curves[complete.findIndex((c) => c.id === curveId)]
     if (!target) throw new VivaError('NOT_FOUND', `No complete curve ${curveId} in ${summary.name} (advantages need every frame scored)`)
-    const K = k ?? defaultK(summary.fps)
-    const taskOf = new Map(input.episodes.map((e) => [e.index, e.task]))
-    const outcome = input.outcomes.get(target.episode)
+    const settings = advantageSettings(summary.fps, k, positiveFraction, scope)
+    const outcome = input.outcomes.get(target.info.episode)
     if (outcome !== 'success' && outcome !== 'failure') {
-      throw new VivaError('INVALID_ARGUMENT', `Episode ${target.episode} has no success/failure outcome; RECAP rewards need one (set it with S or F)`)
+      throw new VivaError('INVALID_ARGUMENT', `Episode ${target.info.episode} has no success/failure outcome; RECAP rewards need one (set it with S or F)`)
     }
-    const series = seriesKey(target)
-    const pool = thresholdKey(series, taskOf.get(target.episode) ?? '', scope)
-    const advantagesOf = (info: CurveInfo, o: 'success' | 'failure'): Float64Array =>
-      kStepAdvantages(toDisplay(this.deps.curves.get(info.id).values, info.convention, info.length), stepRewards(info.length, o), K)
-    const items = []
-    for (const c of complete) {
-      const o = input.outcomes.get(c.episode)
-      const task = taskOf.get(c.episode) ?? ''
-      if (o !== 'success' && o !== 'failure') continue
-      if (seriesKey(c) !== series || thresholdKey(series, task, scope) !== pool) continue
-      items.push({ series, task, advantages: advantagesOf(c, o) })
-    }
-    const threshold = advantageThresholds(items, positiveFraction, scope).get(pool)
-    if (!threshold) throw new VivaError('INTERNAL', `no advantages pooled for curve ${curveId}`)
-    const advantages = advantagesOf(target, outcome)
+    // Only the target's pool: its series, and its task unless the scope is the whole dataset.
+    const series = seriesKey(target.info)
+    const pool = poolOf(input, target, settings.scope)
+    const { items, pools } = pooledAdvantages(input, settings, (s, task) => s === series && thresholdKey(s, task, settings.scope) === pool)
+    const threshold = pools.get(pool)
+    const advantages = items.find((i) => i.curve === target)?.advantages
+    if (!threshold || !advantages) throw new VivaError('INTERNAL', `no advantages pooled for curve ${curveId}`)
     return {
       curveId,
-      k: K,
-      positiveFraction,
-      scope,
+      k: settings.k,
+      positiveFraction: settings.positiveFraction,
+      scope: settings.scope,
       threshold: threshold.threshold,
       episodesInThreshold: threshold.episodes,
       framesInThreshold: threshold.frames,

@@ -12,7 +12,7 @@ import { writePatternDataset } from '../datasets/patternDataset'
 import { generateTaskDataset } from '../datasets/taskDataset'
 import { loadModelPackage } from '../inference/manifest'
 import { PACKAGE_ROOT } from '../paths'
-import { parseEpisodeList } from './score'
+import { parseEpisodeList } from '../../app/episodeList'
 
 // `viva score` end to end, as a user runs it: a child process on a generated dataset with the bundled ViVa model.
 const VIVA = path.join(PACKAGE_ROOT, 'models', 'viva-reference')

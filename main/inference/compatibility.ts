@@ -2,7 +2,7 @@ import type { CameraMapping, CompatIssue } from '../../app/contract'
 import type { DatasetSummary } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import { formatStateMap, isIdentityMap, type StateMapEntry } from '../../app/modelMapping'
-import type { Manifest } from './manifest'
+import { cameraSlotNames, type Manifest } from './manifest'
 
 /**
  * Can a model score a dataset as it is mapped? Checked before any frame is scored, by the Models panel
@@ -176,7 +176,7 @@ export function checkCompatibility(input: CompatibilityInput): CompatIssue[] {
   }
 
   // ---- cameras
-  const slots = [...m.cameras].sort((a, b) => a.slot - b.slot).map((c) => c.name)
+  const slots = cameraSlotNames(m)
   const unmapped = slots.filter((s) => (cameras.slots[s] ?? null) === null)
   if (unmapped.length > 0) {
     error(

@@ -95,6 +95,11 @@ export type Manifest = z.infer<typeof manifestSchema>
 export type VivaFlowManifest = z.infer<typeof vivaFlow>
 export type DirectManifest = z.infer<typeof direct>
 
+/** The model's camera names in slot order: the order its image inputs take, and the one every mapping lists. */
+export function cameraSlotNames(m: Pick<Manifest, 'cameras'>): string[] {
+  return [...m.cameras].sort((a, b) => a.slot - b.slot).map((c) => c.name)
+}
+
 export interface ModelPackage {
   dir: string
   manifestFile: string

@@ -6,7 +6,7 @@ import { toWireError, VivaError } from '../../app/errors'
 import { writeJsonAtomic } from '../atomicWrite'
 import { fsReason } from '../fsErrors'
 import { READ_LIMITS, readTextFile } from '../safeRead'
-import { loadModelPackage, MANIFEST_FILE, type Manifest, type ModelPackage } from './manifest'
+import { cameraSlotNames, loadModelPackage, MANIFEST_FILE, type Manifest, type ModelPackage } from './manifest'
 import { modelInfo, openRunner, type ValueRunner } from './runner'
 
 export interface ModelRegistryOptions {
@@ -229,7 +229,7 @@ export class ModelRegistry {
 
   async cameraMap(datasetId: string, pkg: ModelPackage, cameras: CameraInfo[]): Promise<CameraMapping> {
     const settings = await this.loadSettings()
-    const slots = [...pkg.manifest.cameras].sort((a, b) => a.slot - b.slot).map((c) => c.name)
+    const slots = cameraSlotNames(pkg.manifest)
     const stored = settings.cameraMaps[datasetId] ?? {}
     const guess = guessCameraMatches(slots, cameras)
     const keys = new Set(cameras.map((c) => c.key))

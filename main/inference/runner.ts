@@ -15,7 +15,7 @@ import {
   repeatPad,
   unpadState,
 } from './flowMath'
-import type { DirectManifest, ModelPackage, VivaFlowManifest } from './manifest'
+import { cameraSlotNames, type DirectManifest, type ModelPackage, type VivaFlowManifest } from './manifest'
 import { checkGraphIo, openSessions } from './session'
 
 export interface RunnerOptions {
@@ -308,7 +308,7 @@ export function modelInfo(pkg: ModelPackage, source: ModelInfo['source']): Model
     kind: m.kind,
     dir: pkg.dir,
     source,
-    cameras: [...m.cameras].sort((a, b) => a.slot - b.slot).map((c) => c.name),
+    cameras: cameraSlotNames(m),
     stateDim: m.state.dim,
     stateNames: m.state.names,
     fps: m.fps,

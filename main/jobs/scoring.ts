@@ -1,119 +1,22 @@
 import { randomUUID } from 'node:crypto'
-import { methodSchemas, type CameraMapping, type CompatIssue, type JobInfo, type ModelCheck, type ProviderRequest } from '../../app/contract'
+import { methodSchemas, type JobInfo, type ModelCheck } from '../../app/contract'
 import type { ScoreParams } from '../../app/curves'
 import { toWireError, VivaError } from '../../app/errors'
-import { applyStateMap, formatStateMap, isIdentityMap, parseStateMap, resolveCameraChoices, type StateMapEntry } from '../../app/modelMapping'
-import type { EpisodeData, EpisodeSource } from '../datasets/episodeSource'
+import { formatStateMap, isIdentityMap } from '../../app/modelMapping'
 import { STANDARD_STATE_KEY } from '../datasets/vectorFeatures'
-import { checkCompatibility, refuseIncompatible, stateOutOfRange, suggestStateMap, type StateSample } from '../inference/compatibility'
-import { STREAM_BACKLOG_BYTES, type EventBus } from '../events'
-import type { ModelPackage } from '../inference/manifest'
-import type { ModelRegistry } from '../inference/registry'
-import type { Prediction, ValueRunner } from '../inference/runner'
-import { modelCurveId, type CurveStore, type PendingJob } from '../store/curveStore'
-import { decodeEpisode, type CameraSource } from '../video/frameDecoder'
-import type { MediaTools } from '../video/tools'
-import { FeatureCache } from './featureCache'
+import { refuseIncompatible } from '../inference/compatibility'
+import { cameraSlotNames } from '../inference/manifest'
+import type { PendingJob } from '../store/curveStore'
 import { processAlive } from '../processes'
+import { Rate, scoreEpisode, type EpisodeScoring } from './episodeScoring'
+import { FeatureCache } from './featureCache'
+import type { Job, ScoreRequest, ScoringDeps } from './job'
+import { checkScoring, prepareScoring, saveStateMap } from './scoringPlan'
 
-export interface ScoreRequest {
-  datasetId: string
-  modelId: string
-  /** Empty = every present episode. */
-  episodes: number[]
-  steps?: number
-  seed?: number
-  batch?: number
-  provider?: ProviderRequest
-  threads?: number
-  /** Model slot → dataset camera (key or short name) for this job, over the saved/guessed mapping. */
-  cameras?: Record<string, string>
-  /** State map for this job (app/modelMapping.ts grammar), over the saved one. */
-  stateMap?: string
-}
-
-/** Where `prepare` takes a mapping from when the request does not give one. */
-export interface MappingOverrides {
-  cameras?: Record<string, string> | undefined
-  stateMap?: string | undefined
-  /** Flag names for messages (`--camera-map` from the CLI, `Camera map` from the app). */
-  cameraFlag?: string
-  stateFlag?: string
-}
-
-/** A model and a dataset as one job will pair them: the mapping, and what the check found. */
-export interface Prepared {
-  pkg: ModelPackage
-  source: EpisodeSource
-  cameras: CameraMapping
-  /** Dataset camera per model slot, in slot order (empty string for none). */
-  cameraKeys: string[]
-  /** The state map in use (null: none), as typed and parsed. */
-  stateMapText: string | null
-  stateMap: StateMapEntry[] | null
-  datasetStateDim: number
-  issues: CompatIssue[]
-}
-
-export interface ScoringDeps {
-  source: (datasetId: string) => EpisodeSource
-  models: ModelRegistry
-  store: CurveStore
-  events: EventBus
-  tools: MediaTools
-  /**
-   * Throws when a camera's video cannot be this episode's (a v3.0 window outside its file: DatasetService
-   * checkVideoWindow), so the episode fails instead of being scored on another episode's frames.
-   */
-  checkVideo?: (datasetId: string, data: EpisodeData, camera: string, signal: AbortSignal) => Promise<void>
-  /** Decode with `-hwaccel auto` (default true). */
-  hwaccel?: boolean
-  /** Frames per stored/pushed chunk and the longest a computed value waits before it is pushed. */
-  chunkFrames?: number
-  chunkMs?: number
-  featureCacheBytes?: number
-  /**
-   * Keep unfinished jobs in the value cache so a restarted app resumes them (`restore`). The app does; one-shot
-   * callers such as `viva score` do not (rerunning the command resumes from the stored chunks anyway).
-   */
-  journal?: boolean
-}
+export type { ScoreRequest, ScoringDeps }
 
 /** Why a job must stop instead of skipping to its next episode: the model is broken or nothing can be stored. */
 const JOB_FATAL = new Set(['MODEL_FAILED', 'MODEL_INVALID', 'DISK_FULL'])
-
-/** Frames per model call; larger batches gained < 5 % on 2 cores and delay the first values of a curve. */
-export const DEFAULT_BATCH = 8
-
-interface Job {
-  info: JobInfo
-  request: ScoreRequest
-  /** Dataset camera per model slot, the state feature and the state map, fixed when the job is accepted. */
-  plan: { cameraKeys: string[]; stateKey: string | null; stateMap: StateMapEntry[] | null }
-  abort: AbortController
-  paused: boolean
-  started: boolean
-  resume: (() => void) | null
-  done: Promise<void>
-  settle: () => void
-}
-
-/** Rolling frames/s over the last few seconds, so the ETA follows the current speed. */
-class Rate {
-  private readonly marks: { t: number; frames: number }[] = []
-  add(frames: number): void {
-    const t = performance.now()
-    this.marks.push({ t, frames })
-    while (this.marks.length > 2 && t - (this.marks[0] as { t: number }).t > 5000) this.marks.shift()
-  }
-  perSecond(): number {
-    if (this.marks.length < 2) return 0
-    const first = this.marks[0] as { t: number; frames: number }
-    const last = this.marks[this.marks.length - 1] as { t: number; frames: number }
-    const frames = this.marks.slice(1).reduce((a, m) => a + m.frames, 0)
-    return last.t > first.t ? (frames * 1000) / (last.t - first.t) : 0
-  }
-}
 
 /**
  * The scoring job queue: one job runs at a time (the model saturates the GPU or the CPU); each job scores its
@@ -131,10 +34,18 @@ export class ScoringQueue {
    * with other steps skips decoding and encoding, while the app stays within its memory target (bench/largeData.ts).
    */
   private readonly featureBudget: number
+  private readonly episodeScoring: EpisodeScoring
 
   constructor(private readonly deps: ScoringDeps) {
     this.featureBudget = deps.featureCacheBytes ?? 256 * 1024 * 1024
     this.features = new FeatureCache(this.featureBudget)
+    this.episodeScoring = {
+      deps,
+      features: this.features,
+      featureBudget: this.featureBudget,
+      emit: (job, throttle) => this.emit(job, throttle),
+      gate: (job) => this.gate(job),
+    }
   }
 
   list(): JobInfo[] {
@@ -166,7 +77,7 @@ export class ScoringQueue {
     const steps = pkg.manifest.kind === 'viva-flow' ? (request.steps ?? pkg.manifest.scheduler.default_steps) : 0
     // Checked before anything is queued, on the episode scored first: a job that cannot work is refused with the
     // reason (never a "done" job of 0 frames).
-    const prepared = await this.prepare(request.datasetId, request.modelId, { cameras: request.cameras, stateMap: request.stateMap }, wanted[0])
+    const prepared = await prepareScoring(this.deps, request.datasetId, request.modelId, { cameras: request.cameras, stateMap: request.stateMap }, wanted[0])
     refuseIncompatible(prepared.issues, pkg.manifest.name, source.summary.name)
     const stateMapKey = prepared.stateMap && !isIdentityMap(prepared.stateMap, prepared.datasetStateDim) ? formatStateMap(prepared.stateMap) : undefined
     const stateKey = source.summary.state?.key
@@ -177,7 +88,7 @@ export class ScoringQueue {
       ...(stateMapKey !== undefined ? { stateMap: stateMapKey } : {}),
       ...(stateKey !== undefined && stateKey !== STANDARD_STATE_KEY ? { stateKey } : {}),
     }
-    const slotNames = [...pkg.manifest.cameras].sort((a, b) => a.slot - b.slot).map((c) => c.name)
+    const slotNames = cameraSlotNames(pkg.manifest)
     // Journaled with the mapping it was accepted with, so a resumed job scores exactly as it began.
     const fixedRequest: ScoreRequest = {
       ...request,
@@ -220,91 +131,14 @@ export class ScoringQueue {
     return { ...info }
   }
 
-  /**
-   * Pair a model with a dataset as a job would: the camera mapping (saved or guessed, then `overrides.cameras`), the
-   * state map (`overrides.stateMap`, else the one saved for the dataset and the model's state layout), and every
-   * finding of the compatibility check, made on the state of `sampleEpisode` (default the first present one).
-   * An override that does not parse throws INVALID_ARGUMENT; a saved map that no longer parses is an error finding.
-   */
-  async prepare(datasetId: string, modelId: string, overrides: MappingOverrides = {}, sampleEpisode?: number): Promise<Prepared> {
-    const source = this.deps.source(datasetId)
-    const pkg = await this.deps.models.get(modelId)
-    const m = pkg.manifest
-    const summary = source.summary
-    const slots = [...m.cameras].sort((a, b) => a.slot - b.slot).map((c) => c.name)
-    const cameras = await this.deps.models.cameraMap(datasetId, pkg, summary.cameras)
-    if (overrides.cameras && Object.keys(overrides.cameras).length > 0) {
-      const chosen = resolveCameraChoices(overrides.cameras, slots, summary.cameras.map((c) => c.key), overrides.cameraFlag ?? '--camera-map')
-      for (const [slot, key] of Object.entries(chosen)) {
-        cameras.slots[slot] = key
-        cameras.how[slot] = 'saved'
-      }
-    }
-    const episode = sampleEpisode ?? summary.episodes.find((e) => e.present)?.index
-    let sample: EpisodeData | null = null
-    if (episode !== undefined) sample = await source.loadEpisode(episode).catch(() => null)
-    const names = sample?.state?.names ?? summary.state?.names ?? []
-    const datasetStateDim = sample?.state?.dim ?? summary.state?.dim ?? 0
-
-    const given = overrides.stateMap ?? null
-    const saved = given === null ? await this.deps.models.stateMap(datasetId, pkg) : null
-    const stateMapText = given ?? saved
-    let stateMap: StateMapEntry[] | null = null
-    const issues: CompatIssue[] = []
-    if (stateMapText !== null) {
-      try {
-        stateMap = parseStateMap(stateMapText, names, given !== null ? (overrides.stateFlag ?? '--state-map') : 'the saved state map')
-      } catch (err) {
-        if (given !== null) throw err
-        issues.push({ level: 'error', code: 'STATE_MAP', message: toWireError(err).message })
-      }
-    }
-    let mapped: StateSample | null = null
-    if (sample?.state) {
-      const st = sample.state
-      if (stateMap) mapped = { values: applyStateMap(st.values, sample.length, st.dim, stateMap, m.state.min, m.state.max), length: sample.length }
-      else if (st.dim === m.state.dim) mapped = { values: st.values, length: sample.length }
-    }
-    issues.push(...checkCompatibility({ manifest: m, summary, cameras, stateMap: stateMapText !== null && stateMap === null ? [] : stateMap, datasetStateDim, sample: mapped }))
-    // A saved map that no longer parses already says so; its "gives 0 values" echo would only confuse.
-    const shown = stateMapText !== null && stateMap === null ? issues.filter((i) => !(i.code === 'STATE_MAP' && i.message.startsWith('the state map gives 0'))) : issues
-    const cameraKeys = slots.map((s) => cameras.slots[s] ?? '')
-    return { pkg, source, cameras, cameraKeys, stateMapText, stateMap, datasetStateDim, issues: shown }
+  /** What the Models panel shows before Start (scoringPlan.ts). */
+  check(datasetId: string, modelId: string): Promise<ModelCheck> {
+    return checkScoring(this.deps, datasetId, modelId)
   }
 
-  /** What the Models panel shows before Start: the check of `prepare`, with the saved state map. */
-  async check(datasetId: string, modelId: string): Promise<ModelCheck> {
-    const p = await this.prepare(datasetId, modelId)
-    const D = p.pkg.manifest.state.dim
-    return {
-      datasetId,
-      modelId: p.pkg.id,
-      issues: p.issues,
-      ok: p.issues.every((i) => i.level !== 'error'),
-      stateMap: p.stateMapText,
-      datasetStateDim: p.datasetStateDim,
-      modelStateDim: D,
-      suggestedStateMap: p.stateMapText === null ? suggestStateMap(p.datasetStateDim, D) : null,
-    }
-  }
-
-  /** Save (after checking that it parses against the dataset's joints) or clear the state map, then check again. */
-  async setStateMap(datasetId: string, modelId: string, text: string | null): Promise<ModelCheck> {
-    const source = this.deps.source(datasetId)
-    const pkg = await this.deps.models.get(modelId)
-    const trimmed = text?.trim() ?? ''
-    if (trimmed !== '') {
-      const sample = await this.sampleState(source)
-      parseStateMap(trimmed, sample?.names ?? source.summary.state?.names ?? [], 'State map')
-    }
-    await this.deps.models.setStateMap(datasetId, pkg, trimmed === '' ? null : trimmed)
-    return this.check(datasetId, modelId)
-  }
-
-  private async sampleState(source: EpisodeSource): Promise<EpisodeData['state']> {
-    const first = source.summary.episodes.find((e) => e.present)?.index
-    if (first === undefined) return null
-    return (await source.loadEpisode(first).catch(() => null))?.state ?? null
+  /** Save or clear the state map, then check again (scoringPlan.ts). */
+  setStateMap(datasetId: string, modelId: string, text: string | null): Promise<ModelCheck> {
+    return saveStateMap(this.deps, datasetId, modelId, text)
   }
 
   pause(jobId: string, paused: boolean): JobInfo {
@@ -471,7 +305,7 @@ export class ScoringQueue {
         info.episode = episode
         this.emit(job)
         try {
-          await this.scoreEpisode(job, pkg, runner, episode, rate)
+          await scoreEpisode(this.episodeScoring, job, pkg, runner, episode, rate)
         } catch (err) {
           if (job.abort.signal.aborted) throw err
           const wire = toWireError(err)
@@ -502,194 +336,4 @@ export class ScoringQueue {
       job.settle()
     }
   }
-
-  private async scoreEpisode(job: Job, pkg: ModelPackage, runner: ValueRunner, episode: number, rate: Rate): Promise<void> {
-    const { info, request } = job
-    const m = pkg.manifest
-    const source = this.deps.source(request.datasetId)
-    const signal = job.abort.signal
-    const { stateMap, stateKey } = job.plan
-    // The state feature the job was accepted with, even if the user picks another one while it runs.
-    const loaded = await source.loadEpisode(episode, signal, stateKey === null ? {} : { features: [stateKey] })
-    const data: EpisodeData = { ...loaded, state: stateKey === null ? loaded.state : (loaded.features.find((f) => f.key === stateKey) ?? null) }
-    const D = m.state.dim
-    let state: Float32Array
-    if (stateMap) {
-      const needs = Math.max(-1, ...stateMap.map((e) => (e.kind === 'joint' ? e.index : -1)))
-      const dim = data.state?.dim ?? 0
-      if (needs >= 0 && (!data.state || needs >= dim)) {
-        throw new VivaError('DATASET_INVALID', `episode ${episode}: the state map uses joint ${needs}, but this episode's state has ${dim} values`)
-      }
-      state = applyStateMap(data.state?.values ?? new Float32Array(0), data.length, dim, stateMap, m.state.min, m.state.max)
-    } else {
-      if (!data.state) throw new VivaError('DATASET_INVALID', `${source.summary.name} has no state vector; ${m.name} needs a ${D}-dimensional state`)
-      if (data.state.dim !== D) {
-        throw new VivaError('DATASET_INVALID', `episode ${episode}: state has ${data.state.dim} dimensions, ${m.name} expects ${D} (${m.state.names.slice(0, 4).join(', ')}…)`)
-      }
-      state = data.state.values
-    }
-    const slots = [...m.cameras].sort((a, b) => a.slot - b.slot).map((c) => c.name)
-    const cameraKeys = job.plan.cameraKeys
-    const cameras: CameraSource[] = cameraKeys.map((key, i) => {
-      const video = data.videos.find((v) => v.camera === key)
-      if (!video) throw new VivaError('EPISODE_UNAVAILABLE', `episode ${episode} has no video for camera ${key} (model slot ${slots[i]})`)
-      return { file: video.file, from: video.fromTimestamp }
-    })
-    for (const key of cameraKeys) await this.deps.checkVideo?.(request.datasetId, data, key, signal)
-    const params: ScoreParams = info.params ?? { steps: info.steps, seed: info.seed, cameras: cameraKeys }
-    // Out-of-distribution input goes with the curve: its values may mean nothing.
-    const ood = stateOutOfRange(state, data.length, m.state.min, m.state.max, m.state.names, m.name)
-    const warnings = ood === null ? [] : [ood]
-    const length = data.length
-    const curve = this.deps.store.ensure({
-      id: modelCurveId(pkg.id, request.datasetId, episode, params),
-      datasetId: request.datasetId,
-      episode,
-      name: m.kind === 'viva-flow' ? `${m.name} · ${info.steps} step${info.steps === 1 ? '' : 's'}` : m.name,
-      source: 'model',
-      convention: 'progress',
-      length,
-      modelId: pkg.id,
-      modelName: m.name,
-      params,
-      futureDim: m.kind === 'viva-flow' ? m.state.dim : 0,
-      futureNames: m.kind === 'viva-flow' ? m.state.names : [],
-      futureOffset: m.kind === 'viva-flow' ? m.K : 0,
-      file: null,
-      sourceId: null,
-      fileHash: null,
-      warnings,
-    })
-    if (curve.warnings.join('\n') !== warnings.join('\n')) this.deps.store.setWarnings(curve.id, warnings)
-    // Declared and actual lengths can differ; the table is the truth.
-    info.framesTotal += length - (source.summary.episodes.find((e) => e.index === episode)?.length ?? length)
-    const start = curve.computed
-    info.framesResumed += start
-    info.framesDone += start
-    if (start >= length) return
-    this.deps.events.emit('curves.changed', { datasetId: request.datasetId, episode })
-
-    const taskId = m.tasks[data.tasks[0] ?? ''] ?? 0
-    const batch = request.batch ?? DEFAULT_BATCH
-    // Only a job whose latents all fit is cached: a bigger one (a whole large dataset) would only churn the cache, and
-    // hold its budget for the life of the app, while a rescore of it would miss anyway.
-    const featureKey = runner.cacheableFeatures && info.framesTotal * runner.featureSize * 4 <= this.featureBudget
-      ? `${m.kind === 'viva-flow' ? m.files.encoder.sha256 : pkg.id}|${request.datasetId}|${episode}|${cameraKeys.join(',')}`
-      : null
-    const cached = featureKey ? this.features.get(featureKey, length, runner.featureSize) : null
-
-    // Chunk sink: store, then push, at most every chunkFrames frames or chunkMs milliseconds.
-    const chunkFrames = this.deps.chunkFrames ?? 64
-    const chunkMs = this.deps.chunkMs ?? 250
-    let pendingStart = start
-    let pendingValues: Float32Array[] = []
-    let pendingFuture: Float32Array[] = []
-    let pendingCount = 0
-    let lastFlush = performance.now()
-    const flush = async (): Promise<void> => {
-      if (pendingCount === 0) return
-      const values = concat(pendingValues, pendingCount)
-      const future = curve.futureDim > 0 ? concat(pendingFuture, pendingCount * curve.futureDim) : null
-      const at = pendingStart
-      const count = pendingCount
-      pendingStart += pendingCount
-      pendingValues = []
-      pendingFuture = []
-      pendingCount = 0
-      lastFlush = performance.now()
-      this.deps.store.append(curve.id, at, values, future)
-      // Counted once stored, not when predicted: a progress line (and a kill right after it) never claims frames
-      // that a resumed run would have to compute again.
-      info.framesDone += count
-      info.etaSeconds = info.framesPerSecond > 0 ? (info.framesTotal - info.framesDone) / info.framesPerSecond : null
-      this.emit(job, true)
-      // Backpressure: let the renderers' queues drain before pushing more (bounded, see EventBus.drained).
-      await this.deps.events.drained(STREAM_BACKLOG_BYTES / 2, 1000, signal)
-      this.deps.events.emit('score.chunk', { jobId: info.id, datasetId: request.datasetId, episode, curveId: curve.id, start: at, values, future })
-    }
-    const accept = (count: number, p: Prediction): void => {
-      pendingValues.push(p.values)
-      if (p.future) pendingFuture.push(p.future)
-      pendingCount += count
-      rate.add(count)
-      info.framesPerSecond = Math.round(rate.perSecond() * 10) / 10
-    }
-    const due = (): boolean => pendingCount >= chunkFrames || performance.now() - lastFlush >= chunkMs
-
-    const frames = featureBatches(cached, start, length, batch, runner.featureSize)
-      ?? this.decodedFeatures(runner, cameras, pkg, length, start, batch, signal, featureKey)
-    let predicting: Promise<void> = Promise.resolve()
-    let finished = false
-    try {
-      for await (const b of frames) {
-        await this.gate(job)
-        const batchState = state.subarray(b.first * D, (b.first + b.count) * D)
-        await predicting
-        // The next batch's decode and encode run while this prediction runs.
-        predicting = runner
-          .predict(b.features, batchState, b.count, taskId, { steps: info.steps, seed: info.seed, episode, firstFrame: b.first })
-          .then((p) => accept(b.count, p))
-        predicting.catch(() => undefined)
-        if (due()) await flush()
-      }
-      await predicting
-      finished = true
-    } finally {
-      // A batch still in flight (overlap mode, cancelled mid-batch) lands before the last flush, so what the job
-      // reports done is exactly what is stored.
-      await predicting.catch(() => undefined)
-      // Another error is on its way out: it is the one to report; what was stored before stays.
-      if (!finished) await flush().catch(() => undefined)
-    }
-    await flush()
-    this.deps.events.emit('curves.changed', { datasetId: request.datasetId, episode })
-  }
-
-  private async *decodedFeatures(
-    runner: ValueRunner,
-    cameras: CameraSource[],
-    pkg: ModelPackage,
-    length: number,
-    start: number,
-    batch: number,
-    signal: AbortSignal,
-    featureKey: string | null,
-  ): AsyncGenerator<{ first: number; count: number; features: Float32Array }> {
-    const { width, height } = pkg.manifest.image
-    const decoder = decodeEpisode(this.deps.tools, cameras, { width, height, count: length, start, batch, hwaccel: this.deps.hwaccel ?? true, scaleFlags: pkg.manifest.image.scale_filter, signal })
-    for await (const b of decoder) {
-      const features = await runner.features(b.pixels, b.count)
-      if (featureKey) this.features.put(featureKey, length, runner.featureSize, b.first, b.count, features)
-      yield { first: b.first, count: b.count, features }
-    }
-  }
-}
-
-function concat(parts: Float32Array[], total: number): Float32Array {
-  if (parts.length === 1 && (parts[0] as Float32Array).length === total) return parts[0] as Float32Array
-  const out = new Float32Array(total)
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
-
-/** Batches straight from cached features when every needed frame is cached (a rescore with other steps or seed). */
-function featureBatches(
-  cached: { features: Float32Array; have: Uint8Array } | null,
-  start: number,
-  length: number,
-  batch: number,
-  size: number,
-): AsyncGenerator<{ first: number; count: number; features: Float32Array }> | null {
-  if (!cached) return null
-  for (let f = start; f < length; f++) if (!cached.have[f]) return null
-  return (async function* () {
-    for (let first = start; first < length; first += batch) {
-      const count = Math.min(batch, length - first)
-      yield { first, count, features: cached.features.subarray(first * size, (first + count) * size) }
-    }
-  })()
 }

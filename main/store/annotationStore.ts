@@ -1,20 +1,13 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import type {
-  AnnotationEvent,
-  Edit,
-  EpisodeLabels,
-  Outcome,
-  ProjectState,
-  ReviewStatus,
-  Taxonomy,
-} from '../../app/annotations'
+import type { AnnotationEvent, Edit, EpisodeLabels, ProjectState, Taxonomy } from '../../app/annotations'
 import { DEFAULT_EPISODE_LABELS } from '../../app/annotations'
-import type { EventKind } from '../../app/annotations'
 import { eventPatchKeys, updatedEpisodeLabels, validateEdit } from '../../app/annotationEdits'
 import { VivaError } from '../../app/errors'
+import { episodeFromRow, eventFromRow, eventParams, taxonomyFromRow, taxonomyParams, type EpisodeRow, type EventRow, type TaxonomyRow } from './annotationRows'
 import { checkSchema, migrate } from './migrations'
+import { translate } from './projectErrors'
 import { META_FINGERPRINT, META_ROOT } from './projectIndex'
 
 /**
@@ -85,69 +78,6 @@ export function defaultProjectFile(projectsDir: string, datasetId: string): stri
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Rows
-
-interface EventRow {
-  id: string
-  episode: number
-  frame: number
-  kind: EventKind
-  label: string
-  note: string
-  annotator: string
-  taxonomy_version: number
-  created_at: string
-  updated_at: string
-}
-
-interface EpisodeRow {
-  episode: number
-  outcome: Outcome
-  status: ReviewStatus
-  note: string
-  updated_at: string
-}
-
-interface TaxonomyRow {
-  task: string
-  version: number
-  milestones: string
-  error_types: string
-  preset: string | null
-  created_at: string
-}
-
-function eventFromRow(row: EventRow): AnnotationEvent {
-  return {
-    id: row.id,
-    episode: row.episode,
-    frame: row.frame,
-    kind: row.kind,
-    label: row.label,
-    note: row.note,
-    annotator: row.annotator,
-    taxonomyVersion: row.taxonomy_version,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  }
-}
-
-function episodeFromRow(row: EpisodeRow): EpisodeLabels {
-  return { episode: row.episode, outcome: row.outcome, status: row.status, note: row.note, updatedAt: row.updated_at }
-}
-
-function taxonomyFromRow(row: TaxonomyRow): Taxonomy {
-  return {
-    task: row.task,
-    version: row.version,
-    milestones: JSON.parse(row.milestones) as string[],
-    errorTypes: JSON.parse(row.error_types) as string[],
-    preset: row.preset,
-    createdAt: row.created_at,
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Validation. The same rules as app/annotationEdits.ts `applyEdit` (which the renderer applies optimistically), so a
 // store and an in-memory state accept and refuse the same edits; the RPC layer's zod schema checks shapes before.
 
@@ -181,38 +111,6 @@ function taxonomyDifference(row: TaxonomyRow, t: Taxonomy): string | null {
 interface RemovedTaxonomy {
   index: number
   row: TaxonomyRow
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// SQLite errors → VivaError
-
-function sqliteCode(err: unknown): string | null {
-  return err instanceof Database.SqliteError ? err.code : null
-}
-
-function translate(err: unknown, file: string): Error {
-  if (err instanceof VivaError) return err
-  const code = sqliteCode(err)
-  const message = err instanceof Error ? err.message : String(err)
-  if (code === null) return err instanceof Error ? err : new Error(message)
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return new VivaError(
-      'LOCKED',
-      `${file} is busy: another ViVa Studio instance kept it locked too long. Try again.`,
-      file,
-    )
-  }
-  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
-    return new VivaError('DATASET_INVALID', `${file} is not a ViVa Studio project or is damaged (${message}).`, file)
-  }
-  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM') || code.startsWith('SQLITE_AUTH')) {
-    return new VivaError('FORBIDDEN', `${file} cannot be written (${message}).`, file)
-  }
-  if (code.startsWith('SQLITE_CANTOPEN')) return new VivaError('NOT_FOUND', `${file} cannot be opened (${message}).`, file)
-  if (code === 'SQLITE_FULL') {
-    return new VivaError('DISK_FULL', `The disk holding the annotation project ${file} is full; this edit was not saved (earlier ones are). Free some disk space and try again.`, file)
-  }
-  return new VivaError('INTERNAL', `${file}: ${message} (${code})`, file)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -512,32 +410,6 @@ class SqliteAnnotationStore implements AnnotationStore {
     } catch (err) {
       throw translate(err, this.file)
     }
-  }
-}
-
-function eventParams(e: AnnotationEvent): Record<string, string | number> {
-  return {
-    id: e.id,
-    episode: e.episode,
-    frame: e.frame,
-    kind: e.kind,
-    label: e.label,
-    note: e.note,
-    annotator: e.annotator,
-    taxonomy_version: e.taxonomyVersion,
-    created_at: e.createdAt,
-    updated_at: e.updatedAt,
-  }
-}
-
-function taxonomyParams(t: Taxonomy): Record<string, string | number | null> {
-  return {
-    task: t.task,
-    version: t.version,
-    milestones: JSON.stringify(t.milestones),
-    error_types: JSON.stringify(t.errorTypes),
-    preset: t.preset,
-    created_at: t.createdAt,
   }
 }
 

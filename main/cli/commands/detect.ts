@@ -1,35 +1,36 @@
 import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { detectorSettingsSchema, matchToleranceSchema, PROVIDERS, type ProviderRequest } from '../../app/contract'
-import { DEFAULT_DETECTOR_SETTINGS, resolveDetectorSettings, type DetectorSettings } from '../../app/detector'
-import { describeEvaluation, detectDataset, type DetectInput, type DetectorEvaluation, type SeriesDetection } from '../../app/detectorCalibration'
-import { VivaError } from '../../app/errors'
-import { parseSpan, type TimeSpan } from '../../app/timeSpan'
-import { composeServices, type Services } from '../compose'
-import { openLeRobotDataset } from '../datasets/lerobot'
-import type { WriteGuard } from '../writeGuard'
-import { readAnnotations, readCurves } from './analysis'
-import { intIn } from './score'
+import { detectorSettingsSchema, matchToleranceSchema } from '../../../app/contract'
+import { DEFAULT_DETECTOR_SETTINGS, resolveDetectorSettings, type DetectorSettings } from '../../../app/detector'
+import { describeEvaluation, detectDataset, type DetectInput, type DetectorEvaluation, type SeriesDetection } from '../../../app/detectorCalibration'
+import { VivaError } from '../../../app/errors'
+import { parseSpan, type TimeSpan } from '../../../app/timeSpan'
+import { analysisInput } from '../../analysis/compute'
+import { readAnnotations, readCurves } from '../../analysis/fileInput'
+import { composeServices, readDatasetSummary, type Services } from '../../compose'
+import type { WriteGuard } from '../../writeGuard'
+import { annotationsOption, scoringOptions, scoringRequest, spanHelp, valuesOption } from '../analysisOptions'
+import { boundsHelp, defineCommand, type OptionValues } from '../command'
 
-export interface DetectCliValues {
-  values?: string
-  model?: string
-  annotations?: string
-  out?: string
-  calibrate?: boolean
-  tolerance?: string
-  window?: string
-  'min-gap'?: string
-  smoothing?: string
-  rise?: string
-  drop?: string
-  'milestone-delay'?: string
-  'error-delay'?: string
-  steps?: string
-  seed?: string
-  provider?: string
-  threads?: string
-}
+const setting = detectorSettingsSchema.shape
+
+const options = {
+  values: valuesOption,
+  model: { type: 'string', value: 'DIR|NAME', help: 'Score with this model instead (a folder, or a listed model\'s name or id)' },
+  ...scoringOptions,
+  annotations: annotationsOption,
+  out: { type: 'string', value: 'FILE.json', help: 'The suggestions and their evaluation' },
+  calibrate: { type: 'boolean', help: 'Fit the settings per series on the annotated episodes (cross-validated)' },
+  tolerance: { type: 'string', value: 'SPAN', help: spanHelp('How far a suggestion may be from an event (default 0.5s)') },
+  window: { type: 'string', value: 'SPAN', help: spanHelp('The detector window') },
+  'min-gap': { type: 'string', value: 'SPAN', help: spanHelp('Least distance between suggestions') },
+  smoothing: { type: 'string', value: 'S', help: boundsHelp('Smoothing in seconds', setting.smoothingSeconds) },
+  rise: { type: 'string', value: 'X|off', help: boundsHelp('Rise that makes a milestone', setting.riseThreshold) },
+  drop: { type: 'string', value: 'X|off', help: boundsHelp('Drop that makes an error', setting.dropThreshold) },
+  'milestone-delay': { type: 'string', value: 'S', help: boundsHelp('Seconds a milestone is moved', setting.milestoneDelaySeconds) },
+  'error-delay': { type: 'string', value: 'S', help: boundsHelp('Seconds an error is moved', setting.errorDelaySeconds) },
+} as const
+type DetectCliValues = OptionValues<typeof options>
 
 const USAGE =
   'usage: viva detect <dataset> (--values FILE|DIR | --model DIR|NAME [--steps N] [--seed S] [--provider P] [--threads N]) ' +
@@ -81,11 +82,7 @@ async function modelPackage(services: Services, ref: string) {
  * results land in the same value cache the app shows).
  */
 async function scoredCurves(root: string, v: DetectCliValues, dataDir: string): Promise<{ input: Omit<DetectInput, 'annotated' | 'events'>; guard: WriteGuard; close: () => Promise<void> }> {
-  const provider = (v.provider ?? 'auto') as ProviderRequest
-  if (!(PROVIDERS as readonly string[]).includes(provider)) throw new VivaError('INVALID_ARGUMENT', `--provider must be one of ${PROVIDERS.join(', ')}, got "${v.provider}"`)
-  const steps = intIn(v.steps, 'steps', 1, 100)
-  const seed = intIn(v.seed, 'seed', 0, 2 ** 31 - 1)
-  const threads = intIn(v.threads, 'threads', 1, 256)
+  const request = scoringRequest(v)
   const services = composeServices({ mode: 'browser', version: 'cli', dataDir, journalJobs: false })
   try {
     const summary = await services.datasets.open(path.resolve(root))
@@ -94,10 +91,7 @@ async function scoredCurves(root: string, v: DetectCliValues, dataDir: string): 
       datasetId: summary.id,
       modelId: pkg.id,
       episodes: [],
-      provider,
-      ...(steps !== undefined ? { steps } : {}),
-      ...(seed !== undefined ? { seed } : {}),
-      ...(threads !== undefined ? { threads } : {}),
+      ...request,
     })
     let last = 0
     const off = services.events.subscribe((name, payload) => {
@@ -116,7 +110,7 @@ async function scoredCurves(root: string, v: DetectCliValues, dataDir: string): 
       .filter((c) => c.complete && c.modelId === pkg.id && c.params?.steps === end.steps && c.params.seed === end.seed)
       .map((info) => ({ info, values: services.curves.get(info.id).values }))
     return {
-      input: { fps: summary.fps, episodes: summary.episodes.filter((e) => e.present).map((e) => ({ index: e.index, length: e.length })), curves },
+      input: analysisInput(summary, { outcomes: new Map(), events: [], annotated: new Set() }, curves),
       guard: services.writeGuard,
       close: () => services.dispose(),
     }
@@ -179,7 +173,7 @@ function seriesJson(d: SeriesDetection, fps: number) {
  * and recall against an annotation file and the shifted-at-random baseline; `--calibrate` fits the detector per
  * series on the annotated episodes (cross-validated), as the app does. Same code as the app (app/detectorCalibration.ts).
  */
-export async function detectCommand(root: string | undefined, v: DetectCliValues, dataDir: string, guardFor: (dataset: string) => WriteGuard): Promise<number> {
+async function detect(root: string | undefined, v: DetectCliValues, dataDir: string, guardFor: (dataset: string) => WriteGuard): Promise<number> {
   if (!root || !v.out || (v.values === undefined) === (v.model === undefined)) throw new VivaError('INVALID_ARGUMENT', `${USAGE}\n(give exactly one of --values and --model)`)
   if (path.extname(v.out).toLowerCase() !== '.json') throw new VivaError('INVALID_ARGUMENT', `--out must end in .json, got ${v.out}`)
   if (v.calibrate && !v.annotations) throw new VivaError('INVALID_ARGUMENT', '--calibrate fits the detector to annotations: give --annotations FILE.json')
@@ -199,17 +193,10 @@ export async function detectCommand(root: string | undefined, v: DetectCliValues
   if (v.values !== undefined) {
     guard = guardFor(root)
     await guard.check(v.out)
-    const source = await openLeRobotDataset(path.resolve(root))
-    const { curves, warnings } = await readCurves(path.resolve(v.values), source.summary)
+    const summary = await readDatasetSummary(root)
+    const { curves, warnings } = await readCurves(path.resolve(v.values), summary)
     for (const w of warnings) process.stderr.write(`viva: ${w}\n`)
-    base = {
-      fps: source.summary.fps,
-      episodes: source.summary.episodes.filter((e) => e.present).map((e) => ({ index: e.index, length: e.length })),
-      curves: curves.map((c) => ({
-        info: { source: 'import', modelId: null, params: null, name: c.name, sourceId: c.sourceId, convention: c.convention, episode: c.episode, length: c.values.length },
-        values: c.values,
-      })),
-    }
+    base = analysisInput(summary, { outcomes: new Map(), events: [], annotated: new Set() }, curves)
   } else {
     const scored = await scoredCurves(root, v, dataDir)
     base = scored.input
@@ -241,3 +228,17 @@ export async function detectCommand(root: string | undefined, v: DetectCliValues
     await close()
   }
 }
+
+export const detectCommand = defineCommand({
+  name: 'detect',
+  synopsis:
+    'detect <dataset> (--values FILE|DIR | --model DIR|NAME [--steps N] [--seed S]) --out FILE.json\n' +
+    '       [--annotations FILE.json [--calibrate]] [--tolerance 0.5s|5f] [--window 0.5s] [--min-gap 1s] [--smoothing S]\n' +
+    '       [--rise X|off] [--drop X|off] [--milestone-delay S] [--error-delay S]',
+  description:
+    "Suggested milestones and errors per episode and curve series (the value panel's detector), with\n" +
+    'precision/recall against the annotations (±0.5 s) beside the same suggestions shifted at random; --calibrate\n' +
+    'fits the settings per series on the annotated episodes, cross-validated by episode',
+  options,
+  run: ([root], v, ctx) => detect(root, v, ctx.dataDir, (dataset) => ctx.guardFor(dataset)),
+})
