@@ -13,6 +13,7 @@ import type { MediaRef } from './contract/common'
 import { curveMethodSchemas, type CurveMethodResults } from './contract/curves'
 import { datasetMethodSchemas, type DatasetMethodResults, type MediaProgress } from './contract/datasets'
 import { modelMethodSchemas, type JobInfo, type ModelMethodResults } from './contract/models'
+import { renderMethodSchemas, type RenderMethodResults, type RenderProgress } from './contract/render'
 import type { AppCommand, ShellNotice, ShellNoticePayloads } from './contract/shell'
 
 export { EVENT_NAMES, isEventName, isMethod, METHOD_NAMES } from './names'
@@ -25,6 +26,7 @@ export type { MediaRef } from './contract/common'
 export * from './contract/curves'
 export * from './contract/datasets'
 export * from './contract/models'
+export * from './contract/render'
 export * from './contract/shell'
 
 export const methodSchemas = {
@@ -33,6 +35,7 @@ export const methodSchemas = {
   ...modelMethodSchemas,
   ...curveMethodSchemas,
   ...analysisMethodSchemas,
+  ...renderMethodSchemas,
 } as const satisfies Record<Method, z.ZodType>
 
 export interface MethodResults
@@ -40,7 +43,8 @@ export interface MethodResults
     AnnotationMethodResults,
     ModelMethodResults,
     CurveMethodResults,
-    AnalysisMethodResults {}
+    AnalysisMethodResults,
+    RenderMethodResults {}
 
 export interface EventPayloads {
   'media.progress': MediaProgress
@@ -57,6 +61,8 @@ export interface EventPayloads {
   'curves.changed': { datasetId: string; episode: number | null }
   /** A command from the desktop app's menu or launcher (Electron only; browser mode never sends it). */
   'app.command': AppCommand
+  /** Frames of an episode video written so far (render.video). */
+  'render.progress': RenderProgress
 }
 
 // Compile-time proof that the name lists, results and payloads describe the same methods and events.

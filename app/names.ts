@@ -41,8 +41,9 @@ export const METHOD_NAMES = [
   'advantages.compute',
   'detector.calibrate',
   'triage.drops',
+  'render.video',
 ] as const
-export const EVENT_NAMES = ['media.progress', 'annotations.changed', 'score.progress', 'score.chunk', 'curves.changed', 'app.command'] as const
+export const EVENT_NAMES = ['media.progress', 'annotations.changed', 'score.progress', 'score.chunk', 'curves.changed', 'app.command', 'render.progress'] as const
 
 export type Method = (typeof METHOD_NAMES)[number]
 export type EventName = (typeof EVENT_NAMES)[number]

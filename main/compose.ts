@@ -16,6 +16,7 @@ import { ModelRegistry } from './inference/registry'
 import { ScoringQueue } from './jobs/scoring'
 import { PACKAGE_ROOT } from './paths'
 import { ChildProcesses, removeStaleFiles } from './processes'
+import { RenderService } from './render/service'
 import { CurveStore } from './store/curveStore'
 import { AnnotationProjects, type ReattachAction } from './store/projects'
 import { importedCurves } from './curves/service'
@@ -164,6 +165,7 @@ export function composeServices(config: ComposeConfig): Services {
     if (curves.adoptDataset(from, datasetId) > 0) events.emit('curves.changed', { datasetId, episode: null })
     await models.adoptDataset(from, datasetId)
   }
+  const render = new RenderService({ datasets, projects, curves, tools, probe: (file, signal) => prober.probe(file, signal), guard: writeGuard })
   const handlers: Handlers = {
     'app.info': async () => ({ version: config.version, mode: config.mode, initialDatasets: [...initialDatasets] }),
     'dataset.open': async ({ path: root }) => withOffer(await datasets.open(root)),
@@ -231,6 +233,15 @@ export function composeServices(config: ComposeConfig): Services {
     'detector.calibrate': async ({ datasetId, curveId, tolerance }, ctx) => analysis.calibrateDetector(datasetId, curveId, tolerance, ctx.signal),
     'triage.drops': async ({ datasetId, series, window, threshold, tolerance }) =>
       analysis.triage(datasetId, { window, threshold, ...(series !== undefined ? { series } : {}), ...(tolerance ? { tolerance } : {}) }),
+    'render.video': async (params, ctx) => {
+      // Progress at most every 10 frames and at the end: a render is seconds to minutes of frames.
+      let shown = 0
+      return render.video(params, ctx.signal, (done, total) => {
+        if (done - shown < 10 && done < total) return
+        shown = done
+        events.emit('render.progress', { token: params.token ?? null, done, total })
+      })
+    },
   }
   const resumeJobs = async (): Promise<void> => {
     await scoring.restore((root) => datasets.open(root))

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { RENDER_BOUNDS } from '../../app/contract/render'
 import { VivaError } from '../../app/errors'
 import { THEME_COLORS } from '../../app/figures/palette'
 import { valueFigure, type FigureEvent, type FigureSeries } from '../../app/figures/valueFigure'
@@ -57,7 +58,8 @@ export interface RenderResult {
   cameras: string[]
 }
 
-export const RENDER_LIMITS = { minTileHeight: 64, maxTileHeight: 1080, maxWidth: 7680 } as const
+/** Tile bounds are the contract's (render.video); the width cap keeps an H.264 level any player decodes. */
+export const RENDER_LIMITS = { minTileHeight: RENDER_BOUNDS.minTileHeight, maxTileHeight: RENDER_BOUNDS.maxTileHeight, maxWidth: 7680 } as const
 
 const even = (n: number): number => Math.max(2, 2 * Math.round(n / 2))
 

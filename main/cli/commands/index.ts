@@ -10,6 +10,7 @@ import { importCommand } from './import'
 import { inspectCommand } from './inspect'
 import { metricsCommand } from './metrics'
 import { reattachCommand } from './reattach'
+import { renderCommand } from './render'
 import { scoreCommand } from './score'
 import { serveCommand } from './serve'
 import { tensorsCommand } from './tensors'
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   metricsCommand,
   advantagesCommand,
   detectCommand,
+  renderCommand,
   reattachCommand,
   backupCommand,
   fixtureCommand,
