@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest'
 import type { EpisodeView, Method, Params, Result } from '../../../app/contract'
 import type { DatasetSummary } from '../../../app/dataset'
 import { VivaError } from '../../../app/errors'
-import { fakeClient as makeFakeClient } from './testing/fakeClient'
+import { fakeClient as makeFakeClient } from '../testing/fakeClient'
 import { createAppStore, filteredEpisodes, type PlayerDriver } from './store'
-import { testSummary } from './testing/builders'
+import { testSummary } from '../testing/builders'
 
 function summary(): DatasetSummary {
   return testSummary({ fps: 30, length: 100, episodes: 4, taskOf: (i) => (i % 2 ? 'pack' : 'fold'), present: (i) => i !== 3 })

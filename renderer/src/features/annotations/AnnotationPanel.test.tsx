@@ -6,9 +6,9 @@ import type { EpisodeView, Params } from '../../../../app/contract'
 import type { DatasetSummary } from '../../../../app/dataset'
 import { StoreProvider } from '../../state/StoreContext'
 import { createAppStore } from '../../state/store'
-import { fakeClient } from '../../state/testing/fakeClient'
+import { fakeClient } from '../../testing/fakeClient'
 import { AnnotationPanel } from './AnnotationPanel'
-import { testEpisode, testSummary } from '../../state/testing/builders'
+import { testEpisode, testSummary } from '../../testing/builders'
 
 const AT = '2024-01-01T00:00:00.000Z'
 

@@ -3,9 +3,9 @@ import type { AnnotationEvent, EventKind, Outcome, ReviewStatus } from '../../..
 import type { Candidate } from '../../../../app/detector'
 import { OUTCOMES, REVIEW_STATUSES } from '../../../../app/annotations'
 import { episodeLabels, latestTaxonomy } from '../../../../app/annotationEdits'
-import { noteDraft, type NoteStatus, type NoteTarget } from '../../state/annotationsSlice'
+import { noteDraft, type NoteStatus, type NoteTarget } from './state'
 import { useApp, useEpisodeEvents } from '../../state/StoreContext'
-import { candidateKey, hiddenCandidateCount, MAX_SHOWN_CANDIDATES } from '../../state/curvesSlice'
+import { candidateKey, hiddenCandidateCount, MAX_SHOWN_CANDIDATES } from '../curves/state'
 import { CandidateRow, useShownCandidates } from '../plots/ValueAnalysisPanel'
 
 export const OUTCOME_KEYS: Record<Outcome, string> = { success: 'S', failure: 'F', unknown: 'U' }

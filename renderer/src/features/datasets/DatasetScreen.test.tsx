@@ -5,7 +5,7 @@ import type { ProjectSnapshot } from '../../../../app/contract'
 import type { DatasetSummary, ReattachOffer } from '../../../../app/dataset'
 import { StoreProvider } from '../../state/StoreContext'
 import { createAppStore } from '../../state/store'
-import { fakeClient } from '../../state/testing/fakeClient'
+import { fakeClient } from '../../testing/fakeClient'
 import { DatasetScreen } from './DatasetScreen'
 
 const OFFER: ReattachOffer = { projectPath: '/data/projects/0ld1d.viva.sqlite', previousPath: '/old/place/towels', annotationCount: 7 }

@@ -11,7 +11,7 @@ import { TriageView } from '../triage/TriageView'
 import { isTypingTarget } from '../../components/keyboard'
 import { useApp } from '../../state/StoreContext'
 import { currentDataset, EVENT_FILTERS, eventCounts, filteredEpisodes, type EventFilter } from '../../state/store'
-import { episodeWarnings } from '../../state/episodeChecksSlice'
+import { episodeWarnings } from '../datasets/episodeChecks'
 
 function OpenDatasetForm(): ReactNode {
   const openDataset = useApp((s) => s.openDataset)

@@ -9,7 +9,7 @@ import { buildMetricsReport, type MetricsReport, type MetricsReportOptions } fro
 import { StoreProvider } from '../../state/StoreContext'
 import { createAppStore } from '../../state/store'
 import { MetricsView } from './MetricsView'
-import { testEpisode, testSummary } from '../../state/testing/builders'
+import { testEpisode, testSummary } from '../../testing/builders'
 
 const LENGTH = 40
 const MODEL_A = 'm:aaa:1:0:cam'

@@ -14,7 +14,7 @@ import {
   shownAdvantages,
   shownCalibration,
   shownCandidates,
-} from '../../state/curvesSlice'
+} from '../curves/state'
 import { useApp, useAppStore, useClient } from '../../state/StoreContext'
 import type { AppState } from '../../state/store'
 import { bandRanges, positiveFraction } from './valueAnalysis'

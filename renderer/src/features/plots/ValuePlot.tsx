@@ -13,7 +13,7 @@ import {
   shownAdvantages,
   shownCandidates,
   type CurveEntry,
-} from '../../state/curvesSlice'
+} from '../curves/state'
 import { useApp } from '../../state/StoreContext'
 import type { AppState } from '../../state/store'
 import { baseLayout, candidateShapes, candidateTrace, frames, seriesColor, type PlotSpec } from './plotShared'

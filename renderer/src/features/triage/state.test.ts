@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest'
 import type { EpisodeView, Method, Params, Result } from '../../../../app/contract'
 import type { DatasetSummary } from '../../../../app/dataset'
 import { triageDrops } from '../../../../app/triage'
-import { fakeClient as makeFakeClient } from '../../state/testing/fakeClient'
+import { fakeClient as makeFakeClient } from '../../testing/fakeClient'
 import { createAppStore, type PlayerDriver } from '../../state/store'
 import { currentDrop, shownTriage } from './state'
-import { testEpisode, testSummary } from '../../state/testing/builders'
+import { testEpisode, testSummary } from '../../testing/builders'
 
 const LENGTH = 60
 

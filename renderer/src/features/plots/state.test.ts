@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import type { EpisodeState, EpisodeView } from '../../../app/contract'
-import type { DatasetSummary, NumericFeatureInfo } from '../../../app/dataset'
-import { episodeFeature, plottedFeatureKeys } from './plotFeaturesSlice'
-import { createAppStore } from './store'
-import { fakeClient } from './testing/fakeClient'
+import type { EpisodeState, EpisodeView } from '../../../../app/contract'
+import type { DatasetSummary, NumericFeatureInfo } from '../../../../app/dataset'
+import { episodeFeature, plottedFeatureKeys } from './state'
+import { createAppStore } from '../../state/store'
+import { fakeClient } from '../../testing/fakeClient'
 
 const info = (key: string): NumericFeatureInfo => ({ key, dtype: 'float32', dim: 2, names: ['a', 'b'] })
 const values = (key: string, at: number): EpisodeState => ({ key, dim: 2, names: ['a', 'b'], values: new Float32Array([at, at + 1, at + 2, at + 3]) })

@@ -1,13 +1,13 @@
 import type { StoreApi } from 'zustand/vanilla'
-import { DEFAULT_ADVANTAGE_OPTIONS, type ThresholdScope } from '../../../app/advantages'
-import type { AdvantageResult, CameraMapping, CurveImportResult, DetectorCalibrationResult, JobInfo, JobState, ModelCheck, ModelInfo, ProviderRequest, VivaClient } from '../../../app/contract'
-import { seriesKey, type CurveChunk, type CurveData, type CurveInfo } from '../../../app/curves'
-import { toWireError, type WireError } from '../../../app/errors'
-import type { AnnotationEvent } from '../../../app/annotations'
-import { eventsOfEpisode, type SuggestionStep } from '../../../app/annotationEdits'
-import { DEFAULT_DETECTOR_SETTINGS, MAX_DELAY_SECONDS, MAX_SMOOTHING_SECONDS, type Candidate, type DetectorSettings } from '../../../app/detector'
-import { MAX_SPAN_FRAMES, MAX_SPAN_SECONDS, type TimeSpan } from '../../../app/timeSpan'
-import type { AppState } from './store'
+import { DEFAULT_ADVANTAGE_OPTIONS, type ThresholdScope } from '../../../../app/advantages'
+import type { AdvantageResult, CameraMapping, CurveImportResult, DetectorCalibrationResult, JobInfo, JobState, ModelCheck, ModelInfo, ProviderRequest, VivaClient } from '../../../../app/contract'
+import { seriesKey, type CurveChunk, type CurveData, type CurveInfo } from '../../../../app/curves'
+import { toWireError, type WireError } from '../../../../app/errors'
+import type { AnnotationEvent } from '../../../../app/annotations'
+import { eventsOfEpisode, type SuggestionStep } from '../../../../app/annotationEdits'
+import { DEFAULT_DETECTOR_SETTINGS, MAX_DELAY_SECONDS, MAX_SMOOTHING_SECONDS, type Candidate, type DetectorSettings } from '../../../../app/detector'
+import { MAX_SPAN_FRAMES, MAX_SPAN_SECONDS, type TimeSpan } from '../../../../app/timeSpan'
+import type { AppState } from '../../state/store'
 
 /** A curve of the open episode whose values are loaded, growing in place while a job computes it. */
 export interface CurveEntry {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { AdvantageResult, EpisodeView, Method, Params, Result } from '../../../app/contract'
-import type { CurveData, CurveInfo } from '../../../app/curves'
-import type { DatasetSummary } from '../../../app/dataset'
-import { DEFAULT_DETECTOR_SETTINGS, type Candidate } from '../../../app/detector'
+import type { AdvantageResult, EpisodeView, Method, Params, Result } from '../../../../app/contract'
+import type { CurveData, CurveInfo } from '../../../../app/curves'
+import type { DatasetSummary } from '../../../../app/dataset'
+import { DEFAULT_DETECTOR_SETTINGS, type Candidate } from '../../../../app/detector'
 import {
   analysisCurve,
   candidateKey,
@@ -14,11 +14,11 @@ import {
   MAX_SHOWN_CANDIDATES,
   visibleCandidates,
   type DetectedCandidates,
-} from './curvesSlice'
-import { VivaError } from '../../../app/errors'
-import { fakeClient as makeFakeClient } from './testing/fakeClient'
-import { createAppStore, type AppStore } from './store'
-import { testEpisode, testSummary } from './testing/builders'
+} from '../curves/state'
+import { VivaError } from '../../../../app/errors'
+import { fakeClient as makeFakeClient } from '../../testing/fakeClient'
+import { createAppStore, type AppStore } from '../../state/store'
+import { testEpisode, testSummary } from '../../testing/builders'
 
 const LENGTH = 100
 

@@ -1,11 +1,11 @@
 import { describe, expect, it, vi } from 'vitest'
-import type { EpisodeView, JobInfo, Method, ModelCheck, ModelInfo, Params, Result } from '../../../app/contract'
-import type { CurveChunk, CurveData, CurveInfo } from '../../../app/curves'
-import type { DatasetSummary } from '../../../app/dataset'
-import { VivaError } from '../../../app/errors'
-import { fakeClient as makeFakeClient } from './testing/fakeClient'
-import { createAppStore } from './store'
-import { testEpisode, testSummary } from './testing/builders'
+import type { EpisodeView, JobInfo, Method, ModelCheck, ModelInfo, Params, Result } from '../../../../app/contract'
+import type { CurveChunk, CurveData, CurveInfo } from '../../../../app/curves'
+import type { DatasetSummary } from '../../../../app/dataset'
+import { VivaError } from '../../../../app/errors'
+import { fakeClient as makeFakeClient } from '../../testing/fakeClient'
+import { createAppStore } from '../../state/store'
+import { testEpisode, testSummary } from '../../testing/builders'
 
 const LENGTH = 20
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import type { AnnotationEvent } from '../../../app/annotations'
-import type { EpisodeView, Method, Params, Result } from '../../../app/contract'
-import type { DatasetSummary } from '../../../app/dataset'
-import { buildMetricsReport, type MetricsReport, type MetricsReportOptions } from '../../../app/metricsReport'
-import { VivaError } from '../../../app/errors'
-import { fakeClient as makeFakeClient } from './testing/fakeClient'
-import { createAppStore, type PlayerDriver } from './store'
-import { testEpisode, testSummary } from './testing/builders'
+import type { AnnotationEvent } from '../../../../app/annotations'
+import type { EpisodeView, Method, Params, Result } from '../../../../app/contract'
+import type { DatasetSummary } from '../../../../app/dataset'
+import { buildMetricsReport, type MetricsReport, type MetricsReportOptions } from '../../../../app/metricsReport'
+import { VivaError } from '../../../../app/errors'
+import { fakeClient as makeFakeClient } from '../../testing/fakeClient'
+import { createAppStore, type PlayerDriver } from '../../state/store'
+import { testEpisode, testSummary } from '../../testing/builders'
 
 const LENGTH = 40
 

@@ -1,15 +1,15 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { AnnotationEvent, Edit } from '../../../app/annotations'
-import { episodeLabels } from '../../../app/annotationEdits'
-import type { EpisodeView, Method, Params, Result } from '../../../app/contract'
-import type { DatasetSummary } from '../../../app/dataset'
-import { VivaError } from '../../../app/errors'
-import { guardUnsavedNotes } from '../components/unloadGuard'
-import { noteDraft, type NoteTarget } from './annotationsSlice'
-import { createAppStore, type AppStore } from './store'
-import { fakeClient as makeFakeClient } from './testing/fakeClient'
-import { testEpisode, testSummary } from './testing/builders'
+import type { AnnotationEvent, Edit } from '../../../../app/annotations'
+import { episodeLabels } from '../../../../app/annotationEdits'
+import type { EpisodeView, Method, Params, Result } from '../../../../app/contract'
+import type { DatasetSummary } from '../../../../app/dataset'
+import { VivaError } from '../../../../app/errors'
+import { guardUnsavedNotes } from '../../components/unloadGuard'
+import { noteDraft, type NoteTarget } from './state'
+import { createAppStore, type AppStore } from '../../state/store'
+import { fakeClient as makeFakeClient } from '../../testing/fakeClient'
+import { testEpisode, testSummary } from '../../testing/builders'
 
 const LENGTH = 200
 

@@ -1,5 +1,5 @@
-import type { EpisodeView } from '../../../../app/contract'
-import type { DatasetSummary } from '../../../../app/dataset'
+import type { EpisodeView } from '../../../app/contract'
+import type { DatasetSummary } from '../../../app/dataset'
 
 /** The shape of a test dataset: `episodes` of `length` frames at `fps`, dataset id 'd1'. */
 export interface TestDatasetShape {

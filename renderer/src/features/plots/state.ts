@@ -1,7 +1,7 @@
 import type { StoreApi } from 'zustand/vanilla'
-import type { EpisodeState, VivaClient } from '../../../app/contract'
-import type { DatasetSummary } from '../../../app/dataset'
-import type { AppState } from './store'
+import type { EpisodeState, VivaClient } from '../../../../app/contract'
+import type { DatasetSummary } from '../../../../app/dataset'
+import type { AppState } from '../../state/store'
 
 /**
  * The player's feature plot: which numeric features (state, action, effort...) it shows, per dataset, and the values

@@ -1,11 +1,11 @@
 import type { StoreApi } from 'zustand/vanilla'
-import type { EventKind } from '../../../app/annotations'
-import type { ExportedText, VivaClient } from '../../../app/contract'
-import { toWireError, type WireError } from '../../../app/errors'
-import type { ErsVariant } from '../../../app/metrics'
-import type { MetricsReport } from '../../../app/metricsReport'
-import { DEFAULT_ERS_WINDOW_SECONDS, MAX_SPAN_SECONDS } from '../../../app/timeSpan'
-import type { AppState } from './store'
+import type { EventKind } from '../../../../app/annotations'
+import type { ExportedText, VivaClient } from '../../../../app/contract'
+import { toWireError, type WireError } from '../../../../app/errors'
+import type { ErsVariant } from '../../../../app/metrics'
+import type { MetricsReport } from '../../../../app/metricsReport'
+import { DEFAULT_ERS_WINDOW_SECONDS, MAX_SPAN_SECONDS } from '../../../../app/timeSpan'
+import type { AppState } from '../../state/store'
 
 /** Columns the per-episode drill-down sorts by. */
 export const EPISODE_SORT_KEYS = ['episode', 'outcome', 'pearson', 'spearman', 'voc', 'MS', 'ES', 'MDR', 'ErrDR', 'worst'] as const

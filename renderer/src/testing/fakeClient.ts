@@ -1,5 +1,5 @@
-import type { EventName, EventPayloads, Method, Params, Result, VivaClient } from '../../../../app/contract'
-import { VivaError } from '../../../../app/errors'
+import type { EventName, EventPayloads, Method, Params, Result, VivaClient } from '../../../app/contract'
+import { VivaError } from '../../../app/errors'
 
 export type Answers = Partial<{ [M in Method]: (p: Params<M>) => Result<M> | Promise<Result<M>> }>
 export type Fallback = Partial<Record<Method, (p: never) => unknown>>

@@ -1,5 +1,5 @@
 import type { StoreApi } from 'zustand/vanilla'
-import type { AnnotationEvent, Edit, EpisodePatch, EventKind, ProjectState } from '../../../app/annotations'
+import type { AnnotationEvent, Edit, EpisodePatch, EventKind, ProjectState } from '../../../../app/annotations'
 import {
   applyEdit,
   deleteEventEdit,
@@ -17,10 +17,10 @@ import {
   UndoHistory,
   type SuggestionStep,
   type UndoStep,
-} from '../../../app/annotationEdits'
-import type { ProjectSnapshot, VivaClient } from '../../../app/contract'
-import { toWireError, VivaError, type WireError } from '../../../app/errors'
-import type { AppState } from './store'
+} from '../../../../app/annotationEdits'
+import type { ProjectSnapshot, VivaClient } from '../../../../app/contract'
+import { toWireError, VivaError, type WireError } from '../../../../app/errors'
+import type { AppState } from '../../state/store'
 
 export interface PickerState {
   kind: EventKind

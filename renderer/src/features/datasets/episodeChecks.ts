@@ -1,8 +1,8 @@
 import type { StoreApi } from 'zustand/vanilla'
-import { MAX_CHECKED_EPISODES, type VivaClient } from '../../../app/contract'
-import type { DatasetWarning, EpisodeSummary } from '../../../app/dataset'
-import { toWireError, type WireError } from '../../../app/errors'
-import type { AppState } from './store'
+import { MAX_CHECKED_EPISODES, type VivaClient } from '../../../../app/contract'
+import type { DatasetWarning, EpisodeSummary } from '../../../../app/dataset'
+import { toWireError, type WireError } from '../../../../app/errors'
+import type { AppState } from '../../state/store'
 
 /** Episodes asked about per call: small batches, so the list fills in steadily from the top. */
 const BATCH = Math.min(8, MAX_CHECKED_EPISODES)
