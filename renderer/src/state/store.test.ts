@@ -3,7 +3,9 @@ import type { EpisodeView, Method, Params, Result } from '../../../app/contract'
 import type { DatasetSummary } from '../../../app/dataset'
 import { VivaError } from '../../../app/errors'
 import { fakeClient as makeFakeClient } from '../testing/fakeClient'
-import { createAppStore, filteredEpisodes, type PlayerDriver } from './store'
+import { createAppStore } from './store'
+import { filteredEpisodes } from '../features/datasets/state'
+import type { PlayerDriver } from '../features/player/state'
 import { testSummary } from '../testing/builders'
 
 function summary(): DatasetSummary {

@@ -3,9 +3,10 @@ import type { AnnotationEvent, EventKind, Outcome, ReviewStatus } from '../../..
 import type { Candidate } from '../../../../app/detector'
 import { OUTCOMES, REVIEW_STATUSES } from '../../../../app/annotations'
 import { episodeLabels, latestTaxonomy } from '../../../../app/annotationEdits'
-import { noteDraft, type NoteStatus, type NoteTarget } from './state'
+import { noteDraft, type NoteStatus, type NoteTarget } from './notes'
 import { useApp, useEpisodeEvents } from '../../state/StoreContext'
-import { candidateKey, hiddenCandidateCount, MAX_SHOWN_CANDIDATES } from '../curves/state'
+import { candidateKey, MAX_SHOWN_CANDIDATES } from '../detector/candidates'
+import { hiddenCandidateCount } from '../detector/state'
 import { CandidateRow, useShownCandidates } from '../plots/ValueAnalysisPanel'
 
 export const OUTCOME_KEYS: Record<Outcome, string> = { success: 'S', failure: 'F', unknown: 'U' }

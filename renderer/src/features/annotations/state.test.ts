@@ -6,7 +6,7 @@ import type { EpisodeView, Method, Params, Result } from '../../../../app/contra
 import type { DatasetSummary } from '../../../../app/dataset'
 import { VivaError } from '../../../../app/errors'
 import { guardUnsavedNotes } from '../../components/unloadGuard'
-import { noteDraft, type NoteTarget } from './state'
+import { noteDraft, type NoteTarget } from './notes'
 import { createAppStore, type AppStore } from '../../state/store'
 import { fakeClient as makeFakeClient } from '../../testing/fakeClient'
 import { testEpisode, testSummary } from '../../testing/builders'

@@ -10,7 +10,7 @@ import { MetricsView } from '../metrics/MetricsView'
 import { TriageView } from '../triage/TriageView'
 import { isTypingTarget } from '../../components/keyboard'
 import { useApp } from '../../state/StoreContext'
-import { currentDataset, EVENT_FILTERS, eventCounts, filteredEpisodes, type EventFilter } from '../../state/store'
+import { currentDataset, EVENT_FILTERS, eventCounts, filteredEpisodes, type EventFilter } from './state'
 import { episodeWarnings } from '../datasets/episodeChecks'
 
 function OpenDatasetForm(): ReactNode {

@@ -3,18 +3,9 @@ import type { AdvantageResult, EpisodeView, Method, Params, Result } from '../..
 import type { CurveData, CurveInfo } from '../../../../app/curves'
 import type { DatasetSummary } from '../../../../app/dataset'
 import { DEFAULT_DETECTOR_SETTINGS, type Candidate } from '../../../../app/detector'
-import {
-  analysisCurve,
-  candidateKey,
-  candidateScope,
-  hiddenCandidateCount,
-  shownCalibration,
-  shownCandidates,
-  strongestCandidates,
-  MAX_SHOWN_CANDIDATES,
-  visibleCandidates,
-  type DetectedCandidates,
-} from '../curves/state'
+import { analysisCurve } from '../curves/curves'
+import { candidateKey, candidateScope, strongestCandidates, MAX_SHOWN_CANDIDATES, visibleCandidates, type DetectedCandidates } from './candidates'
+import { hiddenCandidateCount, shownCalibration, shownCandidates } from './state'
 import { VivaError } from '../../../../app/errors'
 import { fakeClient as makeFakeClient } from '../../testing/fakeClient'
 import { createAppStore, type AppStore } from '../../state/store'

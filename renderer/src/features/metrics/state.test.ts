@@ -5,7 +5,8 @@ import type { DatasetSummary } from '../../../../app/dataset'
 import { buildMetricsReport, type MetricsReport, type MetricsReportOptions } from '../../../../app/metricsReport'
 import { VivaError } from '../../../../app/errors'
 import { fakeClient as makeFakeClient } from '../../testing/fakeClient'
-import { createAppStore, type PlayerDriver } from '../../state/store'
+import { createAppStore } from '../../state/store'
+import type { PlayerDriver } from '../player/state'
 import { testEpisode, testSummary } from '../../testing/builders'
 
 const LENGTH = 40

@@ -4,17 +4,10 @@ import { toDisplay } from '../../../../app/curves'
 import { describeDetectorSettings, detectEvents, resolveDetectorSettings, type Candidate, type DetectorSettings } from '../../../../app/detector'
 import type { DetectionScore, DetectorEvaluation } from '../../../../app/detectorCalibration'
 import { formatSeconds } from '../../../../app/timeSpan'
-import {
-  advantageRequestKey,
-  analysisCurve,
-  calibrationKey,
-  candidateKey,
-  candidateScope,
-  curveComplete,
-  shownAdvantages,
-  shownCalibration,
-  shownCandidates,
-} from '../curves/state'
+import { advantageRequestKey, shownAdvantages } from '../advantages/state'
+import { analysisCurve, curveComplete } from '../curves/curves'
+import { calibrationKey, candidateKey, candidateScope } from '../detector/candidates'
+import { shownCalibration, shownCandidates } from '../detector/state'
 import { useApp, useAppStore, useClient } from '../../state/StoreContext'
 import type { AppState } from '../../state/store'
 import { bandRanges, positiveFraction } from './valueAnalysis'
@@ -88,7 +81,7 @@ export function useCandidateDetection(): void {
     check(store.getState())
     const unsubscribe = store.subscribe((s, prev) => {
       if (s.selectedEventId !== null && s.selectedEventId !== prev.selectedEventId && s.selectedCandidate !== null) {
-        store.setState({ selectedCandidate: null })
+        s.selectCandidate(null)
         return
       }
       check(s)

@@ -5,15 +5,10 @@ import type { AdvantageResult, EpisodeView } from '../../../../app/contract'
 import { toDisplay, type CurveConvention, type CurveInfo } from '../../../../app/curves'
 import type { Candidate } from '../../../../app/detector'
 import { groundTruthProgress, type EpisodeOutcome } from '../../../../app/metrics'
-import {
-  analysisCurve,
-  curveComputed,
-  curveVisible,
-  jobActive,
-  shownAdvantages,
-  shownCandidates,
-  type CurveEntry,
-} from '../curves/state'
+import { shownAdvantages } from '../advantages/state'
+import { analysisCurve, curveComputed, curveVisible, type CurveEntry } from '../curves/curves'
+import { shownCandidates } from '../detector/state'
+import { jobActive } from '../jobs/state'
 import { useApp } from '../../state/StoreContext'
 import type { AppState } from '../../state/store'
 import { baseLayout, candidateShapes, candidateTrace, frames, seriesColor, type PlotSpec } from './plotShared'

@@ -3,7 +3,8 @@ import type { EpisodeView, Method, Params, Result } from '../../../../app/contra
 import type { DatasetSummary } from '../../../../app/dataset'
 import { triageDrops } from '../../../../app/triage'
 import { fakeClient as makeFakeClient } from '../../testing/fakeClient'
-import { createAppStore, type PlayerDriver } from '../../state/store'
+import { createAppStore } from '../../state/store'
+import type { PlayerDriver } from '../player/state'
 import { currentDrop, shownTriage } from './state'
 import { testEpisode, testSummary } from '../../testing/builders'
 
