@@ -6,32 +6,22 @@ import { fakeClient as makeFakeClient } from '../testing/fakeClient'
 import { createAppStore } from './store'
 import { filteredEpisodes } from '../features/datasets/state'
 import type { PlayerDriver } from '../features/player/state'
-import { testSummary } from '../testing/builders'
+import { testEpisode, testSnapshot, testSummary } from '../testing/builders'
 
 function summary(): DatasetSummary {
   return testSummary({ fps: 30, length: 100, episodes: 4, taskOf: (i) => (i % 2 ? 'pack' : 'fold'), present: (i) => i !== 3 })
 }
 
 function episode(index: number, needsProxy = false): EpisodeView {
-  return {
-    datasetId: 'd1',
-    index,
-    length: 100,
-    fps: 30,
-    tasks: ['fold'],
-    state: null,
-    features: [],
-    warnings: [],
+  return testEpisode(index, { fps: 30, length: 100 }, {
     cameras: [
       { key: 'cam', media: needsProxy ? null : { rootId: 'd1', path: 'a.mp4' }, codec: 'h264', width: 64, height: 48, videoFrames: 100, frameTimes: new Float64Array(100), status: needsProxy ? 'needs-proxy' : 'ready', statusMessage: null },
     ],
-  }
+  })
 }
 
 function fakeClient(answers: Partial<{ [M in Method]: (p: Params<M>) => Result<M> | Promise<Result<M>> }>) {
-  return makeFakeClient(answers, {
-        'annotations.load': () => ({ datasetId: 'd1', projectFile: '/p.sqlite', identityNote: null, events: [], episodes: [], taxonomies: [] }),
-      })
+  return makeFakeClient(answers, { 'annotations.load': () => testSnapshot() })
 }
 
 describe('app store', () => {

@@ -1,5 +1,14 @@
-import type { EpisodeView } from '../../../app/contract'
+/**
+ * Builders for renderer tests: one test dataset ('d1'), its episodes, annotations and curves, and the fake main side
+ * a store opens it through. Tests change what they test with a patch, never by copying a builder.
+ */
+import type { AnnotationEvent, EventKind, Taxonomy } from '../../../app/annotations'
+import type { EpisodeView, Method, ProjectSnapshot } from '../../../app/contract'
+import type { CurveData, CurveInfo } from '../../../app/curves'
 import type { DatasetSummary } from '../../../app/dataset'
+import type { PlayerDriver } from '../features/player/state'
+import type { AppStore } from '../state/store'
+import { fakeClient, type Answers, type Fallback } from './fakeClient'
 
 /** The shape of a test dataset: `episodes` of `length` frames at `fps`, dataset id 'd1'. */
 export interface TestDatasetShape {
@@ -12,8 +21,8 @@ export interface TestDatasetShape {
   present?: (episode: number) => boolean
 }
 
-/** A dataset summary for renderer tests: no cameras, no state; only the episode list varies. */
-export function testSummary(shape: TestDatasetShape): DatasetSummary {
+/** A dataset summary for renderer tests: no cameras, no state; only the episode list varies (and `patch`). */
+export function testSummary(shape: TestDatasetShape, patch: Partial<DatasetSummary> = {}): DatasetSummary {
   const taskOf = shape.taskOf ?? ((): string => 'fold')
   const present = shape.present ?? ((): boolean => true)
   const indices = Array.from({ length: shape.episodes }, (_, i) => i)
@@ -32,10 +41,96 @@ export function testSummary(shape: TestDatasetShape): DatasetSummary {
     episodes: indices.map((i) => ({ index: i, tasks: [taskOf(i)], length: shape.length, present: present(i), warnings: [] })),
     totalFrames: indices.filter(present).length * shape.length,
     warnings: [],
+    ...patch,
   }
 }
 
 /** The player's view of one episode of a test dataset. */
-export function testEpisode(index: number, shape: Pick<TestDatasetShape, 'fps' | 'length'>): EpisodeView {
-  return { datasetId: 'd1', index, length: shape.length, fps: shape.fps, tasks: ['fold'], state: null, features: [], warnings: [], cameras: [] }
+export function testEpisode(index: number, shape: Pick<TestDatasetShape, 'fps' | 'length'>, patch: Partial<EpisodeView> = {}): EpisodeView {
+  return { datasetId: 'd1', index, length: shape.length, fps: shape.fps, tasks: ['fold'], state: null, features: [], warnings: [], cameras: [], ...patch }
+}
+
+export const TEST_TIME = '2024-01-01T00:00:00.000Z'
+
+/** An annotation event; by default with no note, annotator or times. */
+export function testEvent(id: string, episode: number, frame: number, kind: EventKind, label: string, patch: Partial<AnnotationEvent> = {}): AnnotationEvent {
+  return { id, episode, frame, kind, label, note: '', annotator: '', taxonomyVersion: 1, createdAt: '', updatedAt: '', ...patch }
+}
+
+/** Version 1 of a task's taxonomy. */
+export function testTaxonomy(task: string, milestones: string[], errorTypes: string[]): Taxonomy {
+  return { task, version: 1, milestones, errorTypes, preset: null, createdAt: TEST_TIME }
+}
+
+/** What annotations.load answers for 'd1': an empty project unless `patch` says otherwise. */
+export function testSnapshot(patch: Partial<ProjectSnapshot> = {}): ProjectSnapshot {
+  return { datasetId: 'd1', projectFile: '/p.sqlite', identityNote: null, events: [], episodes: [], taxonomies: [], ...patch }
+}
+
+/** A model's curve of episode 0 of 'd1', nothing computed yet. */
+export function testCurveInfo(id: string, length: number, patch: Partial<CurveInfo> = {}): CurveInfo {
+  return {
+    id,
+    datasetId: 'd1',
+    episode: 0,
+    name: id,
+    source: 'model',
+    convention: 'progress',
+    length,
+    computed: 0,
+    complete: false,
+    modelId: `m-${id}`,
+    modelName: id,
+    params: { steps: 4, seed: 0, cameras: ['a'] },
+    futureDim: 0,
+    futureNames: [],
+    futureOffset: 0,
+    file: null,
+    sourceId: null,
+    fileHash: null,
+    warnings: [],
+    createdAt: '2024-01-01T00:00:00Z',
+    ...patch,
+  }
+}
+
+/** A curve's values as curves.get answers, from a function of the frame. */
+export function testCurveData(info: CurveInfo, value: (frame: number) => number): CurveData {
+  return { info, values: Float32Array.from({ length: info.length }, (_, f) => value(f)), future: null }
+}
+
+/**
+ * The fake main side of a test dataset: dataset.open, episode.open and an empty project (or `snapshot`), no curves;
+ * `answers` and `fallback` (the test file's) come first.
+ */
+export function datasetClient(shape: Pick<TestDatasetShape, 'fps' | 'length' | 'episodes'> & Partial<TestDatasetShape>, answers: Answers = {}, fallback: Fallback = {}, snapshot: Partial<ProjectSnapshot> = {}) {
+  return fakeClient(answers, {
+    'dataset.open': () => testSummary(shape),
+    'episode.open': ({ episode }: { episode: number }) => testEpisode(episode, shape),
+    'annotations.load': () => testSnapshot(snapshot),
+    'annotations.apply': ({ edits }: { edits: unknown[] }) => ({ applied: edits.length }),
+    'curves.list': () => [],
+    ...fallback,
+  } satisfies Fallback)
+}
+
+/** Let every pending promise chain run. */
+export const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 0))
+
+/** A player driver that logs what it is asked and reports seeks back as the frame shown. */
+export function recordingDriver(store: AppStore, log: string[]): PlayerDriver {
+  return {
+    seek: (f) => {
+      log.push(`seek ${f}`)
+      store.getState().reportFrame(f)
+    },
+    play: () => log.push('play'),
+    pause: () => log.push('pause'),
+    setSpeed: () => undefined,
+  }
+}
+
+/** Calls made to the fake main side, by method. */
+export function paramsOf(calls: readonly { method: Method; params: unknown }[], method: Method): unknown[] {
+  return calls.filter((c) => c.method === method).map((c) => c.params)
 }

@@ -1,47 +1,13 @@
 import { describe, expect, it, vi } from 'vitest'
-import type { EpisodeView, JobInfo, Method, ModelCheck, ModelInfo, Params, Result } from '../../../../app/contract'
+import type { JobInfo, Method, ModelCheck, ModelInfo, Params, Result } from '../../../../app/contract'
 import type { CurveChunk, CurveData, CurveInfo } from '../../../../app/curves'
-import type { DatasetSummary } from '../../../../app/dataset'
 import { VivaError } from '../../../../app/errors'
-import { fakeClient as makeFakeClient } from '../../testing/fakeClient'
 import { createAppStore } from '../../state/store'
-import { testEpisode, testSummary } from '../../testing/builders'
+import { datasetClient, settle, testCurveInfo } from '../../testing/builders'
 
 const LENGTH = 20
 
-function summary(): DatasetSummary {
-  return testSummary({ fps: 30, length: LENGTH, episodes: 2 })
-}
-
-function episode(index: number): EpisodeView {
-  return testEpisode(index, { fps: 30, length: LENGTH })
-}
-
-function info(id: string, patch: Partial<CurveInfo> = {}): CurveInfo {
-  return {
-    id,
-    datasetId: 'd1',
-    episode: 0,
-    name: id,
-    source: 'model',
-    convention: 'progress',
-    length: LENGTH,
-    computed: 0,
-    complete: false,
-    modelId: `m-${id}`,
-    modelName: id,
-    params: { steps: 4, seed: 0, cameras: ['a'] },
-    futureDim: 0,
-    futureNames: [],
-    futureOffset: 0,
-    file: null,
-    sourceId: null,
-    fileHash: null,
-    warnings: [],
-    createdAt: '2024-01-01T00:00:00Z',
-    ...patch,
-  }
-}
+const info = (id: string, patch: Partial<CurveInfo> = {}): CurveInfo => testCurveInfo(id, LENGTH, patch)
 
 /** A curve as the main side has it on disk: the first `upTo` frames computed (value = frame / 100). */
 function disk(i: CurveInfo, upTo: number): CurveData {
@@ -108,16 +74,7 @@ function model(patch: Partial<ModelInfo> = {}): ModelInfo {
 
 type Answers = Partial<{ [M in Method]: (p: Params<M>) => Result<M> | Promise<Result<M>> }>
 
-function fakeClient(answers: Answers) {
-  return makeFakeClient(answers, {
-        'annotations.load': () => ({ datasetId: 'd1', projectFile: '/p.sqlite', identityNote: null, events: [], episodes: [], taxonomies: [] }),
-        'dataset.open': () => summary(),
-        'episode.open': ({ episode: i }: { episode: number }) => episode(i),
-      })
-}
-
-/** Let every pending promise chain run. */
-const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 0))
+const fakeClient = (answers: Answers) => datasetClient({ fps: 30, length: LENGTH, episodes: 2 }, answers)
 
 async function openPlayer(answers: Answers) {
   const fake = fakeClient(answers)

@@ -1,79 +1,34 @@
 import { describe, expect, it } from 'vitest'
-import type { AdvantageResult, EpisodeView, Method, Params, Result } from '../../../../app/contract'
+import type { AdvantageResult, Method, Params, Result } from '../../../../app/contract'
 import type { CurveData, CurveInfo } from '../../../../app/curves'
-import type { DatasetSummary } from '../../../../app/dataset'
 import { DEFAULT_DETECTOR_SETTINGS, type Candidate } from '../../../../app/detector'
 import { analysisCurve } from '../curves/curves'
 import { candidateKey, candidateScope, strongestCandidates, MAX_SHOWN_CANDIDATES, visibleCandidates, type DetectedCandidates } from './candidates'
 import { hiddenCandidateCount, shownCalibration, shownCandidates } from './state'
 import { VivaError } from '../../../../app/errors'
-import { fakeClient as makeFakeClient } from '../../testing/fakeClient'
 import { createAppStore, type AppStore } from '../../state/store'
-import { testEpisode, testSummary } from '../../testing/builders'
+import { datasetClient, settle, testCurveData, testCurveInfo, testTaxonomy } from '../../testing/builders'
 
 const LENGTH = 100
 
-function summary(): DatasetSummary {
-  return testSummary({ fps: 30, length: LENGTH, episodes: 2 })
-}
+/** An imported curve of episode 0, complete. */
+const info = (id: string, patch: Partial<CurveInfo> = {}): CurveInfo =>
+  testCurveInfo(id, LENGTH, { source: 'import', computed: LENGTH, complete: true, modelId: null, modelName: null, params: null, file: `/curves/${id}.csv`, sourceId: `s-${id}`, ...patch })
 
-function episode(index: number): EpisodeView {
-  return testEpisode(index, { fps: 30, length: LENGTH })
-}
-
-function info(id: string, patch: Partial<CurveInfo> = {}): CurveInfo {
-  return {
-    id,
-    datasetId: 'd1',
-    episode: 0,
-    name: id,
-    source: 'import',
-    convention: 'progress',
-    length: LENGTH,
-    computed: LENGTH,
-    complete: true,
-    modelId: null,
-    modelName: null,
-    params: null,
-    futureDim: 0,
-    futureNames: [],
-    futureOffset: 0,
-    file: `/curves/${id}.csv`,
-    sourceId: `s-${id}`,
-    fileHash: null,
-    warnings: [],
-    createdAt: '2024-01-01T00:00:00Z',
-    ...patch,
-  }
-}
-
-function data(i: CurveInfo): CurveData {
-  // Steps up at frames 30 and 70, drops at 50: two milestones and an error for the default detector.
-  const values = Float32Array.from({ length: LENGTH }, (_, f) => (f < 30 ? 0.1 : f < 50 ? 0.5 : f < 70 ? 0.2 : 0.8))
-  return { info: i, values, future: null }
-}
+// Steps up at frames 30 and 70, drops at 50: two milestones and an error for the default detector.
+const data = (i: CurveInfo): CurveData => testCurveData(i, (f) => (f < 30 ? 0.1 : f < 50 ? 0.5 : f < 70 ? 0.2 : 0.8))
 
 type Answers = Partial<{ [M in Method]: (p: Params<M>) => Result<M> | Promise<Result<M>> }>
 
 function fakeClient(answers: Answers) {
-  return makeFakeClient(answers, {
-        'annotations.load': () => ({
-          datasetId: 'd1',
-          projectFile: '/p.sqlite',
-          identityNote: null,
-          events: [],
-          episodes: [],
-          taxonomies: [{ task: 'fold', version: 1, milestones: ['grasp', 'fold'], errorTypes: ['drop'], preset: null, createdAt: '2024-01-01T00:00:00Z' }],
-        }),
-        'annotations.apply': ({ edits }: { edits: unknown[] }) => ({ applied: edits.length }),
-        'dataset.open': () => summary(),
-        'episode.open': ({ episode: i }: { episode: number }) => episode(i),
-        'curves.list': () => [info('a'), info('b')],
-        'curves.get': ({ curveId }: { curveId: string }) => data(info(curveId)),
-      })
+  return datasetClient(
+    { fps: 30, length: LENGTH, episodes: 2 },
+    answers,
+    { 'curves.list': () => [info('a'), info('b')], 'curves.get': ({ curveId }: { curveId: string }) => data(info(curveId)) },
+    { taxonomies: [testTaxonomy('fold', ['grasp', 'fold'], ['drop'])] },
+  )
 }
 
-const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 0))
 
 async function openPlayer(answers: Answers = {}): Promise<{ store: AppStore; calls: { method: Method; params: unknown }[] }> {
   const fake = fakeClient(answers)

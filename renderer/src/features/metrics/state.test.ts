@@ -1,27 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import type { AnnotationEvent } from '../../../../app/annotations'
-import type { EpisodeView, Method, Params, Result } from '../../../../app/contract'
+import type { Method, Params, Result } from '../../../../app/contract'
 import type { DatasetSummary } from '../../../../app/dataset'
 import { buildMetricsReport, type MetricsReport, type MetricsReportOptions } from '../../../../app/metricsReport'
 import { VivaError } from '../../../../app/errors'
-import { fakeClient as makeFakeClient } from '../../testing/fakeClient'
 import { createAppStore } from '../../state/store'
-import type { PlayerDriver } from '../player/state'
-import { testEpisode, testSummary } from '../../testing/builders'
+import { datasetClient, recordingDriver, settle, testEvent, testSummary } from '../../testing/builders'
 
 const LENGTH = 40
 
-function summary(): DatasetSummary {
-  return testSummary({ fps: 10, length: LENGTH, episodes: 3 })
-}
-
-function episode(index: number): EpisodeView {
-  return testEpisode(index, { fps: 10, length: LENGTH })
-}
-
-function event(id: string, episode: number, frame: number, kind: 'milestone' | 'error', label: string): AnnotationEvent {
-  return { id, episode, frame, kind, label, note: '', annotator: '', taxonomyVersion: 1, createdAt: '', updatedAt: '' } as AnnotationEvent
-}
+const summary = (): DatasetSummary => testSummary({ fps: 10, length: LENGTH, episodes: 3 })
+const event = testEvent
 
 const EVENTS = [event('e1', 0, 20, 'milestone', 'grasp'), event('e2', 1, 15, 'error', 'drop'), event('e3', 1, 30, 'milestone', 'grasp')]
 
@@ -49,27 +37,10 @@ function report(options: MetricsReportOptions, withCurves = true): MetricsReport
 }
 
 function fakeClient(answers: Partial<{ [M in Method]: (p: Params<M>) => Result<M> | Promise<Result<M>> }>) {
-  return makeFakeClient(answers, {
-        'dataset.open': () => summary(),
-        'episode.open': ({ episode: i }: { episode: number }) => episode(i),
-        'annotations.load': () => ({ datasetId: 'd1', projectFile: '/p.sqlite', identityNote: null, events: EVENTS, episodes: [], taxonomies: [] }),
-        'curves.list': () => [],
-      })
+  return datasetClient({ fps: 10, length: LENGTH, episodes: 3 }, answers, {}, { events: EVENTS })
 }
 
-const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0))
-
-function recordingDriver(store: ReturnType<typeof createAppStore>, log: string[]): PlayerDriver {
-  return {
-    seek: (f) => {
-      log.push(`seek ${f}`)
-      store.getState().reportFrame(f)
-    },
-    play: () => log.push('play'),
-    pause: () => log.push('pause'),
-    setSpeed: () => undefined,
-  }
-}
+const tick = settle
 
 describe('metrics slice', () => {
   it('computes the report of the current dataset with the paper window (1/6 s) and the relative variant by default', async () => {

@@ -4,32 +4,26 @@ import type { DatasetSummary, NumericFeatureInfo } from '../../../../app/dataset
 import { episodeFeature, plottedFeatureKeys } from './state'
 import { createAppStore } from '../../state/store'
 import { fakeClient } from '../../testing/fakeClient'
+import { testEpisode, testSnapshot, testSummary } from '../../testing/builders'
 
 const info = (key: string): NumericFeatureInfo => ({ key, dtype: 'float32', dim: 2, names: ['a', 'b'] })
 const values = (key: string, at: number): EpisodeState => ({ key, dim: 2, names: ['a', 'b'], values: new Float32Array([at, at + 1, at + 2, at + 3]) })
 
 function summary(stateKey: string | null): DatasetSummary {
-  return {
-    id: 'd1',
-    root: '/d1',
-    name: 'd1',
-    format: 'v2.1',
-    fps: 10,
-    robotType: null,
-    cameras: [],
-    state: stateKey === null ? null : { key: stateKey, dim: 2, names: ['a', 'b'] },
-    features: [info('state'), info('actions'), info('observation.effort')],
-    stateChoice: stateKey === null ? { key: null, by: 'none', reason: '' } : { key: stateKey, by: 'name', reason: '' },
-    tasks: [],
-    episodes: [{ index: 0, tasks: [], length: 2, present: true, warnings: [] }],
-    totalFrames: 2,
-    warnings: [],
-  }
+  return testSummary(
+    { fps: 10, length: 2, episodes: 1 },
+    {
+      root: '/d1',
+      tasks: [],
+      episodes: [{ index: 0, tasks: [], length: 2, present: true, warnings: [] }],
+      state: stateKey === null ? null : { key: stateKey, dim: 2, names: ['a', 'b'] },
+      features: [info('state'), info('actions'), info('observation.effort')],
+      stateChoice: stateKey === null ? { key: null, by: 'none', reason: '' } : { key: stateKey, by: 'name', reason: '' },
+    },
+  )
 }
 
-function episode(features: EpisodeState[]): EpisodeView {
-  return { datasetId: 'd1', index: 0, length: 2, fps: 10, tasks: [], cameras: [], state: values('state', 0), features, warnings: [] }
-}
+const episode = (features: EpisodeState[]): EpisodeView => testEpisode(0, { fps: 10, length: 2 }, { tasks: [], state: values('state', 0), features })
 
 describe('the feature plot state', () => {
   it('shows the state by default, loads the chosen features with the episode and fetches one the picker adds', async () => {
@@ -39,7 +33,7 @@ describe('the feature plot state', () => {
         'episode.open': (p) => episode((p.features ?? []).filter((k) => k !== 'state').map((k) => values(k, 10))),
         'episode.features': (p) => p.keys.map((k) => values(k, 20)),
       },
-      { 'annotations.load': () => ({ datasetId: 'd1', projectFile: '', identityNote: null, events: [], episodes: [], taxonomies: [] }) },
+      { 'annotations.load': () => testSnapshot({ projectFile: '' }) },
     )
     const store = createAppStore(fake.client)
     await store.getState().openDataset('/d1')
