@@ -3,7 +3,7 @@
  * a store opens it through. Tests change what they test with a patch, never by copying a builder.
  */
 import type { AnnotationEvent, EventKind, Taxonomy } from '../../../app/annotations'
-import type { EpisodeView, Method, ProjectSnapshot } from '../../../app/contract'
+import type { EpisodeView, JobInfo, Method, ModelCheck, ModelInfo, ProjectSnapshot } from '../../../app/contract'
 import type { CurveData, CurveInfo } from '../../../app/curves'
 import type { DatasetSummary } from '../../../app/dataset'
 import type { PlayerDriver } from '../features/player/state'
@@ -116,6 +116,82 @@ export function datasetClient(shape: Pick<TestDatasetShape, 'fps' | 'length' | '
 
 /** Let every pending promise chain run. */
 export const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 0))
+
+/** Open 'd1' and its episode `index` in the player, as the user would, and let what that starts run. */
+export async function openPlayer(store: AppStore, index = 0): Promise<void> {
+  await store.getState().openDataset('/data/d1')
+  await settle()
+  await store.getState().openEpisode(index)
+  await settle()
+}
+
+/** A promise per call that the test settles when it likes, to answer out of order. */
+export function heldAnswers<T>() {
+  const held: { resolve: (v: T) => void; reject: (e: unknown) => void }[] = []
+  const answer = (): Promise<T> => new Promise<T>((resolve, reject) => held.push({ resolve, reject }))
+  return { held, answer }
+}
+
+/** A model as models.list answers: a viva-flow model for 2 cameras and a 14-dimensional state. */
+export function testModel(patch: Partial<ModelInfo> = {}): ModelInfo {
+  return {
+    id: 'm1',
+    name: 'viva-reference',
+    kind: 'viva-flow',
+    dir: '/models/viva-reference',
+    source: 'bundled',
+    cameras: ['high', 'left'],
+    stateDim: 14,
+    stateNames: [],
+    fps: 30,
+    horizon: 8,
+    defaultSteps: 4,
+    imageSize: [64, 64],
+    error: null,
+    ...patch,
+  }
+}
+
+/** Whether model `modelId` fits 'd1' (whose state has 12 dimensions where the model wants 14). */
+export function testModelCheck(datasetId: string, modelId: string, ok: boolean): ModelCheck {
+  return {
+    datasetId,
+    modelId,
+    issues: ok ? [] : [{ level: 'error', code: 'STATE_DIM', message: 'state has 12 dimensions, viva expects 14' }],
+    ok,
+    stateMap: null,
+    datasetStateDim: 12,
+    modelStateDim: 14,
+    suggestedStateMap: ok ? null : '0-11,pad:mid,pad:mid',
+  }
+}
+
+/** A scoring job of model m1 over episode 0, running. */
+export function testJob(length: number, patch: Partial<JobInfo> = {}): JobInfo {
+  return {
+    id: 'j1',
+    datasetId: 'd1',
+    modelId: 'm1',
+    modelName: 'viva',
+    episodes: [0],
+    steps: 4,
+    seed: 0,
+    state: 'running',
+    episode: 0,
+    episodesDone: 0,
+    framesDone: 0,
+    framesTotal: length,
+    framesResumed: 0,
+    framesPerSecond: 0,
+    etaSeconds: null,
+    provider: null,
+    error: null,
+    episodeErrors: [],
+    params: null,
+    warnings: [],
+    ...patch,
+  }
+}
 
 /** A player driver that logs what it is asked and reports seeks back as the frame shown. */
 export function recordingDriver(store: AppStore, log: string[]): PlayerDriver {
