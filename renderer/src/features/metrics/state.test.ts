@@ -4,7 +4,7 @@ import type { DatasetSummary } from '../../../../app/dataset'
 import { buildMetricsReport, type MetricsReport, type MetricsReportOptions } from '../../../../app/metricsReport'
 import { VivaError } from '../../../../app/errors'
 import { createAppStore } from '../../state/store'
-import { datasetClient, recordingDriver, settle, testEvent, testSummary } from '../../testing/builders'
+import { datasetClient, settle, testEvent, testSummary } from '../../testing/builders'
 
 const LENGTH = 40
 
@@ -82,7 +82,7 @@ describe('metrics slice', () => {
 
   it('keeps only the latest answer when answers come back out of order', async () => {
     const release: (() => void)[] = []
-    const { client } = fakeClient({
+    const { client, calls } = fakeClient({
       'metrics.compute': async (p) => {
         if (p.variant === 'relative') await new Promise<void>((r) => release.push(r))
         return report(p)
@@ -92,6 +92,8 @@ describe('metrics slice', () => {
     await store.getState().openDataset('/data/d1')
     const slow = store.getState().computeMetrics()
     store.getState().setMetricsVariant('absolute')
+    // The older request is cancelled on the main side too.
+    expect(calls.filter((c) => c.method === 'metrics.compute').map((c) => c.signal?.aborted)).toEqual([true, false])
     await tick()
     expect(store.getState().metricsReport?.variant).toBe('absolute')
     expect(store.getState().metricsLoading).toBe(false)
@@ -149,53 +151,6 @@ describe('metrics slice', () => {
     expect(store.getState().screen).toBe('player')
     store.getState().openMetrics()
     expect(store.getState()).toMatchObject({ screen: 'datasets', episode: null, screenView: 'metrics' })
-  })
-
-  it('opens an episode at a frame once the player attaches its driver, selecting the event there', async () => {
-    const { client } = fakeClient({})
-    const store = createAppStore(client)
-    await store.getState().openDataset('/data/d1')
-    await store.getState().loadProject('d1')
-    await store.getState().openEpisodeAt(1, 15, 'error')
-    expect(store.getState()).toMatchObject({ screen: 'player', selectedEpisode: 1, frame: 0 })
-    expect(store.getState().pendingSeek).toEqual({ datasetId: 'd1', episode: 1, frame: 15, kind: 'error' })
-    const log: string[] = []
-    store.getState().attachDriver(recordingDriver(store, log))
-    expect(log).toEqual(['seek 15'])
-    expect(store.getState().frame).toBe(15)
-    expect(store.getState().selectedEventId).toBe('e2')
-    expect(store.getState().pendingSeek).toBeNull()
-    // Only once: the next driver (e.g. another episode) starts where it always does.
-    store.getState().attachDriver(null)
-    store.getState().attachDriver(recordingDriver(store, log))
-    expect(log).toEqual(['seek 15'])
-  })
-
-  it('drops the seek when another episode is opened before the player shows the target', async () => {
-    const { client } = fakeClient({})
-    const store = createAppStore(client)
-    await store.getState().openDataset('/data/d1')
-    await store.getState().openEpisodeAt(1, 30, 'milestone')
-    await store.getState().openEpisode(2)
-    const log: string[] = []
-    store.getState().attachDriver(recordingDriver(store, log))
-    expect(log).toEqual([])
-    expect(store.getState().pendingSeek).toBeNull()
-    expect(store.getState().frame).toBe(0)
-  })
-
-  it('drops the seek when the episode cannot be opened', async () => {
-    const { client } = fakeClient({
-      'episode.open': () => {
-        throw new VivaError('NOT_FOUND', 'episode 9 is missing on disk')
-      },
-    })
-    const store = createAppStore(client)
-    await store.getState().openDataset('/data/d1')
-    await store.getState().openEpisodeAt(9, 12)
-    expect(store.getState().pendingSeek).toBeNull()
-    expect(store.getState().screen).toBe('datasets')
-    expect(store.getState().errors).toHaveLength(1)
   })
 
   it('toggles the drill-down, sorts it, and closes it when its row disappears', async () => {

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import type { EpisodeView, Method, Params, Result } from '../../../app/contract'
-import type { DatasetSummary } from '../../../app/dataset'
-import { VivaError } from '../../../app/errors'
-import { fakeClient as makeFakeClient } from '../testing/fakeClient'
-import { createAppStore } from './store'
-import { filteredEpisodes } from '../features/datasets/state'
-import type { PlayerDriver } from '../features/player/state'
-import { testEpisode, testSnapshot, testSummary } from '../testing/builders'
+import type { EpisodeView, Method, Params, Result } from '../../../../app/contract'
+import type { DatasetSummary } from '../../../../app/dataset'
+import { VivaError } from '../../../../app/errors'
+import { fakeClient as makeFakeClient } from '../../testing/fakeClient'
+import { createAppStore } from '../../state/store'
+import type { PlayerDriver } from './state'
+import { heldAnswers, testEpisode, testSnapshot, testSummary } from '../../testing/builders'
 
 function summary(): DatasetSummary {
   return testSummary({ fps: 30, length: 100, episodes: 4, taskOf: (i) => (i % 2 ? 'pack' : 'fold'), present: (i) => i !== 3 })
@@ -24,37 +23,7 @@ function fakeClient(answers: Partial<{ [M in Method]: (p: Params<M>) => Result<M
   return makeFakeClient(answers, { 'annotations.load': () => testSnapshot() })
 }
 
-describe('app store', () => {
-  it('opens a dataset and selects its first present episode; failures become visible errors', async () => {
-    const { client } = fakeClient({
-      'dataset.open': ({ path }) => {
-        if (path === '/bad') throw new VivaError('NOT_A_DATASET', '/bad is not a LeRobot dataset: meta/info.json not found', '/bad/meta/info.json')
-        return summary()
-      },
-    })
-    const store = createAppStore(client)
-    await store.getState().openDataset('/data/d1')
-    expect(store.getState().currentDatasetId).toBe('d1')
-    expect(store.getState().selectedEpisode).toBe(0)
-    await store.getState().openDataset('/bad')
-    expect(store.getState().errors).toHaveLength(1)
-    expect(store.getState().errors[0]).toMatchObject({ code: 'NOT_A_DATASET', file: '/bad/meta/info.json' })
-    expect(store.getState().currentDatasetId).toBe('d1')
-  })
-
-  it('filters episodes by task and by number or text', () => {
-    const s = summary()
-    const none = { outcomeFilter: null, statusFilter: null, project: null }
-    expect(filteredEpisodes({ ...none, taskFilter: 'pack', textFilter: '' }, s).map((e) => e.index)).toEqual([1, 3])
-    expect(filteredEpisodes({ ...none, taskFilter: null, textFilter: '2' }, s).map((e) => e.index)).toEqual([2])
-    expect(filteredEpisodes({ ...none, taskFilter: null, textFilter: 'FOL' }, s).map((e) => e.index)).toEqual([0, 2])
-    // Without annotations every episode is "unknown" and "todo".
-    expect(filteredEpisodes({ ...none, outcomeFilter: 'unknown', taskFilter: null, textFilter: '' }, s)).toHaveLength(4)
-    expect(filteredEpisodes({ ...none, statusFilter: 'done', taskFilter: null, textFilter: '' }, s)).toHaveLength(0)
-    expect(filteredEpisodes({ ...none, eventFilter: 'none', taskFilter: null, textFilter: '' }, s)).toHaveLength(4)
-    expect(filteredEpisodes({ ...none, eventFilter: 'errors', taskFilter: null, textFilter: '' }, s)).toHaveLength(0)
-  })
-
+describe('player state', () => {
   it('routes seeks through the driver, clamped to the episode, and stops playback before stepping', async () => {
     const { client } = fakeClient({ 'dataset.open': () => summary(), 'episode.open': ({ episode: i }) => episode(i) })
     const store = createAppStore(client)
@@ -102,6 +71,25 @@ describe('app store', () => {
     ;(release as (() => void) | null)?.()
     await slow
     expect(store.getState().episode?.index).toBe(2)
+    expect(store.getState().episodeLoading).toBe(false)
+  })
+
+  it('a newer open aborts the older one; closing the player aborts the open in flight, whose answer is then dropped', async () => {
+    const opens = heldAnswers<EpisodeView>()
+    const { client, calls } = fakeClient({ 'dataset.open': () => summary(), 'episode.open': () => opens.answer() })
+    const store = createAppStore(client)
+    await store.getState().openDataset('/data/d1')
+    const first = store.getState().openEpisode(0)
+    const second = store.getState().openEpisode(1)
+    const asked = (): (boolean | undefined)[] => calls.filter((c) => c.method === 'episode.open').map((c) => c.signal?.aborted)
+    expect(asked()).toEqual([true, false])
+    store.getState().closeEpisode()
+    expect(asked()).toEqual([true, true])
+    opens.held[1]!.resolve(episode(1))
+    opens.held[0]!.resolve(episode(0))
+    await Promise.all([first, second])
+    expect(store.getState()).toMatchObject({ screen: 'datasets', episode: null, episodeLoading: false })
+    expect(store.getState().errors).toEqual([])
   })
 
   it('prepares unplayable cameras automatically and tracks their progress', async () => {
