@@ -7,7 +7,7 @@ import { noteDraft, type NoteStatus, type NoteTarget } from './notes'
 import { useApp, useEpisodeEvents } from '../../state/StoreContext'
 import { candidateKey, MAX_SHOWN_CANDIDATES } from '../detector/candidates'
 import { hiddenCandidateCount } from '../detector/state'
-import { CandidateRow, useShownCandidates } from '../plots/ValueAnalysisPanel'
+import { CandidateRow, useShownCandidates } from '../detector/DetectorPanel'
 
 export const OUTCOME_KEYS: Record<Outcome, string> = { success: 'S', failure: 'F', unknown: 'U' }
 export const STATUS_NAMES: Record<ReviewStatus, string> = {

@@ -14,7 +14,7 @@ import type { AppState } from '../../state/store'
 import { baseLayout, candidateShapes, candidateTrace, frames, seriesColor, type PlotSpec } from './plotShared'
 import { PlotFrame } from './PlotFrame'
 import { useLivePlot } from './useLivePlot'
-import { AdvantagesControl, DetectorPanel, useCandidateDetection, useDetectorCalibration } from './ValueAnalysisPanel'
+import { AdvantagesControl, DetectorPanel, useCandidateDetection, useDetectorCalibration } from '../detector/DetectorPanel'
 import { bandPolygons, bandRanges, emaSmooth, MAX_VALUE_SMOOTHING } from './valueAnalysis'
 import './valueAnalysis.css'
 

@@ -6,11 +6,11 @@ import type { DetectionScore, DetectorEvaluation } from '../../../../app/detecto
 import { formatSeconds } from '../../../../app/timeSpan'
 import { advantageRequestKey, shownAdvantages } from '../advantages/state'
 import { analysisCurve, curveComplete } from '../curves/curves'
-import { calibrationKey, candidateKey, candidateScope } from '../detector/candidates'
-import { shownCalibration, shownCandidates } from '../detector/state'
+import { calibrationKey, candidateKey, candidateScope } from './candidates'
+import { shownCalibration, shownCandidates } from './state'
 import { useApp, useAppStore, useClient } from '../../state/StoreContext'
 import type { AppState } from '../../state/store'
-import { bandRanges, positiveFraction } from './valueAnalysis'
+import { bandRanges, positiveFraction } from '../plots/valueAnalysis'
 
 const keepFocus = (e: React.MouseEvent): void => e.preventDefault()
 
