@@ -11,7 +11,7 @@ import { shortCameraName, WarningList } from '../datasets/DatasetScreen'
 import { episodeWarnings } from '../datasets/episodeChecks'
 import { StatePlot } from '../plots/StatePlot'
 import { ValuePlot } from '../plots/ValuePlot'
-import { AdvantageStrip } from '../detector/DetectorPanel'
+import { AdvantageStrip } from '../advantages/AdvantagesControl'
 import { ModelsPanel } from '../models/ModelsPanel'
 import { PlaybackController } from './playbackController'
 import { Scrubber } from './Scrubber'
@@ -21,6 +21,7 @@ import { LabelPicker } from '../annotations/LabelPicker'
 import { TaxonomyEditor } from '../annotations/TaxonomyEditor'
 import { MetricsButton } from '../metrics/MetricsButton'
 import { TriageBadge } from '../triage/TriageView'
+import { keepFocus } from '../../components/keepFocus'
 
 function VideoView(props: { camera: CameraView; controller: PlaybackController; progress: number | undefined }): ReactNode {
   const client = useClient()
@@ -107,7 +108,6 @@ function Transport(props: { episode: EpisodeView }): ReactNode {
   const { seek, step, togglePlay, setSpeed } = useApp((s) => s)
   const [typed, setTyped] = useState('')
   const { episode } = props
-  const keepFocus = (e: React.MouseEvent): void => e.preventDefault()
   return (
     <div className="transport">
       <button type="button" onMouseDown={keepFocus} onClick={() => seek(0)} title="First frame (Home)" aria-label="First frame"><Icon name="first" /></button>
@@ -431,7 +431,6 @@ function FeaturePlotOrNote(props: { episode: EpisodeView }): ReactNode {
 function SidePanel(): ReactNode {
   const panel = useApp((s) => s.sidePanel)
   const setPanel = useApp((s) => s.setSidePanel)
-  const keepFocus = (e: React.MouseEvent): void => e.preventDefault()
   return (
     <div className="side-column">
       <div className="view-tabs side-tabs" role="tablist" aria-label="Side panel">
