@@ -7,7 +7,7 @@ import type { EpisodeView, JobInfo, Method, ModelCheck, ModelInfo, ProjectSnapsh
 import type { CurveData, CurveInfo } from '../../../app/curves'
 import type { DatasetSummary } from '../../../app/dataset'
 import type { PlayerDriver } from '../features/player/state'
-import type { AppStore } from '../state/store'
+import { createAppStore, type AppStore } from '../state/store'
 import { fakeClient, type Answers, type Fallback } from './fakeClient'
 
 /** The shape of a test dataset: `episodes` of `length` frames at `fps`, dataset id 'd1'. */
@@ -123,6 +123,14 @@ export async function openPlayer(store: AppStore, index = 0): Promise<void> {
   await settle()
   await store.getState().openEpisode(index)
   await settle()
+}
+
+/** A store on the fake main side of a test dataset (see datasetClient), showing its episode 0 in the player. */
+export async function playerStore(shape: Parameters<typeof datasetClient>[0], answers: Answers = {}, fallback: Fallback = {}) {
+  const fake = datasetClient(shape, answers, fallback)
+  const store = createAppStore(fake.client)
+  await openPlayer(store)
+  return { ...fake, store }
 }
 
 /** A promise per call that the test settles when it likes, to answer out of order. */

@@ -2,8 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import type { AdvantageResult, Method, Params, Result } from '../../../../app/contract'
 import type { CurveInfo } from '../../../../app/curves'
 import { VivaError } from '../../../../app/errors'
-import { createAppStore } from '../../state/store'
-import { datasetClient, heldAnswers, openPlayer as showEpisode, testCurveData, testCurveInfo } from '../../testing/builders'
+import { heldAnswers, playerStore, testCurveData, testCurveInfo } from '../../testing/builders'
 import { shownAdvantages } from './state'
 
 const LENGTH = 100
@@ -13,15 +12,11 @@ const info = (id: string): CurveInfo => testCurveInfo(id, LENGTH, { computed: LE
 type Answers = Partial<{ [M in Method]: (p: Params<M>) => Result<M> | Promise<Result<M>> }>
 
 /** The player at episode 0 with two complete curves, a and b. */
-async function openPlayer(answers: Answers = {}) {
-  const fake = datasetClient({ fps: 30, length: LENGTH, episodes: 2 }, answers, {
+const openPlayer = (answers: Answers = {}) =>
+  playerStore({ fps: 30, length: LENGTH, episodes: 2 }, answers, {
     'curves.list': () => [info('a'), info('b')],
     'curves.get': ({ curveId }: { curveId: string }) => testCurveData(info(curveId), (f) => f / LENGTH),
   })
-  const store = createAppStore(fake.client)
-  await showEpisode(store)
-  return { ...fake, store }
-}
 
 describe('advantages', () => {
   function result(curveId: string, k: number, positiveFraction: number): AdvantageResult {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Method, Params, Result } from '../../../../app/contract'
-import { createAppStore } from '../../state/store'
-import { datasetClient, openPlayer as showEpisode, settle, testJob, testModel, testModelCheck } from '../../testing/builders'
+import { playerStore, settle, testJob, testModel, testModelCheck } from '../../testing/builders'
 
 const LENGTH = 20
 const model = testModel
@@ -10,12 +9,7 @@ const job = (patch: Parameters<typeof testJob>[1] = {}) => testJob(LENGTH, patch
 
 type Answers = Partial<{ [M in Method]: (p: Params<M>) => Result<M> | Promise<Result<M>> }>
 
-async function openPlayer(answers: Answers) {
-  const fake = datasetClient({ fps: 30, length: LENGTH, episodes: 2 }, answers)
-  const store = createAppStore(fake.client)
-  await showEpisode(store)
-  return { ...fake, store }
-}
+const openPlayer = (answers: Answers) => playerStore({ fps: 30, length: LENGTH, episodes: 2 }, answers)
 
 describe('jobs state', () => {
   it('models, camera mapping, scoring and job control go through the contract', async () => {

@@ -1,8 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import type { CameraMapping, Method, Params, Result } from '../../../../app/contract'
 import { VivaError } from '../../../../app/errors'
-import { createAppStore } from '../../state/store'
-import { datasetClient, heldAnswers, openPlayer as showEpisode, testModel, testModelCheck } from '../../testing/builders'
+import { heldAnswers, playerStore, testModel, testModelCheck } from '../../testing/builders'
 
 const LENGTH = 20
 const model = testModel
@@ -10,12 +9,7 @@ const check = testModelCheck
 
 type Answers = Partial<{ [M in Method]: (p: Params<M>) => Result<M> | Promise<Result<M>> }>
 
-async function openPlayer(answers: Answers) {
-  const fake = datasetClient({ fps: 30, length: LENGTH, episodes: 2 }, answers)
-  const store = createAppStore(fake.client)
-  await showEpisode(store)
-  return { ...fake, store }
-}
+const openPlayer = (answers: Answers) => playerStore({ fps: 30, length: LENGTH, episodes: 2 }, answers)
 
 const mapping = (datasetId: string, modelId: string): CameraMapping => ({ datasetId, modelId, slots: { high: 'cam_high' }, guessed: true, how: { high: 'position' } })
 

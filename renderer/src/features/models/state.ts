@@ -5,7 +5,7 @@
 import type { CameraMapping, ModelCheck, ModelInfo, ProviderRequest } from '../../../../app/contract'
 import { toWireError, type WireError } from '../../../../app/errors'
 import type { ErrorsSlice } from '../../state/errors'
-import { createRequests } from '../../state/request'
+import { createRequests, type Outcome } from '../../state/request'
 import type { SliceContext } from '../../state/slice'
 import type { DatasetsSlice } from '../datasets/state'
 
@@ -53,6 +53,18 @@ export function selectedModel(s: Pick<ModelsSlice, 'models' | 'selectedModelId'>
 export function createModelsSlice({ client, set, get }: SliceContext<ModelsSlice, DatasetsSlice & ErrorsSlice>, hooks: ModelsHooks): ModelsSlice {
   // A camera map being saved and one being read share a key (the newer wins), as do the check and a saved state map.
   const requests = createRequests()
+
+  /** Show the mapping a camera-map request came to (then check the model again), or `onError` and the error. */
+  const showMap = (out: Outcome<CameraMapping>, onError: CameraMapping | null): void => {
+    if (out.status === 'stale') return
+    if (out.status === 'ok') {
+      set({ cameraMap: out.value })
+      void get().loadModelCheck()
+    } else {
+      set({ cameraMap: onError })
+      get().pushError(out.error)
+    }
+  }
 
   return {
     models: [],
@@ -112,15 +124,7 @@ export function createModelsSlice({ client, set, get }: SliceContext<ModelsSlice
         set({ cameraMap: null, modelCheck: null })
         return
       }
-      const out = await requests.run('cameraMap', (signal) => client.call('models.cameraMap', { datasetId, modelId: model.id }, signal))
-      if (out.status === 'stale') return
-      if (out.status === 'ok') {
-        set({ cameraMap: out.value })
-        void get().loadModelCheck()
-      } else {
-        set({ cameraMap: null })
-        get().pushError(out.error)
-      }
+      showMap(await requests.run('cameraMap', (signal) => client.call('models.cameraMap', { datasetId, modelId: model.id }, signal)), null)
     },
 
     async setCameraSlot(slot, camera) {
@@ -129,15 +133,7 @@ export function createModelsSlice({ client, set, get }: SliceContext<ModelsSlice
       const slots = { ...map.slots, [slot]: camera }
       set({ cameraMap: { ...map, slots, guessed: false } })
       // A write: not cancelled by a newer request, only its answer dropped.
-      const out = await requests.run('cameraMap', () => client.call('models.setCameraMap', { datasetId: map.datasetId, modelId: map.modelId, slots }))
-      if (out.status === 'stale') return
-      if (out.status === 'ok') {
-        set({ cameraMap: out.value })
-        void get().loadModelCheck()
-      } else {
-        set({ cameraMap: map })
-        get().pushError(out.error)
-      }
+      showMap(await requests.run('cameraMap', () => client.call('models.setCameraMap', { datasetId: map.datasetId, modelId: map.modelId, slots })), map)
     },
 
     async loadModelCheck() {
