@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import type { EpisodeState, EpisodeView } from '../../../../app/contract'
 import type { DatasetSummary, NumericFeatureInfo } from '../../../../app/dataset'
+import { frames } from './plotShared'
 import { episodeFeature, plottedFeatureKeys } from './state'
 import { createAppStore } from '../../state/store'
 import { fakeClient } from '../../testing/fakeClient'
@@ -105,5 +106,16 @@ describe('shared plot range and smoothing', () => {
     expect(store.getState().valueSmoothing).toBe(0.95)
     store.getState().setValueSmoothing(Number.NaN)
     expect(store.getState().valueSmoothing).toBe(0)
+  })
+
+  it('keeps render caches per store: the frame axis is stable within one store and never shared with another', () => {
+    const one = createAppStore(datasetClient({ fps: 30, length: LENGTH, episodes: 1 }).client).getState().plotCaches
+    const other = createAppStore(datasetClient({ fps: 30, length: LENGTH, episodes: 1 }).client).getState().plotCaches
+    expect(one).not.toBe(other)
+    const axis = frames(one, 5)
+    expect(Array.from(axis)).toEqual([0, 1, 2, 3, 4])
+    expect(frames(one, 5)).toBe(axis)
+    expect(frames(other, 5)).not.toBe(axis)
+    expect(Array.from(frames(one, 3, 2))).toEqual([2, 3, 4])
   })
 })

@@ -5,6 +5,7 @@ import type { ErrorsSlice } from '../../state/errors'
 import type { SliceContext } from '../../state/slice'
 import type { DatasetsSlice } from '../datasets/state'
 import type { PlayerSlice } from '../player/state'
+import { createPlotCaches, type PlotCaches } from './plotCaches'
 
 /**
  * The player's feature plot: which numeric features (state, action, effort...) it shows, per dataset, and the values
@@ -26,6 +27,8 @@ export interface PlotFeaturesSlice {
   /** Frame range shown by the plots under the video (zoom/pan, shared between them); null = the whole episode. */
   plotRange: [number, number] | null
   setPlotRange(range: [number, number] | null): void
+  /** This store's render caches of the plots (not state: never replaced, never subscribed to). */
+  plotCaches: PlotCaches
 }
 
 export interface PlotFeaturesHooks {
@@ -110,6 +113,8 @@ export function createPlotFeaturesSlice(
         get().pushError(err)
       }
     },
+
+    plotCaches: createPlotCaches(),
 
     valueSmoothing: 0,
     setValueSmoothing(a) {
