@@ -19,7 +19,7 @@ export function App(): ReactNode {
         const [info, datasets] = await Promise.all([client.call('app.info', {}), client.call('dataset.list', {})])
         if (cancelled) return
         const first = info.initialDatasets[0] ?? datasets[0]?.id ?? null
-        store.setState({ datasets, currentDatasetId: first, selectedEpisode: null })
+        store.getState().setOpenDatasets(datasets, first)
         // A reload comes back to the dataset, episode and frame it was on (the URL's hash says which).
         if (await restoreLocation(store, wanted)) return
         const summary = datasets.find((d) => d.id === first)

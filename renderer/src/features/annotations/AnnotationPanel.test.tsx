@@ -2,39 +2,19 @@
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Edit } from '../../../../app/annotations'
-import type { EpisodeView, Params } from '../../../../app/contract'
-import type { DatasetSummary } from '../../../../app/dataset'
+import type { Params } from '../../../../app/contract'
 import { StoreProvider } from '../../state/StoreContext'
 import { createAppStore } from '../../state/store'
-import { fakeClient } from '../../state/testing/fakeClient'
 import { AnnotationPanel } from './AnnotationPanel'
-import { testEpisode, testSummary } from '../../state/testing/builders'
-
-const AT = '2024-01-01T00:00:00.000Z'
-
-function summary(): DatasetSummary {
-  return testSummary({ fps: 30, length: 200, episodes: 2 })
-}
-
-function episode(index: number): EpisodeView {
-  return testEpisode(index, { fps: 30, length: 200 })
-}
+import { datasetClient, TEST_TIME, testEvent, testTaxonomy } from '../../testing/builders'
 
 async function setup() {
-  const fake = fakeClient({
-    'annotations.load': () => ({
-      datasetId: 'd1',
-      projectFile: '/p.sqlite',
-      identityNote: null,
-      events: [{ id: 'e1', episode: 0, frame: 20, kind: 'milestone', label: 'grasp', note: '', annotator: 'a', taxonomyVersion: 1, createdAt: AT, updatedAt: AT }],
-      episodes: [],
-      taxonomies: [{ task: 'fold', version: 1, milestones: ['grasp'], errorTypes: ['drop'], preset: null, createdAt: AT }],
-    }),
-    'annotations.apply': ({ edits }) => ({ applied: edits.length }),
-    'dataset.open': () => summary(),
-    'episode.open': ({ episode: i }) => episode(i),
-    'curves.list': () => [],
-  })
+  const fake = datasetClient(
+    { fps: 30, length: 200, episodes: 2 },
+    {},
+    {},
+    { events: [testEvent('e1', 0, 20, 'milestone', 'grasp', { annotator: 'a', createdAt: TEST_TIME, updatedAt: TEST_TIME })], taxonomies: [testTaxonomy('fold', ['grasp'], ['drop'])] },
+  )
   const store = createAppStore(fake.client)
   await store.getState().openDataset('/data/d1')
   await vi.waitFor(() => expect(store.getState().project).not.toBeNull())

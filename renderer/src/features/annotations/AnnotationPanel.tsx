@@ -3,10 +3,13 @@ import type { AnnotationEvent, EventKind, Outcome, ReviewStatus } from '../../..
 import type { Candidate } from '../../../../app/detector'
 import { OUTCOMES, REVIEW_STATUSES } from '../../../../app/annotations'
 import { episodeLabels, latestTaxonomy } from '../../../../app/annotationEdits'
-import { noteDraft, type NoteStatus, type NoteTarget } from '../../state/annotationsSlice'
+import { noteDraft, type NoteStatus, type NoteTarget } from './notes'
 import { useApp, useEpisodeEvents } from '../../state/StoreContext'
-import { candidateKey, hiddenCandidateCount, MAX_SHOWN_CANDIDATES } from '../../state/curvesSlice'
-import { CandidateRow, useShownCandidates } from '../plots/ValueAnalysisPanel'
+import { candidateKey, MAX_SHOWN_CANDIDATES } from '../detector/candidates'
+import { hiddenCandidateCount } from '../detector/state'
+import { CandidateRow } from '../detector/CandidateRow'
+import { useShownCandidates } from '../detector/useCandidateDetection'
+import { keepFocus } from '../../components/keepFocus'
 
 export const OUTCOME_KEYS: Record<Outcome, string> = { success: 'S', failure: 'F', unknown: 'U' }
 export const STATUS_NAMES: Record<ReviewStatus, string> = {
@@ -181,7 +184,6 @@ export function AnnotationPanel(): ReactNode {
   const labels = episodeLabels(project, episode.index)
   const taxonomy = latestTaxonomy(project, task)
   const byKind = { milestone: taxonomy?.milestones ?? [], error: taxonomy?.errorTypes ?? [] }
-  const keepFocus = (e: React.MouseEvent): void => e.preventDefault()
 
   return (
     <aside className="annotation-panel" aria-label="Annotations">

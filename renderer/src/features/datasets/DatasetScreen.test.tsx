@@ -5,43 +5,17 @@ import type { ProjectSnapshot } from '../../../../app/contract'
 import type { DatasetSummary, ReattachOffer } from '../../../../app/dataset'
 import { StoreProvider } from '../../state/StoreContext'
 import { createAppStore } from '../../state/store'
-import { fakeClient } from '../../state/testing/fakeClient'
+import { fakeClient } from '../../testing/fakeClient'
+import { testEvent, testSnapshot, testSummary } from '../../testing/builders'
 import { DatasetScreen } from './DatasetScreen'
 
 const OFFER: ReattachOffer = { projectPath: '/data/projects/0ld1d.viva.sqlite', previousPath: '/old/place/towels', annotationCount: 7 }
 
-function summary(reattach: ReattachOffer | null): DatasetSummary {
-  return {
-    id: 'd1',
-    root: '/new/place/towels',
-    name: 'towels',
-    format: 'v2.1',
-    fps: 10,
-    robotType: null,
-    cameras: [],
-    state: null,
-    features: [],
-    stateChoice: { key: null, by: 'none', reason: 'no state' },
-    tasks: ['fold'],
-    episodes: [0, 1].map((i) => ({ index: i, tasks: ['fold'], length: 20, present: true, warnings: [] })),
-    totalFrames: 40,
-    warnings: [],
-    reattach,
-  }
-}
+const summary = (reattach: ReattachOffer | null): DatasetSummary =>
+  testSummary({ fps: 10, length: 20, episodes: 2 }, { root: '/new/place/towels', name: 'towels', reattach })
 
-function snapshot(events: number): ProjectSnapshot {
-  return {
-    datasetId: 'd1',
-    projectFile: '/data/projects/d1.viva.sqlite',
-    identityNote: null,
-    taxonomies: [],
-    episodes: [],
-    events: Array.from({ length: events }, (_, i) => ({
-      id: `e${i}`, episode: 0, frame: i, kind: 'milestone' as const, label: 'Grasp', note: '', annotator: '', taxonomyVersion: 1, createdAt: '', updatedAt: '',
-    })),
-  }
-}
+const snapshot = (events: number): ProjectSnapshot =>
+  testSnapshot({ projectFile: '/data/projects/d1.viva.sqlite', events: Array.from({ length: events }, (_, i) => testEvent(`e${i}`, 0, i, 'milestone', 'Grasp')) })
 
 // jsdom lays nothing out, so it has no scrollIntoView (the episode list keeps its selection in view with it).
 Element.prototype.scrollIntoView = function scrollIntoView(): void {}

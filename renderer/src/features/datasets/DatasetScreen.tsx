@@ -10,8 +10,8 @@ import { MetricsView } from '../metrics/MetricsView'
 import { TriageView } from '../triage/TriageView'
 import { isTypingTarget } from '../../components/keyboard'
 import { useApp } from '../../state/StoreContext'
-import { currentDataset, EVENT_FILTERS, eventCounts, filteredEpisodes, type EventFilter } from '../../state/store'
-import { episodeWarnings } from '../../state/episodeChecksSlice'
+import { currentDataset, EVENT_FILTERS, eventCounts, filteredEpisodes, type EventFilter } from './state'
+import { episodeWarnings } from '../datasets/episodeChecks'
 
 function OpenDatasetForm(): ReactNode {
   const openDataset = useApp((s) => s.openDataset)

@@ -1,15 +1,13 @@
 // @vitest-environment jsdom
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { AnnotationEvent } from '../../../../app/annotations'
-import type { EpisodeView, EventName, EventPayloads, Method, Params, Result, VivaClient } from '../../../../app/contract'
+import type { Method } from '../../../../app/contract'
 import type { DatasetSummary } from '../../../../app/dataset'
-import { VivaError } from '../../../../app/errors'
 import { buildMetricsReport, type MetricsReport, type MetricsReportOptions } from '../../../../app/metricsReport'
 import { StoreProvider } from '../../state/StoreContext'
 import { createAppStore } from '../../state/store'
 import { MetricsView } from './MetricsView'
-import { testEpisode, testSummary } from '../../state/testing/builders'
+import { datasetClient, testEvent, testSummary } from '../../testing/builders'
 
 const LENGTH = 40
 const MODEL_A = 'm:aaa:1:0:cam'
@@ -19,9 +17,7 @@ function summary(): DatasetSummary {
   return testSummary({ fps: 10, length: LENGTH, episodes: 3, taskOf: (i) => (i === 2 ? 'pack' : 'fold') })
 }
 
-function ev(id: string, episode: number, frame: number, kind: 'milestone' | 'error', label: string): AnnotationEvent {
-  return { id, episode, frame, kind, label, note: '', annotator: '', taxonomyVersion: 1, createdAt: '', updatedAt: '' }
-}
+const ev = testEvent
 const EVENTS = [ev('e1', 0, 20, 'milestone', 'grasp'), ev('e2', 1, 15, 'error', 'drop'), ev('e3', 1, 25, 'error', 'drop'), ev('e4', 1, 30, 'error', 'miss')]
 
 function report(options: MetricsReportOptions, curves = true): MetricsReport {
@@ -44,39 +40,17 @@ function report(options: MetricsReportOptions, curves = true): MetricsReport {
   )
 }
 
-function episode(index: number): EpisodeView {
-  return testEpisode(index, { fps: 10, length: LENGTH })
-}
-
 function setup(withCurves = true) {
-  const calls: { method: Method; params: unknown }[] = []
-  const listeners = new Map<string, Set<(p: unknown) => void>>()
-  const answers: Partial<Record<Method, (p: never) => unknown>> = {
-    'dataset.open': () => summary(),
-    'episode.open': ({ episode: i }: { episode: number }) => episode(i),
-    'annotations.load': () => ({ datasetId: 'd1', projectFile: '/p.sqlite', identityNote: null, events: EVENTS, episodes: [], taxonomies: [] }),
-    'curves.list': () => [],
-    'metrics.compute': (p: Params<'metrics.compute'>) => report(p, withCurves),
-    'metrics.export': (p: Params<'metrics.export'>) => ({ filename: `d1-metrics.${p.format}`, mimeType: 'text/csv', content: 'task,series\n' }),
-  }
-  const client: VivaClient = {
-    async call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>> {
-      calls.push({ method, params })
-      const answer = answers[method] as ((p: Params<M>) => Result<M>) | undefined
-      if (!answer) throw new VivaError('UNKNOWN_METHOD', method)
-      return answer(params)
+  const fake = datasetClient(
+    { fps: 10, length: LENGTH, episodes: 3, taskOf: (i) => (i === 2 ? 'pack' : 'fold') },
+    {
+      'metrics.compute': (p) => report(p, withCurves),
+      'metrics.export': (p) => ({ filename: `d1-metrics.${p.format}`, mimeType: 'text/csv', content: 'task,series\n' }),
     },
-    on<E extends EventName>(e: E, l: (p: EventPayloads[E]) => void) {
-      const set = listeners.get(e) ?? new Set()
-      listeners.set(e, set)
-      set.add(l as (p: unknown) => void)
-      return () => set.delete(l as (p: unknown) => void)
-    },
-    mediaUrl: () => '',
-  }
-  const emit = <E extends EventName>(e: E, p: EventPayloads[E]): void => listeners.get(e)?.forEach((l) => l(p))
-  const store = createAppStore(client)
-  return { store, client, calls, emit }
+    {},
+    { events: EVENTS },
+  )
+  return { ...fake, store: createAppStore(fake.client) }
 }
 
 async function mount(withCurves = true) {

@@ -3,7 +3,7 @@ import { ERS_VARIANTS, type ErsVariant } from '../../../../app/metrics'
 import { SEPARATION_NOTE, TRUTH_SERIES, type EpisodeMetricRow, type MetricsReport, type SeriesInfo, type TaskTable } from '../../../../app/metricsReport'
 import { describeSpan, formatSeconds, MAX_SPAN_SECONDS } from '../../../../app/timeSpan'
 import { useApp, useAppStore, useClient } from '../../state/StoreContext'
-import { validWindowSeconds, type EpisodeSortKey } from '../../state/metricsSlice'
+import { validWindowSeconds, type EpisodeSortKey } from './state'
 import { downloadText } from '../../components/download'
 import {
   bestSeparation,

@@ -1,7 +1,7 @@
 /** Pure helpers of the metrics view: formatting, best values, sorting and grouping (unit-tested, no React). */
 import type { MetricRow } from '../../../../app/metrics'
 import { TRUTH_SERIES, type EpisodeMetricRow, type MetricsReport, type SeriesInfo, type TaskTable } from '../../../../app/metricsReport'
-import type { EpisodeSort } from '../../state/metricsSlice'
+import type { EpisodeSort } from './state'
 
 export const METRIC_COLUMNS = ['pearson', 'spearman', 'voc', 'MS', 'ES', 'MDR', 'ErrDR'] as const
 export type MetricColumn = (typeof METRIC_COLUMNS)[number]

@@ -3,13 +3,15 @@ import type { CameraView, EpisodeView } from '../../../../app/contract'
 import { formatDuration, formatFrameTime, frameTime } from '../../../../app/dataset'
 import { isTypingTarget } from '../../components/keyboard'
 import { useApp, useAppStore, useClient } from '../../state/StoreContext'
-import { currentDataset, filteredEpisodes, SPEEDS } from '../../state/store'
-import { candidateKey, shownCandidates } from '../../state/curvesSlice'
+import { currentDataset, filteredEpisodes } from '../datasets/state'
+import { candidateKey } from '../detector/candidates'
+import { shownCandidates } from '../detector/state'
+import { SPEEDS } from './state'
 import { shortCameraName, WarningList } from '../datasets/DatasetScreen'
-import { episodeWarnings } from '../../state/episodeChecksSlice'
+import { episodeWarnings } from '../datasets/episodeChecks'
 import { StatePlot } from '../plots/StatePlot'
 import { ValuePlot } from '../plots/ValuePlot'
-import { AdvantageStrip } from '../plots/ValueAnalysisPanel'
+import { AdvantageStrip } from '../advantages/AdvantagesControl'
 import { ModelsPanel } from '../models/ModelsPanel'
 import { PlaybackController } from './playbackController'
 import { Scrubber } from './Scrubber'
@@ -19,6 +21,7 @@ import { LabelPicker } from '../annotations/LabelPicker'
 import { TaxonomyEditor } from '../annotations/TaxonomyEditor'
 import { MetricsButton } from '../metrics/MetricsButton'
 import { TriageBadge } from '../triage/TriageView'
+import { keepFocus } from '../../components/keepFocus'
 
 function VideoView(props: { camera: CameraView; controller: PlaybackController; progress: number | undefined }): ReactNode {
   const client = useClient()
@@ -105,7 +108,6 @@ function Transport(props: { episode: EpisodeView }): ReactNode {
   const { seek, step, togglePlay, setSpeed } = useApp((s) => s)
   const [typed, setTyped] = useState('')
   const { episode } = props
-  const keepFocus = (e: React.MouseEvent): void => e.preventDefault()
   return (
     <div className="transport">
       <button type="button" onMouseDown={keepFocus} onClick={() => seek(0)} title="First frame (Home)" aria-label="First frame"><Icon name="first" /></button>
@@ -429,7 +431,6 @@ function FeaturePlotOrNote(props: { episode: EpisodeView }): ReactNode {
 function SidePanel(): ReactNode {
   const panel = useApp((s) => s.sidePanel)
   const setPanel = useApp((s) => s.setSidePanel)
-  const keepFocus = (e: React.MouseEvent): void => e.preventDefault()
   return (
     <div className="side-column">
       <div className="view-tabs side-tabs" role="tablist" aria-label="Side panel">

@@ -1,4 +1,4 @@
-import type { PlayerDriver } from '../../state/store'
+import type { PlayerDriver } from './state'
 
 export interface PlaybackCallbacks {
   onFrame(frame: number): void

@@ -2,16 +2,18 @@ import { useRef, type ReactNode } from 'react'
 import type { Data, LegendClickEvent, PlotlyHTMLElement } from 'plotly.js'
 import type { EpisodeState } from '../../../../app/contract'
 import type { DatasetSummary, NumericFeatureInfo } from '../../../../app/dataset'
-import { episodeFeature, plottedFeatureKeys } from '../../state/plotFeaturesSlice'
+import { episodeFeature, plottedFeatureKeys } from './state'
 import { useApp, useAppStore } from '../../state/StoreContext'
-import { currentDataset, type AppState } from '../../state/store'
+import type { AppState } from '../../state/store'
+import { currentDataset } from '../datasets/state'
+import type { PlotCaches } from './plotCaches'
 import { baseLayout, frames, type PlotSpec } from './plotShared'
 import { PlotFrame } from './PlotFrame'
 import { useLivePlot } from './useLivePlot'
 
 /** Per-joint value arrays of a feature, made once per episode (stable arrays: no recompute on redraws). */
-const jointCache = new WeakMap<EpisodeState, { length: number; ys: Float32Array[] }>()
-function jointValues(state: EpisodeState, length: number): Float32Array[] {
+function jointValues(caches: PlotCaches, state: EpisodeState, length: number): Float32Array[] {
+  const jointCache = caches.joints
   const cached = jointCache.get(state)
   if (cached && cached.length === length) return cached.ys
   const ys = state.names.map((_, j) => {
@@ -43,7 +45,7 @@ function plotted(s: AppState): { name: string; feature: EpisodeState; joint: num
 function buildState(s: AppState): PlotSpec {
   const length = s.episode?.length ?? 1
   const hidden = new Set(s.hiddenJoints)
-  const x = frames(length)
+  const x = frames(s.plotCaches, length)
   const data = plotted(s).map(
     ({ name, feature, joint }) =>
       ({
@@ -51,7 +53,7 @@ function buildState(s: AppState): PlotSpec {
         mode: 'lines',
         name,
         x,
-        y: jointValues(feature, length)[joint],
+        y: jointValues(s.plotCaches, feature, length)[joint],
         visible: hidden.has(name) ? 'legendonly' : true,
         hovertemplate: `${name}: %{y:.4f}<extra>frame %{x}</extra>`,
         line: { width: 1.2 },

@@ -1,25 +1,22 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import type { Data, Layout, Shape } from 'plotly.js'
 import { episodeLabels } from '../../../../app/annotationEdits'
-import type { AdvantageResult, EpisodeView } from '../../../../app/contract'
+import type { EpisodeView } from '../../../../app/contract'
 import { toDisplay, type CurveConvention, type CurveInfo } from '../../../../app/curves'
-import type { Candidate } from '../../../../app/detector'
 import { groundTruthProgress, type EpisodeOutcome } from '../../../../app/metrics'
-import {
-  analysisCurve,
-  curveComputed,
-  curveVisible,
-  jobActive,
-  shownAdvantages,
-  shownCandidates,
-  type CurveEntry,
-} from '../../state/curvesSlice'
+import { shownAdvantages } from '../advantages/state'
+import { analysisCurve, curveComputed, curveVisible, type CurveEntry } from '../curves/curves'
+import { shownCandidates } from '../detector/state'
+import { jobActive } from '../jobs/state'
 import { useApp } from '../../state/StoreContext'
 import type { AppState } from '../../state/store'
 import { baseLayout, candidateShapes, candidateTrace, frames, seriesColor, type PlotSpec } from './plotShared'
+import type { PlotCaches } from './plotCaches'
 import { PlotFrame } from './PlotFrame'
 import { useLivePlot } from './useLivePlot'
-import { AdvantagesControl, DetectorPanel, useCandidateDetection, useDetectorCalibration } from './ValueAnalysisPanel'
+import { AdvantagesControl } from '../advantages/AdvantagesControl'
+import { DetectorPanel } from '../detector/DetectorPanel'
+import { useCandidateDetection, useDetectorCalibration } from '../detector/useCandidateDetection'
 import { bandPolygons, bandRanges, emaSmooth, MAX_VALUE_SMOOTHING } from './valueAnalysis'
 import './valueAnalysis.css'
 
@@ -97,9 +94,9 @@ function CurveLegendItem(props: { info: CurveInfo; color: string }): ReactNode {
   )
 }
 
-/** Display arrays of each curve, kept while the curve's values, convention and smoothing stay the same. */
-const displayCache = new Map<string, { entry: CurveEntry; smoothing: number; y: Float32Array }>()
-function displayValues(entry: CurveEntry, smoothing: number): Float32Array {
+/** Display array of a curve, kept while the curve's values, convention and smoothing stay the same. */
+function displayValues(caches: PlotCaches, entry: CurveEntry, smoothing: number): Float32Array {
+  const displayCache = caches.display
   const hit = displayCache.get(entry.info.id)
   if (hit && hit.entry === entry && hit.smoothing === smoothing) return hit.y
   const shown = toDisplay(entry.values, entry.info.convention, entry.info.length)
@@ -116,25 +113,25 @@ export function groundTruthOutcome(s: Pick<AppState, 'project' | 'episode'>): Ep
   return o === 'success' || o === 'failure' ? o : null
 }
 
-let gtMemo: { length: number; outcome: EpisodeOutcome; y: Float64Array } | null = null
-function groundTruth(length: number, outcome: EpisodeOutcome): Float64Array {
-  if (!gtMemo || gtMemo.length !== length || gtMemo.outcome !== outcome) gtMemo = { length, outcome, y: groundTruthProgress(length, outcome) }
-  return gtMemo.y
+function groundTruth(caches: PlotCaches, length: number, outcome: EpisodeOutcome): Float64Array {
+  const memo = caches.groundTruth
+  if (memo && memo.length === length && memo.outcome === outcome) return memo.y
+  caches.groundTruth = { length, outcome, y: groundTruthProgress(length, outcome) }
+  return caches.groundTruth.y
 }
 
-let candidateMemo: { list: readonly Candidate[]; trace: Data } | null = null
-let bandMemo: { result: AdvantageResult; trace: Data } | null = null
-
 function buildValues(s: AppState): PlotSpec {
+  const caches = s.plotCaches
   const length = s.episode?.length ?? 1
   const data: Data[] = []
   let lo = 0
   let hi = 1
   const advantages = shownAdvantages(s)
   if (advantages) {
+    let bandMemo = caches.band
     if (!bandMemo || bandMemo.result !== advantages) {
       const { x, y } = bandPolygons(bandRanges(advantages.indicators))
-      bandMemo = {
+      bandMemo = caches.band = {
         result: advantages,
         trace: {
           type: 'scatter',
@@ -156,7 +153,7 @@ function buildValues(s: AppState): PlotSpec {
   s.curveList.forEach((info, i) => {
     const entry = s.curveData[info.id]
     if (!entry || !curveVisible(s, info)) return
-    const y = displayValues(entry, s.valueSmoothing)
+    const y = displayValues(caches, entry, s.valueSmoothing)
     for (let k = 0; k < y.length; k++) {
       const v = y[k] as number
       if (v < lo) lo = v
@@ -166,7 +163,7 @@ function buildValues(s: AppState): PlotSpec {
       type: 'scattergl',
       mode: 'lines',
       name: info.name,
-      x: frames(y.length),
+      x: frames(caches, y.length),
       y,
       connectgaps: false,
       showlegend: false,
@@ -181,8 +178,8 @@ function buildValues(s: AppState): PlotSpec {
       type: 'scatter',
       mode: 'lines',
       name: 'ground truth',
-      x: frames(length),
-      y: groundTruth(length, outcome),
+      x: frames(caches, length),
+      y: groundTruth(caches, length, outcome),
       showlegend: false,
       hovertemplate: `ground truth (${outcome}): %{y:.3f}<extra>frame %{x}</extra>`,
       line: { color: GT_COLOR, width: 1.3, dash: 'dash' },
@@ -190,8 +187,8 @@ function buildValues(s: AppState): PlotSpec {
   }
   const candidates = shownCandidates(s)
   if (candidates.length > 0) {
-    if (!candidateMemo || candidateMemo.list !== candidates) candidateMemo = { list: candidates, trace: candidateTrace(candidates) }
-    data.push(candidateMemo.trace)
+    if (caches.candidates?.list !== candidates) caches.candidates = { list: candidates, trace: candidateTrace(candidates) }
+    data.push(caches.candidates.trace)
   }
   const base = baseLayout(190, length)
   const pad = 0.05 * (hi - lo)
@@ -253,7 +250,7 @@ function buildForesight(s: AppState, curveId: string, joints: string[]): PlotSpe
           type: 'scattergl',
           mode: 'lines',
           name: `${name} recorded`,
-          x: frames(n),
+          x: frames(s.plotCaches, n),
           y,
           hovertemplate: `${name} recorded: %{y:.4f}<extra>frame %{x}</extra>`,
           line: { color, width: 1.2 },
@@ -266,7 +263,7 @@ function buildForesight(s: AppState, curveId: string, joints: string[]): PlotSpe
         type: 'scattergl',
         mode: 'lines',
         name: `${name} predicted`,
-        x: frames(n, K),
+        x: frames(s.plotCaches, n, K),
         y,
         connectgaps: false,
         hovertemplate: `${name} q̂ (made at frame %{customdata}): %{y:.4f}<extra>frame %{x}</extra>`,

@@ -1,6 +1,7 @@
 import type { Config, Data, Layout, Shape } from 'plotly.js'
 import type { AnnotationEvent } from '../../../../app/annotations'
 import type { Candidate } from '../../../../app/detector'
+import type { PlotCaches } from './plotCaches'
 
 /** What every plot under the video shares: colours, annotation markers, the frame cursor. */
 export const EVENT_COLORS = { milestone: '#2fbf71', error: '#ff4d4f' } as const
@@ -135,10 +136,9 @@ export function candidateShapes(candidates: readonly Candidate[], selected: stri
   })
 }
 
-let frameAxis: Float32Array = new Float32Array(0)
 /** 0, 1, …, n − 1 (shared and stable, so Plotly sees the same x array across redraws); + offset when given. */
-export function frames(n: number, offset = 0): Float32Array {
+export function frames(caches: Pick<PlotCaches, 'frameAxis'>, n: number, offset = 0): Float32Array {
   if (offset !== 0) return Float32Array.from({ length: n }, (_, i) => i + offset)
-  if (frameAxis.length !== n) frameAxis = Float32Array.from({ length: n }, (_, i) => i)
-  return frameAxis
+  if (caches.frameAxis.length !== n) caches.frameAxis = Float32Array.from({ length: n }, (_, i) => i)
+  return caches.frameAxis
 }

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, type RefObject } from 'react'
 import type { Layout, PlotlyHTMLElement, PlotRelayoutEvent, Shape } from 'plotly.js'
 import type { AnnotationEvent } from '../../../../app/annotations'
-import { episodeEvents } from '../../state/annotationsSlice'
+import { episodeEvents } from '../annotations/state'
 import { useAppStore } from '../../state/StoreContext'
 import type { AppState } from '../../state/store'
 import { loadPlotly, type PlotlyModule } from './plotly'

@@ -1,21 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import type { EpisodeView, Method, Params, Result } from '../../../../app/contract'
+import type { Method, Params, Result } from '../../../../app/contract'
 import type { DatasetSummary } from '../../../../app/dataset'
 import { triageDrops } from '../../../../app/triage'
-import { fakeClient as makeFakeClient } from '../../state/testing/fakeClient'
-import { createAppStore, type PlayerDriver } from '../../state/store'
+import { createAppStore } from '../../state/store'
 import { currentDrop, shownTriage } from './state'
-import { testEpisode, testSummary } from '../../state/testing/builders'
+import { datasetClient, recordingDriver, testSummary } from '../../testing/builders'
 
 const LENGTH = 60
 
-function summary(): DatasetSummary {
-  return testSummary({ fps: 10, length: LENGTH, episodes: 3 })
-}
-
-function episode(index: number): EpisodeView {
-  return testEpisode(index, { fps: 10, length: LENGTH })
-}
+const summary = (): DatasetSummary => testSummary({ fps: 10, length: LENGTH, episodes: 3 })
 
 /** A real ranking (app/triage.ts): drops of 0.2 in episode 0 at 20, 0.4 in episode 2 at 35, 0.3 in episode 0 at 45. */
 function ranking(p: Params<'triage.drops'>): Result<'triage.drops'> {
@@ -36,25 +29,7 @@ function ranking(p: Params<'triage.drops'>): Result<'triage.drops'> {
 }
 
 function fakeClient(answers: Partial<{ [M in Method]: (p: Params<M>) => Result<M> | Promise<Result<M>> }> = {}) {
-  return makeFakeClient(answers, {
-    'dataset.open': () => summary(),
-    'episode.open': ({ episode: i }: { episode: number }) => episode(i),
-    'annotations.load': () => ({ datasetId: 'd1', projectFile: '/p.sqlite', identityNote: null, events: [], episodes: [], taxonomies: [] }),
-    'curves.list': () => [],
-    'triage.drops': ranking,
-  })
-}
-
-function recordingDriver(store: ReturnType<typeof createAppStore>, log: string[]): PlayerDriver {
-  return {
-    seek: (f) => {
-      log.push(`seek ${f}`)
-      store.getState().reportFrame(f)
-    },
-    play: () => undefined,
-    pause: () => undefined,
-    setSpeed: () => undefined,
-  }
+  return datasetClient({ fps: 10, length: LENGTH, episodes: 3 }, answers, { 'triage.drops': ranking })
 }
 
 /** What the player does when it shows an episode: attach its driver (which applies a pending seek). */

@@ -1,13 +1,15 @@
 /**
  * Error triage state: the ranked drops of one curve series over the current dataset (app/triage.ts, computed on
  * the main side by `triage.drops`) and which of them the reviewer is at. A slice of the app store that writes only
- * `triage`; it opens episodes through the player's and the metrics view's actions.
+ * `triage`; it opens episodes through the player's navigation.
  */
-import type { StoreApi } from 'zustand/vanilla'
-import type { VivaClient } from '../../../../app/contract'
 import { toWireError } from '../../../../app/errors'
 import { DEFAULT_TRIAGE_OPTIONS, type TriageDrop, type TriageReport } from '../../../../app/triage'
-import type { AppState } from '../../state/store'
+import { createRequests } from '../../state/request'
+import type { SliceContext } from '../../state/slice'
+import type { DatasetsSlice } from '../datasets/state'
+import type { NavigationSlice } from '../player/navigation'
+import type { PlayerSlice } from '../player/state'
 
 export interface TriageState {
   /** Series (seriesKey) to rank; null = the main side's choice (the series with the most episodes). */
@@ -47,17 +49,17 @@ export const DEFAULT_TRIAGE: TriageState = {
 }
 
 /** The report to show for the current dataset, or null. */
-export function shownTriage(s: Pick<AppState, 'triage' | 'currentDatasetId'>): TriageReport | null {
+export function shownTriage(s: Pick<TriageSlice, 'triage'> & Pick<DatasetsSlice, 'currentDatasetId'>): TriageReport | null {
   return s.triage.datasetId === s.currentDatasetId ? s.triage.report : null
 }
 
 /** The drop at the cursor, if the report is of the current dataset. */
-export function currentDrop(s: Pick<AppState, 'triage' | 'currentDatasetId'>): TriageDrop | null {
+export function currentDrop(s: Pick<TriageSlice, 'triage'> & Pick<DatasetsSlice, 'currentDatasetId'>): TriageDrop | null {
   return shownTriage(s)?.drops[s.triage.cursor] ?? null
 }
 
-export function createTriageSlice(client: VivaClient, set: StoreApi<AppState>['setState'], get: StoreApi<AppState>['getState']): TriageSlice {
-  let inFlight: AbortController | null = null
+export function createTriageSlice({ client, set, get }: SliceContext<TriageSlice, DatasetsSlice & PlayerSlice & NavigationSlice>): TriageSlice {
+  const requests = createRequests()
   const patch = (p: Partial<TriageState>): void => set((s) => ({ triage: { ...s.triage, ...p } }))
 
   return {
@@ -66,32 +68,20 @@ export function createTriageSlice(client: VivaClient, set: StoreApi<AppState>['s
     async loadTriage() {
       const datasetId = get().currentDatasetId
       if (datasetId === null) return
-      inFlight?.abort()
-      const mine = new AbortController()
-      inFlight = mine
       const { series, windowSeconds, threshold } = get().triage
       patch({ loading: true })
-      try {
-        const report = await client.call(
-          'triage.drops',
-          { datasetId, window: { seconds: windowSeconds }, threshold, ...(series !== null ? { series } : {}) },
-          mine.signal,
-        )
-        if (inFlight !== mine) return
+      const out = await requests.run('drops', (signal) =>
+        client.call('triage.drops', { datasetId, window: { seconds: windowSeconds }, threshold, ...(series !== null ? { series } : {}) }, signal),
+      )
+      if (out.status === 'stale') return
+      if (out.status === 'ok') {
+        const report = out.value
         const before = get().triage
         // The same ranking again (a refresh): stay at the drop the reviewer is at.
         const at = before.datasetId === datasetId ? before.report?.drops[before.cursor] : undefined
         const cursor = at ? report.drops.findIndex((d) => d.episode === at.episode && d.frame === at.frame) : -1
-        patch({ report, datasetId, error: null, cursor })
-      } catch (err) {
-        if (inFlight !== mine) return
-        patch({ error: toWireError(err).message })
-      } finally {
-        if (inFlight === mine) {
-          inFlight = null
-          patch({ loading: false })
-        }
-      }
+        patch({ report, datasetId, error: null, cursor, loading: false })
+      } else patch({ error: toWireError(out.error).message, loading: false })
     },
 
     setTriageOptions(p) {

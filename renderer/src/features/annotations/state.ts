@@ -1,5 +1,4 @@
-import type { StoreApi } from 'zustand/vanilla'
-import type { AnnotationEvent, Edit, EpisodePatch, EventKind, ProjectState } from '../../../app/annotations'
+import type { AnnotationEvent, Edit, EpisodePatch, EventKind, ProjectState } from '../../../../app/annotations'
 import {
   applyEdit,
   deleteEventEdit,
@@ -10,17 +9,20 @@ import {
   latestTaxonomy,
   moveEventEdit,
   nextEvent,
-  noteEventEdit,
   prevEvent,
   relabelEventEdit,
   saveTaxonomyEdit,
   UndoHistory,
   type SuggestionStep,
   type UndoStep,
-} from '../../../app/annotationEdits'
-import type { ProjectSnapshot, VivaClient } from '../../../app/contract'
-import { toWireError, VivaError, type WireError } from '../../../app/errors'
-import type { AppState } from './store'
+} from '../../../../app/annotationEdits'
+import type { ProjectSnapshot } from '../../../../app/contract'
+import { VivaError } from '../../../../app/errors'
+import { createNoteSaver, noteEdit, noteKey, NOTE_PAUSE_MS, type NoteDraft, type NoteTarget } from './notes'
+import type { ErrorsSlice } from '../../state/errors'
+import type { SliceContext } from '../../state/slice'
+import type { DatasetsSlice } from '../datasets/state'
+import type { PlayerSlice } from '../player/state'
 
 export interface PickerState {
   kind: EventKind
@@ -30,44 +32,6 @@ export interface PickerState {
 }
 
 export type EditBuilder = (project: ProjectState) => Edit | null
-
-/** A note the user types: an episode's or an event's. */
-export type NoteTarget = { kind: 'episode'; episode: number } | { kind: 'event'; id: string }
-
-/**
- * unsaved: typed, not sent yet (sent when typing pauses, the field is left, the episode changes or the page goes);
- * saving: sent, not acknowledged; failed: the main side refused it (e.g. DISK_FULL), retried with backoff and on the
- * next keystroke; saved: acknowledged, the project holds it.
- */
-export type NoteStatus = 'unsaved' | 'saving' | 'failed' | 'saved'
-
-export interface NoteDraft {
-  datasetId: string
-  target: NoteTarget
-  text: string
-  status: NoteStatus
-  /** Why the last save failed; kept until a save succeeds. */
-  error: WireError | null
-  /** Failed saves in a row: sets the retry delay, and only the first one is reported as a toast. */
-  failures: number
-}
-
-/** Typing pauses this long before a note is saved. */
-export const NOTE_PAUSE_MS = 800
-
-/** Delay before retrying a note after its n-th failed save in a row: 1 s, doubling, at most 30 s. */
-export function noteRetryDelay(failures: number): number {
-  return Math.min(30_000, 1000 * 2 ** Math.max(0, failures - 1))
-}
-
-export function noteKey(datasetId: string, target: NoteTarget): string {
-  return target.kind === 'episode' ? `${datasetId}|episode:${target.episode}` : `${datasetId}|event:${target.id}`
-}
-
-/** The draft of a note of the open dataset, if it was typed in this window. */
-export function noteDraft(s: Pick<AnnotationsSlice, 'noteDrafts'> & { currentDatasetId: string | null }, target: NoteTarget): NoteDraft | undefined {
-  return s.currentDatasetId === null ? undefined : s.noteDrafts[noteKey(s.currentDatasetId, target)]
-}
 
 export interface AnnotationsSlice {
   /** Identifies this window's edits in change notifications, so it does not reload after its own. */
@@ -97,6 +61,8 @@ export interface AnnotationsSlice {
   canUndo(): boolean
   canRedo(): boolean
   openPicker(kind: EventKind, eventId?: string | null): void
+  /** Open the picker to add an event of `kind` at `frame` (a suggestion being accepted), with no event selected. */
+  openPickerAt(kind: EventKind, frame: number): void
   closePicker(): void
   /** From the picker: add an event of the picker's kind at its frame, or relabel the event it was opened for. */
   pickLabel(label: string): Promise<void>
@@ -125,6 +91,11 @@ export interface AnnotationsSlice {
   saveTaxonomy(task: string, milestones: string[], errorTypes: string[], preset: string | null): Promise<void>
   setTaxonomyEditorOpen(open: boolean): void
   setAnnotator(name: string): void
+}
+
+export interface AnnotationsHooks {
+  /** Undo or redo of a suggestion dismissal (the detector's); false when it would change nothing. */
+  applySuggestionStep(step: SuggestionStep): boolean
 }
 
 const ANNOTATOR_KEY = 'viva.annotator'
@@ -160,9 +131,8 @@ function newId(): string {
  * once it is committed there is it applied here and recorded for undo. Edits go out one at a time, in order.
  */
 export function createAnnotationsSlice(
-  client: VivaClient,
-  set: StoreApi<AppState>['setState'],
-  get: StoreApi<AppState>['getState'],
+  { client, set, get }: SliceContext<AnnotationsSlice, PlayerSlice & DatasetsSlice & ErrorsSlice>,
+  hooks: AnnotationsHooks,
 ): AnnotationsSlice {
   const history = new UndoHistory<UndoStep>()
   let queue: Promise<unknown> = Promise.resolve()
@@ -197,97 +167,32 @@ export function createAnnotationsSlice(
     return true
   }
 
-  /** Debounce or retry timer per note. */
-  const noteTimers = new Map<string, ReturnType<typeof setTimeout>>()
-  /** The save in flight per note. */
-  const noteSaves = new Map<string, Promise<void>>()
-
-  const patchDraft = (key: string, patch: Partial<NoteDraft>): void => {
-    set((s) => {
-      const d = s.noteDrafts[key]
-      return d ? { noteDrafts: { ...s.noteDrafts, [key]: { ...d, ...patch } } } : s
-    })
-  }
-
-  const clearNoteTimer = (key: string): void => {
-    const t = noteTimers.get(key)
-    if (t !== undefined) clearTimeout(t)
-    noteTimers.delete(key)
-  }
-
-  const scheduleNote = (key: string, ms: number): void => {
-    clearNoteTimer(key)
-    noteTimers.set(
-      key,
-      setTimeout(() => {
-        noteTimers.delete(key)
-        void saveNoteKey(key)
-      }, ms),
-    )
-  }
-
-  /** null: the note already says that; 'gone': its event no longer exists (deleted, or its add undone). */
-  const noteEdit = (project: ProjectState, target: NoteTarget, text: string): Edit | null | 'gone' => {
-    if (target.kind === 'episode') return episodeEdit(project, target.episode, { note: text }, now())
-    return project.events.has(target.id) ? noteEventEdit(project, target.id, text, now()) : 'gone'
-  }
-
-  /**
-   * Send a note's draft after every edit queued before it. The draft stays (and says so) until the main side
-   * acknowledges it; a failure keeps it and retries with backoff. Text typed meanwhile is saved by its own save.
-   */
-  const saveNoteKey = (key: string): Promise<void> => {
-    clearNoteTimer(key)
-    const draft = get().noteDrafts[key]
-    if (!draft || draft.status === 'saved') return Promise.resolve()
-    if (draft.status === 'saving') return noteSaves.get(key) ?? Promise.resolve()
-    const { text, datasetId, target } = draft
-    patchDraft(key, { status: 'saving' })
-    const run = enqueue(async () => {
+  const notes = createNoteSaver({
+    drafts: () => get().noteDrafts,
+    setDrafts: (update) =>
+      set((s) => {
+        const next = update(s.noteDrafts)
+        return next === s.noteDrafts ? s : { noteDrafts: next }
+      }),
+    pushError: (err) => get().pushError(err),
+    enqueue,
+    async save(datasetId, target, text) {
       const project = get().project
       if (projectDatasetId !== datasetId || project === null) {
         throw new VivaError('CONFLICT', 'A note typed for another dataset is not saved yet: it will be saved when that dataset is open again.')
       }
-      const edit = noteEdit(project, target, text)
+      const edit = noteEdit(project, target, text, now())
       if (edit === 'gone') return false
       if (edit !== null && (await send(edit))) {
         history.record(edit)
         set((s) => ({ projectVersion: s.projectVersion + 1 }))
       }
       return true
-    })
-      .then(
-        (kept) => {
-          const d = get().noteDrafts[key]
-          if (!d || d.text !== text || d.status !== 'saving') return
-          if (!kept) {
-            // The event went away with its row: there is nowhere left to keep the note.
-            set((s) => {
-              const { [key]: _gone, ...rest } = s.noteDrafts
-              return { noteDrafts: rest }
-            })
-            return
-          }
-          patchDraft(key, { status: 'saved', error: null, failures: 0 })
-        },
-        (err: unknown) => {
-          const d = get().noteDrafts[key]
-          if (!d || d.text !== text || d.status !== 'saving') return
-          const failures = d.failures + 1
-          if (failures === 1) get().pushError(err)
-          patchDraft(key, { status: 'failed', error: toWireError(err), failures })
-          scheduleNote(key, noteRetryDelay(failures))
-        },
-      )
-      .finally(() => {
-        if (noteSaves.get(key) === run) noteSaves.delete(key)
-      })
-    noteSaves.set(key, run)
-    return run
-  }
-
-  const flushAllNotes = (): Promise<void> =>
-    Promise.all(Object.keys(get().noteDrafts).map((key) => saveNoteKey(key))).then(() => undefined)
+    },
+  })
+  const saveNoteKey = notes.save
+  const flushAllNotes = notes.flushAll
+  const scheduleNote = notes.schedule
 
   const current = (): { episode: number; task: string } | null => {
     const ep = get().episode
@@ -381,6 +286,10 @@ export function createAnnotationsSlice(
       if (!episode) return
       const frame = eventId ? (get().project?.events.get(eventId)?.frame ?? get().frame) : get().frame
       set({ picker: { kind, frame, eventId } })
+    },
+
+    openPickerAt(kind, frame) {
+      set({ selectedEventId: null, picker: { kind, frame, eventId: null } })
     },
 
     closePicker() {
@@ -541,7 +450,7 @@ export function createAnnotationsSlice(
   async function takeStep(next: () => UndoStep | null): Promise<void> {
     for (let step = next(); step !== null; step = next()) {
       if (isSuggestionStep(step)) {
-        if (get().applySuggestionStep(step)) return
+        if (hooks.applySuggestionStep(step)) return
         history.drop()
         continue
       }
@@ -575,7 +484,7 @@ export function createAnnotationsSlice(
   return slice
 }
 
-export function episodeEvents(state: Pick<AppState, 'project' | 'episode'>): AnnotationEvent[] {
+export function episodeEvents(state: Pick<AnnotationsSlice, 'project'> & Pick<PlayerSlice, 'episode'>): AnnotationEvent[] {
   if (!state.project || !state.episode) return []
   return eventsOfEpisode(state.project, state.episode.index)
 }

@@ -1,57 +1,22 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { AnnotationEvent, Edit } from '../../../app/annotations'
-import { episodeLabels } from '../../../app/annotationEdits'
-import type { EpisodeView, Method, Params, Result } from '../../../app/contract'
-import type { DatasetSummary } from '../../../app/dataset'
-import { VivaError } from '../../../app/errors'
-import { guardUnsavedNotes } from '../components/unloadGuard'
-import { noteDraft, type NoteTarget } from './annotationsSlice'
-import { createAppStore, type AppStore } from './store'
-import { fakeClient as makeFakeClient } from './testing/fakeClient'
-import { testEpisode, testSummary } from './testing/builders'
+import type { AnnotationEvent, Edit } from '../../../../app/annotations'
+import { episodeLabels } from '../../../../app/annotationEdits'
+import type { Method, Params, Result } from '../../../../app/contract'
+import { VivaError } from '../../../../app/errors'
+import { guardUnsavedNotes } from '../../components/unloadGuard'
+import { noteDraft, type NoteTarget } from './notes'
+import { createAppStore, type AppStore } from '../../state/store'
+import { datasetClient, TEST_TIME as AT, testEvent, testTaxonomy } from '../../testing/builders'
 
 const LENGTH = 200
 
-function summary(): DatasetSummary {
-  return testSummary({ fps: 30, length: LENGTH, episodes: 2 })
-}
-
-function episode(index: number): EpisodeView {
-  return testEpisode(index, { fps: 30, length: LENGTH })
-}
-
-const AT = '2024-01-01T00:00:00.000Z'
-const EVENT: AnnotationEvent = {
-  id: 'e1',
-  episode: 0,
-  frame: 20,
-  kind: 'milestone',
-  label: 'grasp',
-  note: '',
-  annotator: 'a',
-  taxonomyVersion: 1,
-  createdAt: AT,
-  updatedAt: AT,
-}
+const EVENT: AnnotationEvent = testEvent('e1', 0, 20, 'milestone', 'grasp', { annotator: 'a', createdAt: AT, updatedAt: AT })
 
 type Answers = Partial<{ [M in Method]: (p: Params<M>) => Result<M> | Promise<Result<M>> }>
 
 async function openPlayer(answers: Answers = {}) {
-  const fake = makeFakeClient(answers, {
-    'annotations.load': () => ({
-      datasetId: 'd1',
-      projectFile: '/p.sqlite',
-      identityNote: null,
-      events: [EVENT],
-      episodes: [],
-      taxonomies: [{ task: 'fold', version: 1, milestones: ['grasp'], errorTypes: ['drop'], preset: null, createdAt: AT }],
-    }),
-    'annotations.apply': ({ edits }: { edits: unknown[] }) => ({ applied: edits.length }),
-    'dataset.open': () => summary(),
-    'episode.open': ({ episode: i }: { episode: number }) => episode(i),
-    'curves.list': () => [],
-  })
+  const fake = datasetClient({ fps: 30, length: LENGTH, episodes: 2 }, answers, {}, { events: [EVENT], taxonomies: [testTaxonomy('fold', ['grasp'], ['drop'])] })
   const store = createAppStore(fake.client)
   await store.getState().openDataset('/data/d1')
   await vi.waitFor(() => expect(store.getState().project).not.toBeNull())

@@ -1,8 +1,8 @@
-import type { StoreApi } from 'zustand/vanilla'
-import { MAX_CHECKED_EPISODES, type VivaClient } from '../../../app/contract'
-import type { DatasetWarning, EpisodeSummary } from '../../../app/dataset'
-import { toWireError, type WireError } from '../../../app/errors'
-import type { AppState } from './store'
+import { MAX_CHECKED_EPISODES } from '../../../../app/contract'
+import type { DatasetWarning, EpisodeSummary } from '../../../../app/dataset'
+import { toWireError, type WireError } from '../../../../app/errors'
+import { createRequests } from '../../state/request'
+import type { SliceContext } from '../../state/slice'
 
 /** Episodes asked about per call: small batches, so the list fills in steadily from the top. */
 const BATCH = Math.min(8, MAX_CHECKED_EPISODES)
@@ -37,43 +37,39 @@ export function episodeWarnings(ep: Pick<EpisodeSummary, 'warnings'>, checked: r
   return out
 }
 
-export function createEpisodeChecksSlice(
-  client: VivaClient,
-  set: StoreApi<AppState>['setState'],
-  get: StoreApi<AppState>['getState'],
-): EpisodeChecksSlice {
-  let run: AbortController | null = null
+export function createEpisodeChecksSlice({ client, set, get }: SliceContext<EpisodeChecksSlice>): EpisodeChecksSlice {
+  const requests = createRequests()
+  /** One run at a time: a new one aborts the batch in flight of the old one, whose later batches never start. */
+  const run = async (datasetId: string, todo: readonly number[], signal: AbortSignal): Promise<void> => {
+    for (let at = 0; at < todo.length && !signal.aborted; at += BATCH) {
+      const batch = todo.slice(at, at + BATCH)
+      try {
+        const results = await client.call('dataset.checkEpisodes', { datasetId, episodes: batch }, signal)
+        if (signal.aborted) return
+        set((s) => {
+          const forDataset = { ...(s.episodeChecks[datasetId] ?? {}) }
+          for (const r of results) forDataset[r.episode] = r.warnings
+          return { episodeChecks: { ...s.episodeChecks, [datasetId]: forDataset } }
+        })
+      } catch (err) {
+        const wire = toWireError(err)
+        if (wire.code !== 'CANCELLED' && !signal.aborted) {
+          set((s) => ({ episodeChecksError: { ...s.episodeChecksError, [datasetId]: wire } }))
+        }
+        return
+      }
+    }
+  }
   return {
     episodeChecks: {},
     episodeChecksError: {},
     async checkEpisodes(datasetId, episodes) {
-      run?.abort()
-      const controller = new AbortController()
-      run = controller
       const done = get().episodeChecks[datasetId] ?? {}
       const todo = episodes.filter((e) => done[e] === undefined)
-      for (let at = 0; at < todo.length && !controller.signal.aborted; at += BATCH) {
-        const batch = todo.slice(at, at + BATCH)
-        try {
-          const results = await client.call('dataset.checkEpisodes', { datasetId, episodes: batch }, controller.signal)
-          set((s) => {
-            const forDataset = { ...(s.episodeChecks[datasetId] ?? {}) }
-            for (const r of results) forDataset[r.episode] = r.warnings
-            return { episodeChecks: { ...s.episodeChecks, [datasetId]: forDataset } }
-          })
-        } catch (err) {
-          const wire = toWireError(err)
-          if (wire.code !== 'CANCELLED' && !controller.signal.aborted) {
-            set((s) => ({ episodeChecksError: { ...s.episodeChecksError, [datasetId]: wire } }))
-          }
-          break
-        }
-      }
-      if (run === controller) run = null
+      await requests.run('checks', (signal) => run(datasetId, todo, signal))
     },
     stopEpisodeChecks() {
-      run?.abort()
-      run = null
+      requests.abort('checks')
     },
   }
 }

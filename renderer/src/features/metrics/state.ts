@@ -1,11 +1,13 @@
-import type { StoreApi } from 'zustand/vanilla'
-import type { EventKind } from '../../../app/annotations'
-import type { ExportedText, VivaClient } from '../../../app/contract'
-import { toWireError, type WireError } from '../../../app/errors'
-import type { ErsVariant } from '../../../app/metrics'
-import type { MetricsReport } from '../../../app/metricsReport'
-import { DEFAULT_ERS_WINDOW_SECONDS, MAX_SPAN_SECONDS } from '../../../app/timeSpan'
-import type { AppState } from './store'
+import type { ExportedText } from '../../../../app/contract'
+import { toWireError, type WireError } from '../../../../app/errors'
+import type { ErsVariant } from '../../../../app/metrics'
+import type { MetricsReport } from '../../../../app/metricsReport'
+import { DEFAULT_ERS_WINDOW_SECONDS, MAX_SPAN_SECONDS } from '../../../../app/timeSpan'
+import type { ErrorsSlice } from '../../state/errors'
+import { createRequests } from '../../state/request'
+import type { SliceContext } from '../../state/slice'
+import type { DatasetsSlice } from '../datasets/state'
+import type { PlayerSlice } from '../player/state'
 
 /** Columns the per-episode drill-down sorts by. */
 export const EPISODE_SORT_KEYS = ['episode', 'outcome', 'pearson', 'spearman', 'voc', 'MS', 'ES', 'MDR', 'ErrDR', 'worst'] as const
@@ -23,15 +25,6 @@ export function validWindowSeconds(seconds: number): boolean {
   return Number.isFinite(seconds) && seconds > 0 && seconds <= MAX_SPAN_SECONDS
 }
 
-/** A seek to apply once the player has its driver for this episode (the views exist only after it renders). */
-export interface PendingSeek {
-  datasetId: string
-  episode: number
-  frame: number
-  /** The event at that frame to select, if any. */
-  kind: EventKind | null
-}
-
 export interface MetricsSlice {
   /** ERS window in seconds (the report says how many frames that is at the dataset's fps). */
   metricsWindowSeconds: number
@@ -45,7 +38,6 @@ export interface MetricsSlice {
   /** The table row whose per-episode rows are shown. */
   metricsDrill: { task: string; series: string } | null
   metricsSort: EpisodeSort
-  pendingSeek: PendingSeek | null
   /** Set the ERS window in seconds (ignored unless validWindowSeconds) and recompute. */
   setMetricsWindowSeconds(seconds: number): void
   setMetricsVariant(variant: ErsVariant): void
@@ -58,18 +50,10 @@ export interface MetricsSlice {
   toggleMetricsDrill(task: string, series: string): void
   /** Sort the drill-down by a column; the same column again reverses the order. */
   setMetricsSort(key: EpisodeSortKey): void
-  /** Open an episode in the player, seeked to `frame` (e.g. the worst event of a curve) once it is shown. */
-  openEpisodeAt(episode: number, frame: number, kind?: EventKind | null): Promise<void>
-  /** Called when the player attaches its driver: applies (or drops, for another episode) the pending seek. */
-  applyPendingSeek(): void
 }
 
-export function createMetricsSlice(
-  client: VivaClient,
-  set: StoreApi<AppState>['setState'],
-  get: StoreApi<AppState>['getState'],
-): MetricsSlice {
-  let request = 0
+export function createMetricsSlice({ client, set, get }: SliceContext<MetricsSlice, PlayerSlice & DatasetsSlice & ErrorsSlice>): MetricsSlice {
+  const requests = createRequests()
 
   return {
     metricsWindowSeconds: DEFAULT_WINDOW_SECONDS,
@@ -80,7 +64,6 @@ export function createMetricsSlice(
     metricsError: null,
     metricsDrill: null,
     metricsSort: { key: 'episode', dir: 'asc' },
-    pendingSeek: null,
 
     setMetricsWindowSeconds(seconds) {
       if (!validWindowSeconds(seconds) || seconds === get().metricsWindowSeconds) return
@@ -97,12 +80,12 @@ export function createMetricsSlice(
     async computeMetrics() {
       const datasetId = get().currentDatasetId
       if (datasetId === null) return
-      const mine = ++request
       const { metricsWindowSeconds: seconds, metricsVariant: variant } = get()
       set({ metricsLoading: true })
-      try {
-        const report = await client.call('metrics.compute', { datasetId, window: { seconds }, variant })
-        if (mine !== request) return
+      const out = await requests.run('compute', (signal) => client.call('metrics.compute', { datasetId, window: { seconds }, variant }, signal))
+      if (out.status === 'stale') return
+      if (out.status === 'ok') {
+        const report = out.value
         set((s) => ({
           metricsReport: report,
           metricsDatasetId: datasetId,
@@ -113,12 +96,8 @@ export function createMetricsSlice(
               ? s.metricsDrill
               : null,
         }))
-      } catch (err) {
-        if (mine !== request) return
-        set({ metricsError: toWireError(err) })
-      } finally {
-        if (mine === request) set({ metricsLoading: false })
-      }
+      } else set({ metricsError: toWireError(out.error) })
+      set({ metricsLoading: false })
     },
 
     async exportMetrics(format) {
@@ -134,7 +113,7 @@ export function createMetricsSlice(
 
     openMetrics() {
       if (get().screen === 'player') get().closeEpisode()
-      set({ screenView: 'metrics' })
+      get().setScreenView('metrics')
     },
 
     toggleMetricsDrill(task, series) {
@@ -147,37 +126,6 @@ export function createMetricsSlice(
       // Numbers read best-first (descending) on the first click; the episode number and outcome ascending.
       const first: EpisodeSort['dir'] = key === 'episode' || key === 'outcome' ? 'asc' : 'desc'
       set({ metricsSort: s.key === key ? { key, dir: s.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: first } })
-    },
-
-    async openEpisodeAt(episode, frame, kind = null) {
-      const datasetId = get().currentDatasetId
-      if (datasetId === null) return
-      set({ pendingSeek: { datasetId, episode, frame, kind } })
-      await get().openEpisode(episode)
-      const ep = get().episode
-      // Opening failed or was superseded: the seek must not land in whatever opens next.
-      if (!ep || ep.index !== episode || ep.datasetId !== datasetId) set({ pendingSeek: null })
-    },
-
-    applyPendingSeek() {
-      const p = get().pendingSeek
-      if (!p) return
-      const ep = get().episode
-      if (!ep || ep.datasetId !== p.datasetId || ep.index !== p.episode) {
-        // A driver for an episode other than the target: another episode was opened meanwhile.
-        if (ep) set({ pendingSeek: null })
-        return
-      }
-      set({ pendingSeek: null })
-      if (p.kind) {
-        for (const e of get().project?.events.values() ?? []) {
-          if (e.episode === p.episode && e.frame === p.frame && e.kind === p.kind) {
-            get().selectEvent(e.id)
-            break
-          }
-        }
-      }
-      get().seek(p.frame)
     },
   }
 }

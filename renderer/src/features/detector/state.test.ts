@@ -1,96 +1,38 @@
 import { describe, expect, it } from 'vitest'
-import type { AdvantageResult, EpisodeView, Method, Params, Result } from '../../../app/contract'
-import type { CurveData, CurveInfo } from '../../../app/curves'
-import type { DatasetSummary } from '../../../app/dataset'
-import { DEFAULT_DETECTOR_SETTINGS, type Candidate } from '../../../app/detector'
-import {
-  analysisCurve,
-  candidateKey,
-  candidateScope,
-  hiddenCandidateCount,
-  shownCalibration,
-  shownCandidates,
-  strongestCandidates,
-  MAX_SHOWN_CANDIDATES,
-  visibleCandidates,
-  type DetectedCandidates,
-} from './curvesSlice'
-import { VivaError } from '../../../app/errors'
-import { fakeClient as makeFakeClient } from './testing/fakeClient'
-import { createAppStore, type AppStore } from './store'
-import { testEpisode, testSummary } from './testing/builders'
+import type { Method, Params, Result } from '../../../../app/contract'
+import type { CurveData, CurveInfo } from '../../../../app/curves'
+import { DEFAULT_DETECTOR_SETTINGS, type Candidate } from '../../../../app/detector'
+import { analysisCurve } from '../curves/curves'
+import { candidateKey, candidateScope, strongestCandidates, MAX_SHOWN_CANDIDATES, visibleCandidates, type DetectedCandidates } from './candidates'
+import { hiddenCandidateCount, shownCalibration, shownCandidates } from './state'
+import { VivaError } from '../../../../app/errors'
+import { createAppStore, type AppStore } from '../../state/store'
+import { datasetClient, heldAnswers, openPlayer as showEpisode, testCurveData, testCurveInfo, testTaxonomy } from '../../testing/builders'
 
 const LENGTH = 100
 
-function summary(): DatasetSummary {
-  return testSummary({ fps: 30, length: LENGTH, episodes: 2 })
-}
+/** An imported curve of episode 0, complete. */
+const info = (id: string, patch: Partial<CurveInfo> = {}): CurveInfo =>
+  testCurveInfo(id, LENGTH, { source: 'import', computed: LENGTH, complete: true, modelId: null, modelName: null, params: null, file: `/curves/${id}.csv`, sourceId: `s-${id}`, ...patch })
 
-function episode(index: number): EpisodeView {
-  return testEpisode(index, { fps: 30, length: LENGTH })
-}
-
-function info(id: string, patch: Partial<CurveInfo> = {}): CurveInfo {
-  return {
-    id,
-    datasetId: 'd1',
-    episode: 0,
-    name: id,
-    source: 'import',
-    convention: 'progress',
-    length: LENGTH,
-    computed: LENGTH,
-    complete: true,
-    modelId: null,
-    modelName: null,
-    params: null,
-    futureDim: 0,
-    futureNames: [],
-    futureOffset: 0,
-    file: `/curves/${id}.csv`,
-    sourceId: `s-${id}`,
-    fileHash: null,
-    warnings: [],
-    createdAt: '2024-01-01T00:00:00Z',
-    ...patch,
-  }
-}
-
-function data(i: CurveInfo): CurveData {
-  // Steps up at frames 30 and 70, drops at 50: two milestones and an error for the default detector.
-  const values = Float32Array.from({ length: LENGTH }, (_, f) => (f < 30 ? 0.1 : f < 50 ? 0.5 : f < 70 ? 0.2 : 0.8))
-  return { info: i, values, future: null }
-}
+// Steps up at frames 30 and 70, drops at 50: two milestones and an error for the default detector.
+const data = (i: CurveInfo): CurveData => testCurveData(i, (f) => (f < 30 ? 0.1 : f < 50 ? 0.5 : f < 70 ? 0.2 : 0.8))
 
 type Answers = Partial<{ [M in Method]: (p: Params<M>) => Result<M> | Promise<Result<M>> }>
 
 function fakeClient(answers: Answers) {
-  return makeFakeClient(answers, {
-        'annotations.load': () => ({
-          datasetId: 'd1',
-          projectFile: '/p.sqlite',
-          identityNote: null,
-          events: [],
-          episodes: [],
-          taxonomies: [{ task: 'fold', version: 1, milestones: ['grasp', 'fold'], errorTypes: ['drop'], preset: null, createdAt: '2024-01-01T00:00:00Z' }],
-        }),
-        'annotations.apply': ({ edits }: { edits: unknown[] }) => ({ applied: edits.length }),
-        'dataset.open': () => summary(),
-        'episode.open': ({ episode: i }: { episode: number }) => episode(i),
-        'curves.list': () => [info('a'), info('b')],
-        'curves.get': ({ curveId }: { curveId: string }) => data(info(curveId)),
-      })
+  return datasetClient(
+    { fps: 30, length: LENGTH, episodes: 2 },
+    answers,
+    { 'curves.list': () => [info('a'), info('b')], 'curves.get': ({ curveId }: { curveId: string }) => data(info(curveId)) },
+    { taxonomies: [testTaxonomy('fold', ['grasp', 'fold'], ['drop'])] },
+  )
 }
 
-const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 0))
-
-async function openPlayer(answers: Answers = {}): Promise<{ store: AppStore; calls: { method: Method; params: unknown }[] }> {
+async function openPlayer(answers: Answers = {}) {
   const fake = fakeClient(answers)
   const store = createAppStore(fake.client)
-  await store.getState().openDataset('/data/d1')
-  await settle()
-  await store.getState().openEpisode(0)
-  await settle()
+  await showEpisode(store)
   return { store, calls: fake.calls }
 }
 
@@ -393,73 +335,21 @@ describe('detector calibration', () => {
     expect(shownCalibration(store.getState())).toMatchObject({ loading: false, result: null, error: 'No complete curve of a yet' })
     expect(store.getState().detectorSettings).toEqual(DEFAULT_DETECTOR_SETTINGS)
   })
-})
 
-describe('shared plot range', () => {
-  it('stores a zoomed range; the whole episode (or an empty range) is no zoom', async () => {
-    const { store } = await openPlayer()
-    store.getState().setPlotRange([10, 40])
-    expect(store.getState().plotRange).toEqual([10, 40])
-    store.getState().setPlotRange([0, LENGTH - 1])
-    expect(store.getState().plotRange).toBeNull()
-    store.getState().setPlotRange([5, 5])
-    expect(store.getState().plotRange).toBeNull()
-    store.getState().setPlotRange([20, 30])
-    await store.getState().openEpisode(1)
-    expect(store.getState().plotRange).toBeNull()
-  })
-})
-
-describe('advantages', () => {
-  function result(curveId: string, k: number, positiveFraction: number): AdvantageResult {
-    return {
-      curveId,
-      k,
-      positiveFraction,
-      scope: 'task',
-      threshold: -0.01,
-      episodesInThreshold: 3,
-      framesInThreshold: 3 * LENGTH,
-      positivesInThreshold: Math.round(3 * LENGTH * positiveFraction),
-      advantages: new Float32Array(LENGTH),
-      indicators: Uint8Array.from({ length: LENGTH }, (_, i) => (i >= 20 && i < 60 ? 1 : 0)),
-    }
-  }
-
-  it('asks for the analysis curve with K, the positive fraction and the scope; a stale answer is dropped', async () => {
-    const pending: ((r: AdvantageResult) => void)[] = []
-    const { store, calls } = await openPlayer({
-      'advantages.compute': (p) => new Promise<AdvantageResult>((resolve) => pending.push(() => resolve(result(p.curveId, p.k ?? 50, p.positiveFraction ?? 0.3)))),
-    })
-    store.getState().setAdvantageOptions({ on: true })
-    const first = store.getState().computeAdvantages()
-    store.getState().setAdvantageOptions({ k: 12, positiveFraction: 0.4, scope: 'dataset' })
-    const second = store.getState().computeAdvantages()
-    expect(calls.filter((c) => c.method === 'advantages.compute').map((c) => c.params)).toEqual([
-      { datasetId: 'd1', curveId: 'a', positiveFraction: 0.3, scope: 'task' },
-      { datasetId: 'd1', curveId: 'a', positiveFraction: 0.4, scope: 'dataset', k: 12 },
-    ])
-    pending[1]!(result('a', 12, 0.4))
+  it('a calibration superseded by a newer one is aborted and its late answer never applied', async () => {
+    type Calibration = Result<'detector.calibrate'>
+    const held = heldAnswers<Calibration>()
+    const { store, calls } = await openPlayer({ 'detector.calibrate': () => held.answer() })
+    const first = store.getState().calibrateDetector()
+    const second = store.getState().calibrateDetector()
+    const asked = calls.filter((c) => c.method === 'detector.calibrate')
+    expect(asked.map((c) => c.signal?.aborted)).toEqual([true, false])
+    const answerOf = answer(true)['detector.calibrate']
+    held.held[1]!.resolve({ ...answerOf({ curveId: 'a' }), evaluation: null, settings: DEFAULT_DETECTOR_SETTINGS })
     await second
-    pending[0]!(result('a', 50, 0.3))
+    held.held[0]!.resolve(answerOf({ curveId: 'a' }))
     await first
-    const a = store.getState().advantages
-    expect(a.result?.k).toBe(12)
-    expect(a.requestKey).toBe('a|12|0.4|dataset')
-    expect(a.loading).toBe(false)
-  })
-
-  it('shows an error (e.g. unknown outcome) without a toast, and forgets the result when switched off', async () => {
-    const { store } = await openPlayer({
-      'advantages.compute': () => {
-        throw new VivaError('INVALID_ARGUMENT', 'Episode 0 has no success/failure outcome')
-      },
-    })
-    store.getState().setAdvantageOptions({ on: true })
-    await store.getState().computeAdvantages()
-    expect(store.getState().advantages.error).toMatch(/no success\/failure outcome/)
-    expect(store.getState().errors).toEqual([])
-    store.getState().setAdvantageOptions({ on: false })
-    expect(store.getState().advantages).toMatchObject({ on: false, result: null, error: null })
+    expect(store.getState().detectorSettings).toEqual(DEFAULT_DETECTOR_SETTINGS)
+    expect(shownCalibration(store.getState())).toMatchObject({ loading: false, result: { evaluation: null } })
   })
 })

@@ -1,47 +1,12 @@
-import { describe, expect, it, vi } from 'vitest'
-import type { EpisodeView, JobInfo, Method, ModelCheck, ModelInfo, Params, Result } from '../../../app/contract'
-import type { CurveChunk, CurveData, CurveInfo } from '../../../app/curves'
-import type { DatasetSummary } from '../../../app/dataset'
-import { VivaError } from '../../../app/errors'
-import { fakeClient as makeFakeClient } from './testing/fakeClient'
-import { createAppStore } from './store'
-import { testEpisode, testSummary } from './testing/builders'
+import { describe, expect, it } from 'vitest'
+import type { JobInfo, Method, Params, Result } from '../../../../app/contract'
+import type { CurveChunk, CurveData, CurveInfo } from '../../../../app/curves'
+import { createAppStore } from '../../state/store'
+import { datasetClient, settle, testCurveInfo, testJob } from '../../testing/builders'
 
 const LENGTH = 20
 
-function summary(): DatasetSummary {
-  return testSummary({ fps: 30, length: LENGTH, episodes: 2 })
-}
-
-function episode(index: number): EpisodeView {
-  return testEpisode(index, { fps: 30, length: LENGTH })
-}
-
-function info(id: string, patch: Partial<CurveInfo> = {}): CurveInfo {
-  return {
-    id,
-    datasetId: 'd1',
-    episode: 0,
-    name: id,
-    source: 'model',
-    convention: 'progress',
-    length: LENGTH,
-    computed: 0,
-    complete: false,
-    modelId: `m-${id}`,
-    modelName: id,
-    params: { steps: 4, seed: 0, cameras: ['a'] },
-    futureDim: 0,
-    futureNames: [],
-    futureOffset: 0,
-    file: null,
-    sourceId: null,
-    fileHash: null,
-    warnings: [],
-    createdAt: '2024-01-01T00:00:00Z',
-    ...patch,
-  }
-}
+const info = (id: string, patch: Partial<CurveInfo> = {}): CurveInfo => testCurveInfo(id, LENGTH, patch)
 
 /** A curve as the main side has it on disk: the first `upTo` frames computed (value = frame / 100). */
 function disk(i: CurveInfo, upTo: number): CurveData {
@@ -61,63 +26,11 @@ function chunk(curveId: string, start: number, n: number, futureDim = 0): CurveC
   return { jobId: 'j1', datasetId: 'd1', episode: 0, curveId, start, values, future }
 }
 
-function job(patch: Partial<JobInfo> = {}): JobInfo {
-  return {
-    id: 'j1',
-    datasetId: 'd1',
-    modelId: 'm1',
-    modelName: 'viva',
-    episodes: [0],
-    steps: 4,
-    seed: 0,
-    state: 'running',
-    episode: 0,
-    episodesDone: 0,
-    framesDone: 0,
-    framesTotal: LENGTH,
-    framesResumed: 0,
-    framesPerSecond: 0,
-    etaSeconds: null,
-    provider: null,
-    error: null,
-    episodeErrors: [],
-    params: null,
-    warnings: [],
-    ...patch,
-  }
-}
-
-function model(patch: Partial<ModelInfo> = {}): ModelInfo {
-  return {
-    id: 'm1',
-    name: 'viva-reference',
-    kind: 'viva-flow',
-    dir: '/models/viva-reference',
-    source: 'bundled',
-    cameras: ['high', 'left'],
-    stateDim: 14,
-    stateNames: [],
-    fps: 30,
-    horizon: 8,
-    defaultSteps: 4,
-    imageSize: [64, 64],
-    error: null,
-    ...patch,
-  }
-}
+const job = (patch: Partial<JobInfo> = {}): JobInfo => testJob(LENGTH, patch)
 
 type Answers = Partial<{ [M in Method]: (p: Params<M>) => Result<M> | Promise<Result<M>> }>
 
-function fakeClient(answers: Answers) {
-  return makeFakeClient(answers, {
-        'annotations.load': () => ({ datasetId: 'd1', projectFile: '/p.sqlite', identityNote: null, events: [], episodes: [], taxonomies: [] }),
-        'dataset.open': () => summary(),
-        'episode.open': ({ episode: i }: { episode: number }) => episode(i),
-      })
-}
-
-/** Let every pending promise chain run. */
-const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 0))
+const fakeClient = (answers: Answers) => datasetClient({ fps: 30, length: LENGTH, episodes: 2 }, answers)
 
 async function openPlayer(answers: Answers) {
   const fake = fakeClient(answers)
@@ -297,85 +210,4 @@ describe('curves slice', () => {
     expect(store.getState().curvesKey).toBe('d1#0')
     expect(store.getState().curveList.map((i) => i.id)).toEqual(['a0'])
   })
-
-  it('models, camera mapping, scoring and job control go through the contract', async () => {
-    const models = [model({ id: 'bad', name: 'broken', kind: null, error: { code: 'MODEL_INVALID', message: 'no manifest' } }), model()]
-    const { store, calls, emit } = await openPlayer({
-      'curves.list': () => [],
-      'models.list': () => models,
-      'models.cameraMap': ({ datasetId, modelId }) => ({ datasetId, modelId, slots: { high: 'cam_high', left: null }, guessed: true, how: { high: 'name', left: 'none' } }),
-      'models.setCameraMap': ({ datasetId, modelId, slots }) => ({ datasetId, modelId, slots, guessed: false, how: { high: 'saved', left: 'saved' } }),
-      'models.check': ({ datasetId, modelId }) => check(datasetId, modelId, true),
-      'score.start': (p) => job({ episodes: p.episodes, state: 'queued', modelId: p.modelId }),
-      'score.pause': ({ paused }) => job({ state: paused ? 'paused' : 'running' }),
-      'score.cancel': () => job({ state: 'cancelled' }),
-    })
-    await store.getState().loadModels()
-    expect(store.getState().selectedModelId).toBe('m1') // the first usable one
-    expect(store.getState().cameraMap?.slots).toEqual({ high: 'cam_high', left: null })
-    await store.getState().setCameraSlot('left', 'cam_left')
-    expect(store.getState().cameraMap).toMatchObject({ slots: { high: 'cam_high', left: 'cam_left' }, guessed: false })
-
-    store.getState().setProvider('cpu')
-    store.getState().setScoreSteps('m1', 8)
-    await store.getState().startScore('episode')
-    await store.getState().startScore('all')
-    const starts = calls.filter((c) => c.method === 'score.start').map((c) => c.params)
-    expect(starts).toEqual([
-      { datasetId: 'd1', modelId: 'm1', episodes: [0], provider: 'cpu', steps: 8 },
-      { datasetId: 'd1', modelId: 'm1', episodes: [], provider: 'cpu', steps: 8 },
-    ])
-    expect(store.getState().jobs).toHaveLength(1)
-    emit('score.progress', job({ framesDone: 7 }))
-    expect(store.getState().jobs[0]?.framesDone).toBe(7)
-    await store.getState().pauseJob('j1', true)
-    expect(store.getState().jobs[0]?.state).toBe('paused')
-    await store.getState().cancelJob('j1')
-    expect(store.getState().jobs[0]?.state).toBe('cancelled')
-    expect(store.getState().errors).toEqual([])
-  })
-
-  it('loads the compatibility check with the mapping, shows why a start was refused, saves a state map', async () => {
-    let fits = false
-    const { store, calls } = await openPlayer({
-      'curves.list': () => [],
-      'models.list': () => [model()],
-      'models.cameraMap': ({ datasetId, modelId }) => ({ datasetId, modelId, slots: { high: 'cam_high' }, guessed: true, how: { high: 'position' } }),
-      'models.check': ({ datasetId, modelId }) => check(datasetId, modelId, fits),
-      'models.setStateMap': ({ datasetId, modelId, map }) => {
-        if (map === '0-99') throw new VivaError('INVALID_ARGUMENT', 'State map: "0-99": the dataset\'s state has 12 joints (0-11)')
-        fits = map !== null
-        return { ...check(datasetId, modelId, fits), stateMap: map }
-      },
-      'score.start': () => {
-        throw new VivaError('MODEL_INCOMPATIBLE', 'viva cannot score d1: state has 12 dimensions, viva expects 14')
-      },
-    })
-    await store.getState().loadModels()
-    await vi.waitFor(() => expect(store.getState().modelCheck?.ok).toBe(false))
-    expect(store.getState().cameraMap?.how).toEqual({ high: 'position' })
-    expect(await store.getState().startScore('episode')).toBeNull()
-    expect(store.getState().scoreRefused).toMatchObject({ code: 'MODEL_INCOMPATIBLE', message: 'viva cannot score d1: state has 12 dimensions, viva expects 14' })
-    expect(await store.getState().setStateMap('0-99')).toMatchObject({ code: 'INVALID_ARGUMENT' })
-    expect(await store.getState().setStateMap('0-11,pad:0,pad:0')).toBeNull()
-    expect(store.getState().modelCheck).toMatchObject({ ok: true, stateMap: '0-11,pad:0,pad:0' })
-    expect(store.getState().scoreRefused).toBeNull()
-    expect(calls.filter((c) => c.method === 'models.setStateMap').map((c) => c.params)).toEqual([
-      { datasetId: 'd1', modelId: 'm1', map: '0-99' },
-      { datasetId: 'd1', modelId: 'm1', map: '0-11,pad:0,pad:0' },
-    ])
-  })
 })
-
-function check(datasetId: string, modelId: string, ok: boolean): ModelCheck {
-  return {
-    datasetId,
-    modelId,
-    issues: ok ? [] : [{ level: 'error', code: 'STATE_DIM', message: 'state has 12 dimensions, viva expects 14' }],
-    ok,
-    stateMap: null,
-    datasetStateDim: 12,
-    modelStateDim: 14,
-    suggestedStateMap: ok ? null : '0-11,pad:mid,pad:mid',
-  }
-}

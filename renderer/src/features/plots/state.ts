@@ -1,7 +1,11 @@
-import type { StoreApi } from 'zustand/vanilla'
-import type { EpisodeState, VivaClient } from '../../../app/contract'
-import type { DatasetSummary } from '../../../app/dataset'
-import type { AppState } from './store'
+import type { EpisodeState } from '../../../../app/contract'
+import type { DatasetSummary } from '../../../../app/dataset'
+import { clampNumber } from '../../state/clamp'
+import type { ErrorsSlice } from '../../state/errors'
+import type { SliceContext } from '../../state/slice'
+import type { DatasetsSlice } from '../datasets/state'
+import type { PlayerSlice } from '../player/state'
+import { createPlotCaches, type PlotCaches } from './plotCaches'
 
 /**
  * The player's feature plot: which numeric features (state, action, effort...) it shows, per dataset, and the values
@@ -17,12 +21,25 @@ export interface PlotFeaturesSlice {
   setPlotFeatures(keys: string[]): Promise<void>
   /** Use a feature as the dataset's state (null: automatic); saved on the main side per dataset. */
   setStateKey(key: string | null): Promise<void>
+  /** Display-only EMA factor a of the value plot, 0..0.95 (see emaSmooth). */
+  valueSmoothing: number
+  setValueSmoothing(a: number): void
+  /** Frame range shown by the plots under the video (zoom/pan, shared between them); null = the whole episode. */
+  plotRange: [number, number] | null
+  setPlotRange(range: [number, number] | null): void
+  /** This store's render caches of the plots (not state: never replaced, never subscribed to). */
+  plotCaches: PlotCaches
+}
+
+export interface PlotFeaturesHooks {
+  /** The dataset's state key changed (what scoring reads): check the selected model again. */
+  stateKeyChanged(): void
 }
 
 const episodeKeyOf = (datasetId: string, index: number): string => `${datasetId}#${index}`
 
 /** What the plot shows for a dataset: the user's pick, else the state, else the first numeric feature. */
-export function plottedFeatureKeys(s: Pick<AppState, 'plotFeatures'>, summary: DatasetSummary | null): string[] {
+export function plottedFeatureKeys(s: Pick<PlotFeaturesSlice, 'plotFeatures'>, summary: DatasetSummary | null): string[] {
   if (!summary) return []
   const known = new Set(summary.features.map((f) => f.key))
   const picked = s.plotFeatures[summary.id]?.filter((k) => known.has(k))
@@ -32,7 +49,7 @@ export function plottedFeatureKeys(s: Pick<AppState, 'plotFeatures'>, summary: D
 }
 
 /** Values of one feature of the open episode, wherever they came from (the state, episode.open, a later fetch). */
-export function episodeFeature(s: Pick<AppState, 'episode' | 'extraFeatures'>, key: string): EpisodeState | null {
+export function episodeFeature(s: Pick<PlayerSlice, 'episode'> & Pick<PlotFeaturesSlice, 'extraFeatures'>, key: string): EpisodeState | null {
   const ep = s.episode
   if (!ep) return null
   if (ep.state?.key === key) return ep.state
@@ -42,9 +59,8 @@ export function episodeFeature(s: Pick<AppState, 'episode' | 'extraFeatures'>, k
 }
 
 export function createPlotFeaturesSlice(
-  client: VivaClient,
-  set: StoreApi<AppState>['setState'],
-  get: StoreApi<AppState>['getState'],
+  { client, set, get }: SliceContext<PlotFeaturesSlice, PlayerSlice & DatasetsSlice & ErrorsSlice>,
+  hooks: PlotFeaturesHooks,
 ): PlotFeaturesSlice {
   /** Fetch what the open episode lacks of `keys`; a result for an episode no longer open is dropped. */
   const fetchMissing = async (keys: readonly string[]): Promise<void> => {
@@ -83,20 +99,40 @@ export function createPlotFeaturesSlice(
       if (datasetId === null) return
       try {
         const summary = await client.call('dataset.setStateKey', { datasetId, key })
-        set((s) => ({ datasets: s.datasets.map((d) => (d.id === summary.id ? summary : d)) }))
+        get().replaceDataset(summary)
         const ep = get().episode
         const stateKey = summary.state?.key ?? null
         if (ep && ep.datasetId === datasetId && ep.state?.key !== stateKey) {
           // The open episode's state follows (what scoring now reads); its other features stay.
           const [state] = stateKey === null ? [] : await client.call('episode.features', { datasetId, episode: ep.index, keys: [stateKey] })
-          const now = get().episode
-          if (now && now.datasetId === ep.datasetId && now.index === ep.index) set({ episode: { ...now, state: state ?? null } })
+          get().replaceEpisodeState(ep.datasetId, ep.index, state ?? null)
         }
         // Compatibility with the selected model depends on the state: check again.
-        void get().loadCameraMap()
+        hooks.stateKeyChanged()
       } catch (err) {
         get().pushError(err)
       }
+    },
+
+    plotCaches: createPlotCaches(),
+
+    valueSmoothing: 0,
+    setValueSmoothing(a) {
+      set({ valueSmoothing: clampNumber(a, 0, 0.95, 0) })
+    },
+
+    plotRange: null,
+    setPlotRange(range) {
+      const length = get().episode?.length ?? 0
+      let next: [number, number] | null = null
+      if (range && Number.isFinite(range[0]) && Number.isFinite(range[1]) && range[1] > range[0]) {
+        // The whole episode is "no zoom", so a reset in one plot resets all of them.
+        const whole = range[0] <= 0 && range[1] >= length - 1
+        next = whole ? null : [range[0], range[1]]
+      }
+      const prev = get().plotRange
+      if (prev === next || (prev && next && prev[0] === next[0] && prev[1] === next[1])) return
+      set({ plotRange: next })
     },
   }
 }

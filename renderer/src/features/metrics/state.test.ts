@@ -1,26 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import type { AnnotationEvent } from '../../../app/annotations'
-import type { EpisodeView, Method, Params, Result } from '../../../app/contract'
-import type { DatasetSummary } from '../../../app/dataset'
-import { buildMetricsReport, type MetricsReport, type MetricsReportOptions } from '../../../app/metricsReport'
-import { VivaError } from '../../../app/errors'
-import { fakeClient as makeFakeClient } from './testing/fakeClient'
-import { createAppStore, type PlayerDriver } from './store'
-import { testEpisode, testSummary } from './testing/builders'
+import type { Method, Params, Result } from '../../../../app/contract'
+import type { DatasetSummary } from '../../../../app/dataset'
+import { buildMetricsReport, type MetricsReport, type MetricsReportOptions } from '../../../../app/metricsReport'
+import { VivaError } from '../../../../app/errors'
+import { createAppStore } from '../../state/store'
+import { datasetClient, settle, testEvent, testSummary } from '../../testing/builders'
 
 const LENGTH = 40
 
-function summary(): DatasetSummary {
-  return testSummary({ fps: 10, length: LENGTH, episodes: 3 })
-}
-
-function episode(index: number): EpisodeView {
-  return testEpisode(index, { fps: 10, length: LENGTH })
-}
-
-function event(id: string, episode: number, frame: number, kind: 'milestone' | 'error', label: string): AnnotationEvent {
-  return { id, episode, frame, kind, label, note: '', annotator: '', taxonomyVersion: 1, createdAt: '', updatedAt: '' } as AnnotationEvent
-}
+const summary = (): DatasetSummary => testSummary({ fps: 10, length: LENGTH, episodes: 3 })
+const event = testEvent
 
 const EVENTS = [event('e1', 0, 20, 'milestone', 'grasp'), event('e2', 1, 15, 'error', 'drop'), event('e3', 1, 30, 'milestone', 'grasp')]
 
@@ -48,27 +37,10 @@ function report(options: MetricsReportOptions, withCurves = true): MetricsReport
 }
 
 function fakeClient(answers: Partial<{ [M in Method]: (p: Params<M>) => Result<M> | Promise<Result<M>> }>) {
-  return makeFakeClient(answers, {
-        'dataset.open': () => summary(),
-        'episode.open': ({ episode: i }: { episode: number }) => episode(i),
-        'annotations.load': () => ({ datasetId: 'd1', projectFile: '/p.sqlite', identityNote: null, events: EVENTS, episodes: [], taxonomies: [] }),
-        'curves.list': () => [],
-      })
+  return datasetClient({ fps: 10, length: LENGTH, episodes: 3 }, answers, {}, { events: EVENTS })
 }
 
-const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0))
-
-function recordingDriver(store: ReturnType<typeof createAppStore>, log: string[]): PlayerDriver {
-  return {
-    seek: (f) => {
-      log.push(`seek ${f}`)
-      store.getState().reportFrame(f)
-    },
-    play: () => log.push('play'),
-    pause: () => log.push('pause'),
-    setSpeed: () => undefined,
-  }
-}
+const tick = settle
 
 describe('metrics slice', () => {
   it('computes the report of the current dataset with the paper window (1/6 s) and the relative variant by default', async () => {
@@ -110,7 +82,7 @@ describe('metrics slice', () => {
 
   it('keeps only the latest answer when answers come back out of order', async () => {
     const release: (() => void)[] = []
-    const { client } = fakeClient({
+    const { client, calls } = fakeClient({
       'metrics.compute': async (p) => {
         if (p.variant === 'relative') await new Promise<void>((r) => release.push(r))
         return report(p)
@@ -120,6 +92,8 @@ describe('metrics slice', () => {
     await store.getState().openDataset('/data/d1')
     const slow = store.getState().computeMetrics()
     store.getState().setMetricsVariant('absolute')
+    // The older request is cancelled on the main side too.
+    expect(calls.filter((c) => c.method === 'metrics.compute').map((c) => c.signal?.aborted)).toEqual([true, false])
     await tick()
     expect(store.getState().metricsReport?.variant).toBe('absolute')
     expect(store.getState().metricsLoading).toBe(false)
@@ -177,53 +151,6 @@ describe('metrics slice', () => {
     expect(store.getState().screen).toBe('player')
     store.getState().openMetrics()
     expect(store.getState()).toMatchObject({ screen: 'datasets', episode: null, screenView: 'metrics' })
-  })
-
-  it('opens an episode at a frame once the player attaches its driver, selecting the event there', async () => {
-    const { client } = fakeClient({})
-    const store = createAppStore(client)
-    await store.getState().openDataset('/data/d1')
-    await store.getState().loadProject('d1')
-    await store.getState().openEpisodeAt(1, 15, 'error')
-    expect(store.getState()).toMatchObject({ screen: 'player', selectedEpisode: 1, frame: 0 })
-    expect(store.getState().pendingSeek).toEqual({ datasetId: 'd1', episode: 1, frame: 15, kind: 'error' })
-    const log: string[] = []
-    store.getState().attachDriver(recordingDriver(store, log))
-    expect(log).toEqual(['seek 15'])
-    expect(store.getState().frame).toBe(15)
-    expect(store.getState().selectedEventId).toBe('e2')
-    expect(store.getState().pendingSeek).toBeNull()
-    // Only once: the next driver (e.g. another episode) starts where it always does.
-    store.getState().attachDriver(null)
-    store.getState().attachDriver(recordingDriver(store, log))
-    expect(log).toEqual(['seek 15'])
-  })
-
-  it('drops the seek when another episode is opened before the player shows the target', async () => {
-    const { client } = fakeClient({})
-    const store = createAppStore(client)
-    await store.getState().openDataset('/data/d1')
-    await store.getState().openEpisodeAt(1, 30, 'milestone')
-    await store.getState().openEpisode(2)
-    const log: string[] = []
-    store.getState().attachDriver(recordingDriver(store, log))
-    expect(log).toEqual([])
-    expect(store.getState().pendingSeek).toBeNull()
-    expect(store.getState().frame).toBe(0)
-  })
-
-  it('drops the seek when the episode cannot be opened', async () => {
-    const { client } = fakeClient({
-      'episode.open': () => {
-        throw new VivaError('NOT_FOUND', 'episode 9 is missing on disk')
-      },
-    })
-    const store = createAppStore(client)
-    await store.getState().openDataset('/data/d1')
-    await store.getState().openEpisodeAt(9, 12)
-    expect(store.getState().pendingSeek).toBeNull()
-    expect(store.getState().screen).toBe('datasets')
-    expect(store.getState().errors).toHaveLength(1)
   })
 
   it('toggles the drill-down, sorts it, and closes it when its row disappears', async () => {
