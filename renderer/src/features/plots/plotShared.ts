@@ -1,17 +1,14 @@
 import type { Config, Data, Layout, Shape } from 'plotly.js'
 import type { AnnotationEvent } from '../../../../app/annotations'
 import type { Candidate } from '../../../../app/detector'
+import { EVENT_COLORS } from '../../../../app/figures/palette'
 import type { PlotCaches } from './plotCaches'
 
-/** What every plot under the video shares: colours, annotation markers, the frame cursor. */
-export const EVENT_COLORS = { milestone: '#2fbf71', error: '#ff4d4f' } as const
-
-/** Colours for curves / joints, in order (readable on the dark background). */
-export const SERIES_COLORS = ['#4f8cff', '#f0b429', '#2fbf71', '#c678dd', '#ff7f50', '#56b6c2', '#e06c75', '#98c379', '#d19a66', '#61afef'] as const
-
-export function seriesColor(i: number): string {
-  return SERIES_COLORS[((i % SERIES_COLORS.length) + SERIES_COLORS.length) % SERIES_COLORS.length] ?? '#4f8cff'
-}
+/**
+ * What every plot under the video shares: colours (app/figures/palette: the same ones the exported figures and
+ * rendered videos use, ≥ 20 distinguishable series colours), annotation markers, the frame cursor.
+ */
+export { EVENT_COLORS, SERIES_COLORS, seriesColor } from '../../../../app/figures/palette'
 
 export interface PlotSpec {
   /** Traces of the plot; the annotation markers are added after them. */
