@@ -6,7 +6,7 @@ import { describeEvaluation, detectDataset, type DetectInput, type DetectorEvalu
 import { VivaError } from '../../app/errors'
 import { parseSpan, type TimeSpan } from '../../app/timeSpan'
 import { composeServices, type Services } from '../compose'
-import { openLeRobotDataset } from '../datasets/lerobot'
+import { openLeRobotDataset } from '../datasets/lerobot/lerobot'
 import type { WriteGuard } from '../writeGuard'
 import { readAnnotations, readCurves } from './analysis'
 import { intIn } from './score'

@@ -10,7 +10,7 @@ import { resolveMediaTools } from '../video/tools'
 import type { InspectReport, ProbedVideo, VideoProbeFn } from './inspect'
 import { normalizeCodec } from '../video/codecs'
 import { formatInspectReport, inspectDataset } from './inspect'
-import { writePatternDataset } from './patternDataset'
+import { writePatternDataset } from '../synth/patternDataset'
 
 const SHARED = resolve(__dirname, '../../../shared/datasets')
 const GR00T = join(SHARED, 'gr00t-sim-gr1-picknplace')

@@ -3,9 +3,9 @@ import type { DatasetWarning, FormatVersion, StateChoice } from '../../app/datas
 import { VivaError } from '../../app/errors'
 import { normalizeCodec } from '../video/codecs'
 import { VIDEO_WINDOW_INVALID, videoWindowError, windowFrames } from '../video/probe'
-import { compactRanges, openLeRobotDataset } from './lerobot'
-import type { LeRobotSource } from './lerobot'
-import type { WindowConventionReport } from './videoWindows'
+import { compactRanges, openLeRobotDataset } from './lerobot/lerobot'
+import type { LeRobotSource } from './lerobot/lerobot'
+import type { WindowConventionReport } from './lerobot/videoWindows'
 
 /** What `probe` learns from a real video file. `frames` 0 means "not counted". */
 export interface ProbedVideo {

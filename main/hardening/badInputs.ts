@@ -6,8 +6,8 @@ import { compressors } from 'hyparquet-compressors'
 import { ByteWriter, parquetWriteBuffer } from 'hyparquet-writer'
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js'
 import type { ColumnSource, SchemaElement } from 'hyparquet-writer'
-import { writePatternDataset } from '../datasets/patternDataset'
-import type { PatternQuirks } from '../datasets/patternDataset'
+import { writePatternDataset } from '../synth/patternDataset'
+import type { PatternQuirks } from '../synth/patternDataset'
 import type { MediaTools } from '../video/tools'
 
 /**

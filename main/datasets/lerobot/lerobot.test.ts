@@ -6,11 +6,11 @@ import { compressors } from 'hyparquet-compressors'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import type { SchemaElement } from 'hyparquet-writer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { DatasetWarning } from '../../app/dataset'
-import { VivaError } from '../../app/errors'
+import type { DatasetWarning } from '../../../app/dataset'
+import { VivaError } from '../../../app/errors'
 import { datasetId, openLeRobotDataset } from './lerobot'
 
-const SHARED = resolve(__dirname, '../../../shared/datasets')
+const SHARED = resolve(__dirname, '../../../../shared/datasets')
 const GR00T = join(SHARED, 'gr00t-sim-gr1-picknplace')
 const UNITREE = join(SHARED, 'unitree-g1-bottle-pick')
 

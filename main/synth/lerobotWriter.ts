@@ -8,7 +8,7 @@ import type { ColumnSource, SchemaElement } from 'hyparquet-writer'
 import { VivaError } from '../../app/errors'
 import { resolveMediaTools } from '../video/tools'
 import type { MediaTools } from '../video/tools'
-import { formatPathTemplate } from './pathTemplate'
+import { formatPathTemplate } from '../datasets/lerobot/pathTemplate'
 
 /**
  * Writes a LeRobot v2.0 / v2.1 / v3.0 dataset from callbacks: the caller says what each episode's state (and

@@ -2,12 +2,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { DatasetWarning } from '../../app/dataset'
-import { VivaError } from '../../app/errors'
-import type { EpisodeData } from './episodeSource'
+import type { DatasetWarning } from '../../../app/dataset'
+import { VivaError } from '../../../app/errors'
+import type { EpisodeData } from '../episodeSource'
 import { openLeRobotDataset } from './lerobot'
-import type { PatternDatasetResult, PatternQuirks } from './patternDataset'
-import { patternStateNames, patternStateValue, patternTimestamp, writePatternDataset } from './patternDataset'
+import type { PatternDatasetResult, PatternQuirks } from '../../synth/patternDataset'
+import { patternStateNames, patternStateValue, patternTimestamp, writePatternDataset } from '../../synth/patternDataset'
 
 /** Generated datasets whose every value is known, read back through the LeRobot readers. */
 

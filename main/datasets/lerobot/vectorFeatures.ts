@@ -1,4 +1,4 @@
-import type { DatasetWarning, NumericFeatureInfo, StateChoice, StateInfo } from '../../app/dataset'
+import type { DatasetWarning, NumericFeatureInfo, StateChoice, StateInfo } from '../../../app/dataset'
 
 /**
  * Numeric vector features of a LeRobot dataset (state, action, effort, velocities, rewards...) and which of them is

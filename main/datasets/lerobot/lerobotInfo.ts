@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import type { CameraInfo, DatasetWarning, FormatVersion, NumericFeatureInfo, StateChoice, StateInfo } from '../../app/dataset'
-import { VivaError } from '../../app/errors'
+import type { CameraInfo, DatasetWarning, FormatVersion, NumericFeatureInfo, StateChoice, StateInfo } from '../../../app/dataset'
+import { VivaError } from '../../../app/errors'
 import { TemplateError, formatPathTemplate } from './pathTemplate'
 import { chooseState, MAX_VECTOR_DIM, numericFeature, STANDARD_STATE_KEY } from './vectorFeatures'
 

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { composeServices, type Services } from '../compose'
-import { VideoProber } from '../video/probe'
-import { resolveMediaTools } from '../video/tools'
-import { formatInspectReport, inspectDataset, type VideoProbeFn } from './inspect'
-import { writePatternDataset } from './patternDataset'
+import { composeServices, type Services } from '../../compose'
+import { VideoProber } from '../../video/probe'
+import { resolveMediaTools } from '../../video/tools'
+import { formatInspectReport, inspectDataset, type VideoProbeFn } from '../inspect'
+import { writePatternDataset } from '../../synth/patternDataset'
 
 /**
  * v3.0 video windows whose to_timestamp is the last frame's time (inclusive) rather than one frame past it

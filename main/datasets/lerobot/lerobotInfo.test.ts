@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { VivaError } from '../../app/errors'
+import { VivaError } from '../../../app/errors'
 import { fitNames, flattenNames, parseInfo, staysInside } from './lerobotInfo'
 
 function info(overrides: Record<string, unknown> = {}, features: Record<string, unknown> = {}): string {

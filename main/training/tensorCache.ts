@@ -10,11 +10,11 @@ import type { MediaTools } from '../video/tools'
 import { resolveMediaTools } from '../video/tools'
 import { decodeEpisode } from '../video/frameDecoder'
 import { VideoProber, videoWindowError } from '../video/probe'
-import type { EpisodeData } from './episodeSource'
+import type { EpisodeData } from '../datasets/episodeSource'
 import { fsReason, isAbsent } from '../fsErrors'
 import { READ_LIMITS, readTextFile } from '../safeRead'
 import type { WriteGuard } from '../writeGuard'
-import { openLeRobotDataset } from './lerobot'
+import { openLeRobotDataset } from '../datasets/lerobot/lerobot'
 
 /** The camera slots of the ViVa model, in its frame order (models/viva/README.md). */
 export const MODEL_CAMERAS = ['cam_high', 'cam_left_wrist', 'cam_right_wrist'] as const

@@ -5,8 +5,8 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { composeWriteGuard } from '../compose'
 import { rewriteParquet } from '../hardening/badInputs'
-import { openLeRobotDataset } from './lerobot'
-import { generateTaskDataset, type TaskDatasetResult } from './taskDataset'
+import { openLeRobotDataset } from '../datasets/lerobot/lerobot'
+import { generateTaskDataset, type TaskDatasetResult } from '../synth/taskDataset'
 import { writeTensorCache } from './tensorCache'
 
 /** The file's bytes as their own ArrayBuffer (small Buffers share a pool, so `.buffer` alone is not the file). */

@@ -1,13 +1,13 @@
 import { join } from 'node:path'
-import type { DatasetWarning, StateInfo } from '../../app/dataset'
-import { VivaError } from '../../app/errors'
-import { count } from '../../app/text'
-import type { EpisodeState } from './episodeSource'
+import type { DatasetWarning, StateInfo } from '../../../app/dataset'
+import { VivaError } from '../../../app/errors'
+import { count } from '../../../app/text'
+import type { EpisodeState } from '../episodeSource'
 import type { EpisodeEntry } from './lerobotInfo'
 import { fitNames, INFO_FILE, MAX_EPISODE_FRAMES } from './lerobotInfo'
-import type { ParquetTable } from './parquet'
+import type { ParquetTable } from '../parquet'
 import { namePrefix } from './vectorFeatures'
-import { asNumber, withParquet } from './parquet'
+import { asNumber, withParquet } from '../parquet'
 
 export interface EpisodeTable {
   length: number

@@ -1,10 +1,10 @@
 import { join } from 'node:path'
-import type { DatasetWarning } from '../../app/dataset'
-import { VivaError } from '../../app/errors'
+import type { DatasetWarning } from '../../../app/dataset'
+import { VivaError } from '../../../app/errors'
 import { listFilesRecursive } from './dirListing'
 import type { EpisodeEntry, EpisodeVideoEntry, LeRobotInfo, Listing } from './lerobotInfo'
 import { isFrameCount, MAX_EPISODE_FRAMES, templateValues } from './lerobotInfo'
-import { asNumber, asStringList, withParquet } from './parquet'
+import { asNumber, asStringList, withParquet } from '../parquet'
 import { formatPathTemplate } from './pathTemplate'
 
 export const TASKS_PARQUET = 'meta/tasks.parquet'
