@@ -7,7 +7,7 @@ import type { CurveConvention } from '../../app/curves'
 import { VivaError } from '../../app/errors'
 import { locateJsonError } from '../../app/exchange'
 import { QUOTE_LIMIT, quoteValue } from '../../app/text'
-import { boundedCompressors, declaredCountProblem, openParquetBytes, type ParquetBytes } from '../datasets/parquet'
+import { boundedCompressors, declaredCountProblem, openParquetBytes, type ParquetBytes } from '../formats/parquetRead'
 import { decodeUtf8, READ_LIMITS, readRegularFile } from '../safeRead'
 
 /**

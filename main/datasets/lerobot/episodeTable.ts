@@ -5,9 +5,9 @@ import { count } from '../../../app/text'
 import type { EpisodeState } from '../episodeSource'
 import type { EpisodeEntry } from './lerobotInfo'
 import { fitNames, INFO_FILE, MAX_EPISODE_FRAMES } from './lerobotInfo'
-import type { ParquetTable } from '../parquet'
+import type { ParquetTable } from '../../formats/parquetRead'
 import { namePrefix } from './vectorFeatures'
-import { asNumber, withParquet } from '../parquet'
+import { asNumber, withParquet } from '../../formats/parquetRead'
 
 export interface EpisodeTable {
   length: number

@@ -7,7 +7,7 @@ import { READ_LIMITS, readTextFile } from '../../safeRead'
 import { listFilesRecursive } from './dirListing'
 import type { EpisodeEntry, EpisodeVideoEntry, LeRobotInfo, Listing } from './lerobotInfo'
 import { isFrameCount, MAX_EPISODE_FRAMES, templateValues } from './lerobotInfo'
-import { withParquet } from '../parquet'
+import { withParquet } from '../../formats/parquetRead'
 import { formatPathTemplate, templateMatcher } from './pathTemplate'
 
 export const TASKS_JSONL = 'meta/tasks.jsonl'

@@ -4,7 +4,7 @@ import { VivaError } from '../../../app/errors'
 import { listFilesRecursive } from './dirListing'
 import type { EpisodeEntry, EpisodeVideoEntry, LeRobotInfo, Listing } from './lerobotInfo'
 import { isFrameCount, MAX_EPISODE_FRAMES, templateValues } from './lerobotInfo'
-import { asNumber, asStringList, withParquet } from '../parquet'
+import { asNumber, asStringList, withParquet } from '../../formats/parquetRead'
 import { formatPathTemplate } from './pathTemplate'
 
 export const TASKS_PARQUET = 'meta/tasks.parquet'
