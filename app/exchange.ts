@@ -13,6 +13,7 @@ import { DEFAULT_EPISODE_LABELS, directionOf, EVENT_KINDS, OUTCOMES, REVIEW_STAT
 import { applyEdits, eventDifferences, ISO_TIMESTAMP_PATTERN, isIsoTimestamp, sameTaxonomy } from './annotationEdits'
 import type { FormatVersion } from './dataset'
 import { VivaError } from './errors'
+import { locateJsonError } from './jsonText'
 import { MAX_TAXONOMY_NAME_LENGTH, taxonomyProblems } from './taxonomy'
 import { count, QUOTE_LIMIT, quoteValue, stripBom } from './text'
 
@@ -415,134 +416,6 @@ function zodProblems(error: z.ZodError): string[] {
   )
 }
 
-function lineAndColumn(text: string, position: number): string {
-  const before = text.slice(0, position)
-  const line = before.split('\n').length
-  const column = position - before.lastIndexOf('\n')
-  return `line ${line}, column ${column}`
-}
-
-class JsonSyntax extends Error {
-  constructor(
-    readonly position: number,
-    readonly expected: string,
-  ) {
-    super(expected)
-  }
-}
-
-/**
- * Where and why `text` is not JSON. JSON.parse's own messages differ between engines and often omit the position
- * ("Unexpected token '}', … is not valid JSON"), so the first error is located here, only after parsing failed.
- */
-export function locateJsonError(text: string): { position: number; expected: string } | null {
-  let i = 0
-  const ws = (): void => {
-    while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++
-  }
-  const fail = (expected: string): never => {
-    throw new JsonSyntax(i, expected)
-  }
-  const literal = (word: string): void => {
-    for (const ch of word) {
-      if (text[i] !== ch) fail(`expected ${word}`)
-      i++
-    }
-  }
-  const string = (): void => {
-    i++ // opening quote
-    for (;;) {
-      if (i >= text.length) fail('expected the closing quote of a string')
-      const ch = text.charCodeAt(i)
-      if (ch === 0x22) break
-      if (ch < 0x20) fail('expected an escaped control character (a raw line break or tab inside a string)')
-      if (ch === 0x5c) {
-        i++
-        const esc = text[i]
-        if (esc === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail('expected four hex digits after \\u')
-          i += 4
-        } else if (esc === undefined || !'"\\/bfnrt'.includes(esc)) fail('expected a valid escape after a backslash')
-      }
-      i++
-    }
-    i++
-  }
-  const number = (): void => {
-    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400))
-    if (!m || m[0] === '' || m[0] === '-') fail('expected a value')
-    i += m?.[0].length ?? 0
-  }
-  const value = (depth: number): void => {
-    if (depth > 10_000) fail('expected less deeply nested data')
-    ws()
-    const ch = text[i]
-    if (ch === '{') {
-      i++
-      ws()
-      if (text[i] === '}') {
-        i++
-        return
-      }
-      for (;;) {
-        ws()
-        if (text[i] !== '"') fail('expected a double-quoted property name')
-        string()
-        ws()
-        if (text[i] !== ':') fail("expected ':' after a property name")
-        i++
-        value(depth + 1)
-        ws()
-        if (text[i] === ',') {
-          i++
-          continue
-        }
-        if (text[i] === '}') {
-          i++
-          return
-        }
-        fail("expected ',' or '}' after a property value")
-      }
-    }
-    if (ch === '[') {
-      i++
-      ws()
-      if (text[i] === ']') {
-        i++
-        return
-      }
-      for (;;) {
-        value(depth + 1)
-        ws()
-        if (text[i] === ',') {
-          i++
-          continue
-        }
-        if (text[i] === ']') {
-          i++
-          return
-        }
-        fail("expected ',' or ']' after a list element")
-      }
-    }
-    if (ch === '"') return string()
-    if (ch === 't') return literal('true')
-    if (ch === 'f') return literal('false')
-    if (ch === 'n') return literal('null')
-    number()
-  }
-  try {
-    value(0)
-    ws()
-    if (i < text.length) fail('expected the end of the text after the top-level value')
-    return null
-  } catch (err) {
-    if (err instanceof JsonSyntax) return { position: err.position, expected: err.expected }
-    // Nesting beyond the call stack: say so without a position rather than fail differently.
-    return { position: -1, expected: 'expected less deeply nested data' }
-  }
-}
-
 function parseJson(input: string): unknown {
   if (input.length > IMPORT_LIMITS.textChars) {
     throw new VivaError('IMPORT_INVALID', `the file holds ${count(input.length)} characters; at most ${count(IMPORT_LIMITS.textChars)} are imported`)
@@ -554,12 +427,10 @@ function parseJson(input: string): unknown {
   } catch (err) {
     const located = locateJsonError(text)
     if (located === null) throw new VivaError('IMPORT_INVALID', `not valid JSON: ${err instanceof Error ? err.message : String(err)}`)
-    if (located.position >= text.length) {
-      throw new VivaError('IMPORT_INVALID', `not valid JSON: the text ends too early at ${lineAndColumn(text, text.length)} (truncated file?): ${located.expected}`)
-    }
-    if (located.position < 0) throw new VivaError('IMPORT_INVALID', `not valid JSON: ${located.expected}`)
+    const at = `line ${located.line}, column ${located.column}`
+    if (located.atEnd) throw new VivaError('IMPORT_INVALID', `not valid JSON: the text ends too early at ${at} (truncated file?): ${located.problem}`)
     const near = JSON.stringify(text.slice(Math.max(0, located.position - 20), located.position + 20))
-    throw new VivaError('IMPORT_INVALID', `not valid JSON at ${lineAndColumn(text, located.position)} (position ${located.position}, near ${near}): ${located.expected}`)
+    throw new VivaError('IMPORT_INVALID', `not valid JSON at ${at} (position ${located.position}, near ${near}): ${located.problem}`)
   }
 }
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { VivaError } from '../../app/errors'
 import { declareRows } from '../hardening/badInputs'
 import type { CurveImportTarget, ImportedCurve } from './importCurves'
-import { MAX_WARNINGS, importCurveFile, parseCsv } from './importCurves'
+import { MAX_WARNINGS, importCurveFile } from './importCurves'
 
 let tmp = ''
 beforeAll(async () => {
@@ -549,23 +549,6 @@ describe('issue 13: files that never end, lying footers, a BOM, over-long names'
     const file = await writeText('long.json', JSON.stringify({ name: 'N'.repeat(1_048_576), rows: [{ episode: 0, frame: 0, value: 0.5 }] }))
     const err = await expectInvalid(file, `long.json: rows[0]: curve name "${'N'.repeat(80)}"… (1,048,576 characters) is longer than 200 characters`)
     expect(err.message.length).toBeLessThan(300)
-  })
-})
-
-describe('parseCsv', () => {
-  it('splits RFC 4180 records: quotes, doubled quotes, line breaks in quotes, CRLF/LF/CR, blank lines', () => {
-    const got: [number, string[]][] = []
-    const fail = (line: number, problem: string): never => {
-      throw new Error(`${line}: ${problem}`)
-    }
-    parseCsv('a,b\r\n"x, y","say ""hi"""\n\n"two\nlines",z\rlast,\n', (f, line) => got.push([line, [...f]]), fail)
-    expect(got).toEqual([
-      [1, ['a', 'b']],
-      [2, ['x, y', 'say "hi"']],
-      [4, ['two\nlines', 'z']],
-      [6, ['last', '']],
-    ])
-    expect(() => parseCsv('a\n"b"c\n', () => undefined, fail)).toThrow('2: unexpected "c" after the closing quote')
   })
 })
 

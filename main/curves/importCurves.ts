@@ -5,9 +5,10 @@ import type { FileMetaData } from 'hyparquet'
 import { CURVE_CONVENTIONS } from '../../app/curves'
 import type { CurveConvention } from '../../app/curves'
 import { VivaError } from '../../app/errors'
-import { locateJsonError } from '../../app/exchange'
+import { lineAndColumn, locateJsonError } from '../../app/jsonText'
 import { QUOTE_LIMIT, quoteValue } from '../../app/text'
 import { boundedCompressors, declaredCountProblem, openParquetBytes, type ParquetBytes } from '../formats/parquetRead'
+import { parseCsv, sniffCsvDelimiter } from '../formats/csv'
 import { decodeUtf8, READ_LIMITS, readRegularFile } from '../safeRead'
 
 /**
@@ -717,105 +718,6 @@ async function importParquetTable(src: Source, file: ParquetBytes['file'], metad
 // ---------------------------------------------------------------------------------------------------------------
 // CSV
 
-/**
- * RFC 4180 CSV: fields separated by `delimiter`, records by CRLF, LF or CR; a field in double quotes may hold the
- * delimiter, line breaks and doubled quotes. A stray quote inside an unquoted field, or text after a closing quote,
- * is an error rather than a guess. Calls `onRecord` with one reused array per record and the line it starts on;
- * empty (or blank) lines are skipped. A leading byte-order mark is ignored.
- */
-export function parseCsv(
-  text: string,
-  onRecord: (fields: readonly string[], line: number) => void,
-  fail: (line: number, problem: string) => never,
-  delimiter = ',',
-): void {
-  const n = text.length
-  const delim = delimiter.charCodeAt(0)
-  const fields: string[] = []
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0
-  let line = 1
-  const newlines = (from: number, to: number): number => {
-    let count = 0
-    for (let k = from; k < to; k++) {
-      const c = text.charCodeAt(k)
-      if (c === 10 || (c === 13 && text.charCodeAt(k + 1) !== 10)) count++
-    }
-    return count
-  }
-  while (i < n) {
-    const recordLine = line
-    let quoted = false
-    fields.length = 0
-    for (;;) {
-      if (text.charCodeAt(i) === 34) {
-        quoted = true
-        const fieldLine = line
-        let out: string
-        let from = i + 1
-        let k = from
-        for (;;) {
-          const q = text.indexOf('"', k)
-          if (q < 0) fail(fieldLine, 'a quoted field is never closed (a missing closing quote)')
-          if (text.charCodeAt(q + 1) === 34) {
-            k = q + 2
-            continue
-          }
-          out = text.slice(from, q).replaceAll('""', '"')
-          line += newlines(from, q)
-          from = q + 1
-          break
-        }
-        i = from
-        const c = text.charCodeAt(i)
-        if (i < n && c !== delim && c !== 10 && c !== 13) {
-          fail(line, `unexpected ${JSON.stringify(text[i])} after the closing quote of a field`)
-        }
-        fields.push(out)
-      } else {
-        let j = i
-        while (j < n) {
-          const c = text.charCodeAt(j)
-          if (c === delim || c === 10 || c === 13) break
-          if (c === 34) fail(line, 'a quote inside an unquoted field (quote the whole field and double the quote)')
-          j++
-        }
-        fields.push(text.slice(i, j))
-        i = j
-      }
-      if (i >= n) break
-      const c = text.charCodeAt(i)
-      if (c === delim) {
-        i++
-        continue
-      }
-      i += c === 13 && text.charCodeAt(i + 1) === 10 ? 2 : 1
-      line++
-      break
-    }
-    if (!quoted && fields.length === 1 && (fields[0] ?? '').trim() === '') continue
-    onRecord(fields, recordLine)
-  }
-}
-
-/** The delimiter of the header line: comma unless semicolons or tabs (as some locales' spreadsheets write) win. */
-function sniffDelimiter(text: string): string {
-  const counts = new Map<string, number>([
-    [',', 0],
-    [';', 0],
-    ['\t', 0],
-  ])
-  let quoted = false
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string
-    if (ch === '"') quoted = !quoted
-    else if (!quoted && (ch === '\n' || ch === '\r')) break
-    else if (!quoted && counts.has(ch)) counts.set(ch, (counts.get(ch) ?? 0) + 1)
-  }
-  let best = ','
-  for (const [d, c] of counts) if (c > (counts.get(best) ?? 0)) best = d
-  return best
-}
-
 interface CsvLayout {
   width: number
   roles: Roles
@@ -881,7 +783,7 @@ function importCsv(src: Source, text: string, target: CurveImportTarget): CurveI
       rows++
     },
     fail,
-    sniffDelimiter(text),
+    sniffCsvDelimiter(text),
   )
   const t = state.layout
   if (t === null) throw src.invalid('is empty')
@@ -903,30 +805,28 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function lineAndColumn(text: string, position: number): string {
-  const before = text.slice(0, position)
-  const line = before.split('\n').length
-  return `line ${line}, column ${position - before.lastIndexOf('\n')}`
-}
-
 function parseJsonText(src: Source, text: string): unknown {
   if (text.trim() === '') throw src.invalid('is empty')
   try {
     return JSON.parse(text) as unknown
   } catch (err) {
     const located = locateJsonError(text)
-    if (located === null || located.position < 0) throw src.invalid(`is not valid JSON (${reason(err)})`)
-    if (located.position >= text.length) {
-      throw src.invalid(`is not valid JSON: it ends too early at ${lineAndColumn(text, text.length)} (truncated file?)`)
+    if (located === null) throw src.invalid(`is not valid JSON (${reason(err)})`)
+    if (located.atEnd) throw src.invalid(`is not valid JSON: it ends too early at line ${located.line}, column ${located.column} (truncated file?)`)
+    // Python's json.dump writes NaN and (-)Infinity; the parser stops at the letter, after any minus sign.
+    const from = text[located.position - 1] === '-' ? located.position - 1 : located.position
+    const word = /^-?(NaN|Infinity)/.exec(text.slice(from, from + 9))
+    const at = (position: number): string => {
+      const { line, column } = lineAndColumn(text, position)
+      return `line ${line}, column ${column}`
     }
-    const word = /^-?(NaN|Infinity)/.exec(text.slice(located.position, located.position + 9))
     if (word) {
       throw src.invalid(
-        `has ${word[0]} at ${lineAndColumn(text, located.position)}, which is not JSON; NaN and infinite values are not ` +
+        `has ${word[0]} at ${at(from)}, which is not JSON; NaN and infinite values are not ` +
           'accepted (leave out frames without a value, or write null in a "values" list)',
       )
     }
-    throw src.invalid(`is not valid JSON at ${lineAndColumn(text, located.position)}: ${located.expected}`)
+    throw src.invalid(`is not valid JSON at ${at(located.position)}: ${located.problem}`)
   }
 }
 
