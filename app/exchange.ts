@@ -801,29 +801,19 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
 /** One row per event; episode and frame under LeRobot's names, as in the LeRobot sidecar's annotations.parquet. */
 export const CSV_HEADER = ['episode_index', 'frame_index', 'timestamp', 'time_from_frame_s', 'kind', 'direction', 'label', 'note', 'annotator'] as const
 
-/** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled; null is an empty field. */
-export function csvField(value: string | number | null): string {
-  if (value === null) return ''
-  const text = String(value)
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
-}
-
 /**
- * One row per event, ordered as in the JSON, CRLF line ends (RFC 4180). Times are informative (frame is the unit
- * of time), in seconds with 6 decimals: `timestamp` is the frame's recorded timestamp from the episode table, as
- * LeRobot names that column (empty when the table has none), `time_from_frame_s` is frame / fps. The two differ
- * where a recording's timestamps start late or drift.
+ * The CSV export's rows, header first: one row per event, ordered as in the JSON. Times are informative (frame is
+ * the unit of time), in seconds with 6 decimals: `timestamp` is the frame's recorded timestamp from the episode
+ * table, as LeRobot names that column (empty when the table has none), `time_from_frame_s` is frame / fps. The two
+ * differ where a recording's timestamps start late or drift. main/formats/csv.ts encodes them (RFC 4180, CRLF):
+ * the renderer never builds CSV, so one encoder in main serves every export.
  */
-export function eventsToCsv(doc: ExportDocument, fps: number = doc.dataset.fps): string {
+export function eventsCsvRows(doc: ExportDocument, fps: number = doc.dataset.fps): (string | number | null)[][] {
   if (!(fps > 0) || !Number.isFinite(fps)) throw new VivaError('INVALID_ARGUMENT', `fps must be a positive number, got ${fps}`)
   const rows = [...doc.events]
     .sort(compareExported)
-    .map((e) =>
-      [e.episode, e.frame, e.timestamp == null ? '' : e.timestamp.toFixed(6), (e.frame / fps).toFixed(6), e.kind, e.direction, e.label, e.note, e.annotator]
-        .map(csvField)
-        .join(','),
-    )
-  return [CSV_HEADER.join(','), ...rows].map((line) => `${line}\r\n`).join('')
+    .map((e) => [e.episode, e.frame, e.timestamp == null ? '' : e.timestamp.toFixed(6), (e.frame / fps).toFixed(6), e.kind, e.direction, e.label, e.note, e.annotator])
+  return [[...CSV_HEADER], ...rows]
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -5,9 +5,10 @@ import { toDisplay, type CurveInfo } from '../../app/curves'
 import type { DatasetSummary } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import { annotatedEpisodes, detectSteps, type DetectInput } from '../../app/detectorCalibration'
-import { buildMetricsReport, metricsReportCsv, seriesKey, type MetricsInput, type MetricsReport, type MetricsReportOptions } from '../../app/metricsReport'
+import { buildMetricsReport, metricsReportRows, seriesKey, type MetricsInput, type MetricsReport, type MetricsReportOptions } from '../../app/metricsReport'
 import type { TimeSpan } from '../../app/timeSpan'
 import { triageDrops, type TriageOptions, type TriageReport } from '../../app/triage'
+import { formatCsv } from '../formats/csv'
 import type { CurveStore } from '../store/curveStore'
 import type { AnnotationProjects } from '../store/projects'
 
@@ -49,7 +50,7 @@ export class AnalysisService {
     const report = buildMetricsReport(input, options)
     const base = `${summary.name}-metrics-${options.variant}-w${report.window}`
     return format === 'csv'
-      ? { filename: `${base}.csv`, mimeType: 'text/csv', content: metricsReportCsv(report) }
+      ? { filename: `${base}.csv`, mimeType: 'text/csv', content: formatCsv(metricsReportRows(report)) }
       : { filename: `${base}.json`, mimeType: 'application/json', content: `${JSON.stringify({ dataset: summary.name, ...report }, null, 2)}\n` }
   }
 

@@ -13,6 +13,7 @@ import { buildMetricsReport, metricsReportText, type MetricsInput } from '../../
 import { DEFAULT_ERS_WINDOW, parseSpan } from '../../app/timeSpan'
 import { CURVE_IMPORT_EXTENSIONS, importCurveFile, type ImportedCurve } from '../curves/importCurves'
 import { openLeRobotDataset } from '../datasets/lerobot/lerobot'
+import { formatCsv } from '../formats/csv'
 import { fsReason } from '../fsErrors'
 import { READ_LIMITS, readTextFile } from '../safeRead'
 import type { WriteGuard } from '../writeGuard'
@@ -182,12 +183,8 @@ export async function advantagesCommand(root: string | undefined, v: AnalysisCli
       }),
     )
   } else {
-    const lines = ['series,episode_index,frame_index,value,advantage,advantage_positive']
-    for (let i = 0; i < rows.value.length; i++) {
-      const name = /[",\n]/.test(rows.series[i] as string) ? `"${(rows.series[i] as string).replace(/"/g, '""')}"` : (rows.series[i] as string)
-      lines.push([name, rows.episode[i], rows.frame[i], rows.value[i], rows.advantage[i], rows.indicator[i] ? 1 : 0].join(','))
-    }
-    data = `${lines.join('\n')}\n`
+    const header = ['series', 'episode_index', 'frame_index', 'value', 'advantage', 'advantage_positive']
+    data = formatCsv([header, ...rows.value.map((v, i) => [rows.series[i] as string, rows.episode[i] as bigint, rows.frame[i] as bigint, v, rows.advantage[i] as number, rows.indicator[i] ? 1 : 0])])
   }
   await guard.writeFile(out, data, 'export')
   process.stdout.write(`${JSON.stringify({ out, rows: rows.value.length, episodes: usable.length, ...settings }, null, 2)}\n`)

@@ -3,7 +3,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer'
 import type { ColumnSource, SchemaElement } from 'hyparquet-writer'
 import type { CurveConvention } from '../../app/curves'
 import { VivaError } from '../../app/errors'
-import { csvField } from '../../app/exchange'
+import { formatCsv } from '../formats/csv'
 import type { WriteGuard } from '../writeGuard'
 
 export interface CurveRows {
@@ -70,15 +70,10 @@ export async function writeCurvesFile(out: string, curves: CurveRows[], meta: Cu
     data = new Uint8Array(parquetWriteBuffer({ columnData, schema, kvMetadata: kv }))
   } else if (ext === '.csv') {
     // LeRobot's column names, as in the parquet (issue 14); importCurveFile still reads the older episode,frame.
-    // Joint names come from the model's manifest and may hold commas or quotes: RFC 4180 quoting, as every CSV here.
-    const header = ['episode_index', 'frame_index', 'value', ...meta.futureNames.map((n) => `future.${n}`)].map(csvField).join(',')
-    const lines = [header]
-    for (let i = 0; i < value.length; i++) {
-      const row = [episode[i], frame[i], value[i]]
-      for (let d = 0; d < D; d++) row.push((future[d] as number[])[i])
-      lines.push(row.join(','))
-    }
-    data = `${lines.join('\n')}\n`
+    // Joint names come from the model's manifest and may hold commas or quotes: quoted as every CSV here.
+    const header = ['episode_index', 'frame_index', 'value', ...meta.futureNames.map((n) => `future.${n}`)]
+    const rows = value.map((v, i) => [episode[i] as number, frame[i] as number, v, ...future.map((col) => col[i] as number)])
+    data = formatCsv([header, ...rows])
   } else {
     const doc = {
       format: 'viva-studio/values',
