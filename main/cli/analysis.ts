@@ -1,6 +1,5 @@
 import { readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { parquetWriteBuffer } from 'hyparquet-writer'
 import type { Outcome } from '../../app/annotations'
 import { DEFAULT_ADVANTAGE_OPTIONS, THRESHOLD_SCOPES, advantageIndicators, advantageThresholds, defaultK, kStepAdvantages, stepRewards, thresholdKey, type ThresholdScope } from '../../app/advantages'
 import { distinctImportNames, seriesKey, toDisplay } from '../../app/curves'
@@ -14,6 +13,7 @@ import { DEFAULT_ERS_WINDOW, parseSpan } from '../../app/timeSpan'
 import { CURVE_IMPORT_EXTENSIONS, importCurveFile, type ImportedCurve } from '../curves/importCurves'
 import { openLeRobotDataset } from '../datasets/lerobot/lerobot'
 import { formatCsv } from '../formats/csv'
+import { encodeParquet } from '../formats/parquetWrite'
 import { fsReason } from '../fsErrors'
 import { READ_LIMITS, readTextFile } from '../safeRead'
 import type { WriteGuard } from '../writeGuard'
@@ -169,18 +169,16 @@ export async function advantagesCommand(root: string | undefined, v: AnalysisCli
   const settings = { k, kSeconds: k / summary.fps, fps: summary.fps, positiveFraction: fraction, scope, thresholds }
   let data: Uint8Array | string
   if (ext === '.parquet') {
-    data = new Uint8Array(
-      parquetWriteBuffer({
-        columnData: [
-          { name: 'series', data: rows.series },
-          { name: 'episode_index', data: rows.episode },
-          { name: 'frame_index', data: rows.frame },
-          { name: 'value', data: rows.value, type: 'FLOAT' },
-          { name: 'advantage', data: rows.advantage, type: 'DOUBLE' },
-          { name: 'advantage_positive', data: rows.indicator },
-        ],
-        kvMetadata: [{ key: 'viva-studio', value: JSON.stringify(settings) }],
-      }),
+    data = encodeParquet(
+      [
+        { name: 'series', type: 'STRING', data: rows.series, nullable: false },
+        { name: 'episode_index', type: 'INT64', data: rows.episode, nullable: false },
+        { name: 'frame_index', type: 'INT64', data: rows.frame, nullable: false },
+        { name: 'value', type: 'FLOAT', data: rows.value },
+        { name: 'advantage', type: 'DOUBLE', data: rows.advantage },
+        { name: 'advantage_positive', type: 'BOOLEAN', data: rows.indicator, nullable: false },
+      ],
+      { metadata: { 'viva-studio': JSON.stringify(settings) } },
     )
   } else {
     const header = ['series', 'episode_index', 'frame_index', 'value', 'advantage', 'advantage_positive']

@@ -3,12 +3,11 @@ import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { parquetWriteBuffer } from 'hyparquet-writer'
-import type { ColumnSource, SchemaElement } from 'hyparquet-writer'
 import { VivaError } from '../../app/errors'
 import { resolveMediaTools } from '../video/tools'
 import type { MediaTools } from '../video/tools'
 import { formatPathTemplate } from '../datasets/lerobot/pathTemplate'
+import { encodeParquet, type ParquetColumn } from '../formats/parquetWrite'
 
 /**
  * Writes a LeRobot v2.0 / v2.1 / v3.0 dataset from callbacks: the caller says what each episode's state (and
@@ -148,39 +147,10 @@ export function frameTimestamp(fps: number, frame: number, length: number, quirk
 // ---------------------------------------------------------------------------------------------------------------
 // Parquet
 
-type Column =
-  | { name: string; kind: 'int64'; data: bigint[] }
-  | { name: string; kind: 'float32' | 'float64'; data: number[] }
-  | { name: string; kind: 'string'; data: string[] }
-  | { name: string; kind: 'float32-list'; data: number[][] }
-  | { name: string; kind: 'string-list'; data: string[][] }
-
-/** Schema as pyarrow writes it (all OPTIONAL, 3-level lists), which hyparquet-writer cannot infer for lists. */
-function schemaFor(columns: Column[]): SchemaElement[] {
-  const schema: SchemaElement[] = [{ name: 'schema', num_children: columns.length }]
-  const list = (name: string, element: SchemaElement): SchemaElement[] => [
-    { name, repetition_type: 'OPTIONAL', num_children: 1, converted_type: 'LIST', logical_type: { type: 'LIST' } },
-    { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-    element,
-  ]
-  const str = { type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' } } as const
-  for (const c of columns) {
-    if (c.kind === 'int64') schema.push({ name: c.name, type: 'INT64', repetition_type: 'OPTIONAL' })
-    else if (c.kind === 'float32') schema.push({ name: c.name, type: 'FLOAT', repetition_type: 'OPTIONAL' })
-    else if (c.kind === 'float64') schema.push({ name: c.name, type: 'DOUBLE', repetition_type: 'OPTIONAL' })
-    else if (c.kind === 'string') schema.push({ name: c.name, ...str, repetition_type: 'OPTIONAL' })
-    else if (c.kind === 'float32-list')
-      schema.push(...list(c.name, { name: 'element', type: 'FLOAT', repetition_type: 'OPTIONAL' }))
-    else schema.push(...list(c.name, { name: 'element', ...str, repetition_type: 'OPTIONAL' }))
-  }
-  return schema
-}
-
-async function writeParquet(file: string, columns: Column[]): Promise<void> {
-  const columnData: ColumnSource[] = columns.map((c) => ({ name: c.name, data: c.data }))
-  const buffer = parquetWriteBuffer({ columnData, schema: schemaFor(columns) })
+/** Every column nullable, lists in three levels, as pyarrow (and so LeRobot) writes them. */
+async function writeParquet(file: string, columns: ParquetColumn[]): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true })
-  await writeFile(file, new Uint8Array(buffer))
+  await writeFile(file, encodeParquet(columns))
 }
 
 
@@ -395,19 +365,19 @@ const emptyRows = (): Rows => ({
   taskIndex: [],
 })
 
-function rowColumns(plan: Plan, rows: Rows): Column[] {
+function rowColumns(plan: Plan, rows: Rows): ParquetColumn[] {
   const keys = vectorKeys(plan)
-  const columns: Column[] = [
-    { name: keys.state, kind: 'float32-list', data: rows.state },
-    { name: keys.action, kind: 'float32-list', data: rows.action },
-    ...extraKeys(plan).map((key): Column => ({ name: key, kind: 'float32-list', data: rows.extra.get(key) ?? [] })),
-    { name: 'timestamp', kind: 'float32', data: rows.timestamp },
+  const columns: ParquetColumn[] = [
+    { name: keys.state, type: 'FLOAT_LIST', data: rows.state },
+    { name: keys.action, type: 'FLOAT_LIST', data: rows.action },
+    ...extraKeys(plan).map((key): ParquetColumn => ({ name: key, type: 'FLOAT_LIST', data: rows.extra.get(key) ?? [] })),
+    { name: 'timestamp', type: 'FLOAT', data: rows.timestamp },
   ]
-  if (!plan.quirks.noFrameIndex) columns.push({ name: 'frame_index', kind: 'int64', data: rows.frameIndex })
+  if (!plan.quirks.noFrameIndex) columns.push({ name: 'frame_index', type: 'INT64', data: rows.frameIndex })
   columns.push(
-    { name: 'episode_index', kind: 'int64', data: rows.episodeIndex },
-    { name: 'index', kind: 'int64', data: rows.index },
-    { name: 'task_index', kind: 'int64', data: rows.taskIndex },
+    { name: 'episode_index', type: 'INT64', data: rows.episodeIndex },
+    { name: 'index', type: 'INT64', data: rows.index },
+    { name: 'task_index', type: 'INT64', data: rows.taskIndex },
   )
   return columns
 }
@@ -601,14 +571,14 @@ async function writeV3Tables(root: string, plan: Plan, vectors: Vectors): Promis
   await writeParquet(path.join(root, 'data/chunk-000/file-000.parquet'), rowColumns(plan, rows))
 
   const eps = plan.episodes
-  const int = (name: string, f: (e: EpisodePlan) => number): Column => ({
+  const int = (name: string, f: (e: EpisodePlan) => number): ParquetColumn => ({
     name,
-    kind: 'int64',
+    type: 'INT64',
     data: eps.map((e) => BigInt(f(e))),
   })
-  const columns: Column[] = [
+  const columns: ParquetColumn[] = [
     int('episode_index', (e) => e.index),
-    { name: 'tasks', kind: 'string-list', data: eps.map((e) => [e.task]) },
+    { name: 'tasks', type: 'STRING_LIST', data: eps.map((e) => [e.task]) },
     int('length', (e) => e.length),
     int('data/chunk_index', () => 0),
     int('data/file_index', (e) => (e.written ? 0 : 1)),
@@ -623,15 +593,15 @@ async function writeV3Tables(root: string, plan: Plan, vectors: Vectors): Promis
     columns.push(
       int(`videos/${key}/chunk_index`, () => 0),
       int(`videos/${key}/file_index`, (e) => at(e).file),
-      { name: `videos/${key}/from_timestamp`, kind: 'float64', data: eps.map((e) => at(e).from) },
-      { name: `videos/${key}/to_timestamp`, kind: 'float64', data: eps.map((e) => at(e).to) },
+      { name: `videos/${key}/from_timestamp`, type: 'DOUBLE', data: eps.map((e) => at(e).from) },
+      { name: `videos/${key}/to_timestamp`, type: 'DOUBLE', data: eps.map((e) => at(e).to) },
     )
   }
   columns.push(int('meta/episodes/chunk_index', () => 0), int('meta/episodes/file_index', () => 0))
   await writeParquet(path.join(root, 'meta/episodes/chunk-000/file-000.parquet'), columns)
   await writeParquet(path.join(root, 'meta/tasks.parquet'), [
-    { name: 'task_index', kind: 'int64', data: plan.tasks.map((_, i) => BigInt(i)) },
-    { name: 'task', kind: 'string', data: [...plan.tasks] },
+    { name: 'task_index', type: 'INT64', data: plan.tasks.map((_, i) => BigInt(i)) },
+    { name: 'task', type: 'STRING', data: [...plan.tasks] },
   ])
   await writeJson(root, 'meta/info.json', infoJson(plan))
   await writeJson(root, 'meta/stats.json', rowStats(plan, rows))

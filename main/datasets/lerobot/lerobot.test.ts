@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
-import { parquetWriteBuffer } from 'hyparquet-writer'
-import type { SchemaElement } from 'hyparquet-writer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatasetWarning } from '../../../app/dataset'
 import { VivaError } from '../../../app/errors'
+import { encodeParquet, type ParquetColumn } from '../../formats/parquetWrite'
 import { datasetId, openLeRobotDataset } from './lerobot'
 
 const SHARED = resolve(__dirname, '../../../../shared/datasets')
@@ -54,7 +53,7 @@ function stateRow(values: Float32Array, dim: number, row: number): number[] {
 }
 
 // ------------------------------------------------------------------------------------------------------------
-// Small hand-written parquet fixtures (lists need an explicit schema: hyparquet-writer would store them as JSON).
+// Small hand-written parquet fixtures.
 
 type Col =
   | { name: string; kind: 'int64'; data: number[] }
@@ -63,23 +62,17 @@ type Col =
   | { name: string; kind: 'double-list'; data: number[][] }
   | { name: string; kind: 'string-list'; data: string[][] }
 
+function parquetColumn(c: Col): ParquetColumn {
+  if (c.kind === 'int64') return { name: c.name, type: 'INT64', data: c.data.map(BigInt) }
+  if (c.kind === 'double') return { name: c.name, type: 'DOUBLE', data: c.data }
+  if (c.kind === 'string') return { name: c.name, type: 'STRING', data: c.data }
+  if (c.kind === 'double-list') return { name: c.name, type: 'DOUBLE_LIST', data: c.data }
+  return { name: c.name, type: 'STRING_LIST', data: c.data }
+}
+
 async function writeTable(file: string, cols: Col[]): Promise<void> {
-  const schema: SchemaElement[] = [{ name: 'schema', num_children: cols.length }]
-  const list = (name: string, element: SchemaElement): SchemaElement[] => [
-    { name, repetition_type: 'OPTIONAL', num_children: 1, converted_type: 'LIST' },
-    { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-    element,
-  ]
-  for (const c of cols) {
-    if (c.kind === 'int64') schema.push({ name: c.name, type: 'INT64', repetition_type: 'OPTIONAL' })
-    else if (c.kind === 'double') schema.push({ name: c.name, type: 'DOUBLE', repetition_type: 'OPTIONAL' })
-    else if (c.kind === 'string') schema.push({ name: c.name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' })
-    else if (c.kind === 'double-list') schema.push(...list(c.name, { name: 'element', type: 'DOUBLE', repetition_type: 'OPTIONAL' }))
-    else schema.push(...list(c.name, { name: 'element', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' }))
-  }
-  const columnData = cols.map((c) => ({ name: c.name, data: c.kind === 'int64' ? c.data.map(BigInt) : c.data }))
   await mkdir(dirname(file), { recursive: true })
-  await writeFile(file, new Uint8Array(parquetWriteBuffer({ columnData, schema })))
+  await writeFile(file, encodeParquet(cols.map(parquetColumn)))
 }
 
 // ------------------------------------------------------------------------------------------------------------
