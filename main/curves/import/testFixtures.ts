@@ -31,7 +31,7 @@ export const TARGET: CurveImportTarget = {
   ],
 }
 
-export type Col =
+type Col =
   | { name: string; int64: number[] }
   | { name: string; float: (number | null)[] }
   | { name: string; double: (number | null)[] }
