@@ -9,7 +9,8 @@ import { VideoProber } from '../video/probe'
 import { resolveMediaTools } from '../video/tools'
 import type { InspectReport, ProbedVideo, VideoProbeFn } from './inspect'
 import { normalizeCodec } from '../video/codecs'
-import { formatInspectReport, inspectDataset } from './inspect'
+import { inspectDataset } from './inspect'
+import { formatInspectReport } from './inspectReport'
 import { writePatternDataset } from '../synth/patternDataset'
 
 const SHARED = resolve(__dirname, '../../../shared/datasets')

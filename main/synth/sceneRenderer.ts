@@ -1,6 +1,6 @@
 import { rgbToYuv } from './patternFrames'
-import { BOX_FLOOR, lidEdge, TABLE } from './taskScene'
-import type { SceneEpisode, SceneFrame, Vec3 } from './taskScene'
+import { BOX_FLOOR, lidEdge, TABLE } from './sceneModel'
+import type { SceneEpisode, SceneFrame, Vec3 } from './sceneModel'
 
 /**
  * Draws a simulated episode (taskScene.ts) as the three ALOHA cameras see it, straight into yuv420p: flat-shaded

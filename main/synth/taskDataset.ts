@@ -8,8 +8,9 @@ import type { MediaTools } from '../video/tools'
 import { isPositiveInt, writeLeRobotDataset } from './lerobotWriter'
 import type { LeRobotFormat, WriterQuirks } from './lerobotWriter'
 import { createSceneRenderer, SCENE_CAMERAS } from './sceneRenderer'
-import { ERROR_TYPES, MILESTONES, simulateEpisode, STATE_NAMES, TASK } from './taskScene'
-import type { SceneEpisode } from './taskScene'
+import { ERROR_TYPES, MILESTONES, TASK } from './sceneModel'
+import { simulateEpisode, STATE_NAMES } from './taskScene'
+import type { SceneEpisode } from './sceneModel'
 
 /**
  * `viva generate`: a LeRobot dataset of the simulated bimanual task (taskScene.ts, drawn by sceneRenderer.ts),

@@ -8,21 +8,9 @@ import { createSceneRenderer } from './sceneRenderer'
 import type { SceneCameraName } from './sceneRenderer'
 import { generateTaskDataset } from './taskDataset'
 import type { TaskDatasetResult } from './taskDataset'
-import {
-  aroundObject,
-  BOX_FLOOR,
-  ERROR_TYPES,
-  forwardKinematics,
-  gripperClosed,
-  insideFootprint,
-  LID_CLOSED,
-  LIFT_HEIGHT,
-  MILESTONES,
-  simulateEpisode,
-  STALL_JITTER,
-  TASK,
-} from './taskScene'
-import type { SceneEpisode, SceneFrame } from './taskScene'
+import { aroundObject, BOX_FLOOR, ERROR_TYPES, forwardKinematics, gripperClosed, insideFootprint, LID_CLOSED, LIFT_HEIGHT, MILESTONES, STALL_JITTER, TASK } from './sceneModel'
+import type { SceneEpisode, SceneFrame } from './sceneModel'
+import { simulateEpisode } from './taskScene'
 
 const FPS = 30
 const sim = (index: number, failureRate = 0.6, seed = 11): SceneEpisode => simulateEpisode({ seed, fps: FPS, failureRate }, index)

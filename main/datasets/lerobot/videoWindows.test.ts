@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { composeServices, type Services } from '../../compose'
 import { VideoProber } from '../../video/probe'
 import { resolveMediaTools } from '../../video/tools'
-import { formatInspectReport, inspectDataset, type VideoProbeFn } from '../inspect'
+import { inspectDataset, type VideoProbeFn } from '../inspect'
+import { formatInspectReport } from '../inspectReport'
 import { writePatternDataset } from '../../synth/patternDataset'
 
 /**
