@@ -1,11 +1,11 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, expect } from 'vitest'
+import { expect } from 'vitest'
 import { VivaError } from '../../../app/errors'
 import { encodeParquet, type ParquetColumn } from '../../formats/parquetWrite'
 import type { CurveImportTarget, ImportedCurve } from '../importCurves'
 import { importCurveFile } from '../importCurves'
+import { tempDirHooks } from '../../testing/tempDir'
 
 // Fixtures of the curve import tests (main/curves/importCurves*.test.ts).
 
@@ -14,11 +14,8 @@ export let tmp = ''
 
 /** A fresh temporary folder for the test file, removed after it. */
 export function useTempDir(): void {
-  beforeAll(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'viva-curves-'))
-  })
-  afterAll(async () => {
-    await rm(tmp, { recursive: true, force: true })
+  tempDirHooks('viva-curves-', (dir) => {
+    tmp = dir
   })
 }
 

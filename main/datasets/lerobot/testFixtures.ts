@@ -1,12 +1,11 @@
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { cp, mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
-import { afterAll, beforeAll } from 'vitest'
 import type { DatasetWarning } from '../../../app/dataset'
 import { VivaError } from '../../../app/errors'
 import { encodeParquet, type ParquetColumn } from '../../formats/parquetWrite'
+import { tempDirHooks } from '../../testing/tempDir'
 
 // Fixtures of the LeRobot reader tests: the shared real datasets, writable copies, hand-made parquet tables.
 
@@ -19,11 +18,8 @@ export let tmp = ''
 
 /** A fresh temporary folder for the test file, removed after it. */
 export function useTempDir(): void {
-  beforeAll(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'viva-lerobot-'))
-  })
-  afterAll(async () => {
-    await rm(tmp, { recursive: true, force: true })
+  tempDirHooks('viva-lerobot-', (dir) => {
+    tmp = dir
   })
 }
 
