@@ -51,7 +51,7 @@ export interface NumericFeatureInfo extends StateInfo {
 
 /**
  * How the state vector was picked among the numeric features: the user's saved choice, the LeRobot standard key
- * (`observation.state`), the most state-like name (see STATE_RANKING in main/datasets/vectorFeatures.ts), or none.
+ * (`observation.state`), the most state-like name (see STATE_RANKING in main/datasets/lerobot/vectorFeatures.ts), or none.
  */
 export type StateChoiceBy = 'saved' | 'standard' | 'name' | 'none'
 

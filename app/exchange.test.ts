@@ -9,55 +9,13 @@ import {
   buildExportDocument,
   checkAgainstDataset,
   editSchema,
-  eventsToCsv,
   exportJsonSchemaText,
-  locateJsonError,
   parseImportDocument,
   planImport,
   serializeExport,
 } from './exchange'
+import { at, dataset, EXPORTED_AT, sampleProject, sampleText } from './testing/exchangeFixtures'
 import { thrown } from './testing/thrown'
-
-const T0 = Date.UTC(2026, 1, 1)
-const at = (step: number): string => new Date(T0 + step * 1000).toISOString()
-const EXPORTED_AT = '2026-03-01T09:30:00.000Z'
-
-const dataset: ExportDataset = {
-  name: 'shirts',
-  root: '/data/shirts',
-  format: 'v2.1',
-  fps: 30,
-  episodes: [
-    { index: 0, length: 100, tasks: ['fold'] },
-    { index: 1, length: 100, tasks: ['fold'] },
-    { index: 3, length: 450, tasks: ['fold', 'pack'] },
-  ],
-}
-
-/** A small project: two taxonomy versions of "fold", one of "pack", events on three episodes, two labelled. */
-function sampleProject(): ProjectState {
-  let s = emptyProject()
-  const apply = (edit: Edit | null): void => {
-    if (edit) s = applyEdit(s, edit)
-  }
-  apply(saveTaxonomyEdit(s, 'fold', ['Grasp', 'Spread flat', 'Fold'], ['Grasp failure'], 'shirt-folding', at(0)))
-  apply(saveTaxonomyEdit(s, 'fold', ['Grasp', 'Spread flat', 'Fold', 'Return'], ['Grasp failure', 'Drop'], null, at(1)))
-  apply(saveTaxonomyEdit(s, 'pack', ['Pick', 'Close lid'], ['Box operation'], 'box-packaging', at(2)))
-  const add = (id: string, episode: number, frame: number, kind: EventKind, label: string, version: number, note = ''): void =>
-    apply(addEventEdit(s, { id, episode, frame, kind, label, note, annotator: 'ana', taxonomyVersion: version }, at(3)))
-  add('b-1', 0, 12, 'milestone', 'Grasp', 1)
-  add('a-2', 0, 40, 'error', 'Grasp failure', 1, 'slipped, then "recovered"\nsecond line')
-  add('c-3', 1, 5, 'milestone', 'Return', 2)
-  add('d-4', 3, 449, 'milestone', 'Close lid', 1)
-  add('e-5', 3, 449, 'milestone', 'Fold', 2)
-  apply(episodeEdit(s, 0, { status: 'done', outcome: 'success' }, at(4)))
-  apply(episodeEdit(s, 3, { status: 'needs_review', outcome: 'failure', note: 'box torn' }, at(5)))
-  return s
-}
-
-function sampleText(): string {
-  return serializeExport(buildExportDocument(sampleProject(), dataset, {}, EXPORTED_AT))
-}
 
 describe('buildExportDocument', () => {
   it('writes a deterministic, sorted document with derived directions', () => {
@@ -114,9 +72,9 @@ describe('parseImportDocument', () => {
   const cases: [string, () => string, RegExp | string][] = [
     ['an empty file', () => '  \n', 'the file is empty'],
     ['truncated JSON', () => sampleText().slice(0, 700), /^not valid JSON: the text ends too early at line \d+, column \d+ \(truncated file\?\)/],
-    ['invalid JSON', () => '{\n  "schema": "viva-studio/annotations",,\n}', 'not valid JSON at line 2, column 39 (position 40, near "studio/annotations\\",,\\n}"): expected a double-quoted property name'],
-    ['a misspelt literal', () => '{"a": tru}', 'not valid JSON at line 1, column 10 (position 9, near "{\\"a\\": tru}"): expected true'],
-    ['a list cut short', () => '{"events": [1, 2', 'not valid JSON: the text ends too early at line 1, column 17 (truncated file?): expected \',\' or \']\' after a list element'],
+    ['invalid JSON', () => '{\n  "schema": "viva-studio/annotations",,\n}', 'not valid JSON at line 2, column 39 (position 40, near "studio/annotations\\",,\\n}"): expected double-quoted property name'],
+    ['a misspelt literal', () => '{"a": tru}', 'not valid JSON at line 1, column 10 (position 9, near "{\\"a\\": tru}"): unexpected token \'}\''],
+    ['a list cut short', () => '{"events": [1, 2', 'not valid JSON: the text ends too early at line 1, column 17 (truncated file?): expected \',\' or \']\' after array element'],
     ['a JSON list', () => '[]', 'expected a JSON object at the top level, got a list'],
     ['another schema', () => mutated((d) => (d.schema = 'labelstudio/tasks' as 'viva-studio/annotations')), 'not a ViVa Studio annotations file: schema is "labelstudio/tasks", expected "viva-studio/annotations"'],
     ['no schema field', () => mutated((d) => delete (d as Partial<ExportDocument>).schema), /it has no "schema" field/],
@@ -234,34 +192,6 @@ describe('import limits and echoed values (issue 13)', () => {
   })
 })
 
-describe('locateJsonError', () => {
-  it('agrees with JSON.parse on what is JSON', () => {
-    const parses = (t: string): boolean => {
-      try {
-        JSON.parse(t)
-        return true
-      } catch {
-        return false
-      }
-    }
-    fc.assert(fc.property(fc.jsonValue(), (v) => {
-      expect(locateJsonError(JSON.stringify(v, null, 1))).toBeNull()
-    }), { numRuns: 300 })
-    const jsonish = fc.stringMatching(/^[\s{}[\]",:0-9a-z.eE+\\-]{0,24}$/)
-    fc.assert(fc.property(jsonish, (t) => {
-      expect(locateJsonError(t) === null).toBe(parses(t))
-    }), { numRuns: 2000 })
-    fc.assert(
-      fc.property(fc.jsonValue(), fc.nat(), (v, cut) => {
-        const text = JSON.stringify(v)
-        const cutAt = cut % (text.length + 1)
-        expect(locateJsonError(text.slice(0, cutAt)) === null).toBe(parses(text.slice(0, cutAt)))
-      }),
-      { numRuns: 500 },
-    )
-  })
-})
-
 describe('checkAgainstDataset', () => {
   const parsed = (change: (doc: ExportDocument) => void): ExportDocument => {
     const doc = parseImportDocument(sampleText())
@@ -372,40 +302,6 @@ describe('planImport', () => {
   })
 })
 
-describe('eventsToCsv', () => {
-  it('writes one quoted-as-needed row per event, sorted as in the JSON, with the recorded timestamp and frame/fps', () => {
-    // Recorded timestamps that start at 0.05 s and drift 1 ms a frame (episode 3's table has none).
-    const recorded = (episode: number, frame: number): number | null => (episode === 3 ? null : Math.fround(0.05 + frame / 30 + frame * 0.001))
-    const csv = eventsToCsv(buildExportDocument(sampleProject(), { ...dataset, timestampOf: recorded }, {}, EXPORTED_AT), 30)
-    expect(csv.split('\r\n')).toEqual([
-      'episode_index,frame_index,timestamp,time_from_frame_s,kind,direction,label,note,annotator',
-      '0,12,0.462000,0.400000,milestone,1,Grasp,,ana',
-      '0,40,1.423333,1.333333,error,-1,Grasp failure,"slipped, then ""recovered""\nsecond line",ana',
-      '1,5,0.221667,0.166667,milestone,1,Return,,ana',
-      '3,449,,14.966667,milestone,1,Close lid,,ana',
-      '3,449,,14.966667,milestone,1,Fold,,ana',
-      '',
-    ])
-    const doc = buildExportDocument(sampleProject(), { ...dataset, timestampOf: recorded }, {}, EXPORTED_AT)
-    expect(doc.events.map((e) => [e.timestamp, e.time_from_frame_s])).toEqual([
-      [0.462, 0.4],
-      [1.423333, 1.333333],
-      [0.221667, 0.166667],
-      [null, 14.966667],
-      [null, 14.966667],
-    ])
-    // Informative fields: the document still imports (they are ignored), and its events stay the same.
-    expect(parseImportDocument(serializeExport(doc)).events).toEqual(doc.events)
-  })
-
-  it('quotes commas, quotes and line breaks in every text column', () => {
-    const doc = buildExportDocument(sampleProject(), dataset, {}, EXPORTED_AT)
-    const weird = { ...doc, events: [{ ...(doc.events[0] as ExportDocument['events'][number]), label: 'a,b', note: 'x\r\ny', annotator: '"q"' }] }
-    expect(eventsToCsv(weird).split('\r\n')[1]).toBe('0,12,,0.400000,milestone,1,"a,b","x\r\ny","""q"""'.split('\r\n')[0])
-    expect(eventsToCsv(weird)).toContain('0,12,,0.400000,milestone,1,"a,b","x\r\ny","""q"""\r\n')
-    expect(thrown(() => eventsToCsv(doc, 0)).code).toBe('INVALID_ARGUMENT')
-  })
-})
 
 describe('editSchema', () => {
   it('accepts every edit the builders make, and their inverses', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { aggregateMetrics, groundTruthProgress } from './metrics'
-import { buildMetricsReport, metricsReportCsv, metricsReportText, seriesKey, TRUTH_SERIES, type MetricsInput } from './metricsReport'
+import { buildMetricsReport, metricsReportRows, metricsReportText, seriesKey, TRUTH_SERIES, type MetricsInput } from './metricsReport'
 
 const params = { steps: 1, seed: 0, cameras: ['a', 'b', 'c'] }
 const model = (episode: number, values: number[]) => ({
@@ -93,7 +93,7 @@ describe('metrics report', () => {
   it('labels the variant and window (frames used, seconds, fps) in every export', () => {
     const r = buildMetricsReport(input(), { window: { seconds: 0.3 }, variant: 'absolute' })
     expect(r).toMatchObject({ window: 3, windowSeconds: 0.3, fps: 10, windowRequested: { seconds: 0.3 } })
-    const csv = metricsReportCsv(r).trim().split('\n')
+    const csv = metricsReportRows(r).map((row) => row.join(','))
     expect(csv[0]).toBe(
       'task,series,episodes,pearson,spearman,voc,MS,ES,MDR,ErrDR,auroc_mean,auroc_final,n_success,n_failure,n_milestones,n_errors,skipped_milestones,skipped_errors,variant,window_frames,window_seconds,fps',
     )

@@ -9,7 +9,6 @@ import { seriesKey, toDisplay } from './curves'
 import { checkFinite, groundTruthProgress, rowFromStats, scoreEpisode, type CurveStats, type EpisodeCurve, type MetricOptions, type MetricRow } from './metrics'
 import { outcomeSeparation, type OutcomeSeparation } from './separation'
 import { DEFAULT_ERS_WINDOW, describeSpan, formatSeconds, resolveSpan, type TimeSpan } from './timeSpan'
-import { csvField } from './exchange'
 
 /** Curves of one model run setting (or one imported file's curve) across episodes: one row of a table. */
 export interface SeriesInfo {
@@ -230,23 +229,19 @@ export const SEPARATION_NOTE =
 
 
 /**
- * The per-task tables as CSV (one line per task × series); the variant and the window (frames used, the time they
- * cover, the dataset's fps) are columns, so files compare.
+ * The per-task tables as CSV rows, header first (one row per task × series); the variant and the window (frames
+ * used, the time they cover, the dataset's fps) are columns, so files compare. main/formats/csv.ts encodes them.
  */
-export function metricsReportCsv(report: MetricsReport): string {
+export function metricsReportRows(report: MetricsReport): (string | number | null)[][] {
   const names = new Map(report.series.map((s) => [s.key, s.name]))
   const head = ['task', 'series', 'episodes', ...COLUMNS, 'auroc_mean', 'auroc_final', 'n_success', 'n_failure', 'n_milestones', 'n_errors', 'skipped_milestones', 'skipped_errors', 'variant', 'window_frames', 'window_seconds', 'fps']
-  const lines = [head.join(',')]
+  const rows: (string | number | null)[][] = [head]
   for (const t of report.tasks) {
     for (const { series, row, separation: sep } of t.rows) {
-      lines.push(
-        [t.task, names.get(series) ?? series, row.episodes, ...COLUMNS.map((c) => row[c]), sep.meanLevel, sep.finalValue, sep.nSuccess, sep.nFailure, row.nMilestones, row.nErrors, row.skippedMilestones, row.skippedErrors, report.variant, report.window, formatSeconds(report.windowSeconds), report.fps]
-          .map(csvField)
-          .join(','),
-      )
+      rows.push([t.task, names.get(series) ?? series, row.episodes, ...COLUMNS.map((c) => row[c]), sep.meanLevel, sep.finalValue, sep.nSuccess, sep.nFailure, row.nMilestones, row.nErrors, row.skippedMilestones, row.skippedErrors, report.variant, report.window, formatSeconds(report.windowSeconds), report.fps])
     }
   }
-  return `${lines.join('\n')}\n`
+  return rows
 }
 
 /** Fixed-width text tables for the terminal (`viva metrics`). */

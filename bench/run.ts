@@ -6,7 +6,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { chromium, type Page } from 'playwright-core'
-import { openLeRobotDataset } from '../main/datasets/lerobot'
+import { openLeRobotDataset } from '../main/datasets/lerobot/lerobot'
 import { makeFixture, serve, tempDir } from '../e2e/support/server'
 
 const CHROMIUM = process.env.VIVA_CHROMIUM ?? '/usr/bin/chromium'

@@ -7,7 +7,7 @@ import { DATASET_SETTINGS_FILE, DatasetSettings } from './datasets/datasetSettin
 import { DatasetService } from './datasets/service'
 import { EpisodeChecks } from './datasets/episodeChecks'
 import { HfCacheLocator, resolveDatasetSpec, type HfCacheEnv } from './datasets/sources'
-import { openLeRobotDataset } from './datasets/lerobot'
+import { openLeRobotDataset } from './datasets/lerobot/lerobot'
 import type { EventBus } from './events'
 import { createEventBus } from './events'
 import { uploadsOf, type CallContext, type Handlers } from './rpc/dispatch'

@@ -2,7 +2,7 @@ import { rename, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { READ_LIMITS, readTextFile } from './safeRead'
 import type { Services } from './compose'
-import { generateTaskDataset } from './datasets/taskDataset'
+import { generateTaskDataset } from './synth/taskDataset'
 import { removeStaleFiles } from './processes'
 import type { MediaTools } from './video/tools'
 

@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test'
 import { rmSync } from 'node:fs'
 import path from 'node:path'
-import { patternStateValue } from '../../main/datasets/patternDataset'
+import { patternStateValue } from '../../main/synth/patternDataset'
 import { PlayerPage } from '../pages/PlayerPage'
 import { makeFixture, serve, tempDir, type ServeHandle } from '../support/server'
 

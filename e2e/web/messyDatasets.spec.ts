@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test'
 import { rmSync } from 'node:fs'
 import path from 'node:path'
-import { writePatternDataset } from '../../main/datasets/patternDataset'
+import { writePatternDataset } from '../../main/synth/patternDataset'
 import { PlayerPage } from '../pages/PlayerPage'
 import { makeFixture, serve, tempDir, type ServeHandle } from '../support/server'
 

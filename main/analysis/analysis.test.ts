@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seriesKey } from '../../app/curves'
 import { rejected } from '../../app/testing/thrown'
 import { composeServices, type Services } from '../compose'
-import { generateTaskDataset } from '../datasets/taskDataset'
+import { generateTaskDataset } from '../synth/taskDataset'
 import { PACKAGE_ROOT } from '../paths'
 
 const run = promisify(execFile)

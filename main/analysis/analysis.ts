@@ -5,9 +5,10 @@ import { seriesKey, type CurveInfo } from '../../app/curves'
 import type { DatasetSummary } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import { annotatedEpisodes, detectSteps } from '../../app/detectorCalibration'
-import { buildMetricsReport, metricsReportCsv, type MetricsReport, type MetricsReportOptions } from '../../app/metricsReport'
+import { buildMetricsReport, metricsReportRows, type MetricsReport, type MetricsReportOptions } from '../../app/metricsReport'
 import type { TimeSpan } from '../../app/timeSpan'
 import { triageDrops, type TriageOptions, type TriageReport } from '../../app/triage'
+import { formatCsv } from '../formats/csv'
 import type { CurveStore } from '../store/curveStore'
 import type { AnnotationProjects } from '../store/projects'
 import { advantageSettings, analysisInput, pooledAdvantages, poolOf, type AnalysisInput } from './compute'
@@ -50,7 +51,7 @@ export class AnalysisService {
     const report = buildMetricsReport(input, options)
     const base = `${summary.name}-metrics-${options.variant}-w${report.window}`
     return format === 'csv'
-      ? { filename: `${base}.csv`, mimeType: 'text/csv', content: metricsReportCsv(report) }
+      ? { filename: `${base}.csv`, mimeType: 'text/csv', content: formatCsv(metricsReportRows(report)) }
       : { filename: `${base}.json`, mimeType: 'application/json', content: `${JSON.stringify({ dataset: summary.name, ...report }, null, 2)}\n` }
   }
 

@@ -6,7 +6,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { MetricsReport } from '../../app/metricsReport'
 import { composeServices, type Services } from '../compose'
-import { generateTaskDataset } from '../datasets/taskDataset'
+import { generateTaskDataset } from '../synth/taskDataset'
 import { PACKAGE_ROOT } from '../paths'
 
 /**

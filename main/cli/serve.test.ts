@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { writePatternDataset } from '../datasets/patternDataset'
+import { writePatternDataset } from '../synth/patternDataset'
 import { PACKAGE_ROOT } from '../paths'
 import { startServeProcess, type ServeProcess } from '../testing/serveProcess'
 

@@ -1,9 +1,8 @@
 import path from 'node:path'
-import { parquetWriteBuffer } from 'hyparquet-writer'
-import type { ColumnSource, SchemaElement } from 'hyparquet-writer'
 import type { CurveConvention } from '../../app/curves'
 import { VivaError } from '../../app/errors'
-import { csvField } from '../../app/exchange'
+import { formatCsv } from '../formats/csv'
+import { encodeParquet } from '../formats/parquetWrite'
 import type { WriteGuard } from '../writeGuard'
 
 export interface CurveRows {
@@ -53,32 +52,21 @@ export async function writeCurvesFile(out: string, curves: CurveRows[], meta: Cu
   }
   let data: Uint8Array | string
   if (ext === '.parquet') {
-    const schema: SchemaElement[] = [
-      { name: 'schema', num_children: 3 + D },
-      { name: 'episode_index', type: 'INT64', repetition_type: 'REQUIRED' },
-      { name: 'frame_index', type: 'INT64', repetition_type: 'REQUIRED' },
-      { name: 'value', type: 'FLOAT', repetition_type: 'REQUIRED' },
-      ...meta.futureNames.map((n): SchemaElement => ({ name: `future.${n}`, type: 'FLOAT', repetition_type: 'REQUIRED' })),
-    ]
-    const columnData: ColumnSource[] = [
-      { name: 'episode_index', data: episode.map((e) => BigInt(e)) },
-      { name: 'frame_index', data: frame.map((f) => BigInt(f)) },
-      { name: 'value', data: value },
-      ...meta.futureNames.map((n, d) => ({ name: `future.${n}`, data: future[d] as number[] })),
-    ]
-    const kv = [{ key: 'viva-studio', value: JSON.stringify(meta) }]
-    data = new Uint8Array(parquetWriteBuffer({ columnData, schema, kvMetadata: kv }))
+    data = encodeParquet(
+      [
+        { name: 'episode_index', type: 'INT64', data: episode.map((e) => BigInt(e)), nullable: false },
+        { name: 'frame_index', type: 'INT64', data: frame.map((f) => BigInt(f)), nullable: false },
+        { name: 'value', type: 'FLOAT', data: value, nullable: false },
+        ...meta.futureNames.map((n, d) => ({ name: `future.${n}`, type: 'FLOAT' as const, data: future[d] as number[], nullable: false })),
+      ],
+      { metadata: { 'viva-studio': JSON.stringify(meta) } },
+    )
   } else if (ext === '.csv') {
     // LeRobot's column names, as in the parquet (issue 14); importCurveFile still reads the older episode,frame.
-    // Joint names come from the model's manifest and may hold commas or quotes: RFC 4180 quoting, as every CSV here.
-    const header = ['episode_index', 'frame_index', 'value', ...meta.futureNames.map((n) => `future.${n}`)].map(csvField).join(',')
-    const lines = [header]
-    for (let i = 0; i < value.length; i++) {
-      const row = [episode[i], frame[i], value[i]]
-      for (let d = 0; d < D; d++) row.push((future[d] as number[])[i])
-      lines.push(row.join(','))
-    }
-    data = `${lines.join('\n')}\n`
+    // Joint names come from the model's manifest and may hold commas or quotes: quoted as every CSV here.
+    const header = ['episode_index', 'frame_index', 'value', ...meta.futureNames.map((n) => `future.${n}`)]
+    const rows = value.map((v, i) => [episode[i] as number, frame[i] as number, v, ...future.map((col) => col[i] as number)])
+    data = formatCsv([header, ...rows])
   } else {
     const doc = {
       format: 'viva-studio/values',

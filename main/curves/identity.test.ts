@@ -7,7 +7,7 @@ import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seriesKey } from '../../app/curves'
 import { composeServices, type Services } from '../compose'
-import { generateTaskDataset } from '../datasets/taskDataset'
+import { generateTaskDataset } from '../synth/taskDataset'
 import { PACKAGE_ROOT } from '../paths'
 import { CurveStore } from '../store/curveStore'
 

@@ -8,8 +8,8 @@ import type { DatasetWarning } from '../../app/dataset'
 import { composeServices, type Services } from '../compose'
 import { BLACK_MEAN, contentStats, FROZEN_DIFF, judgeContent, SAMPLE_HEIGHT, SAMPLE_WIDTH, sampleIndices } from '../video/cameraContent'
 import type { InspectReport } from './inspect'
-import { writePatternDataset } from './patternDataset'
-import { generateTaskDataset } from './taskDataset'
+import { writePatternDataset } from '../synth/patternDataset'
+import { generateTaskDataset } from '../synth/taskDataset'
 
 /**
  * Cameras that recorded nothing (all black, or one frozen picture) are found by sampling frames, per episode, in

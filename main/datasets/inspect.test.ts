@@ -9,8 +9,9 @@ import { VideoProber } from '../video/probe'
 import { resolveMediaTools } from '../video/tools'
 import type { InspectReport, ProbedVideo, VideoProbeFn } from './inspect'
 import { normalizeCodec } from '../video/codecs'
-import { formatInspectReport, inspectDataset } from './inspect'
-import { writePatternDataset } from './patternDataset'
+import { inspectDataset } from './inspect'
+import { formatInspectReport } from './inspectReport'
+import { writePatternDataset } from '../synth/patternDataset'
 
 const SHARED = resolve(__dirname, '../../../shared/datasets')
 const GR00T = join(SHARED, 'gr00t-sim-gr1-picknplace')

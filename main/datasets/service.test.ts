@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { MediaProgress } from '../../app/contract'
 import { composeServices, type Services } from '../compose'
-import { writePatternDataset } from './patternDataset'
+import { writePatternDataset } from '../synth/patternDataset'
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'viva-service-'))
 const cameras = ['cam_high', 'cam_left_wrist', 'cam_right_wrist'].map((c) => ({ key: `observation.images.${c}`, width: 64, height: 48 }))

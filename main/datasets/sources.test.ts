@@ -6,7 +6,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { composeServices } from '../compose'
 import { spawnServe } from '../testing/serveProcess'
-import { writePatternDataset } from './patternDataset'
+import { writePatternDataset } from '../synth/patternDataset'
 import { HfCacheLocator, hfCacheDirs, parseRepoSpec, resolveDatasetSpec } from './sources'
 
 /**

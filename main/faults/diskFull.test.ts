@@ -8,7 +8,7 @@ import { VivaError } from '../../app/errors'
 import { writeFileAtomic, writeFilesAtomic } from '../atomicWrite'
 import { composeServices, type Services } from '../compose'
 import { writeCurvesFile } from '../curves/exportCurves'
-import { generateTaskDataset } from '../datasets/taskDataset'
+import { generateTaskDataset } from '../synth/taskDataset'
 import { PACKAGE_ROOT } from '../paths'
 import { limitFileSize, mountTinyDisk, type TinyDisk } from '../testing/fullDisk'
 

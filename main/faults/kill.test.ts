@@ -7,7 +7,7 @@ import type { AnnotationEvent } from '../../app/annotations'
 import { emptyProject, saveTaxonomyEdit } from '../../app/annotationEdits'
 import type { JobInfo } from '../../app/contract'
 import { composeServices } from '../compose'
-import { generateTaskDataset } from '../datasets/taskDataset'
+import { generateTaskDataset } from '../synth/taskDataset'
 import { startServeProcess, type ServeProcess } from '../testing/serveProcess'
 
 // The app (browser-mode server, the same services as the desktop app) is killed with SIGKILL while it scores and

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { writePatternDataset } from '../datasets/patternDataset'
+import { writePatternDataset } from '../synth/patternDataset'
 import { startServeProcess, type ServeProcess } from '../testing/serveProcess'
 
 // A killed `viva serve` used to leave its ffmpeg transcoding and a `.partial.mp4` in the proxy cache forever. Now a

@@ -3,11 +3,11 @@ import { cp, mkdir, readFile, rename, rm, stat, symlink, truncate, writeFile } f
 import path from 'node:path'
 import { parquetMetadata, parquetReadObjects } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
-import { ByteWriter, parquetWriteBuffer } from 'hyparquet-writer'
+import { ByteWriter } from 'hyparquet-writer'
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js'
-import type { ColumnSource, SchemaElement } from 'hyparquet-writer'
-import { writePatternDataset } from '../datasets/patternDataset'
-import type { PatternQuirks } from '../datasets/patternDataset'
+import { encodeParquet, type ParquetColumn } from '../formats/parquetWrite'
+import { writePatternDataset } from '../synth/patternDataset'
+import type { PatternQuirks } from '../synth/patternDataset'
 import type { MediaTools } from '../video/tools'
 
 /**
@@ -176,23 +176,15 @@ export interface FlatColumn {
 
 /** Write a flat table with explicit column types (every column OPTIONAL, lists as pyarrow writes them). */
 export async function writeFlatParquet(file: string, columns: readonly FlatColumn[]): Promise<void> {
-  const schema: SchemaElement[] = [{ name: 'schema', num_children: columns.length }]
-  const str = { type: 'BYTE_ARRAY', converted_type: 'UTF8' } as const
-  for (const { name, kind } of columns) {
-    if (kind === 'int64') schema.push({ name, type: 'INT64', repetition_type: 'OPTIONAL' })
-    else if (kind === 'double') schema.push({ name, type: 'DOUBLE', repetition_type: 'OPTIONAL' })
-    else if (kind === 'string') schema.push({ name, ...str, repetition_type: 'OPTIONAL' })
-    else {
-      schema.push(
-        { name, repetition_type: 'OPTIONAL', num_children: 1, converted_type: 'LIST' },
-        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-        { name: 'element', ...str, repetition_type: 'OPTIONAL' },
-      )
-    }
-  }
-  const columnData: ColumnSource[] = columns.map((c) => ({ name: c.name, data: c.data }))
+  // The cells are whatever the table held (rewriteParquet): kindOf chose each column's type from them.
+  const parquetColumns = columns.map((c): ParquetColumn => {
+    if (c.kind === 'int64') return { name: c.name, type: 'INT64', data: c.data as bigint[] }
+    if (c.kind === 'double') return { name: c.name, type: 'DOUBLE', data: c.data as (number | null)[] }
+    if (c.kind === 'string') return { name: c.name, type: 'STRING', data: c.data as (string | null)[] }
+    return { name: c.name, type: 'STRING_LIST', data: c.data as string[][] }
+  })
   await mkdir(path.dirname(file), { recursive: true })
-  await writeFile(file, new Uint8Array(parquetWriteBuffer({ columnData, schema })))
+  await writeFile(file, encodeParquet(parquetColumns))
 }
 
 function kindOf(values: readonly unknown[]): CellKind | null {
@@ -224,10 +216,7 @@ export async function rewriteParquet(file: string, edit: (rows: Record<string, u
 
 /** A valid parquet file with other columns than the reader expects. */
 export async function writeForeignParquet(file: string, rows: number): Promise<void> {
-  const columnData: ColumnSource[] = [
-    { name: 'foo', data: Array.from({ length: rows }, (_, i) => BigInt(i)), type: 'INT64', nullable: false },
-  ]
-  await writeFile(file, new Uint8Array(parquetWriteBuffer({ columnData })))
+  await writeFile(file, encodeParquet([{ name: 'foo', type: 'INT64', data: Array.from({ length: rows }, (_, i) => BigInt(i)), nullable: false }]))
 }
 
 function zigzagVarint(n: bigint): number[] {

@@ -3,7 +3,7 @@ import { methodSchemas, type JobInfo, type ModelCheck } from '../../app/contract
 import type { ScoreParams } from '../../app/curves'
 import { toWireError, VivaError } from '../../app/errors'
 import { formatStateMap, isIdentityMap } from '../../app/modelMapping'
-import { STANDARD_STATE_KEY } from '../datasets/vectorFeatures'
+import { STANDARD_STATE_KEY } from '../datasets/lerobot/vectorFeatures'
 import { refuseIncompatible } from '../inference/compatibility'
 import { cameraSlotNames } from '../inference/manifest'
 import type { PendingJob } from '../store/curveStore'

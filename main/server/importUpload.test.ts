@@ -7,7 +7,7 @@ import { MAX_RPC_MESSAGE_BYTES, createRpcClient } from '../../app/rpc'
 import { MAX_UPLOAD_BYTES, UPLOAD_CHUNK_BYTES, type VivaClient } from '../../app/contract'
 import { uploadFile, type UploadSource } from '../../app/upload'
 import { composeServices, type Services } from '../compose'
-import { writePatternDataset } from '../datasets/patternDataset'
+import { writePatternDataset } from '../synth/patternDataset'
 import { startServer, type RunningServer } from './server'
 import { rpcPortFromWebSocket } from './wsPort'
 

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addEventEdit, saveTaxonomyEdit } from '../../app/annotationEdits'
 import { composeServices, composeWriteGuard, type Services } from '../compose'
-import { writePatternDataset } from '../datasets/patternDataset'
+import { writePatternDataset } from '../synth/patternDataset'
 import { backupDataDir, BACKUP_MANIFEST } from './backup'
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'viva-backup-'))

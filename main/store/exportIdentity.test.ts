@@ -7,7 +7,7 @@ import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addEventEdit, saveTaxonomyEdit } from '../../app/annotationEdits'
 import { composeServices, type Services } from '../compose'
-import { writePatternDataset } from '../datasets/patternDataset'
+import { writePatternDataset } from '../synth/patternDataset'
 
 /**
  * Exports carry the frame's recorded timestamp (the table's `timestamp`, drifting from frame/fps as real recordings

@@ -1,8 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
-import { parquetWriteBuffer } from 'hyparquet-writer'
-import type { ColumnSource } from 'hyparquet-writer'
 import type { ExportDocument } from '../../app/exchange'
+import { encodeParquet, type ParquetColumn } from '../formats/parquetWrite'
 import type { WriteGuard } from '../writeGuard'
 
 /** The parts of the canonical export document the sidecar writes (a whole `ExportDocument` fits). */
@@ -10,7 +9,7 @@ export type LeRobotSidecarInput = Pick<ExportDocument, 'dataset' | 'episodes' | 
 
 export const SIDECAR_FILES = { annotations: 'annotations.parquet', episodes: 'episodes.parquet' } as const
 
-function annotationColumns(doc: LeRobotSidecarInput): ColumnSource[] {
+function annotationColumns(doc: LeRobotSidecarInput): ParquetColumn[] {
   const events = [...doc.events].sort((a, b) => a.episode - b.episode || a.frame - b.frame || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
   return [
     { name: 'episode_index', type: 'INT64', nullable: false, data: events.map((e) => BigInt(e.episode)) },
@@ -26,7 +25,7 @@ function annotationColumns(doc: LeRobotSidecarInput): ColumnSource[] {
   ]
 }
 
-function episodeColumns(doc: LeRobotSidecarInput): ColumnSource[] {
+function episodeColumns(doc: LeRobotSidecarInput): ParquetColumn[] {
   const episodes = [...doc.episodes].sort((a, b) => a.episode - b.episode)
   return [
     { name: 'episode_index', type: 'INT64', nullable: false, data: episodes.map((e) => BigInt(e.episode)) },
@@ -48,16 +47,14 @@ export async function writeLeRobotSidecar(outDir: string, doc: LeRobotSidecarInp
   const out = await guard.check(outDir)
   await mkdir(out, { recursive: true })
 
-  const kvMetadata = [
-    { key: 'viva_studio.dataset', value: JSON.stringify({ name: doc.dataset.name, format: doc.dataset.format, fps: doc.dataset.fps }) },
-  ]
+  const metadata = { 'viva_studio.dataset': JSON.stringify({ name: doc.dataset.name, format: doc.dataset.format, fps: doc.dataset.fps }) }
   const tables = [
-    { name: SIDECAR_FILES.annotations, columnData: annotationColumns(doc) },
-    { name: SIDECAR_FILES.episodes, columnData: episodeColumns(doc) },
+    { name: SIDECAR_FILES.annotations, columns: annotationColumns(doc) },
+    { name: SIDECAR_FILES.episodes, columns: episodeColumns(doc) },
   ]
   const files = tables.map((table) => ({
     path: path.join(out, table.name),
-    data: new Uint8Array(parquetWriteBuffer({ columnData: table.columnData, kvMetadata, createdBy: 'ViVa Studio' })),
+    data: encodeParquet(table.columns, { metadata, createdBy: 'ViVa Studio' }),
   }))
   return guard.writeFiles(files, 'export')
 }

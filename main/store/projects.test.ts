@@ -9,7 +9,7 @@ import type { Edit } from '../../app/annotations'
 import { fromWireError } from '../../app/errors'
 import { composeServices, type Services } from '../compose'
 import { dispatch } from '../rpc/dispatch'
-import { writePatternDataset } from '../datasets/patternDataset'
+import { writePatternDataset } from '../synth/patternDataset'
 
 const run = promisify(execFile)
 const dir = mkdtempSync(path.join(os.tmpdir(), 'viva-projects-'))

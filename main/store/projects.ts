@@ -9,12 +9,13 @@ import {
   buildExportDocument,
   checkAgainstDataset,
   compareDatasetIdentity,
-  eventsToCsv,
+  eventsCsvRows,
   parseImportDocument,
   planImport,
   serializeExport,
 } from '../../app/exchange'
 import type { EventBus } from '../events'
+import { formatCsv } from '../formats/csv'
 import type { WriteGuard } from '../writeGuard'
 import type { AnnotationStore, DatasetIdentity } from './annotationStore'
 import { defaultProjectFile, openAnnotationStore } from './annotationStore'
@@ -223,7 +224,7 @@ export class AnnotationProjects {
     const base = `${doc.dataset.name}-annotations`
     return format === 'json'
       ? { filename: `${base}.json`, mimeType: 'application/json', content: serializeExport(doc) }
-      : { filename: `${base}.csv`, mimeType: 'text/csv', content: eventsToCsv(doc, doc.dataset.fps) }
+      : { filename: `${base}.csv`, mimeType: 'text/csv', content: formatCsv(eventsCsvRows(doc, doc.dataset.fps), { eol: '\r\n' }) }
   }
 
   /**

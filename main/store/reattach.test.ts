@@ -10,7 +10,7 @@ import type { Edit, ProjectState } from '../../app/annotations'
 import type { Method, Params, Result } from '../../app/contract'
 import { fromWireError } from '../../app/errors'
 import { composeServices, type Services } from '../compose'
-import { writePatternDataset } from '../datasets/patternDataset'
+import { writePatternDataset } from '../synth/patternDataset'
 import { dispatch } from '../rpc/dispatch'
 
 /**

@@ -1,15 +1,15 @@
 import path from 'node:path'
-import { parquetWriteBuffer } from 'hyparquet-writer'
 import { advantageIndicators, THRESHOLD_SCOPES, thresholdKey } from '../../../app/advantages'
 import { methodSchemas } from '../../../app/contract'
 import { toDisplay } from '../../../app/curves'
 import { VivaError } from '../../../app/errors'
-import { csvField } from '../../../app/exchange'
 import { advantageSettings, analysisInput, pooledAdvantages } from '../../analysis/compute'
 import { readAnnotations, readCurves } from '../../analysis/fileInput'
 import { readDatasetSummary } from '../../compose'
 import { boundsHelp, choiceOption, describeBounds, defineCommand, intOption, numberBounds } from '../command'
 import { annotationsOption, valuesOption } from '../analysisOptions'
+import { formatCsv } from '../../formats/csv'
+import { encodeParquet } from '../../formats/parquetWrite'
 
 const schema = methodSchemas['advantages.compute'].shape
 
@@ -84,25 +84,20 @@ export const advantagesCommand = defineCommand({
     const meta = { k, kSeconds: k / summary.fps, fps: summary.fps, positiveFraction, scope, thresholds }
     let data: Uint8Array | string
     if (ext === '.parquet') {
-      data = new Uint8Array(
-        parquetWriteBuffer({
-          columnData: [
-            { name: 'series', data: rows.series },
-            { name: 'episode_index', data: rows.episode },
-            { name: 'frame_index', data: rows.frame },
-            { name: 'value', data: rows.value, type: 'FLOAT' },
-            { name: 'advantage', data: rows.advantage, type: 'DOUBLE' },
-            { name: 'advantage_positive', data: rows.indicator },
-          ],
-          kvMetadata: [{ key: 'viva-studio', value: JSON.stringify(meta) }],
-        }),
+      data = encodeParquet(
+        [
+          { name: 'series', type: 'STRING', data: rows.series, nullable: false },
+          { name: 'episode_index', type: 'INT64', data: rows.episode, nullable: false },
+          { name: 'frame_index', type: 'INT64', data: rows.frame, nullable: false },
+          { name: 'value', type: 'FLOAT', data: rows.value },
+          { name: 'advantage', type: 'DOUBLE', data: rows.advantage },
+          { name: 'advantage_positive', type: 'BOOLEAN', data: rows.indicator, nullable: false },
+        ],
+        { metadata: { 'viva-studio': JSON.stringify(meta) } },
       )
     } else {
-      const lines = ['series,episode_index,frame_index,value,advantage,advantage_positive']
-      for (let i = 0; i < rows.value.length; i++) {
-        lines.push([csvField(rows.series[i] as string), rows.episode[i], rows.frame[i], rows.value[i], rows.advantage[i], rows.indicator[i] ? 1 : 0].join(','))
-      }
-      data = `${lines.join('\n')}\n`
+      const header = ['series', 'episode_index', 'frame_index', 'value', 'advantage', 'advantage_positive']
+      data = formatCsv([header, ...rows.value.map((v, i) => [rows.series[i] as string, rows.episode[i] as bigint, rows.frame[i] as bigint, v, rows.advantage[i] as number, rows.indicator[i] ? 1 : 0])])
     }
     await guard.writeFile(out, data, 'export')
     process.stdout.write(`${JSON.stringify({ out, rows: rows.value.length, episodes: items.length, ...meta }, null, 2)}\n`)

@@ -1,6 +1,6 @@
 import { VivaError } from '../../../app/errors'
-import type { WriterQuirks } from '../../datasets/lerobotWriter'
-import { writePatternDataset } from '../../datasets/patternDataset'
+import type { WriterQuirks } from '../../synth/lerobotWriter'
+import { writePatternDataset } from '../../synth/patternDataset'
 import { choiceOption, countOption, defineCommand } from '../command'
 
 /** `--state-scale` of both dataset generators. */

@@ -1,5 +1,5 @@
 import { VivaError } from '../../../app/errors'
-import { generateTaskDataset } from '../../datasets/taskDataset'
+import { generateTaskDataset } from '../../synth/taskDataset'
 import { choiceOption, countOption, defineCommand } from '../command'
 import { stateScaleOption, vectorQuirks } from './fixture'
 

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { VivaError } from '../../../app/errors'
-import { writeTensorCache } from '../../datasets/tensorCache'
+import { writeTensorCache } from '../../training/tensorCache'
 import { countOption, defineCommand } from '../command'
 
 export const tensorsCommand = defineCommand({

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { expect } from 'vitest'
-import { DEFAULT_PATTERN_TASKS } from '../../datasets/patternDataset'
+import { DEFAULT_PATTERN_TASKS } from '../../synth/patternDataset'
 import { claimRowCount, cutTail, editJsonl, INVALID_UTF8, replaceWithFolder, symlinkLoop, truncateTo, V21, writeForeignParquet, zeroBytes } from '../badInputs'
 import { open, openOnly, openReported, episodeReported, episodePlays, v21, at, type Case } from '../corpus'
 

@@ -1,5 +1,5 @@
 import { expect } from 'vitest'
-import { DEFAULT_PATTERN_TASKS } from '../../datasets/patternDataset'
+import { DEFAULT_PATTERN_TASKS } from '../../synth/patternDataset'
 import { rewriteParquet, symlinkLoop, truncateTo, V30, zeroBytes } from '../badInputs'
 import { call, open, openOnly, openReported, episodeReported, episodePlays, v30, at, badWindow, cameraFails, CAMERA_HIGH, CAMERA_WRIST, type Case } from '../corpus'
 
