@@ -79,3 +79,34 @@ describe('parseCsv error lines', () => {
     expect(() => readAll('a,b\r\n"ok\r\nstill",z\r\n5,"""open')).toThrow('4: a quoted field is never closed')
   })
 })
+
+describe('parseCsv on large files', () => {
+  // Read in 1 Mi-character chunks: records, line numbers and CRLF line ends must not depend on where a chunk ends.
+  it('keeps every record and its line across chunk boundaries, CRLF included, and quoted line breaks spanning one', () => {
+    const lines: string[] = ['episode,frame,note']
+    for (let i = 0, size = 0; size < 2.5 * (1 << 20); i++) {
+      const l = i % 5000 === 7 ? `0,${i},"two\r\nlines"` : `0,${i},x`
+      lines.push(l)
+      size += l.length + 2
+    }
+    // Pad the header so that a CR falls on the last character of the first chunk, its LF on the next one.
+    const boundary = (1 << 20) - 1
+    const draft = `${lines.join('\r\n')}\r\n`
+    lines[0] = `episode,frame,note${'_'.repeat(boundary - draft.lastIndexOf('\r', boundary))}`
+    const text = `${lines.join('\r\n')}\r\n`
+    expect([text.charCodeAt(boundary), text.charCodeAt(boundary + 1)]).toEqual([13, 10])
+    const got: [string, number][] = []
+    parseCsv(text, (fields, line) => got.push([fields[1] ?? '', line]), (line, problem) => {
+      throw new Error(`${line}: ${problem}`)
+    })
+    // Expected lines: each record starts one line after the previous record's last line.
+    let line = 1
+    const expected: [string, number][] = lines.map((l) => {
+      const at = line
+      line += 1 + (l.includes('"two') ? 1 : 0)
+      return [l.split(',')[1] ?? '', at]
+    })
+    expect(got.length).toBe(expected.length)
+    expect(got).toEqual(expected)
+  })
+})
