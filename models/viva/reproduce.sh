@@ -58,11 +58,13 @@ mkdir -p "$PKG_DIR/viva-reference" "$PKG_DIR/baseline-reference"
 cp "$W"/pkg-viva/{viva-model.json,encoder.onnx,denoiser.onnx,reference.json} "$PKG_DIR/viva-reference/"
 cp "$W"/pkg-baseline/baseline/{viva-model.json,baseline.onnx,reference.json} "$PKG_DIR/baseline-reference/"
 
-echo "== 5. evaluate on the held-out set (paper section 4.2 metrics, w = 5)"
+# The model cards' tables come from the app's runtime on unseen seeds (npx tsx bench/modelCard.ts), not from this
+# step; this one checks the PyTorch checkpoints. Both use the app's default ERS window (1/6 s: 2 frames at 10 fps).
+echo "== 5. evaluate on the held-out set (paper section 4.2 metrics, the app's default window)"
 "$PY" -m viva.evaluate --checkpoint "$W/run-viva/checkpoint.pt" \
     --baseline-checkpoint "$W/run-baseline/checkpoint.pt" --cache "$W/heldout-cache" \
-    --labels "$W/heldout-ds/meta/viva_ground_truth.json" --out "$W/eval" --window 5
+    --labels "$W/heldout-ds/meta/viva_ground_truth.json" --out "$W/eval"
 "$PY" -m viva.evaluate --checkpoint "$W/run-viva/checkpoint.pt" \
     --baseline-checkpoint "$W/run-baseline/checkpoint.pt" --cache "$W/heldout-fail-cache" \
-    --labels "$W/heldout-fail-ds/meta/viva_ground_truth.json" --out "$W/eval-fail" --window 5
+    --labels "$W/heldout-fail-ds/meta/viva_ground_truth.json" --out "$W/eval-fail"
 echo "done: $W/eval/metrics.md $W/eval-fail/metrics.md"
