@@ -17,6 +17,17 @@ from viva import train as T
 from viva import export as E
 
 
+class TestReadoutOption(unittest.TestCase):
+    def test_parse_readout(self):
+        """export --readout -> scheduler.readout as main/inference/manifest.ts reads it."""
+        self.assertIsNone(E.parse_readout("sample"))
+        self.assertEqual(E.parse_readout("zero"), {"noise": "zero"})
+        self.assertEqual(E.parse_readout("mean:8"), {"noise": "sample", "samples": 8})
+        for bad in ("mean:0", "mean:65", "mean:x", "average"):
+            with self.assertRaises(SystemExit):
+                E.parse_readout(bad)
+
+
 class TestEndToEnd(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -94,6 +105,7 @@ class TestEndToEnd(unittest.TestCase):
         self.assertEqual((man["latent"]["channels"], man["latent"]["height"]), (4, 4))
         self.assertEqual(man["scheduler"]["shift"], 5.0)
         self.assertEqual(man["scheduler"]["num_train_timesteps"], 1000)
+        self.assertNotIn("readout", man["scheduler"])  # default: one seeded noise draw (the app's behaviour without it)
         self.assertEqual(man["tasks"], {"synthetic task 0": 0, "synthetic task 1": 1})
 
     def test_reference_reproducible(self):
