@@ -212,6 +212,25 @@ class TestEndToEnd(unittest.TestCase):
         self.assertIn("| ViVa", md)
         self.assertIn("| Discriminative baseline", md)
 
+    def test_evaluate_default_window_and_readouts(self):
+        """No --window: the app's 1/6 s at the cache's fps. --readout zero: the same curve for every noise seed."""
+        from viva import evaluate as EV
+        meta = json.load(open(os.path.join(self.cache_dir, "meta.json")))
+        labels = os.path.join(self.tmp, "labels-empty.json")
+        with open(labels, "w") as f:
+            json.dump({"episodes": [{"episode": int(e["index"]), "outcome": e["outcome"]} for e in meta["episodes"]],
+                       "events": []}, f)
+        ck = os.path.join(self.run_dir, "checkpoint.pt")
+        curves = {}
+        for seed, readout in ((0, "zero"), (1, "zero"), (0, "sample"), (1, "sample")):
+            out = os.path.join(self.tmp, f"eval-{readout}-{seed}")
+            rep = EV.main(["--checkpoint", ck, "--cache", self.cache_dir, "--labels", labels, "--out", out,
+                           "--seed", str(seed), "--readout", readout, "--extra-windows", ""])
+            self.assertEqual(rep["window"], EV.default_window(meta["fps"]))
+            curves[(readout, seed)] = json.load(open(os.path.join(out, "values.json")))["viva"]
+        self.assertEqual(curves[("zero", 0)], curves[("zero", 1)])
+        self.assertNotEqual(curves[("sample", 0)], curves[("sample", 1)])
+
 
 if __name__ == "__main__":
     unittest.main()

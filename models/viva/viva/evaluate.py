@@ -175,7 +175,7 @@ def read_labels(path: str):
 # ------------------------------------------------------------------------------------------------------------------
 
 def predict(checkpoint: str, cache_dir: str, steps: Optional[int] = None, batch: int = 128, seed: int = 0,
-            viva: bool = True, baseline: bool = True):
+            viva: bool = True, baseline: bool = True, value_readout: Optional[dict] = None):
     """Per-frame progress curves {"viva": {ep: [..]} (if ``viva``), "baseline": {...} (if ``baseline`` and the
     checkpoint has one), "truth": {...}}, plus info."""
     import torch
@@ -210,8 +210,14 @@ def predict(checkpoint: str, cache_dir: str, steps: Optional[int] = None, batch:
             if viva_v is not None:
                 lat = enc(x.reshape(b * len(CAMERAS), *x.shape[2:])).reshape(b, len(CAMERAS), *cfg.latent_shape)
                 seq = build_sequence(lat, q, cfg)
-                noise = torch.randn(seq[:, 5:].shape, generator=g)
-                out = sample(dit, seq, task, noise, steps, cfg.shift)
+                # The manifest's scheduler.readout (export.py --readout): zeros, or the mean of N draws' targets.
+                if value_readout and value_readout.get("noise") == "zero":
+                    out = sample(dit, seq, task, torch.zeros(seq[:, 5:].shape), steps, cfg.shift)
+                else:
+                    draws = int((value_readout or {}).get("samples", 1))
+                    outs = [sample(dit, seq, task, torch.randn(seq[:, 5:].shape, generator=g), steps, cfg.shift)
+                            for _ in range(draws)]
+                    out = torch.stack(outs).mean(0)
                 prog, _ = readout(out, cfg.state_dim, smin, smax)
                 viva_v[idx] = prog.numpy()
             if bl_v is not None:
@@ -289,12 +295,17 @@ def main(argv=None):
     ap.add_argument("--extra-windows", type=str, default="3,10", help="also report these windows (JSON only)")
     ap.add_argument("--steps", type=int, default=None, help="ViVa Euler steps (default: the model's, 1)")
     ap.add_argument("--seed", type=int, default=0, help="noise seed")
+    ap.add_argument("--readout", default="sample", help="ViVa value readout as export.py --readout: sample (one "
+                    "draw), zero (zero-noise start) or mean:N (average of N draws)")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args(argv)
     import torch
     torch.set_num_threads(a.threads)
     os.makedirs(a.out, exist_ok=True)
-    curves, meta = predict(a.checkpoint, a.cache, a.steps, seed=a.seed, baseline=a.baseline_checkpoint is None)
+    from .export import parse_readout
+    curves, meta = predict(a.checkpoint, a.cache, a.steps, seed=a.seed, baseline=a.baseline_checkpoint is None,
+                           value_readout=parse_readout(a.readout))
+    meta["readout"] = a.readout
     if a.baseline_checkpoint:
         bc, bmeta = predict(a.baseline_checkpoint, a.cache, viva=False)
         if "baseline" not in bc:
