@@ -6,7 +6,7 @@
 //                                              evaluation + detector sections of models/{viva,baseline}-reference/MODEL_CARD.md
 //   npx tsx bench/modelCard.ts --validation    validation seeds 41–42, for choosing a readout or a retrained model;
 //                                              writes bench/results/model-card-validation.json, never the cards
-//     [--readouts]        also the bundled ViVa with the other value readouts (zero noise, mean of 4 draws)
+//     [--readouts]        also the bundled ViVa with the other value readout (single seeded draw / zero noise)
 //     [--viva DIR]...     also these ViVa packages (e.g. a retrained one)
 // Choices are made on the validation seeds only; the report seeds are scored once, for the card.
 // Seeds used elsewhere, never here: 1 (training), 2, 3 (old held-out sets), 12–14 (detector tuning), 22–24 (detector
@@ -24,7 +24,7 @@ import { composeServices } from '../main/compose'
 import { PACKAGE_ROOT } from '../main/paths'
 import { modelCurveId } from '../main/store/curveStore'
 import { detectorSection, evaluationSection, type CardContext } from './modelCardSections'
-import { compare, replaceBetween, summarize, type Run, type Scores } from './modelCardTables'
+import { compare, replaceBetween, summarize, withReadout, type Readout, type Run, type Scores } from './modelCardTables'
 
 export const REPORT_SEEDS = [31, 32, 33]
 export const VALIDATION_SEEDS = [41, 42]
@@ -58,11 +58,6 @@ function argValues(flag: string): string[] {
   return out
 }
 
-interface Readout {
-  noise: 'sample' | 'zero'
-  samples?: number
-}
-
 function readoutOf(dir: string): Readout | null {
   const m = JSON.parse(readFileSync(path.join(dir, 'viva-model.json'), 'utf8')) as { kind: string; scheduler?: { readout?: Readout } }
   return m.kind === 'viva-flow' ? (m.scheduler?.readout ?? null) : null
@@ -74,24 +69,25 @@ export function describeReadout(r: Readout | null): string {
 }
 
 /** A copy of the bundled ViVa package with another value readout in its manifest (the ONNX files unchanged). */
-function readoutVariant(name: string, readout: Readout): string {
+function readoutVariant(name: string, readout: Readout | null): string {
   const src = path.join(MODELS_DIR, 'viva-reference')
   const dir = path.join(CACHE, 'variants', name)
   mkdirSync(dir, { recursive: true })
   for (const f of ['encoder.onnx', 'denoiser.onnx', 'reference.json']) copyFileSync(path.join(src, f), path.join(dir, f))
-  const m = JSON.parse(readFileSync(path.join(src, 'viva-model.json'), 'utf8')) as { name: string; scheduler: Record<string, unknown> }
-  m.scheduler.readout = readout
-  writeFileSync(path.join(dir, 'viva-model.json'), `${JSON.stringify(m, null, 2)}\n`)
+  writeFileSync(path.join(dir, 'viva-model.json'), withReadout(readFileSync(path.join(src, 'viva-model.json'), 'utf8'), readout))
   return dir
 }
 
 function models(): ModelSpec[] {
   const viva = path.join(MODELS_DIR, 'viva-reference')
   const list: ModelSpec[] = [{ label: 'viva-reference', dir: viva, deterministic: readoutOf(viva)?.noise === 'zero' }]
-  // Variants of the bundled ViVa right after it, while its latents are in the scoring job's feature cache.
+  // The other readouts of the bundled ViVa right after it, while its latents are in the scoring job's feature cache.
+  // (An average of N draws is supported too, but costs N denoiser passes per run: not scored here.)
   if (process.argv.includes('--readouts')) {
-    list.push({ label: 'viva-reference/zero', dir: readoutVariant('zero', { noise: 'zero' }), deterministic: true })
-    list.push({ label: 'viva-reference/mean4', dir: readoutVariant('mean4', { noise: 'sample', samples: 4 }), deterministic: false, noiseSeeds: [0, 1] })
+    const shipped = describeReadout(readoutOf(viva))
+    for (const [name, r] of [['single-draw', null], ['zero-noise', { noise: 'zero' }]] as const) {
+      if (describeReadout(r) !== shipped) list.push({ label: `viva-reference/${name}`, dir: readoutVariant(name, r), deterministic: r?.noise === 'zero' })
+    }
   }
   for (const dir of argValues('--viva')) {
     const abs = path.resolve(dir)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { compare, replaceBetween, stat, summarize, verdictSentence, type Run, type Scores } from './modelCardTables'
+import { compare, replaceBetween, stat, summarize, verdictSentence, withReadout, type Run, type Scores } from './modelCardTables'
 
 function scores(MDR: number, ErrDR: number): Scores {
   return { pearson: 0.8, spearman: 0.8, voc: 0.8, MS: 0.1, ES: -0.1, MDR, ErrDR, aurocMean: 0.9, aurocFinal: 0.9, nMilestones: 10, nErrors: 4 }
@@ -53,5 +53,16 @@ describe('model card statistics', () => {
     const text = 'a\n<!-- model-card:evaluation:start -->\nold\n<!-- model-card:evaluation:end -->\nb\n'
     expect(replaceBetween(text, 'evaluation', 'new table\n', 'CARD.md')).toBe('a\n<!-- model-card:evaluation:start -->\nnew table\n<!-- model-card:evaluation:end -->\nb\n')
     expect(() => replaceBetween('no markers', 'detector', 'x', 'CARD.md')).toThrow(/CARD\.md: missing the marker comments <!-- model-card:detector:start -->/)
+  })
+})
+
+describe('readout variants of a manifest', () => {
+  const text = '{\n  "scheduler": {\n    "shift": 5.0,\n    "default_steps": 1,\n    "sigmas": "s"\n  },\n  "training": {\n      "default_steps": 1,\n  }\n}\n'
+  it('puts the readout into the scheduler only and takes it out again byte for byte', () => {
+    const zero = withReadout(text, { noise: 'zero' })
+    expect(zero).toContain('    "default_steps": 1,\n    "readout": {"noise":"zero"},\n    "sigmas"')
+    expect(JSON.parse(zero.replace(',\n  }\n}', '\n  }\n}')).scheduler.readout).toEqual({ noise: 'zero' })
+    expect(withReadout(zero, null)).toBe(text)
+    expect(withReadout(withReadout(zero, { noise: 'sample', samples: 4 }), null)).toBe(text)
   })
 })

@@ -173,3 +173,24 @@ export function replaceBetween(text: string, name: string, content: string, file
   if (a < 0 || b < 0 || b < a) throw new Error(`${file}: missing the marker comments ${start} … ${end}`)
   return `${text.slice(0, a + start.length)}\n${content.trim()}\n${text.slice(b)}`
 }
+
+export interface Readout {
+  noise: 'sample' | 'zero'
+  samples?: number
+}
+
+const READOUT_LINE = /\n {4}"readout": \{[^}\n]*\},/
+
+/**
+ * The manifest text with another scheduler.readout (null: none, the single seeded draw), edited as text so that every
+ * other byte stays: removing a readout this added restores the original file, and with it the package id (a content
+ * hash) under which the scoring cache holds its curves.
+ */
+export function withReadout(text: string, readout: Readout | null): string {
+  const without = text.replace(READOUT_LINE, '')
+  if (!readout) return without
+  const at = /\n {4}"default_steps": \d+,/.exec(without)
+  if (!at) throw new Error('viva-model.json: no scheduler.default_steps line to put the readout after')
+  const end = at.index + at[0].length
+  return `${without.slice(0, end)}\n    "readout": ${JSON.stringify(readout)},${without.slice(end)}`
+}
