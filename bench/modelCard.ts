@@ -8,6 +8,7 @@
 //                                              writes bench/results/model-card-validation.json, never the cards
 //     [--readouts]        also the bundled ViVa with the other value readout (single seeded draw / zero noise)
 //     [--viva DIR]...     also these ViVa packages (e.g. a retrained one)
+//     [--only L1,L2]      score only the models with these labels (to fill the cache in parallel); writes no card
 // Choices are made on the validation seeds only; the report seeds are scored once, for the card.
 // Seeds used elsewhere, never here: 1 (training), 2, 3 (old held-out sets), 12–14 (detector tuning), 22–24 (detector
 // report). Datasets and scores are cached in .cache/bench-model-card/ (a rerun is quick; a changed package is
@@ -49,6 +50,7 @@ interface ModelSpec {
 
 const validation = process.argv.includes('--validation')
 const genSeeds = validation ? VALIDATION_SEEDS : REPORT_SEEDS
+const only = argValues('--only')[0]?.split(',') ?? null
 
 function argValues(flag: string): string[] {
   const out: string[] = []
@@ -94,7 +96,7 @@ function models(): ModelSpec[] {
     list.push({ label: path.basename(abs), dir: abs, deterministic: readoutOf(abs)?.noise === 'zero' })
   }
   list.push({ label: 'baseline-reference', dir: path.join(MODELS_DIR, 'baseline-reference'), deterministic: true })
-  return list
+  return only ? list.filter((m) => only.includes(m.label)) : list
 }
 
 /** A generated dataset (the app's generator, its exact ground truth), made once. */
@@ -175,6 +177,10 @@ async function main(): Promise<void> {
     await services.dispose()
   }
   const seconds = (performance.now() - t0) / 1000
+  if (only) {
+    process.stderr.write(`scored ${specs.map((s) => s.label).join(', ')} in ${(seconds / 60).toFixed(1)} min; --only writes nothing\n`)
+    return
+  }
   const summaries = Object.fromEntries([...specs.map((s) => s.label), 'truth'].map((label) => [label, summarize(runs, label, genSeeds)]))
   const baseline = summaries['baseline-reference']
   if (!baseline) throw new Error('no baseline summary')
