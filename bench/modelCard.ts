@@ -8,6 +8,7 @@
 //                                              writes bench/results/model-card-validation.json, never the cards
 //     [--readouts]        also the bundled ViVa with the other value readout (single seeded draw / zero noise)
 //     [--viva DIR]...     also these ViVa packages (e.g. a retrained one)
+//     [--mean N]          also the bundled ViVa averaging N noise draws (run seeds 0 and 1 only: N passes per run)
 //     [--only L1,L2]      score only the models with these labels (to fill the cache in parallel); writes no card
 // Choices are made on the validation seeds only; the report seeds are scored once, for the card.
 // Seeds used elsewhere, never here: 1 (training), 2, 3 (old held-out sets), 12–14 (detector tuning), 22–24 (detector
@@ -84,13 +85,15 @@ function models(): ModelSpec[] {
   const viva = path.join(MODELS_DIR, 'viva-reference')
   const list: ModelSpec[] = [{ label: 'viva-reference', dir: viva, deterministic: readoutOf(viva)?.noise === 'zero' }]
   // The other readouts of the bundled ViVa right after it, while its latents are in the scoring job's feature cache.
-  // (An average of N draws is supported too, but costs N denoiser passes per run: not scored here.)
   if (process.argv.includes('--readouts')) {
     const shipped = describeReadout(readoutOf(viva))
     for (const [name, r] of [['single-draw', null], ['zero-noise', { noise: 'zero' }]] as const) {
       if (describeReadout(r) !== shipped) list.push({ label: `viva-reference/${name}`, dir: readoutVariant(name, r), deterministic: r?.noise === 'zero' })
     }
   }
+  // --mean N: the average of N draws (N denoiser passes per run, so two run seeds only).
+  const mean = Number(argValues('--mean')[0] ?? 0)
+  if (mean > 1) list.push({ label: `viva-reference/mean-${mean}`, dir: readoutVariant(`mean-${mean}`, { noise: 'sample', samples: mean }), deterministic: false, noiseSeeds: [0, 1] })
   for (const dir of argValues('--viva')) {
     const abs = path.resolve(dir)
     list.push({ label: path.basename(abs), dir: abs, deterministic: readoutOf(abs)?.noise === 'zero' })

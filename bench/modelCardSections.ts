@@ -57,7 +57,7 @@ export function evaluationSection(ctx: CardContext, summaries: Record<string, Mo
   ]
   for (const [label, cs] of Object.entries(comparisons)) {
     const rates = cs.filter((c) => c.metric === 'MDR' || c.metric === 'ErrDR')
-    L.push(`**${NAMES[label] ?? label} vs the baseline** (win: every noise draw above the baseline; loss: every draw below)`, '', verdictTable(cs, ctx.genSeeds), '')
+    L.push(`**${NAMES[label] ?? label} vs the baseline** (win: every noise draw above the baseline, for MDR / ErrDR by two events or more; loss: the reverse)`, '', verdictTable(cs, ctx.genSeeds), '')
     L.push('What holds:', '', ...rates.map((c) => `- ${verdictSentence(c, n)}`))
     const s = summaries[label] as ModelSummary
     const b = summaries['baseline-reference'] as ModelSummary

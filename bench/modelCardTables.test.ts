@@ -33,11 +33,11 @@ describe('model card statistics', () => {
   it('calls a win only when every noise draw beats the reference, and says so honestly otherwise', () => {
     const runs: Run[] = [
       { model: 'v', genSeed: 1, noiseSeed: 0, scores: scores(0.9, 0.5) },
-      { model: 'v', genSeed: 1, noiseSeed: 1, scores: scores(0.85, 0.2) },
-      { model: 'v', genSeed: 2, noiseSeed: 0, scores: scores(0.9, 0.1) },
-      { model: 'v', genSeed: 2, noiseSeed: 1, scores: scores(0.95, 0.2) },
-      { model: 'b', genSeed: 1, noiseSeed: 0, scores: scores(0.8, 0.3) },
-      { model: 'b', genSeed: 2, noiseSeed: 0, scores: scores(0.8, 0.3) },
+      { model: 'v', genSeed: 1, noiseSeed: 1, scores: scores(0.95, 0.25) },
+      { model: 'v', genSeed: 2, noiseSeed: 0, scores: scores(1.0, 0) },
+      { model: 'v', genSeed: 2, noiseSeed: 1, scores: scores(0.95, 0) },
+      { model: 'b', genSeed: 1, noiseSeed: 0, scores: scores(0.7, 0.75) },
+      { model: 'b', genSeed: 2, noiseSeed: 0, scores: scores(0.7, 0.75) },
     ]
     const v = summarize(runs, 'v', [1, 2])
     const b = summarize(runs, 'b', [1, 2])
@@ -64,5 +64,15 @@ describe('readout variants of a manifest', () => {
     expect(JSON.parse(zero.replace(',\n  }\n}', '\n  }\n}')).scheduler.readout).toEqual({ noise: 'zero' })
     expect(withReadout(zero, null)).toBe(text)
     expect(withReadout(withReadout(zero, { noise: 'sample', samples: 4 }), null)).toBe(text)
+  })
+})
+
+describe('detection-rate verdicts', () => {
+  it('counts a one-event difference as a tie even between deterministic curves', () => {
+    const one = (m: string, MDR: number): Run => ({ model: m, genSeed: 1, noiseSeed: 0, scores: { ...scores(MDR, 0.5), nMilestones: 10 } })
+    const b = summarize([one('b', 0.7)], 'b', [1])
+    expect(compare(summarize([one('v', 0.8)], 'v', [1]), b, 'MDR', [1]).perSeed[0]?.verdict).toBe('within noise')
+    expect(compare(summarize([one('v', 0.9)], 'v', [1]), b, 'MDR', [1]).perSeed[0]?.verdict).toBe('win')
+    expect(compare(summarize([one('v', 0.5)], 'v', [1]), b, 'MDR', [1]).perSeed[0]?.verdict).toBe('loss')
   })
 })

@@ -91,15 +91,19 @@ export interface Comparison {
 
 /**
  * Challenger vs reference per generator seed: a win when every noise draw of the challenger is above every draw of
- * the reference (ties count against it), a loss when every draw is below, otherwise within noise.
+ * the reference, a loss when every draw is below, otherwise within noise. For the detection rates the gap must also
+ * be at least two events: one event (≈ 0.06–0.08 of a dozen or so errors) is a tie, whatever the noise.
  */
 export function compare(challenger: ModelSummary, reference: ModelSummary, metric: MetricName, genSeeds: readonly number[]): Comparison {
   const perSeed = genSeeds.map((g) => {
-    const c = (challenger.perSeed[String(g)] as Record<MetricName, Stat>)[metric]
+    const seed = challenger.perSeed[String(g)] as ModelSummary['perSeed'][string]
+    const c = seed[metric]
     const r = (reference.perSeed[String(g)] as Record<MetricName, Stat>)[metric]
+    const events = metric === 'MDR' ? seed.nMilestones : metric === 'ErrDR' ? seed.nErrors : 0
+    const margin = events > 0 ? 1.5 / events : 0
     let verdict: Verdict = 'within noise'
-    if (c.min !== null && r.max !== null && c.min > r.max) verdict = 'win'
-    else if (c.max !== null && r.min !== null && c.max < r.min) verdict = 'loss'
+    if (c.min !== null && r.max !== null && c.min - r.max > margin) verdict = 'win'
+    else if (c.max !== null && r.min !== null && r.min - c.max > margin) verdict = 'loss'
     return { genSeed: g, challenger: c, reference: r, verdict }
   })
   const a = challenger.acrossSeeds[metric].mean
