@@ -25,7 +25,7 @@ import { DEFAULT_ERS_WINDOW, resolveSpan } from '../app/timeSpan'
 import { composeServices } from '../main/compose'
 import { PACKAGE_ROOT } from '../main/paths'
 import { modelCurveId } from '../main/store/curveStore'
-import { detectorSection, evaluationSection, type CardContext } from './modelCardSections'
+import { detectorSection, evaluationSection, type CardContext, type ValidationResult } from './modelCardSections'
 import { compare, replaceBetween, summarize, withReadout, type Readout, type Run, type Scores } from './modelCardTables'
 
 export const REPORT_SEEDS = [31, 32, 33]
@@ -205,11 +205,13 @@ async function main(): Promise<void> {
     vivaReadout: describeReadout(readoutOf(path.join(MODELS_DIR, 'viva-reference'))),
     determinism,
   }
-  const result = { ...ctx, mode: validation ? 'validation' : 'report', models: specs.map((s) => ({ label: s.label, dir: path.relative(PACKAGE_ROOT, s.dir), readout: describeReadout(readoutOf(s.dir)) })), summaries, comparisons, runs }
+  const result = { ...ctx, mode: validation ? 'validation' : 'report', models: specs.map((s) => ({ label: s.label, dir: path.relative(PACKAGE_ROOT, s.dir), readout: s.label === 'baseline-reference' ? 'direct model, no noise' : describeReadout(readoutOf(s.dir)) })), summaries, comparisons, runs }
   mkdirSync(RESULTS, { recursive: true })
   const out = path.join(RESULTS, validation ? 'model-card-validation.json' : 'model-card.json')
   writeFileSync(out, `${JSON.stringify(result, null, 1)}\n`)
-  const evaluation = evaluationSection(ctx, summaries, comparisons, specs.map((s) => s.label))
+  const validationFile = path.join(RESULTS, 'model-card-validation.json')
+  const validationResult = !validation && existsSync(validationFile) ? (JSON.parse(readFileSync(validationFile, 'utf8')) as ValidationResult) : null
+  const evaluation = evaluationSection(ctx, summaries, comparisons, specs.map((s) => s.label), validationResult)
   process.stdout.write(`${evaluation}\n\nwrote ${path.relative(PACKAGE_ROOT, out)} (${ctx.minutes} min; ERS window ${window.frames} frames = ${window.seconds} s at ${SET.fps} fps)\n`)
   if (validation) return
   const detectorFile = path.join(RESULTS, 'detector.json')

@@ -25,7 +25,21 @@ const NAMES: Record<string, string> = {
 
 const f1 = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(1))
 
-export function evaluationSection(ctx: CardContext, summaries: Record<string, ModelSummary>, comparisons: Record<string, Comparison[]>, labels: string[]): string {
+/** What bench/modelCard.ts --validation wrote: the readout choice's evidence. */
+export interface ValidationResult {
+  date: string
+  genSeeds: number[]
+  models: { label: string; readout: string }[]
+  summaries: Record<string, ModelSummary>
+}
+
+export function evaluationSection(
+  ctx: CardContext,
+  summaries: Record<string, ModelSummary>,
+  comparisons: Record<string, Comparison[]>,
+  labels: string[],
+  validation: ValidationResult | null,
+): string {
   const rows: TableRow[] = [...labels, 'truth'].map((l) => ({ name: NAMES[l] ?? l, summary: summaries[l] as ModelSummary }))
   const n = ctx.genSeeds.length
   const seeds = ctx.genSeeds.join(', ')
@@ -55,6 +69,16 @@ export function evaluationSection(ctx: CardContext, summaries: Record<string, Mo
     perSeedTable(rows, ctx.genSeeds),
     '',
   ]
+  if (validation) {
+    const vrows: TableRow[] = [...validation.models.map((m) => ({ name: m.label.startsWith('viva') ? `${m.label} (${m.readout})` : (NAMES[m.label] ?? m.label), summary: validation.summaries[m.label] as ModelSummary })), { name: NAMES.truth as string, summary: validation.summaries.truth as ModelSummary }]
+    L.push(
+      `**Readout choice, validation seeds ${validation.genSeeds.join(', ')}** (\`npx tsx bench/modelCard.ts --validation --readouts --mean 4\`, ${validation.date.slice(0, 10)};`,
+      '`bench/results/model-card-validation.json`; mean ± sd across the seeds, as above, with the package\'s readout at the time)',
+      '',
+      acrossSeedsTable(vrows),
+      '',
+    )
+  }
   for (const [label, cs] of Object.entries(comparisons)) {
     const rates = cs.filter((c) => c.metric === 'MDR' || c.metric === 'ErrDR')
     L.push(`**${NAMES[label] ?? label} vs the baseline** (win: every noise draw above the baseline, for MDR / ErrDR by two events or more; loss: the reverse)`, '', verdictTable(cs, ctx.genSeeds), '')
