@@ -2,7 +2,7 @@
 // generator seeds no model or setting has seen, scored through the app's own scoring job (the code `viva score` and
 // the app run: per-episode/frame seeded noise, cached features), measured with the app's metric code
 // (app/metricsReport.ts, what `viva metrics` and the metrics view show) at the app's default ERS window.
-//   npx tsx bench/modelCard.ts                 report seeds 31–33: writes bench/results/model-card.json and the
+//   npx tsx bench/modelCard.ts [--readouts]    report seeds 31–33: writes bench/results/model-card.json and the
 //                                              evaluation + detector sections of models/{viva,baseline}-reference/MODEL_CARD.md
 //   npx tsx bench/modelCard.ts --validation    validation seeds 41–42, for choosing a readout or a retrained model;
 //                                              writes bench/results/model-card-validation.json, never the cards
@@ -10,7 +10,9 @@
 //     [--viva DIR]...     also these ViVa packages (e.g. a retrained one)
 //     [--mean N]          also the bundled ViVa averaging N noise draws (run seeds 0 and 1 only: N passes per run)
 //     [--only L1,L2]      score only the models with these labels (to fill the cache in parallel); writes no card
-// Choices are made on the validation seeds only; the report seeds are scored once, for the card.
+// Choices are made on the validation seeds only; the report seeds are scored for the card. The card's readout-choice
+// table comes from bench/results/model-card-validation.json when it exists. One process per score cache at a time
+// (parallel --only runs in one cache hit SQLite's lock under load): validation and report runs use separate caches.
 // Seeds used elsewhere, never here: 1 (training), 2, 3 (old held-out sets), 12–14 (detector tuning), 22–24 (detector
 // report). Datasets and scores are cached in .cache/bench-model-card/ (a rerun is quick; a changed package is
 // scored again, its id being a content hash). The detector section is read from bench/results/detector.json
