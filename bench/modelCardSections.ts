@@ -49,7 +49,7 @@ export function evaluationSection(
     'the scores cached in `.cache/bench-model-card/`); all numbers in `bench/results/model-card.json`. Nothing here is hand-copied.',
     '',
     `- **Data:** unseen generator seeds ${seeds}: \`viva generate --episodes ${ctx.set.episodes} --seed S --failure-rate ${ctx.set.failureRate} --fps ${ctx.set.fps} --width ${ctx.set.width} --height ${ctx.set.height}\``,
-    `  (the held-out settings above; ${ctx.frames.toLocaleString('en-US')} frames in all). Never used for training (1), the earlier held-out sets (2, 3), detector`,
+    `  (the settings of the earlier held-out set, seed 2; ${ctx.frames.toLocaleString('en-US')} frames in all). Never used for training (1), the earlier held-out sets (2, 3), detector`,
     `  tuning (12–14) or its report (22–24), nor for choices made for this card (validation seeds ${ctx.validationSeeds.join(', ')}).`,
     `- **Runtime:** the app's scoring job (the code path of \`viva score\` and the app: onnxruntime-node, CPU), ViVa with its`,
     `  manifest's readout (${ctx.vivaReadout}; noise seeded per run, episode and frame), noise seeds ${ctx.noiseSeeds.join(', ')}.`,
