@@ -131,6 +131,14 @@ export function firstNonFinite(values: Float32Array): number {
 }
 
 /**
+ * The run seed of noise draw `k` of an averaged readout: draw 0 is the run's own seed (so one draw is the plain
+ * sampler), later draws get seeds spread by a golden-ratio step so no two draws of nearby run seeds coincide.
+ */
+export function drawSeed(seed: number, k: number): number {
+  return k === 0 ? seed : (seed + Math.imul(k, 0x9e3779b1)) >>> 0
+}
+
+/**
  * Seeded standard-normal noise for the target frames of one frame, so a run is reproducible and an interrupted run
  * resumes with the noise it would have drawn: xoshiro128** seeded by splitmix32 of (seed, episode, frame), then
  * Box–Muller.

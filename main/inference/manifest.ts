@@ -80,6 +80,15 @@ const vivaFlow = z.object({
     shift: finite.positive(),
     num_train_timesteps: z.number().int().positive(),
     default_steps: z.number().int().min(1).max(100),
+    /**
+     * How the value is read out (absent: one seeded noise draw, the paper's sampler). `zero` starts the target frames
+     * from zeros instead of noise (deterministic); `samples` > 1 averages the final target frames over that many
+     * seeded noise draws (the first one is the single-draw noise).
+     */
+    readout: z
+      .object({ noise: z.enum(['sample', 'zero']), samples: z.number().int().min(1).max(64).optional() })
+      .refine((r) => r.noise === 'sample' || (r.samples ?? 1) === 1, { message: 'a zero-noise readout is deterministic: samples must be 1' })
+      .optional(),
   }),
 })
 

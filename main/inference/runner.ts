@@ -3,6 +3,7 @@ import type { ModelInfo, ProviderInfo, ProviderRequest } from '../../app/contrac
 import { VivaError } from '../../app/errors'
 import {
   denormalizeState,
+  drawSeed,
   eulerStep,
   expectedFromLogits,
   firstNonFinite,
@@ -152,16 +153,46 @@ export class VivaFlowRunner implements ValueRunner {
     const F = m.latent.num_frames
     const cams = m.cameras.length
     const qn = normalizeState(state, m.state.min, m.state.max, m.state.normalization.eps)
-    // Sequence [blank, q_t, cameras..., future state, value] per row; the target frames start as Gaussian noise.
+    // Sequence [blank, q_t, cameras..., future state, value] per row; the target frames are filled per draw below.
     const seq = new Float32Array(count * F * n)
     for (let b = 0; b < count; b++) {
       const row = b * F * n
       repeatPad(qn, b * D, D, seq, row + n, n)
       seq.set(features.subarray(b * cams * n, (b + 1) * cams * n), row + 2 * n)
-      if (o.noise) seq.set(o.noise.subarray(b * 2 * n, (b + 1) * 2 * n), row + (F - 2) * n)
-      else frameNoise(o.seed, o.episode, o.firstFrame + b, seq, row + (F - 2) * n, 2 * n)
     }
-    const sigmas = flowSigmas(o.steps, m.scheduler.shift)
+    // Explicit noise (parity tests) is one draw; otherwise the manifest's readout (absent: one seeded draw).
+    const readout = o.noise ? { noise: 'sample' as const, samples: 1 } : { noise: m.scheduler.readout?.noise ?? 'sample', samples: m.scheduler.readout?.samples ?? 1 }
+    const sum = readout.samples > 1 ? new Float32Array(count * 2 * n) : null
+    for (let k = 0; k < readout.samples; k++) {
+      for (let b = 0; b < count; b++) {
+        const at = b * F * n + (F - 2) * n
+        if (o.noise) seq.set(o.noise.subarray(b * 2 * n, (b + 1) * 2 * n), at)
+        else if (readout.noise === 'zero') seq.fill(0, at, at + 2 * n)
+        else frameNoise(drawSeed(o.seed, k), o.episode, o.firstFrame + b, seq, at, 2 * n)
+      }
+      await this.denoise(seq, count, taskId, o.steps)
+      if (sum) for (let b = 0; b < count; b++) for (let j = 0; j < 2 * n; j++) sum[b * 2 * n + j] = (sum[b * 2 * n + j] as number) + (seq[b * F * n + (F - 2) * n + j] as number)
+    }
+    // The average of the draws' final target frames: its value-frame mean is the mean of the draws' value means.
+    if (sum) for (let b = 0; b < count; b++) for (let j = 0; j < 2 * n; j++) seq[b * F * n + (F - 2) * n + j] = (sum[b * 2 * n + j] as number) / readout.samples
+    if (o.targetsOut) for (let b = 0; b < count; b++) o.targetsOut.set(seq.subarray(b * F * n + (F - 2) * n, (b + 1) * F * n), b * 2 * n)
+    const values = new Float32Array(count)
+    const futureNorm = new Float32Array(count * D)
+    for (let b = 0; b < count; b++) {
+      const row = b * F * n
+      const mean = frameMean(seq, row + (F - 1) * n, n)
+      values[b] = m.value.convention === 'progress' ? latentToProgress(mean) : 1 - latentToProgress(mean)
+      futureNorm.set(unpadState(seq, row + (F - 2) * n, n, D), b * D)
+    }
+    return { values, future: denormalizeState(futureNorm, m.state.min, m.state.max, m.state.normalization.eps) }
+  }
+
+  /** The Euler sampler on the target frames of `seq` (count rows), in place; the conditioning prefix stays clean. */
+  private async denoise(seq: Float32Array, count: number, taskId: number, steps: number): Promise<void> {
+    const m = this.m
+    const n = this.latentN
+    const F = m.latent.num_frames
+    const sigmas = flowSigmas(steps, m.scheduler.shift)
     const den = m.files.denoiser
     const [seqName, sigmaName, taskName] = (den.inputs ?? []).map((i) => i.name)
     const outName = den.outputs?.[0]?.name ?? 'velocity'
@@ -178,7 +209,6 @@ export class VivaFlowRunner implements ValueRunner {
       })
       const v = output(result, outName, file)
       checkFinite(v, file, `output "${outName}"`, F * n)
-      // The conditioning prefix stays clean: only the two target frames move.
       for (let b = 0; b < count; b++) {
         const at = b * F * n + (F - 2) * n
         target.set(seq.subarray(at, at + 2 * n))
@@ -186,16 +216,6 @@ export class VivaFlowRunner implements ValueRunner {
         seq.set(target, at)
       }
     }
-    if (o.targetsOut) for (let b = 0; b < count; b++) o.targetsOut.set(seq.subarray(b * F * n + (F - 2) * n, (b + 1) * F * n), b * 2 * n)
-    const values = new Float32Array(count)
-    const futureNorm = new Float32Array(count * D)
-    for (let b = 0; b < count; b++) {
-      const row = b * F * n
-      const mean = frameMean(seq, row + (F - 1) * n, n)
-      values[b] = m.value.convention === 'progress' ? latentToProgress(mean) : 1 - latentToProgress(mean)
-      futureNorm.set(unpadState(seq, row + (F - 2) * n, n, D), b * D)
-    }
-    return { values, future: denormalizeState(futureNorm, m.state.min, m.state.max, m.state.normalization.eps) }
   }
 
   /** One raw denoiser call (parity tests). */

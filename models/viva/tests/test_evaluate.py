@@ -44,6 +44,13 @@ class TestCorrelation(unittest.TestCase):
         self.assertAlmostEqual(m["voc"], 0.5)
 
 
+class TestDefaultWindow(unittest.TestCase):
+    def test_matches_the_apps_default_window_in_seconds_scaled_by_fps(self):
+        # app/timeSpan.ts framesForSeconds(1/6, fps): nearest frame, halves up, at least 1
+        for fps, frames in ((10, 2), (30, 5), (15, 3), (50, 8), (1, 1), (60, 10)):
+            self.assertEqual(V.default_window(fps), frames, fps)
+
+
 class TestERS(unittest.TestCase):
     v = [0.1, 0.2, 0.3, 0.5, 0.6, 0.7]
 

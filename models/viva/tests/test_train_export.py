@@ -17,6 +17,17 @@ from viva import train as T
 from viva import export as E
 
 
+class TestReadoutOption(unittest.TestCase):
+    def test_parse_readout(self):
+        """export --readout -> scheduler.readout as main/inference/manifest.ts reads it."""
+        self.assertIsNone(E.parse_readout("sample"))
+        self.assertEqual(E.parse_readout("zero"), {"noise": "zero"})
+        self.assertEqual(E.parse_readout("mean:8"), {"noise": "sample", "samples": 8})
+        for bad in ("mean:0", "mean:65", "mean:x", "average"):
+            with self.assertRaises(SystemExit):
+                E.parse_readout(bad)
+
+
 class TestEndToEnd(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -94,6 +105,7 @@ class TestEndToEnd(unittest.TestCase):
         self.assertEqual((man["latent"]["channels"], man["latent"]["height"]), (4, 4))
         self.assertEqual(man["scheduler"]["shift"], 5.0)
         self.assertEqual(man["scheduler"]["num_train_timesteps"], 1000)
+        self.assertNotIn("readout", man["scheduler"])  # default: one seeded noise draw (the app's behaviour without it)
         self.assertEqual(man["tasks"], {"synthetic task 0": 0, "synthetic task 1": 1})
 
     def test_reference_reproducible(self):
@@ -199,6 +211,25 @@ class TestEndToEnd(unittest.TestCase):
         md = open(os.path.join(out, "metrics.md")).read()
         self.assertIn("| ViVa", md)
         self.assertIn("| Discriminative baseline", md)
+
+    def test_evaluate_default_window_and_readouts(self):
+        """No --window: the app's 1/6 s at the cache's fps. --readout zero: the same curve for every noise seed."""
+        from viva import evaluate as EV
+        meta = json.load(open(os.path.join(self.cache_dir, "meta.json")))
+        labels = os.path.join(self.tmp, "labels-empty.json")
+        with open(labels, "w") as f:
+            json.dump({"episodes": [{"episode": int(e["index"]), "outcome": e["outcome"]} for e in meta["episodes"]],
+                       "events": []}, f)
+        ck = os.path.join(self.run_dir, "checkpoint.pt")
+        curves = {}
+        for seed, readout in ((0, "zero"), (1, "zero"), (0, "sample"), (1, "sample")):
+            out = os.path.join(self.tmp, f"eval-{readout}-{seed}")
+            rep = EV.main(["--checkpoint", ck, "--cache", self.cache_dir, "--labels", labels, "--out", out,
+                           "--seed", str(seed), "--readout", readout, "--extra-windows", ""])
+            self.assertEqual(rep["window"], EV.default_window(meta["fps"]))
+            curves[(readout, seed)] = json.load(open(os.path.join(out, "values.json")))["viva"]
+        self.assertEqual(curves[("zero", 0)], curves[("zero", 1)])
+        self.assertNotEqual(curves[("sample", 0)], curves[("sample", 1)])
 
 
 if __name__ == "__main__":

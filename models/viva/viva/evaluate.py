@@ -2,7 +2,7 @@
 
   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 -m viva.evaluate \
       --checkpoint /tmp/viva-run/checkpoint.pt --cache /tmp/heldout-cache \
-      --labels /tmp/heldout-ds/meta/viva_ground_truth.json --out /tmp/eval [--window 5] [--steps 1]
+      --labels /tmp/heldout-ds/meta/viva_ground_truth.json --out /tmp/eval [--window FRAMES] [--steps 1]
 (run from models/viva). Writes <out>/metrics.json, <out>/metrics.md and <out>/values.json (per-frame curves).
 
 Values are in the display convention (progress, higher = closer to success): ViVa = readout of the value frame
@@ -17,6 +17,8 @@ Metrics (per model):
   after the event frame (the event frame in neither; windows clipped at the episode ends; an event with an empty
   window, i.e. at the first or last frame, is skipped and counted in ``skipped``). d_k = +1 milestone, -1 error.
 - MS / ES: mean ERS over all milestone / error events of all episodes; MDR / ErrDR: fraction with ERS > 0.
+- Default window: the app's (app/timeSpan.ts DEFAULT_ERS_WINDOW): 1/6 s, the paper's 5 frames at 30 fps, scaled by the
+  cache's fps and rounded half up (2 frames at 10 fps), so this script and `viva metrics` agree by default.
 - *_abs: the same with the absolute difference d_k (V_after - V_before) instead of the relative one.
 """
 from __future__ import annotations
@@ -31,6 +33,14 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 EPS = 1e-6
+# The app's default ERS window (app/timeSpan.ts): the paper's 5 frames at its data's 30 fps, as a duration.
+DEFAULT_WINDOW_SECONDS = 5 / 30
+
+
+def default_window(fps: float) -> int:
+    """Whole frames of the default window at ``fps``: nearest, halves up, at least 1 (app/timeSpan.ts framesForSeconds)."""
+    exact = math.floor(DEFAULT_WINDOW_SECONDS * fps * 1e6 + 0.5) / 1e6  # Math.round: halves up
+    return max(1, int(math.floor(exact + 0.5)))
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -165,7 +175,7 @@ def read_labels(path: str):
 # ------------------------------------------------------------------------------------------------------------------
 
 def predict(checkpoint: str, cache_dir: str, steps: Optional[int] = None, batch: int = 128, seed: int = 0,
-            viva: bool = True, baseline: bool = True):
+            viva: bool = True, baseline: bool = True, value_readout: Optional[dict] = None):
     """Per-frame progress curves {"viva": {ep: [..]} (if ``viva``), "baseline": {...} (if ``baseline`` and the
     checkpoint has one), "truth": {...}}, plus info."""
     import torch
@@ -200,8 +210,14 @@ def predict(checkpoint: str, cache_dir: str, steps: Optional[int] = None, batch:
             if viva_v is not None:
                 lat = enc(x.reshape(b * len(CAMERAS), *x.shape[2:])).reshape(b, len(CAMERAS), *cfg.latent_shape)
                 seq = build_sequence(lat, q, cfg)
-                noise = torch.randn(seq[:, 5:].shape, generator=g)
-                out = sample(dit, seq, task, noise, steps, cfg.shift)
+                # The manifest's scheduler.readout (export.py --readout): zeros, or the mean of N draws' targets.
+                if value_readout and value_readout.get("noise") == "zero":
+                    out = sample(dit, seq, task, torch.zeros(seq[:, 5:].shape), steps, cfg.shift)
+                else:
+                    draws = int((value_readout or {}).get("samples", 1))
+                    outs = [sample(dit, seq, task, torch.randn(seq[:, 5:].shape, generator=g), steps, cfg.shift)
+                            for _ in range(draws)]
+                    out = torch.stack(outs).mean(0)
                 prog, _ = readout(out, cfg.state_dim, smin, smax)
                 viva_v[idx] = prog.numpy()
             if bl_v is not None:
@@ -274,16 +290,22 @@ def main(argv=None):
     ap.add_argument("--cache", required=True, help="held-out tensor cache")
     ap.add_argument("--labels", required=True, help="ground-truth annotation JSON of the held-out dataset")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--window", type=int, default=5, help="ERS window w in frames")
+    ap.add_argument("--window", type=int, default=None, help="ERS window w in frames (default: the app's 1/6 s at the "
+                    "cache's fps, 2 frames at 10 fps)")
     ap.add_argument("--extra-windows", type=str, default="3,10", help="also report these windows (JSON only)")
     ap.add_argument("--steps", type=int, default=None, help="ViVa Euler steps (default: the model's, 1)")
     ap.add_argument("--seed", type=int, default=0, help="noise seed")
+    ap.add_argument("--readout", default="sample", help="ViVa value readout as export.py --readout: sample (one "
+                    "draw), zero (zero-noise start) or mean:N (average of N draws)")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args(argv)
     import torch
     torch.set_num_threads(a.threads)
     os.makedirs(a.out, exist_ok=True)
-    curves, meta = predict(a.checkpoint, a.cache, a.steps, seed=a.seed, baseline=a.baseline_checkpoint is None)
+    from .export import parse_readout
+    curves, meta = predict(a.checkpoint, a.cache, a.steps, seed=a.seed, baseline=a.baseline_checkpoint is None,
+                           value_readout=parse_readout(a.readout))
+    meta["readout"] = a.readout
     if a.baseline_checkpoint:
         bc, bmeta = predict(a.baseline_checkpoint, a.cache, viva=False)
         if "baseline" not in bc:
@@ -291,6 +313,9 @@ def main(argv=None):
         curves["baseline"] = bc["baseline"]
         meta["baseline_checkpoint"] = bmeta["checkpoint"]
         meta["baseline_predict_seconds"] = bmeta["predict_seconds"]
+    if a.window is None:
+        with open(os.path.join(a.cache, "meta.json")) as f:
+            a.window = default_window(float(json.load(f)["fps"]))
     events, outcomes = read_labels(a.labels)
     mism = [e for e, o in outcomes.items() if e in meta["outcomes"] and o != meta["outcomes"][e]]
     if mism:

@@ -116,12 +116,27 @@ def main(argv=None):
     ap.add_argument("--name", default="viva-tiny")
     ap.add_argument("--baseline-name", default=None, help="name of the baseline package (default: NAME-baseline)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--readout", default="sample", help="the app's value readout written to scheduler.readout: "
+                    "sample (one seeded noise draw, the paper's sampler; no field written), zero (start the target "
+                    "frames from zeros: deterministic) or mean:N (average N seeded draws)")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
-    return export(a.checkpoint, a.out, a.name, a.baseline_name)
+    return export(a.checkpoint, a.out, a.name, a.baseline_name, parse_readout(a.readout))
 
 
-def export(checkpoint: str, out: str, name: str = "viva-tiny", baseline_name: str | None = None) -> dict:
+def parse_readout(text: str):
+    """--readout text -> the manifest's scheduler.readout object, or None for the default single draw."""
+    if text == "sample":
+        return None
+    if text == "zero":
+        return {"noise": "zero"}
+    if text.startswith("mean:") and text[5:].isdigit() and 1 <= int(text[5:]) <= 64:
+        return {"noise": "sample", "samples": int(text[5:])}
+    raise SystemExit(f"--readout must be sample, zero or mean:N (N from 1 to 64), got {text!r}")
+
+
+def export(checkpoint: str, out: str, name: str = "viva-tiny", baseline_name: str | None = None,
+           value_readout: dict | None = None) -> dict:
     os.makedirs(out, exist_ok=True)
     info, cfg, enc, dit, bl = load_checkpoint(checkpoint)
     C, S = cfg.latent_channels, cfg.latent_size
@@ -204,7 +219,8 @@ def export(checkpoint: str, out: str, name: str = "viva-tiny", baseline_name: st
                       "init": "target frames <- standard normal noise",
                       "denoiser_sigma_input": "sigma as float32 [batch]; the timestep sigma*num_train_timesteps "
                                               "is computed inside the graph",
-                      "example_sigmas": {str(k): inference_sigmas(k, cfg.shift) for k in (1, 2, 4)}},
+                      "example_sigmas": {str(k): inference_sigmas(k, cfg.shift) for k in (1, 2, 4)},
+                      **({"readout": value_readout} if value_readout else {})},
         "future_state": {"readout": "unpad: flatten the future_state frame, average the consecutive length-D "
                                     "copies element-wise (last partial copy covers its first elements), then "
                                     "denormalize (x+1)/2*(max-min+1e-8)+min"},

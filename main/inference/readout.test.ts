@@ -1,0 +1,85 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PACKAGE_ROOT } from '../paths'
+import { drawSeed } from './flowMath'
+import { loadModelPackage } from './manifest'
+import { VivaFlowRunner } from './runner'
+
+// The manifest's scheduler.readout (issue 15 item 6): a single seeded draw by default, a deterministic zero-noise
+// readout, or the average over several seeded draws.
+const VIVA = path.join(PACKAGE_ROOT, 'models', 'viva-reference')
+
+interface Readout {
+  noise: 'sample' | 'zero'
+  samples?: number
+}
+
+async function variant(dir: string, readout: Readout | null): Promise<VivaFlowRunner> {
+  const file = path.join(dir, 'viva-model.json')
+  const m = JSON.parse(await readFile(path.join(VIVA, 'viva-model.json'), 'utf8')) as { scheduler: Record<string, unknown> }
+  if (readout) m.scheduler.readout = readout
+  else delete m.scheduler.readout
+  await writeFile(file, JSON.stringify(m))
+  return VivaFlowRunner.open(await loadModelPackage(dir), { provider: 'cpu', threads: 1 })
+}
+
+describe('viva-flow value readout options', () => {
+  let dir: string
+  let features: Float32Array
+  let state: Float32Array
+  const count = 3
+  const opts = { steps: 1, seed: 5, episode: 2, firstFrame: 40 }
+  const targetsOf = async (runner: VivaFlowRunner, extra: Partial<{ seed: number; noise: Float32Array }> = {}): Promise<Float32Array> => {
+    const out = new Float32Array(count * 2 * 1024)
+    await runner.predict(features, state, count, 0, { ...opts, ...extra, targetsOut: out })
+    return out
+  }
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'viva-readout-'))
+    await cp(VIVA, dir, { recursive: true })
+    const plain = await variant(dir, null)
+    // Deterministic pseudo-images and states: the readout arithmetic, not the picture, is under test.
+    const pixels = Uint8Array.from({ length: count * 3 * 64 * 64 * 3 }, (_, i) => (i * 37 + (i >> 9)) % 256)
+    features = await plain.features(pixels, count)
+    state = Float32Array.from({ length: count * 14 }, (_, i) => Math.sin(i) * 0.5)
+    await plain.release()
+  })
+  afterAll(async () => rm(dir, { recursive: true, force: true }))
+
+  it('zero-noise readout starts the target frames from zeros, whatever the run seed', async () => {
+    const plain = await variant(dir, null)
+    const fromZeros = await targetsOf(plain, { noise: new Float32Array(count * 2 * 1024) })
+    const seeded = await targetsOf(plain)
+    await plain.release()
+    const zero = await variant(dir, { noise: 'zero' })
+    const a = await targetsOf(zero)
+    const b = await targetsOf(zero, { seed: 99 })
+    await zero.release()
+    expect(Array.from(a)).toEqual(Array.from(fromZeros))
+    expect(Array.from(b)).toEqual(Array.from(a))
+    expect(Array.from(a)).not.toEqual(Array.from(seeded))
+  })
+
+  it('an averaged readout is the mean of the single draws with the draw seeds, the first being the run seed', async () => {
+    const plain = await variant(dir, null)
+    const draws = [await targetsOf(plain, { seed: drawSeed(5, 0) }), await targetsOf(plain, { seed: drawSeed(5, 1) }), await targetsOf(plain, { seed: drawSeed(5, 2) })]
+    await plain.release()
+    expect(drawSeed(5, 0)).toBe(5)
+    const averaged = await variant(dir, { noise: 'sample', samples: 3 })
+    const got = await targetsOf(averaged)
+    await averaged.release()
+    let worst = 0
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs((got[i] as number) - ((draws[0]![i] as number) + (draws[1]![i] as number) + (draws[2]![i] as number)) / 3))
+    expect(worst).toBeLessThan(1e-5)
+  })
+
+  it('refuses a zero-noise readout with several samples, naming the field', async () => {
+    const file = path.join(dir, 'viva-model.json')
+    const m = JSON.parse(await readFile(path.join(VIVA, 'viva-model.json'), 'utf8')) as { scheduler: Record<string, unknown> }
+    m.scheduler.readout = { noise: 'zero', samples: 4 }
+    await writeFile(file, JSON.stringify(m))
+    await expect(loadModelPackage(dir)).rejects.toThrow(/scheduler\.readout: a zero-noise readout is deterministic/)
+  })
+})
