@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
@@ -31,6 +31,24 @@ export function makeFixture(out: string, args: string[]): void {
 export function generateTaskFixture(out: string, args: string[]): void {
   const r = spawnSync('node', [VIVA, 'generate', '--out', out, ...args], { encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`viva generate failed: ${r.stderr}`)
+}
+
+/** Episode lengths of a generated v2.1 dataset, from its meta/episodes.jsonl. */
+export function episodeLengths(dataset: string): number[] {
+  return readFileSync(path.join(dataset, 'meta', 'episodes.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => (JSON.parse(l) as { length: number }).length)
+}
+
+/** A curve file (episode,frame,value) with one value per frame of each episode, as a user would import it. */
+export function writeCurveCsv(file: string, lengths: readonly number[], value: (episode: number, frame: number) => number): string {
+  const rows = ['episode,frame,value']
+  lengths.forEach((length, episode) => {
+    for (let f = 0; f < length; f++) rows.push(`${episode},${f},${value(episode, f)}`)
+  })
+  writeFileSync(file, `${rows.join('\n')}\n`)
+  return file
 }
 
 /** Start `viva serve` on a random port and read the URL it prints. */

@@ -1,8 +1,8 @@
 import { expect, test, type Request } from '@playwright/test'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import path from 'node:path'
 import { PlayerPage } from '../pages/PlayerPage'
-import { generateTaskFixture, serve, tempDir, type ServeHandle } from '../support/server'
+import { episodeLengths, generateTaskFixture, serve, tempDir, writeCurveCsv, type ServeHandle } from '../support/server'
 
 // The README promises that nothing leaves the machine. Walk the screens a user touches (episode list, player with
 // the state and value plots and their toolbars, models panel with an imported curve, metrics, triage) and record every
@@ -18,16 +18,8 @@ test.beforeAll(() => {
   fixtures = tempDir('no-network')
   dataset = path.join(fixtures, 'task')
   generateTaskFixture(dataset, ['--episodes', '2', '--seed', '4', '--fps', '10', '--width', '96', '--height', '72'])
-  const lengths = readFileSync(path.join(dataset, 'meta', 'episodes.jsonl'), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => (JSON.parse(l) as { length: number }).length)
-  const rows = ['episode,frame,value']
-  lengths.forEach((length, episode) => {
-    for (let f = 0; f < length; f++) rows.push(`${episode},${f},${(f / length).toFixed(4)}`)
-  })
-  curves = path.join(fixtures, 'ramp.csv')
-  writeFileSync(curves, `${rows.join('\n')}\n`)
+  const lengths = episodeLengths(dataset)
+  curves = writeCurveCsv(path.join(fixtures, 'ramp.csv'), lengths, (e, f) => Number((f / (lengths[e] ?? 1)).toFixed(4)))
 })
 test.afterAll(() => rmSync(fixtures, { recursive: true, force: true }))
 test.beforeEach(async () => {

@@ -1,8 +1,8 @@
 import { expect, test, type Page } from '@playwright/test'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { PlayerPage } from '../pages/PlayerPage'
-import { generateTaskFixture, serve, tempDir, type ServeHandle } from '../support/server'
+import { episodeLengths, generateTaskFixture, serve, tempDir, writeCurveCsv, type ServeHandle } from '../support/server'
 
 // Error triage in the browser: a generated task dataset (three short episodes, one a failure with an annotated
 // error) with its ground truth imported, and an imported curve file that drops in every episode by a known amount:
@@ -29,10 +29,7 @@ test.beforeAll(() => {
   generateTaskFixture(dataset, ['--episodes', '3', '--seed', '3', '--fps', '10', '--width', '96', '--height', '72', '--failure-rate', '0.5'])
   truthFile = path.join(dataset, 'meta', 'viva_ground_truth.json')
   const truth = JSON.parse(readFileSync(truthFile, 'utf8')) as GroundTruth
-  const lengths = readFileSync(path.join(dataset, 'meta', 'episodes.jsonl'), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => (JSON.parse(l) as { length: number }).length)
+  const lengths = episodeLengths(dataset)
   const error = truth.events.find((e) => e.kind === 'error')
   if (!error) throw new Error('seed 3 at failure rate 0.5 should give an episode with an error')
   const others = [0, 1, 2].filter((e) => e !== error.episode)
@@ -41,13 +38,10 @@ test.beforeAll(() => {
     [others[0] as number, 12, 0.25],
     [others[1] as number, 20, 0.15],
   ]
-  const rows = ['episode,frame,value']
-  lengths.forEach((length, episode) => {
+  curves = writeCurveCsv(path.join(fixtures, 'drops.csv'), lengths, (episode, f) => {
     const [, at, size] = drops.find((d) => d[0] === episode) as [number, number, number]
-    for (let f = 0; f < length; f++) rows.push(`${episode},${f},${f < at ? 0.7 : 0.7 - size}`)
+    return f < at ? 0.7 : 0.7 - size
   })
-  curves = path.join(fixtures, 'drops.csv')
-  writeFileSync(curves, `${rows.join('\n')}\n`)
 })
 test.afterAll(() => rmSync(fixtures, { recursive: true, force: true }))
 test.beforeEach(async () => {
