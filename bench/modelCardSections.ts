@@ -86,7 +86,7 @@ export function evaluationSection(
     const s = summaries[label] as ModelSummary
     const b = summaries['baseline-reference'] as ModelSummary
     L.push(
-      `- Pooled over the ${n} seeds: ViVa detects ${f1(s.pooled.milestones.detected.mean)} ± ${f1(s.pooled.milestones.detected.sd)} of ${s.pooled.milestones.total} milestones and ${f1(s.pooled.errors.detected.mean)} ± ${f1(s.pooled.errors.detected.sd)} of ${s.pooled.errors.total} errors`,
+      `- Pooled over the ${n} seeds: ${NAMES[label] ?? label} detects ${f1(s.pooled.milestones.detected.mean)} ± ${f1(s.pooled.milestones.detected.sd)} of ${s.pooled.milestones.total} milestones and ${f1(s.pooled.errors.detected.mean)} ± ${f1(s.pooled.errors.detected.sd)} of ${s.pooled.errors.total} errors`,
       `  (over noise seeds); the baseline ${f1(b.pooled.milestones.detected.mean)} and ${f1(b.pooled.errors.detected.mean)}.`,
       '',
     )
