@@ -7,6 +7,7 @@ import { uploadFile } from '../../../../app/upload'
 import { useApp, useClient } from '../../state/StoreContext'
 import { STATUS_NAMES } from './AnnotationPanel'
 import { downloadText as download } from '../../components/download'
+import { exportTarget } from './exportTarget'
 
 function toggle<T>(list: T[], value: T): T[] {
   return list.includes(value) ? list.filter((v) => v !== value) : [...list, value]
@@ -162,7 +163,7 @@ export function ExportImportDialog(props: { summary: DatasetSummary; onClose: ()
           <button
             type="button"
             onClick={() => {
-              const target = format === 'lerobot' ? outPath : `${outPath}.${format}`
+              const target = exportTarget(outPath, format)
               void client
                 .call('annotations.exportTo', { datasetId, format, filters: filters(), outPath: target })
                 .then((r) => setMessage(`Wrote ${r.paths.join(', ')}`))
