@@ -14,6 +14,33 @@ describe('app store', () => {
     expect(store.getState().errors.map((e) => e.message)).toEqual(['error 2', 'error 4', 'error 5', 'error 6'])
   })
 
+  it('raises one toast\'s count for the same error instead of piling up copies', () => {
+    const store = createAppStore(datasetClient({ fps: 30, length: 10, episodes: 1 }).client)
+    for (let i = 0; i < 3; i++) store.getState().pushError(new VivaError('MEDIA_FAILED', 'Cannot read video a.mp4'))
+    store.getState().pushError(new VivaError('INTERNAL', 'other'))
+    store.getState().pushError(new VivaError('MEDIA_FAILED', 'Cannot read video a.mp4'))
+    expect(store.getState().errors.map((e) => [e.message, e.count])).toEqual([
+      ['other', 1],
+      ['Cannot read video a.mp4', 4],
+    ])
+  })
+
+  it('clears the toasts when the user moves on: an episode opened or closed, another dataset shown', async () => {
+    const fake = datasetClient({ fps: 30, length: 10, episodes: 2 })
+    const store = createAppStore(fake.client)
+    await store.getState().openDataset('/data/d1')
+    await vi.waitFor(() => expect(fake.count('annotations.load')).toBe(1))
+    store.getState().pushError(new VivaError('INTERNAL', 'on the list'))
+    await store.getState().openEpisode(0)
+    expect(store.getState().errors).toEqual([])
+    store.getState().pushError(new VivaError('INTERNAL', 'in the player'))
+    store.getState().closeEpisode()
+    expect(store.getState().errors).toEqual([])
+    store.getState().pushError(new VivaError('INTERNAL', 'again'))
+    store.getState().selectDataset('d1')
+    expect(store.getState().errors).toEqual([])
+  })
+
   it('reloads the project when another window changes it, not after its own edits', async () => {
     const fake = datasetClient({ fps: 30, length: 10, episodes: 1 })
     const store = createAppStore(fake.client)

@@ -68,7 +68,10 @@ export function createAppStore(client: VivaClient): AppStore {
       ...createErrorsSlice(ctx()),
       ...createDatasetsSlice(ctx(), {
         leaving: () => void get().flushNotes(),
-        shown: (datasetId) => get().loadProject(datasetId),
+        shown: (datasetId) => {
+          get().clearErrors()
+          return get().loadProject(datasetId)
+        },
         opened: () => get().showDatasetScreen(),
       }),
       ...createEpisodeChecksSlice(ctx()),
@@ -76,10 +79,12 @@ export function createAppStore(client: VivaClient): AppStore {
         leaving: () => void get().flushNotes(),
         featuresToLoad: () => plottedFeatureKeys(get(), currentDataset(get())),
         opened: () => {
+          get().clearErrors()
           forgetEpisodeViews()
           void get().loadEpisodeCurves()
         },
         closed: () => {
+          get().clearErrors()
           get().resetCurves()
           forgetEpisodeViews()
         },
