@@ -133,3 +133,8 @@ export function formatFrameTime(frame: number, fps: number, timestamps: ArrayLik
   const t = frameTime(frame, fps, timestamps)
   return t.recorded ? `${t.seconds.toFixed(3)} s` : formatDuration(frame, fps)
 }
+
+/** A camera key as the UI and the CLI show it: without LeRobot's `observation.images.` prefix. */
+export function shortCameraName(key: string): string {
+  return key.replace(/^observation\.images\./, '')
+}

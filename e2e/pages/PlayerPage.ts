@@ -10,6 +10,18 @@ export class PlayerPage {
     await expect(this.page.getByRole('table', { name: 'Episodes' })).toBeVisible()
   }
 
+  /** Import an annotation file through the Export / import dialog, as a user would; `preview` is what its preview must say. */
+  async importAnnotations(file: string, preview: string | RegExp = 'events added'): Promise<void> {
+    await this.page.getByRole('button', { name: 'Export / import…' }).click()
+    const dialog = this.page.getByRole('dialog', { name: 'Export and import annotations' })
+    await dialog.getByLabel('Annotation file').setInputFiles(file)
+    await dialog.getByRole('button', { name: 'Preview' }).click()
+    await expect(dialog.getByTestId('import-preview')).toContainText(preview)
+    await dialog.getByRole('button', { name: 'Apply import' }).click()
+    await expect(dialog.getByRole('status')).toContainText('Imported')
+    await dialog.getByRole('button', { name: 'Close' }).click()
+  }
+
   async openEpisode(index: number): Promise<void> {
     await this.page.locator(`tr[data-episode="${index}"]`).click()
     await this.page.keyboard.press('Enter')

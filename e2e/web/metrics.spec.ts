@@ -44,14 +44,7 @@ test.afterEach(async () => {
 
 /** Import the generator's ground truth (outcomes, milestones, errors) through the Export / import dialog. */
 async function importGroundTruth(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Export / import…' }).click()
-  const dialog = page.getByRole('dialog', { name: 'Export and import annotations' })
-  await dialog.getByLabel('Annotation file').setInputFiles(truthFile)
-  await dialog.getByRole('button', { name: 'Preview' }).click()
-  await expect(dialog.getByTestId('import-preview')).toContainText(`${truth.events.length} events added`)
-  await dialog.getByRole('button', { name: 'Apply import' }).click()
-  await expect(dialog.getByRole('status')).toContainText('Imported')
-  await dialog.getByRole('button', { name: 'Close' }).click()
+  await new PlayerPage(page).importAnnotations(truthFile, `${truth.events.length} events added`)
   await expect(page.locator('td[data-testid="outcome"]', { hasText: 'failure' })).toHaveCount(truth.episodes.filter((e) => e.outcome === 'failure').length)
 }
 

@@ -51,17 +51,6 @@ test.afterEach(async () => {
   await server.stop()
 })
 
-async function importGroundTruth(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Export / import…' }).click()
-  const dialog = page.getByRole('dialog', { name: 'Export and import annotations' })
-  await dialog.getByLabel('Annotation file').setInputFiles(truthFile)
-  await dialog.getByRole('button', { name: 'Preview' }).click()
-  await expect(dialog.getByTestId('import-preview')).toContainText('events added')
-  await dialog.getByRole('button', { name: 'Apply import' }).click()
-  await expect(dialog.getByRole('status')).toContainText('Imported')
-  await dialog.getByRole('button', { name: 'Close' }).click()
-}
-
 /** The player shows `episode` at `frame`. */
 async function expectPlayerAt(page: Page, episode: number, frame: number): Promise<void> {
   await expect(page.locator(`.player-screen[data-episode="${episode}"]`)).toBeVisible()
@@ -76,7 +65,7 @@ test('triage: drops ranked largest first with P/R against annotated errors; N / 
   page.on('pageerror', (err) => consoleErrors.push(`${err.name}: ${err.message}`))
   const player = new PlayerPage(page)
   await player.open(server.url)
-  await importGroundTruth(page)
+  await player.importAnnotations(truthFile)
   // The curve file is imported from the player's Models panel.
   await player.openEpisode(0)
   await page.getByRole('tab', { name: 'Models' }).click()

@@ -3,6 +3,7 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { RENDER_BOUNDS } from '../../app/contract/render'
+import { shortCameraName } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import { THEME_COLORS } from '../../app/figures/palette'
 import { valueFigure, type FigureEvent, type FigureSeries } from '../../app/figures/valueFigure'
@@ -22,7 +23,7 @@ import type { WriteGuard } from '../writeGuard'
 export interface RenderEpisodeRequest {
   source: EpisodeSource
   episode: number
-  /** Camera keys or their short names (the part after the last dot); default every camera with a video. */
+  /** Camera keys or their short names (shortCameraName, as the UI shows them); default every camera with a video. */
   cameras?: readonly string[]
   /** Inclusive frame range; default the whole episode. */
   from?: number
@@ -63,10 +64,6 @@ export const RENDER_LIMITS = { minTileHeight: RENDER_BOUNDS.minTileHeight, maxTi
 
 const even = (n: number): number => Math.max(2, 2 * Math.round(n / 2))
 
-function shortName(key: string): string {
-  return key.slice(key.lastIndexOf('.') + 1)
-}
-
 /** The cameras asked for, in the order asked (default: every camera of the episode with a video). */
 export function pickCameras(videos: readonly EpisodeVideo[], asked: readonly string[] | undefined, episode: number): EpisodeVideo[] {
   if (!asked || asked.length === 0) {
@@ -74,9 +71,9 @@ export function pickCameras(videos: readonly EpisodeVideo[], asked: readonly str
     return [...videos]
   }
   return asked.map((name) => {
-    const hit = videos.find((v) => v.camera === name) ?? videos.find((v) => shortName(v.camera) === name)
+    const hit = videos.find((v) => v.camera === name) ?? videos.find((v) => shortCameraName(v.camera) === name)
     if (!hit) {
-      const known = videos.map((v) => shortName(v.camera)).join(', ') || 'none'
+      const known = videos.map((v) => shortCameraName(v.camera)).join(', ') || 'none'
       throw new VivaError('INVALID_ARGUMENT', `Episode ${episode} has no video for camera "${name}" (cameras with video: ${known})`)
     }
     return hit

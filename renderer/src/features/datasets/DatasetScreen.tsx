@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import { OUTCOMES, REVIEW_STATUSES, type Outcome, type ReviewStatus } from '../../../../app/annotations'
 import { episodeLabels } from '../../../../app/annotationEdits'
-import { formatDuration } from '../../../../app/dataset'
+import { formatDuration, shortCameraName } from '../../../../app/dataset'
 import type { DatasetSummary, DatasetWarning } from '../../../../app/dataset'
 import { STATUS_NAMES } from '../annotations/AnnotationPanel'
 import { ExportImportDialog } from '../annotations/ExportImportDialog'
@@ -150,10 +150,6 @@ function WarningsCell(props: { present: boolean; warnings: DatasetWarning[]; che
 /** CAMERA_FROZEN → camera frozen: short enough for a table cell, the full message is on hover. */
 function shortCode(code: string): string {
   return code.toLowerCase().replaceAll('_', ' ')
-}
-
-export function shortCameraName(key: string): string {
-  return key.replace(/^observation\.images\./, '')
 }
 
 export function DatasetScreen(): ReactNode {

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react'
 import type { DatasetSummary } from '../../../../app/dataset'
-import { shortCameraName } from '../datasets/DatasetScreen'
+import { shortCameraName } from '../../../../app/dataset'
 
 /**
  * Declared cameras with no video files anywhere cannot feed a model slot: say which, where they were expected and

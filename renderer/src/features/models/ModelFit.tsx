@@ -4,7 +4,7 @@ import type { CameraMatch, ModelInfo } from '../../../../app/contract'
 import type { WireError } from '../../../../app/errors'
 import { keepFocus } from '../../components/keepFocus'
 import { useApp } from '../../state/StoreContext'
-import { shortCameraName } from '../datasets/DatasetScreen'
+import { shortCameraName } from '../../../../app/dataset'
 
 /** How a slot's camera was chosen, in words; a guess by position is one to check. */
 const MATCH_TEXT: Record<CameraMatch, string> = { saved: 'your choice', name: 'by name', position: 'by position: check', none: 'none' }
