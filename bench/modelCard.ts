@@ -9,6 +9,9 @@
 //     [--readouts]        also the bundled ViVa with the other value readout (single seeded draw / zero noise)
 //     [--viva DIR]...     also these ViVa packages (e.g. a retrained one)
 //     [--mean N]          also the bundled ViVa averaging N noise draws (run seeds 0 and 1 only: N passes per run)
+//     [--readout-variant SPEC]...  also the bundled ViVa with this readout: sample:N, episode:N (noise drawn once
+//                         per episode, N draws averaged) or zero
+//     [--noise-seeds 0,1,2]  the noise seeds of every non-deterministic model (default 0–4)
 //     [--only L1,L2]      score only the models with these labels (to fill the cache in parallel); writes no card
 // Choices are made on the validation seeds only; the report seeds are scored for the card. The card's readout-choice
 // table comes from bench/results/model-card-validation.json when it exists. One process per score cache at a time
@@ -34,7 +37,7 @@ export const REPORT_SEEDS = [31, 32, 33]
 export const VALIDATION_SEEDS = [41, 42]
 /** The held-out set's settings in the card (seed 2), on other seeds. */
 export const SET = { episodes: 40, failureRate: 0.4, fps: 10, width: 256, height: 192 }
-const NOISE_SEEDS = [0, 1, 2, 3, 4]
+const NOISE_SEEDS = argValues('--noise-seeds')[0]?.split(',').map(Number) ?? [0, 1, 2, 3, 4]
 /** Episodes a deterministic model is also scored with run seed 1 to check that its curves do not change. */
 const DETERMINISM_EPISODES = 3
 const CACHE = path.join(PACKAGE_ROOT, '.cache', 'bench-model-card')
@@ -55,6 +58,15 @@ const validation = process.argv.includes('--validation')
 const genSeeds = validation ? VALIDATION_SEEDS : REPORT_SEEDS
 const only = argValues('--only')[0]?.split(',') ?? null
 
+/** `--readout-variant` text → a readout (sample:N, episode:N, zero), as models/viva `export.py --readout`. */
+export function parseReadoutSpec(text: string): Readout {
+  if (text === 'zero') return { noise: 'zero' }
+  const m = /^(sample|episode):(\d+)$/.exec(text)
+  const n = Number(m?.[2])
+  if (!m || !(n >= 1 && n <= 64)) throw new Error(`--readout-variant must be zero, sample:N or episode:N (N from 1 to 64), got ${JSON.stringify(text)}`)
+  return { noise: m[1] as 'sample' | 'episode', samples: n }
+}
+
 function argValues(flag: string): string[] {
   const out: string[] = []
   process.argv.forEach((a, i) => {
@@ -70,7 +82,10 @@ function readoutOf(dir: string): Readout | null {
 
 export function describeReadout(r: Readout | null): string {
   if (!r || (r.noise === 'sample' && (r.samples ?? 1) === 1)) return '1 seeded noise draw'
-  return r.noise === 'zero' ? 'zero-noise start (deterministic)' : `mean of ${r.samples} seeded noise draws`
+  if (r.noise === 'zero') return 'zero-noise start (deterministic)'
+  const n = r.samples ?? 1
+  if (r.noise === 'episode') return n === 1 ? '1 seeded noise draw per episode' : `mean of ${n} seeded noise draws, each drawn once per episode`
+  return `mean of ${n} seeded noise draws`
 }
 
 /** A copy of the bundled ViVa package with another value readout in its manifest (the ONNX files unchanged). */
@@ -96,6 +111,11 @@ function models(): ModelSpec[] {
   // --mean N: the average of N draws (N denoiser passes per run, so two run seeds only).
   const mean = Number(argValues('--mean')[0] ?? 0)
   if (mean > 1) list.push({ label: `viva-reference/mean-${mean}`, dir: readoutVariant(`mean-${mean}`, { noise: 'sample', samples: mean }), deterministic: false, noiseSeeds: [0, 1] })
+  for (const spec of argValues('--readout-variant')) {
+    const r = parseReadoutSpec(spec)
+    const name = spec.replace(':', '-')
+    list.push({ label: `viva-reference/${name}`, dir: readoutVariant(name, r), deterministic: r.noise === 'zero' })
+  }
   for (const dir of argValues('--viva')) {
     const abs = path.resolve(dir)
     list.push({ label: path.basename(abs), dir: abs, deterministic: readoutOf(abs)?.noise === 'zero' })

@@ -179,7 +179,7 @@ export function replaceBetween(text: string, name: string, content: string, file
 }
 
 export interface Readout {
-  noise: 'sample' | 'zero'
+  noise: 'sample' | 'episode' | 'zero'
   samples?: number
 }
 

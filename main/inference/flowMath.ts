@@ -138,6 +138,9 @@ export function drawSeed(seed: number, k: number): number {
   return k === 0 ? seed : (seed + Math.imul(k, 0x9e3779b1)) >>> 0
 }
 
+/** The frame argument of `frameNoise` for an episode's shared noise (readout `episode`): no real frame uses it. */
+export const EPISODE_NOISE_FRAME = -1
+
 /**
  * Seeded standard-normal noise for the target frames of one frame, so a run is reproducible and an interrupted run
  * resumes with the noise it would have drawn: xoshiro128** seeded by splitmix32 of (seed, episode, frame), then

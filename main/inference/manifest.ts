@@ -81,12 +81,15 @@ const vivaFlow = z.object({
     num_train_timesteps: z.number().int().positive(),
     default_steps: z.number().int().min(1).max(100),
     /**
-     * How the value is read out (absent: one seeded noise draw, the paper's sampler). `zero` starts the target frames
-     * from zeros instead of noise (deterministic); `samples` > 1 averages the final target frames over that many
-     * seeded noise draws (the first one is the single-draw noise).
+     * How the value is read out (absent: one seeded noise draw per frame, the paper's sampler). `zero` starts the
+     * target frames from zeros instead of noise (deterministic); `episode` draws the noise once per episode and uses
+     * it for every frame of that episode, so consecutive frames differ only by what the model sees (at sigma = 1 the
+     * ideal prediction does not depend on the noise, so per-frame noise only adds frame-to-frame jitter from model
+     * error); `samples` > 1 averages the final target frames over that many seeded draws (the first one is the
+     * single-draw noise).
      */
     readout: z
-      .object({ noise: z.enum(['sample', 'zero']), samples: z.number().int().min(1).max(64).optional() })
+      .object({ noise: z.enum(['sample', 'episode', 'zero']), samples: z.number().int().min(1).max(64).optional() })
       .refine((r) => r.noise === 'sample' || (r.samples ?? 1) === 1, { message: 'a zero-noise readout is deterministic: samples must be 1' })
       .optional(),
   }),

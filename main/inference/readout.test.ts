@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PACKAGE_ROOT } from '../paths'
-import { drawSeed } from './flowMath'
+import { drawSeed, EPISODE_NOISE_FRAME, frameNoise } from './flowMath'
 import { loadModelPackage } from './manifest'
 import { VivaFlowRunner } from './runner'
 
@@ -12,7 +12,7 @@ import { VivaFlowRunner } from './runner'
 const VIVA = path.join(PACKAGE_ROOT, 'models', 'viva-reference')
 
 interface Readout {
-  noise: 'sample' | 'zero'
+  noise: 'sample' | 'episode' | 'zero'
   samples?: number
 }
 
@@ -73,6 +73,35 @@ describe('viva-flow value readout options', () => {
     let worst = 0
     for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs((got[i] as number) - ((draws[0]![i] as number) + (draws[1]![i] as number) + (draws[2]![i] as number)) / 3))
     expect(worst).toBeLessThan(1e-5)
+  })
+
+  it('an episode-noise readout uses one draw for every frame of an episode, seeded by run and episode', async () => {
+    const plain = await variant(dir, null)
+    const frameNoiseTargets = await targetsOf(plain)
+    await plain.release()
+    const episodeNoise = await variant(dir, { noise: 'episode' })
+    const a = await targetsOf(episodeNoise)
+    // The same episode from another first frame (a resumed run) gets the same noise, so the same targets.
+    const out = new Float32Array(count * 2 * 1024)
+    await episodeNoise.predict(features, state, count, 0, { ...opts, firstFrame: 7, targetsOut: out })
+    const otherEpisode = new Float32Array(count * 2 * 1024)
+    await episodeNoise.predict(features, state, count, 0, { ...opts, episode: 3, targetsOut: otherEpisode })
+    await episodeNoise.release()
+    expect(Array.from(out)).toEqual(Array.from(a))
+    expect(Array.from(otherEpisode)).not.toEqual(Array.from(a))
+    expect(Array.from(a)).not.toEqual(Array.from(frameNoiseTargets))
+    // Rows 0 and 1 differ in picture and state, not in noise: with explicit noise equal to row 0's for every row,
+    // the plain sampler gives the same targets.
+    const single = await variant(dir, null)
+    const shared = new Float32Array(count * 2 * 1024)
+    const noise = new Float32Array(2 * 1024)
+    frameNoise(5, 2, EPISODE_NOISE_FRAME, noise, 0, 2 * 1024)
+    for (let b = 0; b < count; b++) shared.set(noise, b * 2 * 1024)
+    const explicit = await targetsOf(single, { noise: shared })
+    await single.release()
+    let worst = 0
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i] as number) - (explicit[i] as number)))
+    expect(worst).toBeLessThan(1e-6)
   })
 
   it('refuses a zero-noise readout with several samples, naming the field', async () => {

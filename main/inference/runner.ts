@@ -4,6 +4,7 @@ import { VivaError } from '../../app/errors'
 import {
   denormalizeState,
   drawSeed,
+  EPISODE_NOISE_FRAME,
   eulerStep,
   expectedFromLogits,
   firstNonFinite,
@@ -168,7 +169,10 @@ export class VivaFlowRunner implements ValueRunner {
         const at = b * F * n + (F - 2) * n
         if (o.noise) seq.set(o.noise.subarray(b * 2 * n, (b + 1) * 2 * n), at)
         else if (readout.noise === 'zero') seq.fill(0, at, at + 2 * n)
-        else frameNoise(drawSeed(o.seed, k), o.episode, o.firstFrame + b, seq, at, 2 * n)
+        else if (readout.noise === 'episode') {
+          if (b === 0) frameNoise(drawSeed(o.seed, k), o.episode, EPISODE_NOISE_FRAME, seq, at, 2 * n)
+          else seq.copyWithin(at, F * n - 2 * n, F * n)
+        } else frameNoise(drawSeed(o.seed, k), o.episode, o.firstFrame + b, seq, at, 2 * n)
       }
       await this.denoise(seq, count, taskId, o.steps)
       if (sum) for (let b = 0; b < count; b++) for (let j = 0; j < 2 * n; j++) sum[b * 2 * n + j] = (sum[b * 2 * n + j] as number) + (seq[b * F * n + (F - 2) * n + j] as number)

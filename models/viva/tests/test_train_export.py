@@ -23,7 +23,8 @@ class TestReadoutOption(unittest.TestCase):
         self.assertIsNone(E.parse_readout("sample"))
         self.assertEqual(E.parse_readout("zero"), {"noise": "zero"})
         self.assertEqual(E.parse_readout("mean:8"), {"noise": "sample", "samples": 8})
-        for bad in ("mean:0", "mean:65", "mean:x", "average"):
+        self.assertEqual(E.parse_readout("episode:4"), {"noise": "episode", "samples": 4})
+        for bad in ("mean:0", "mean:65", "mean:x", "average", "episode:0", "episode"):
             with self.assertRaises(SystemExit):
                 E.parse_readout(bad)
 

@@ -199,6 +199,16 @@ def predict(checkpoint: str, cache_dir: str, steps: Optional[int] = None, batch:
     g = torch.Generator().manual_seed(seed)
     viva_v = np.zeros(cache.N, np.float32) if viva else None
     bl_v = np.zeros(cache.N, np.float32) if (bl is not None and baseline) else None
+
+    def episode_noise(seq, idx, seed_, k):
+        # readout "episode": one draw per (seed, draw, episode), shared by every frame of the episode (the app seeds
+        # it with its own generator, so the two runtimes agree in distribution, not bit for bit).
+        out = torch.empty(seq[:, 5:].shape)
+        for r, i in enumerate(idx):
+            ge = torch.Generator().manual_seed(seed_ * 1_000_003 + k * 7_919 + int(cache.episode[i]))
+            out[r] = torch.randn(seq[:, 5:].shape[1:], generator=ge)
+        return out
+
     t0 = time.time()
     with torch.no_grad():
         for s in range(0, cache.N, batch):
@@ -215,8 +225,10 @@ def predict(checkpoint: str, cache_dir: str, steps: Optional[int] = None, batch:
                     out = sample(dit, seq, task, torch.zeros(seq[:, 5:].shape), steps, cfg.shift)
                 else:
                     draws = int((value_readout or {}).get("samples", 1))
-                    outs = [sample(dit, seq, task, torch.randn(seq[:, 5:].shape, generator=g), steps, cfg.shift)
-                            for _ in range(draws)]
+                    per_episode = (value_readout or {}).get("noise") == "episode"
+                    outs = [sample(dit, seq, task, episode_noise(seq, idx, seed, k) if per_episode else
+                                   torch.randn(seq[:, 5:].shape, generator=g), steps, cfg.shift)
+                            for k in range(draws)]
                     out = torch.stack(outs).mean(0)
                 prog, _ = readout(out, cfg.state_dim, smin, smax)
                 viva_v[idx] = prog.numpy()
@@ -296,7 +308,8 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=None, help="ViVa Euler steps (default: the model's, 1)")
     ap.add_argument("--seed", type=int, default=0, help="noise seed")
     ap.add_argument("--readout", default="sample", help="ViVa value readout as export.py --readout: sample (one "
-                    "draw), zero (zero-noise start) or mean:N (average of N draws)")
+                    "draw), zero (zero-noise start), mean:N (average of N draws) or episode:N (N draws, each shared by an "
+                    "episode's frames)")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args(argv)
     import torch

@@ -118,7 +118,8 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--readout", default="sample", help="the app's value readout written to scheduler.readout: "
                     "sample (one seeded noise draw, the paper's sampler; no field written), zero (start the target "
-                    "frames from zeros: deterministic) or mean:N (average N seeded draws)")
+                    "frames from zeros: deterministic), mean:N (average N seeded draws) or episode:N (N draws, each drawn "
+                    "once per episode and shared by its frames)")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     return export(a.checkpoint, a.out, a.name, a.baseline_name, parse_readout(a.readout))
@@ -132,7 +133,9 @@ def parse_readout(text: str):
         return {"noise": "zero"}
     if text.startswith("mean:") and text[5:].isdigit() and 1 <= int(text[5:]) <= 64:
         return {"noise": "sample", "samples": int(text[5:])}
-    raise SystemExit(f"--readout must be sample, zero or mean:N (N from 1 to 64), got {text!r}")
+    if text.startswith("episode:") and text[8:].isdigit() and 1 <= int(text[8:]) <= 64:
+        return {"noise": "episode", "samples": int(text[8:])}
+    raise SystemExit(f"--readout must be sample, zero, mean:N or episode:N (N from 1 to 64), got {text!r}")
 
 
 def export(checkpoint: str, out: str, name: str = "viva-tiny", baseline_name: str | None = None,
