@@ -90,7 +90,7 @@ const vivaFlow = z.object({
      */
     readout: z
       .object({ noise: z.enum(['sample', 'episode', 'zero']), samples: z.number().int().min(1).max(64).optional() })
-      .refine((r) => r.noise === 'sample' || (r.samples ?? 1) === 1, { message: 'a zero-noise readout is deterministic: samples must be 1' })
+      .refine((r) => r.noise !== 'zero' || (r.samples ?? 1) === 1, { message: 'a zero-noise readout is deterministic: samples must be 1' })
       .optional(),
   }),
 })

@@ -80,6 +80,8 @@ describe('viva-flow value readout options', () => {
     const frameNoiseTargets = await targetsOf(plain)
     await plain.release()
     const episodeNoise = await variant(dir, { noise: 'episode' })
+    // Several episode draws are a valid readout too (only zero noise must be one sample).
+    await (await variant(dir, { noise: 'episode', samples: 2 })).release()
     const a = await targetsOf(episodeNoise)
     // The same episode from another first frame (a resumed run) gets the same noise, so the same targets.
     const out = new Float32Array(count * 2 * 1024)
