@@ -216,6 +216,7 @@ async function main(): Promise<void> {
   if (windows.some((w) => w.frames !== window.frames)) throw new Error('generated datasets with different fps')
   const ctx: CardContext = {
     date: new Date().toISOString(),
+    command: ['npx tsx bench/modelCard.ts', ...process.argv.slice(2)].join(' '),
     machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}`,
     minutes: Math.round(seconds / 6) / 10,
     genSeeds,
