@@ -16,6 +16,7 @@ import { PlotFrame } from './PlotFrame'
 import { useLivePlot } from './useLivePlot'
 import { AdvantagesControl } from '../advantages/AdvantagesControl'
 import { DetectorPanel } from '../detector/DetectorPanel'
+import { FigureExportButton } from '../figures/FigureExport'
 import { useCandidateDetection, useDetectorCalibration } from '../detector/useCandidateDetection'
 import { bandPolygons, bandRanges, displayedValues, MAX_VALUE_SMOOTHING } from './valueAnalysis'
 import './valueAnalysis.css'
@@ -457,6 +458,7 @@ export function ValuePlot(props: { episode: EpisodeView }): ReactNode {
         <span>Value curves{list.length > 0 ? ` · ${list.length}` : ''}</span>
         <span className="muted">shown as progress: higher = closer to success</span>
         {list.length > 0 ? <SmoothingControl /> : null}
+        {list.length > 0 ? <FigureExportButton /> : null}
       </div>
       {list.length === 0 ? (
         <p className="muted value-empty">No value curves for this episode yet: score it from the Models tab.</p>
