@@ -3,8 +3,17 @@ import type { CameraView } from '../../../../app/contract'
 import { testCurveInfo, testEpisode } from '../../testing/builders'
 import { defaultRenderForm, renderRequest, type RenderForm } from './renderForm'
 
-const camera = (key: string, status: CameraView['status'] = 'ready'): CameraView =>
-  ({ key, status, statusMessage: null, media: null, codec: 'h264', sourceCodec: null, width: 96, height: 72, frameTimes: null }) as unknown as CameraView
+const camera = (key: string, status: CameraView['status'] = 'ready'): CameraView => ({
+  key,
+  media: null,
+  codec: 'h264',
+  width: 96,
+  height: 72,
+  videoFrames: 120,
+  frameTimes: new Float64Array(120),
+  status,
+  statusMessage: null,
+})
 
 const episode = testEpisode(3, { fps: 30, length: 120 }, {
   cameras: [camera('observation.images.cam_high'), camera('observation.images.cam_left', 'missing'), camera('observation.images.cam_right')],
