@@ -76,11 +76,18 @@ test('Export figure: SVG and PNG at the asked size with legend and events, light
     const url = r.url()
     if (!url.startsWith(server.origin) && !url.startsWith('blob:') && !url.startsWith('data:')) outside.push(url)
   })
-  await openAnnotatedEpisode(page)
+  const player = await openAnnotatedEpisode(page)
+  const plotted = await player.curveItems().locator('.curve-name').allTextContents()
   const downloads = path.join(fixtures, 'downloads')
   mkdirSync(downloads, { recursive: true })
-  await page.getByRole('button', { name: 'Export figure…' }).click()
   const dialog = page.getByRole('dialog', { name: 'Export figure' })
+  // Keys go to the open dialog, not the player: Escape closes the dialog and leaves the episode open.
+  await page.getByRole('button', { name: 'Export figure…' }).click()
+  await expect(dialog).toBeVisible()
+  await page.keyboard.press('Escape')
+  await expect(dialog).toHaveCount(0)
+  await expect(page.locator('.player-screen[data-episode="0"]')).toBeVisible()
+  await page.getByRole('button', { name: 'Export figure…' }).click()
   const size = dialog.getByLabel('Figure size')
 
   // A size the figure cannot have: said at once, nothing to download.
@@ -120,7 +127,9 @@ test('Export figure: SVG and PNG at the asked size with legend and events, light
   }, readFileSync(svgFile, 'utf8'))
   expect(svg.errors).toBe(0)
   expect([svg.width, svg.height]).toEqual(['900', '420'])
-  expect(svg.legend).toEqual(['ramp', 'steps', 'milestone', 'error'])
+  // The plot's curves in the plot's order, then the event kinds.
+  expect([...plotted].sort()).toEqual(['ramp', 'steps'])
+  expect(svg.legend).toEqual([...plotted, 'milestone', 'error'])
   expect(events.some((e) => e.kind === 'error')).toBe(true)
   expect(svg.events).toEqual(events.map((e) => ({ ...e, markers: 1 })))
   expect(svg.background).toBe(THEME_COLORS.light.background)
@@ -169,6 +178,9 @@ test('Render video: a frame range of chosen cameras to an MP4 with exactly those
   expect(stream).toMatchObject({ codec_name: 'h264', width: 256, nb_read_frames: '20' })
   expect(readdirSync(outDir)).toEqual(['clip.mp4'])
   await expect(page.getByRole('alert')).toHaveCount(0)
+  await page.keyboard.press('Escape')
+  await expect(dialog).toHaveCount(0)
+  await expect(page.locator('.player-screen[data-episode="0"]')).toBeVisible()
 })
 
 test('Render video: Cancel stops the render, leaves no file and returns to idle without an error', async ({ page }) => {

@@ -4,6 +4,7 @@ import type { Theme } from '../../../../app/figures/palette'
 import { parseFigureSize, type ValueFigure } from '../../../../app/figures/valueFigure'
 import { downloadBlob } from '../../components/download'
 import { keepFocus } from '../../components/keepFocus'
+import { ModalDialog } from '../../components/ModalDialog'
 import { useApp } from '../../state/StoreContext'
 import { currentDataset } from '../datasets/state'
 import { episodeFigure, figureFileName, zoomedFrames, type FigureChoice } from './figureExport'
@@ -63,71 +64,60 @@ function FigureExportDialog(props: { onClose: () => void }): ReactNode {
   }
 
   return (
-    <div className="picker-backdrop" onMouseDown={props.onClose}>
-      <div
-        className="dialog figure-dialog"
-        role="dialog"
-        aria-label="Export figure"
-        onMouseDown={(e) => e.stopPropagation()}
-        onKeyDown={(e) => {
-          if (e.key === 'Escape') props.onClose()
-          e.stopPropagation()
-        }}
-      >
-        <h2>Export figure · episode {episode.index}</h2>
-        <div className="row">
-          <label className="field">
-            size (px)
-            <input aria-label="Figure size" className="figure-size" value={sizeText} onChange={(e) => setSizeText(e.target.value)} />
-          </label>
-          {SIZE_PRESETS.map((p) => (
-            <button key={p} type="button" className="link" onClick={() => setSizeText(p)}>
-              {p}
-            </button>
-          ))}
-        </div>
-        <div className="row">
-          <span className="muted">background</span>
-          {(['light', 'dark'] as const).map((t) => (
-            <label key={t}>
-              <input type="radio" name="figure-theme" checked={theme === t} onChange={() => setTheme(t)} /> {t}
-            </label>
-          ))}
-          {zoom ? (
-            <label title="The plots are zoomed: draw only the frames shown">
-              <input type="checkbox" checked={zoomed} onChange={(e) => setZoomed(e.target.checked)} /> only frames {zoom[0]}–{zoom[1]}
-            </label>
-          ) : null}
-        </div>
+    <ModalDialog label="Export figure" className="figure-dialog" onClose={props.onClose}>
+      <h2>Export figure · episode {episode.index}</h2>
+      <div className="row">
         <label className="field">
-          title
-          <input aria-label="Figure title" className="grow" placeholder="none" value={title} onChange={(e) => setTitle(e.target.value)} />
+          size (px)
+          <input aria-label="Figure size" className="figure-size" value={sizeText} onChange={(e) => setSizeText(e.target.value)} />
         </label>
-        {'error' in made ? (
-          <p className="form-error" data-testid="figure-error">
-            {made.error}
-          </p>
-        ) : (
-          <img className="figure-preview" alt="Figure preview" src={preview ?? undefined} data-testid="figure-preview" />
-        )}
-        <div className="dialog-buttons">
-          <button type="button" className="primary" disabled={busy || 'error' in made} onClick={() => void save('svg')}>
-            Download SVG
+        {SIZE_PRESETS.map((p) => (
+          <button key={p} type="button" className="link" onClick={() => setSizeText(p)}>
+            {p}
           </button>
-          <button type="button" className="primary" disabled={busy || 'error' in made} onClick={() => void save('png')}>
-            Download PNG
-          </button>
-          <button type="button" onClick={props.onClose}>
-            Close
-          </button>
-        </div>
-        {message ? (
-          <p className="muted" role="status">
-            {message}
-          </p>
+        ))}
+      </div>
+      <div className="row">
+        <span className="muted">background</span>
+        {(['light', 'dark'] as const).map((t) => (
+          <label key={t}>
+            <input type="radio" name="figure-theme" checked={theme === t} onChange={() => setTheme(t)} /> {t}
+          </label>
+        ))}
+        {zoom ? (
+          <label title="The plots are zoomed: draw only the frames shown">
+            <input type="checkbox" checked={zoomed} onChange={(e) => setZoomed(e.target.checked)} /> only frames {zoom[0]}–{zoom[1]}
+          </label>
         ) : null}
       </div>
-    </div>
+      <label className="field">
+        title
+        <input aria-label="Figure title" className="grow" placeholder="none" value={title} onChange={(e) => setTitle(e.target.value)} />
+      </label>
+      {'error' in made ? (
+        <p className="form-error" data-testid="figure-error">
+          {made.error}
+        </p>
+      ) : (
+        <img className="figure-preview" alt="Figure preview" src={preview ?? undefined} data-testid="figure-preview" />
+      )}
+      <div className="dialog-buttons">
+        <button type="button" className="primary" disabled={busy || 'error' in made} onClick={() => void save('svg')}>
+          Download SVG
+        </button>
+        <button type="button" className="primary" disabled={busy || 'error' in made} onClick={() => void save('png')}>
+          Download PNG
+        </button>
+        <button type="button" onClick={props.onClose}>
+          Close
+        </button>
+      </div>
+      {message ? (
+        <p className="muted" role="status">
+          {message}
+        </p>
+      ) : null}
+    </ModalDialog>
   )
 }
 

@@ -6,6 +6,7 @@ import { useMemo, useState, type ReactNode } from 'react'
 import { RENDER_BOUNDS, type EpisodeView } from '../../../../app/contract'
 import { shortCameraName } from '../../../../app/dataset'
 import { keepFocus } from '../../components/keepFocus'
+import { ModalDialog } from '../../components/ModalDialog'
 import { useApp, useAppStore } from '../../state/StoreContext'
 import { curveVisible } from '../curves/curves'
 import { currentDataset } from '../datasets/state'
@@ -56,108 +57,97 @@ function RenderVideoDialog(props: { episode: EpisodeView; onClose: () => void })
   }
 
   return (
-    <div className="picker-backdrop" onMouseDown={close}>
-      <div
-        className="dialog render-dialog"
-        role="dialog"
-        aria-label="Render video"
-        onMouseDown={(e) => e.stopPropagation()}
-        onKeyDown={(e) => {
-          if (e.key === 'Escape') close()
-          e.stopPropagation()
-        }}
-      >
-        <h2>Render video · episode {episode.index}</h2>
-        <fieldset disabled={running}>
-          <legend>Cameras (tiled left to right)</legend>
-          {episode.cameras.map((c) => (
-            <label key={c.key} className="check" title={renderable.includes(c.key) ? c.key : `${c.key}: no readable video`}>
-              <input
-                type="checkbox"
-                disabled={!renderable.includes(c.key)}
-                checked={form.cameras.includes(c.key)}
-                onChange={(e) => patch({ cameras: toggled(form.cameras, c.key, e.target.checked, cameraOrder) })}
-              />{' '}
-              {shortCameraName(c.key)}
-            </label>
-          ))}
-        </fieldset>
-        <fieldset disabled={running}>
-          <legend>Under the cameras</legend>
-          {curveList.map((c) => (
-            <label key={c.id} className="check">
-              <input
-                type="checkbox"
-                checked={form.curves.includes(c.id)}
-                onChange={(e) => patch({ curves: toggled(form.curves, c.id, e.target.checked, curveOrder) })}
-              />{' '}
-              {c.name}
-            </label>
-          ))}
-          {curveList.length === 0 ? <span className="muted small">no value curves for this episode</span> : null}
-          <label className="check">
-            <input type="checkbox" checked={form.events} onChange={(e) => patch({ events: e.target.checked })} /> annotated events
+    <ModalDialog label="Render video" className="render-dialog" onClose={close}>
+      <h2>Render video · episode {episode.index}</h2>
+      <fieldset disabled={running}>
+        <legend>Cameras (tiled left to right)</legend>
+        {episode.cameras.map((c) => (
+          <label key={c.key} className="check" title={renderable.includes(c.key) ? c.key : `${c.key}: no readable video`}>
+            <input
+              type="checkbox"
+              disabled={!renderable.includes(c.key)}
+              checked={form.cameras.includes(c.key)}
+              onChange={(e) => patch({ cameras: toggled(form.cameras, c.key, e.target.checked, cameraOrder) })}
+            />{' '}
+            {shortCameraName(c.key)}
           </label>
-        </fieldset>
-        <div className="row">
-          <label className="field">
-            frames
-            <input aria-label="First frame" className="frame" inputMode="numeric" disabled={running} value={form.from} onChange={(e) => patch({ from: e.target.value })} />
-            –
-            <input aria-label="Last frame" className="frame" inputMode="numeric" disabled={running} value={form.to} onChange={(e) => patch({ to: e.target.value })} />
+        ))}
+      </fieldset>
+      <fieldset disabled={running}>
+        <legend>Under the cameras</legend>
+        {curveList.map((c) => (
+          <label key={c.id} className="check">
+            <input
+              type="checkbox"
+              checked={form.curves.includes(c.id)}
+              onChange={(e) => patch({ curves: toggled(form.curves, c.id, e.target.checked, curveOrder) })}
+            />{' '}
+            {c.name}
           </label>
-          <button type="button" className="link" disabled={running} onClick={() => patch({ from: '0', to: String(episode.length - 1) })}>
-            whole episode
-          </button>
-          <label className="field" title={`${RENDER_BOUNDS.minTileHeight}–${RENDER_BOUNDS.maxTileHeight} pixels`}>
-            tile height
-            <input aria-label="Tile height" className="tile-height" inputMode="numeric" disabled={running} value={form.tileHeight} onChange={(e) => patch({ tileHeight: e.target.value })} />
-            px
-          </label>
-        </div>
-        <label className="field">
-          write to
-          <input aria-label="Video path" className="grow" disabled={running} value={form.out} onChange={(e) => patch({ out: e.target.value })} />
+        ))}
+        {curveList.length === 0 ? <span className="muted small">no value curves for this episode</span> : null}
+        <label className="check">
+          <input type="checkbox" checked={form.events} onChange={(e) => patch({ events: e.target.checked })} /> annotated events
         </label>
-        {'error' in checked ? (
-          <p className="form-error small" data-testid="render-form-error">
-            {checked.error}
-          </p>
-        ) : null}
-        {render.phase === 'running' ? (
-          <div className="render-progress">
-            <progress max={Math.max(1, render.total)} value={render.done} aria-label="Render progress" />
-            <span data-testid="render-progress">
-              {render.done}/{render.total} frames
-            </span>
-          </div>
-        ) : null}
-        {render.phase === 'done' ? (
-          <p className="muted" role="status" data-testid="render-result">
-            Wrote {render.result.file} · {render.result.frames} frames at {render.result.fps} fps, {render.result.width}×{render.result.height}
-          </p>
-        ) : null}
-        {render.phase === 'failed' ? (
-          <p className="form-error" data-testid="render-error">
-            {render.error.message}
-          </p>
-        ) : null}
-        <div className="dialog-buttons">
-          {running ? (
-            <button type="button" onClick={cancelRender}>
-              Cancel
-            </button>
-          ) : (
-            <button type="button" className="primary" disabled={'error' in checked} onClick={start}>
-              Render
-            </button>
-          )}
-          <button type="button" onClick={close} title={running ? 'The render goes on; reopen to follow it' : undefined}>
-            Close
-          </button>
-        </div>
+      </fieldset>
+      <div className="row">
+        <label className="field">
+          frames
+          <input aria-label="First frame" className="frame" inputMode="numeric" disabled={running} value={form.from} onChange={(e) => patch({ from: e.target.value })} />
+          –
+          <input aria-label="Last frame" className="frame" inputMode="numeric" disabled={running} value={form.to} onChange={(e) => patch({ to: e.target.value })} />
+        </label>
+        <button type="button" className="link" disabled={running} onClick={() => patch({ from: '0', to: String(episode.length - 1) })}>
+          whole episode
+        </button>
+        <label className="field" title={`${RENDER_BOUNDS.minTileHeight}–${RENDER_BOUNDS.maxTileHeight} pixels`}>
+          tile height
+          <input aria-label="Tile height" className="tile-height" inputMode="numeric" disabled={running} value={form.tileHeight} onChange={(e) => patch({ tileHeight: e.target.value })} />
+          px
+        </label>
       </div>
-    </div>
+      <label className="field">
+        write to
+        <input aria-label="Video path" className="grow" disabled={running} value={form.out} onChange={(e) => patch({ out: e.target.value })} />
+      </label>
+      {'error' in checked ? (
+        <p className="form-error small" data-testid="render-form-error">
+          {checked.error}
+        </p>
+      ) : null}
+      {render.phase === 'running' ? (
+        <div className="render-progress">
+          <progress max={Math.max(1, render.total)} value={render.done} aria-label="Render progress" />
+          <span data-testid="render-progress">
+            {render.done}/{render.total} frames
+          </span>
+        </div>
+      ) : null}
+      {render.phase === 'done' ? (
+        <p className="muted" role="status" data-testid="render-result">
+          Wrote {render.result.file} · {render.result.frames} frames at {render.result.fps} fps, {render.result.width}×{render.result.height}
+        </p>
+      ) : null}
+      {render.phase === 'failed' ? (
+        <p className="form-error" data-testid="render-error">
+          {render.error.message}
+        </p>
+      ) : null}
+      <div className="dialog-buttons">
+        {running ? (
+          <button type="button" onClick={cancelRender}>
+            Cancel
+          </button>
+        ) : (
+          <button type="button" className="primary" disabled={'error' in checked} onClick={start}>
+            Render
+          </button>
+        )}
+        <button type="button" onClick={close} title={running ? 'The render goes on; reopen to follow it' : undefined}>
+          Close
+        </button>
+      </div>
+    </ModalDialog>
   )
 }
 
