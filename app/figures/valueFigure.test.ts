@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest'
 import { EVENT_COLORS, SERIES_COLORS, THEME_COLORS } from './palette'
-import { niceTicks, valueFigure } from './valueFigure'
+import { FIGURE_LIMITS, niceTicks, parseFigureSize, valueFigure } from './valueFigure'
 
 const parser = new DOMParser()
 
@@ -67,6 +67,51 @@ describe('valueFigure', () => {
     expect(() => valueFigure([], [], { width: 400, height: 200.5 })).toThrow(/height/)
     const many = Array.from({ length: 40 }, (_, i) => ({ name: `a fairly long series name ${i}`, values: ramp }))
     expect(() => valueFigure(many, [], { width: 300, height: 160 })).toThrow(/no room for the plot with 40 legend entries/)
+  })
+})
+
+describe('valueFigure markup', () => {
+  it('marks the legend entries and each event (kind, frame) so a reader of the file can find them', () => {
+    const fig = valueFigure(
+      [{ name: 'viva', values: ramp }, { name: 'baseline', values: dip }],
+      [
+        { kind: 'milestone', frame: 40, label: 'grasp' },
+        { kind: 'error', frame: 65, label: 'drop' },
+      ],
+      { width: 900, height: 420 },
+    )
+    const doc = parse(fig.svg)
+    const legend = [...doc.querySelectorAll('g.legend g.legend-item')].map((g) => [g.getAttribute('data-mark'), g.querySelector('text')?.textContent])
+    expect(legend).toEqual([
+      ['line', 'viva'],
+      ['line', 'baseline'],
+      ['milestone', 'milestone'],
+      ['error', 'error'],
+    ])
+    const events = [...doc.querySelectorAll('g.events g.event')].map((g) => [g.getAttribute('data-kind'), g.getAttribute('data-frame'), g.querySelector('text')?.textContent])
+    expect(events).toEqual([
+      ['milestone', '40', 'grasp'],
+      ['error', '65', 'drop'],
+    ])
+    expect(doc.querySelectorAll('g.event polygon')).toHaveLength(2)
+  })
+})
+
+describe('parseFigureSize', () => {
+  it('reads width × height in pixels, written with ×, x, X or *', () => {
+    expect(parseFigureSize('1200×600')).toEqual({ width: 1200, height: 600 })
+    expect(parseFigureSize(' 800 x 400 ')).toEqual({ width: 800, height: 400 })
+    expect(parseFigureSize('640X360')).toEqual({ width: 640, height: 360 })
+    expect(parseFigureSize('640*360 px')).toEqual({ width: 640, height: 360 })
+  })
+
+  it('says what is wrong with a size it cannot use', () => {
+    expect(() => parseFigureSize('')).toThrow(/Type the figure size as width×height in pixels, e\.g\. 1200×600/)
+    expect(() => parseFigureSize('1200')).toThrow(/width×height/)
+    expect(() => parseFigureSize('12.5×600')).toThrow(/width×height/)
+    expect(() => parseFigureSize('-5×600')).toThrow(/width×height/)
+    expect(() => parseFigureSize(`${FIGURE_LIMITS.maxWidth + 1}×600`)).toThrow(`Figure width must be a whole number of pixels from 160 to 8000 (got ${FIGURE_LIMITS.maxWidth + 1})`)
+    expect(() => parseFigureSize('600×100')).toThrow('Figure height must be a whole number of pixels from 120 to 8000 (got 100)')
   })
 })
 

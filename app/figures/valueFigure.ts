@@ -78,7 +78,7 @@ function textWidth(text: string, size: number): number {
   return text.length * size * 0.6
 }
 
-function checkSize(o: ValueFigureOptions): void {
+function checkSize(o: { width: number; height: number }): void {
   const { minWidth, maxWidth, minHeight, maxHeight } = FIGURE_LIMITS
   if (!Number.isInteger(o.width) || o.width < minWidth || o.width > maxWidth) {
     throw new VivaError('INVALID_ARGUMENT', `Figure width must be a whole number of pixels from ${minWidth} to ${maxWidth} (got ${o.width})`)
@@ -86,6 +86,15 @@ function checkSize(o: ValueFigureOptions): void {
   if (!Number.isInteger(o.height) || o.height < minHeight || o.height > maxHeight) {
     throw new VivaError('INVALID_ARGUMENT', `Figure height must be a whole number of pixels from ${minHeight} to ${maxHeight} (got ${o.height})`)
   }
+}
+
+/** A figure size as a person types it: "1200×600" (×, x, X or * between; spaces and a trailing "px" allowed). */
+export function parseFigureSize(text: string): { width: number; height: number } {
+  const m = /^\s*(\d+)\s*[×xX*]\s*(\d+)\s*(?:px)?\s*$/.exec(text)
+  if (!m) throw new VivaError('INVALID_ARGUMENT', `Type the figure size as width×height in pixels, e.g. 1200×600 (got "${text.trim()}")`)
+  const size = { width: Number(m[1]), height: Number(m[2]) }
+  checkSize(size)
+  return size
 }
 
 interface LegendItem {
@@ -191,11 +200,13 @@ export function valueFigure(series: readonly FigureSeries[], events: readonly Fi
   const yMid = (plot.top + plot.height / 2).toFixed(1)
   out.push(`<text x="${(size * 0.9).toFixed(1)}" y="${yMid}" fill="${colors.text}" text-anchor="middle" transform="rotate(-90 ${(size * 0.9).toFixed(1)} ${yMid})">${escapeXml(o.yLabel ?? 'value')}</text>`)
   // events under the curves: dashed line, a marker at the edge, the label along the line
-  out.push(`<g>`)
+  // Classes and data-* name what each group is, so a reader of the file (or a test) finds events and legend.
+  out.push(`<g class="events">`)
   for (const e of events) {
     if (e.frame < from || e.frame > to) continue
     const x = xOf(e.frame)
     const color = EVENT_COLORS[e.kind]
+    out.push(`<g class="event" data-kind="${e.kind}" data-frame="${e.frame}">`)
     out.push(`<line x1="${x.toFixed(2)}" x2="${x.toFixed(2)}" y1="${plot.top}" y2="${plot.top + plot.height}" stroke="${color}" stroke-dasharray="5 4" stroke-width="1.5"/>`)
     const m = size * 0.45
     const marker =
@@ -208,6 +219,7 @@ export function valueFigure(series: readonly FigureSeries[], events: readonly Fi
       const lx = (x + size * 0.35).toFixed(1)
       out.push(`<text x="${lx}" y="${ly}" fill="${color}" font-size="${Math.round(size * 0.8)}" transform="rotate(90 ${lx} ${ly})">${escapeXml(e.label)}</text>`)
     }
+    out.push(`</g>`)
   }
   out.push(`</g>`)
   series.forEach((s, i) => {
@@ -215,15 +227,18 @@ export function valueFigure(series: readonly FigureSeries[], events: readonly Fi
     if (d) out.push(`<path d="${d}" fill="none" stroke="${s.color ?? seriesColor(i)}" stroke-width="2" stroke-linejoin="round"/>`)
   })
   // legend rows under the x axis label
+  if (legend.rows.length > 0) out.push(`<g class="legend">`)
   legend.rows.forEach((row, r) => {
     const y = plot.top + plot.height + size * 3.2 + r * size * 1.6 + size * 0.8
     for (const { item, x: dx } of row) {
       const x = plot.left + dx
+      out.push(`<g class="legend-item" data-mark="${item.mark}">`)
       if (item.mark === 'line') out.push(`<line x1="${x}" x2="${x + 16}" y1="${y}" y2="${y}" stroke="${item.color}" stroke-width="3"/>`)
       else out.push(`<line x1="${x + 8}" x2="${x + 8}" y1="${y - size * 0.55}" y2="${y + size * 0.55}" stroke="${item.color}" stroke-dasharray="3 2" stroke-width="2"/>`)
-      out.push(`<text x="${x + 22}" y="${y}" fill="${colors.text}" dominant-baseline="middle">${escapeXml(item.label)}</text>`)
+      out.push(`<text x="${x + 22}" y="${y}" fill="${colors.text}" dominant-baseline="middle">${escapeXml(item.label)}</text>`, `</g>`)
     }
   })
+  if (legend.rows.length > 0) out.push(`</g>`)
   out.push('</svg>')
   return { svg: out.join('\n'), plot, from, to, xOf, yOf }
 }

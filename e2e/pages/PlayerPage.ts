@@ -176,7 +176,10 @@ export class PlayerPage {
     await expect(this.page.getByTestId('job-row')).toHaveCount(before + 1)
   }
 
-  /** A job row; the newest job is listed first (index 0). */
+  /**
+   * A job row, in the panel's order: per model (newest first), its queued/running/paused/failed jobs newest first,
+   * then its finished ones (behind "N finished"), newest first. With one model and one job at a time: newest first.
+   */
   jobRow(index = 0): Locator {
     return this.page.getByTestId('job-row').nth(index)
   }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -137,6 +137,19 @@ describe('renderEpisodeVideo', () => {
     await expect(run).rejects.toMatchObject({ code: 'CANCELLED' })
     expect(readdirSync(dir).filter((f) => f.startsWith('cancelled'))).toEqual([])
   })
+
+  it('an encoder that stops reading (it died, or Cancel killed it) ends the render instead of waiting for it forever', async () => {
+    // An "ffmpeg" whose encoder exits at once without reading its input: the render's writes fill the pipe and no
+    // 'drain' ever comes. Decoding still goes to the real ffmpeg.
+    const fake = path.join(dir, 'ffmpeg-dead-encoder.sh')
+    writeFileSync(fake, `#!/bin/sh\nfor a in "$@"; do [ "$a" = libx264 ] && exit 3; done\nexec "${tools.ffmpeg}" "$@"\n`)
+    chmodSync(fake, 0o755)
+    const out = path.join(dir, 'dead.mp4')
+    // Tiles of 240 px: one batch of frames is far more than the pipe holds.
+    const run = renderEpisodeVideo({ ...deps, tools: { ...tools, ffmpeg: fake } }, { source, episode: 0, out, tileHeight: 240, curves: [], events: [] })
+    await expect(run).rejects.toMatchObject({ code: 'MEDIA_FAILED' })
+    expect(readdirSync(dir).filter((f) => f.startsWith('dead'))).toEqual([])
+  }, 20_000)
 })
 
 describe('renderLayout', () => {

@@ -195,6 +195,15 @@ export async function renderEpisodeVideo(deps: RenderEpisodeDeps, req: RenderEpi
     encoder.on('close', (code) => (code === 0 ? resolve() : reject(new VivaError('MEDIA_FAILED', `Encoding ${req.out} failed: ${encoderError.trim().split('\n').pop() ?? `ffmpeg exited with ${code}`}`, req.out))))
   })
   encoded.catch(() => {})
+  // An encoder that is gone (it failed, or Cancel killed it) never drains its input again: a write waiting for
+  // 'drain' must also end when it closes, or the render (and its partial file) would wait forever.
+  let encoderClosed = false
+  const closed = new Promise<void>((resolve) =>
+    encoder.once('close', () => {
+      encoderClosed = true
+      resolve()
+    }),
+  )
   encoder.stdin.on('error', () => {})
   const onAbort = (): void => void encoder.kill('SIGKILL')
   signal?.addEventListener('abort', onAbort, { once: true })
@@ -240,7 +249,12 @@ export async function renderEpisodeVideo(deps: RenderEpisodeDeps, req: RenderEpi
         }
       }
       if (signal?.aborted) throw new VivaError('CANCELLED', 'Rendering cancelled.')
-      if (!encoder.stdin.write(out)) await new Promise<void>((resolve) => encoder.stdin.once('drain', resolve))
+      if (!encoder.stdin.write(out)) await Promise.race([new Promise<void>((resolve) => encoder.stdin.once('drain', resolve)), closed])
+      if (signal?.aborted) throw new VivaError('CANCELLED', 'Rendering cancelled.')
+      if (encoderClosed) {
+        await encoded
+        throw new VivaError('MEDIA_FAILED', `Encoding ${req.out} failed: ffmpeg stopped before frame ${first + n}`, req.out)
+      }
       done += n
       req.onProgress?.(done, frames)
     }

@@ -4,7 +4,7 @@
  * How features talk: a feature reads the state of the features below it and may call their actions (each feature's
  * own code writes its own fields; SliceContext.set takes nothing else). Features are layered, lowest first:
  *   errors → datasets (+ episode checks) → player → navigation → plots, annotations, models, metrics, triage
- *   → curves → jobs, detector, advantages.
+ *   → curves → jobs, detector, advantages; figures (video rendering) reads only the errors.
  * A reaction that goes upward (the player opened an episode, so the curves load) is a hook the lower feature
  * declares and this module wires, in one place below; so is the reaction to the main side's events. Nothing else
  * writes across features, and no feature module imports this one.
@@ -17,6 +17,7 @@ import { createCurvesSlice, type CurvesSlice } from '../features/curves/state'
 import { createEpisodeChecksSlice, type EpisodeChecksSlice } from '../features/datasets/episodeChecks'
 import { createDatasetsSlice, currentDataset, type DatasetsSlice } from '../features/datasets/state'
 import { createDetectorSlice, type DetectorSlice } from '../features/detector/state'
+import { createRenderSlice, type RenderSlice } from '../features/figures/state'
 import { createJobsSlice, type JobsSlice } from '../features/jobs/state'
 import { createMetricsSlice, type MetricsSlice } from '../features/metrics/state'
 import { createModelsSlice, type ModelsSlice } from '../features/models/state'
@@ -40,7 +41,8 @@ export type AppState = ErrorsSlice &
   CurvesSlice &
   JobsSlice &
   DetectorSlice &
-  AdvantagesSlice
+  AdvantagesSlice &
+  RenderSlice
 export type AppStore = StoreApi<AppState>
 
 /** One store per app instance, created with the client it talks to (tests inject a fake). */
@@ -114,6 +116,7 @@ export function createAppStore(client: VivaClient): AppStore {
       ...createJobsSlice(ctx(), { curvesMayHaveChanged: (datasetId, episodes) => get().reloadIfShowing(datasetId, episodes) }),
       ...createDetectorSlice(ctx()),
       ...createAdvantagesSlice(ctx()),
+      ...createRenderSlice(ctx()),
     }
   })
 
@@ -125,6 +128,7 @@ export function createAppStore(client: VivaClient): AppStore {
   })
   client.on('score.progress', (job) => store.getState().applyJob(job))
   client.on('score.chunk', (chunk) => store.getState().applyChunk(chunk))
+  client.on('render.progress', (p) => store.getState().applyRenderProgress(p))
   client.on('curves.changed', ({ datasetId, episode }) => store.getState().curvesChanged(datasetId, episode))
   // Commands from the desktop shell's menu, second launches and the restored session.
   client.on('app.command', (cmd) => {

@@ -1,9 +1,11 @@
-/** Scoring jobs with their progress, pause and cancel. */
+/** Scoring jobs with their progress, pause and cancel, grouped by model with the finished ones collapsed. */
 import type { ReactNode } from 'react'
 import type { JobInfo } from '../../../../app/contract'
 import { keepFocus } from '../../components/keepFocus'
 import { useApp } from '../../state/StoreContext'
+import { groupJobs, type JobGroup } from './grouping'
 import { jobActive } from './state'
+import './jobs.css'
 
 function formatEta(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '—'
@@ -101,20 +103,45 @@ function JobRow(props: { job: JobInfo; datasetName: string | null }): ReactNode 
   )
 }
 
+function JobGroupView(props: { group: JobGroup; datasetName: (job: JobInfo) => string | null }): ReactNode {
+  const { group } = props
+  const rows = (jobs: JobInfo[]): ReactNode =>
+    jobs.map((job) => <JobRow key={job.id} job={job} datasetName={props.datasetName(job)} />)
+  const total = group.shown.length + group.finished.length
+  return (
+    <section className="job-group" data-testid="job-group" data-model-id={group.modelId} aria-label={`Jobs of ${group.modelName}`}>
+      <h4 className="job-group-head">
+        <span className="model-name">{group.modelName}</span>
+        <span className="muted small">
+          {total} job{total === 1 ? '' : 's'}
+          {group.active > 0 ? ` · ${group.active} active` : ''}
+        </span>
+      </h4>
+      {group.shown.length > 0 ? <ol className="job-list">{rows(group.shown)}</ol> : null}
+      {group.finished.length > 0 ? (
+        <details className="job-finished" data-testid="job-finished">
+          <summary className="muted small" onMouseDown={keepFocus}>
+            {group.finished.length} finished
+          </summary>
+          <ol className="job-list">{rows(group.finished)}</ol>
+        </details>
+      ) : null}
+    </section>
+  )
+}
+
 export function JobList(): ReactNode {
   const jobs = useApp((s) => s.jobs)
   const datasets = useApp((s) => s.datasets)
   const currentId = useApp((s) => s.currentDatasetId)
   if (jobs.length === 0) return <p className="muted small">No scoring jobs yet.</p>
+  const datasetName = (job: JobInfo): string | null =>
+    job.datasetId === currentId ? null : (datasets.find((d) => d.id === job.datasetId)?.name ?? job.datasetId)
   return (
-    <ol className="job-list" aria-label="Scoring jobs">
-      {[...jobs].reverse().map((job) => (
-        <JobRow
-          key={job.id}
-          job={job}
-          datasetName={job.datasetId === currentId ? null : (datasets.find((d) => d.id === job.datasetId)?.name ?? job.datasetId)}
-        />
+    <div className="job-groups" role="group" aria-label="Scoring jobs">
+      {groupJobs(jobs).map((group) => (
+        <JobGroupView key={group.modelId} group={group} datasetName={datasetName} />
       ))}
-    </ol>
+    </div>
   )
 }

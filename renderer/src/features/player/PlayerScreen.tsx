@@ -20,6 +20,7 @@ import { AnnotationPanel } from '../annotations/AnnotationPanel'
 import { LabelPicker } from '../annotations/LabelPicker'
 import { TaxonomyEditor } from '../annotations/TaxonomyEditor'
 import { MetricsButton } from '../metrics/MetricsButton'
+import { RenderVideoButton } from '../figures/RenderVideo'
 import { TriageBadge } from '../triage/TriageView'
 import { keepFocus } from '../../components/keepFocus'
 
@@ -389,6 +390,7 @@ function PlayerBody(props: {
         <span className="task">{episode.tasks.join(' · ')}</span>
         {props.loading ? <span className="loading-badge">loading…</span> : null}
         <TriageBadge />
+        <RenderVideoButton />
         <MetricsButton />
       </header>
       <div className="player-main">

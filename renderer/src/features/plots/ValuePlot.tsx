@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import type { Data, Layout, Shape } from 'plotly.js'
 import { episodeLabels } from '../../../../app/annotationEdits'
 import type { EpisodeView } from '../../../../app/contract'
-import { toDisplay, type CurveConvention, type CurveInfo } from '../../../../app/curves'
+import type { CurveConvention, CurveInfo } from '../../../../app/curves'
 import { groundTruthProgress, type EpisodeOutcome } from '../../../../app/metrics'
 import { shownAdvantages } from '../advantages/state'
 import { analysisCurve, curveComputed, curveVisible, type CurveEntry } from '../curves/curves'
@@ -16,8 +16,9 @@ import { PlotFrame } from './PlotFrame'
 import { useLivePlot } from './useLivePlot'
 import { AdvantagesControl } from '../advantages/AdvantagesControl'
 import { DetectorPanel } from '../detector/DetectorPanel'
+import { FigureExportButton } from '../figures/FigureExport'
 import { useCandidateDetection, useDetectorCalibration } from '../detector/useCandidateDetection'
-import { bandPolygons, bandRanges, emaSmooth, MAX_VALUE_SMOOTHING } from './valueAnalysis'
+import { bandPolygons, bandRanges, displayedValues, MAX_VALUE_SMOOTHING } from './valueAnalysis'
 import './valueAnalysis.css'
 
 /** Colour of the dashed ground-truth progress line. */
@@ -99,8 +100,7 @@ function displayValues(caches: PlotCaches, entry: CurveEntry, smoothing: number)
   const displayCache = caches.display
   const hit = displayCache.get(entry.info.id)
   if (hit && hit.entry === entry && hit.smoothing === smoothing) return hit.y
-  const shown = toDisplay(entry.values, entry.info.convention, entry.info.length)
-  const y = smoothing > 0 ? emaSmooth(shown, smoothing) : shown
+  const y = displayedValues(entry.values, entry.info, smoothing)
   displayCache.set(entry.info.id, { entry, smoothing, y })
   if (displayCache.size > 64) displayCache.delete(displayCache.keys().next().value as string)
   return y
@@ -458,6 +458,7 @@ export function ValuePlot(props: { episode: EpisodeView }): ReactNode {
         <span>Value curves{list.length > 0 ? ` · ${list.length}` : ''}</span>
         <span className="muted">shown as progress: higher = closer to success</span>
         {list.length > 0 ? <SmoothingControl /> : null}
+        {list.length > 0 ? <FigureExportButton /> : null}
       </div>
       {list.length === 0 ? (
         <p className="muted value-empty">No value curves for this episode yet: score it from the Models tab.</p>

@@ -1,6 +1,7 @@
 /**
  * Pure helpers of the value plot's analysis tools: display smoothing and the RECAP advantage band. No DOM, no store.
  */
+import { toDisplay, type CurveConvention } from '../../../../app/curves'
 
 /** The display smoothing slider's range, as a factor a (the paper smooths its figures with a = 0.2). */
 export const MAX_VALUE_SMOOTHING = 0.95
@@ -31,6 +32,15 @@ export function emaSmooth(values: ArrayLike<number>, a: number): Float32Array {
     out[i] = s
   }
   return out
+}
+
+/**
+ * A curve as the value plot draws it: in the display convention (progress, higher = closer to success), smoothed by
+ * the display smoothing. The plot and the exported figure both draw this, so the figure shows what the user saw.
+ */
+export function displayedValues(values: Float32Array, info: { convention: CurveConvention; length: number }, smoothing: number): Float32Array {
+  const shown = toDisplay(values, info.convention, info.length)
+  return smoothing > 0 ? emaSmooth(shown, smoothing) : shown
 }
 
 /** A run of frames [start, end] (inclusive) whose advantage indicator is 1. */
