@@ -113,7 +113,17 @@ const timelineResult = z.object({
 })
 const taskSchema = z.object({
   id: z.union([z.number(), z.string()]).optional(),
-  data: z.looseObject({ episode_index: z.number().int().min(0, 'must be an episode index (a whole number ≥ 0)') }),
+  data: z.looseObject({
+    episode_index: z
+      .number({
+        error: (issue) =>
+          issue.input === undefined
+            ? 'missing: each task names its episode in data.episode_index (as viva export --format label-studio writes it)'
+            : 'must be an episode index (a whole number ≥ 0)',
+      })
+      .int('must be an episode index (a whole number ≥ 0)')
+      .min(0, 'must be an episode index (a whole number ≥ 0)'),
+  }),
   annotations: z
     .array(
       z.looseObject({
