@@ -312,16 +312,17 @@ function LabelStudioImport(props: { datasetId: string }): ReactNode {
             {m}
           </label>
         ))}
+        {/* Named apart from the annotation import's Preview / Apply import above. */}
         <button type="button" disabled={!file} onClick={() => act(true)}>
-          Preview
+          Check timeline
         </button>
         <button type="button" className="primary" disabled={!file || !preview} onClick={() => act(false)}>
-          Apply
+          Import timeline
         </button>
       </div>
       {preview ? (
         <p role="status" data-testid="label-studio-preview">
-          Preview ({mode}): {importSummaryText(preview)}
+          Check ({mode}): {importSummaryText(preview)}
         </p>
       ) : null}
       {message ? (
