@@ -138,7 +138,7 @@ describe('success flags (sidecar)', () => {
     await flip('failure', 'unknown', '2026-01-01T00:00:00.000Z')
     try {
       const out = path.join(dir, 'unknown.parquet')
-      await expect(fx.call('pipelines.export', { datasetId: fx.datasetId, format: 'success-flags', out })).rejects.toThrow('episodes 2 have no outcome (success or failure)')
+      await expect(fx.call('pipelines.export', { datasetId: fx.datasetId, format: 'success-flags', out })).rejects.toThrow(`${out}: episodes 2 have no outcome (success or failure)`)
       const r = await fx.call('pipelines.export', { datasetId: fx.datasetId, format: 'success-flags', out, unknown: 'failure' })
       expect((await readParquetFile(r.paths[0] as string)).rows.filter((x) => x.is_success)).toHaveLength(2)
     } finally {

@@ -127,6 +127,17 @@ export class PipelineExports {
 
   async export(request: PipelineExportRequest, options: PipelineExportOptions = {}): Promise<PipelineExportResult> {
     const ctx = this.context(request.datasetId, options.signal)
+    try {
+      return await this.write(ctx, request, options)
+    } catch (err) {
+      // What the annotations or values lack (an unknown outcome, a missing curve) is said for the file it stops.
+      const out = path.resolve(request.out)
+      if (err instanceof VivaError && err.code === 'INVALID_ARGUMENT' && !err.message.includes(out)) throw new VivaError(err.code, `${out}: ${err.message}`, out)
+      throw err
+    }
+  }
+
+  private async write(ctx: Context, request: PipelineExportRequest, options: PipelineExportOptions): Promise<PipelineExportResult> {
     switch (request.format) {
       case 'lerobot-progress':
         return this.progress(ctx, request, options)
