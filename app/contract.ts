@@ -13,6 +13,7 @@ import type { MediaRef } from './contract/common'
 import { curveMethodSchemas, type CurveMethodResults } from './contract/curves'
 import { datasetMethodSchemas, type DatasetMethodResults, type MediaProgress } from './contract/datasets'
 import { modelMethodSchemas, type JobInfo, type ModelMethodResults } from './contract/models'
+import { pipelineMethodSchemas, type PipelineMethodResults } from './contract/pipelines'
 import { renderMethodSchemas, type RenderMethodResults, type RenderProgress } from './contract/render'
 import type { AppCommand, ShellNotice, ShellNoticePayloads } from './contract/shell'
 
@@ -26,6 +27,7 @@ export type { MediaRef } from './contract/common'
 export * from './contract/curves'
 export * from './contract/datasets'
 export * from './contract/models'
+export * from './contract/pipelines'
 export * from './contract/render'
 export * from './contract/shell'
 
@@ -36,6 +38,7 @@ export const methodSchemas = {
   ...curveMethodSchemas,
   ...analysisMethodSchemas,
   ...renderMethodSchemas,
+  ...pipelineMethodSchemas,
 } as const satisfies Record<Method, z.ZodType>
 
 export interface MethodResults
@@ -44,7 +47,8 @@ export interface MethodResults
     ModelMethodResults,
     CurveMethodResults,
     AnalysisMethodResults,
-    RenderMethodResults {}
+    RenderMethodResults,
+    PipelineMethodResults {}
 
 export interface EventPayloads {
   'media.progress': MediaProgress

@@ -10,7 +10,7 @@
  */
 export { EXPORT_SCHEMA_NAME, EXPORT_SCHEMA_VERSION, IMPORT_LIMITS, MAX_IMPORT_BYTES, _schemasMatchModel, annotationEventSchema, editSchema, episodeLabelsSchema, exportDocumentSchema, exportFiltersSchema, exportJsonSchemaText, exportedEventSchema, taxonomySchema } from './exchange/schema'
 export type { ExportDataset, ExportDocument, ExportFilters, ExportedEvent } from './exchange/schema'
-export { CSV_HEADER, buildExportDocument, eventsCsvRows, serializeExport } from './exchange/export'
+export { CSV_HEADER, buildExportDocument, eventsCsvRows, selectEpisodes, serializeExport } from './exchange/export'
 export { checkAgainstDataset, compareDatasetIdentity, formatPath, parseImportDocument } from './exchange/parse'
 export type { DatasetIdentityShape, DatasetShape, IdentityCheck } from './exchange/parse'
 export { planImport } from './exchange/plan'

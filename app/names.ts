@@ -42,6 +42,9 @@ export const METHOD_NAMES = [
   'detector.calibrate',
   'triage.drops',
   'render.video',
+  'pipelines.series',
+  'pipelines.export',
+  'pipelines.importLabelStudio',
 ] as const
 export const EVENT_NAMES = ['media.progress', 'annotations.changed', 'score.progress', 'score.chunk', 'curves.changed', 'app.command', 'render.progress'] as const
 

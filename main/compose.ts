@@ -15,6 +15,7 @@ import { UploadStore } from './rpc/uploads'
 import { ModelRegistry } from './inference/registry'
 import { ScoringQueue } from './jobs/scoring'
 import { PACKAGE_ROOT } from './paths'
+import { PipelineExports } from './pipelineExports/service'
 import { ChildProcesses, removeStaleFiles } from './processes'
 import { RenderService } from './render/service'
 import { CurveStore } from './store/curveStore'
@@ -82,6 +83,8 @@ export interface Services {
   models: ModelRegistry
   curves: CurveStore
   scoring: ScoringQueue
+  /** Files training pipelines read (LeRobot, RLinf, Label Studio) and the Label Studio import: app and CLI alike. */
+  pipelines: PipelineExports
   /** Checks every user-chosen output path against the open datasets, the data folder and the project files. */
   writeGuard: WriteGuard
   /** ffmpeg/ffprobe as the services run them (their children tracked). */
@@ -165,6 +168,7 @@ export function composeServices(config: ComposeConfig): Services {
     if (curves.adoptDataset(from, datasetId) > 0) events.emit('curves.changed', { datasetId, episode: null })
     await models.adoptDataset(from, datasetId)
   }
+  const pipelines = new PipelineExports({ source: (id) => datasets.get(id), projects, curves, guard: writeGuard })
   const render = new RenderService({ datasets, projects, curves, tools, probe: (file, signal) => prober.probe(file, signal), guard: writeGuard })
   const handlers: Handlers = {
     'app.info': async () => ({ version: config.version, mode: config.mode, initialDatasets: [...initialDatasets] }),
@@ -233,6 +237,13 @@ export function composeServices(config: ComposeConfig): Services {
     'detector.calibrate': async ({ datasetId, curveId, tolerance }, ctx) => analysis.calibrateDetector(datasetId, curveId, tolerance, ctx.signal),
     'triage.drops': async ({ datasetId, series, window, threshold, tolerance }) =>
       analysis.triage(datasetId, { window, threshold, ...(series !== undefined ? { series } : {}), ...(tolerance ? { tolerance } : {}) }),
+    'pipelines.series': async ({ datasetId }) => pipelines.series(datasetId),
+    'pipelines.export': async (request, ctx) => pipelines.export(request, { signal: ctx.signal }),
+    'pipelines.importLabelStudio': async (p, ctx) => {
+      const summary = pipelines.importLabelStudio({ ...p, text: importText(p, ctx) })
+      if (!p.dryRun && p.uploadId !== undefined) uploadsOf(ctx).discard(p.uploadId)
+      return summary
+    },
     'render.video': async (params, ctx) => {
       // Progress at most every 10 frames and at the end: a render is seconds to minutes of frames.
       let shown = 0
@@ -256,7 +267,7 @@ export function composeServices(config: ComposeConfig): Services {
     await models.dispose()
     curves.close()
   }
-  return { handlers, events, media, datasets, projects, models, curves, scoring, writeGuard, tools, children, uploads, reattach, resumeJobs, dispose, initialDatasets }
+  return { handlers, events, media, datasets, projects, models, curves, scoring, pipelines, writeGuard, tools, children, uploads, reattach, resumeJobs, dispose, initialDatasets }
 }
 
 /** Open the datasets named at startup; their ids become AppInfo.initialDatasets. */

@@ -66,14 +66,14 @@ export interface ExportedText {
 
 const uploadId = z.string().min(1).max(100)
 /** Where an import's text comes from: inline (small) or an upload; exactly one. */
-const importSource = {
+export const importSource = {
   text: z
     .string()
     .max(MAX_INLINE_IMPORT_CHARS, { error: `inline text is limited to ${MAX_INLINE_IMPORT_CHARS} characters; send larger files by upload` })
     .optional(),
   uploadId: uploadId.optional(),
 }
-const oneImportSource = (p: { text?: string | undefined; uploadId?: string | undefined }): boolean =>
+export const oneImportSource = (p: { text?: string | undefined; uploadId?: string | undefined }): boolean =>
   (p.text === undefined) !== (p.uploadId === undefined)
 
 export const annotationMethodSchemas = {

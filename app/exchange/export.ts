@@ -56,13 +56,12 @@ function compareExported(a: { episode: number; frame: number; id: string }, b: {
 }
 
 /**
- * The episodes of `dataset` matching `filters` (outcome and status as labelled, defaults where unlabelled), with
- * their labels, their events, and every taxonomy version of their tasks.
+ * The episodes matching `filters` (outcome and status as labelled, defaults where unlabelled), in index order: the
+ * one selection every annotation export makes (this document, and the training-pipeline files of main/pipelineExports).
  */
-export function buildExportDocument(state: ProjectState, dataset: ExportDataset, filters: ExportFilters, exportedAt: string): ExportDocument {
-  if (!isIsoTimestamp(exportedAt)) throw new VivaError('INVALID_ARGUMENT', `exportedAt must be an ISO 8601 timestamp, got ${JSON.stringify(exportedAt)}`)
+export function selectEpisodes<E extends { index: number; tasks: readonly string[] }>(state: ProjectState, episodes: readonly E[], filters: ExportFilters): E[] {
   const f = normalizeFilters(filters)
-  const selected = dataset.episodes
+  return episodes
     .filter((ep) => {
       const labels = labelsOf(state, ep.index)
       return (
@@ -73,6 +72,16 @@ export function buildExportDocument(state: ProjectState, dataset: ExportDataset,
       )
     })
     .sort((a, b) => a.index - b.index)
+}
+
+/**
+ * The episodes of `dataset` matching `filters` (outcome and status as labelled, defaults where unlabelled), with
+ * their labels, their events, and every taxonomy version of their tasks.
+ */
+export function buildExportDocument(state: ProjectState, dataset: ExportDataset, filters: ExportFilters, exportedAt: string): ExportDocument {
+  if (!isIsoTimestamp(exportedAt)) throw new VivaError('INVALID_ARGUMENT', `exportedAt must be an ISO 8601 timestamp, got ${JSON.stringify(exportedAt)}`)
+  const f = normalizeFilters(filters)
+  const selected = selectEpisodes(state, dataset.episodes, f)
   const indexes = new Set(selected.map((ep) => ep.index))
   const tasks = [...new Set(selected.flatMap((ep) => ep.tasks))].sort(byText)
   return {

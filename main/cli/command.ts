@@ -26,8 +26,11 @@ export interface CliContext {
   dataDir: string
   projectsDir: string | undefined
   version(): Promise<string>
-  /** The app's services (compose.ts) for this data folder and projects folder, as `viva serve` runs them. */
-  services(): Promise<Services>
+  /**
+   * The app's services (compose.ts) for this data folder and projects folder, as `viva serve` runs them; a command
+   * that scores in the foreground passes `journalJobs: false`, so an interrupted run is not resumed by the app.
+   */
+  services(options?: { journalJobs?: boolean }): Promise<Services>
   /** The write guard of a command that writes without the services; `datasets` are the ones it reads. */
   guardFor(...datasets: (string | undefined)[]): WriteGuard
 }

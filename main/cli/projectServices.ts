@@ -12,9 +12,10 @@ export async function openForAnnotations(
   root: string | undefined,
   project: string | undefined,
   usage: string,
+  options: { journalJobs?: boolean } = {},
 ): Promise<{ services: Services; summary: DatasetSummary }> {
   if (!root) throw new VivaError('INVALID_ARGUMENT', usage)
-  const services = await ctx.services()
+  const services = await ctx.services(options)
   const summary = await services.datasets.open(root)
   if (project) services.projects.setProjectFile(summary.id, project)
   return { services, summary }

@@ -64,7 +64,7 @@ function context(values: { 'data-dir'?: string; 'projects-dir'?: string }): CliC
     dataDir,
     projectsDir,
     version,
-    services: async () => composeServices({ mode: 'browser', version: await version(), dataDir, ...(projectsDir ? { projectsDir } : {}) }),
+    services: async (options = {}) => composeServices({ mode: 'browser', version: await version(), dataDir, ...(projectsDir ? { projectsDir } : {}), ...options }),
     guardFor: (...datasets) =>
       composeWriteGuard({ dataDir, ...(projectsDir ? { projectsDir } : {}), datasets: () => datasets.flatMap((d) => (d ? [path.resolve(d)] : [])) }),
   }

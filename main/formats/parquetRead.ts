@@ -19,6 +19,8 @@ export interface ParquetTable {
   readonly numRows: number
   /** Top-level column names. */
   readonly columns: readonly string[]
+  /** The footer as parsed: the schema and key/value metadata a rewrite keeps (parquetRewrite.ts). */
+  readonly metadata: FileMetaData
   has(column: string): boolean
   /** Column-wise values of rows [rowStart, rowEnd); list columns come back as one array per row. */
   read(columns: readonly string[], rowStart?: number, rowEnd?: number): Promise<Map<string, unknown[]>>
@@ -191,6 +193,7 @@ export async function openParquet(
     relPath,
     numRows,
     columns,
+    metadata,
     has: (column) => columnSet.has(column),
     async read(wanted, rowStart = 0, rowEnd = numRows) {
       const start = Math.max(0, rowStart)

@@ -4,7 +4,9 @@ import type { ColumnSource, SchemaElement } from 'hyparquet-writer'
 /**
  * The one way the app writes parquet (curve exports, the LeRobot sidecar, advantages, the synthetic datasets), on
  * hyparquet-writer. The schema is always spelled out, as pyarrow writes it: hyparquet-writer's inference cannot
- * describe lists (it would store them as JSON) and would pick the column types from the first values.
+ * describe lists (it would store them as JSON) and would pick the column types from the first values. Lists of structs
+ * (LeRobot's language columns) and columns copied from another file with their own schema (parquetRewrite.ts) go
+ * through hyparquet-writer's nested (Dremel) encoder like the plain lists.
  */
 export type ParquetColumn =
   | { name: string; type: 'INT64'; data: readonly bigint[] | BigInt64Array; nullable?: boolean }
@@ -13,6 +15,20 @@ export type ParquetColumn =
   | { name: string; type: 'STRING'; data: readonly (string | null)[]; nullable?: boolean }
   | { name: string; type: 'FLOAT_LIST' | 'DOUBLE_LIST'; data: readonly (readonly number[])[] }
   | { name: string; type: 'STRING_LIST'; data: readonly (readonly string[])[] }
+  | { name: string; type: 'STRUCT_LIST'; fields: readonly ParquetStructField[]; data: readonly (readonly Readonly<Record<string, unknown>>[] | null)[] }
+  | { name: string; type: 'COPIED'; schema: readonly SchemaElement[]; data: ArrayLike<unknown> }
+
+/**
+ * A field of a STRUCT_LIST column: a list of structs, as pyarrow writes `pa.list_(pa.struct([...]))` (LeRobot's
+ * language columns). JSON_LIST is a list of JSON values (pyarrow's `pa.list_(pa.json_())`), each stored with
+ * parquet's JSON logical type (UTF-8 bytes), which readers without the JSON type read as strings.
+ */
+export interface ParquetStructField {
+  name: string
+  type: 'STRING' | 'FLOAT' | 'DOUBLE' | 'INT64' | 'BOOLEAN' | 'JSON_LIST'
+  /** pyarrow's `nullable`: false writes the field REQUIRED. */
+  nullable: boolean
+}
 
 export interface ParquetWriteOptions {
   /** File key/value metadata (each value a string, JSON where it is structured). */
@@ -32,7 +48,24 @@ function listSchema(name: string, element: SchemaElement): SchemaElement[] {
   ]
 }
 
+const JSON_ELEMENT = { type: 'BYTE_ARRAY', converted_type: 'JSON', logical_type: { type: 'JSON' } } as const
+
+function structFieldSchema(f: ParquetStructField): SchemaElement[] {
+  const repetition_type = f.nullable ? 'OPTIONAL' : 'REQUIRED'
+  if (f.type === 'JSON_LIST') {
+    const [list, ...rest] = listSchema(f.name, { name: 'element', ...JSON_ELEMENT, repetition_type: 'OPTIONAL' })
+    return [{ ...(list as SchemaElement), repetition_type }, ...rest]
+  }
+  return f.type === 'STRING' ? [{ name: f.name, ...STRING, repetition_type }] : [{ name: f.name, type: f.type, repetition_type }]
+}
+
 function columnSchema(c: ParquetColumn): SchemaElement[] {
+  // A column read from another file keeps its schema exactly (its subtree, as the file's footer lists it).
+  if (c.type === 'COPIED') return [...c.schema]
+  if (c.type === 'STRUCT_LIST') {
+    const [list, repeated] = listSchema(c.name, { name: 'element', repetition_type: 'OPTIONAL' })
+    return [list as SchemaElement, repeated as SchemaElement, { name: 'element', repetition_type: 'OPTIONAL', num_children: c.fields.length }, ...c.fields.flatMap(structFieldSchema)]
+  }
   if (c.type === 'FLOAT_LIST' || c.type === 'DOUBLE_LIST') {
     return listSchema(c.name, { name: 'element', type: c.type === 'FLOAT_LIST' ? 'FLOAT' : 'DOUBLE', repetition_type: 'OPTIONAL' })
   }
@@ -42,8 +75,20 @@ function columnSchema(c: ParquetColumn): SchemaElement[] {
   return c.type === 'STRING' ? [{ name: c.name, ...STRING, repetition_type }] : [{ name: c.name, type: c.type, repetition_type }]
 }
 
+/** A required struct field left out would surface as an obscure encoder error: name the column, row and field. */
+function checkRequiredFields(c: Extract<ParquetColumn, { type: 'STRUCT_LIST' }>): void {
+  const required = c.fields.filter((f) => !f.nullable).map((f) => f.name)
+  c.data.forEach((items, row) =>
+    items?.forEach((item, i) => {
+      const missing = required.find((name) => item[name] === null || item[name] === undefined)
+      if (missing !== undefined) throw new Error(`column ${c.name}, row ${row}, item ${i}: the required field ${missing} has no value`)
+    }),
+  )
+}
+
 /** One parquet file's bytes: the columns in order, all of one length. */
 export function encodeParquet(columns: readonly ParquetColumn[], options: ParquetWriteOptions = {}): Uint8Array {
+  for (const c of columns) if (c.type === 'STRUCT_LIST') checkRequiredFields(c)
   const schema: SchemaElement[] = [{ name: 'schema', num_children: columns.length }, ...columns.flatMap(columnSchema)]
   // The schema above says what each column is; hyparquet-writer takes the values as they are.
   const columnData = columns.map((c) => ({ name: c.name, data: c.data }) as ColumnSource)

@@ -69,7 +69,7 @@ describe('parseLabelStudioTimeline', () => {
 
   it('refuses bad files whole, naming the file, the task and the problem', () => {
     const cases: [unknown, RegExp][] = [
-      [[{ id: 5, data: { video: 'x.mp4' }, annotations: [] }], /task \[0\]\.data\.episode_index: /],
+      [[{ id: 5, data: { video: 'x.mp4' }, annotations: [] }], /task \[0\]\.data\.episode_index: missing: each task names its episode/],
       [[{ data: { episode_index: 9 }, annotations: [] }], /task \[0\]: episode 9 is not an episode of this dataset/],
       [
         [{ id: 3, data: { episode_index: 1 }, annotations: [{ result: [{ type: 'timelinelabels', value: { ranges: [{ start: 2, end: 7 }], timelinelabels: ['lift'] } }] }] }],

@@ -113,7 +113,17 @@ const timelineResult = z.object({
 })
 const taskSchema = z.object({
   id: z.union([z.number(), z.string()]).optional(),
-  data: z.looseObject({ episode_index: z.number().int().min(0, 'must be an episode index (a whole number ≥ 0)') }),
+  data: z.looseObject({
+    episode_index: z
+      .number({
+        error: (issue) =>
+          issue.input === undefined
+            ? 'missing: each task names its episode in data.episode_index (as viva export --format label-studio writes it)'
+            : 'must be an episode index (a whole number ≥ 0)',
+      })
+      .int('must be an episode index (a whole number ≥ 0)')
+      .min(0, 'must be an episode index (a whole number ≥ 0)'),
+  }),
   annotations: z
     .array(
       z.looseObject({
@@ -137,6 +147,8 @@ export interface LabelStudioImport {
   ignoredResults: number
   /** Tasks with no submitted annotation. */
   unannotatedTasks: number
+  /** Episodes whose task has a submitted annotation (its milestones are the file's, even when it has none). */
+  annotatedEpisodes: number[]
 }
 
 function importError(file: string, message: string): VivaError {
@@ -164,6 +176,7 @@ export function parseLabelStudioTimeline(file: string, text: string, lengths: Re
   const milestones: ImportedMilestone[] = []
   let ignoredResults = 0
   let unannotatedTasks = 0
+  const annotatedEpisodes: number[] = []
   const seen = new Map<number, string>()
   document.data.forEach((item, i) => {
     const parsed = taskSchema.safeParse(item)
@@ -183,6 +196,7 @@ export function parseLabelStudioTimeline(file: string, text: string, lengths: Re
       return
     }
     if (submitted.length > 1) throw importError(file, `${label}: ${submitted.length} annotations; export one annotation per task (or remove the others)`)
+    annotatedEpisodes.push(episode)
     ;(submitted[0] as { result: { type: string }[] }).result.forEach((entry, r) => {
       if (entry.type !== 'timelinelabels') {
         ignoredResults++
@@ -202,5 +216,5 @@ export function parseLabelStudioTimeline(file: string, text: string, lengths: Re
     })
   })
   milestones.sort((a, b) => a.episode - b.episode || a.frame - b.frame || a.label.localeCompare(b.label))
-  return { milestones, ignoredResults, unannotatedTasks }
+  return { milestones, ignoredResults, unannotatedTasks, annotatedEpisodes: annotatedEpisodes.sort((a, b) => a - b) }
 }

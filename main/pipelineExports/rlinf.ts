@@ -28,6 +28,7 @@
  * normalizes it with stats.json.
  */
 import { advantageThresholds, kStepAdvantages, stepRewards, thresholdKey } from '../../app/advantages'
+import { RLINF_TAG_PATTERN } from '../../app/contract'
 import type { ThresholdPool, ThresholdScope } from '../../app/advantages'
 import { toDisplay } from '../../app/curves'
 import { VivaError } from '../../app/errors'
@@ -41,7 +42,7 @@ export type RlinfDatasetType = 'rollout' | 'sft'
 
 /** A tag becomes part of a file name under meta/: letters, digits, `.`, `_`, `-`, not starting with a dot. */
 export function checkTag(tag: string | null): void {
-  if (tag !== null && !/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/.test(tag)) {
+  if (tag !== null && !RLINF_TAG_PATTERN.test(tag)) {
     throw invalid(`the tag "${tag}" cannot be part of a file name: use up to 64 letters, digits, ".", "_" or "-", not starting with "."`)
   }
 }

@@ -1,4 +1,3 @@
-import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { detectorSettingsSchema, matchToleranceSchema } from '../../../app/contract'
 import { DEFAULT_DETECTOR_SETTINGS, resolveDetectorSettings, type DetectorSettings } from '../../../app/detector'
@@ -7,10 +6,11 @@ import { VivaError } from '../../../app/errors'
 import { parseSpan, type TimeSpan } from '../../../app/timeSpan'
 import { analysisInput } from '../../analysis/compute'
 import { readAnnotations, readCurves } from '../../analysis/fileInput'
-import { composeServices, readDatasetSummary, type Services } from '../../compose'
+import { composeServices, readDatasetSummary } from '../../compose'
 import type { WriteGuard } from '../../writeGuard'
 import { annotationsOption, scoringOptions, scoringRequest, spanHelp, valuesOption } from '../analysisOptions'
 import { boundsHelp, defineCommand, type OptionValues } from '../command'
+import { scoreWithModel } from '../modelScoring'
 
 const setting = detectorSettingsSchema.shape
 
@@ -68,15 +68,6 @@ function settingsFrom(v: DetectCliValues): { settings: DetectorSettings; given: 
   return { settings: parsed.data, given }
 }
 
-/** A model folder, or the name or id of a listed model (the bundled ones: viva-reference, baseline-reference). */
-async function modelPackage(services: Services, ref: string) {
-  if (existsSync(ref) && statSync(ref).isDirectory()) return services.models.load(ref)
-  const listed = await services.models.list()
-  const hit = listed.find((m) => m.id === ref || m.name === ref)
-  if (!hit) throw new VivaError('NOT_FOUND', `--model ${ref}: no such folder, and no listed model has that name or id (${listed.map((m) => m.name).join(', ')})`)
-  return services.models.get(hit.id)
-}
-
 /**
  * The dataset's curves from a model run through the app's own scoring job (cached and resumable like `viva score`;
  * results land in the same value cache the app shows).
@@ -86,29 +77,7 @@ async function scoredCurves(root: string, v: DetectCliValues, dataDir: string): 
   const services = composeServices({ mode: 'browser', version: 'cli', dataDir, journalJobs: false })
   try {
     const summary = await services.datasets.open(path.resolve(root))
-    const pkg = await modelPackage(services, v.model as string)
-    const job = await services.scoring.start({
-      datasetId: summary.id,
-      modelId: pkg.id,
-      episodes: [],
-      ...request,
-    })
-    let last = 0
-    const off = services.events.subscribe((name, payload) => {
-      if (name !== 'score.progress') return
-      const j = payload as { framesDone: number; framesTotal: number }
-      if (performance.now() - last < 5000) return
-      last = performance.now()
-      process.stderr.write(`scoring ${pkg.manifest.name}: ${j.framesDone}/${j.framesTotal} frames\n`)
-    })
-    const end = await services.scoring.wait(job.id)
-    off()
-    if (end.state !== 'done') throw new VivaError(end.error?.code ?? 'INTERNAL', `scoring with ${pkg.manifest.name} ended ${end.state}: ${end.error?.message ?? ''}`)
-    for (const e of end.episodeErrors) process.stderr.write(`viva: episode ${e.episode} not scored: ${e.error.message}\n`)
-    const curves = services.curves
-      .listDataset(summary.id)
-      .filter((c) => c.complete && c.modelId === pkg.id && c.params?.steps === end.steps && c.params.seed === end.seed)
-      .map((info) => ({ info, values: services.curves.get(info.id).values }))
+    const curves = await scoreWithModel(services, summary.id, v.model as string, request)
     return {
       input: analysisInput(summary, { outcomes: new Map(), events: [], annotated: new Set() }, curves),
       guard: services.writeGuard,

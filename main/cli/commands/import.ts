@@ -8,18 +8,23 @@ import { openForAnnotations, projectOption } from '../projectServices'
 
 export const importCommand = defineCommand({
   name: 'import',
-  synopsis: 'import <dataset> <file.json> [--mode merge|replace] [--dry-run] [--force] [--project FILE]',
+  synopsis: 'import <dataset> <file.json> [--format json|label-studio] [--mode merge|replace] [--dry-run] [--force] [--project FILE]',
   description:
     'Validate a canonical JSON export and apply it in one transaction; a file made for other data (fps, episode\n' +
-    'lengths) is refused unless --force',
+    'lengths) is refused unless --force. --format label-studio reads a Label Studio JSON export of TimelineLabels\n' +
+    '(one task per episode, data.episode_index): each region\'s end becomes a milestone (replace: each episode of the\n' +
+    'file keeps exactly its milestones; errors stay)',
   options: {
+    format: { type: 'string', value: 'F', help: 'json (the canonical export, default) or label-studio' },
     mode: { type: 'string', value: 'M', help: `${IMPORT_MODES.join(' or ')} (default merge)` },
     'dry-run': { type: 'boolean', help: 'Say what would change; change nothing' },
     force: { type: 'boolean', help: 'Import a file made for other data anyway' },
     project: projectOption,
   },
   async run([root, file], values, ctx) {
-    const usage = 'usage: viva import <dataset> <file.json> [--mode merge|replace] [--dry-run] [--force]'
+    const usage = 'usage: viva import <dataset> <file.json> [--format json|label-studio] [--mode merge|replace] [--dry-run] [--force]'
+    const format = choiceOption(values.format, 'format', ['json', 'label-studio'], 'json')
+    if (format === 'label-studio' && values.force) throw new VivaError('INVALID_ARGUMENT', '--force is for canonical exports made for other data; a Label Studio file names its episodes itself')
     const { services, summary } = await openForAnnotations(ctx, root, values.project, usage)
     if (!file) throw new VivaError('INVALID_ARGUMENT', usage)
     const mode = choiceOption(values.mode, 'mode', IMPORT_MODES, 'merge')
@@ -30,6 +35,17 @@ export const importCommand = defineCommand({
       throw new VivaError('NOT_FOUND', `Cannot read ${file}: ${fsReason(err)}`, file)
     }
     try {
+      if (format === 'label-studio') {
+        const r = services.pipelines.importLabelStudio({ datasetId: summary.id, name: file, text, mode, dryRun: values['dry-run'] === true })
+        process.stdout.write(
+          `${r.dryRun ? 'Would import' : 'Imported'} ${file} (label-studio, ${mode}): ${r.milestonesAdded} milestones added, ${r.milestonesRemoved} removed, ` +
+            `${r.milestonesKept} already there; ${r.episodes} episodes\n`,
+        )
+        if (r.unknownLabels.length > 0) process.stderr.write(`viva: warning: ${file}: labels not in the task's taxonomy, imported as written: ${r.unknownLabels.join(', ')}\n`)
+        if (r.ignoredResults > 0) process.stderr.write(`viva: warning: ${file}: ${r.ignoredResults} results of other types than timelinelabels skipped\n`)
+        if (r.unannotatedTasks > 0) process.stderr.write(`viva: ${file}: ${r.unannotatedTasks} tasks without a submitted annotation skipped\n`)
+        return 0
+      }
       const options = { force: values.force === true }
       const result = values['dry-run']
         ? services.projects.previewImport(summary.id, text, mode, options)

@@ -8,6 +8,7 @@ import { useApp, useClient } from '../../state/StoreContext'
 import { STATUS_NAMES } from './AnnotationPanel'
 import { downloadText as download } from '../../components/download'
 import { exportTarget } from './exportTarget'
+import { PipelineExports } from './PipelineExports'
 
 function toggle<T>(list: T[], value: T): T[] {
   return list.includes(value) ? list.filter((v) => v !== value) : [...list, value]
@@ -249,6 +250,7 @@ export function ExportImportDialog(props: { summary: DatasetSummary; onClose: ()
             Import anyway: I know this file was made for other data (preview again)
           </label>
         ) : null}
+        <PipelineExports summary={props.summary} filters={filters} />
         <div className="dialog-buttons">
           <button type="button" onClick={props.onClose}>
             Close

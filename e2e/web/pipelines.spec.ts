@@ -1,0 +1,62 @@
+import { expect, test } from '@playwright/test'
+import { readFileSync, rmSync } from 'node:fs'
+import path from 'node:path'
+import { parquetMetadata, parquetReadObjects } from 'hyparquet'
+import { PlayerPage } from '../pages/PlayerPage'
+import { episodeLengths, generateTaskFixture, serve, tempDir, type ServeHandle } from '../support/server'
+
+// Issue 18 from the UI: the export dialog's Training pipelines section writes LeRobot's sarm_progress.parquet for
+// a generated task dataset annotated with its ground truth, and a Label Studio timeline that checks back as the
+// same milestones.
+
+let fixtures: string
+let dataset: string
+let server: ServeHandle
+
+test.beforeAll(() => {
+  fixtures = tempDir('pipelines')
+  dataset = path.join(fixtures, 'task')
+  generateTaskFixture(dataset, ['--episodes', '3', '--seed', '3', '--fps', '10', '--width', '96', '--height', '72', '--failure-rate', '0.5'])
+})
+test.afterAll(() => rmSync(fixtures, { recursive: true, force: true }))
+test.beforeEach(async () => {
+  server = await serve([dataset])
+})
+test.afterEach(async () => {
+  await server.stop()
+})
+
+test('Training pipelines: RA-BC progress file and a Label Studio timeline from the export dialog', async ({ page }) => {
+  const player = new PlayerPage(page)
+  await player.open(server.url)
+  await player.importAnnotations(path.join(dataset, 'meta', 'viva_ground_truth.json'))
+
+  await page.getByRole('button', { name: 'Export / import…' }).click()
+  const section = page.getByRole('dialog', { name: 'Export and import annotations' }).getByTestId('pipeline-exports')
+  await expect(section.getByTestId('pipeline-format')).toHaveValue('lerobot-progress')
+  const out = path.join(fixtures, 'progress')
+  await section.getByTestId('pipeline-out').fill(out)
+  await section.getByTestId('pipeline-export').click()
+  const file = path.join(out, 'sarm_progress.parquet')
+  await expect(section.getByTestId('pipeline-result')).toContainText(`Wrote ${file} (3 episodes`)
+
+  const bytes = readFileSync(file)
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
+  expect(parquetMetadata(buffer).schema.slice(1).map((e) => e.name)).toEqual(['index', 'episode_index', 'frame_index', 'progress_sparse'])
+  const rows = await parquetReadObjects({ file: buffer })
+  const lengths = episodeLengths(dataset)
+  expect(rows).toHaveLength(lengths.reduce((a, b) => a + b, 0))
+  expect(rows.map((r) => Number(r.index))).toEqual([...rows.keys()])
+  // Episode 0 succeeds: its progress ends at 1; every frame has a value.
+  expect(rows.filter((r) => r.episode_index === 0n).at(-1)?.progress_sparse).toBe(1)
+  expect(rows.every((r) => Number.isFinite(r.progress_sparse))).toBe(true)
+
+  await section.getByTestId('pipeline-format').selectOption('label-studio')
+  const tasks = path.join(fixtures, 'label-studio.json')
+  await section.getByTestId('pipeline-out').fill(tasks)
+  await section.getByTestId('pipeline-export').click()
+  await expect(section.getByTestId('pipeline-result')).toContainText(`Wrote ${tasks}`)
+  await section.getByTestId('label-studio-file').setInputFiles(tasks)
+  await section.getByRole('button', { name: 'Check timeline' }).click()
+  await expect(section.getByTestId('label-studio-preview')).toContainText('0 milestones added, 0 removed, 9 already there in 3 episodes')
+})

@@ -1,0 +1,58 @@
+// @vitest-environment jsdom
+import { cleanup, fireEvent, render, screen } from '@testing-library/react'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { Params, PipelineExportResult } from '../../../../app/contract'
+import { VivaError } from '../../../../app/errors'
+import { StoreProvider } from '../../state/StoreContext'
+import { createAppStore } from '../../state/store'
+import { datasetClient, testSummary } from '../../testing/builders'
+import { PipelineExports } from './PipelineExports'
+
+const summary = testSummary({ fps: 30, length: 100, episodes: 2 })
+const SERIES = [{ key: 'm:abc:1:0:cam', name: 'viva-reference', episodes: 2 }]
+
+function setup(exportAnswer: (p: Params<'pipelines.export'>) => PipelineExportResult) {
+  const fake = datasetClient({ fps: 30, length: 100, episodes: 2 }, { 'pipelines.series': () => SERIES, 'pipelines.export': exportAnswer })
+  const store = createAppStore(fake.client)
+  render(
+    <StoreProvider store={store} client={fake.client}>
+      <PipelineExports summary={summary} filters={() => ({ outcomes: ['success'] })} />
+    </StoreProvider>,
+  )
+  const exports = () => fake.calls.filter((c) => c.method === 'pipelines.export').map((c) => c.params as Params<'pipelines.export'>)
+  return { exports }
+}
+
+afterEach(cleanup)
+
+describe('Training pipelines section', () => {
+  it('sends the RLinf request with the chosen series, tag, K, share and failure reward, without the filters, and shows what was written', async () => {
+    const { exports } = setup((p) => ({ format: p.format, paths: [p.out], episodes: 2, frames: 200, notes: ['threshold: -0.1'], usage: 'RLinf reads it' }))
+    fireEvent.change(screen.getByLabelText('Pipeline format'), { target: { value: 'rlinf' } })
+    await vi.waitFor(() => expect(screen.getByLabelText<HTMLSelectElement>('Value series').value).toBe(SERIES[0]?.key))
+    fireEvent.change(screen.getByLabelText('RLinf tag'), { target: { value: 'run1' } })
+    fireEvent.change(screen.getByLabelText('Advantage horizon K (frames)'), { target: { value: '40' } })
+    fireEvent.change(screen.getByLabelText('Advantage-positive share (percent)'), { target: { value: '25' } })
+    fireEvent.click(screen.getByTestId('pipeline-export'))
+    // No failure reward yet: said at once, nothing sent.
+    expect(screen.getByTestId('pipeline-error').textContent).toContain('enter the failure reward')
+    expect(exports()).toEqual([])
+    fireEvent.change(screen.getByLabelText('Failure reward'), { target: { value: '-300' } })
+    fireEvent.click(screen.getByTestId('pipeline-export'))
+    await vi.waitFor(() => expect(screen.getByTestId('pipeline-result').textContent).toContain(`Wrote ${summary.root}-rlinf (2 episodes, 200 frames)`))
+    expect(exports()).toEqual([
+      { datasetId: summary.id, out: `${summary.root}-rlinf`, format: 'rlinf', series: SERIES[0]?.key, tag: 'run1', failureReward: -300, scope: 'dataset', positiveFraction: 0.25, datasetType: 'rollout', unknown: 'error', k: 40 },
+    ])
+    expect(screen.getByTestId('pipeline-result').textContent).toContain('threshold: -0.1')
+  })
+
+  it('passes the dialog\'s filters to a single-file export and shows the main side\'s error with its code', async () => {
+    const { exports } = setup(() => {
+      throw new VivaError('INVALID_ARGUMENT', 'episodes 1 have no outcome (success or failure)')
+    })
+    fireEvent.change(screen.getByLabelText('Pipeline format'), { target: { value: 'success-flags' } })
+    fireEvent.click(screen.getByTestId('pipeline-export'))
+    await vi.waitFor(() => expect(screen.getByTestId('pipeline-error').textContent).toBe('INVALID_ARGUMENT: episodes 1 have no outcome (success or failure)'))
+    expect(exports()[0]).toMatchObject({ format: 'success-flags', copy: false, filters: { outcomes: ['success'] }, out: `${summary.root}-success` })
+  })
+})
