@@ -20,6 +20,7 @@ import { TaxonomyEditor } from '../annotations/TaxonomyEditor'
 import { MetricsButton } from '../metrics/MetricsButton'
 import { TriageBadge } from '../triage/TriageView'
 import { keepFocus } from '../../components/keepFocus'
+import { CopyLinkButton } from '../links/CopyLinkButton'
 
 function VideoView(props: { camera: CameraView; controller: PlaybackController; progress: number | undefined }): ReactNode {
   const client = useClient()
@@ -247,6 +248,7 @@ function PlayerBody(props: {
         {props.loading ? <span className="loading-badge">loading…</span> : null}
         <TriageBadge />
         <MetricsButton />
+        <CopyLinkButton />
       </header>
       <div className="player-main">
       <div className="player-left">
