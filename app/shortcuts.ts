@@ -8,8 +8,9 @@
  * every layout; see the UI Events KeyboardEvent code values, https://www.w3.org/TR/uievents-code/), so a French
  * AZERTY user presses the same physical keys as a QWERTY one, and the overlay names each key as the user's layout
  * labels it (the Keyboard Map API, https://wicg.github.io/keyboard-map/, where the browser has it). Two exceptions:
- *  - `?` is also matched by the character, since that is how people find help on any layout (Shift+Slash on US,
- *    Shift+Comma on AZERTY);
+ *  - `?`, `<` and `>` are also matched by the character: that is how people find help on any layout (Shift+Slash
+ *    on US, Shift+Comma on AZERTY), and `<` `>` have a key of their own on most European layouts (next to the left
+ *    Shift); no layout types these at a place another shortcut holds;
  *  - Ctrl/⌘ chords (undo, redo) follow the character, as platforms do for editing commands and as the Edit menu
  *    shows them, falling back to the position when the layout types no Latin letter (Cyrillic, Greek…).
  */
@@ -75,8 +76,8 @@ export const SHORTCUTS = [
   { id: 'edit.undo', scopes: PLAYER, group: 'Annotating', chords: [{ code: 'KeyZ', mod: true, shift: false }], does: 'undo' },
   { id: 'edit.redo', scopes: PLAYER, group: 'Annotating', chords: [{ code: 'KeyZ', mod: true, shift: true }, { code: 'KeyY', mod: true }], does: 'redo' },
 
-  { id: 'suggestion.prev', scopes: PLAYER, group: 'Suggestions and triage', chords: [{ code: 'Comma', shift: true }], does: 'previous suggested event' },
-  { id: 'suggestion.next', scopes: PLAYER, group: 'Suggestions and triage', chords: [{ code: 'Period', shift: true }], does: 'next suggested event' },
+  { id: 'suggestion.prev', scopes: PLAYER, group: 'Suggestions and triage', chords: [{ code: 'Comma', shift: true, key: '<' }], does: 'previous suggested event' },
+  { id: 'suggestion.next', scopes: PLAYER, group: 'Suggestions and triage', chords: [{ code: 'Period', shift: true, key: '>' }], does: 'next suggested event' },
   { id: 'suggestion.accept', scopes: PLAYER, group: 'Suggestions and triage', chords: [{ code: 'KeyA' }], does: 'accept the selected suggestion (then pick its label)' },
   { id: 'suggestion.dismiss', scopes: PLAYER, group: 'Suggestions and triage', chords: [{ code: 'KeyX' }], does: 'dismiss the selected suggestion' },
   { id: 'drop.next', scopes: ['player', 'triage'], group: 'Suggestions and triage', chords: [{ code: 'KeyN', shift: false }], does: "triage: the dataset's next value drop (opens its episode at its frame)" },
