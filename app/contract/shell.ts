@@ -3,18 +3,23 @@
  * tells the shell about itself (the menu, the window's memory of the last episode and the command gate need it).
  */
 import { z } from 'zod'
+import type { AppLocation } from '../location'
 import { datasetId, episodeIndex } from './common'
 
 /**
  * What the desktop shell asks the renderer to do: undo/redo from the Edit menu; show a dataset (opened from the
  * File menu, a second launch or the restored last session) at an episode, or at its own choice when null; reload
- * the model list after a model folder was added from the menu.
+ * the model list after a model folder was added from the menu; show the keyboard shortcuts (Help menu); go where a
+ * viva:// link says (its dataset open by now, main/shell/deepLink.ts), or say why a link cannot be followed.
  */
 export type AppCommand =
   | { command: 'undo' }
   | { command: 'redo' }
   | { command: 'showDataset'; datasetId: string; episode: number | null }
   | { command: 'modelsChanged' }
+  | { command: 'showShortcuts' }
+  | { command: 'openLink'; location: AppLocation }
+  | { command: 'badLink'; problem: string }
 
 /**
  * Notices the renderer sends the shell (no answer; browser mode has no shell and ignores them). Explicit, so the

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
+import { VIVA_SCHEME } from '../../app/location'
 import { PACKAGE_ROOT } from '../paths'
 import { MEDIA_TOOLS_RESOURCE_DIR, stagingDir, toolFileNames, type BuilderOs } from '../shell/mediaTools'
 
@@ -27,6 +28,7 @@ interface BuilderConfig {
   asar: boolean
   asarUnpack: string[]
   extraMetadata: { main: string }
+  protocols: { name: string; schemes: string[]; role?: string }[]
   linux: PlatformConfig
   mac: PlatformConfig
   win: PlatformConfig
@@ -95,6 +97,10 @@ describe('electron-builder.yml', () => {
     expect(config.linux.mimeTypes).toEqual(['application/json'])
     expect(config.linux.fileAssociations).toBeUndefined() // would write a *.json MIME glob
     expect(config.win.fileAssociations).toBeUndefined() // NSIS would make the app the default for .json
+  })
+
+  it('declares the viva:// scheme the shell handles (deep links)', () => {
+    expect(config.protocols).toEqual([expect.objectContaining({ schemes: [VIVA_SCHEME], role: 'Viewer' })])
   })
 
   it('writes releases under dist/, which git ignores', () => {

@@ -442,6 +442,18 @@ describe('desktop shell wiring', () => {
     expect(commands().at(-1)).toMatchObject({ command: 'showDataset', episode: null })
   })
 
+  it('viva:// links (second launch on Windows/Linux, open-url on macOS) reach the page as typed commands', async () => {
+    const shown = commands().find((c) => c.command === 'showDataset')
+    const id = shown?.command === 'showDataset' ? shown.datasetId : ''
+    const link = `viva://open/dataset/${id}/episode/0/frame/3?curves=m%3Ax`
+    fx.electron.app.emit('second-instance', {}, ['/x/electron', '.', link], state.root, {})
+    await vi.waitFor(() => expect(commands().at(-1)).toEqual({ command: 'openLink', location: { datasetId: id, episode: 0, frame: 3, curves: ['m:x'] } }))
+    fx.electron.app.emit('open-url', { preventDefault: () => undefined }, 'viva://open/dataset/nope/episode/1')
+    await vi.waitFor(() => expect(commands().at(-1)).toEqual({ command: 'badLink', problem: expect.stringContaining('dataset nope, which is not open') }))
+    menuItem('shortcuts').click?.()
+    await vi.waitFor(() => expect(commands().at(-1)).toEqual({ command: 'showShortcuts' }))
+  })
+
   it('remembers bounds and the last episode on quit, then disposes the services', async () => {
     page().client.notify?.('shell.showing', { datasetId: 'ds0', episode: 1 })
     await expect(page().client.call('app.info', {})).resolves.toBeDefined()

@@ -11,6 +11,8 @@ import { composeServices, openInitialDatasets, type Services } from '../compose'
 import { openDemo } from '../demo'
 import { defaultDataDir, PACKAGE_ROOT } from '../paths'
 import { PageActivity, RendererGate } from '../shell/activity'
+import { VIVA_SCHEME } from '../../app/location'
+import { vivaLinksIn } from '../shell/deepLink'
 import { classifyLaunchPaths, launchPaths } from '../shell/launch'
 import { applyBundledMediaTools, bundledMediaTools } from '../shell/mediaTools'
 import { RecentDatasets } from '../shell/recent'
@@ -43,6 +45,24 @@ app.on('open-file', (event, file) => {
   if (onOpenFile) onOpenFile(file)
   else openedFiles.push(file)
 })
+
+// viva:// links (app/location.ts): macOS hands them to open-url (possibly before `ready`), Windows and Linux to a
+// launch's arguments, forwarded to the running instance by the single-instance lock (second-instance). The app
+// registers as the scheme's handler as Electron's deep-link guide does
+// (https://www.electronjs.org/docs/latest/tutorial/launch-app-from-url-in-another-app); packaged builds also
+// declare it to the OS (electron-builder.yml `protocols`). Not from test runs (VIVA_DATA_DIR set), which must not
+// change which app the user's system opens links with.
+const openedLinks: string[] = []
+let onOpenLink: ((url: string) => void) | null = null
+app.on('open-url', (event, url) => {
+  event.preventDefault()
+  if (onOpenLink) onOpenLink(url)
+  else openedLinks.push(url)
+})
+if (!process.env.VIVA_DATA_DIR) {
+  if (!process.defaultApp) app.setAsDefaultProtocolClient(VIVA_SCHEME)
+  else if (process.argv[1] !== undefined) app.setAsDefaultProtocolClient(VIVA_SCHEME, process.execPath, [path.resolve(process.argv[1])])
+}
 
 function workAreas(): Rect[] {
   const primary = screen.getPrimaryDisplay()
@@ -163,6 +183,7 @@ async function start(): Promise<void> {
   process.once('exit', () => services.children.killAll())
   const [windowState, recent] = await Promise.all([WindowStateStore.open(dataDir), RecentDatasets.open(dataDir)])
   const problems: string[] = []
+  const launchLinks = vivaLinksIn(process.argv)
   const restoreEpisode = await openLaunchTargets(services, dataDir, windowState, recent, problems)
   // Scoring jobs a crash, a kill or a quit interrupted continue where they stopped.
   await services.resumeJobs().catch((err: unknown) => problems.push(`Could not resume scoring jobs: ${message(err)}`))
@@ -198,16 +219,25 @@ async function start(): Promise<void> {
     command: (command) => gate.push(command),
     page,
   })
-  if (restoreEpisode) gate.push({ command: 'showDataset', datasetId: restoreEpisode.datasetId, episode: restoreEpisode.episode })
+  // A link the app was started with goes where it says, instead of the last session's episode.
+  if (restoreEpisode && launchLinks.length + openedLinks.length === 0) gate.push({ command: 'showDataset', datasetId: restoreEpisode.datasetId, episode: restoreEpisode.episode })
   actions.refreshMenu()
 
   // A second launch (`viva-studio <dataset>`, a double-clicked manifest) focuses this window and opens its paths.
+  // A clicked viva:// link arrives the same way on Windows and Linux.
   app.on('second-instance', (_event, argv, workingDirectory) => {
     if (win.isMinimized()) win.restore()
     win.show()
     win.focus()
     void classifyLaunchPaths(launchPaths(argv, process.defaultApp === true), workingDirectory).then(actions.openTargets)
+    for (const link of vivaLinksIn(argv)) void actions.openLink(link)
   })
+  onOpenLink = (url) => {
+    win.show()
+    win.focus()
+    void actions.openLink(url)
+  }
+  for (const link of [...launchLinks, ...openedLinks.splice(0)]) void actions.openLink(link)
   onOpenFile = (file) => void classifyLaunchPaths([file], process.cwd()).then(actions.openTargets)
   for (const file of openedFiles.splice(0)) onOpenFile(file)
 

@@ -2,13 +2,16 @@
 // dataset's annotations, back up the data folder, and rebuild the application menu. Errors are shown in dialogs.
 import { app, dialog, Menu, type BrowserWindow, type MenuItemConstructorOptions } from 'electron'
 import { existsSync } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { AppCommand } from '../../app/contract'
 import type { Services } from '../compose'
+import { datasetIdOfFolder } from '../datasets/lerobot/lerobot'
+import { resolveVivaLink } from '../shell/deepLink'
 import { backupDataDir } from '../store/backup'
 import type { PageActivity } from '../shell/activity'
 import { exportFormatForPath, type LaunchTarget } from '../shell/launch'
-import { buildMenuTemplate, shortcutsText } from '../shell/menu'
+import { buildMenuTemplate } from '../shell/menu'
 import type { RecentDatasets } from '../shell/recent'
 
 export interface ShellContext {
@@ -29,6 +32,8 @@ export interface ShellContext {
 
 export interface ShellActions {
   openDataset(root: string, episode?: number | null): Promise<void>
+  /** A viva:// link (macOS open-url, or an argument of a launch): its dataset opened if needed, then the page goes there. */
+  openLink(url: string): Promise<void>
   openTargets(list: LaunchTarget[]): Promise<void>
   refreshMenu(): void
   showError(title: string, err: unknown): void
@@ -59,6 +64,23 @@ export function createShellActions(ctx: ShellContext): ShellActions {
       }
       showError('Could not open the dataset', err)
     }
+  }
+
+  async function openLink(url: string): Promise<void> {
+    const command = await resolveVivaLink(url, {
+      open: () => services.datasets.list(),
+      recent: recent.list,
+      idOf: datasetIdOfFolder,
+      exists: async (root) => (await stat(root).catch(() => null))?.isDirectory() ?? false,
+      openFolder: async (root) => {
+        const summary = await services.datasets.open(root)
+        ctx.page.currentDatasetId = summary.id
+        await recent.add(summary.root)
+        refreshMenu()
+        return summary
+      },
+    })
+    ctx.command(command)
   }
 
   async function addModelFolder(folder: string): Promise<void> {
@@ -158,14 +180,12 @@ export function createShellActions(ctx: ShellContext): ShellActions {
             ].join('\n'),
           })
         },
-        shortcuts: () => {
-          void dialog.showMessageBox(win, { type: 'info', title: 'Keyboard shortcuts', message: 'Keyboard shortcuts', detail: shortcutsText(process.platform) })
-        },
+        shortcuts: () => ctx.command({ command: 'showShortcuts' }),
         openLink: ctx.openExternalLink,
       },
     )
     Menu.setApplicationMenu(Menu.buildFromTemplate(template as MenuItemConstructorOptions[]))
   }
 
-  return { openDataset, openTargets, refreshMenu, showError }
+  return { openDataset, openLink, openTargets, refreshMenu, showError }
 }

@@ -19,6 +19,11 @@ describe('launchPaths', () => {
     expect(launchPaths(['/x/electron', '--inspect=0', '--remote-debugging-port=0', '.', '/data/ds'], true)).toEqual(['/data/ds'])
     expect(launchPaths(['/x/electron', '.'], true)).toEqual([])
   })
+
+  it('leaves viva:// links to deepLink.ts (Windows and Linux hand them as arguments)', () => {
+    expect(launchPaths(['viva-studio.exe', 'viva://open/dataset/abc/episode/1'], false)).toEqual([])
+    expect(launchPaths(['/x/electron', '.', 'VIVA://open/dataset/abc', '/data/ds'], true)).toEqual(['/data/ds'])
+  })
 })
 
 describe('classifyLaunchPath', () => {

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises'
 import path from 'node:path'
+import { isVivaLink } from '../../app/location'
 import { MANIFEST_FILE } from '../inference/manifest'
 
 /**
@@ -9,10 +10,12 @@ import { MANIFEST_FILE } from '../inference/manifest'
 
 /**
  * The user's paths in an Electron argv: without the executable, without switches (Chromium's and Playwright's
- * `--…`, macOS's `-psn_…`), and without the app folder when run as `electron <app>` (defaultApp).
+ * `--…`, macOS's `-psn_…`), without viva:// links, and without the app folder when run as `electron <app>`
+ * (defaultApp).
  */
 export function launchPaths(argv: readonly string[], defaultApp: boolean): string[] {
-  const positional = argv.slice(1).filter((a) => a.length > 0 && !a.startsWith('-'))
+  // viva:// links are not paths (main/shell/deepLink.ts takes them).
+  const positional = argv.slice(1).filter((a) => a.length > 0 && !a.startsWith('-') && !isVivaLink(a))
   return defaultApp ? positional.slice(1) : positional
 }
 

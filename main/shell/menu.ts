@@ -1,8 +1,10 @@
 /**
  * The application menu as plain data: main/electron/main.ts hands the template to Menu.buildFromTemplate and
  * supplies the actions. Kept here so its rules (no reload in production, devtools only in development, recent
- * list, accelerators that do not steal the player's keys) are unit-tested without Electron.
+ * list, accelerators that do not steal the player's keys) are unit-tested without Electron. The File and Help
+ * accelerators come from the shortcut registry (app/shortcuts.ts), which the page's `?` overlay lists.
  */
+import { menuAccelerator } from '../../app/shortcuts'
 
 /** The Electron menu roles this menu uses (a subset of MenuItemConstructorOptions['role']). */
 export type MenuRole =
@@ -54,6 +56,7 @@ export interface MenuActions {
   undo(): void
   redo(): void
   about(): void
+  /** Help › Keyboard shortcuts: the page shows its overlay (the one `?` opens). */
   shortcuts(): void
   openLink(url: string): void
 }
@@ -95,7 +98,7 @@ export function buildMenuTemplate(opts: MenuOptions, actions: MenuActions): Menu
     id: 'file',
     label: '&File',
     submenu: [
-      { id: 'open-dataset', label: 'Open dataset…', accelerator: 'CmdOrCtrl+O', click: () => actions.openDataset() },
+      { id: 'open-dataset', label: 'Open dataset…', accelerator: menuAccelerator('menu.openDataset'), click: () => actions.openDataset() },
       { id: 'open-recent', label: 'Open recent', submenu: recentItems },
       separator,
       { id: 'open-model-folder', label: 'Open model folder…', click: () => actions.openModelFolder() },
@@ -103,7 +106,7 @@ export function buildMenuTemplate(opts: MenuOptions, actions: MenuActions): Menu
       {
         id: 'export-annotations',
         label: 'Export annotations…',
-        accelerator: 'CmdOrCtrl+Shift+E',
+        accelerator: menuAccelerator('menu.exportAnnotations'),
         click: () => actions.exportAnnotations(),
       },
       { id: 'backup-data', label: 'Back up annotations and data…', click: () => actions.backupData() },
@@ -155,7 +158,7 @@ export function buildMenuTemplate(opts: MenuOptions, actions: MenuActions): Menu
     id: 'help',
     label: '&Help',
     submenu: [
-      { id: 'shortcuts', label: 'Keyboard shortcuts', accelerator: 'F1', click: () => actions.shortcuts() },
+      { id: 'shortcuts', label: 'Keyboard shortcuts', accelerator: menuAccelerator('menu.shortcuts'), click: () => actions.shortcuts() },
       ...opts.links.map((link, i) => ({ id: `link-${i}`, label: link.label, click: () => actions.openLink(link.url) })),
       ...(isMac ? [] : [separator, { id: 'about', label: `About ${opts.appName}`, click: () => actions.about() }]),
     ],
@@ -192,49 +195,4 @@ export function findMenuItem(items: readonly MenuItemSpec[], id: string): MenuIt
     if (inner) return inner
   }
   return undefined
-}
-
-/** Help › Keyboard shortcuts: the player's and annotator's keys (README "Using the player" / "Annotating"). */
-export const KEYBOARD_SHORTCUTS: ReadonlyArray<{ section: string; keys: ReadonlyArray<readonly [string, string]> }> = [
-  {
-    section: 'Player',
-    keys: [
-      ['Space', 'play / pause'],
-      ['← / →', 'one frame back / forward (Shift: 10 frames)'],
-      ['Home / End', 'first / last frame'],
-      ['G', 'go to a typed frame number'],
-      ['[ / ]', 'slower / faster (0.25× … 4×)'],
-      ['PageUp / PageDown', 'previous / next episode of the filtered list'],
-      ['Esc', 'back to the episode list'],
-      ['↑ / ↓, Enter, /', 'episode list: move, open, focus the filter'],
-    ],
-  },
-  {
-    section: 'Annotating',
-    keys: [
-      ['M / E', 'mark a milestone / an error at the current frame, then a digit picks the label'],
-      [', / .', 'previous / next event'],
-      ['L', 'relabel the selected event'],
-      ['Delete', 'delete the selected event'],
-      ['Ctrl+Z / Ctrl+Shift+Z (Ctrl+Y)', 'undo / redo'],
-      ['S / F / U', 'episode outcome: success / failure / unknown'],
-      ['T', "edit the task's taxonomy"],
-      ['A / X', 'accept / dismiss a detected event'],
-    ],
-  },
-  {
-    section: 'Application',
-    keys: [
-      ['Ctrl+O', 'open a dataset'],
-      ['Ctrl+Shift+E', 'export annotations'],
-      ['F1', 'this list'],
-    ],
-  },
-]
-
-export function shortcutsText(platform: NodeJS.Platform): string {
-  const mod = (s: string): string => (platform === 'darwin' ? s.replace(/Ctrl\+/g, '⌘') : s)
-  return KEYBOARD_SHORTCUTS.map(
-    (group) => `${group.section}\n${group.keys.map(([k, what]) => `  ${mod(k)}  —  ${what}`).join('\n')}`,
-  ).join('\n\n')
 }

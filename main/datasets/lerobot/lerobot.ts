@@ -57,6 +57,11 @@ async function canonicalRoot(absRoot: string): Promise<string> {
   }
 }
 
+/** The id a dataset folder opens with (see datasetId), without opening it: a viva:// link names datasets by it. */
+export async function datasetIdOfFolder(root: string): Promise<string> {
+  return datasetId(await canonicalRoot(resolve(root)))
+}
+
 /**
  * Content identity of a dataset, the same wherever its folder is (moved, renamed, copied): a hash of info.json's
  * text and of the episode table as the reader parsed it (meta/episodes.jsonl in v2.x, meta/episodes/ in v3.0:

@@ -4,7 +4,8 @@
  * How features talk: a feature reads the state of the features below it and may call their actions (each feature's
  * own code writes its own fields; SliceContext.set takes nothing else). Features are layered, lowest first:
  *   errors → datasets (+ episode checks) → player → navigation → plots, annotations, models, metrics, triage
- *   → curves → jobs, detector, advantages; figures (video rendering) reads only the errors.
+ *   → curves → jobs, detector, advantages → links (deep links); figures (video rendering) reads only the errors;
+ *   shortcuts (the help overlay) reads nothing.
  * A reaction that goes upward (the player opened an episode, so the curves load) is a hook the lower feature
  * declares and this module wires, in one place below; so is the reaction to the main side's events. Nothing else
  * writes across features, and no feature module imports this one.
@@ -19,11 +20,13 @@ import { createDatasetsSlice, currentDataset, type DatasetsSlice } from '../feat
 import { createDetectorSlice, type DetectorSlice } from '../features/detector/state'
 import { createRenderSlice, type RenderSlice } from '../features/figures/state'
 import { createJobsSlice, type JobsSlice } from '../features/jobs/state'
+import { createLinksSlice, type LinksSlice } from '../features/links/state'
 import { createMetricsSlice, type MetricsSlice } from '../features/metrics/state'
 import { createModelsSlice, type ModelsSlice } from '../features/models/state'
 import { createNavigationSlice, type NavigationSlice } from '../features/player/navigation'
 import { createPlayerSlice, type PlayerSlice } from '../features/player/state'
 import { createPlotFeaturesSlice, plottedFeatureKeys, type PlotFeaturesSlice } from '../features/plots/state'
+import { createShortcutsSlice, type ShortcutsSlice } from '../features/shortcuts/state'
 import { createTriageSlice, type TriageSlice } from '../features/triage/state'
 import { createErrorsSlice, type ErrorsSlice } from './errors'
 import type { SliceContext } from './slice'
@@ -42,7 +45,9 @@ export type AppState = ErrorsSlice &
   JobsSlice &
   DetectorSlice &
   AdvantagesSlice &
-  RenderSlice
+  RenderSlice &
+  LinksSlice &
+  ShortcutsSlice
 export type AppStore = StoreApi<AppState>
 
 /** One store per app instance, created with the client it talks to (tests inject a fake). */
@@ -112,11 +117,14 @@ export function createAppStore(client: VivaClient): AppStore {
           get().selectCandidate(null)
           get().resetAdvantages()
         },
+        seriesMissing: (series) => get().refuseLink(`episode ${get().episode?.index ?? ''} has no curve ${series.join(', ')} (the others are shown)`),
       }),
       ...createJobsSlice(ctx(), { curvesMayHaveChanged: (datasetId, episodes) => get().reloadIfShowing(datasetId, episodes) }),
       ...createDetectorSlice(ctx()),
       ...createAdvantagesSlice(ctx()),
       ...createRenderSlice(ctx()),
+      ...createLinksSlice(ctx()),
+      ...createShortcutsSlice(ctx()),
     }
   })
 
@@ -136,6 +144,9 @@ export function createAppStore(client: VivaClient): AppStore {
     if (cmd.command === 'undo') void s.undo()
     else if (cmd.command === 'redo') void s.redo()
     else if (cmd.command === 'modelsChanged') void s.loadModels()
+    else if (cmd.command === 'showShortcuts') s.setShortcutsOpen(true)
+    else if (cmd.command === 'openLink') void s.followLink(cmd.location)
+    else if (cmd.command === 'badLink') s.refuseLink(cmd.problem)
     else if (cmd.command === 'showDataset') {
       void (async () => {
         try {

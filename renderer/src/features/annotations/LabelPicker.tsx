@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import { latestTaxonomy } from '../../../../app/annotationEdits'
+import { matchShortcut, pickedDigit, type ShortcutIn } from '../../../../app/shortcuts'
 import { TAXONOMY_PRESETS, type TaxonomyPreset } from '../../../../app/taxonomy'
 import { useApp } from '../../state/StoreContext'
 
@@ -58,17 +59,27 @@ export function LabelPicker(): ReactNode {
     const onKey = (e: KeyboardEvent): void => {
       const l = live.current
       if (e.ctrlKey || e.metaKey || e.altKey) return
-      let handled = true
-      if (e.key === 'Escape') l.closePicker()
-      else if (/^[1-9]$/.test(e.key) && l.filter === '') l.choose(l.options[Number(e.key) - 1])
-      else if (e.key === 'Enter') l.choose(l.shown[l.highlight]?.label)
-      else if (e.key === 'ArrowDown') setHighlight(Math.min(l.shown.length - 1, l.highlight + 1))
-      else if (e.key === 'ArrowUp') setHighlight(Math.max(0, l.highlight - 1))
-      else if (e.key === 'Backspace') setFilter(l.filter.slice(0, -1))
-      else if (e.key.length === 1) {
+      // Keys by position (a digit on the AZERTY row that types &, é…); typed characters filter the labels.
+      const actions: Record<ShortcutIn<'picker'>, () => boolean | void> = {
+        'picker.cancel': () => l.closePicker(),
+        'picker.pick': () => {
+          const digit = pickedDigit(e)
+          // While a filter is typed, digits filter too.
+          if (digit === null || l.filter !== '') return false
+          l.choose(l.options[digit - 1])
+        },
+        'picker.choose': () => l.choose(l.shown[l.highlight]?.label),
+        'picker.down': () => setHighlight(Math.min(l.shown.length - 1, l.highlight + 1)),
+        'picker.up': () => setHighlight(Math.max(0, l.highlight - 1)),
+        'picker.erase': () => setFilter(l.filter.slice(0, -1)),
+      }
+      const id = matchShortcut(e, 'picker')
+      let handled = id !== null && actions[id]() !== false
+      if (!handled && e.key.length === 1) {
         setFilter(l.filter + e.key)
         setHighlight(0)
-      } else handled = false
+        handled = true
+      }
       if (handled) {
         e.preventDefault()
         e.stopImmediatePropagation()

@@ -27,6 +27,11 @@ export interface CurvesSlice {
   foresightJoints: string[] | null
   /** Curve the detector and the advantages work on; null (or not listed) = the first visible curve. */
   analysisCurveId: string | null
+  /**
+   * Series a link asked to show for an episode (`episodeKey`): exactly these, once that episode's curve list is
+   * known; the others are hidden.
+   */
+  wantedSeries: { episodeKey: string; series: string[] } | null
   /** Forget the old episode's curves and load the open one's list and visible curves. */
   loadEpisodeCurves(): Promise<void>
   resetCurves(): void
@@ -44,11 +49,15 @@ export interface CurvesSlice {
   setForesightOpen(open: boolean): void
   setForesightJoints(names: string[]): void
   setAnalysisCurve(id: string | null): void
+  /** Show exactly `series` (series keys) of that episode's curves, now if its list is here, else when it comes. */
+  showOnlySeries(datasetId: string, episode: number, series: string[]): void
 }
 
 export interface CurvesHooks {
   /** Another curve is analysed: what was found on the old one no longer applies. */
   analysisCurveChanged(): void
+  /** Series a link asked for that the episode does not have (the others are shown). */
+  seriesMissing(series: string[]): void
 }
 
 export function createCurvesSlice(
@@ -65,6 +74,24 @@ export function createCurvesSlice(
   /** One curves.list at a time; asks while one is in flight make one more round when it ends. */
   let listInFlight: Promise<void> | null = null
   let listAgain = false
+
+  /** Apply the wanted series to the open episode's list, if it is that episode's and its list has been read. */
+  const applyWanted = (): void => {
+    const wanted = get().wantedSeries
+    const at = here()
+    if (!wanted || !at || wanted.episodeKey !== at.key || get().curvesKey !== at.key || listInFlight) return
+    const listed = [...new Set(get().curveList.map(curveSeriesKey))]
+    const keep = new Set(wanted.series)
+    set((s) => ({
+      wantedSeries: null,
+      hiddenSeries: [...s.hiddenSeries.filter((k) => !keep.has(k) && !listed.includes(k)), ...listed.filter((k) => !keep.has(k))],
+    }))
+    for (const info of get().curveList) {
+      if (keep.has(curveSeriesKey(info)) && !get().curveData[info.id] && !fetching(info.id)) void get().fetchCurve(info.id)
+    }
+    const missing = wanted.series.filter((k) => !listed.includes(k))
+    if (missing.length > 0) hooks.seriesMissing(missing)
+  }
 
   const here = (): { datasetId: string; episode: number; key: string } | null => {
     const ep = get().episode
@@ -125,6 +152,7 @@ export function createCurvesSlice(
     foresightOpen: false,
     foresightJoints: null,
     analysisCurveId: null,
+    wantedSeries: null,
 
     async loadEpisodeCurves() {
       get().resetCurves()
@@ -155,6 +183,7 @@ export function createCurvesSlice(
         } finally {
           listInFlight = null
         }
+        applyWanted()
       }
       listInFlight = run()
       return listInFlight
@@ -265,6 +294,11 @@ export function createCurvesSlice(
 
     setForesightJoints(names) {
       set({ foresightJoints: names })
+    },
+
+    showOnlySeries(datasetId, episode, series) {
+      set({ wantedSeries: { episodeKey: episodeKey(datasetId, episode), series } })
+      applyWanted()
     },
 
     setAnalysisCurve(id) {

@@ -9,6 +9,7 @@ import { TaskOverview } from '../annotations/TaskOverview'
 import { MetricsView } from '../metrics/MetricsView'
 import { TriageView } from '../triage/TriageView'
 import { isTypingTarget } from '../../components/keyboard'
+import { matchShortcut } from '../../../../app/shortcuts'
 import { useApp } from '../../state/StoreContext'
 import { currentDataset, EVENT_FILTERS, eventCounts, filteredEpisodes, type EventFilter } from './state'
 import { episodeWarnings } from '../datasets/episodeChecks'
@@ -181,25 +182,28 @@ export function DatasetScreen(): ReactNode {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
-      if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || dialogOpen || view !== 'episodes') return
-      if (e.key === '/' && !isTypingTarget(e.target)) {
+      if (e.defaultPrevented || dialogOpen || view !== 'episodes') return
+      const id = matchShortcut(e, 'episodes')
+      if (id === null) return
+      if (id === 'list.filter') {
+        if (isTypingTarget(e.target)) return
         e.preventDefault()
         searchRef.current?.focus()
         return
       }
-      const inSearch = e.target === searchRef.current
-      if (isTypingTarget(e.target) && !inSearch) return
-      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-        e.preventDefault()
-        if (episodes.length === 0) return
-        const at = episodes.findIndex((ep) => ep.index === selected)
-        const next = e.key === 'ArrowDown' ? Math.min(episodes.length - 1, at + 1) : Math.max(0, at - 1)
-        selectEpisode(episodes[next]?.index ?? null)
-      } else if (e.key === 'Enter' && selected !== null) {
+      if (isTypingTarget(e.target) && e.target !== searchRef.current) return
+      if (id === 'list.open') {
+        if (selected === null) return
         e.preventDefault()
         const ep = episodes.find((x) => x.index === selected)
         if (ep?.present) void openEpisode(selected)
+        return
       }
+      e.preventDefault()
+      if (episodes.length === 0) return
+      const at = episodes.findIndex((ep) => ep.index === selected)
+      const next = id === 'list.down' ? Math.min(episodes.length - 1, at + 1) : Math.max(0, at - 1)
+      selectEpisode(episodes[next]?.index ?? null)
     }
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)

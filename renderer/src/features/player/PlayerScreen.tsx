@@ -1,11 +1,8 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import type { CameraView, EpisodeView } from '../../../../app/contract'
 import { formatDuration, formatFrameTime, frameTime, shortCameraName } from '../../../../app/dataset'
-import { isTypingTarget } from '../../components/keyboard'
 import { useApp, useAppStore, useClient } from '../../state/StoreContext'
-import { currentDataset, filteredEpisodes } from '../datasets/state'
-import { candidateKey } from '../detector/candidates'
-import { shownCandidates } from '../detector/state'
+import { currentDataset } from '../datasets/state'
 import { SPEEDS } from './state'
 import { WarningList } from '../datasets/DatasetScreen'
 import { episodeWarnings } from '../datasets/episodeChecks'
@@ -14,6 +11,7 @@ import { ValuePlot } from '../plots/ValuePlot'
 import { AdvantageStrip } from '../advantages/AdvantagesControl'
 import { ModelsPanel } from '../models/ModelsPanel'
 import { PlaybackController } from './playbackController'
+import { usePlayerKeys } from './playerKeys'
 import { Scrubber } from './Scrubber'
 import { Icon } from '../../components/Icon'
 import { AnnotationPanel } from '../annotations/AnnotationPanel'
@@ -23,6 +21,7 @@ import { MetricsButton } from '../metrics/MetricsButton'
 import { RenderVideoButton } from '../figures/RenderVideo'
 import { TriageBadge } from '../triage/TriageView'
 import { keepFocus } from '../../components/keepFocus'
+import { CopyLinkButton } from '../links/CopyLinkButton'
 
 function VideoView(props: { camera: CameraView; controller: PlaybackController; progress: number | undefined }): ReactNode {
   const client = useClient()
@@ -165,147 +164,6 @@ function Transport(props: { episode: EpisodeView }): ReactNode {
   )
 }
 
-function usePlayerKeys(episode: EpisodeView): void {
-  const store = useAppStore()
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent): void => {
-      if (e.defaultPrevented || isTypingTarget(e.target) || e.altKey) return
-      const s = store.getState()
-      if (s.picker || s.taxonomyEditorOpen) return
-      if (e.ctrlKey || e.metaKey) {
-        const key = e.key.toLowerCase()
-        if (key === 'z' && !e.shiftKey) void s.undo()
-        else if ((key === 'z' && e.shiftKey) || key === 'y') void s.redo()
-        else return
-        e.preventDefault()
-        return
-      }
-      const t0 = e.timeStamp > 0 ? e.timeStamp : performance.now()
-      const summary = currentDataset(s)
-      switch (e.key) {
-        case ' ':
-          s.togglePlay()
-          break
-        case 'ArrowRight':
-          s.step(e.shiftKey ? 10 : 1, t0)
-          break
-        case 'ArrowLeft':
-          s.step(e.shiftKey ? -10 : -1, t0)
-          break
-        case 'Home':
-          s.seek(0, t0)
-          break
-        case 'End':
-          s.seek(episode.length - 1, t0)
-          break
-        case 'g':
-        case 'G':
-          document.querySelector<HTMLInputElement>('input[aria-label="Go to frame"]')?.focus()
-          break
-        case '[': {
-          const i = SPEEDS.findIndex((x) => x >= s.speed)
-          s.setSpeed(SPEEDS[Math.max(0, i - 1)] ?? s.speed)
-          break
-        }
-        case ']': {
-          const i = SPEEDS.findIndex((x) => x >= s.speed)
-          s.setSpeed(SPEEDS[Math.min(SPEEDS.length - 1, i + 1)] ?? s.speed)
-          break
-        }
-        case 'PageDown':
-        case 'PageUp': {
-          if (!summary) return
-          const list = filteredEpisodes(s, summary).filter((x) => x.present)
-          const at = list.findIndex((x) => x.index === episode.index)
-          const next = list[e.key === 'PageDown' ? at + 1 : at - 1]
-          if (next) void s.openEpisode(next.index)
-          break
-        }
-        case 'Escape':
-          if (s.selectedCandidate) s.selectCandidate(null)
-          else if (s.selectedEventId) s.selectEvent(null)
-          else s.closeEpisode()
-          break
-        case 'm':
-        case 'M':
-          if (s.playing) s.togglePlay()
-          s.openPicker('milestone')
-          break
-        case 'e':
-        case 'E':
-          if (s.playing) s.togglePlay()
-          s.openPicker('error')
-          break
-        case 'n':
-        case 'N':
-          // Error triage: the next / previous drop of the dataset's ranking (opens its episode at its frame).
-          void s.jumpDrop(e.shiftKey ? -1 : 1)
-          break
-        case ',':
-          s.jumpEvent(-1)
-          break
-        case '.':
-          s.jumpEvent(1)
-          break
-        case '<':
-          s.jumpCandidate(-1)
-          break
-        case '>':
-          s.jumpCandidate(1)
-          break
-        case 'a':
-        case 'A':
-        case 'x':
-        case 'X': {
-          // A accepts the selected suggested event (label picker, then an undoable add), X dismisses it.
-          const key = s.selectedCandidate
-          if (!key || !shownCandidates(s).some((c) => candidateKey(c) === key)) return
-          if (e.key === 'a' || e.key === 'A') s.acceptCandidate(key)
-          else s.dismissCandidate(key)
-          break
-        }
-        case 'Delete':
-        case 'Backspace':
-          if (s.selectedCandidate && shownCandidates(s).some((c) => candidateKey(c) === s.selectedCandidate)) {
-            s.dismissCandidate(s.selectedCandidate)
-            break
-          }
-          if (!s.selectedEventId) return
-          void s.deleteEvent(s.selectedEventId)
-          break
-        case 'l':
-        case 'L': {
-          const ev = s.selectedEventId ? s.project?.events.get(s.selectedEventId) : undefined
-          if (!ev) return
-          s.openPicker(ev.kind, ev.id)
-          break
-        }
-        case 's':
-        case 'S':
-          void s.updateEpisode({ outcome: 'success' })
-          break
-        case 'f':
-        case 'F':
-          void s.updateEpisode({ outcome: 'failure' })
-          break
-        case 'u':
-        case 'U':
-          void s.updateEpisode({ outcome: 'unknown' })
-          break
-        case 't':
-        case 'T':
-          s.setTaxonomyEditorOpen(true)
-          break
-        default:
-          return
-      }
-      e.preventDefault()
-    }
-    window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
-  }, [store, episode])
-}
-
 function gridColumns(n: number): number {
   if (n <= 1) return 1
   if (n === 2 || n === 4) return 2
@@ -392,6 +250,7 @@ function PlayerBody(props: {
         <TriageBadge />
         <RenderVideoButton />
         <MetricsButton />
+        <CopyLinkButton />
       </header>
       <div className="player-main">
       <div className="player-left">

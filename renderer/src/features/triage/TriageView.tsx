@@ -1,6 +1,7 @@
 import { useEffect, useState, type KeyboardEvent as ReactKeyboardEvent, type ReactNode } from 'react'
 import type { TriageReport } from '../../../../app/triage'
 import { describeSpan, formatSeconds } from '../../../../app/timeSpan'
+import { matchShortcut } from '../../../../app/shortcuts'
 import { isTypingTarget } from '../../components/keyboard'
 import { useApp, useAppStore, useClient } from '../../state/StoreContext'
 import { currentDrop, shownTriage } from './state'
@@ -33,10 +34,11 @@ export function TriageView(): ReactNode {
   // N / Shift+N open the next / previous drop in the player, as they do there.
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
-      if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || isTypingTarget(e.target)) return
-      if (e.key !== 'n' && e.key !== 'N') return
+      if (e.defaultPrevented || isTypingTarget(e.target)) return
+      const id = matchShortcut(e, 'triage')
+      if (id === null) return
       e.preventDefault()
-      void store.getState().jumpDrop(e.shiftKey ? -1 : 1)
+      void store.getState().jumpDrop(id === 'drop.prev' ? -1 : 1)
     }
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)
