@@ -41,6 +41,7 @@ export const METHOD_NAMES = [
   'advantages.compute',
   'detector.calibrate',
   'triage.drops',
+  'triage.episodeStats',
   'render.video',
 ] as const
 export const EVENT_NAMES = ['media.progress', 'annotations.changed', 'score.progress', 'score.chunk', 'curves.changed', 'app.command', 'render.progress'] as const

@@ -233,6 +233,7 @@ export function composeServices(config: ComposeConfig): Services {
     'detector.calibrate': async ({ datasetId, curveId, tolerance }, ctx) => analysis.calibrateDetector(datasetId, curveId, tolerance, ctx.signal),
     'triage.drops': async ({ datasetId, series, window, threshold, tolerance }) =>
       analysis.triage(datasetId, { window, threshold, ...(series !== undefined ? { series } : {}), ...(tolerance ? { tolerance } : {}) }),
+    'triage.episodeStats': async ({ datasetId, window, threshold }) => analysis.episodeStats(datasetId, { window, threshold }),
     'render.video': async (params, ctx) => {
       // Progress at most every 10 frames and at the end: a render is seconds to minutes of frames.
       let shown = 0
