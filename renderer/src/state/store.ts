@@ -3,7 +3,7 @@
  *
  * How features talk: a feature reads the state of the features below it and may call their actions (each feature's
  * own code writes its own fields; SliceContext.set takes nothing else). Features are layered, lowest first:
- *   errors → datasets (+ episode checks) → player → navigation → plots, annotations, models, metrics, triage
+ *   errors → datasets (+ episode checks, episode stats) → player → navigation → plots, annotations, models, metrics, triage
  *   → curves → jobs, detector, advantages.
  * A reaction that goes upward (the player opened an episode, so the curves load) is a hook the lower feature
  * declares and this module wires, in one place below; so is the reaction to the main side's events. Nothing else
@@ -15,6 +15,7 @@ import { createAdvantagesSlice, type AdvantagesSlice } from '../features/advanta
 import { createAnnotationsSlice, type AnnotationsSlice } from '../features/annotations/state'
 import { createCurvesSlice, type CurvesSlice } from '../features/curves/state'
 import { createEpisodeChecksSlice, type EpisodeChecksSlice } from '../features/datasets/episodeChecks'
+import { createEpisodeStatsSlice, type EpisodeStatsSlice } from '../features/datasets/episodeStats'
 import { createDatasetsSlice, currentDataset, type DatasetsSlice } from '../features/datasets/state'
 import { createDetectorSlice, type DetectorSlice } from '../features/detector/state'
 import { createJobsSlice, type JobsSlice } from '../features/jobs/state'
@@ -30,6 +31,7 @@ import type { SliceContext } from './slice'
 export type AppState = ErrorsSlice &
   DatasetsSlice &
   EpisodeChecksSlice &
+  EpisodeStatsSlice &
   PlayerSlice &
   NavigationSlice &
   PlotFeaturesSlice &
@@ -75,6 +77,7 @@ export function createAppStore(client: VivaClient): AppStore {
         opened: () => get().showDatasetScreen(),
       }),
       ...createEpisodeChecksSlice(ctx()),
+      ...createEpisodeStatsSlice(ctx()),
       ...createPlayerSlice(ctx(), {
         leaving: () => void get().flushNotes(),
         featuresToLoad: () => plottedFeatureKeys(get(), currentDataset(get())),
@@ -125,7 +128,10 @@ export function createAppStore(client: VivaClient): AppStore {
   })
   client.on('score.progress', (job) => store.getState().applyJob(job))
   client.on('score.chunk', (chunk) => store.getState().applyChunk(chunk))
-  client.on('curves.changed', ({ datasetId, episode }) => store.getState().curvesChanged(datasetId, episode))
+  client.on('curves.changed', ({ datasetId, episode }) => {
+    store.getState().curvesChanged(datasetId, episode)
+    store.getState().episodeCurvesChanged(datasetId)
+  })
   // Commands from the desktop shell's menu, second launches and the restored session.
   client.on('app.command', (cmd) => {
     const s = store.getState()

@@ -3,7 +3,8 @@ import type { CameraView, EpisodeView } from '../../../../app/contract'
 import { formatDuration, formatFrameTime, frameTime, shortCameraName } from '../../../../app/dataset'
 import { isTypingTarget } from '../../components/keyboard'
 import { useApp, useAppStore, useClient } from '../../state/StoreContext'
-import { currentDataset, filteredEpisodes } from '../datasets/state'
+import { currentDataset } from '../datasets/state'
+import { listedEpisodes } from '../datasets/episodeColumns'
 import { candidateKey } from '../detector/candidates'
 import { shownCandidates } from '../detector/state'
 import { SPEEDS } from './state'
@@ -214,7 +215,7 @@ function usePlayerKeys(episode: EpisodeView): void {
         case 'PageDown':
         case 'PageUp': {
           if (!summary) return
-          const list = filteredEpisodes(s, summary).filter((x) => x.present)
+          const list = listedEpisodes(s, summary).filter((x) => x.present)
           const at = list.findIndex((x) => x.index === episode.index)
           const next = list[e.key === 'PageDown' ? at + 1 : at - 1]
           if (next) void s.openEpisode(next.index)
