@@ -1,9 +1,10 @@
-import { useEffect, type ReactNode } from 'react'
+import { useEffect, useLayoutEffect, type ReactNode } from 'react'
 import { ErrorToasts } from './components/ErrorToasts'
 import { DatasetScreen } from './features/datasets/DatasetScreen'
 import { PlayerScreen } from './features/player/PlayerScreen'
 import { followLocation, parseLocation, restoreLocation } from './state/location'
 import { useApp, useAppStore, useClient } from './state/StoreContext'
+import { followTheme } from './state/theme'
 
 export function App(): ReactNode {
   const screen = useApp((s) => s.screen)
@@ -39,6 +40,8 @@ export function App(): ReactNode {
   }, [client, store])
 
   useEffect(() => followLocation(store, window), [store])
+  // Before paint: the first frame already has the theme's colours.
+  useLayoutEffect(() => followTheme(store, window), [store])
 
   return (
     <div className="app">

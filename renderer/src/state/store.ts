@@ -3,7 +3,7 @@
  *
  * How features talk: a feature reads the state of the features below it and may call their actions (each feature's
  * own code writes its own fields; SliceContext.set takes nothing else). Features are layered, lowest first:
- *   errors → datasets (+ episode checks, episode stats) → player → navigation → plots, annotations, models, metrics, triage
+ *   errors, theme → datasets (+ episode checks, episode stats) → player (+ its layout) → navigation → plots, annotations, models, metrics, triage
  *   → curves → jobs, detector, advantages.
  * A reaction that goes upward (the player opened an episode, so the curves load) is a hook the lower feature
  * declares and this module wires, in one place below; so is the reaction to the main side's events. Nothing else
@@ -21,18 +21,22 @@ import { createDetectorSlice, type DetectorSlice } from '../features/detector/st
 import { createJobsSlice, type JobsSlice } from '../features/jobs/state'
 import { createMetricsSlice, type MetricsSlice } from '../features/metrics/state'
 import { createModelsSlice, type ModelsSlice } from '../features/models/state'
+import { createLayoutSlice, type LayoutSlice } from '../features/player/layout'
 import { createNavigationSlice, type NavigationSlice } from '../features/player/navigation'
 import { createPlayerSlice, type PlayerSlice } from '../features/player/state'
 import { createPlotFeaturesSlice, plottedFeatureKeys, type PlotFeaturesSlice } from '../features/plots/state'
 import { createTriageSlice, type TriageSlice } from '../features/triage/state'
 import { createErrorsSlice, type ErrorsSlice } from './errors'
+import { createThemeSlice, type ThemeSlice } from './theme'
 import type { SliceContext } from './slice'
 
 export type AppState = ErrorsSlice &
+  ThemeSlice &
   DatasetsSlice &
   EpisodeChecksSlice &
   EpisodeStatsSlice &
   PlayerSlice &
+  LayoutSlice &
   NavigationSlice &
   PlotFeaturesSlice &
   AnnotationsSlice &
@@ -68,6 +72,7 @@ export function createAppStore(client: VivaClient): AppStore {
 
     return {
       ...createErrorsSlice(ctx()),
+      ...createThemeSlice(ctx()),
       ...createDatasetsSlice(ctx(), {
         leaving: () => void get().flushNotes(),
         shown: (datasetId) => {
@@ -93,6 +98,7 @@ export function createAppStore(client: VivaClient): AppStore {
         },
         driverAttached: () => get().applyPendingSeek(),
       }),
+      ...createLayoutSlice(ctx()),
       ...createNavigationSlice(ctx(), {
         arrived: ({ episode, frame, kind }) => {
           for (const e of get().project?.events.values() ?? []) {

@@ -8,6 +8,7 @@ import { TaskOverview } from '../annotations/TaskOverview'
 import { MetricsView } from '../metrics/MetricsView'
 import { TriageView } from '../triage/TriageView'
 import { isTypingTarget } from '../../components/keyboard'
+import { ThemeSelect } from '../../components/ThemeSelect'
 import { useApp } from '../../state/StoreContext'
 import { currentDataset, EVENT_FILTERS, filteredEpisodes, type EventFilter } from './state'
 import { rowContext, sortEpisodes } from './episodeColumns'
@@ -233,6 +234,7 @@ export function DatasetScreen(): ReactNode {
           </select>
         ) : null}
         <OpenDatasetForm />
+        <ThemeSelect />
       </header>
       {dialogOpen && summary ? <ExportImportDialog summary={summary} onClose={() => setDialogOpen(false)} /> : null}
       {summary ? (

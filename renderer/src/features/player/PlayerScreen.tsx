@@ -1,8 +1,8 @@
-import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
-import type { CameraView, EpisodeView } from '../../../../app/contract'
-import { formatDuration, formatFrameTime, frameTime, shortCameraName } from '../../../../app/dataset'
+import { useEffect, useMemo, useState, type ReactNode } from 'react'
+import type { EpisodeView } from '../../../../app/contract'
+import { formatDuration, formatFrameTime, frameTime } from '../../../../app/dataset'
 import { isTypingTarget } from '../../components/keyboard'
-import { useApp, useAppStore, useClient } from '../../state/StoreContext'
+import { useApp, useAppStore } from '../../state/StoreContext'
 import { currentDataset } from '../datasets/state'
 import { listedEpisodes } from '../datasets/episodeColumns'
 import { candidateKey } from '../detector/candidates'
@@ -23,63 +23,10 @@ import { TaxonomyEditor } from '../annotations/TaxonomyEditor'
 import { MetricsButton } from '../metrics/MetricsButton'
 import { TriageBadge } from '../triage/TriageView'
 import { keepFocus } from '../../components/keepFocus'
-
-function VideoView(props: { camera: CameraView; controller: PlaybackController; progress: number | undefined }): ReactNode {
-  const client = useClient()
-  const ref = useRef<HTMLVideoElement>(null)
-  const { camera, controller } = props
-  const src = camera.status === 'ready' && camera.media ? client.mediaUrl(camera.media) : null
-
-  useEffect(() => {
-    const video = ref.current
-    if (!video || !src) return
-    return controller.attach(camera.key, video, camera.frameTimes)
-  }, [controller, camera.key, camera.frameTimes, src])
-
-  return (
-    <figure className="view" data-camera={camera.key} data-status={camera.status}>
-      <figcaption>
-        <span className="view-name">{shortCameraName(camera.key)}</span>
-        {camera.codec ? (
-          // The dataset's own codec; a proxy that plays in its place is noted, not shown as the source.
-          <span className="view-meta" data-testid={`camera-codec-${camera.key}`}>
-            {camera.sourceCodec ?? camera.codec} {camera.width}×{camera.height}
-            {camera.sourceCodec && camera.sourceCodec !== camera.codec ? (
-              <span className="muted" title={`${camera.sourceCodec} cannot be decoded by the browser engine; a ${camera.codec} copy plays`}>
-                {' '}
-                (plays as {camera.codec} proxy)
-              </span>
-            ) : null}
-          </span>
-        ) : null}
-      </figcaption>
-      {src ? (
-        <video ref={ref} src={src} muted playsInline preload="auto" data-camera={camera.key} />
-      ) : camera.status === 'failed' || camera.status === 'missing' ? (
-        // An unreadable file, a video window that does not fit it, or no file at all (where it was expected and
-        // searched for): say why in this camera's pane, never a blank or a frame of another episode.
-        <div className="view-placeholder view-error" role="alert" data-testid={`camera-error-${camera.key}`}>
-          <p className="view-error-title">
-            {camera.status === 'missing' ? 'No video for' : 'Cannot show'} {shortCameraName(camera.key)}
-          </p>
-          <p>{camera.statusMessage ?? (camera.status === 'missing' ? 'No video file.' : 'This video cannot be read.')}</p>
-        </div>
-      ) : (
-        <div className="view-placeholder">
-          {camera.status === 'needs-proxy' ? (
-            <>
-              <p>{camera.statusMessage}</p>
-              <progress max={1} value={props.progress ?? 0} aria-label={`Transcoding ${camera.key}`} />
-              <p>{Math.round((props.progress ?? 0) * 100)}%</p>
-            </>
-          ) : (
-            <p>{camera.statusMessage ?? 'No video'}</p>
-          )}
-        </div>
-      )}
-    </figure>
-  )
-}
+import { ThemeSelect } from '../../components/ThemeSelect'
+import { Splitter } from '../../components/Splitter'
+import { CameraViews } from './CameraViews'
+import { PANES } from './layout'
 
 /**
  * The current frame's time: the recorded timestamp from the episode table when it has one (what LeRobot calls the
@@ -306,12 +253,6 @@ function usePlayerKeys(episode: EpisodeView): void {
   }, [store, episode])
 }
 
-function gridColumns(n: number): number {
-  if (n <= 1) return 1
-  if (n === 2 || n === 4) return 2
-  return 3
-}
-
 export function PlayerScreen(): ReactNode {
   const store = useAppStore()
   const episode = useApp((s) => s.episode)
@@ -377,7 +318,8 @@ function PlayerBody(props: {
     void checkEpisodes(episode.datasetId, [episode.index])
   }, [checkEpisodes, episode.datasetId, episode.index])
   const warnings = useMemo(() => episodeWarnings(episode, checked), [episode, checked])
-  const cols = gridColumns(episode.cameras.length)
+  const sideWidth = useApp((s) => s.paneSizes.sidePanelWidth)
+  const setPaneSize = useApp((s) => s.setPaneSize)
   return (
     <div className="player-screen" data-episode={episode.index}>
       <header className="topbar">
@@ -391,21 +333,11 @@ function PlayerBody(props: {
         {props.loading ? <span className="loading-badge">loading…</span> : null}
         <TriageBadge />
         <MetricsButton />
+        <ThemeSelect />
       </header>
-      <div className="player-main">
+      <div className="player-main" style={{ gridTemplateColumns: `minmax(0, 1fr) 6px ${sideWidth}px` }}>
       <div className="player-left">
-      <section
-        className="views"
-        style={{
-          gridTemplateColumns: `repeat(${cols}, minmax(0, 1fr))`,
-          gridTemplateRows: `repeat(${Math.ceil(episode.cameras.length / cols)}, minmax(0, 1fr))`,
-        }}
-        aria-label="Camera views"
-      >
-        {episode.cameras.map((cam) => (
-          <VideoView key={cam.key} camera={cam} controller={controller} progress={props.progress[cam.key]} />
-        ))}
-      </section>
+      <CameraViews cameras={episode.cameras} controller={controller} progress={props.progress} />
       <Transport episode={episode} />
       <AdvantageStrip length={episode.length} />
       <Scrubber length={episode.length} fps={episode.fps} timestamps={episode.timestamps} />
@@ -413,6 +345,16 @@ function PlayerBody(props: {
       <FeaturePlotOrNote episode={episode} />
       <WarningList warnings={warnings} title="Episode warnings" />
       </div>
+      <Splitter
+        label={PANES.sidePanelWidth.label}
+        axis="x"
+        grow={-1}
+        value={sideWidth}
+        min={PANES.sidePanelWidth.min}
+        max={PANES.sidePanelWidth.max}
+        onChange={(px) => setPaneSize('sidePanelWidth', px)}
+        testId="side-panel-splitter"
+      />
       <SidePanel />
       </div>
       <LabelPicker />

@@ -3,6 +3,7 @@ import type { Data, Layout, Shape } from 'plotly.js'
 import { episodeLabels } from '../../../../app/annotationEdits'
 import type { EpisodeView } from '../../../../app/contract'
 import { toDisplay, type CurveConvention, type CurveInfo } from '../../../../app/curves'
+import { THEME_COLORS, type Theme } from '../../../../app/figures/palette'
 import { groundTruthProgress, type EpisodeOutcome } from '../../../../app/metrics'
 import { shownAdvantages } from '../advantages/state'
 import { analysisCurve, curveComputed, curveVisible, type CurveEntry } from '../curves/curves'
@@ -13,6 +14,7 @@ import type { AppState } from '../../state/store'
 import { baseLayout, candidateShapes, candidateTrace, frames, seriesColor, type PlotSpec } from './plotShared'
 import type { PlotCaches } from './plotCaches'
 import { PlotFrame } from './PlotFrame'
+import { PlotHeightSplitter } from './PlotHeightSplitter'
 import { useLivePlot } from './useLivePlot'
 import { AdvantagesControl } from '../advantages/AdvantagesControl'
 import { DetectorPanel } from '../detector/DetectorPanel'
@@ -20,8 +22,8 @@ import { useCandidateDetection, useDetectorCalibration } from '../detector/useCa
 import { bandPolygons, bandRanges, emaSmooth, MAX_VALUE_SMOOTHING } from './valueAnalysis'
 import './valueAnalysis.css'
 
-/** Colour of the dashed ground-truth progress line. */
-const GT_COLOR = '#c9ced6'
+/** Colour of the dashed ground-truth progress line: the theme's text colour, apart from every series colour. */
+const gtColor = (theme: Theme): string => THEME_COLORS[theme].text
 
 const CONVENTION_NAMES: Record<CurveConvention, string> = {
   progress: 'progress',
@@ -182,7 +184,7 @@ function buildValues(s: AppState): PlotSpec {
       y: groundTruth(caches, length, outcome),
       showlegend: false,
       hovertemplate: `ground truth (${outcome}): %{y:.3f}<extra>frame %{x}</extra>`,
-      line: { color: GT_COLOR, width: 1.3, dash: 'dash' },
+      line: { color: gtColor(s.theme), width: 1.3, dash: 'dash' },
     } as Data)
   }
   const candidates = shownCandidates(s)
@@ -190,7 +192,7 @@ function buildValues(s: AppState): PlotSpec {
     if (caches.candidates?.list !== candidates) caches.candidates = { list: candidates, trace: candidateTrace(candidates) }
     data.push(caches.candidates.trace)
   }
-  const base = baseLayout(190, length)
+  const base = baseLayout(s.paneSizes.valuePlotHeight, length, s.theme)
   const pad = 0.05 * (hi - lo)
   const layout: Partial<Layout> = {
     ...base,
@@ -212,7 +214,7 @@ function ValueCanvas(): ReactNode {
   useLivePlot(
     divRef,
     buildValues,
-    (s) => [s.curveList, s.curveData, s.hiddenSeries, s.valueSmoothing, shownCandidates(s), shownAdvantages(s)],
+    (s) => [s.curveList, s.curveData, s.hiddenSeries, s.valueSmoothing, shownCandidates(s), shownAdvantages(s), s.paneSizes.valuePlotHeight],
     { cursorRef, shapes: valueShapes, shapesWatch: (s) => [shownCandidates(s), s.selectedCandidate] },
   )
   return <PlotFrame plotRef={divRef} cursorRef={cursorRef} className="value-plot-canvas" testId="value-plot" />
@@ -272,7 +274,7 @@ function buildForesight(s: AppState, curveId: string, joints: string[]): PlotSpe
       } as Data)
     })
   }
-  const base = baseLayout(200, length)
+  const base = baseLayout(200, length, s.theme)
   return {
     data,
     layout: { ...base, yaxis: { ...base.yaxis, title: { text: 'state' } }, showlegend: false, uirevision: `${s.curvesKey ?? ''}/${curveId}` },
@@ -403,6 +405,7 @@ function SmoothingControl(): ReactNode {
 /** The dashed ground-truth line's legend entry, or why there is none. */
 function GroundTruthLegend(): ReactNode {
   const outcome = useApp(groundTruthOutcome)
+  const theme = useApp((s) => s.theme)
   if (!outcome) {
     return (
       <li className="muted gt-note" data-testid="gt-curve-note">
@@ -412,7 +415,7 @@ function GroundTruthLegend(): ReactNode {
   }
   return (
     <li className="curve-item gt-item" data-testid="gt-curve-legend" title="1 − G/2 with the paper's return G (eq. 2), from the annotated outcome">
-      <span className="swatch swatch-dashed" style={{ borderColor: GT_COLOR }} />
+      <span className="swatch swatch-dashed" style={{ borderColor: gtColor(theme) }} />
       <span className="curve-name">ground truth</span>
       <span className="muted curve-meta">progress of a {outcome}</span>
     </li>
@@ -470,6 +473,7 @@ export function ValuePlot(props: { episode: EpisodeView }): ReactNode {
             <GroundTruthLegend />
           </ul>
           <ValueCanvas />
+          <PlotHeightSplitter pane="valuePlotHeight" testId="value-plot-splitter" />
           <div className="value-tools">
             <AnalysisCurveSelect curves={list} />
             <AdvantagesControl />
