@@ -76,7 +76,8 @@ function VideoView(props: { camera: CameraView; controller: PlaybackController; 
 const MIN_VIEWS_HEIGHT = 150
 
 /**
- * The height the column `section` sits in leaves for it: the column's height less its other children and the gaps
+ * The height the column `section` sits in leaves for it: the column's height less its other children (those above
+ * the fold) and the gaps
  * between them (the views are sized from this, not from their own box, so that it never depends on their height).
  */
 function spaceLeft(section: HTMLElement): { width: number; height: number } {
@@ -85,7 +86,8 @@ function spaceLeft(section: HTMLElement): { width: number; height: number } {
   const style = getComputedStyle(column)
   const gap = Number.parseFloat(style.rowGap) || 0
   const padding = (Number.parseFloat(style.paddingTop) || 0) + (Number.parseFloat(style.paddingBottom) || 0)
-  const children = [...column.children] as HTMLElement[]
+  // What is meant to be scrolled to (.below-plots: the analysis tools, warnings) does not take room from the views.
+  const children = ([...column.children] as HTMLElement[]).filter((c) => !c.classList.contains('below-plots'))
   const others = children.filter((c) => c !== section).reduce((a, c) => a + c.offsetHeight, 0)
   return { width: section.clientWidth, height: Math.max(MIN_VIEWS_HEIGHT, column.clientHeight - padding - others - gap * (children.length - 1)) }
 }

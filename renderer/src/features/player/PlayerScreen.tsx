@@ -11,7 +11,7 @@ import { SPEEDS } from './state'
 import { WarningList } from '../datasets/DatasetScreen'
 import { episodeWarnings } from '../datasets/episodeChecks'
 import { StatePlot } from '../plots/StatePlot'
-import { ValuePlot } from '../plots/ValuePlot'
+import { ValuePlot, ValueTools } from '../plots/ValuePlot'
 import { AdvantageStrip } from '../advantages/AdvantagesControl'
 import { ModelsPanel } from '../models/ModelsPanel'
 import { PlaybackController } from './playbackController'
@@ -343,7 +343,11 @@ function PlayerBody(props: {
       <Scrubber length={episode.length} fps={episode.fps} timestamps={episode.timestamps} />
       <ValuePlot episode={episode} />
       <FeaturePlotOrNote episode={episode} />
-      <WarningList warnings={warnings} title="Episode warnings" />
+      {/* Under the plots (the views are sized so that the plots fit above this; the column scrolls to it). */}
+      <div className="below-plots">
+        <ValueTools />
+        <WarningList warnings={warnings} title="Episode warnings" />
+      </div>
       </div>
       <Splitter
         label={PANES.sidePanelWidth.label}

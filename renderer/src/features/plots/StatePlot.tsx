@@ -141,6 +141,7 @@ export function StatePlot(): ReactNode {
   const hidden = useApp((s) => s.hiddenJoints)
   const setHidden = useApp((s) => s.setHiddenJoints)
   const series = useApp((s) => plotted(s).length)
+  const height = useApp((s) => s.paneSizes.statePlotHeight)
 
   useLivePlot(divRef, buildState, (s) => [s.hiddenJoints, s.plotFeatures, s.extraFeatures, s.episode, s.datasets, s.paneSizes.statePlotHeight], {
     cursorRef,
@@ -180,7 +181,7 @@ export function StatePlot(): ReactNode {
         </button>
       </div>
       {summary ? <FeaturePicker summary={summary} /> : null}
-      <PlotFrame plotRef={divRef} cursorRef={cursorRef} className="state-plot-canvas" testId="state-plot" />
+      <PlotFrame plotRef={divRef} cursorRef={cursorRef} className="state-plot-canvas" testId="state-plot" height={height} />
       <PlotHeightSplitter pane="statePlotHeight" testId="state-plot-splitter" />
     </section>
   )

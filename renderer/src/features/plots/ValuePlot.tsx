@@ -25,6 +25,8 @@ import './valueAnalysis.css'
 /** Colour of the dashed ground-truth progress line: the theme's text colour, apart from every series colour. */
 const gtColor = (theme: Theme): string => THEME_COLORS[theme].text
 
+const FORESIGHT_HEIGHT = 200
+
 const CONVENTION_NAMES: Record<CurveConvention, string> = {
   progress: 'progress',
   remaining: 'remaining progress (1 − v)',
@@ -217,7 +219,8 @@ function ValueCanvas(): ReactNode {
     (s) => [s.curveList, s.curveData, s.hiddenSeries, s.valueSmoothing, shownCandidates(s), shownAdvantages(s), s.paneSizes.valuePlotHeight],
     { cursorRef, shapes: valueShapes, shapesWatch: (s) => [shownCandidates(s), s.selectedCandidate] },
   )
-  return <PlotFrame plotRef={divRef} cursorRef={cursorRef} className="value-plot-canvas" testId="value-plot" />
+  const height = useApp((s) => s.paneSizes.valuePlotHeight)
+  return <PlotFrame plotRef={divRef} cursorRef={cursorRef} className="value-plot-canvas" testId="value-plot" height={height} />
 }
 
 /** Joint index in the episode's recorded state for a joint the model predicts, or −1. */
@@ -274,7 +277,7 @@ function buildForesight(s: AppState, curveId: string, joints: string[]): PlotSpe
       } as Data)
     })
   }
-  const base = baseLayout(200, length, s.theme)
+  const base = baseLayout(FORESIGHT_HEIGHT, length, s.theme)
   return {
     data,
     layout: { ...base, yaxis: { ...base.yaxis, title: { text: 'state' } }, showlegend: false, uirevision: `${s.curvesKey ?? ''}/${curveId}` },
@@ -292,7 +295,7 @@ function ForesightCanvas(props: { curveId: string; joints: string[] }): ReactNod
     { cursorRef },
   )
   useEffect(() => invalidate(), [curveId, joints, invalidate])
-  return <PlotFrame plotRef={divRef} cursorRef={cursorRef} className="foresight-canvas" testId="foresight-plot" />
+  return <PlotFrame plotRef={divRef} cursorRef={cursorRef} className="foresight-canvas" testId="foresight-plot" height={FORESIGHT_HEIGHT} />
 }
 
 /** viva-flow models also predict the state K frames ahead: plotted at t + K against what was recorded there. */
@@ -452,7 +455,6 @@ function AnalysisCurveSelect(props: { curves: CurveInfo[] }): ReactNode {
 /** Value curves of the open episode (display progress, higher = closer to success), growing live while scored. */
 export function ValuePlot(props: { episode: EpisodeView }): ReactNode {
   const list = useApp((s) => s.curveList)
-  const foresightCurves = useMemo(() => list.filter((c) => c.futureDim > 0 && c.futureNames.length > 0), [list])
   useCandidateDetection()
   useDetectorCalibration()
   return (
@@ -474,14 +476,28 @@ export function ValuePlot(props: { episode: EpisodeView }): ReactNode {
           </ul>
           <ValueCanvas />
           <PlotHeightSplitter pane="valuePlotHeight" testId="value-plot-splitter" />
-          <div className="value-tools">
-            <AnalysisCurveSelect curves={list} />
-            <AdvantagesControl />
-          </div>
-          <DetectorPanel />
-          {foresightCurves.length > 0 ? <Foresight curves={foresightCurves} /> : null}
         </>
       )}
+    </section>
+  )
+}
+
+/**
+ * What works on the value curves (the analysed curve, advantages, the event detector, the foresight plot). Shown
+ * under the feature plot, so that both plots stay on screen above it at 1280×800.
+ */
+export function ValueTools(): ReactNode {
+  const list = useApp((s) => s.curveList)
+  const foresightCurves = useMemo(() => list.filter((c) => c.futureDim > 0 && c.futureNames.length > 0), [list])
+  if (list.length === 0) return null
+  return (
+    <section className="value-plot value-tools-section" aria-label="Value analysis">
+      <div className="value-tools">
+        <AnalysisCurveSelect curves={list} />
+        <AdvantagesControl />
+      </div>
+      <DetectorPanel />
+      {foresightCurves.length > 0 ? <Foresight curves={foresightCurves} /> : null}
     </section>
   )
 }
