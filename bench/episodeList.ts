@@ -7,7 +7,7 @@
 //                with two imported curve files (two series, 2,000 curves): the first ask (every curve read and
 //                scanned) and the next ones (memo: only the curve list is read).         target: next < 100 ms
 //   ui1000     — the UI: open the dataset (submit its path, wait for the 1,000th row) without curves and with the two
-//                series' six columns, then a click on a series' mean header until the rows are in that order.
+//                series' six columns, then a click on a series' mean header until a frame shows the rows in that order (timed in the page).
 //                                                                                       target: each < 1.5 s
 // The dataset is the one largeData.ts generates and caches ($VIVA_BENCH_CACHE, default <tmp>/viva-bench-cache).
 //   npx tsx bench/episodeList.ts   (about 2 min on 2 cores when the dataset is cached, 1 min more when not)
@@ -17,7 +17,7 @@ import path from 'node:path'
 import type { ProjectState } from '../app/annotations'
 import type { EpisodeSummary } from '../app/dataset'
 import type { EpisodeStatsReport } from '../app/episodeStats'
-import { episodeLengths, generateTaskFixture, serve, tempDir, writeCurveCsv } from '../e2e/support/server'
+import { generateTaskFixture, serve, tempDir, writeCurveCsv } from '../e2e/support/server'
 import { sortEpisodes, seriesColumnKey, type EpisodeRowContext } from '../renderer/src/features/datasets/episodeColumns'
 import type { EpisodeSort } from '../renderer/src/features/datasets/episodeSort'
 import { LARGE } from './largeDataParts'
@@ -133,10 +133,19 @@ async function main(): Promise<void> {
     await page.locator('th.stat').first().waitFor()
     const series = first.value.series[0]!
     const lowest = series.episodes[series.mean.indexOf(Math.min(...series.mean))]
-    const t0 = performance.now()
-    await page.locator('th.stat').first().getByRole('button').click()
-    await page.locator(`table[aria-label="Episodes"] tbody tr:first-child[data-episode="${lowest}"]`).waitFor({ timeout: 60_000 })
-    const sortMs = round(performance.now() - t0)
+    // Timed in the page, from the click to the first frame painted with the rows in order.
+    const sortMs = round(
+      await page.evaluate(async (want) => {
+        const button = document.querySelector('th.stat button') as HTMLButtonElement
+        const t0 = performance.now()
+        button.click()
+        for (;;) {
+          await new Promise((r) => requestAnimationFrame(r))
+          if (document.querySelector('table[aria-label="Episodes"] tbody tr')?.getAttribute('data-episode') === String(want)) return performance.now() - t0
+          if (performance.now() - t0 > 60_000) throw new Error('the list was not sorted within 60 s')
+        }
+      }, lowest ?? -1),
+    )
     const pass = openBare < UI_TARGET_MS && openWithColumns < UI_TARGET_MS && sortMs < UI_TARGET_MS
     results.ui1000 = { openMs: openBare, openWithSeriesColumnsMs: openWithColumns, sortBySeriesMs: sortMs, targetMs: UI_TARGET_MS, pass }
     process.stdout.write(`ui1000: open ${openBare} ms, with 6 series columns ${openWithColumns} ms, sort by a series ${sortMs} ms — ${pass ? 'PASS' : 'FAIL'}\n`)

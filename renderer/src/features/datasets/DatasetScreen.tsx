@@ -10,7 +10,7 @@ import { TriageView } from '../triage/TriageView'
 import { isTypingTarget } from '../../components/keyboard'
 import { ThemeSelect } from '../../components/ThemeSelect'
 import { useApp } from '../../state/StoreContext'
-import { currentDataset, EVENT_FILTERS, filteredEpisodes, type EventFilter } from './state'
+import { currentDataset, EVENT_FILTERS, eventCounts, filteredEpisodes, type EventFilter } from './state'
 import { rowContext, sortEpisodes } from './episodeColumns'
 import { EpisodeTable } from './EpisodeTable'
 
@@ -151,7 +151,9 @@ export function DatasetScreen(): ReactNode {
   const stats = useApp((s) => s.episodeStats)
   const statsError = useApp((s) => s.episodeStatsError)
   const currentId = summary?.id ?? null
-  const ctx = useMemo(() => rowContext(currentId, project, checks, stats), [currentId, project, checks, stats])
+  // Counts change with the project only: rows showing the same counts are not rendered again when checks arrive.
+  const counts = useMemo(() => eventCounts(project), [project])
+  const ctx = useMemo(() => rowContext(currentId, project, checks, stats, counts), [currentId, project, checks, stats, counts])
   const filtered = useMemo(
     () => (summary ? filteredEpisodes({ taskFilter, textFilter, outcomeFilter, statusFilter, eventFilter, project }, summary) : []),
     [summary, taskFilter, textFilter, outcomeFilter, statusFilter, eventFilter, project],

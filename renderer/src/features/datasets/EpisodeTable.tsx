@@ -1,5 +1,5 @@
-import type { ReactNode, RefObject } from 'react'
-import { episodeLabels } from '../../../../app/annotationEdits'
+import { memo, type ReactNode, type RefObject } from 'react'
+import { DEFAULT_EPISODE_LABELS, type EpisodeLabels } from '../../../../app/annotations'
 import { formatDuration } from '../../../../app/dataset'
 import type { DatasetSummary, DatasetWarning, EpisodeSummary } from '../../../../app/dataset'
 import type { SeriesEpisodeStats } from '../../../../app/episodeStats'
@@ -65,6 +65,62 @@ function formatStat(stat: SeriesStat, v: number | null): string {
   return stat === 'drops' ? String(v) : v.toFixed(3)
 }
 
+/**
+ * One episode's row. Memoized on what it shows (a sort reorders, an arrow key moves the selection: only the rows
+ * whose content changed render again, so lists of thousands of episodes stay quick).
+ */
+const EpisodeRow = memo(function EpisodeRow(props: {
+  ep: EpisodeSummary
+  fps: number
+  selected: boolean
+  /** The episode's stored labels (none: the defaults). */
+  labels: Pick<EpisodeLabels, 'outcome' | 'status'> | undefined
+  hasProject: boolean
+  counts: { milestones: number; errors: number } | undefined
+  checked: DatasetWarning[] | undefined
+  series: SeriesEpisodeStats[]
+}): ReactNode {
+  const { ep, counts: c } = props
+  const selectEpisode = useApp((s) => s.selectEpisode)
+  const openEpisode = useApp((s) => s.openEpisode)
+  const outcome = props.labels?.outcome ?? DEFAULT_EPISODE_LABELS.outcome
+  const status = props.labels?.status ?? DEFAULT_EPISODE_LABELS.status
+  return (
+    <tr
+      aria-selected={props.selected}
+      className={ep.present ? undefined : 'absent'}
+      data-episode={ep.index}
+      onClick={() => selectEpisode(ep.index)}
+      onDoubleClick={() => ep.present && void openEpisode(ep.index)}
+    >
+      <td>{ep.index}</td>
+      <td className="task" title={ep.tasks.join(' · ')}>
+        {ep.tasks.join(' · ')}
+      </td>
+      <td>{ep.length}</td>
+      <td>{formatDuration(ep.length, props.fps)}</td>
+      <td className={`outcome outcome-${outcome}`} data-testid="outcome">
+        {props.hasProject && outcome !== 'unknown' ? outcome : ''}
+      </td>
+      <td data-testid="status">{props.hasProject ? STATUS_NAMES[status] : ''}</td>
+      <td className="count-cell" data-testid="milestone-count">
+        {c && c.milestones > 0 ? c.milestones : ''}
+      </td>
+      <td className="count-cell" data-testid="error-count">
+        {c && c.errors > 0 ? c.errors : ''}
+      </td>
+      <WarningsCell present={ep.present} warnings={episodeWarnings(ep, props.checked)} checked={props.checked !== undefined} />
+      {props.series.flatMap((s) =>
+        STATS.map((stat) => (
+          <td key={`${s.key}:${stat}`} className="stat" data-column={seriesColumnKey(s.key, stat)}>
+            {formatStat(stat, statValue(s, stat, ep.index))}
+          </td>
+        )),
+      )}
+    </tr>
+  )
+})
+
 /** The episode list: a sortable column per episode fact, annotation count and value-curve series statistic. */
 export function EpisodeTable(props: {
   summary: DatasetSummary
@@ -78,7 +134,6 @@ export function EpisodeTable(props: {
   const selected = useApp((s) => s.selectedEpisode)
   const stored = useApp((s) => s.episodeSort)
   const setEpisodeSort = useApp((s) => s.setEpisodeSort)
-  const { selectEpisode, openEpisode } = useApp((s) => s)
   const sort = effectiveSort(stored, ctx)
   const onSort = (column: string): void => setEpisodeSort(toggleSort(sort, column))
   const series: SeriesEpisodeStats[] = ctx.stats?.series ?? []
@@ -126,45 +181,19 @@ export function EpisodeTable(props: {
             </td>
           </tr>
         ) : null}
-        {episodes.map((ep) => {
-          const labels = ctx.project ? episodeLabels(ctx.project, ep.index) : null
-          const c = ctx.counts.get(ep.index)
-          return (
-            <tr
-              key={ep.index}
-              aria-selected={ep.index === selected}
-              className={ep.present ? undefined : 'absent'}
-              data-episode={ep.index}
-              onClick={() => selectEpisode(ep.index)}
-              onDoubleClick={() => ep.present && void openEpisode(ep.index)}
-            >
-              <td>{ep.index}</td>
-              <td className="task" title={ep.tasks.join(' · ')}>
-                {ep.tasks.join(' · ')}
-              </td>
-              <td>{ep.length}</td>
-              <td>{formatDuration(ep.length, summary.fps)}</td>
-              <td className={`outcome outcome-${labels?.outcome ?? 'unknown'}`} data-testid="outcome">
-                {labels && labels.outcome !== 'unknown' ? labels.outcome : ''}
-              </td>
-              <td data-testid="status">{labels ? STATUS_NAMES[labels.status] : ''}</td>
-              <td className="count-cell" data-testid="milestone-count">
-                {c && c.milestones > 0 ? c.milestones : ''}
-              </td>
-              <td className="count-cell" data-testid="error-count">
-                {c && c.errors > 0 ? c.errors : ''}
-              </td>
-              <WarningsCell present={ep.present} warnings={episodeWarnings(ep, ctx.checks?.[ep.index])} checked={ctx.checks?.[ep.index] !== undefined} />
-              {series.flatMap((s) =>
-                STATS.map((stat) => (
-                  <td key={`${s.key}:${stat}`} className="stat" data-column={seriesColumnKey(s.key, stat)}>
-                    {formatStat(stat, statValue(s, stat, ep.index))}
-                  </td>
-                )),
-              )}
-            </tr>
-          )
-        })}
+        {episodes.map((ep) => (
+          <EpisodeRow
+            key={ep.index}
+            ep={ep}
+            fps={summary.fps}
+            selected={ep.index === selected}
+            labels={ctx.project?.episodes.get(ep.index)}
+            hasProject={ctx.project !== null}
+            counts={ctx.counts.get(ep.index)}
+            checked={ctx.checks?.[ep.index]}
+            series={series}
+          />
+        ))}
       </tbody>
     </table>
   )

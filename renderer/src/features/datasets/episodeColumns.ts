@@ -2,8 +2,7 @@
  * The episode list's columns, what each sorts by, and the list as shown (filtered, then sorted). The player's
  * PageUp / PageDown walk this same list, so "next episode" is the next row the user sees.
  */
-import { OUTCOMES, REVIEW_STATUSES, type ProjectState } from '../../../../app/annotations'
-import { episodeLabels } from '../../../../app/annotationEdits'
+import { DEFAULT_EPISODE_LABELS, OUTCOMES, REVIEW_STATUSES, type EpisodeLabels, type ProjectState } from '../../../../app/annotations'
 import type { DatasetSummary, DatasetWarning, EpisodeSummary } from '../../../../app/dataset'
 import type { EpisodeStatsReport, SeriesEpisodeStats } from '../../../../app/episodeStats'
 import { episodeWarnings } from './episodeChecks'
@@ -73,7 +72,9 @@ export function shownWarnings(ep: EpisodeSummary, checked: readonly DatasetWarni
 
 /** How the rows of `column` compare, or null when the list has no such column (then it sorts by episode). */
 export function sortValueOf(column: string, ctx: EpisodeRowContext): ((ep: EpisodeSummary) => SortValue) | null {
-  const labels = (ep: EpisodeSummary): ReturnType<typeof episodeLabels> | null => (ctx.project ? episodeLabels(ctx.project, ep.index) : null)
+  // The stored labels, or none (the defaults: unknown, to do), as episodeLabels reads them, without a default
+  // object per row (a sort reads every row of lists of 100,000).
+  const labels = (ep: EpisodeSummary): Pick<EpisodeLabels, 'outcome' | 'status'> | undefined => ctx.project?.episodes.get(ep.index)
   switch (column) {
     case 'index':
       return (ep) => ep.index
@@ -85,11 +86,11 @@ export function sortValueOf(column: string, ctx: EpisodeRowContext): ((ep: Episo
     case 'outcome':
       // success, failure, then the unknown ones (no outcome is not a value).
       return (ep) => {
-        const o = labels(ep)?.outcome ?? 'unknown'
+        const o = labels(ep)?.outcome ?? DEFAULT_EPISODE_LABELS.outcome
         return o === 'unknown' ? null : OUTCOMES.indexOf(o)
       }
     case 'status':
-      return (ep) => REVIEW_STATUSES.indexOf(labels(ep)?.status ?? 'todo')
+      return (ep) => REVIEW_STATUSES.indexOf(labels(ep)?.status ?? DEFAULT_EPISODE_LABELS.status)
     case 'milestones':
       return (ep) => ctx.counts.get(ep.index)?.milestones ?? 0
     case 'errors':
@@ -123,14 +124,18 @@ export type ListedEpisodesState = EpisodeFilterState & {
   episodeStats: { datasetId: string; report: EpisodeStatsReport } | null
 }
 
-/** The row context of a dataset: its project, its episodes' checks, and the per-series numbers if they are its own. */
+/**
+ * The row context of a dataset: its project (and its event counts: pass them to keep the same object while the
+ * project is the same), its episodes' checks, and the per-series numbers if they are its own.
+ */
 export function rowContext(
   datasetId: string | null,
   project: ProjectState | null,
   checks: Readonly<Record<number, DatasetWarning[]>> | undefined,
   stats: ListedEpisodesState['episodeStats'],
+  counts: EpisodeRowContext['counts'] = eventCounts(project),
 ): EpisodeRowContext {
-  return { project, counts: eventCounts(project), checks, stats: stats && stats.datasetId === datasetId ? stats.report : null }
+  return { project, counts, checks, stats: stats && stats.datasetId === datasetId ? stats.report : null }
 }
 
 /** The list as the dataset screen shows it: filtered, then sorted. */

@@ -33,14 +33,19 @@ function compareValues(a: SortValue, b: SortValue): number {
 /** The rows in the order `sort` asks for; `valueOf` is called once per row. A new array; `rows` is untouched. */
 export function sortRows<T>(rows: readonly T[], sort: EpisodeSort, valueOf: (row: T) => SortValue): T[] {
   const sign = sort.direction === 'desc' ? -1 : 1
-  const keyed = rows.map((row, at) => ({ row, at, value: valueOf(row) }))
-  keyed.sort((x, y) => {
-    const mx = missing(x.value)
-    const my = missing(y.value)
-    if (mx || my) return mx === my ? x.at - y.at : mx ? 1 : -1
-    return sign * compareValues(x.value, y.value) || x.at - y.at
-  })
-  return keyed.map((k) => k.row)
+  const values = rows.map(valueOf)
+  // Rows with a value, in list order; the ones without go after them, in list order too.
+  const order: number[] = []
+  const none: number[] = []
+  values.forEach((v, at) => (missing(v) ? none : order).push(at))
+  if (order.every((at) => typeof values[at] === 'number')) {
+    // Numbers (every column but the task): compared in a typed array, no boxing per comparison.
+    const keys = Float64Array.from(values, (v) => (typeof v === 'number' ? v : NaN))
+    order.sort((a, b) => sign * ((keys[a] as number) - (keys[b] as number)) || a - b)
+  } else {
+    order.sort((a, b) => sign * compareValues(values[a] as SortValue, values[b] as SortValue) || a - b)
+  }
+  return [...order, ...none].map((at) => rows[at] as T)
 }
 
 /** A click on a column's header: the same column flips its direction, another one starts ascending. */
