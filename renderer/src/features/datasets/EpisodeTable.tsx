@@ -121,6 +121,9 @@ const EpisodeRow = memo(function EpisodeRow(props: {
   )
 })
 
+/** One array for no series, so that memoized rows see the same prop while there are none. */
+const NO_SERIES: SeriesEpisodeStats[] = []
+
 /** The episode list: a sortable column per episode fact, annotation count and value-curve series statistic. */
 export function EpisodeTable(props: {
   summary: DatasetSummary
@@ -136,7 +139,7 @@ export function EpisodeTable(props: {
   const setEpisodeSort = useApp((s) => s.setEpisodeSort)
   const sort = effectiveSort(stored, ctx)
   const onSort = (column: string): void => setEpisodeSort(toggleSort(sort, column))
-  const series: SeriesEpisodeStats[] = ctx.stats?.series ?? []
+  const series = ctx.stats?.series ?? NO_SERIES
   const columnCount = BASE_COLUMNS.length + series.length * STATS.length
   return (
     <table className="episodes" aria-label="Episodes" hidden={props.hidden} data-sort={`${sort.column} ${sort.direction}`}>
