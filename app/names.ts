@@ -41,6 +41,7 @@ export const METHOD_NAMES = [
   'advantages.compute',
   'detector.calibrate',
   'triage.drops',
+  'triage.episodeStats',
   'render.video',
   'pipelines.series',
   'pipelines.export',

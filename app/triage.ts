@@ -13,7 +13,7 @@
  * recall = errors paired / errors.
  */
 import { seriesKey, toDisplay, type CurveInfo } from './curves'
-import { detectEvents, matchPairs } from './detector'
+import { detectEvents, matchPairs, type Candidate } from './detector'
 import { DEFAULT_MATCH_TOLERANCE, type DetectInput } from './detectorCalibration'
 import { resolveSpan, type ResolvedSpan, type TimeSpan } from './timeSpan'
 
@@ -71,6 +71,15 @@ export interface TriageReport {
   score: TriageScore | null
 }
 
+/**
+ * The drops of one curve (display convention: progress), in frame order: the detector's error candidates with no
+ * smoothing and no delay, a minimum gap of one window (see the header). The one definition of a drop, for the
+ * triage ranking and the episode list's drop counts (episodeStats.ts).
+ */
+export function curveDrops(display: ArrayLike<number>, windowFrames: number, threshold: number): Candidate[] {
+  return detectEvents(display, { smoothing: 0, window: windowFrames, riseThreshold: Infinity, dropThreshold: threshold, minGap: windowFrames })
+}
+
 export function triageDrops(input: DetectInput, options: TriageOptions): TriageReport {
   const window = resolveSpan(options.window, input.fps)
   const tolerance = resolveSpan(options.tolerance ?? DEFAULT_MATCH_TOLERANCE, input.fps)
@@ -92,11 +101,10 @@ export function triageDrops(input: DetectInput, options: TriageOptions): TriageR
     if (ev.kind !== 'error') continue
     errorsOf.set(ev.episode, [...(errorsOf.get(ev.episode) ?? []), { kind: 'error', frame: ev.frame }])
   }
-  const params = { smoothing: 0, window: window.frames, riseThreshold: Infinity, dropThreshold: options.threshold, minGap: window.frames }
   const drops: TriageDrop[] = []
   const score = { episodes: 0, errors: 0, drops: 0, tp: 0 }
   for (const c of curves) {
-    const found = detectEvents(toDisplay(c.values, c.info.convention, c.info.length), params)
+    const found = curveDrops(toDisplay(c.values, c.info.convention, c.info.length), window.frames, options.threshold)
     const annotated = input.annotated.has(c.info.episode)
     const matched = new Set<number>()
     if (annotated) {

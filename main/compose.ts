@@ -244,6 +244,7 @@ export function composeServices(config: ComposeConfig): Services {
       if (!p.dryRun && p.uploadId !== undefined) uploadsOf(ctx).discard(p.uploadId)
       return summary
     },
+    'triage.episodeStats': async ({ datasetId, window, threshold }) => analysis.episodeStats(datasetId, { window, threshold }),
     'render.video': async (params, ctx) => {
       // Progress at most every 10 frames and at the end: a render is seconds to minutes of frames.
       let shown = 0

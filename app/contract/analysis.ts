@@ -4,6 +4,7 @@ import type { ThresholdScope } from '../advantages'
 import { MAX_DELAY_SECONDS, MAX_SMOOTHING_SECONDS } from '../detector'
 import type { SeriesDetection } from '../detectorCalibration'
 import type { MetricsReport } from '../metricsReport'
+import type { EpisodeStatsReport } from '../episodeStats'
 import type { TriageReport } from '../triage'
 import type { ExportedText } from './annotations'
 import { curveId, datasetId, timeSpan } from './common'
@@ -71,6 +72,8 @@ export const analysisMethodSchemas = {
   'detector.calibrate': z.object({ datasetId, curveId, tolerance: timeSpan.optional() }).strict(),
   /** Every drop of a series' curves over the dataset, ranked (error triage). */
   'triage.drops': z.object({ datasetId, series: z.string().min(1).max(2000).optional(), ...triageOptionsSchema }).strict(),
+  /** Every series' mean, final value and drop count per episode (the episode list's columns; app/episodeStats.ts). */
+  'triage.episodeStats': z.object({ datasetId, window: triageOptionsSchema.window, threshold: triageOptionsSchema.threshold }).strict(),
 } as const
 
 export interface AnalysisMethodResults {
@@ -80,4 +83,5 @@ export interface AnalysisMethodResults {
   /** The series' calibration (no per-episode suggestions: the renderer detects on the episode it shows). */
   'detector.calibrate': DetectorCalibrationResult
   'triage.drops': TriageReport
+  'triage.episodeStats': EpisodeStatsReport
 }

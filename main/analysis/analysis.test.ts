@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { seriesKey } from '../../app/curves'
+import { seriesKey, toDisplay } from '../../app/curves'
 import { rejected } from '../../app/testing/thrown'
 import { composeServices, type Services } from '../compose'
 import { generateTaskDataset } from '../synth/taskDataset'
@@ -155,6 +155,25 @@ describe('metrics and advantages over a scored, annotated dataset', () => {
     const other = r.seriesList.find((x) => x.key !== r.series)!
     const r2 = await services.handlers['triage.drops']({ datasetId, series: other.key, window: { seconds: 0.5 }, threshold: 0.05 }, { signal })
     expect(r2.series).toBe(other.key)
+  })
+
+  it('triage.episodeStats: each series\' mean, final value and drop count per episode; the drops are triage\'s', async () => {
+    const options = { window: { seconds: 0.5 }, threshold: 0.05 }
+    const r = await services.handlers['triage.episodeStats']({ datasetId, ...options }, { signal })
+    expect(r.series).toHaveLength(2)
+    const triage = await services.handlers['triage.drops']({ datasetId, ...options }, { signal })
+    for (const s of r.series) {
+      expect([...s.episodes]).toEqual([0, 1, 2])
+      const ranked = s.key === triage.series ? triage : await services.handlers['triage.drops']({ datasetId, series: s.key, ...options }, { signal })
+      expect([...s.drops]).toEqual([0, 1, 2].map((e) => ranked.drops.filter((d) => d.episode === e).length))
+      const curve = services.curves.listDataset(datasetId).find((c) => seriesKey(c) === s.key && c.episode === 1)!
+      const values = toDisplay(services.curves.get(curve.id).values, curve.convention, curve.length)
+      expect(s.final[1]).toBeCloseTo(values[values.length - 1]!, 5)
+      expect(s.mean[1]).toBeCloseTo(values.reduce((a, v) => a + v, 0) / values.length, 4)
+    }
+    // Asked again (the list does after every curve a job adds): the same numbers.
+    const again = await services.handlers['triage.episodeStats']({ datasetId, ...options }, { signal })
+    expect(again.series.map((s) => [...s.drops])).toEqual(r.series.map((s) => [...s.drops]))
   })
 
   it('viva detect computes what the app computes: the same calibration from a curve file or from the model', async () => {

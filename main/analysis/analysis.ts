@@ -5,6 +5,7 @@ import { seriesKey, type CurveInfo } from '../../app/curves'
 import type { DatasetSummary } from '../../app/dataset'
 import { VivaError } from '../../app/errors'
 import { annotatedEpisodes, detectSteps } from '../../app/detectorCalibration'
+import { episodeStats, type CurveStats, type EpisodeStatsOptions, type EpisodeStatsReport } from '../../app/episodeStats'
 import { buildMetricsReport, metricsReportRows, type MetricsReport, type MetricsReportOptions } from '../../app/metricsReport'
 import type { TimeSpan } from '../../app/timeSpan'
 import { triageDrops, type TriageOptions, type TriageReport } from '../../app/triage'
@@ -24,6 +25,12 @@ export interface AnalysisDeps {
  * events. The arithmetic is in app/ (metrics.ts, metricsReport.ts, advantages.ts); this gathers the inputs.
  */
 export class AnalysisService {
+  /**
+   * Episode-list numbers of each curve already computed, for the options they were computed with: a job adds
+   * curves one by one and the list asks again after each, so each curve is read and scanned once, not once per ask.
+   */
+  private statsMemo = { options: '', byCurve: new Map<string, CurveStats>() }
+
   constructor(private readonly deps: AnalysisDeps) {}
 
   private inputs(datasetId: string): { input: AnalysisInput; summary: DatasetSummary; complete: CurveInfo[] } {
@@ -103,11 +110,36 @@ export class AnalysisService {
     return result
   }
 
+  /** Every series' mean, final value and drop count per episode (complete curves), for the episode list. */
+  episodeStats(datasetId: string, options: EpisodeStatsOptions): EpisodeStatsReport {
+    const summary = this.deps.summary(datasetId)
+    const optionsKey = JSON.stringify([summary.fps, options])
+    if (this.statsMemo.options !== optionsKey || this.statsMemo.byCurve.size > MAX_MEMO_CURVES) this.statsMemo = { options: optionsKey, byCurve: new Map() }
+    const byCurve = this.statsMemo.byCurve
+    const store = this.deps.curves
+    // Values are read only for a curve the memo does not know (the getter runs when episodeStats computes).
+    const curves = store.listDataset(datasetId).filter((c) => c.complete).map((info) => ({
+      info,
+      memoKey: `${info.id}\0${info.createdAt}\0${info.fileHash ?? ''}\0${info.computed}`,
+      get values(): Float32Array {
+        return store.get(info.id).values
+      },
+    }))
+    const episodes = summary.episodes.filter((e) => e.present).map((e) => ({ index: e.index, length: e.length }))
+    return episodeStats({ fps: summary.fps, episodes, curves }, options, {
+      get: (c) => byCurve.get(c.memoKey),
+      set: (c, stats) => void byCurve.set(c.memoKey, stats),
+    })
+  }
+
   /** Every drop of a series' complete curves over the dataset, ranked, with P/R against annotated errors. */
   triage(datasetId: string, options: TriageOptions): TriageReport {
     return triageDrops(this.inputs(datasetId).input, options)
   }
 }
+
+/** Curves whose episode-list numbers are kept (a few MB); past it the memo starts over. */
+const MAX_MEMO_CURVES = 200_000
 
 /** Time one step of a long pure computation may hold the event loop before the others get a turn. */
 const SLICE_MS = 20

@@ -1,4 +1,4 @@
-import { useEffect, type ReactNode } from 'react'
+import { useEffect, useLayoutEffect, type ReactNode } from 'react'
 import { parseLocationHash } from '../../app/location'
 import { ErrorToasts } from './components/ErrorToasts'
 import { DatasetScreen } from './features/datasets/DatasetScreen'
@@ -6,6 +6,7 @@ import { followLocation } from './features/links/followLocation'
 import { PlayerScreen } from './features/player/PlayerScreen'
 import { ShortcutHelp, useHelpKey } from './features/shortcuts/ShortcutHelp'
 import { useApp, useAppStore, useClient } from './state/StoreContext'
+import { followTheme } from './state/theme'
 
 export function App(): ReactNode {
   const screen = useApp((s) => s.screen)
@@ -46,6 +47,8 @@ export function App(): ReactNode {
 
   useEffect(() => followLocation(store, window), [store])
   useHelpKey()
+  // Before paint: the first frame already has the theme's colours.
+  useLayoutEffect(() => followTheme(store, window), [store])
 
   return (
     <div className="app">

@@ -6,12 +6,16 @@ import { guardUnsavedNotes } from './components/unloadGuard'
 import { connectWebSocketClient } from './client/wsClient'
 import { StoreProvider } from './state/StoreContext'
 import { createAppStore } from './state/store'
+import { applyTheme, resolveTheme, storedThemePreference, systemThemeOf } from './state/theme'
 import './styles.css'
 
 async function connect(): Promise<VivaClient> {
   const bridge = getBridge()
   return bridge ? createElectronClient(bridge) : connectWebSocketClient(window.location)
 }
+
+// The remembered theme from the first paint on (the store takes over once connected).
+applyTheme(document, resolveTheme(storedThemePreference(), systemThemeOf(window)))
 
 const rootEl = document.getElementById('root')
 if (!rootEl) throw new Error('#root missing')

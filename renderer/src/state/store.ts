@@ -3,9 +3,9 @@
  *
  * How features talk: a feature reads the state of the features below it and may call their actions (each feature's
  * own code writes its own fields; SliceContext.set takes nothing else). Features are layered, lowest first:
- *   errors → datasets (+ episode checks) → player → navigation → plots, annotations, models, metrics, triage
- *   → curves → jobs, detector, advantages → links (deep links); figures (video rendering) reads only the errors;
- *   shortcuts (the help overlay) reads nothing.
+ *   errors, theme → datasets (+ episode checks, episode stats) → player (+ its layout) → navigation → plots,
+ *   annotations, models, metrics, triage → curves → jobs, detector, advantages → links (deep links); figures (video
+ *   rendering) reads only the errors; shortcuts (the help overlay) reads nothing.
  * A reaction that goes upward (the player opened an episode, so the curves load) is a hook the lower feature
  * declares and this module wires, in one place below; so is the reaction to the main side's events. Nothing else
  * writes across features, and no feature module imports this one.
@@ -16,6 +16,7 @@ import { createAdvantagesSlice, type AdvantagesSlice } from '../features/advanta
 import { createAnnotationsSlice, type AnnotationsSlice } from '../features/annotations/state'
 import { createCurvesSlice, type CurvesSlice } from '../features/curves/state'
 import { createEpisodeChecksSlice, type EpisodeChecksSlice } from '../features/datasets/episodeChecks'
+import { createEpisodeStatsSlice, type EpisodeStatsSlice } from '../features/datasets/episodeStats'
 import { createDatasetsSlice, currentDataset, type DatasetsSlice } from '../features/datasets/state'
 import { createDetectorSlice, type DetectorSlice } from '../features/detector/state'
 import { createRenderSlice, type RenderSlice } from '../features/figures/state'
@@ -23,18 +24,23 @@ import { createJobsSlice, type JobsSlice } from '../features/jobs/state'
 import { createLinksSlice, type LinksSlice } from '../features/links/state'
 import { createMetricsSlice, type MetricsSlice } from '../features/metrics/state'
 import { createModelsSlice, type ModelsSlice } from '../features/models/state'
+import { createLayoutSlice, type LayoutSlice } from '../features/player/layout'
 import { createNavigationSlice, type NavigationSlice } from '../features/player/navigation'
 import { createPlayerSlice, type PlayerSlice } from '../features/player/state'
 import { createPlotFeaturesSlice, plottedFeatureKeys, type PlotFeaturesSlice } from '../features/plots/state'
 import { createShortcutsSlice, type ShortcutsSlice } from '../features/shortcuts/state'
 import { createTriageSlice, type TriageSlice } from '../features/triage/state'
 import { createErrorsSlice, type ErrorsSlice } from './errors'
+import { createThemeSlice, type ThemeSlice } from './theme'
 import type { SliceContext } from './slice'
 
 export type AppState = ErrorsSlice &
+  ThemeSlice &
   DatasetsSlice &
   EpisodeChecksSlice &
+  EpisodeStatsSlice &
   PlayerSlice &
+  LayoutSlice &
   NavigationSlice &
   PlotFeaturesSlice &
   AnnotationsSlice &
@@ -73,6 +79,7 @@ export function createAppStore(client: VivaClient): AppStore {
 
     return {
       ...createErrorsSlice(ctx()),
+      ...createThemeSlice(ctx()),
       ...createDatasetsSlice(ctx(), {
         leaving: () => void get().flushNotes(),
         shown: (datasetId) => {
@@ -82,6 +89,7 @@ export function createAppStore(client: VivaClient): AppStore {
         opened: () => get().showDatasetScreen(),
       }),
       ...createEpisodeChecksSlice(ctx()),
+      ...createEpisodeStatsSlice(ctx()),
       ...createPlayerSlice(ctx(), {
         leaving: () => void get().flushNotes(),
         featuresToLoad: () => plottedFeatureKeys(get(), currentDataset(get())),
@@ -97,6 +105,7 @@ export function createAppStore(client: VivaClient): AppStore {
         },
         driverAttached: () => get().applyPendingSeek(),
       }),
+      ...createLayoutSlice(ctx()),
       ...createNavigationSlice(ctx(), {
         arrived: ({ episode, frame, kind }) => {
           for (const e of get().project?.events.values() ?? []) {
@@ -137,7 +146,10 @@ export function createAppStore(client: VivaClient): AppStore {
   client.on('score.progress', (job) => store.getState().applyJob(job))
   client.on('score.chunk', (chunk) => store.getState().applyChunk(chunk))
   client.on('render.progress', (p) => store.getState().applyRenderProgress(p))
-  client.on('curves.changed', ({ datasetId, episode }) => store.getState().curvesChanged(datasetId, episode))
+  client.on('curves.changed', ({ datasetId, episode }) => {
+    store.getState().curvesChanged(datasetId, episode)
+    store.getState().episodeCurvesChanged(datasetId)
+  })
   // Commands from the desktop shell's menu, second launches and the restored session.
   client.on('app.command', (cmd) => {
     const s = store.getState()

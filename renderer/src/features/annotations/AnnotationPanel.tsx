@@ -144,7 +144,7 @@ function EventRow(props: { event: AnnotationEvent; labels: Record<EventKind, str
       <button type="button" className="event-seek" onClick={() => seek(event.frame)} title="Go to this frame">
         ⤷
       </button>
-      <select aria-label="Event label" value={event.label} onChange={(e) => void relabelEvent(event.id, event.kind, e.target.value)}>
+      <select aria-label="Event label" className="event-label" title={event.label} value={event.label} onChange={(e) => void relabelEvent(event.id, event.kind, e.target.value)}>
         {options.map((l) => (
           <option key={l} value={l}>
             {l}

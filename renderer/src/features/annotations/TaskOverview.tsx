@@ -4,6 +4,7 @@ import { taskSummary } from '../../../../app/annotationEdits'
 import type { DatasetSummary } from '../../../../app/dataset'
 import { useApp } from '../../state/StoreContext'
 import { loadPlotly } from '../plots/plotly'
+import { EVENT_COLORS, THEME_COLORS } from '../../../../app/figures/palette'
 
 /** Error-type distribution of one task as a horizontal bar chart (the paper's Figure 4). */
 function ErrorChart(props: { counts: Record<string, number>; task: string }): ReactNode {
@@ -11,7 +12,9 @@ function ErrorChart(props: { counts: Record<string, number>; task: string }): Re
   const key = JSON.stringify(Object.entries(props.counts).sort((a, b) => b[1] - a[1]))
   const entries = useMemo(() => JSON.parse(key) as [string, number][], [key])
   const total = entries.reduce((a, [, n]) => a + n, 0)
+  const theme = useApp((s) => s.theme)
   useEffect(() => {
+    const colors = THEME_COLORS[theme]
     const div = ref.current
     if (!div || total === 0) return
     let cancelled = false
@@ -20,10 +23,10 @@ function ErrorChart(props: { counts: Record<string, number>; task: string }): Re
       const layout: Partial<Layout> = {
         height: 40 + 26 * entries.length,
         margin: { l: 200, r: 90, t: 8, b: 24 },
-        paper_bgcolor: '#15171c',
-        plot_bgcolor: '#15171c',
-        font: { color: '#c9ced6', size: 11 },
-        xaxis: { gridcolor: '#2a2e36', title: { text: 'errors' } },
+        paper_bgcolor: colors.background,
+        plot_bgcolor: colors.background,
+        font: { color: colors.text, size: 11 },
+        xaxis: { gridcolor: colors.grid, title: { text: 'errors' } },
         yaxis: { automargin: true },
       }
       void Plotly.react(
@@ -36,7 +39,7 @@ function ErrorChart(props: { counts: Record<string, number>; task: string }): Re
             y: entries.map(([l]) => l).reverse(),
             text: entries.map(([, n]) => `${n} (${Math.round((100 * n) / total)}%)`).reverse(),
             textposition: 'outside',
-            marker: { color: '#ff4d4f' },
+            marker: { color: EVENT_COLORS.error },
             hoverinfo: 'x+y',
           },
         ],
@@ -48,7 +51,7 @@ function ErrorChart(props: { counts: Record<string, number>; task: string }): Re
       cancelled = true
       void loadPlotly().then((Plotly) => Plotly.purge(div))
     }
-  }, [entries, total])
+  }, [entries, total, theme])
   if (total === 0) return <p className="muted">No errors annotated for this task yet.</p>
   return <div ref={ref} className="error-chart" data-testid={`error-chart-${props.task}`} />
 }

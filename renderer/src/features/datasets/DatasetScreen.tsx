@@ -1,7 +1,6 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import { OUTCOMES, REVIEW_STATUSES, type Outcome, type ReviewStatus } from '../../../../app/annotations'
-import { episodeLabels } from '../../../../app/annotationEdits'
-import { formatDuration, shortCameraName } from '../../../../app/dataset'
+import { shortCameraName } from '../../../../app/dataset'
 import type { DatasetSummary, DatasetWarning } from '../../../../app/dataset'
 import { STATUS_NAMES } from '../annotations/AnnotationPanel'
 import { ExportImportDialog } from '../annotations/ExportImportDialog'
@@ -10,9 +9,11 @@ import { MetricsView } from '../metrics/MetricsView'
 import { TriageView } from '../triage/TriageView'
 import { isTypingTarget } from '../../components/keyboard'
 import { matchShortcut } from '../../../../app/shortcuts'
+import { ThemeSelect } from '../../components/ThemeSelect'
 import { useApp } from '../../state/StoreContext'
 import { currentDataset, EVENT_FILTERS, eventCounts, filteredEpisodes, type EventFilter } from './state'
-import { episodeWarnings } from '../datasets/episodeChecks'
+import { rowContext, sortEpisodes } from './episodeColumns'
+import { EpisodeTable } from './EpisodeTable'
 
 function OpenDatasetForm(): ReactNode {
   const openDataset = useApp((s) => s.openDataset)
@@ -126,33 +127,6 @@ const EVENT_FILTER_NAMES: Record<EventFilter, string> = {
   errors: 'With errors',
 }
 
-/**
- * An episode's warnings in the list: how many, the worst level, each message on hover; "checking…" until the
- * episode's checks (table, videos, cameras) have answered.
- */
-function WarningsCell(props: { present: boolean; warnings: DatasetWarning[]; checked: boolean }): ReactNode {
-  if (!props.present) return <td data-testid="episode-warnings">missing on disk</td>
-  const shown = props.warnings.filter((w) => w.level !== 'info')
-  const worst = shown.some((w) => w.level === 'error') ? 'error' : 'warning'
-  const codes = [...new Set(shown.map((w) => w.code))]
-  return (
-    <td
-      data-testid="episode-warnings"
-      data-checked={props.checked}
-      data-codes={codes.join(' ')}
-      className={shown.length > 0 ? `warnings-cell warning-${worst}` : 'warnings-cell'}
-      title={props.warnings.map((w) => `${w.level}: ${w.message}`).join('\n')}
-    >
-      {shown.length > 0 ? `${worst === 'error' ? '✖' : '⚠'} ${shown.length} ${codes.map(shortCode).join(', ')}` : props.checked ? '' : <span className="muted">checking…</span>}
-    </td>
-  )
-}
-
-/** CAMERA_FROZEN → camera frozen: short enough for a table cell, the full message is on hover. */
-function shortCode(code: string): string {
-  return code.toLowerCase().replaceAll('_', ' ')
-}
-
 export function DatasetScreen(): ReactNode {
   const summary = useApp((s) => currentDataset(s))
   const datasets = useApp((s) => s.datasets)
@@ -168,17 +142,24 @@ export function DatasetScreen(): ReactNode {
   const checks = useApp((s) => (s.currentDatasetId === null ? undefined : s.episodeChecks[s.currentDatasetId]))
   const checkEpisodes = useApp((s) => s.checkEpisodes)
   const stopEpisodeChecks = useApp((s) => s.stopEpisodeChecks)
-  const { setTaskFilter, setTextFilter, selectEpisode, openEpisode, selectDataset, setOutcomeFilter, setStatusFilter, setScreenView } =
+  const { setTaskFilter, setTextFilter, selectEpisode, openEpisode, selectDataset, setOutcomeFilter, setStatusFilter, setScreenView, clearFilters } =
     useApp((s) => s)
   const [dialogOpen, setDialogOpen] = useState(false)
   const searchRef = useRef<HTMLInputElement>(null)
   const listRef = useRef<HTMLTableSectionElement>(null)
 
-  const episodes = useMemo(
+  const episodeSort = useApp((s) => s.episodeSort)
+  const stats = useApp((s) => s.episodeStats)
+  const statsError = useApp((s) => s.episodeStatsError)
+  const currentId = summary?.id ?? null
+  // Counts change with the project only: rows showing the same counts are not rendered again when checks arrive.
+  const counts = useMemo(() => eventCounts(project), [project])
+  const ctx = useMemo(() => rowContext(currentId, project, checks, stats, counts), [currentId, project, checks, stats, counts])
+  const filtered = useMemo(
     () => (summary ? filteredEpisodes({ taskFilter, textFilter, outcomeFilter, statusFilter, eventFilter, project }, summary) : []),
     [summary, taskFilter, textFilter, outcomeFilter, statusFilter, eventFilter, project],
   )
-  const counts = useMemo(() => eventCounts(project), [project])
+  const episodes = useMemo(() => sortEpisodes(filtered, episodeSort, ctx), [filtered, episodeSort, ctx])
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
@@ -229,6 +210,15 @@ export function DatasetScreen(): ReactNode {
     return () => stopEpisodeChecks()
   }, [datasetKey, checkEpisodes, stopEpisodeChecks])
 
+  // The value-curve columns follow the dataset's curves while the list is up, with error triage's drop settings.
+  const watchEpisodeStats = useApp((s) => s.watchEpisodeStats)
+  const triageWindow = useApp((s) => s.triage.windowSeconds)
+  const triageThreshold = useApp((s) => s.triage.threshold)
+  useEffect(() => {
+    if (datasetKey === null) return
+    return watchEpisodeStats(datasetKey, { window: { seconds: triageWindow }, threshold: triageThreshold })
+  }, [datasetKey, watchEpisodeStats, triageWindow, triageThreshold])
+
   return (
     <div className="dataset-screen">
       <header className="topbar">
@@ -250,6 +240,7 @@ export function DatasetScreen(): ReactNode {
           </select>
         ) : null}
         <OpenDatasetForm />
+        <ThemeSelect />
       </header>
       {dialogOpen && summary ? <ExportImportDialog summary={summary} onClose={() => setDialogOpen(false)} /> : null}
       {summary ? (
@@ -349,51 +340,15 @@ export function DatasetScreen(): ReactNode {
               {episodes.length} of {summary.episodes.length} episodes
             </span>
           </div>
-          <table className="episodes" aria-label="Episodes" hidden={view !== 'episodes'}>
-            <thead>
-              <tr>
-                <th>#</th>
-                <th>Task</th>
-                <th>Frames</th>
-                <th>Duration</th>
-                <th>Outcome</th>
-                <th>Status</th>
-                <th title="milestones / errors">Events</th>
-                <th>Warnings</th>
-              </tr>
-            </thead>
-            <tbody ref={listRef}>
-              {episodes.map((ep) => (
-                <tr
-                  key={ep.index}
-                  aria-selected={ep.index === selected}
-                  className={ep.present ? undefined : 'absent'}
-                  data-episode={ep.index}
-                  onClick={() => selectEpisode(ep.index)}
-                  onDoubleClick={() => ep.present && void openEpisode(ep.index)}
-                >
-                  <td>{ep.index}</td>
-                  <td className="task">{ep.tasks.join(' · ')}</td>
-                  <td>{ep.length}</td>
-                  <td>{formatDuration(ep.length, summary.fps)}</td>
-                  {(() => {
-                    const labels = project ? episodeLabels(project, ep.index) : null
-                    const c = counts.get(ep.index)
-                    return (
-                      <>
-                        <td className={`outcome outcome-${labels?.outcome ?? 'unknown'}`} data-testid="outcome">
-                          {labels && labels.outcome !== 'unknown' ? labels.outcome : ''}
-                        </td>
-                        <td data-testid="status">{labels ? STATUS_NAMES[labels.status] : ''}</td>
-                        <td data-testid="event-counts">{c ? `▲${c.milestones} ▼${c.errors}` : ''}</td>
-                      </>
-                    )
-                  })()}
-                  <WarningsCell present={ep.present} warnings={episodeWarnings(ep, checks?.[ep.index])} checked={checks?.[ep.index] !== undefined} />
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <EpisodeTable
+            summary={summary}
+            episodes={episodes}
+            ctx={ctx}
+            hidden={view !== 'episodes'}
+            listRef={listRef}
+            onClearFilters={clearFilters}
+          />
+          {view === 'episodes' && statsError ? <p className="muted small">Value-curve columns unavailable: {statsError}</p> : null}
         </main>
       ) : (
         <main className="empty">

@@ -6,7 +6,9 @@ import type { Outcome, ProjectState, ReviewStatus } from '../../../../app/annota
 import { episodeLabels } from '../../../../app/annotationEdits'
 import type { DatasetSummary, EpisodeSummary } from '../../../../app/dataset'
 import type { ErrorsSlice } from '../../state/errors'
+import { readPreference, writePreference } from '../../state/preferences'
 import type { SliceContext } from '../../state/slice'
+import { DEFAULT_SORT, parseSort, type EpisodeSort } from './episodeSort'
 
 /** Tabs of the dataset screen. */
 export type ScreenView = 'episodes' | 'overview' | 'metrics' | 'triage'
@@ -23,6 +25,8 @@ export interface DatasetsSlice {
   statusFilter: ReviewStatus | null
   eventFilter: EventFilter
   selectedEpisode: number | null
+  /** How the episode list is sorted (remembered across sessions, for every dataset). */
+  episodeSort: EpisodeSort
   screenView: ScreenView
   opening: boolean
   openDataset(path: string): Promise<void>
@@ -39,6 +43,9 @@ export interface DatasetsSlice {
   setStatusFilter(status: ReviewStatus | null): void
   setEventFilter(filter: EventFilter): void
   setScreenView(view: ScreenView): void
+  setEpisodeSort(sort: EpisodeSort): void
+  /** Every filter back to showing all episodes. */
+  clearFilters(): void
   selectEpisode(index: number | null): void
   /** Act on the current dataset's re-attach offer (see ReattachOffer), then load the project it now has. */
   resolveReattach(action: 'reattach' | 'fresh'): Promise<void>
@@ -99,6 +106,9 @@ export function currentDataset(state: Pick<DatasetsSlice, 'datasets' | 'currentD
   return state.datasets.find((d) => d.id === state.currentDatasetId) ?? null
 }
 
+/** Where the episode list's sort is remembered (state/preferences.ts). */
+export const SORT_PREFERENCE = 'viva.episodeSort'
+
 const NO_FILTERS = { taskFilter: null, textFilter: '', outcomeFilter: null, statusFilter: null, eventFilter: 'any' } as const
 
 export function createDatasetsSlice({ client, set, get }: SliceContext<DatasetsSlice, ErrorsSlice>, hooks: DatasetsHooks): DatasetsSlice {
@@ -107,6 +117,7 @@ export function createDatasetsSlice({ client, set, get }: SliceContext<DatasetsS
     currentDatasetId: null,
     ...NO_FILTERS,
     selectedEpisode: null,
+    episodeSort: readPreference(SORT_PREFERENCE, parseSort, DEFAULT_SORT),
     screenView: 'episodes',
     opening: false,
     async openDataset(path) {
@@ -165,6 +176,13 @@ export function createDatasetsSlice({ client, set, get }: SliceContext<DatasetsS
     },
     setScreenView(view) {
       set({ screenView: view })
+    },
+    clearFilters() {
+      set({ ...NO_FILTERS })
+    },
+    setEpisodeSort(sort) {
+      writePreference(SORT_PREFERENCE, sort)
+      set({ episodeSort: sort })
     },
     selectEpisode(index) {
       set({ selectedEpisode: index })

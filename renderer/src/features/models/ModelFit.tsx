@@ -22,7 +22,7 @@ export function CameraMappingEditor(props: { model: ModelInfo; cameras: string[]
         const how = map.how[slot] ?? 'none'
         return (
           <label key={slot} className={`camera-slot${value === null ? ' unmapped' : ''}`}>
-            <span className="slot-name">{slot}</span>
+            <span className="slot-name" title={slot}>{slot}</span>
             <select
               aria-label={`Camera for ${slot}`}
               data-slot={slot}

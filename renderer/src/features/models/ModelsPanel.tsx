@@ -25,7 +25,7 @@ function ModelRow(props: { model: ModelInfo; selected: boolean; onSelect: () => 
       }}
     >
       <div className="model-title">
-        <span className="model-name">{model.name}</span>
+        <span className="model-name" title={model.name}>{model.name}</span>
         <span className="tag">{model.kind ?? 'invalid'}</span>
         <span className="tag tag-muted">{model.source}</span>
       </div>

@@ -1,13 +1,14 @@
-import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
-import type { CameraView, EpisodeView } from '../../../../app/contract'
-import { formatDuration, formatFrameTime, frameTime, shortCameraName } from '../../../../app/dataset'
-import { useApp, useAppStore, useClient } from '../../state/StoreContext'
+import { useEffect, useMemo, useState, type ReactNode } from 'react'
+import type { EpisodeView } from '../../../../app/contract'
+import { formatDuration, formatFrameTime, frameTime } from '../../../../app/dataset'
+import { useApp, useAppStore } from '../../state/StoreContext'
 import { currentDataset } from '../datasets/state'
 import { SPEEDS } from './state'
 import { WarningList } from '../datasets/DatasetScreen'
 import { episodeWarnings } from '../datasets/episodeChecks'
 import { StatePlot } from '../plots/StatePlot'
 import { ValuePlot } from '../plots/ValuePlot'
+import { ValueTools } from '../plots/ValueTools'
 import { AdvantageStrip } from '../advantages/AdvantagesControl'
 import { ModelsPanel } from '../models/ModelsPanel'
 import { PlaybackController } from './playbackController'
@@ -22,63 +23,10 @@ import { RenderVideoButton } from '../figures/RenderVideo'
 import { TriageBadge } from '../triage/TriageView'
 import { keepFocus } from '../../components/keepFocus'
 import { CopyLinkButton } from '../links/CopyLinkButton'
-
-function VideoView(props: { camera: CameraView; controller: PlaybackController; progress: number | undefined }): ReactNode {
-  const client = useClient()
-  const ref = useRef<HTMLVideoElement>(null)
-  const { camera, controller } = props
-  const src = camera.status === 'ready' && camera.media ? client.mediaUrl(camera.media) : null
-
-  useEffect(() => {
-    const video = ref.current
-    if (!video || !src) return
-    return controller.attach(camera.key, video, camera.frameTimes)
-  }, [controller, camera.key, camera.frameTimes, src])
-
-  return (
-    <figure className="view" data-camera={camera.key} data-status={camera.status}>
-      <figcaption>
-        <span className="view-name">{shortCameraName(camera.key)}</span>
-        {camera.codec ? (
-          // The dataset's own codec; a proxy that plays in its place is noted, not shown as the source.
-          <span className="view-meta" data-testid={`camera-codec-${camera.key}`}>
-            {camera.sourceCodec ?? camera.codec} {camera.width}×{camera.height}
-            {camera.sourceCodec && camera.sourceCodec !== camera.codec ? (
-              <span className="muted" title={`${camera.sourceCodec} cannot be decoded by the browser engine; a ${camera.codec} copy plays`}>
-                {' '}
-                (plays as {camera.codec} proxy)
-              </span>
-            ) : null}
-          </span>
-        ) : null}
-      </figcaption>
-      {src ? (
-        <video ref={ref} src={src} muted playsInline preload="auto" data-camera={camera.key} />
-      ) : camera.status === 'failed' || camera.status === 'missing' ? (
-        // An unreadable file, a video window that does not fit it, or no file at all (where it was expected and
-        // searched for): say why in this camera's pane, never a blank or a frame of another episode.
-        <div className="view-placeholder view-error" role="alert" data-testid={`camera-error-${camera.key}`}>
-          <p className="view-error-title">
-            {camera.status === 'missing' ? 'No video for' : 'Cannot show'} {shortCameraName(camera.key)}
-          </p>
-          <p>{camera.statusMessage ?? (camera.status === 'missing' ? 'No video file.' : 'This video cannot be read.')}</p>
-        </div>
-      ) : (
-        <div className="view-placeholder">
-          {camera.status === 'needs-proxy' ? (
-            <>
-              <p>{camera.statusMessage}</p>
-              <progress max={1} value={props.progress ?? 0} aria-label={`Transcoding ${camera.key}`} />
-              <p>{Math.round((props.progress ?? 0) * 100)}%</p>
-            </>
-          ) : (
-            <p>{camera.statusMessage ?? 'No video'}</p>
-          )}
-        </div>
-      )}
-    </figure>
-  )
-}
+import { ThemeSelect } from '../../components/ThemeSelect'
+import { Splitter } from '../../components/Splitter'
+import { CameraViews } from './CameraViews'
+import { PANES } from './layout'
 
 /**
  * The current frame's time: the recorded timestamp from the episode table when it has one (what LeRobot calls the
@@ -164,12 +112,6 @@ function Transport(props: { episode: EpisodeView }): ReactNode {
   )
 }
 
-function gridColumns(n: number): number {
-  if (n <= 1) return 1
-  if (n === 2 || n === 4) return 2
-  return 3
-}
-
 export function PlayerScreen(): ReactNode {
   const store = useAppStore()
   const episode = useApp((s) => s.episode)
@@ -235,7 +177,8 @@ function PlayerBody(props: {
     void checkEpisodes(episode.datasetId, [episode.index])
   }, [checkEpisodes, episode.datasetId, episode.index])
   const warnings = useMemo(() => episodeWarnings(episode, checked), [episode, checked])
-  const cols = gridColumns(episode.cameras.length)
+  const sideWidth = useApp((s) => s.paneSizes.sidePanelWidth)
+  const setPaneSize = useApp((s) => s.setPaneSize)
   return (
     <div className="player-screen" data-episode={episode.index}>
       <header className="topbar">
@@ -251,28 +194,32 @@ function PlayerBody(props: {
         <RenderVideoButton />
         <MetricsButton />
         <CopyLinkButton />
+        <ThemeSelect />
       </header>
-      <div className="player-main">
+      <div className="player-main" style={{ gridTemplateColumns: `minmax(0, 1fr) 6px ${sideWidth}px` }}>
       <div className="player-left">
-      <section
-        className="views"
-        style={{
-          gridTemplateColumns: `repeat(${cols}, minmax(0, 1fr))`,
-          gridTemplateRows: `repeat(${Math.ceil(episode.cameras.length / cols)}, minmax(0, 1fr))`,
-        }}
-        aria-label="Camera views"
-      >
-        {episode.cameras.map((cam) => (
-          <VideoView key={cam.key} camera={cam} controller={controller} progress={props.progress[cam.key]} />
-        ))}
-      </section>
+      <CameraViews cameras={episode.cameras} controller={controller} progress={props.progress} />
       <Transport episode={episode} />
       <AdvantageStrip length={episode.length} />
       <Scrubber length={episode.length} fps={episode.fps} timestamps={episode.timestamps} />
       <ValuePlot episode={episode} />
       <FeaturePlotOrNote episode={episode} />
-      <WarningList warnings={warnings} title="Episode warnings" />
+      {/* Under the plots (the views are sized so that the plots fit above this; the column scrolls to it). */}
+      <div className="below-plots">
+        <ValueTools />
+        <WarningList warnings={warnings} title="Episode warnings" />
       </div>
+      </div>
+      <Splitter
+        label={PANES.sidePanelWidth.label}
+        axis="x"
+        grow={-1}
+        value={sideWidth}
+        min={PANES.sidePanelWidth.min}
+        max={PANES.sidePanelWidth.max}
+        onChange={(px) => setPaneSize('sidePanelWidth', px)}
+        testId="side-panel-splitter"
+      />
       <SidePanel />
       </div>
       <LabelPicker />

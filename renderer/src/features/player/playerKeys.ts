@@ -4,7 +4,8 @@ import { matchShortcut, type ShortcutIn } from '../../../../app/shortcuts'
 import { isTypingTarget } from '../../components/keyboard'
 import type { AppStore } from '../../state/store'
 import { useAppStore } from '../../state/StoreContext'
-import { currentDataset, filteredEpisodes } from '../datasets/state'
+import { currentDataset } from '../datasets/state'
+import { listedEpisodes } from '../datasets/episodeColumns'
 import { candidateKey } from '../detector/candidates'
 import { shownCandidates } from '../detector/state'
 import { SPEEDS } from './state'
@@ -29,7 +30,7 @@ function playerActions(store: AppStore, episode: EpisodeView): Record<ShortcutIn
   const otherEpisode = (dir: 1 | -1): boolean => {
     const summary = currentDataset(s())
     if (!summary) return false
-    const list = filteredEpisodes(s(), summary).filter((x) => x.present)
+    const list = listedEpisodes(s(), summary).filter((x) => x.present)
     const next = list[list.findIndex((x) => x.index === episode.index) + dir]
     if (next) void s().openEpisode(next.index)
     return true

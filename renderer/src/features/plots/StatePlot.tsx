@@ -7,8 +7,10 @@ import { useApp, useAppStore } from '../../state/StoreContext'
 import type { AppState } from '../../state/store'
 import { currentDataset } from '../datasets/state'
 import type { PlotCaches } from './plotCaches'
-import { baseLayout, frames, type PlotSpec } from './plotShared'
+import { THEME_COLORS } from '../../../../app/figures/palette'
+import { baseLayout, frames, seriesColor, type PlotSpec } from './plotShared'
 import { PlotFrame } from './PlotFrame'
+import { PlotHeightSplitter } from './PlotHeightSplitter'
 import { useLivePlot } from './useLivePlot'
 
 /** Per-joint value arrays of a feature, made once per episode (stable arrays: no recompute on redraws). */
@@ -47,7 +49,7 @@ function buildState(s: AppState): PlotSpec {
   const hidden = new Set(s.hiddenJoints)
   const x = frames(s.plotCaches, length)
   const data = plotted(s).map(
-    ({ name, feature, joint }) =>
+    ({ name, feature, joint }, i) =>
       ({
         type: 'scattergl',
         mode: 'lines',
@@ -56,15 +58,15 @@ function buildState(s: AppState): PlotSpec {
         y: jointValues(s.plotCaches, feature, length)[joint],
         visible: hidden.has(name) ? 'legendonly' : true,
         hovertemplate: `${name}: %{y:.4f}<extra>frame %{x}</extra>`,
-        line: { width: 1.2 },
+        line: { width: 1.2, color: seriesColor(i) },
       }) as Data,
   )
   return {
     data,
     layout: {
-      ...baseLayout(240, length),
+      ...baseLayout(s.paneSizes.statePlotHeight, length, s.theme),
       showlegend: true,
-      legend: { orientation: 'v', x: 1.0, xanchor: 'left', font: { size: 10 } },
+      legend: { orientation: 'v', x: 1.0, xanchor: 'left', font: { size: 10, color: THEME_COLORS[s.theme].text } },
       uirevision: 'state',
     },
   }
@@ -139,8 +141,9 @@ export function StatePlot(): ReactNode {
   const hidden = useApp((s) => s.hiddenJoints)
   const setHidden = useApp((s) => s.setHiddenJoints)
   const series = useApp((s) => plotted(s).length)
+  const height = useApp((s) => s.paneSizes.statePlotHeight)
 
-  useLivePlot(divRef, buildState, (s) => [s.hiddenJoints, s.plotFeatures, s.extraFeatures, s.episode, s.datasets], {
+  useLivePlot(divRef, buildState, (s) => [s.hiddenJoints, s.plotFeatures, s.extraFeatures, s.episode, s.datasets, s.paneSizes.statePlotHeight], {
     cursorRef,
     onInit: (el: PlotlyHTMLElement) => {
       const nameOf = (ev: LegendClickEvent): string | undefined => (ev.data[ev.curveNumber] as { name?: string } | undefined)?.name
@@ -178,7 +181,8 @@ export function StatePlot(): ReactNode {
         </button>
       </div>
       {summary ? <FeaturePicker summary={summary} /> : null}
-      <PlotFrame plotRef={divRef} cursorRef={cursorRef} className="state-plot-canvas" testId="state-plot" />
+      <PlotFrame plotRef={divRef} cursorRef={cursorRef} className="state-plot-canvas" testId="state-plot" height={height} />
+      <PlotHeightSplitter pane="statePlotHeight" testId="state-plot-splitter" />
     </section>
   )
 }

@@ -1,11 +1,12 @@
-import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
+import { useRef, type ReactNode } from 'react'
 import type { Data, Layout, Shape } from 'plotly.js'
 import { episodeLabels } from '../../../../app/annotationEdits'
 import type { EpisodeView } from '../../../../app/contract'
 import type { CurveConvention, CurveInfo } from '../../../../app/curves'
+import { THEME_COLORS, type Theme } from '../../../../app/figures/palette'
 import { groundTruthProgress, type EpisodeOutcome } from '../../../../app/metrics'
 import { shownAdvantages } from '../advantages/state'
-import { analysisCurve, curveComputed, curveVisible, type CurveEntry } from '../curves/curves'
+import { curveComputed, curveVisible, type CurveEntry } from '../curves/curves'
 import { shownCandidates } from '../detector/state'
 import { jobActive } from '../jobs/state'
 import { useApp } from '../../state/StoreContext'
@@ -13,16 +14,15 @@ import type { AppState } from '../../state/store'
 import { baseLayout, candidateShapes, candidateTrace, frames, seriesColor, type PlotSpec } from './plotShared'
 import type { PlotCaches } from './plotCaches'
 import { PlotFrame } from './PlotFrame'
+import { PlotHeightSplitter } from './PlotHeightSplitter'
 import { useLivePlot } from './useLivePlot'
-import { AdvantagesControl } from '../advantages/AdvantagesControl'
-import { DetectorPanel } from '../detector/DetectorPanel'
 import { FigureExportButton } from '../figures/FigureExport'
 import { useCandidateDetection, useDetectorCalibration } from '../detector/useCandidateDetection'
 import { bandPolygons, bandRanges, displayedValues, MAX_VALUE_SMOOTHING } from './valueAnalysis'
 import './valueAnalysis.css'
 
-/** Colour of the dashed ground-truth progress line. */
-const GT_COLOR = '#c9ced6'
+/** Colour of the dashed ground-truth progress line: the theme's text colour, apart from every series colour. */
+const gtColor = (theme: Theme): string => THEME_COLORS[theme].text
 
 const CONVENTION_NAMES: Record<CurveConvention, string> = {
   progress: 'progress',
@@ -182,7 +182,7 @@ function buildValues(s: AppState): PlotSpec {
       y: groundTruth(caches, length, outcome),
       showlegend: false,
       hovertemplate: `ground truth (${outcome}): %{y:.3f}<extra>frame %{x}</extra>`,
-      line: { color: GT_COLOR, width: 1.3, dash: 'dash' },
+      line: { color: gtColor(s.theme), width: 1.3, dash: 'dash' },
     } as Data)
   }
   const candidates = shownCandidates(s)
@@ -190,7 +190,7 @@ function buildValues(s: AppState): PlotSpec {
     if (caches.candidates?.list !== candidates) caches.candidates = { list: candidates, trace: candidateTrace(candidates) }
     data.push(caches.candidates.trace)
   }
-  const base = baseLayout(190, length)
+  const base = baseLayout(s.paneSizes.valuePlotHeight, length, s.theme)
   const pad = 0.05 * (hi - lo)
   const layout: Partial<Layout> = {
     ...base,
@@ -212,161 +212,11 @@ function ValueCanvas(): ReactNode {
   useLivePlot(
     divRef,
     buildValues,
-    (s) => [s.curveList, s.curveData, s.hiddenSeries, s.valueSmoothing, shownCandidates(s), shownAdvantages(s)],
+    (s) => [s.curveList, s.curveData, s.hiddenSeries, s.valueSmoothing, shownCandidates(s), shownAdvantages(s), s.paneSizes.valuePlotHeight],
     { cursorRef, shapes: valueShapes, shapesWatch: (s) => [shownCandidates(s), s.selectedCandidate] },
   )
-  return <PlotFrame plotRef={divRef} cursorRef={cursorRef} className="value-plot-canvas" testId="value-plot" />
-}
-
-/** Joint index in the episode's recorded state for a joint the model predicts, or −1. */
-function stateIndex(s: AppState, info: CurveInfo, joint: number): number {
-  const state = s.episode?.state
-  if (!state) return -1
-  const name = info.futureNames[joint]
-  const byName = name === undefined ? -1 : state.names.indexOf(name)
-  if (byName >= 0) return byName
-  return state.dim === info.futureDim ? joint : -1
-}
-
-function buildForesight(s: AppState, curveId: string, joints: string[]): PlotSpec {
-  const length = s.episode?.length ?? 1
-  const entry = s.curveData[curveId]
-  const data: Data[] = []
-  if (entry && entry.future) {
-    const { info, future } = entry
-    const dim = info.futureDim
-    const K = info.futureOffset
-    const state = s.episode?.state ?? null
-    joints.forEach((name, k) => {
-      const j = info.futureNames.indexOf(name)
-      if (j < 0) return
-      const color = seriesColor(k)
-      const si = stateIndex(s, info, j)
-      if (state && si >= 0) {
-        const n = Math.min(length, Math.floor(state.values.length / state.dim))
-        const y = new Float32Array(n)
-        for (let i = 0; i < n; i++) y[i] = state.values[i * state.dim + si] ?? NaN
-        data.push({
-          type: 'scattergl',
-          mode: 'lines',
-          name: `${name} recorded`,
-          x: frames(s.plotCaches, n),
-          y,
-          hovertemplate: `${name} recorded: %{y:.4f}<extra>frame %{x}</extra>`,
-          line: { color, width: 1.2 },
-        } as Data)
-      }
-      const n = info.length
-      const y = new Float32Array(n)
-      for (let i = 0; i < n; i++) y[i] = future[i * dim + j] ?? NaN
-      data.push({
-        type: 'scattergl',
-        mode: 'lines',
-        name: `${name} predicted`,
-        x: frames(s.plotCaches, n, K),
-        y,
-        connectgaps: false,
-        hovertemplate: `${name} q̂ (made at frame %{customdata}): %{y:.4f}<extra>frame %{x}</extra>`,
-        customdata: Array.from({ length: n }, (_, i) => i),
-        line: { color, width: 1.6, dash: 'dash' },
-      } as Data)
-    })
-  }
-  const base = baseLayout(200, length)
-  return {
-    data,
-    layout: { ...base, yaxis: { ...base.yaxis, title: { text: 'state' } }, showlegend: false, uirevision: `${s.curvesKey ?? ''}/${curveId}` },
-  }
-}
-
-function ForesightCanvas(props: { curveId: string; joints: string[] }): ReactNode {
-  const divRef = useRef<HTMLDivElement>(null)
-  const cursorRef = useRef<HTMLDivElement>(null)
-  const { curveId, joints } = props
-  const invalidate = useLivePlot(
-    divRef,
-    (s) => buildForesight(s, curveId, joints),
-    (s) => [s.curveData[curveId]],
-    { cursorRef },
-  )
-  useEffect(() => invalidate(), [curveId, joints, invalidate])
-  return <PlotFrame plotRef={divRef} cursorRef={cursorRef} className="foresight-canvas" testId="foresight-plot" />
-}
-
-/** viva-flow models also predict the state K frames ahead: plotted at t + K against what was recorded there. */
-function Foresight(props: { curves: CurveInfo[] }): ReactNode {
-  const open = useApp((s) => s.foresightOpen)
-  const setOpen = useApp((s) => s.setForesightOpen)
-  const chosen = useApp((s) => s.foresightJoints)
-  const setJoints = useApp((s) => s.setForesightJoints)
-  const hasState = useApp((s) => s.episode?.state != null)
-  const fetchCurve = useApp((s) => s.fetchCurve)
-  const [curveId, setCurveId] = useState<string | null>(null)
-  const curve = props.curves.find((c) => c.id === curveId) ?? props.curves[0]
-  const loaded = useApp((s) => (curve ? s.curveData[curve.id] !== undefined : false))
-  // The foresight of a curve hidden from the value plot still needs its values.
-  useEffect(() => {
-    if (open && curve && !loaded) void fetchCurve(curve.id)
-  }, [open, curve?.id, loaded, fetchCurve])
-  const joints = useMemo(() => {
-    if (!curve) return []
-    const picked = (chosen ?? []).filter((n) => curve.futureNames.includes(n))
-    return chosen === null && curve.futureNames[0] !== undefined ? [curve.futureNames[0]] : picked
-  }, [curve, chosen])
-  if (!curve) return null
-  const toggle = (name: string, on: boolean): void => {
-    const next = on ? [...joints.filter((n) => n !== name), name] : joints.filter((n) => n !== name)
-    setJoints(curve.futureNames.filter((n) => next.includes(n)))
-  }
-  return (
-    <div className="foresight" data-testid="foresight">
-      <div className="state-plot-bar">
-        <button type="button" aria-expanded={open} onMouseDown={(e) => e.preventDefault()} onClick={() => setOpen(!open)}>
-          {open ? '▾' : '▸'} Foresight
-        </button>
-        <span>
-          predicted state q̂(t+{curve.futureOffset}) (dashed, drawn at t+{curve.futureOffset}) vs recorded (solid)
-          {hasState ? '' : ' · no recorded state in this dataset'}
-        </span>
-        {open && props.curves.length > 1 ? (
-          <select
-            aria-label="Foresight curve"
-            value={curve.id}
-            onChange={(e) => {
-              setCurveId(e.target.value)
-              e.target.blur()
-            }}
-          >
-            {props.curves.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name} ({curveSourceText(c)})
-              </option>
-            ))}
-          </select>
-        ) : null}
-      </div>
-      {open ? (
-        <>
-          <div className="joint-chips" role="group" aria-label="Foresight joints">
-            {curve.futureNames.map((name) => {
-              const at = joints.indexOf(name)
-              return (
-                <label key={name} className="joint-chip" onMouseDown={(e) => e.preventDefault()}>
-                  <input type="checkbox" checked={at >= 0} onChange={(e) => toggle(name, e.target.checked)} />
-                  {at >= 0 ? <span className="swatch" style={{ background: seriesColor(at) }} /> : null}
-                  {name}
-                </label>
-              )
-            })}
-            <button type="button" onMouseDown={(e) => e.preventDefault()} onClick={() => setJoints([])}>
-              none
-            </button>
-          </div>
-          <ForesightCanvas curveId={curve.id} joints={joints} />
-        </>
-      ) : null}
-    </div>
-  )
+  const height = useApp((s) => s.paneSizes.valuePlotHeight)
+  return <PlotFrame plotRef={divRef} cursorRef={cursorRef} className="value-plot-canvas" testId="value-plot" height={height} />
 }
 
 /** Display smoothing of the value curves (EMA), in percent; metrics and the detector use the raw values. */
@@ -403,6 +253,7 @@ function SmoothingControl(): ReactNode {
 /** The dashed ground-truth line's legend entry, or why there is none. */
 function GroundTruthLegend(): ReactNode {
   const outcome = useApp(groundTruthOutcome)
+  const theme = useApp((s) => s.theme)
   if (!outcome) {
     return (
       <li className="muted gt-note" data-testid="gt-curve-note">
@@ -412,44 +263,16 @@ function GroundTruthLegend(): ReactNode {
   }
   return (
     <li className="curve-item gt-item" data-testid="gt-curve-legend" title="1 − G/2 with the paper's return G (eq. 2), from the annotated outcome">
-      <span className="swatch swatch-dashed" style={{ borderColor: GT_COLOR }} />
+      <span className="swatch swatch-dashed" style={{ borderColor: gtColor(theme) }} />
       <span className="curve-name">ground truth</span>
       <span className="muted curve-meta">progress of a {outcome}</span>
     </li>
   )
 }
 
-/** Which curve the detector and the advantages use. */
-function AnalysisCurveSelect(props: { curves: CurveInfo[] }): ReactNode {
-  const curve = useApp(analysisCurve)
-  const setCurve = useApp((s) => s.setAnalysisCurve)
-  if (!curve) return null
-  return (
-    <label className="analysis-curve" title="The curve the event detector and the advantages work on">
-      analyze
-      <select
-        aria-label="Analysis curve"
-        data-testid="analysis-curve"
-        value={curve.id}
-        onChange={(e) => {
-          setCurve(e.target.value)
-          e.target.blur()
-        }}
-      >
-        {props.curves.map((c) => (
-          <option key={c.id} value={c.id}>
-            {c.name} ({curveSourceText(c)})
-          </option>
-        ))}
-      </select>
-    </label>
-  )
-}
-
 /** Value curves of the open episode (display progress, higher = closer to success), growing live while scored. */
 export function ValuePlot(props: { episode: EpisodeView }): ReactNode {
   const list = useApp((s) => s.curveList)
-  const foresightCurves = useMemo(() => list.filter((c) => c.futureDim > 0 && c.futureNames.length > 0), [list])
   useCandidateDetection()
   useDetectorCalibration()
   return (
@@ -471,12 +294,7 @@ export function ValuePlot(props: { episode: EpisodeView }): ReactNode {
             <GroundTruthLegend />
           </ul>
           <ValueCanvas />
-          <div className="value-tools">
-            <AnalysisCurveSelect curves={list} />
-            <AdvantagesControl />
-          </div>
-          <DetectorPanel />
-          {foresightCurves.length > 0 ? <Foresight curves={foresightCurves} /> : null}
+          <PlotHeightSplitter pane="valuePlotHeight" testId="value-plot-splitter" />
         </>
       )}
     </section>

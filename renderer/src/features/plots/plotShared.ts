@@ -1,7 +1,7 @@
 import type { Config, Data, Layout, Shape } from 'plotly.js'
 import type { AnnotationEvent } from '../../../../app/annotations'
 import type { Candidate } from '../../../../app/detector'
-import { EVENT_COLORS } from '../../../../app/figures/palette'
+import { EVENT_COLORS, SERIES_COLORS, THEME_COLORS, type Theme } from '../../../../app/figures/palette'
 import type { PlotCaches } from './plotCaches'
 
 /**
@@ -52,18 +52,26 @@ export function eventTrace(events: AnnotationEvent[]): Data {
   } as Data
 }
 
-/** The dark theme and frame axis of the plots under the video; yaxis2 carries the event markers. */
-export function baseLayout(height: number, length: number): Partial<Layout> {
+/**
+ * The theme's colours (THEME_COLORS: the same as exported figures) and the frame axis of the plots under the video;
+ * yaxis2 carries the event markers. The colorway is the 24-colour series palette, so up to 24 traces (14 joints of
+ * an ALOHA state, a state and an action together) each get their own colour, not Plotly's 10 repeating.
+ */
+export function baseLayout(height: number, length: number, theme: Theme): Partial<Layout> {
+  const c = THEME_COLORS[theme]
   return {
     margin: { l: 48, r: 8, t: 8, b: 28 },
     height,
-    paper_bgcolor: '#15171c',
-    plot_bgcolor: '#15171c',
-    font: { color: '#c9ced6', size: 11 },
-    xaxis: { title: { text: 'frame' }, range: [0, Math.max(1, length - 1)], zeroline: false, gridcolor: '#2a2e36' },
-    yaxis: { zeroline: false, gridcolor: '#2a2e36' },
+    paper_bgcolor: c.background,
+    plot_bgcolor: c.background,
+    font: { color: c.text, size: 11 },
+    colorway: [...SERIES_COLORS],
+    xaxis: { title: { text: 'frame' }, range: [0, Math.max(1, length - 1)], zeroline: false, gridcolor: c.grid, linecolor: c.axis },
+    yaxis: { zeroline: false, gridcolor: c.grid, linecolor: c.axis },
     yaxis2: { overlaying: 'y', range: [-0.06, 1.06], visible: false, fixedrange: true },
     hovermode: 'x',
+    hoverlabel: { bgcolor: c.background, font: { color: c.text } },
+    legend: { font: { color: c.text } },
   }
 }
 

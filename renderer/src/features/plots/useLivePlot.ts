@@ -256,7 +256,8 @@ export function useLivePlot(
       const nextShapes = shapesWatchOf(s)
       const shapesChanged = changed(nextShapes, shapesWatched)
       shapesWatched = nextShapes
-      if (dataChanged || s.project !== prev.project) schedule()
+      // A theme change redraws every plot with the theme's colours (baseLayout).
+      if (dataChanged || s.project !== prev.project || s.theme !== prev.theme) schedule()
       else if (shapesChanged || s.selectedEventId !== prev.selectedEventId) relayoutShapes()
       if (s.plotRange !== prev.plotRange) applyRange()
     })
