@@ -59,8 +59,8 @@ export const SHORTCUTS = [
   { id: 'frame.goto', scopes: PLAYER, group: 'Player', chords: [{ code: 'KeyG' }], does: 'go to a typed frame number (Enter jumps, Esc leaves)' },
   { id: 'speed.down', scopes: PLAYER, group: 'Player', chords: [{ code: 'BracketLeft' }], does: 'slower (down to 0.25×)' },
   { id: 'speed.up', scopes: PLAYER, group: 'Player', chords: [{ code: 'BracketRight' }], does: 'faster (up to 4×)' },
-  { id: 'episode.prev', scopes: PLAYER, group: 'Player', chords: [{ code: 'PageUp' }], does: 'previous episode of the filtered list' },
-  { id: 'episode.next', scopes: PLAYER, group: 'Player', chords: [{ code: 'PageDown' }], does: 'next episode of the filtered list' },
+  { id: 'episode.prev', scopes: PLAYER, group: 'Player', chords: [{ code: 'PageUp' }], does: 'previous episode of the list as filtered and sorted' },
+  { id: 'episode.next', scopes: PLAYER, group: 'Player', chords: [{ code: 'PageDown' }], does: 'next episode of the list as filtered and sorted' },
   { id: 'player.back', scopes: PLAYER, group: 'Player', chords: [{ code: 'Escape' }], does: 'unselect the selected event or suggestion, else back to the episode list' },
 
   { id: 'mark.milestone', scopes: PLAYER, group: 'Annotating', chords: [{ code: 'KeyM' }], does: 'mark a milestone at this frame, then pick its label' },

@@ -22,6 +22,15 @@ export class PlayerPage {
     await dialog.getByRole('button', { name: 'Close' }).click()
   }
 
+  /** Import a curve file from the open episode's Models tab, as a user would; `count` curves must be imported. */
+  async importCurves(file: string, count?: number): Promise<void> {
+    await this.page.getByRole('tab', { name: 'Models' }).click()
+    const input = this.page.getByRole('textbox', { name: 'Curve file' })
+    await input.fill(file)
+    await input.press('Enter')
+    if (count !== undefined) await expect(this.page.getByTestId('import-curves-result')).toContainText(`Imported ${count} curves`)
+  }
+
   async openEpisode(index: number): Promise<void> {
     await this.page.locator(`tr[data-episode="${index}"]`).click()
     await this.page.keyboard.press('Enter')

@@ -75,9 +75,7 @@ test('a deep link opens dataset, episode and frame in every camera with its curv
   const player = new PlayerPage(page)
   await player.open(server.url)
   await player.openEpisode(0)
-  await page.getByRole('tab', { name: 'Models' }).click()
-  await page.getByRole('textbox', { name: 'Curve file' }).fill(curves)
-  await page.getByRole('textbox', { name: 'Curve file' }).press('Enter')
+  await player.importCurves(curves)
   await expect(player.curveItems()).toHaveCount(2)
   // Hide alpha: the URL now names the curves shown, beta only.
   await legendToggle(page, 'alpha').uncheck()

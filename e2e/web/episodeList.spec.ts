@@ -79,10 +79,7 @@ test('episode list: sortable columns, a mean / final / drops column per curve se
 
   // ---- Import the curve file (from the player's Models panel): the list gets the series' columns.
   await player.openEpisode(0)
-  await page.getByRole('tab', { name: 'Models' }).click()
-  await page.getByRole('textbox', { name: 'Curve file' }).fill(curves)
-  await page.getByRole('textbox', { name: 'Curve file' }).press('Enter')
-  await expect(page.getByTestId('import-curves-result')).toContainText('Imported 4 curves')
+  await player.importCurves(curves, 4)
   await page.getByRole('button', { name: '← Episodes' }).click()
   const group = table.locator('th.series-group')
   await expect(group).toHaveCount(1)

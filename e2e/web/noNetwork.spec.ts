@@ -37,10 +37,7 @@ test('no request leaves 127.0.0.1, and the plot toolbars offer no cloud upload',
   const player = new PlayerPage(page)
   await player.open(server.url)
   await player.openEpisode(0)
-  await page.getByRole('tab', { name: 'Models' }).click()
-  await page.getByRole('textbox', { name: 'Curve file' }).fill(curves)
-  await page.getByRole('textbox', { name: 'Curve file' }).press('Enter')
-  await expect(page.getByTestId('import-curves-result')).toContainText('Imported 2 curves')
+  await player.importCurves(curves, 2)
 
   // Every Plotly toolbar on the player: hover each plot so its mode bar renders, then look for cloud buttons.
   const plots = page.locator('.js-plotly-plot')

@@ -48,10 +48,7 @@ async function openAnnotatedEpisode(page: Page): Promise<PlayerPage> {
   await player.open(server.url)
   await player.importAnnotations(groundTruth)
   await player.openEpisode(0)
-  await page.getByRole('tab', { name: 'Models' }).click()
-  await page.getByRole('textbox', { name: 'Curve file' }).fill(curves)
-  await page.getByRole('textbox', { name: 'Curve file' }).press('Enter')
-  await expect(page.getByTestId('import-curves-result')).toContainText('Imported 2 curves')
+  await player.importCurves(curves, 2)
   await page.getByRole('tab', { name: 'Annotations' }).click()
   await expect(player.curveItems()).toHaveCount(2)
   return player

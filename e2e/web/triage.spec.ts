@@ -68,10 +68,7 @@ test('triage: drops ranked largest first with P/R against annotated errors; N / 
   await player.importAnnotations(truthFile)
   // The curve file is imported from the player's Models panel.
   await player.openEpisode(0)
-  await page.getByRole('tab', { name: 'Models' }).click()
-  await page.getByRole('textbox', { name: 'Curve file' }).fill(curves)
-  await page.getByRole('textbox', { name: 'Curve file' }).press('Enter')
-  await expect(page.getByTestId('import-curves-result')).toContainText('Imported 3 curves')
+  await player.importCurves(curves, 3)
   await page.getByRole('button', { name: '← Episodes' }).click()
   await expect(page.getByRole('table', { name: 'Episodes' })).toBeVisible()
 

@@ -75,10 +75,7 @@ test('value plot: ground truth, smoothing, suggested events accepted and dismiss
   const player = new PlayerPage(page)
   await player.open(server.url)
   await player.openEpisode(0)
-  await page.getByRole('tab', { name: 'Models' }).click()
-  await page.getByRole('textbox', { name: 'Curve file' }).fill(curves)
-  await page.getByRole('textbox', { name: 'Curve file' }).press('Enter')
-  await expect(page.getByTestId('import-curves-result')).toContainText('Imported 2 curves')
+  await player.importCurves(curves, 2)
   await page.getByRole('tab', { name: 'Annotations' }).click()
   await expect(player.curveItems()).toHaveCount(2)
 

@@ -21,6 +21,7 @@ import type { DatasetSummary } from '../../../../app/dataset'
 import { toWireError } from '../../../../app/errors'
 import { uploadFile } from '../../../../app/upload'
 import { useClient } from '../../state/StoreContext'
+import { SeriesOptions } from '../../components/SeriesOptions'
 
 /** Formats whose output is a copy of the dataset: every episode goes in, the filters do not apply. */
 const COPIES: ReadonlySet<PipelineFormat> = new Set(['rlinf', 'lerobot-language'])
@@ -160,11 +161,7 @@ export function PipelineExports(props: { summary: DatasetSummary; filters: () =>
             <select aria-label="Value series" data-testid="pipeline-series" value={series} onChange={(e) => setSeries(e.target.value)}>
               {format === 'lerobot-progress' ? <option value="">none (annotations only)</option> : null}
               {seriesList.length === 0 && format === 'rlinf' ? <option value="">(no complete curves: score or import first)</option> : null}
-              {seriesList.map((s) => (
-                <option key={s.key} value={s.key}>
-                  {s.name} ({s.episodes} episodes)
-                </option>
-              ))}
+              <SeriesOptions series={seriesList} />
             </select>
           </label>
         ) : null}

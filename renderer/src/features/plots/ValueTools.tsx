@@ -124,20 +124,7 @@ function Foresight(props: { curves: CurveInfo[] }): ReactNode {
           {hasState ? '' : ' · no recorded state in this dataset'}
         </span>
         {open && props.curves.length > 1 ? (
-          <select
-            aria-label="Foresight curve"
-            value={curve.id}
-            onChange={(e) => {
-              setCurveId(e.target.value)
-              e.target.blur()
-            }}
-          >
-            {props.curves.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name} ({curveSourceText(c)})
-              </option>
-            ))}
-          </select>
+          <CurveSelect label="Foresight curve" curves={props.curves} value={curve.id} onChange={setCurveId} />
         ) : null}
       </div>
       {open ? (
@@ -165,6 +152,27 @@ function Foresight(props: { curves: CurveInfo[] }): ReactNode {
 }
 
 /** Which curve the detector and the advantages use. */
+/** A choice among the episode's curves; it gives the keyboard back to the player once a curve is picked. */
+function CurveSelect(props: { label: string; testId?: string; curves: CurveInfo[]; value: string; onChange: (id: string) => void }): ReactNode {
+  return (
+    <select
+      aria-label={props.label}
+      data-testid={props.testId}
+      value={props.value}
+      onChange={(e) => {
+        props.onChange(e.target.value)
+        e.target.blur()
+      }}
+    >
+      {props.curves.map((c) => (
+        <option key={c.id} value={c.id}>
+          {c.name} ({curveSourceText(c)})
+        </option>
+      ))}
+    </select>
+  )
+}
+
 function AnalysisCurveSelect(props: { curves: CurveInfo[] }): ReactNode {
   const curve = useApp(analysisCurve)
   const setCurve = useApp((s) => s.setAnalysisCurve)
@@ -172,21 +180,7 @@ function AnalysisCurveSelect(props: { curves: CurveInfo[] }): ReactNode {
   return (
     <label className="analysis-curve" title="The curve the event detector and the advantages work on">
       analyze
-      <select
-        aria-label="Analysis curve"
-        data-testid="analysis-curve"
-        value={curve.id}
-        onChange={(e) => {
-          setCurve(e.target.value)
-          e.target.blur()
-        }}
-      >
-        {props.curves.map((c) => (
-          <option key={c.id} value={c.id}>
-            {c.name} ({curveSourceText(c)})
-          </option>
-        ))}
-      </select>
+      <CurveSelect label="Analysis curve" testId="analysis-curve" curves={props.curves} value={curve.id} onChange={setCurve} />
     </label>
   )
 }

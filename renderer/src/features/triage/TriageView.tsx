@@ -7,6 +7,7 @@ import { useApp, useAppStore, useClient } from '../../state/StoreContext'
 import { currentDrop, shownTriage } from './state'
 import './triage.css'
 import { useRefreshOnChange } from '../../components/useRefreshOnChange'
+import { SeriesOptions } from '../../components/SeriesOptions'
 
 /** Recompute this long after the last change of curves or annotations (as the metrics view). */
 /** Rows drawn at once; the rest are counted (N still walks through all of them). */
@@ -127,11 +128,7 @@ function TriageControls(props: { report: TriageReport | null; loading: boolean }
           }}
         >
           {seriesList.length === 0 ? <option value="">(no complete curves)</option> : null}
-          {seriesList.map((s) => (
-            <option key={s.key} value={s.key}>
-              {s.name} ({s.episodes} episodes)
-            </option>
-          ))}
+          <SeriesOptions series={seriesList} />
         </select>
       </label>
       <label className="field" title="Time before and after a frame over which the fall of the curve's mean is measured (frames at the dataset's fps)">
