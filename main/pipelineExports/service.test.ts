@@ -92,6 +92,7 @@ describe('LeRobot RA-BC progress (sarm_progress.parquet)', () => {
     const last = (e: number) => rows.filter((x) => Number(x.episode_index) === e).at(-1)?.progress_sparse
     expect(last(0)).toBe(1)
     expect(last(2) as number).toBeLessThan(0.5)
+    expect(r.usage).toContain(`--sample_weighting.progress_path=${r.paths[0]}`)
     expect(r.usage).toContain(`--rabc_progress_path=${r.paths[0]}`)
   })
 

@@ -190,9 +190,13 @@ export class PipelineExports {
       episodes: episodes.length,
       frames: frames(episodes),
       notes,
+      // LeRobot's TrainPipelineConfig (src/lerobot/configs/train.py) takes RA-BC as `sample_weighting` (type rabc,
+      // progress_path, head_mode); releases before it used the flat use_rabc / rabc_progress_path / rabc_head_mode
+      // fields, which it still migrates from saved configs (_migrate_legacy_rabc_fields).
       usage:
-        `LeRobot reward-aligned BC reads it as the progress file: lerobot-train --dataset.root=${ctx.summary.root} --use_rabc=true ` +
-        `--rabc_progress_path=${written} --rabc_head_mode=${values ? 'dense' : 'sparse'} (or copy it to <dataset>/${SARM_PROGRESS_FILE}, where RA-BC looks by default)`,
+        `LeRobot reward-aligned BC reads it as the progress file: lerobot-train --dataset.root=${ctx.summary.root} --sample_weighting.type=rabc ` +
+        `--sample_weighting.progress_path=${written} --sample_weighting.head_mode=${values ? 'dense' : 'sparse'} (LeRobot releases before sample_weighting: ` +
+        `--use_rabc=true --rabc_progress_path=${written} --rabc_head_mode=${values ? 'dense' : 'sparse'}; or copy it to <dataset>/${SARM_PROGRESS_FILE}, where RA-BC looks by default)`,
     }
   }
 
