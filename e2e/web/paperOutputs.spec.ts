@@ -42,6 +42,27 @@ test.afterEach(async () => {
   await server.stop()
 })
 
+/** The episode-0 video file of a camera (the fixture has one episode, so its frame n is the episode's frame n). */
+function videoOf(root: string, camera: string): string {
+  const found = readdirSync(path.join(root, 'videos'), { recursive: true, encoding: 'utf8' }).filter((f) => f.includes(camera) && f.endsWith('.mp4'))
+  if (found.length !== 1) throw new Error(`expected one ${camera} video in ${root}, found ${found.length}`)
+  return path.join(root, 'videos', found[0] as string)
+}
+
+/** Frame `n` of a video as RGB bytes, after a filter (crop or scale), decoded by ffmpeg. */
+function rgbFrame(file: string, n: number, filter: string): Uint8Array {
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-vf', `select=eq(n\\,${n}),${filter}`, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { maxBuffer: 64 << 20 })
+  if (r.status !== 0) throw new Error(`ffmpeg ${file}: ${r.stderr.toString()}`)
+  return new Uint8Array(r.stdout)
+}
+
+function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length || a.length === 0) throw new Error(`frames of ${a.length} and ${b.length} bytes`)
+  let sum = 0
+  for (let i = 0; i < a.length; i++) sum += Math.abs((a[i] as number) - (b[i] as number))
+  return sum / a.length
+}
+
 /** Episode 0 open with the two imported curves and the generator's annotations. */
 async function openAnnotatedEpisode(page: Page): Promise<PlayerPage> {
   const player = new PlayerPage(page)
@@ -174,6 +195,14 @@ test('Render video: a frame range of chosen cameras to an MP4 with exactly those
   // Two 96×72 cameras at 96 px high: 128 px wide each, side by side, the plot strip under them.
   expect(stream).toMatchObject({ codec_name: 'h264', width: 256, nb_read_frames: '20' })
   expect(readdirSync(outDir)).toEqual(['clip.mp4'])
+  // The MP4's first frame shows cam_high's frame 10 (the range's first) in the first tile: its pixels are close to
+  // that frame scaled to the tile, and farther from the episode's last frame.
+  const camHigh = videoOf(dataset, 'cam_high')
+  const tile = rgbFrame(out, 0, 'crop=128:96:0:0')
+  const first = meanAbsDiff(tile, rgbFrame(camHigh, 10, 'scale=128:96:flags=bicubic'))
+  const last = meanAbsDiff(tile, rgbFrame(camHigh, length - 1, 'scale=128:96:flags=bicubic'))
+  expect(first).toBeLessThan(8)
+  expect(first).toBeLessThan(last / 2)
   await expect(page.getByRole('alert')).toHaveCount(0)
   await page.keyboard.press('Escape')
   await expect(dialog).toHaveCount(0)
