@@ -115,6 +115,12 @@ function RenderVideoDialog(props: { episode: EpisodeView; onClose: () => void })
           {checked.error}
         </p>
       ) : null}
+      {render.phase === 'running' && render.episode !== episode.index ? (
+        // One render per window: the one running belongs to another episode, so this form waits for it.
+        <p className="muted small" data-testid="render-other-episode">
+          Rendering episode {render.episode} (started from its player) to {render.out}; this episode can be rendered when it ends or is cancelled.
+        </p>
+      ) : null}
       {render.phase === 'running' ? (
         <div className="render-progress">
           <progress max={Math.max(1, render.total)} value={render.done} aria-label="Render progress" />

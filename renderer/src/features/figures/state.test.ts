@@ -21,7 +21,7 @@ describe('render slice', () => {
     const token = (call().params as { token: string }).token
     expect(call().params).toEqual({ ...request, token })
     expect(token).toMatch(/\S{8,}/)
-    expect(store.getState().render).toEqual({ phase: 'running', token, out: '/tmp/ep0.mp4', done: 0, total: 20 })
+    expect(store.getState().render).toEqual({ phase: 'running', token, episode: request.episode, out: '/tmp/ep0.mp4', done: 0, total: 20 })
 
     emit('render.progress', { token, done: 8, total: 20 })
     emit('render.progress', { token: 'another-window', done: 19, total: 40 })

@@ -13,7 +13,7 @@ import type { RenderRequest } from './renderForm'
 
 export type RenderState =
   | { phase: 'idle' }
-  | { phase: 'running'; token: string; out: string; done: number; total: number }
+  | { phase: 'running'; token: string; episode: number; out: string; done: number; total: number }
   | { phase: 'done'; result: RenderVideoResult }
   | { phase: 'failed'; error: WireError }
 
@@ -48,7 +48,7 @@ export function createRenderSlice({ client, set, get }: SliceContext<RenderSlice
     async startRender(request) {
       const token = newToken()
       const total = (request.to ?? 0) - (request.from ?? 0) + 1
-      set({ render: { phase: 'running', token, out: request.out, done: 0, total } })
+      set({ render: { phase: 'running', token, episode: request.episode, out: request.out, done: 0, total } })
       const outcome = await requests.run(RENDER_KEY, (signal) => client.call('render.video', { ...request, token }, signal))
       if (!isRunning(token)) return
       if (outcome.status === 'ok') set({ render: { phase: 'done', result: outcome.value } })
