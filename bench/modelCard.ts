@@ -61,10 +61,11 @@ const only = argValues('--only')[0]?.split(',') ?? null
 /** `--readout-variant` text → a readout (sample:N, episode:N, zero), as models/viva `export.py --readout`. */
 export function parseReadoutSpec(text: string): Readout {
   if (text === 'zero') return { noise: 'zero' }
-  const m = /^(sample|episode):(\d+)$/.exec(text)
+  const m = /^(sample|episode|antithetic):(\d+)$/.exec(text)
   const n = Number(m?.[2])
-  if (!m || !(n >= 1 && n <= 64)) throw new Error(`--readout-variant must be zero, sample:N or episode:N (N from 1 to 64), got ${JSON.stringify(text)}`)
-  return { noise: m[1] as 'sample' | 'episode', samples: n }
+  if (!m || !(n >= 1 && n <= 64) || (m[1] === 'antithetic' && n % 2 !== 0))
+    throw new Error(`--readout-variant must be zero, sample:N, episode:N or antithetic:N (N from 1 to 64, even for antithetic), got ${JSON.stringify(text)}`)
+  return { noise: m[1] as 'sample' | 'episode' | 'antithetic', samples: n }
 }
 
 function argValues(flag: string): string[] {

@@ -1,6 +1,7 @@
 // The model card's numbers from many scoring runs (bench/modelCard.ts): mean ± spread over noise seeds and over
 // generator seeds, the ViVa-vs-baseline verdict per seed, and the Markdown tables written between marker comments
 // of models/*/MODEL_CARD.md. Pure, so it is unit-tested (modelCardTables.test.ts).
+import type { VivaFlowManifest } from '../main/inference/manifest'
 
 export const METRICS = ['pearson', 'spearman', 'voc', 'MS', 'ES', 'MDR', 'ErrDR', 'aurocMean', 'aurocFinal'] as const
 export type MetricName = (typeof METRICS)[number]
@@ -178,10 +179,8 @@ export function replaceBetween(text: string, name: string, content: string, file
   return `${text.slice(0, a + start.length)}\n${content.trim()}\n${text.slice(b)}`
 }
 
-export interface Readout {
-  noise: 'sample' | 'episode' | 'zero'
-  samples?: number
-}
+/** A viva-flow manifest's scheduler.readout (main/inference/manifest.ts is where its options are defined). */
+export type Readout = NonNullable<VivaFlowManifest['scheduler']['readout']>
 
 const READOUT_LINE = /\n {4}"readout": \{[^}\n]*\},/
 

@@ -4,17 +4,14 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PACKAGE_ROOT } from '../paths'
 import { drawSeed, EPISODE_NOISE_FRAME, frameNoise } from './flowMath'
-import { loadModelPackage } from './manifest'
+import { loadModelPackage, type VivaFlowManifest } from './manifest'
 import { VivaFlowRunner } from './runner'
 
 // The manifest's scheduler.readout (issue 15 item 6): a single seeded draw by default, a deterministic zero-noise
 // readout, or the average over several seeded draws.
 const VIVA = path.join(PACKAGE_ROOT, 'models', 'viva-reference')
 
-interface Readout {
-  noise: 'sample' | 'episode' | 'zero'
-  samples?: number
-}
+type Readout = NonNullable<VivaFlowManifest['scheduler']['readout']>
 
 async function variant(dir: string, readout: Readout | null): Promise<VivaFlowRunner> {
   const file = path.join(dir, 'viva-model.json')
@@ -104,6 +101,44 @@ describe('viva-flow value readout options', () => {
     let worst = 0
     for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i] as number) - (explicit[i] as number)))
     expect(worst).toBeLessThan(1e-6)
+  })
+
+  it('an antithetic readout averages each seeded draw with its negation, the first being the single-draw noise', async () => {
+    const plain = await variant(dir, null)
+    const pairs: Float32Array[] = []
+    for (const k of [0, 1]) {
+      const noise = new Float32Array(count * 2 * 1024)
+      for (let b = 0; b < count; b++) frameNoise(drawSeed(5, k), 2, 40 + b, noise, b * 2 * 1024, 2 * 1024)
+      pairs.push(await targetsOf(plain, { noise }), await targetsOf(plain, { noise: noise.map((x) => -x) }))
+    }
+    const single = await targetsOf(plain)
+    await plain.release()
+    // The seeded single draw is the first of the pairs' noises.
+    expect(Array.from(pairs[0]!)).toEqual(Array.from(single))
+    const anti = await variant(dir, { noise: 'antithetic', samples: 4 })
+    const got = await targetsOf(anti)
+    await anti.release()
+    let worst = 0
+    let fromIndependent = 0
+    const independent = await variant(dir, { noise: 'sample', samples: 4 })
+    const indep = await targetsOf(independent)
+    await independent.release()
+    for (let i = 0; i < got.length; i++) {
+      const mean = pairs.reduce((acc, t) => acc + (t[i] as number), 0) / 4
+      worst = Math.max(worst, Math.abs((got[i] as number) - mean))
+      fromIndependent = Math.max(fromIndependent, Math.abs((got[i] as number) - (indep[i] as number)))
+    }
+    expect(worst).toBeLessThan(1e-5)
+    // Not the independent-draw average under another name.
+    expect(fromIndependent).toBeGreaterThan(1e-3)
+  })
+
+  it('refuses an antithetic readout with an odd number of samples, naming the field', async () => {
+    const file = path.join(dir, 'viva-model.json')
+    const m = JSON.parse(await readFile(path.join(VIVA, 'viva-model.json'), 'utf8')) as { scheduler: Record<string, unknown> }
+    m.scheduler.readout = { noise: 'antithetic', samples: 3 }
+    await writeFile(file, JSON.stringify(m))
+    await expect(loadModelPackage(dir)).rejects.toThrow(/scheduler\.readout: an antithetic readout averages pairs/)
   })
 
   it('refuses a zero-noise readout with several samples, naming the field', async () => {

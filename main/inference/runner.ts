@@ -172,6 +172,10 @@ export class VivaFlowRunner implements ValueRunner {
         else if (readout.noise === 'episode') {
           if (b === 0) frameNoise(drawSeed(o.seed, k), o.episode, EPISODE_NOISE_FRAME, seq, at, 2 * n)
           else seq.copyWithin(at, F * n - 2 * n, F * n)
+        } else if (readout.noise === 'antithetic') {
+          // Draws 2j and 2j + 1 are the pair (n_j, −n_j); draw 0 is still the single-draw noise.
+          frameNoise(drawSeed(o.seed, k >> 1), o.episode, o.firstFrame + b, seq, at, 2 * n)
+          if (k % 2 === 1) for (let j = at; j < at + 2 * n; j++) seq[j] = -(seq[j] as number)
         } else frameNoise(drawSeed(o.seed, k), o.episode, o.firstFrame + b, seq, at, 2 * n)
       }
       await this.denoise(seq, count, taskId, o.steps)

@@ -24,9 +24,43 @@ class TestReadoutOption(unittest.TestCase):
         self.assertEqual(E.parse_readout("zero"), {"noise": "zero"})
         self.assertEqual(E.parse_readout("mean:8"), {"noise": "sample", "samples": 8})
         self.assertEqual(E.parse_readout("episode:4"), {"noise": "episode", "samples": 4})
-        for bad in ("mean:0", "mean:65", "mean:x", "average", "episode:0", "episode"):
+        self.assertEqual(E.parse_readout("antithetic:4"), {"noise": "antithetic", "samples": 4})
+        for bad in ("mean:0", "mean:65", "mean:x", "average", "episode:0", "episode", "antithetic:3", "antithetic:0",
+                    "antithetic:66"):
             with self.assertRaises(SystemExit):
                 E.parse_readout(bad)
+
+
+class TestTrainingSchedule(unittest.TestCase):
+    def test_lr_factor(self):
+        """Linear warm-up, then constant or a cosine decay that reaches 0 at the last step."""
+        self.assertAlmostEqual(T.lr_factor(0, 100, 10, "cosine"), 0.1)
+        self.assertAlmostEqual(T.lr_factor(9, 100, 10, "cosine"), 1.0)
+        self.assertEqual(T.lr_factor(99, 100, 10, "constant"), 1.0)
+        mid = T.lr_factor(54, 100, 10, "cosine")
+        self.assertAlmostEqual(mid, 0.5, places=6)
+        self.assertAlmostEqual(T.lr_factor(99, 100, 10, "cosine"), 0.0, places=9)
+        decay = [T.lr_factor(k, 100, 10, "cosine") for k in range(10, 100)]
+        self.assertTrue(all(a >= b for a, b in zip(decay, decay[1:])))
+        self.assertAlmostEqual(T.lr_factor(0, 50, 0, "cosine"), 0.5 * (1 + np.cos(np.pi / 50)))
+
+    def test_ema(self):
+        """The shadow is decay * shadow + (1 - decay) * weights after each update; decay 0 leaves the module as is."""
+        m = torch.nn.Linear(2, 1)
+        with torch.no_grad():
+            m.weight.fill_(1.0)
+        ema = T.Ema(m, 0.5)
+        with torch.no_grad():
+            m.weight.fill_(3.0)
+        ema.update(m)
+        ema.copy_to(m)
+        self.assertTrue(torch.allclose(m.weight, torch.full((1, 2), 2.0)))
+        off = T.Ema(m, 0.0)
+        with torch.no_grad():
+            m.weight.fill_(7.0)
+        off.update(m)
+        off.copy_to(m)
+        self.assertTrue(torch.allclose(m.weight, torch.full((1, 2), 7.0)))
 
 
 class TestEndToEnd(unittest.TestCase):
@@ -231,6 +265,49 @@ class TestEndToEnd(unittest.TestCase):
             curves[(readout, seed)] = json.load(open(os.path.join(out, "values.json")))["viva"]
         self.assertEqual(curves[("zero", 0)], curves[("zero", 1)])
         self.assertNotEqual(curves[("sample", 0)], curves[("sample", 1)])
+
+    def test_init_checkpoint_continues_the_dit_with_the_same_encoder(self):
+        """--init-checkpoint: the encoder and state range are the checkpoint's, the DiT starts from its weights."""
+        ck_path = os.path.join(self.run_dir, "checkpoint.pt")
+        out = os.path.join(self.tmp, "run-continued")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            info = T.main(["--cache", self.cache_dir, "--out", out, "--init-checkpoint", ck_path, "--steps", "3",
+                           "--batch", "4", "--lr-schedule", "cosine", "--ema", "0.9", "--warmup", "1",
+                           "--val-episodes", "1"])
+        before, after = torch.load(ck_path), torch.load(os.path.join(out, "checkpoint.pt"))
+        for k, v in before["encoder"].items():
+            self.assertTrue(torch.equal(v, after["encoder"][k]), k)
+        self.assertEqual(info["state_min"], before["info"]["state_min"])
+        self.assertEqual(info["config"], before["info"]["config"])
+        self.assertTrue(any(not torch.equal(v, after["dit"][k]) for k, v in before["dit"].items()))
+        self.assertEqual((info["dit_train"]["lr_schedule"], info["dit_train"]["ema"]), ("cosine", 0.9))
+        self.assertEqual(info["dit_train"]["previous"]["steps"], before["info"]["dit_train"]["steps"])
+        self.assertEqual(info["encoder_train"]["from"], os.path.abspath(ck_path))
+
+    def test_evaluate_antithetic_readout_pairs_each_draw_with_its_negation(self):
+        """--readout antithetic:4: draws 1 and 3 are the negations of draws 0 and 2, and the curve is their mean."""
+        from viva import evaluate as EV
+        from viva import model as MM
+        ck = os.path.join(self.run_dir, "checkpoint.pt")
+        seen = []
+        real = MM.sample
+
+        def spy(dit, seq, task, noise, steps, shift):
+            seen.append(noise.clone())
+            return real(dit, seq, task, noise, steps, shift)
+        MM.sample = spy
+        try:
+            curves, _ = EV.predict(ck, self.cache_dir, seed=3, baseline=False, batch=1024,
+                                   value_readout=E.parse_readout("antithetic:4"))
+        finally:
+            MM.sample = real
+        self.assertEqual(len(seen), 4)
+        self.assertTrue(torch.equal(seen[1], -seen[0]) and torch.equal(seen[3], -seen[2]))
+        self.assertFalse(torch.equal(seen[2], seen[0]))
+        independent, _ = EV.predict(ck, self.cache_dir, seed=3, baseline=False, batch=1024,
+                                    value_readout=E.parse_readout("mean:4"))
+        self.assertNotEqual(curves["viva"], independent["viva"])
 
 
 if __name__ == "__main__":

@@ -226,9 +226,15 @@ def predict(checkpoint: str, cache_dir: str, steps: Optional[int] = None, batch:
                 else:
                     draws = int((value_readout or {}).get("samples", 1))
                     per_episode = (value_readout or {}).get("noise") == "episode"
-                    outs = [sample(dit, seq, task, episode_noise(seq, idx, seed, k) if per_episode else
-                                   torch.randn(seq[:, 5:].shape, generator=g), steps, cfg.shift)
-                            for k in range(draws)]
+                    antithetic = (value_readout or {}).get("noise") == "antithetic"
+                    noises = []
+                    for k in range(draws):
+                        if antithetic and k % 2 == 1:
+                            noises.append(-noises[-1])  # the pair (n, -n): antithetic variates
+                        else:
+                            noises.append(episode_noise(seq, idx, seed, k) if per_episode else
+                                          torch.randn(seq[:, 5:].shape, generator=g))
+                    outs = [sample(dit, seq, task, n, steps, cfg.shift) for n in noises]
                     out = torch.stack(outs).mean(0)
                 prog, _ = readout(out, cfg.state_dim, smin, smax)
                 viva_v[idx] = prog.numpy()

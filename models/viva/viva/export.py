@@ -118,8 +118,9 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--readout", default="sample", help="the app's value readout written to scheduler.readout: "
                     "sample (one seeded noise draw, the paper's sampler; no field written), zero (start the target "
-                    "frames from zeros: deterministic), mean:N (average N seeded draws) or episode:N (N draws, each drawn "
-                    "once per episode and shared by its frames)")
+                    "frames from zeros: deterministic), mean:N (average N seeded draws), episode:N (N draws, each drawn "
+                    "once per episode and shared by its frames) or antithetic:N (N even: N/2 seeded draws, each averaged "
+                    "with its negation)")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     return export(a.checkpoint, a.out, a.name, a.baseline_name, parse_readout(a.readout))
@@ -135,7 +136,10 @@ def parse_readout(text: str):
         return {"noise": "sample", "samples": int(text[5:])}
     if text.startswith("episode:") and text[8:].isdigit() and 1 <= int(text[8:]) <= 64:
         return {"noise": "episode", "samples": int(text[8:])}
-    raise SystemExit(f"--readout must be sample, zero, mean:N or episode:N (N from 1 to 64), got {text!r}")
+    if text.startswith("antithetic:") and text[11:].isdigit() and 2 <= int(text[11:]) <= 64 and int(text[11:]) % 2 == 0:
+        return {"noise": "antithetic", "samples": int(text[11:])}
+    raise SystemExit(f"--readout must be sample, zero, mean:N, episode:N or antithetic:N (N from 1 to 64, even for "
+                     f"antithetic), got {text!r}")
 
 
 def export(checkpoint: str, out: str, name: str = "viva-tiny", baseline_name: str | None = None,

@@ -46,6 +46,39 @@ def _out_of_time(t0, max_seconds, step, steps, name, logf) -> bool:
     return False
 
 
+def lr_factor(step: int, steps: int, warm: int, schedule: str) -> float:
+    """LR multiplier at optimizer step ``step`` (0-based): linear warm-up over ``warm`` steps, then constant, or a
+    cosine decay to 0 at ``steps`` (annealing the LR averages out the weight noise a constant LR leaves, which the
+    value curve shows as frame-to-frame jitter)."""
+    if step < warm:
+        return (step + 1) / warm
+    if schedule == "cosine":
+        return 0.5 * (1 + np.cos(np.pi * min(1.0, (step - warm + 1) / max(1, steps - warm))))
+    return 1.0
+
+
+class Ema:
+    """Exponential moving average of a module's parameters (the DiT recipe's EMA of weights); ``decay`` 0 = off."""
+
+    def __init__(self, module: torch.nn.Module, decay: float):
+        self.decay = decay
+        self.shadow = {k: v.detach().clone() for k, v in module.state_dict().items()} if decay > 0 else None
+
+    @torch.no_grad()
+    def update(self, module: torch.nn.Module):
+        if self.shadow is None:
+            return
+        for k, v in module.state_dict().items():
+            if v.dtype.is_floating_point:
+                self.shadow[k].mul_(self.decay).add_(v.detach(), alpha=1 - self.decay)
+            else:
+                self.shadow[k].copy_(v)
+
+    def copy_to(self, module: torch.nn.Module):
+        if self.shadow is not None:
+            module.load_state_dict(self.shadow)
+
+
 def train_encoder(cache: Cache, cfg: VivaConfig, steps: int, batch: int, lr: float, kl_weight: float, rng, logf,
                   max_seconds: float = 0.0):
     enc, dec = ImageEncoder(cfg), ImageDecoder(cfg)
@@ -105,12 +138,15 @@ def _batch_seq(cache, lat, idx, cfg, smin, smax, K):
 
 
 def train_dit(cache, lat, cfg, train_idx, steps, batch, lr, smin, smax, K, rng, logf, max_seconds: float = 0.0,
-              warmup: int | None = None):
+              warmup: int | None = None, schedule: str = "constant", ema: float = 0.0, init=None):
     dit = DiT(cfg)
+    if init is not None:
+        dit.load_state_dict(init)
     opt = torch.optim.AdamW(dit.parameters(), lr=lr, weight_decay=0.01)
     # The warm-up length is part of the trajectory: pass it explicitly to reproduce a run stopped early.
     warm = warmup if warmup is not None else max(1, min(200, steps // 10))
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, steps, warm, schedule))
+    avg = Ema(dit, ema)
     table = train_sigmas(cfg.num_train_timesteps, cfg.shift)
     t0, hist = time.time(), []
     for step in range(1, steps + 1):
@@ -125,18 +161,25 @@ def train_dit(cache, lat, cfg, train_idx, steps, batch, lr, smin, smax, K, rng, 
         torch.nn.utils.clip_grad_norm_(dit.parameters(), 1.0)
         opt.step()
         sched.step()
+        avg.update(dit)
         if step % max(1, steps // 20) == 0 or step == steps:
             sps = step / (time.time() - t0)
             logf(f"[dit] step {step}/{steps} loss {loss.item():.4f} prop {lp.item():.4f} val {lv.item():.4f} "
                  f"{sps:.2f} steps/s")
             hist.append({"step": step, "loss": loss.item(), "prop": lp.item(), "val": lv.item()})
     sps = steps / max(1e-9, time.time() - t0)
-    return dit, {"steps": steps, "batch": batch, "steps_per_s": sps, "history": hist}
+    avg.copy_to(dit)
+    return dit, {"steps": steps, "batch": batch, "steps_per_s": sps, "history": hist, "lr_schedule": schedule,
+                 "ema": ema, "init": init is not None}
 
 
-def train_baseline(cache, cfg, train_idx, steps, batch, lr, smin, smax, rng, logf, max_seconds: float = 0.0):
+def train_baseline(cache, cfg, train_idx, steps, batch, lr, smin, smax, rng, logf, max_seconds: float = 0.0,
+                   schedule: str = "constant", ema: float = 0.0):
     bl = DiscriminativeBaseline(cfg)
     opt = torch.optim.AdamW(bl.parameters(), lr=lr, weight_decay=0.01)
+    # No warm-up (as the shipped baseline); the same schedule and EMA options as the DiT, for a like-for-like recipe.
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, steps, 0, schedule))
+    avg = Ema(bl, ema)
     t0, hist = time.time(), []
     for step in range(1, steps + 1):
         if _out_of_time(t0, max_seconds, step, steps, "baseline", logf):
@@ -152,12 +195,16 @@ def train_baseline(cache, cfg, train_idx, steps, batch, lr, smin, smax, rng, log
         loss.backward()
         torch.nn.utils.clip_grad_norm_(bl.parameters(), 1.0)
         opt.step()
+        sched.step()
+        avg.update(bl)
         if step % max(1, steps // 10) == 0 or step == steps:
             sps = step / (time.time() - t0)
             logf(f"[baseline] step {step}/{steps} ce {loss.item():.4f} {sps:.2f} steps/s")
             hist.append({"step": step, "ce": loss.item()})
     sps = steps / max(1e-9, time.time() - t0)
-    return bl, {"steps": steps, "batch": batch, "steps_per_s": sps, "history": hist}
+    avg.copy_to(bl)
+    return bl, {"steps": steps, "batch": batch, "steps_per_s": sps, "history": hist, "lr_schedule": schedule,
+                "ema": ema}
 
 
 @torch.no_grad()
@@ -215,6 +262,12 @@ def main(argv=None):
     ap.add_argument("--dit-minutes", type=float, default=0.0, help="wall-clock cap of DiT training (0 = none)")
     ap.add_argument("--baseline-minutes", type=float, default=0.0, help="wall-clock cap of the baseline (0 = none)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--lr-schedule", choices=("constant", "cosine"), default="constant",
+                    help="after the warm-up: constant LR (the shipped runs) or a cosine decay to 0 at the last step")
+    ap.add_argument("--ema", type=float, default=0.0, help="EMA decay of the DiT / baseline weights saved (0 = off)")
+    ap.add_argument("--init-checkpoint", default=None,
+                    help="continue from this checkpoint: its config, state range, encoder (not trained again: the "
+                         "DiT's latents are the encoder's) and DiT (a --baseline is trained from scratch)")
     a = ap.parse_args(argv)
 
     torch.set_num_threads(a.threads)
@@ -237,30 +290,49 @@ def main(argv=None):
     if a.no_task:
         cache.task_id[:] = 0
         tasks = ["any"]
+    init = torch.load(a.init_checkpoint, map_location="cpu") if a.init_checkpoint else None
     cfg = VivaConfig(image_size=H, latent_channels=a.latent_channels,
                      enc_channels=tuple(int(x) for x in a.enc_channels.split(",")), state_dim=cache.D,
                      patch=a.patch, hidden=a.hidden, depth=a.depth, heads=a.heads, num_tasks=len(tasks),
                      shift=a.shift, default_steps=a.default_steps)
+    if init is not None:
+        cfg = VivaConfig.from_dict(init["info"]["config"])
+        if cfg.image_size != H or cfg.state_dim != cache.D or cfg.num_tasks != len(tasks):
+            raise SystemExit(f"--init-checkpoint {a.init_checkpoint}: its image size / state dim / tasks "
+                             f"({cfg.image_size}, {cfg.state_dim}, {cfg.num_tasks}) differ from the cache's "
+                             f"({H}, {cache.D}, {len(tasks)})")
     eps = cache.meta["episodes"]
     val_eps = {int(e["index"]) for e in eps[len(eps) - a.val_episodes:]} if a.val_episodes > 0 else set()
     is_val = np.isin(cache.episode, list(val_eps))
     train_idx, val_idx = np.nonzero(~is_val)[0], np.nonzero(is_val)[0]
     smin = torch.from_numpy(cache.state[train_idx].min(0))
     smax = torch.from_numpy(cache.state[train_idx].max(0))
+    if init is not None:  # the state normalization the checkpoint's DiT learned with
+        smin, smax = torch.tensor(init["info"]["state_min"]), torch.tensor(init["info"]["state_max"])
     logf(f"cache {a.cache}: N={cache.N} D={cache.D} size={H} K={K} tasks={len(tasks)} "
          f"train frames={len(train_idx)} val frames={len(val_idx)}; latent {cfg.latent_shape}")
 
-    enc, dec, enc_log = train_encoder(cache, cfg, a.encoder_steps, a.encoder_batch, a.encoder_lr, a.kl_weight, rng,
-                                      logf, 60 * a.encoder_minutes)
+    if init is not None:
+        enc, dec = ImageEncoder(cfg), ImageDecoder(cfg)
+        enc.load_state_dict(init["encoder"])
+        dec.load_state_dict(init["decoder"])
+        enc.eval()
+        enc_log = {**init["info"]["encoder_train"], "from": os.path.abspath(a.init_checkpoint)}
+        logf(f"encoder, DiT and state range from {a.init_checkpoint}")
+    else:
+        enc, dec, enc_log = train_encoder(cache, cfg, a.encoder_steps, a.encoder_batch, a.encoder_lr, a.kl_weight,
+                                          rng, logf, 60 * a.encoder_minutes)
     t0 = time.time()
     lat = encode_all(cache, enc)
     logf(f"encoded {cache.N}x{len(CAMERAS)} frames in {time.time() - t0:.1f}s")
     dit, dit_log = train_dit(cache, lat, cfg, train_idx, a.steps, a.batch, a.lr, smin, smax, K, rng, logf,
-                              60 * a.dit_minutes, a.warmup)
+                              60 * a.dit_minutes, a.warmup, a.lr_schedule, a.ema, init["dit"] if init else None)
+    if init is not None:
+        dit_log["previous"] = init["info"]["dit_train"]
     bl, bl_log = None, None
     if a.baseline:
         bl, bl_log = train_baseline(cache, cfg, train_idx, a.baseline_steps or a.steps, a.batch, a.lr, smin, smax,
-                                    rng, logf, 60 * a.baseline_minutes)
+                                    rng, logf, 60 * a.baseline_minutes, a.lr_schedule, a.ema)
     metrics = {"train": evaluate(cache, lat, cfg, dit, train_idx, smin, smax, K, baseline=bl),
                "val": evaluate(cache, lat, cfg, dit, val_idx, smin, smax, K, baseline=bl)}
     logf(f"metrics {json.dumps(metrics)}")
