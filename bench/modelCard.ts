@@ -10,7 +10,8 @@
 //     [--viva DIR]...     also these ViVa packages (e.g. a retrained one)
 //     [--mean N]          also the bundled ViVa averaging N noise draws (run seeds 0 and 1 only: N passes per run)
 //     [--readout-variant SPEC]...  also the bundled ViVa with this readout: sample:N, episode:N (noise drawn once
-//                         per episode, N draws averaged) or zero
+//                         per episode, N draws averaged), antithetic:N (N/2 draws, each with its negation) or zero
+// Both modes also print MDR / ErrDR split by event label (and write it as `byLabel` in the results JSON).
 //     [--noise-seeds 0,1,2]  the noise seeds of every non-deterministic model (default 0–4)
 //     [--only L1,L2]      score only the models with these labels (to fill the cache in parallel); writes no card
 // Choices are made on the validation seeds only; the report seeds are scored for the card. The card's readout-choice
@@ -31,7 +32,7 @@ import { composeServices } from '../main/compose'
 import { PACKAGE_ROOT } from '../main/paths'
 import { modelCurveId } from '../main/store/curveStore'
 import { detectorSection, evaluationSection, type CardContext, type ValidationResult } from './modelCardSections'
-import { compare, replaceBetween, summarize, withReadout, type Readout, type Run, type Scores } from './modelCardTables'
+import { addLabelCounts, compare, labelDetections, labelTable, replaceBetween, summarize, withReadout, type LabelCount, type Readout, type Run, type Scores } from './modelCardTables'
 
 export const REPORT_SEEDS = [31, 32, 33]
 export const VALIDATION_SEEDS = [41, 42]
@@ -86,6 +87,7 @@ export function describeReadout(r: Readout | null): string {
   if (r.noise === 'zero') return 'zero-noise start (deterministic)'
   const n = r.samples ?? 1
   if (r.noise === 'episode') return n === 1 ? '1 seeded noise draw per episode' : `mean of ${n} seeded noise draws, each drawn once per episode`
+  if (r.noise === 'antithetic') return `mean of ${n / 2} seeded noise draws and their negations`
   return `mean of ${n} seeded noise draws`
 }
 
@@ -155,6 +157,8 @@ async function main(): Promise<void> {
   const specs = models()
   const services = composeServices({ mode: 'browser', version: 'bench', dataDir: path.join(CACHE, validation ? 'data' : 'data-report'), journalJobs: false })
   const runs: Run[] = []
+  // Detections per event label, pooled over generator and noise seeds (what a gap in MDR / ErrDR is made of).
+  const byLabel: Record<string, Record<string, LabelCount>> = {}
   const determinism: Record<string, boolean> = {}
   const windows: { frames: number; seconds: number }[] = []
   let frames = 0
@@ -195,6 +199,8 @@ async function main(): Promise<void> {
         for (const [seed, curves] of byNoise) {
           const report = buildMetricsReport({ ...base, curves }, { variant: 'relative' })
           runs.push({ model: spec.label, genSeed: g, noiseSeed: seed, scores: scoresOf(report, (k) => k !== TRUTH_SERIES) })
+          const own = curves.map((c) => ({ episode: c.info.episode, convention: c.info.convention, values: c.values }))
+          addLabelCounts((byLabel[spec.label] ??= {}), labelDetections(doc.events, own, span.frames))
           if (spec === specs[0] && seed === seeds[0]) runs.push({ model: 'truth', genSeed: g, noiseSeed: 0, scores: scoresOf(report, (k) => k === TRUTH_SERIES) })
         }
       }
@@ -229,14 +235,14 @@ async function main(): Promise<void> {
     vivaReadout: describeReadout(readoutOf(path.join(MODELS_DIR, 'viva-reference'))),
     determinism,
   }
-  const result = { ...ctx, mode: validation ? 'validation' : 'report', models: specs.map((s) => ({ label: s.label, dir: path.relative(PACKAGE_ROOT, s.dir), readout: s.label === 'baseline-reference' ? 'direct model, no noise' : describeReadout(readoutOf(s.dir)) })), summaries, comparisons, runs }
+  const result = { ...ctx, mode: validation ? 'validation' : 'report', models: specs.map((s) => ({ label: s.label, dir: path.relative(PACKAGE_ROOT, s.dir), readout: s.label === 'baseline-reference' ? 'direct model, no noise' : describeReadout(readoutOf(s.dir)) })), summaries, comparisons, byLabel, runs }
   mkdirSync(RESULTS, { recursive: true })
   const out = path.join(RESULTS, validation ? 'model-card-validation.json' : 'model-card.json')
   writeFileSync(out, `${JSON.stringify(result, null, 1)}\n`)
   const validationFile = path.join(RESULTS, 'model-card-validation.json')
   const validationResult = !validation && existsSync(validationFile) ? (JSON.parse(readFileSync(validationFile, 'utf8')) as ValidationResult) : null
   const evaluation = evaluationSection(ctx, summaries, comparisons, specs.map((s) => s.label), validationResult)
-  process.stdout.write(`${evaluation}\n\nwrote ${path.relative(PACKAGE_ROOT, out)} (${ctx.minutes} min; ERS window ${window.frames} frames = ${window.seconds} s at ${SET.fps} fps)\n`)
+  process.stdout.write(`${evaluation}\n\n**Detections by event label** (ERS > 0, pooled over generator and noise seeds)\n\n${labelTable(byLabel)}\n\nwrote ${path.relative(PACKAGE_ROOT, out)} (${ctx.minutes} min; ERS window ${window.frames} frames = ${window.seconds} s at ${SET.fps} fps)\n`)
   if (validation) return
   const detectorFile = path.join(RESULTS, 'detector.json')
   const detector = existsSync(detectorFile) ? (JSON.parse(readFileSync(detectorFile, 'utf8')) as unknown) : null

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { compare, replaceBetween, stat, summarize, verdictSentence, withReadout, type Run, type Scores } from './modelCardTables'
+import { addLabelCounts, compare, labelDetections, labelTable, replaceBetween, stat, summarize, verdictSentence, withReadout, type Run, type Scores } from './modelCardTables'
 
 function scores(MDR: number, ErrDR: number): Scores {
   return { pearson: 0.8, spearman: 0.8, voc: 0.8, MS: 0.1, ES: -0.1, MDR, ErrDR, aurocMean: 0.9, aurocFinal: 0.9, nMilestones: 10, nErrors: 4 }
@@ -74,5 +74,49 @@ describe('detection-rate verdicts', () => {
     expect(compare(summarize([one('v', 0.8)], 'v', [1]), b, 'MDR', [1]).perSeed[0]?.verdict).toBe('within noise')
     expect(compare(summarize([one('v', 0.9)], 'v', [1]), b, 'MDR', [1]).perSeed[0]?.verdict).toBe('win')
     expect(compare(summarize([one('v', 0.5)], 'v', [1]), b, 'MDR', [1]).perSeed[0]?.verdict).toBe('loss')
+  })
+})
+
+describe('detections by event label', () => {
+  // Episode 0 rises steadily, then falls after frame 6; episode 1 is flat.
+  const rising = Float32Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.5, 0.3, 0.2])
+  const flat = new Float32Array(10).fill(0.5)
+  const curves = [
+    { episode: 0, convention: 'progress', values: rising },
+    { episode: 1, convention: 'progress', values: flat },
+  ]
+  const events = [
+    { episode: 0, frame: 3, kind: 'milestone' as const, label: 'Lift object' },
+    { episode: 1, frame: 3, kind: 'milestone' as const, label: 'Lift object' },
+    { episode: 0, frame: 7, kind: 'error' as const, label: 'Stall' },
+    { episode: 0, frame: 2, kind: 'error' as const, label: 'Stall' },
+    // At the first frame: an empty window, not counted (as in MDR / ErrDR).
+    { episode: 0, frame: 0, kind: 'milestone' as const, label: 'Grasp object' },
+    // An episode without a curve is not counted either.
+    { episode: 5, frame: 3, kind: 'milestone' as const, label: 'Lift object' },
+  ]
+
+  it('counts ERS > 0 per label with the metric code, milestones up and errors down', () => {
+    expect(labelDetections(events, curves, 2)).toEqual({
+      'milestone · Lift object': { detected: 1, total: 2 },
+      'error · Stall': { detected: 1, total: 2 },
+    })
+  })
+
+  it('refuses curves in another convention instead of flipping the verdict silently', () => {
+    expect(() => labelDetections(events, [{ episode: 0, convention: 'cost', values: rising }], 2)).toThrow(/episode 0.*cost convention/)
+  })
+
+  it('pools counts and tabulates milestones before errors, one column per model', () => {
+    const pooled = {}
+    addLabelCounts(pooled, labelDetections(events, curves, 2))
+    addLabelCounts(pooled, { 'milestone · Lift object': { detected: 2, total: 2 } })
+    const table = labelTable({ a: pooled, b: { 'error · Stall': { detected: 0, total: 3 } } })
+    expect(table.split('\n')).toEqual([
+      '| Event | a | b |',
+      '|---|---|---|',
+      '| milestone · Lift object | 0.75 (3 / 4) | — |',
+      '| error · Stall | 0.50 (1 / 2) | 0.00 (0 / 3) |',
+    ])
   })
 })

@@ -1,6 +1,8 @@
 // The model card's numbers from many scoring runs (bench/modelCard.ts): mean ± spread over noise seeds and over
 // generator seeds, the ViVa-vs-baseline verdict per seed, and the Markdown tables written between marker comments
 // of models/*/MODEL_CARD.md. Pure, so it is unit-tested (modelCardTables.test.ts).
+import { directionOf } from '../app/annotations'
+import { ers } from '../app/metrics'
 import type { VivaFlowManifest } from '../main/inference/manifest'
 
 export const METRICS = ['pearson', 'spearman', 'voc', 'MS', 'ES', 'MDR', 'ErrDR', 'aurocMean', 'aurocFinal'] as const
@@ -196,4 +198,55 @@ export function withReadout(text: string, readout: Readout | null): string {
   if (!at) throw new Error('viva-model.json: no scheduler.default_steps line to put the readout after')
   const end = at.index + at[0].length
   return `${without.slice(0, end)}\n    "readout": ${JSON.stringify(readout)},${without.slice(end)}`
+}
+
+/** Events detected (ERS > 0, the rule of MDR / ErrDR) out of those scored, for one event label. */
+export interface LabelCount {
+  detected: number
+  total: number
+}
+
+/**
+ * MDR / ErrDR split by event label (`milestone · Lift object`, `error · Stall`), so a gap between two models can be
+ * traced to the kinds of events behind it. The same ERS as the metric code (app/metrics.ts, relative, the given
+ * window); events whose window is empty are not counted, as there. Curves must be in the progress convention.
+ */
+export function labelDetections(
+  events: readonly { episode: number; frame: number; kind: 'milestone' | 'error'; label: string }[],
+  curves: readonly { episode: number; convention: string; values: ArrayLike<number> }[],
+  window: number,
+): Record<string, LabelCount> {
+  const byEpisode = new Map<number, ArrayLike<number>>()
+  for (const c of curves) {
+    if (c.convention !== 'progress') throw new Error(`labelDetections: episode ${c.episode}'s curve is in the ${c.convention} convention, not progress`)
+    byEpisode.set(c.episode, c.values)
+  }
+  const out: Record<string, LabelCount> = {}
+  for (const e of events) {
+    const values = byEpisode.get(e.episode)
+    if (!values) continue
+    const score = ers(values, e.frame, directionOf(e.kind), { window, variant: 'relative' })
+    if (score === null) continue
+    const slot = (out[`${e.kind} · ${e.label}`] ??= { detected: 0, total: 0 })
+    slot.total += 1
+    if (score > 0) slot.detected += 1
+  }
+  return out
+}
+
+/** Adds `from`'s counts into `into` (pooling over generator and noise seeds). */
+export function addLabelCounts(into: Record<string, LabelCount>, from: Record<string, LabelCount>): void {
+  for (const [k, c] of Object.entries(from)) {
+    const slot = (into[k] ??= { detected: 0, total: 0 })
+    slot.detected += c.detected
+    slot.total += c.total
+  }
+}
+
+/** Markdown: one row per label (milestones first), one column per model, "rate (detected / total)". */
+export function labelTable(byModel: Record<string, Record<string, LabelCount>>): string {
+  const models = Object.keys(byModel)
+  const labels = [...new Set(models.flatMap((m) => Object.keys(byModel[m] ?? {})))].sort((a, b) => Number(a.startsWith('error')) - Number(b.startsWith('error')) || a.localeCompare(b))
+  const cell = (c: LabelCount | undefined): string => (c && c.total > 0 ? `${(c.detected / c.total).toFixed(2)} (${c.detected} / ${c.total})` : '—')
+  return [`| Event | ${models.join(' | ')} |`, `|---|${models.map(() => '---|').join('')}`, ...labels.map((l) => `| ${l} | ${models.map((m) => cell(byModel[m]?.[l])).join(' | ')} |`)].join('\n')
 }
