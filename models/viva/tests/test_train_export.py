@@ -46,21 +46,19 @@ class TestTrainingSchedule(unittest.TestCase):
 
     def test_ema(self):
         """The shadow is decay * shadow + (1 - decay) * weights after each update; decay 0 leaves the module as is."""
-        m = torch.nn.Linear(2, 1)
-        with torch.no_grad():
-            m.weight.fill_(1.0)
-        ema = T.Ema(m, 0.5)
-        with torch.no_grad():
-            m.weight.fill_(3.0)
-        ema.update(m)
-        ema.copy_to(m)
-        self.assertTrue(torch.allclose(m.weight, torch.full((1, 2), 2.0)))
-        off = T.Ema(m, 0.0)
-        with torch.no_grad():
-            m.weight.fill_(7.0)
-        off.update(m)
-        off.copy_to(m)
-        self.assertTrue(torch.allclose(m.weight, torch.full((1, 2), 7.0)))
+        def averaged(decay, start, now):
+            m = torch.nn.Linear(2, 1)
+            with torch.no_grad():
+                m.weight.fill_(start)
+            ema = T.Ema(m, decay)
+            with torch.no_grad():
+                m.weight.fill_(now)
+            ema.update(m)
+            ema.copy_to(m)
+            return m.weight
+        self.assertTrue(torch.allclose(averaged(0.5, 1.0, 3.0), torch.full((1, 2), 2.0)))
+        self.assertTrue(torch.allclose(averaged(0.9, 1.0, 11.0), torch.full((1, 2), 2.0)))
+        self.assertTrue(torch.allclose(averaged(0.0, 1.0, 7.0), torch.full((1, 2), 7.0)))
 
 
 class TestEndToEnd(unittest.TestCase):
