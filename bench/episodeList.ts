@@ -21,7 +21,7 @@ import { generateTaskFixture, serve, tempDir, writeCurveCsv } from '../e2e/suppo
 import { sortEpisodes, seriesColumnKey, type EpisodeRowContext } from '../renderer/src/features/datasets/episodeColumns'
 import type { EpisodeSort } from '../renderer/src/features/datasets/episodeSort'
 import { LARGE } from './largeDataParts'
-import { connect, launch, median, round, timed } from './largeDataSupport'
+import { connect, launch, median, round, timed, uiOpenMs } from './largeDataSupport'
 
 const CACHE = process.env.VIVA_BENCH_CACHE ?? path.join(os.tmpdir(), 'viva-bench-cache')
 const SORT_TARGET_MS = 150
@@ -100,16 +100,7 @@ async function main(): Promise<void> {
     const lengths = summary.episodes.map((e) => e.length)
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } })
     const last = summary.episodes[summary.episodes.length - 1]?.index ?? 0
-    /** Open the dataset through the UI, as largeData.ts's open1000 does; ms until the last row is there. */
-    const uiOpen = async (): Promise<number> => {
-      await page.goto(server.url)
-      await page.getByRole('table', { name: 'Episodes' }).waitFor()
-      await page.getByRole('textbox', { name: 'Dataset folder' }).fill(root)
-      const t0 = performance.now()
-      await page.getByRole('button', { name: 'Open' }).click()
-      await page.locator(`tr[data-episode="${last}"]`).waitFor({ state: 'attached', timeout: 60_000 })
-      return round(performance.now() - t0)
-    }
+    const uiOpen = (): Promise<number> => uiOpenMs(page, server.url, root, last)
     const openBare = await uiOpen()
 
     // ---- two series over every episode

@@ -1,6 +1,6 @@
 // What the large-data benchmark's parts share (bench/largeData.ts): the app's RPC client over the server's
 // WebSocket, job watching, and the memory of the server process and the Chromium tree sampled over time.
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
 import WebSocket from 'ws'
 import type { JobInfo, VivaClient } from '../app/contract'
 import { createRpcClient } from '../app/rpc'
@@ -209,4 +209,18 @@ export async function scoreWithMemory(client: VivaClient, server: ServeHandle, d
     samples: samples.length,
     timeline: thin(samples, 40).map((s) => ({ tS: s.tS, progress: Math.round(s.progress * 1000) / 1000, mainRssMB: toMB(s.main.rss), ffmpegRssMB: toMB(s.mainChildrenRss) })),
   }
+}
+
+/**
+ * The UI's open path as a user takes it: load the app, type the dataset folder, press Open; ms from the click until
+ * the row of episode `lastEpisode` is in the table (largeData's open1000 and episodeList's sort bench both use it).
+ */
+export async function uiOpenMs(page: Page, url: string, root: string, lastEpisode: number): Promise<number> {
+  await page.goto(url)
+  await page.getByRole('table', { name: 'Episodes' }).waitFor()
+  await page.getByRole('textbox', { name: 'Dataset folder' }).fill(root)
+  const t0 = performance.now()
+  await page.getByRole('button', { name: 'Open' }).click()
+  await page.locator(`tr[data-episode="${lastEpisode}"]`).waitFor({ state: 'attached', timeout: 60_000 })
+  return round(performance.now() - t0)
 }
