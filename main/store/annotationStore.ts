@@ -8,6 +8,7 @@ import { VivaError } from '../../app/errors'
 import { episodeFromRow, eventFromRow, eventParams, taxonomyFromRow, taxonomyParams, type EpisodeRow, type EventRow, type TaxonomyRow } from './annotationRows'
 import { checkSchema, migrate } from './migrations'
 import { translate } from './projectErrors'
+import { enableWal } from './wal'
 import { META_FINGERPRINT, META_ROOT } from './projectIndex'
 
 /**
@@ -440,11 +441,12 @@ export function openAnnotationStore(file: string, identity: DatasetIdentity, opt
   }
   try {
     // Before anything else: the other instance may be mid-transaction, and every statement below may have to wait.
-    db.pragma(`busy_timeout = ${Math.max(0, Math.round(options.busyTimeoutMs ?? BUSY_TIMEOUT_MS))}`)
+    const busyTimeoutMs = Math.max(0, Math.round(options.busyTimeoutMs ?? BUSY_TIMEOUT_MS))
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`)
     // Reads the header first, so garbage, another program's database or a newer schema is refused before this
     // build writes a single byte to the file.
     checkSchema(db, abs)
-    db.pragma('journal_mode = WAL')
+    enableWal(db, busyTimeoutMs)
     db.pragma('synchronous = FULL')
     db.pragma('fullfsync = ON')
     db.pragma('checkpoint_fullfsync = ON')

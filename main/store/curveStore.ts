@@ -5,6 +5,7 @@ import Database from 'better-sqlite3'
 import { distinctImportNames, type CurveConvention, type CurveData, type CurveInfo, type CurveSource, type ScoreParams } from '../../app/curves'
 import { VivaError } from '../../app/errors'
 import { writeError } from '../atomicWrite'
+import { enableWal } from './wal'
 
 /**
  * Value curves on disk (one SQLite file for all datasets, in the user-data folder). A model run's curve is keyed by
@@ -17,6 +18,7 @@ import { writeError } from '../atomicWrite'
  * (base_name), with the folders that tell the files apart when another source has a curve of the same name.
  */
 const SCHEMA_VERSION = 4
+const BUSY_TIMEOUT_MS = 5000
 
 /** A scoring job that has not ended: kept so that a restarted app (after a crash, a kill or a quit) resumes it. */
 export interface PendingJob {
@@ -114,11 +116,12 @@ export class CurveStore {
     mkdirSync(path.dirname(file), { recursive: true })
     try {
       this.db = new Database(file)
-      this.db.pragma('journal_mode = WAL')
+      // First: every statement below may have to wait for the other process (the app and `viva score`) opening it.
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
+      enableWal(this.db, BUSY_TIMEOUT_MS)
       // A crash of the process loses nothing committed; only a power loss can drop the last chunks (recomputable).
       this.db.pragma('synchronous = NORMAL')
       this.db.pragma('foreign_keys = ON')
-      this.db.pragma('busy_timeout = 5000')
       this.migrate()
     } catch (err) {
       throw new VivaError('INTERNAL', `Cannot open the value cache ${file}: ${(err as Error).message}`, file)
