@@ -13,7 +13,7 @@ import type { MediaRef } from './contract/common'
 import { curveMethodSchemas, type CurveMethodResults } from './contract/curves'
 import { datasetMethodSchemas, type DatasetMethodResults, type MediaProgress } from './contract/datasets'
 import { modelMethodSchemas, type JobInfo, type ModelMethodResults } from './contract/models'
-import { pipelineMethodSchemas, type PipelineMethodResults } from './contract/pipelines'
+import { pipelineMethodSchemas, type PipelineMethodResults, type PipelineProgress } from './contract/pipelines'
 import { renderMethodSchemas, type RenderMethodResults, type RenderProgress } from './contract/render'
 import type { AppCommand, ShellNotice, ShellNoticePayloads } from './contract/shell'
 
@@ -67,6 +67,8 @@ export interface EventPayloads {
   'app.command': AppCommand
   /** Frames of an episode video written so far (render.video). */
   'render.progress': RenderProgress
+  /** Files of a dataset copy written so far (pipelines.export). */
+  'pipelines.progress': PipelineProgress
 }
 
 // Compile-time proof that the name lists, results and payloads describe the same methods and events.

@@ -47,7 +47,7 @@ export const METHOD_NAMES = [
   'pipelines.export',
   'pipelines.importLabelStudio',
 ] as const
-export const EVENT_NAMES = ['media.progress', 'annotations.changed', 'score.progress', 'score.chunk', 'curves.changed', 'app.command', 'render.progress'] as const
+export const EVENT_NAMES = ['media.progress', 'annotations.changed', 'score.progress', 'score.chunk', 'curves.changed', 'app.command', 'render.progress', 'pipelines.progress'] as const
 
 export type Method = (typeof METHOD_NAMES)[number]
 export type EventName = (typeof EVENT_NAMES)[number]

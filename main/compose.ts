@@ -238,7 +238,19 @@ export function composeServices(config: ComposeConfig): Services {
     'triage.drops': async ({ datasetId, series, window, threshold, tolerance }) =>
       analysis.triage(datasetId, { window, threshold, ...(series !== undefined ? { series } : {}), ...(tolerance ? { tolerance } : {}) }),
     'pipelines.series': async ({ datasetId }) => pipelines.series(datasetId),
-    'pipelines.export': async (request, ctx) => pipelines.export(request, { signal: ctx.signal }),
+    'pipelines.export': async (request, ctx) => {
+      // Progress at most every 250 ms, and at the start and the end: a copy is thousands of files, most of them links.
+      let shownAt = -Infinity
+      return pipelines.export(request, {
+        signal: ctx.signal,
+        onProgress: (done, total) => {
+          const now = performance.now()
+          if (done !== 0 && done < total && now - shownAt < 250) return
+          shownAt = now
+          events.emit('pipelines.progress', { token: request.token ?? null, done, total })
+        },
+      })
+    },
     'pipelines.importLabelStudio': async (p, ctx) => {
       const summary = pipelines.importLabelStudio({ ...p, text: importText(p, ctx) })
       if (!p.dryRun && p.uploadId !== undefined) uploadsOf(ctx).discard(p.uploadId)

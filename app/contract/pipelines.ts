@@ -31,7 +31,13 @@ const series = z.string().min(1).max(2000)
 /** An episode whose outcome is unknown: refuse the export (default) or count it as failed (what RLinf does). */
 const unknownOutcome = z.enum(['error', 'failure'])
 const filters = exportFiltersSchema.optional()
-const common = { datasetId, out: filePath, filters }
+const common = {
+  datasetId,
+  out: filePath,
+  filters,
+  /** Echoed in pipelines.progress so a window can tell its export from another's. */
+  token: z.string().max(64).optional(),
+}
 
 export const pipelineExportSchema = z.discriminatedUnion('format', [
   z
@@ -91,6 +97,13 @@ export interface PipelineExportResult {
   notes: string[]
   /** How a training run reads the output. */
   usage: string
+}
+
+/** Files of a dataset copy (rlinf, lerobot-language, success flags as a copy) written so far. */
+export interface PipelineProgress {
+  token: string | null
+  done: number
+  total: number
 }
 
 /** A value series with complete curves in the dataset, for the export's series picker. */

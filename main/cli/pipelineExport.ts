@@ -16,6 +16,7 @@ import { scoringOptions, scoringRequest, valuesOption } from './analysisOptions'
 import type { CliContext, OptionSpec, OptionValues } from './command'
 import { scoreWithModel } from './modelScoring'
 import { openForAnnotations } from './projectServices'
+import { countProgress } from './progress'
 
 export const pipelineExportOptions = {
   values: { ...valuesOption, help: 'lerobot-progress, rlinf: the value curves, from a curve file or a folder of them' },
@@ -132,7 +133,10 @@ export async function runPipelineExport(ctx: CliContext, root: string | undefine
     }
     const parsed = pipelineExportSchema.safeParse(candidate)
     if (!parsed.success) throw new VivaError('INVALID_ARGUMENT', optionProblem(parsed.error.issues[0], format))
-    const result = await services.pipelines.export(parsed.data, { signal: ctl.signal, ...(values ? { values } : {}) })
+    const progress = countProgress(process.stderr, 'copied', 'files of the dataset')
+    const result = await services.pipelines
+      .export(parsed.data, { signal: ctl.signal, onProgress: (done, total) => progress.update(done, total), ...(values ? { values } : {}) })
+      .finally(() => progress.finish())
     process.stdout.write(`Wrote ${result.paths.join(', ')} (${PIPELINE_FORMAT_NAMES[format]}; ${result.episodes} episodes, ${result.frames} frames)\n`)
     for (const note of result.notes) process.stdout.write(`  ${note}\n`)
     process.stdout.write(`${result.usage}\n`)

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDirHooks } from '../testing/tempDir'
@@ -39,6 +39,18 @@ describe('viva export, training-pipeline formats', () => {
     const a = (await readParquetFile(path.join(dir, 'files.parquet'))).rows
     const b = (await readParquetFile(app.paths[0] as string)).rows
     expect(a).toEqual(b)
+  })
+
+  it('says on stderr how many files of a dataset copy it wrote (stdout keeps the result)', () => {
+    const out = path.join(dir, 'language-cli')
+    const r = viva('export', fx.root, '--format', 'lerobot-language', '--out', out)
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toContain(`Wrote ${out}`)
+    const lines = r.stderr.trim().split('\n')
+    // In a log (not a terminal) a line at most every 5 s and one at the end, which counts every file of the copy.
+    expect(lines.every((l) => /^copied \d+\/\d+ files of the dataset$/.test(l)), r.stderr).toBe(true)
+    const total = readdirSync(out, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length
+    expect(lines.at(-1)).toBe(`copied ${total}/${total} files of the dataset`)
   })
 
   it('refuses with one line naming the problem: a filtered RLinf export, a missing failure reward, an option of another format', () => {

@@ -4,10 +4,12 @@
  * never written: the copy is built in a temporary folder beside the output and renamed into place whole at the end,
  * so a crash, a full disk or a cancel leaves no half-made dataset under the output name. Videos (and images), which
  * nothing here changes, are hard-linked when the output is on the same file system (copied otherwise); every other
- * file is copied, so editing the copy in place cannot reach the source.
+ * file is copied, so editing the copy in place cannot reach the source. A copy killed before its rename (SIGKILL,
+ * power loss) leaves its temporary folder; the next copy into the same folder removes it (removeLeftovers).
  */
 import { randomBytes } from 'node:crypto'
 import { copyFile, link, mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
 import { VivaError } from '../../app/errors'
 import { writeError } from '../atomicWrite'
@@ -57,80 +59,151 @@ async function isEmptyFolder(dir: string): Promise<boolean | null> {
   }
 }
 
+/** One file of the source that goes into the copy, found before anything is written (so progress has a total). */
+interface CopyItem {
+  rel: string
+  /** The file itself: a symbolic link's target. */
+  file: string
+  how: 'columns' | 'link' | 'copy'
+}
+
+/** Every file of the copy that comes from the source, in a stable order; folders reached twice (links) once. */
+async function planItems(source: string, plan: DatasetCopyPlan, signal: AbortSignal | undefined): Promise<{ folders: string[]; items: CopyItem[] }> {
+  const edits = plan.edits ?? {}
+  const folders: string[] = []
+  const items: CopyItem[] = []
+  const visited = new Set<string>()
+  const walk = async (rel: string): Promise<void> => {
+    const real = await realpath(path.join(source, rel))
+    if (visited.has(real)) return
+    visited.add(real)
+    folders.push(rel)
+    const entries = (await readdir(real, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    for (const entry of entries) {
+      signal?.throwIfAborted()
+      const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`
+      const from = path.join(real, entry.name)
+      // Symbolic links (a Hugging Face cache snapshot links every file to a blob) are followed to what they name.
+      const st = entry.isSymbolicLink() ? await stat(from) : null
+      if (entry.isDirectory() || st?.isDirectory()) {
+        await walk(childRel)
+        continue
+      }
+      if (!(entry.isFile() || st?.isFile()) || childRel in edits) continue
+      const file = st ? await realpath(from) : from
+      const how = plan.dataColumns && childRel.startsWith('data/') && childRel.endsWith('.parquet') ? 'columns' : MEDIA.test(entry.name) ? 'link' : 'copy'
+      items.push({ rel: childRel, file, how })
+    }
+  }
+  await walk('')
+  return { folders, items }
+}
+
+/** Only letters, digits and '-' of the host name: it is part of a file name. */
+export function hostTag(): string {
+  return os.hostname().replace(/[^A-Za-z0-9-]/g, '').slice(0, 40) || 'host'
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    // EPERM: it exists, under another user.
+    return errnoCode(err) === 'EPERM'
+  }
+}
+
+/** `.<name>.<pid>-<8 hex>[.<host>].partial`: the temporary folder of a copy (older builds wrote no host). */
+const PARTIAL = /^\..+\.(\d+)-[0-9a-f]{8}(?:\.([A-Za-z0-9-]+))?\.partial$/
+
 /**
- * Copy the dataset at `root` to `out` (a new or empty folder) with `plan` applied; returns the folder written.
- * `onFile` is told each file done (for progress).
+ * Remove what copies killed mid-way (a crash, SIGKILL, power loss) left in `dir`: temporary folders of this machine
+ * whose process is gone. One of a running export (this process or another) is left alone, and so is one written
+ * from another machine (a shared folder), whose process cannot be asked.
+ */
+async function removeLeftovers(dir: string, guard: WriteGuard): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[])
+  const host = hostTag()
+  const removed: string[] = []
+  for (const name of names) {
+    const m = PARTIAL.exec(name)
+    if (!m) continue
+    if (m[2] !== undefined && m[2] !== host) continue
+    if (processAlive(Number(m[1]))) continue
+    const leftover = await guard.check(path.join(dir, name))
+    await rm(leftover, { recursive: true, force: true })
+    removed.push(leftover)
+  }
+  return removed
+}
+
+export interface DatasetCopyResult {
+  /** The folder written. */
+  dir: string
+  /** Temporary folders of earlier copies that never finished, removed before this one started. */
+  removedLeftovers: string[]
+}
+
+/**
+ * Copy the dataset at `root` to `out` (a new or empty folder) with `plan` applied. `onProgress` is told the files
+ * done out of all the copy will have, from (0, total) before the first to (total, total) before the final rename.
  */
 export async function writeDatasetCopy(
   root: string,
   out: string,
   guard: WriteGuard,
   plan: DatasetCopyPlan,
-  options: { signal?: AbortSignal; onFile?: (done: number) => void } = {},
-): Promise<string> {
+  options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+): Promise<DatasetCopyResult> {
   const target = await guard.check(out, { replacesFolder: true })
   const empty = await isEmptyFolder(target).catch((err: unknown) => {
     throw new VivaError('INVALID_ARGUMENT', `Cannot write ${target}: ${fsReason(err)}`, target)
   })
   if (empty === false) throw new VivaError('INVALID_ARGUMENT', `${target} already exists and is not an empty folder; choose a new folder for the copy of the dataset`, target)
   const source = await realpath(root)
-  const temp = await guard.check(path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`))
-  const edits = plan.edits ?? {}
-  let done = 0
-  const visited = new Set<string>()
-
-  const copyTree = async (rel: string): Promise<void> => {
-    const real = await realpath(path.join(source, rel))
-    // A folder reached twice through symbolic links (a loop) is copied once.
-    if (visited.has(real)) return
-    visited.add(real)
-    await mkdir(path.join(temp, rel), { recursive: true })
-    const entries = (await readdir(real, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    for (const entry of entries) {
-      options.signal?.throwIfAborted()
-      const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`
-      const from = path.join(real, entry.name)
-      // Symbolic links (a Hugging Face cache snapshot links every file to a blob) are followed to what they name.
-      const st = entry.isSymbolicLink() ? await stat(from) : null
-      if (entry.isDirectory() || st?.isDirectory()) {
-        await copyTree(childRel)
-        continue
-      }
-      if (!(entry.isFile() || st?.isFile())) continue
-      if (childRel in edits) continue
-      const to = path.join(temp, childRel)
-      const file = st ? await realpath(from) : from
-      if (plan.dataColumns && childRel.startsWith('data/') && childRel.endsWith('.parquet')) {
-        const add = plan.dataColumns
-        const bytes = await withParquet(file, childRel, async (table) => withAddedColumns(table, await add(table)))
-        await writeSynced(to, bytes)
-      } else if (MEDIA.test(entry.name)) {
-        await linkOrCopy(file, to)
-      } else {
-        await copyFile(file, to)
-      }
-      options.onFile?.(++done)
-    }
-  }
+  const removedLeftovers = await removeLeftovers(path.dirname(target), guard)
+  const temp = await guard.check(path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.${hostTag()}.partial`))
+  const edits = Object.entries(plan.edits ?? {})
+  const signal = options.signal
 
   try {
-    await copyTree('')
-    for (const [rel, edit] of Object.entries(edits)) {
+    const { folders, items } = await planItems(source, plan, signal)
+    const total = items.length + edits.length
+    let done = 0
+    const step = (): void => options.onProgress?.(++done, total)
+    options.onProgress?.(0, total)
+    for (const rel of folders) await mkdir(path.join(temp, rel), { recursive: true })
+    for (const item of items) {
+      signal?.throwIfAborted()
+      const to = path.join(temp, item.rel)
+      if (item.how === 'columns' && plan.dataColumns) {
+        const add = plan.dataColumns
+        await writeSynced(to, await withParquet(item.file, item.rel, async (table) => withAddedColumns(table, await add(table))))
+      } else if (item.how === 'link') {
+        await linkOrCopy(item.file, to)
+      } else {
+        await copyFile(item.file, to)
+      }
+      step()
+    }
+    for (const [rel, edit] of edits) {
+      signal?.throwIfAborted()
       const existing = await readFile(path.join(source, rel), 'utf8').catch((err: unknown) => {
         if (isAbsent(err)) return null
         throw err
       })
       await mkdir(path.dirname(path.join(temp, rel)), { recursive: true })
       await writeSynced(path.join(temp, rel), edit(existing))
-      options.onFile?.(++done)
+      step()
     }
     // Renaming over an empty folder replaces it (POSIX rename); the copy appears whole or not at all.
     await rename(temp, target)
   } catch (err) {
     await rm(temp, { recursive: true, force: true })
     if (err instanceof VivaError) throw err
-    if (options.signal?.aborted) throw new VivaError('CANCELLED', `The copy to ${target} was cancelled; nothing was left there`)
+    if (signal?.aborted) throw new VivaError('CANCELLED', `The copy to ${target} was cancelled; nothing was left there`)
     throw writeError(err, target, 'dataset copy')
   }
-  return target
+  return { dir: target, removedLeftovers }
 }

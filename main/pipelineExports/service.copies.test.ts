@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
+import type { PipelineProgress } from '../../app/contract'
 import { tempDirHooks } from '../testing/tempDir'
 import { columnTypes, pipelineFixture, readParquetFile, type PipelineFixture } from './testFixture'
 
@@ -142,7 +143,14 @@ describe('dataset copies', () => {
 
   it('success flags: a copy whose data files carry next.success and is_success, every other column as it was', async () => {
     const out = path.join(dir, 'flags-copy')
-    await fx.call('pipelines.export', { datasetId: fx.datasetId, format: 'success-flags', copy: true, out })
+    const progress: PipelineProgress[] = []
+    const off = fx.services.events.subscribe((name, payload) => name === 'pipelines.progress' && progress.push(payload as PipelineProgress))
+    await fx.call('pipelines.export', { datasetId: fx.datasetId, format: 'success-flags', copy: true, out, token: 'window-1' })
+    off()
+    // The window's token on every event, from none to all of the copy's files.
+    const total = digest(out).size
+    expect(progress[0]).toEqual({ token: 'window-1', done: 0, total })
+    expect(progress.at(-1)).toEqual({ token: 'window-1', done: total, total })
     const before = await readParquetFile(path.join(fx.root, DATA))
     const after = await readParquetFile(path.join(out, DATA))
     expect(after.schema.slice(1, -2)).toEqual(before.schema.slice(1))

@@ -18,7 +18,7 @@ import type { CurveStore } from '../store/curveStore'
 import type { AnnotationProjects } from '../store/projects'
 import type { WriteGuard } from '../writeGuard'
 import { scanDataFiles } from './dataFiles'
-import { writeDatasetCopy, type DatasetCopyPlan } from './datasetCopy'
+import { writeDatasetCopy, type DatasetCopyPlan, type DatasetCopyResult } from './datasetCopy'
 import { datasetEpisodes, filteredEpisodes, filtersGiven, listSeries, storedSeries, tableColumns, type SeriesValues } from './inputs'
 import { buildLabelStudioTasks, parseLabelStudioTimeline } from './labelStudio'
 import { planLabelStudioImport } from './labelStudioImport'
@@ -43,6 +43,8 @@ export interface PipelineExportOptions {
   signal?: AbortSignal
   /** A series read from files (the CLI's --values), used instead of the curve store's `request.series`. */
   values?: SeriesValues
+  /** Files of a dataset copy written so far, out of all (copies only: single files are written at once). */
+  onProgress?: (done: number, total: number) => void
 }
 
 /** What one export needs about its dataset and project. */
@@ -52,6 +54,7 @@ interface Context {
   state: ReturnType<ReturnType<AnnotationProjects['store']>['load']>
   guard: WriteGuard
   signal: AbortSignal | undefined
+  onProgress: ((done: number, total: number) => void) | undefined
 }
 
 export const SUCCESS_FLAGS_FILE = 'success_flags.parquet'
@@ -83,6 +86,17 @@ function withFeatures(features: Record<string, unknown>): (existing: string | nu
   }
 }
 
+function copyDataset(ctx: Context, out: string, plan: DatasetCopyPlan): Promise<DatasetCopyResult> {
+  return writeDatasetCopy(ctx.summary.root, out, ctx.guard, plan, {
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+  })
+}
+
+function leftoverNotes(removed: readonly string[]): string[] {
+  return removed.length === 0 ? [] : [`removed what an earlier copy that never finished left behind: ${shortList(removed)}`]
+}
+
 function parseJsonObject(text: string | null, file: string): Record<string, unknown> {
   if (text === null) return {}
   let value: unknown
@@ -109,7 +123,7 @@ export class PipelineExports {
     return listSeries(this.deps.curves, datasetId)
   }
 
-  private context(datasetId: string, signal: AbortSignal | undefined): Context {
+  private context(datasetId: string, options: PipelineExportOptions): Context {
     const { summary } = this.deps.source(datasetId)
     const store = this.deps.projects.store(datasetId)
     const state = store.load()
@@ -117,7 +131,7 @@ export class PipelineExports {
       { path: summary.root, kind: 'dataset' },
       { path: store.file, kind: 'project file' },
     ])
-    return { summary, state, annotations: exportAnnotationsOf(state), guard, signal }
+    return { summary, state, annotations: exportAnnotationsOf(state), guard, signal: options.signal, onProgress: options.onProgress }
   }
 
   private values(datasetId: string, series: string, options: PipelineExportOptions): SeriesValues {
@@ -126,7 +140,7 @@ export class PipelineExports {
   }
 
   async export(request: PipelineExportRequest, options: PipelineExportOptions = {}): Promise<PipelineExportResult> {
-    const ctx = this.context(request.datasetId, options.signal)
+    const ctx = this.context(request.datasetId, options)
     try {
       return await this.write(ctx, request, options)
     } catch (err) {
@@ -216,13 +230,13 @@ export class PipelineExports {
         },
         edits: { 'meta/info.json': withFeatures(successFeatureInfo()) },
       }
-      const dir = await writeDatasetCopy(ctx.summary.root, request.out, ctx.guard, plan, { signal: ctx.signal })
+      const { dir, removedLeftovers } = await copyDataset(ctx, request.out, plan)
       return {
         format: 'success-flags',
         paths: [dir],
         episodes: all.length,
         frames: frames(all),
-        notes: [],
+        notes: leftoverNotes(removedLeftovers),
         usage: `A copy of the dataset whose data files carry next.success and is_success (true on the last frame of successful episodes): RLinf's compute_returns.py reads is_success (data.dataset_path=${dir}); LeRobot loads it as any dataset (--dataset.root=${dir})`,
       }
     }
@@ -263,7 +277,7 @@ export class PipelineExports {
       'meta/info.json': withFeatures(returns.features),
       ...(advantages.mixture ? { 'mixture_config.yaml': mixtureWith(request.tag, advantages.mixture) } : {}),
     }
-    const dir = await writeDatasetCopy(ctx.summary.root, request.out, ctx.guard, { edits }, { signal: ctx.signal })
+    const { dir, removedLeftovers } = await copyDataset(ctx, request.out, { edits })
     const positives = (advantages.table.columns.find((c) => c.name === 'advantage')?.data as boolean[]).filter(Boolean).length
     return {
       format: 'rlinf',
@@ -273,6 +287,7 @@ export class PipelineExports {
       notes: [
         ...advantages.thresholds.map((t) => `threshold${t.task === null ? '' : ` (task "${t.task}")`}: ${t.threshold.toFixed(6)} over ${t.frames} frames of ${t.episodes} episodes`),
         `${positives} of ${advantages.table.rows} frames advantage-positive; values: ${values.name}`,
+        ...leftoverNotes(removedLeftovers),
       ],
       usage: `RLinf reads ${returnsFile} and ${advantagesFile} of the copy ${dir}: train with its dataset path and advantage tag ${request.tag} (the threshold is in ${path.join(dir, 'mixture_config.yaml')} under tags.${request.tag})`,
     }
@@ -311,14 +326,14 @@ export class PipelineExports {
       dataColumns: (table) => languageColumns(table, rows),
       edits: { 'meta/info.json': withFeatures(LANGUAGE_FEATURES) },
     }
-    const dir = await writeDatasetCopy(ctx.summary.root, request.out, ctx.guard, plan, { signal: ctx.signal })
+    const { dir, removedLeftovers } = await copyDataset(ctx, request.out, plan)
     const count = [...rows.values()].reduce((n, r) => n + r.length, 0)
     return {
       format: 'lerobot-language',
       paths: [dir],
       episodes: all.length,
       frames: frames(all),
-      notes: [`${count} subtask rows in ${rows.size} episodes (style "subtask", at the frames' own timestamps)`],
+      notes: [`${count} subtask rows in ${rows.size} episodes (style "subtask", at the frames' own timestamps)`, ...leftoverNotes(removedLeftovers)],
       usage: `A copy of the dataset with language_persistent / language_events in its data files, for LeRobot's language-conditioned training (--dataset.root=${dir})`,
     }
   }

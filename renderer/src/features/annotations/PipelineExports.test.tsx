@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, render, screen } from '@testing-library/react'
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Params, PipelineExportResult } from '../../../../app/contract'
 import { VivaError } from '../../../../app/errors'
@@ -11,7 +11,7 @@ import { PipelineExports } from './PipelineExports'
 const summary = testSummary({ fps: 30, length: 100, episodes: 2 })
 const SERIES = [{ key: 'm:abc:1:0:cam', name: 'viva-reference', episodes: 2 }]
 
-function setup(exportAnswer: (p: Params<'pipelines.export'>) => PipelineExportResult) {
+function setup(exportAnswer: (p: Params<'pipelines.export'>) => PipelineExportResult | Promise<PipelineExportResult>) {
   const fake = datasetClient({ fps: 30, length: 100, episodes: 2 }, { 'pipelines.series': () => SERIES, 'pipelines.export': exportAnswer })
   const store = createAppStore(fake.client)
   render(
@@ -19,8 +19,9 @@ function setup(exportAnswer: (p: Params<'pipelines.export'>) => PipelineExportRe
       <PipelineExports summary={summary} filters={() => ({ outcomes: ['success'] })} />
     </StoreProvider>,
   )
-  const exports = () => fake.calls.filter((c) => c.method === 'pipelines.export').map((c) => c.params as Params<'pipelines.export'>)
-  return { exports }
+  const exportCalls = () => fake.calls.filter((c) => c.method === 'pipelines.export')
+  const exports = () => exportCalls().map((c) => c.params as Params<'pipelines.export'>)
+  return { exports, exportCalls, emit: fake.emit }
 }
 
 afterEach(cleanup)
@@ -41,7 +42,7 @@ describe('Training pipelines section', () => {
     fireEvent.click(screen.getByTestId('pipeline-export'))
     await vi.waitFor(() => expect(screen.getByTestId('pipeline-result').textContent).toContain(`Wrote ${summary.root}-rlinf (2 episodes, 200 frames)`))
     expect(exports()).toEqual([
-      { datasetId: summary.id, out: `${summary.root}-rlinf`, format: 'rlinf', series: SERIES[0]?.key, tag: 'run1', failureReward: -300, scope: 'dataset', positiveFraction: 0.25, datasetType: 'rollout', unknown: 'error', k: 40 },
+      { datasetId: summary.id, out: `${summary.root}-rlinf`, format: 'rlinf', series: SERIES[0]?.key, tag: 'run1', failureReward: -300, scope: 'dataset', positiveFraction: 0.25, datasetType: 'rollout', unknown: 'error', k: 40, token: expect.any(String) },
     ])
     expect(screen.getByTestId('pipeline-result').textContent).toContain('threshold: -0.1')
   })
@@ -54,5 +55,32 @@ describe('Training pipelines section', () => {
     fireEvent.click(screen.getByTestId('pipeline-export'))
     await vi.waitFor(() => expect(screen.getByTestId('pipeline-error').textContent).toBe('INVALID_ARGUMENT: episodes 1 have no outcome (success or failure)'))
     expect(exports()[0]).toMatchObject({ format: 'success-flags', copy: false, filters: { outcomes: ['success'] }, out: `${summary.root}-success` })
+  })
+
+  it("shows its own copy's progress (not another window's), and Cancel aborts the call and says so without an error", async () => {
+    const pending: { reject: (err: unknown) => void }[] = []
+    const { exports, exportCalls, emit } = setup(() => new Promise<PipelineExportResult>((_, reject) => pending.push({ reject })))
+    fireEvent.change(screen.getByLabelText('Pipeline format'), { target: { value: 'lerobot-language' } })
+    fireEvent.click(screen.getByTestId('pipeline-export'))
+    await vi.waitFor(() => expect(exports()).toHaveLength(1))
+    const token = exports()[0]?.token as string
+    expect(token).toMatch(/\S{8,}/)
+    act(() => emit('pipelines.progress', { token, done: 3, total: 40 }))
+    expect(screen.getByTestId('pipeline-progress').textContent).toBe('3/40 files')
+    act(() => emit('pipelines.progress', { token: 'another-window', done: 30, total: 90 }))
+    act(() => emit('pipelines.progress', { token: null, done: 31, total: 90 }))
+    expect(screen.getByTestId('pipeline-progress').textContent).toBe('3/40 files')
+
+    const signal = exportCalls()[0]?.signal as AbortSignal
+    expect(signal.aborted).toBe(false)
+    fireEvent.click(screen.getByTestId('pipeline-cancel'))
+    expect(signal.aborted).toBe(true)
+    // The main side answers a cancelled call with CANCELLED (what the client gives back too).
+    act(() => pending[0]?.reject(new VivaError('CANCELLED', `The copy to ${summary.root}-language was cancelled; nothing was left there`)))
+    await vi.waitFor(() => expect(screen.getByTestId('pipeline-cancelled').textContent).toContain('was cancelled; nothing was left there'))
+    expect(screen.queryByTestId('pipeline-error')).toBeNull()
+    expect(screen.queryByTestId('pipeline-progress')).toBeNull()
+    expect(screen.queryByTestId('pipeline-cancel')).toBeNull()
+    expect(screen.getByTestId('pipeline-export').textContent).toBe('Export')
   })
 })

@@ -3,7 +3,7 @@
  * (pipelines.export, the service `viva export --format …` runs too), and a Label Studio timeline imported back as
  * milestones (pipelines.importLabelStudio, previewed by a dry run first).
  */
-import { useEffect, useState, type ReactNode } from 'react'
+import { useEffect, useRef, useState, type ReactNode } from 'react'
 import {
   IMPORT_MODES,
   MAX_INLINE_IMPORT_CHARS,
@@ -15,6 +15,7 @@ import {
   type PipelineExportRequest,
   type PipelineExportResult,
   type PipelineFormat,
+  type PipelineProgress,
   type PipelineSeries,
 } from '../../../../app/contract'
 import type { DatasetSummary } from '../../../../app/dataset'
@@ -22,6 +23,7 @@ import { toWireError } from '../../../../app/errors'
 import { uploadFile } from '../../../../app/upload'
 import { useClient } from '../../state/StoreContext'
 import { SeriesOptions } from '../../components/SeriesOptions'
+import { newId } from '../../state/newId'
 
 /** Formats whose output is a copy of the dataset: every episode goes in, the filters do not apply. */
 const COPIES: ReadonlySet<PipelineFormat> = new Set(['rlinf', 'lerobot-language'])
@@ -40,6 +42,7 @@ function defaultOut(root: string, format: PipelineFormat, copy: boolean): string
       return `${root}-language`
   }
 }
+
 
 /** The error as the main side gave it: its code and message. */
 function errorText(err: unknown): string {
@@ -75,6 +78,20 @@ export function PipelineExports(props: { summary: DatasetSummary; filters: () =>
   const [busy, setBusy] = useState(false)
   const [result, setResult] = useState<PipelineExportResult | null>(null)
   const [error, setError] = useState<string | null>(null)
+  const [cancelled, setCancelled] = useState<string | null>(null)
+  /** The running export: its token (to pick its own progress events) and how to cancel it. */
+  const running = useRef<{ token: string; abort: AbortController } | null>(null)
+  const [progress, setProgress] = useState<PipelineProgress | null>(null)
+
+  useEffect(
+    () =>
+      client.on('pipelines.progress', (p) => {
+        if (running.current !== null && p.token === running.current.token) setProgress(p)
+      }),
+    [client],
+  )
+  // Closing the dialog while a copy runs cancels it: nothing would show its end.
+  useEffect(() => () => running.current?.abort.abort(), [])
 
   useEffect(() => {
     let live = true
@@ -130,18 +147,37 @@ export function PipelineExports(props: { summary: DatasetSummary; filters: () =>
 
   const runExport = (): void => {
     setResult(null)
+    setCancelled(null)
     if (format === 'rlinf' && !Number.isFinite(Number(failureReward.trim() === '' ? Number.NaN : failureReward))) {
       setError('INVALID_ARGUMENT: enter the failure reward, the reward of a failed episode\'s last step (RLinf has no default; e.g. -300)')
       return
     }
+    const token = newId()
+    const abort = new AbortController()
+    running.current = { token, abort }
     setBusy(true)
     setError(null)
+    setProgress(null)
+    const mine = (): boolean => running.current?.token === token
     void client
-      .call('pipelines.export', request())
-      .then(setResult)
-      .catch((err: unknown) => setError(errorText(err)))
-      .finally(() => setBusy(false))
+      .call('pipelines.export', { ...request(), token }, abort.signal)
+      .then((r) => mine() && setResult(r))
+      .catch((err: unknown) => {
+        if (!mine()) return
+        const wire = toWireError(err)
+        // The user asked for it: said as what happened, not as an error.
+        if (wire.code === 'CANCELLED' || abort.signal.aborted) setCancelled(wire.code === 'CANCELLED' ? wire.message : `Cancelled; nothing was written to ${out}`)
+        else setError(errorText(err))
+      })
+      .finally(() => {
+        if (!mine()) return
+        running.current = null
+        setBusy(false)
+        setProgress(null)
+      })
   }
+
+  const cancelExport = (): void => running.current?.abort.abort()
 
   const needsSeries = format === 'rlinf' || format === 'lerobot-progress'
   return (
@@ -219,7 +255,25 @@ export function PipelineExports(props: { summary: DatasetSummary; filters: () =>
         <button type="button" className="primary" data-testid="pipeline-export" disabled={busy || out.trim() === ''} onClick={runExport}>
           {busy ? 'Writing…' : 'Export'}
         </button>
+        {busy ? (
+          <button type="button" data-testid="pipeline-cancel" onClick={cancelExport}>
+            Cancel
+          </button>
+        ) : null}
       </div>
+      {busy && progress && progress.total > 0 ? (
+        <div className="row">
+          <progress className="grow" max={progress.total} value={progress.done} aria-label="Export progress" />
+          <span data-testid="pipeline-progress">
+            {progress.done}/{progress.total} files
+          </span>
+        </div>
+      ) : null}
+      {cancelled ? (
+        <p role="status" className="muted" data-testid="pipeline-cancelled">
+          {cancelled}
+        </p>
+      ) : null}
       {result ? (
         <div role="status" data-testid="pipeline-result">
           <p>

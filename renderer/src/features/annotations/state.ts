@@ -23,6 +23,7 @@ import type { ErrorsSlice } from '../../state/errors'
 import type { SliceContext } from '../../state/slice'
 import type { DatasetsSlice } from '../datasets/state'
 import type { PlayerSlice } from '../player/state'
+import { newId } from '../../state/newId'
 
 export interface PickerState {
   kind: EventKind
@@ -120,11 +121,6 @@ function fromSnapshot(snapshot: ProjectSnapshot): ProjectState {
   return state
 }
 
-function newId(): string {
-  const c = globalThis.crypto as { randomUUID?: () => string } | undefined
-  if (c?.randomUUID) return c.randomUUID()
-  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`
-}
 
 /**
  * Annotation state in the renderer mirrors the project file exactly: an edit is sent to the main side, and only

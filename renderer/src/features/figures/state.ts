@@ -10,6 +10,7 @@ import type { ErrorsSlice } from '../../state/errors'
 import { createRequests } from '../../state/request'
 import type { SliceContext } from '../../state/slice'
 import type { RenderRequest } from './renderForm'
+import { newId } from '../../state/newId'
 
 export type RenderState =
   | { phase: 'idle' }
@@ -31,10 +32,6 @@ export interface RenderSlice {
 
 const RENDER_KEY = 'render'
 
-function newToken(): string {
-  const c = globalThis.crypto as { randomUUID?: () => string } | undefined
-  return c?.randomUUID ? c.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`
-}
 
 export function createRenderSlice({ client, set, get }: SliceContext<RenderSlice, ErrorsSlice>): RenderSlice {
   const requests = createRequests()
@@ -46,7 +43,7 @@ export function createRenderSlice({ client, set, get }: SliceContext<RenderSlice
     render: { phase: 'idle' },
 
     async startRender(request) {
-      const token = newToken()
+      const token = newId()
       const total = (request.to ?? 0) - (request.from ?? 0) + 1
       set({ render: { phase: 'running', token, episode: request.episode, out: request.out, done: 0, total } })
       const outcome = await requests.run(RENDER_KEY, (signal) => client.call('render.video', { ...request, token }, signal))
