@@ -188,7 +188,7 @@ describe('opening errors', () => {
     expect((await rejection(openLeRobotDataset(root))).message).toContain('field "features"')
   })
 
-  it('opens a 1,000-episode v2.1 dataset from metadata and directory listings alone, well under 1.5 s', async () => {
+  it('opens a 1,000-episode v2.1 dataset from metadata and directory listings alone (no data file read)', async () => {
     const root = join(tmp, 'big')
     const n = 1000
     const chunksSize = 100
@@ -210,10 +210,8 @@ describe('opening errors', () => {
       await writeFile(join(root, `videos/chunk-${chunk}/observation.images.cam_high/episode_${ep}.mp4`), '')
     }
 
-    const t0 = performance.now()
+    // Its speed is bench/largeData.ts's open1000 target (< 1.5 s); here, what makes it fast: no data file is read.
     const ds = await openLeRobotDataset(root)
-    const elapsed = performance.now() - t0
-    expect(elapsed).toBeLessThan(1500)
     expect(ds.summary.episodes).toHaveLength(n)
     expect(ds.summary.episodes.filter((e) => !e.present).map((e) => e.index)).toEqual([17, 523, 999])
     expect(ds.summary.episodes[150]?.length).toBe(250)
