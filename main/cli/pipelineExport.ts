@@ -30,7 +30,7 @@ export const pipelineExportOptions = {
   k: { type: 'string', value: 'K', help: 'rlinf: advantage horizon, frames like 50f or seconds like 1.67s (default 50 frames at 30 fps, scaled)' },
   'positive-fraction': { type: 'string', value: 'F', help: 'rlinf: share of frames labelled advantage-positive (default 0.3)' },
   scope: { type: 'string', value: 'S', help: 'rlinf: dataset (RLinf\'s unified threshold, default) or task' },
-  'failure-reward': { type: 'string', value: 'R', help: 'rlinf: reward of a failed episode\'s last step (required; a negative one as --failure-reward=-300)' },
+  'failure-reward': { type: 'string', value: 'R', help: 'rlinf: reward of a failed episode\'s last step (required, e.g. -300)' },
   gamma: { type: 'string', value: 'G', help: 'rlinf: discount of the returns (default 1)' },
   'dataset-type': { type: 'string', value: 'T', help: 'rlinf: rollout (default) or sft (every episode a success)' },
   'video-url': { type: 'string', value: 'URL', help: 'label-studio: each task\'s video, {episode} or {episode6} (zero-padded) replaced (default /data/local-files/?d=episode_{episode6}.mp4)' },

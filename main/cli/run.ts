@@ -45,8 +45,27 @@ export function usage(commands: readonly Command[]): string {
 function commandName(argv: string[], commands: readonly Command[]): string | undefined {
   const all: Record<string, OptionSpec> = { ...GLOBAL_OPTIONS }
   for (const c of commands) Object.assign(all, c.options)
-  const { tokens } = parseArgs({ args: argv, options: parseOptions(all), allowPositionals: true, strict: false, tokens: true })
+  const { tokens } = parseArgs({ args: joinNegativeValues(argv, all), options: parseOptions(all), allowPositionals: true, strict: false, tokens: true })
   return tokens.find((t) => t.kind === 'positional')?.value
+}
+
+/**
+ * `--failure-reward -300` as `--failure-reward=-300`: parseArgs refuses a value that starts with a dash as ambiguous
+ * (it could be a forgotten value followed by an option), but no option is named like a negative number, so a
+ * string option followed by one takes it.
+ */
+export function joinNegativeValues(argv: readonly string[], options: OptionTable): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    const next = argv[i + 1]
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : null
+    if (name !== null && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${arg}=${next}`)
+      i++
+    } else out.push(arg)
+  }
+  return out
 }
 
 /** An option table as parseArgs takes it. */
@@ -77,11 +96,8 @@ export async function runCli(argv: string[], commands: readonly Command[], out: 
   if (name !== undefined && name !== 'help' && !command) {
     throw new VivaError('INVALID_ARGUMENT', `Unknown command "${name}". Run viva --help.`)
   }
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: parseOptions({ ...GLOBAL_OPTIONS, ...(command?.options ?? {}) }),
-  })
+  const options = { ...GLOBAL_OPTIONS, ...(command?.options ?? {}) }
+  const { values, positionals } = parseArgs({ args: joinNegativeValues(argv, options), allowPositionals: true, options: parseOptions(options) })
   const help = values.help === true
   if (!command) {
     // `viva help score` is `viva score --help`.

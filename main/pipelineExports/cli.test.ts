@@ -55,7 +55,8 @@ describe('viva export, training-pipeline formats', () => {
 
   it('refuses with one line naming the problem: a filtered RLinf export, a missing failure reward, an option of another format', () => {
     const out = path.join(dir, 'rl')
-    const filtered = viva('export', fx.root, '--format', 'rlinf', '--series', fx.series, '--tag', 'a', '--failure-reward=-300', '--outcome', 'success', '--out', out)
+    // A negative value after a space is the option's value (parseArgs alone would call it ambiguous).
+    const filtered = viva('export', fx.root, '--format', 'rlinf', '--series', fx.series, '--tag', 'a', '--failure-reward', '-300', '--outcome', 'success', '--out', out)
     expect(filtered.status).toBe(1)
     expect(filtered.stderr).toBe(`viva: ${out}: RLinf reads every frame of every episode (rlinf/datasets/return_loaders.py, load_returns_sidecar); a filtered export would leave episodes out. Remove the filters.\n`)
     expect(existsSync(out)).toBe(false)
