@@ -16,6 +16,11 @@ import { enableWal } from './wal'
  * Imported curves belong to a source (source_id): one imported file, found again by its real path or its content
  * hash, so that importing it again refreshes its curves. Their `name` is the display name: the curve's own name
  * (base_name), with the folders that tell the files apart when another source has a curve of the same name.
+ *
+ * Two processes may write it at once (the app and `viva score`, two app windows' jobs): every transaction that
+ * writes starts IMMEDIATE. A deferred one reads first, and upgrading that read to a write while the other process
+ * writes fails with SQLITE_BUSY at once, without waiting busy_timeout: measured, one of two processes appending
+ * 2,000 chunks each failed within its first chunks, every time (main/store/durability.test.ts has the race).
  */
 const SCHEMA_VERSION = 4
 const BUSY_TIMEOUT_MS = 5000
@@ -266,7 +271,7 @@ export class CurveStore {
       this.db.prepare('UPDATE curves SET computed = ? WHERE id = ?').run(start + values.length, id)
       return this.toInfo({ ...row, computed: start + values.length })
     })
-    return tx()
+    return tx.immediate()
   }
 
   get(id: string): CurveData {
@@ -312,7 +317,7 @@ export class CurveStore {
       this.relabelImports(toId)
       return adopted
     })
-    return this.writing(() => tx())
+    return this.writing(() => tx.immediate())
   }
 
   /** Replace a curve's values at once (imports). */
@@ -323,7 +328,7 @@ export class CurveStore {
       this.db.prepare('INSERT INTO chunks (curve_id, start, count, vals, future) VALUES (?, 0, ?, ?, NULL)').run(curve.id, values.length, asBuffer(values))
       this.db.prepare('UPDATE curves SET computed = ? WHERE id = ?').run(values.length, curve.id)
     })
-    this.writing(() => tx())
+    this.writing(() => tx.immediate())
     const info = this.info(curve.id)
     if (!info) throw new VivaError('INTERNAL', `curve ${curve.id} was not stored`)
     return info
@@ -384,7 +389,7 @@ export class CurveStore {
       this.relabelImports(datasetId)
       return ids
     })
-    const ids = this.writing(() => tx())
+    const ids = this.writing(() => tx.immediate())
     return ids.map((id) => {
       const info = this.info(id)
       if (!info) throw new VivaError('INTERNAL', `curve ${id} was not stored`)

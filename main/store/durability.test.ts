@@ -10,6 +10,7 @@ import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Edit } from '../../app/annotations'
 import { openAnnotationStore } from './annotationStore'
+import { CurveStore } from './curveStore'
 import { makeEvent, onLines, spawnWorker, TEST_IDENTITY, T0 } from './testing/fixtures'
 
 const STREAM_EPISODES = 10 // as in storeWorker.ts
@@ -201,4 +202,38 @@ describe('two instances on one project', () => {
       store.close()
     }
   })
+})
+
+describe('two processes on one value cache', () => {
+  it('append chunks of their own curves at the same time, and neither fails (the app and viva score)', async () => {
+    const cache = path.join(dir, 'values.sqlite')
+    const n = 1500
+    const workers = ['a', 'b'].map((prefix) => {
+      const worker = start(['chunks', cache, prefix, String(n)])
+      const lines: string[] = []
+      const ready = new Promise<void>((resolve) => onLines(worker.child.stdout, (line) => (line === 'ready' ? resolve() : lines.push(line))))
+      return { ...worker, ready, lines }
+    })
+    await Promise.all(
+      workers.map((w) =>
+        Promise.race([w.ready, w.exited.then(({ code, stderr }) => Promise.reject(new Error(`worker exited (${code}) before ready:\n${stderr}`)))]),
+      ),
+    )
+    for (const { child } of workers) child.stdin.end('go\n')
+    for (const w of workers) {
+      const { code, stderr } = await w.exited
+      expect(code, stderr).toBe(0)
+      expect(w.lines).toEqual([`done ${n}`])
+    }
+    const store = new CurveStore(cache)
+    try {
+      for (const prefix of ['a', 'b']) {
+        const { info, values } = store.get(`${prefix}-curve`)
+        expect(info.computed).toBe(4 * n)
+        expect(values[4 * n - 1]).toBe(n - 1)
+      }
+    } finally {
+      store.close()
+    }
+  }, 60_000)
 })

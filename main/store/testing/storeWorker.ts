@@ -7,6 +7,8 @@
  *   storeWorker.ts counter <file> <prefix> <n>   after a line on stdin: n read-modify-write increments of
  *                                                episode 0's note, retried on CONFLICT
  *   storeWorker.ts serve <file>                  JSON commands on stdin, one JSON reply per line
+ *   storeWorker.ts chunks <cache> <prefix> <n>   after a line on stdin: n chunks appended to a curve of its own in
+ *                                                the value cache (a scoring job); `done n` at the end
  */
 import { once } from 'node:events'
 import { writeSync } from 'node:fs'
@@ -14,6 +16,7 @@ import { createInterface } from 'node:readline'
 import type { Edit } from '../../../app/annotations'
 import { VivaError } from '../../../app/errors'
 import { openAnnotationStore } from '../annotationStore'
+import { CurveStore } from '../curveStore'
 import type { AnnotationStore } from '../annotationStore'
 import { makeEvent, TEST_IDENTITY } from './fixtures'
 
@@ -105,17 +108,36 @@ async function serve(store: AnnotationStore): Promise<void> {
   process.stdin.destroy()
 }
 
+/** Both instances begin together (a line on stdin), so their transactions really interleave. */
+async function startLine(): Promise<void> {
+  say('ready')
+  await once(createInterface({ input: process.stdin }), 'line')
+  process.stdin.destroy()
+}
+
+async function chunks(file: string, prefix: string, n: number): Promise<void> {
+  const cache = new CurveStore(file)
+  try {
+    const id = `${prefix}-curve`
+    const curve = { id, datasetId: 'd', episode: 0, name: prefix, source: 'model', convention: 'progress', length: n * 4, modelId: 'm', modelName: 'm' } as const
+    cache.ensure({ ...curve, params: null, futureDim: 0, futureNames: [], futureOffset: 0, file: null, sourceId: null, fileHash: null })
+    await startLine()
+    for (let i = 0; i < n; i++) cache.append(id, i * 4, new Float32Array([i, i, i, i]), null)
+    say(`done ${n}`)
+  } finally {
+    cache.close()
+  }
+}
+
 async function main(): Promise<void> {
   const [mode, file, ...rest] = process.argv.slice(2)
-  if (!mode || !file) throw new Error('usage: storeWorker.ts stream|counter|serve <file> [...]')
+  if (!mode || !file) throw new Error('usage: storeWorker.ts stream|counter|serve|chunks <file> [...]')
+  if (mode === 'chunks') return chunks(file, rest[0] ?? 'c', Number(rest[1] ?? '100'))
   const store = openAnnotationStore(file, TEST_IDENTITY)
   try {
     if (mode === 'stream') stream(store)
     else if (mode === 'counter') {
-      // Start line: both instances begin together, so their transactions really interleave.
-      say('ready')
-      await once(createInterface({ input: process.stdin }), 'line')
-      process.stdin.destroy()
+      await startLine()
       counter(store, rest[0] ?? 'c', Number(rest[1] ?? '100'))
     }
     else if (mode === 'serve') await serve(store)
