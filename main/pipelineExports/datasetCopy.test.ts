@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -70,21 +70,31 @@ describe('writeDatasetCopy', () => {
     const parent = path.join(dir, 'leftovers')
     const dead = deadPid()
     const host = hostTag()
-    const names = {
-      killed: `.out.${dead}-0123abcd.${host}.partial`,
-      killedOlderBuild: `.earlier.${dead}-89abcdef.partial`,
-      running: `.out.${process.pid}-deadbeef.${host}.partial`,
-      otherMachine: `.out.${dead}-cafef00d.${host}x.partial`,
-      notOurs: '.cache.partial',
-      userFolder: 'keep',
+    // Another process that runs (as a copy would while writing its folder).
+    const running = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'])
+    try {
+      const names = {
+        killed: `.out.${dead}-0123abcd.${host}.partial`,
+        killedOlderBuild: `.earlier.${dead}-89abcdef.partial`,
+        // This process's id but none of its copies: an earlier run of a container that reuses the same pid.
+        reusedPid: `.out.${process.pid}-11112222.${host}.partial`,
+        running: `.out.${running.pid}-deadbeef.${host}.partial`,
+        otherMachine: `.out.${dead}-cafef00d.${host}x.partial`,
+        notOurs: '.cache.partial',
+        userFolder: 'keep',
+      }
+      for (const name of Object.values(names)) {
+        mkdirSync(path.join(parent, name, 'meta'), { recursive: true })
+        writeFileSync(path.join(parent, name, 'meta', 'info.json'), 'half')
+      }
+      const result = await writeDatasetCopy(root, path.join(parent, 'out'), guard, plan)
+      const removed = [names.killed, names.killedOlderBuild, names.reusedPid]
+      expect(result.removedLeftovers.sort()).toEqual(removed.map((n) => path.join(parent, n)).sort())
+      const kept = [names.running, names.otherMachine, names.notOurs, names.userFolder]
+      expect(readdirSync(parent).sort()).toEqual([...kept, 'out'].sort())
+      for (const name of kept) expect(existsSync(path.join(parent, name, 'meta', 'info.json'))).toBe(true)
+    } finally {
+      running.kill('SIGKILL')
     }
-    for (const name of Object.values(names)) {
-      mkdirSync(path.join(parent, name, 'meta'), { recursive: true })
-      writeFileSync(path.join(parent, name, 'meta', 'info.json'), 'half')
-    }
-    const result = await writeDatasetCopy(root, path.join(parent, 'out'), guard, plan)
-    expect(result.removedLeftovers.sort()).toEqual([path.join(parent, names.killed), path.join(parent, names.killedOlderBuild)].sort())
-    expect(readdirSync(parent).sort()).toEqual([names.running, names.otherMachine, names.notOurs, names.userFolder, 'out'].sort())
-    for (const kept of [names.running, names.otherMachine, names.notOurs, names.userFolder]) expect(existsSync(path.join(parent, kept, 'meta', 'info.json'))).toBe(true)
   })
 })

@@ -14,6 +14,7 @@ import path from 'node:path'
 import { VivaError } from '../../app/errors'
 import { writeError } from '../atomicWrite'
 import { errnoCode, fsReason, isAbsent } from '../fsErrors'
+import { removeStaleFiles } from '../processes'
 import { withParquet, type ParquetTable } from '../formats/parquetRead'
 import { withAddedColumns } from '../formats/parquetRewrite'
 import type { ParquetColumn } from '../formats/parquetWrite'
@@ -104,38 +105,18 @@ export function hostTag(): string {
   return os.hostname().replace(/[^A-Za-z0-9-]/g, '').slice(0, 40) || 'host'
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    // EPERM: it exists, under another user.
-    return errnoCode(err) === 'EPERM'
-  }
-}
-
-/** `.<name>.<pid>-<8 hex>[.<host>].partial`: the temporary folder of a copy (older builds wrote no host). */
-const PARTIAL = /^\..+\.(\d+)-[0-9a-f]{8}(?:\.([A-Za-z0-9-]+))?\.partial$/
+/** Names of the temporary folders of copies this process is writing now. */
+const writing = new Set<string>()
 
 /**
- * Remove what copies killed mid-way (a crash, SIGKILL, power loss) left in `dir`: temporary folders of this machine
- * whose process is gone. One of a running export (this process or another) is left alone, and so is one written
- * from another machine (a shared folder), whose process cannot be asked.
+ * Remove what copies killed mid-way (a crash, SIGKILL, power loss) left in `dir`: their temporary folders,
+ * `.<name>.<pid>-<8 hex>.<host>.partial` (older builds wrote no host), of this machine and whose process is gone.
+ * One of a running copy (this process or another) is left alone, and so is one written from another machine (a
+ * shared folder), whose process cannot be asked.
  */
-async function removeLeftovers(dir: string, guard: WriteGuard): Promise<string[]> {
-  const names = await readdir(dir).catch(() => [] as string[])
+function removeLeftovers(dir: string): Promise<string[]> {
   const host = hostTag()
-  const removed: string[] = []
-  for (const name of names) {
-    const m = PARTIAL.exec(name)
-    if (!m) continue
-    if (m[2] !== undefined && m[2] !== host) continue
-    if (processAlive(Number(m[1]))) continue
-    const leftover = await guard.check(path.join(dir, name))
-    await rm(leftover, { recursive: true, force: true })
-    removed.push(leftover)
-  }
-  return removed
+  return removeStaleFiles(dir, new RegExp(`^\\..+\\.(\\d+)-[0-9a-f]{8}(?:\\.${host})?\\.partial$`), (name) => !writing.has(name))
 }
 
 export interface DatasetCopyResult {
@@ -162,8 +143,9 @@ export async function writeDatasetCopy(
   })
   if (empty === false) throw new VivaError('INVALID_ARGUMENT', `${target} already exists and is not an empty folder; choose a new folder for the copy of the dataset`, target)
   const source = await realpath(root)
-  const removedLeftovers = await removeLeftovers(path.dirname(target), guard)
+  const removedLeftovers = await removeLeftovers(path.dirname(target))
   const temp = await guard.check(path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.${hostTag()}.partial`))
+  writing.add(path.basename(temp))
   const edits = Object.entries(plan.edits ?? {})
   const signal = options.signal
 
@@ -204,6 +186,8 @@ export async function writeDatasetCopy(
     if (err instanceof VivaError) throw err
     if (signal?.aborted) throw new VivaError('CANCELLED', `The copy to ${target} was cancelled; nothing was left there`)
     throw writeError(err, target, 'dataset copy')
+  } finally {
+    writing.delete(path.basename(temp))
   }
   return { dir: target, removedLeftovers }
 }
