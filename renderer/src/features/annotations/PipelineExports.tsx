@@ -267,6 +267,7 @@ export function PipelineExports(props: { summary: DatasetSummary; filters: () =>
           <span data-testid="pipeline-progress">
             {progress.done}/{progress.total} files
           </span>
+          <span className="muted">(closing this dialog cancels the copy)</span>
         </div>
       ) : null}
       {cancelled ? (
