@@ -7,7 +7,7 @@ import { stateOutOfRange } from '../inference/compatibility'
 import { cameraSlotNames, type ModelPackage } from '../inference/manifest'
 import type { Prediction, ValueRunner } from '../inference/runner'
 import { modelCurveId } from '../store/curveStore'
-import { decodeEpisode, type CameraSource } from '../video/frameDecoder'
+import { decodeEpisode, type CameraSource, type FrameBatch } from '../video/frameDecoder'
 import type { FeatureCache } from './featureCache'
 import type { Job, ScoringDeps } from './job'
 
@@ -43,16 +43,36 @@ export interface EpisodeScoring {
   gate(job: Job): Promise<void>
 }
 
+/** An episode made ready to score: everything that reads, none of what writes (the curve, the job's counts). */
+export interface PreparedEpisode {
+  episode: number
+  data: EpisodeData
+  /** State rows as the model takes them (frames × dim). */
+  state: Float32Array
+  params: ScoreParams
+  curveId: string
+  warnings: string[]
+  /** Frames already stored when it was prepared: where its decoder starts. */
+  start: number
+  featureKey: string | null
+  cached: { features: Float32Array; have: Uint8Array } | null
+  /** Its cameras' decoder, already started (null when the cache has every frame or nothing is left to score). */
+  decoder: Primed<FrameBatch> | null
+  cameras: CameraSource[]
+}
+
 /**
- * One episode of a job: its state mapped for the model, its cameras' videos decoded (or latents from the cache),
- * predictions batched with decoding overlapping inference, values stored and pushed in chunks with backpressure.
- * Resumes from the frames already stored.
+ * Read what one episode needs and start decoding its videos, without writing anything: a job prepares the next
+ * episode while it scores the current one, so the decoders' start-up (three ffmpeg processes seeking into shared
+ * video files: ~0.2 s an episode, most of the time of a short one on a fast model) overlaps inference. The decoder
+ * fills at most its read-ahead buffer and then waits; `discardPrepared` ends it when the episode is not scored.
  */
-export async function scoreEpisode(ctx: EpisodeScoring, job: Job, pkg: ModelPackage, runner: ValueRunner, episode: number, rate: Rate): Promise<void> {
+export async function prepareEpisode(ctx: EpisodeScoring, job: Job, pkg: ModelPackage, runner: ValueRunner, episode: number): Promise<PreparedEpisode> {
   const { info, request } = job
   const m = pkg.manifest
   const source = ctx.deps.source(request.datasetId)
   const signal = job.abort.signal
+  signal.throwIfAborted()
   const { stateMap, stateKey } = job.plan
   // The state feature the job was accepted with, even if the user picks another one while it runs.
   const loaded = await source.loadEpisode(episode, signal, stateKey === null ? {} : { features: [stateKey] })
@@ -85,9 +105,56 @@ export async function scoreEpisode(ctx: EpisodeScoring, job: Job, pkg: ModelPack
   // Out-of-distribution input goes with the curve: its values may mean nothing.
   const ood = stateOutOfRange(state, data.length, m.state.min, m.state.max, m.state.names, m.name)
   const warnings = ood === null ? [] : [ood]
+  const curveId = modelCurveId(pkg.id, request.datasetId, episode, params)
+  const start = ctx.deps.store.info(curveId)?.computed ?? 0
+  // Only a job whose latents all fit is cached: a bigger one (a whole large dataset) would only churn the cache, and
+  // hold its budget for the life of the app, while a rescore of it would miss anyway.
+  const featureKey = runner.cacheableFeatures && info.framesTotal * runner.featureSize * 4 <= ctx.featureBudget
+    ? `${m.kind === 'viva-flow' ? m.files.encoder.sha256 : pkg.id}|${request.datasetId}|${episode}|${cameraKeys.join(',')}`
+    : null
+  const cached = featureKey ? ctx.features.get(featureKey, data.length, runner.featureSize) : null
+  const prepared: PreparedEpisode = { episode, data, state, params, curveId, warnings, start, featureKey, cached, decoder: null, cameras }
+  if (start < data.length && !allCached(cached, start, data.length)) prepared.decoder = startDecoder(ctx, pkg, prepared, request.batch ?? DEFAULT_BATCH, signal)
+  return prepared
+}
+
+/** End a prepared episode that will not be scored (the job stopped): its decoder's ffmpeg processes. */
+export async function discardPrepared(prepared: Promise<PreparedEpisode>): Promise<void> {
+  const p = await prepared.catch(() => null)
+  await p?.decoder?.close()
+}
+
+function startDecoder(ctx: EpisodeScoring, pkg: ModelPackage, p: PreparedEpisode, batch: number, signal: AbortSignal): Primed<FrameBatch> {
+  const { width, height } = pkg.manifest.image
+  return prime(
+    decodeEpisode(ctx.deps.tools, p.cameras, { width, height, count: p.data.length, start: p.start, batch, hwaccel: ctx.deps.hwaccel ?? true, scaleFlags: pkg.manifest.image.scale_filter, signal }),
+  )
+}
+
+/**
+ * One episode of a job: its curve created (or resumed from the frames already stored), its frames decoded (or
+ * latents from the cache), predictions batched with decoding overlapping inference, values stored and pushed in
+ * chunks with backpressure.
+ */
+export async function scoreEpisode(ctx: EpisodeScoring, job: Job, pkg: ModelPackage, runner: ValueRunner, prepared: PreparedEpisode, rate: Rate): Promise<void> {
+  try {
+    await scorePrepared(ctx, job, pkg, runner, prepared, rate)
+  } finally {
+    // Not read (all cached, already complete, started elsewhere, or an error first): its ffmpeg processes end here.
+    await prepared.decoder?.close()
+  }
+}
+
+async function scorePrepared(ctx: EpisodeScoring, job: Job, pkg: ModelPackage, runner: ValueRunner, prepared: PreparedEpisode, rate: Rate): Promise<void> {
+  const { info, request } = job
+  const m = pkg.manifest
+  const source = ctx.deps.source(request.datasetId)
+  const signal = job.abort.signal
+  const { episode, data, state, params, warnings, featureKey, cached } = prepared
+  const D = m.state.dim
   const length = data.length
   const curve = ctx.deps.store.ensure({
-    id: modelCurveId(pkg.id, request.datasetId, episode, params),
+    id: prepared.curveId,
     datasetId: request.datasetId,
     episode,
     name: m.kind === 'viva-flow' ? `${m.name} · ${info.steps} step${info.steps === 1 ? '' : 's'}` : m.name,
@@ -116,12 +183,6 @@ export async function scoreEpisode(ctx: EpisodeScoring, job: Job, pkg: ModelPack
 
   const taskId = m.tasks[data.tasks[0] ?? ''] ?? 0
   const batch = request.batch ?? DEFAULT_BATCH
-  // Only a job whose latents all fit is cached: a bigger one (a whole large dataset) would only churn the cache, and
-  // hold its budget for the life of the app, while a rescore of it would miss anyway.
-  const featureKey = runner.cacheableFeatures && info.framesTotal * runner.featureSize * 4 <= ctx.featureBudget
-    ? `${m.kind === 'viva-flow' ? m.files.encoder.sha256 : pkg.id}|${request.datasetId}|${episode}|${cameraKeys.join(',')}`
-    : null
-  const cached = featureKey ? ctx.features.get(featureKey, length, runner.featureSize) : null
 
   // Chunk sink: store, then push, at most every chunkFrames frames or chunkMs milliseconds.
   const chunkFrames = ctx.deps.chunkFrames ?? 64
@@ -161,8 +222,9 @@ export async function scoreEpisode(ctx: EpisodeScoring, job: Job, pkg: ModelPack
   }
   const due = (): boolean => pendingCount >= chunkFrames || performance.now() - lastFlush >= chunkMs
 
-  const frames = featureBatches(cached, start, length, batch, runner.featureSize)
-    ?? decodedFeatures(ctx, runner, cameras, pkg, length, start, batch, signal, featureKey)
+  // The prepared decoder starts where the curve stood then; another process may have stored more since.
+  const decoder = (): Primed<FrameBatch> => (prepared.decoder && prepared.start === start ? prepared.decoder : startDecoder(ctx, pkg, { ...prepared, start }, batch, signal))
+  const frames = featureBatches(cached, start, length, batch, runner.featureSize) ?? decodedFeatures(ctx, runner, decoder().batches, length, featureKey)
   let predicting: Promise<void> = Promise.resolve()
   let finished = false
   try {
@@ -193,21 +255,55 @@ export async function scoreEpisode(ctx: EpisodeScoring, job: Job, pkg: ModelPack
 async function* decodedFeatures(
   ctx: EpisodeScoring,
   runner: ValueRunner,
-  cameras: CameraSource[],
-  pkg: ModelPackage,
+  decoder: AsyncGenerator<FrameBatch>,
   length: number,
-  start: number,
-  batch: number,
-  signal: AbortSignal,
   featureKey: string | null,
 ): AsyncGenerator<{ first: number; count: number; features: Float32Array }> {
-  const { width, height } = pkg.manifest.image
-  const decoder = decodeEpisode(ctx.deps.tools, cameras, { width, height, count: length, start, batch, hwaccel: ctx.deps.hwaccel ?? true, scaleFlags: pkg.manifest.image.scale_filter, signal })
   for await (const b of decoder) {
     const features = await runner.features(b.pixels, b.count)
     if (featureKey) ctx.features.put(featureKey, length, runner.featureSize, b.first, b.count, features)
     yield { first: b.first, count: b.count, features }
   }
+}
+
+/** A generator whose first item is already being produced, and how to end it if it is never read. */
+export interface Primed<T> {
+  batches: AsyncGenerator<T>
+  close(): Promise<void>
+}
+
+/** Start `gen` now (its first `next`), for a reader that comes later; its error, if any, reaches that reader. */
+export function prime<T>(gen: AsyncGenerator<T>): Primed<T> {
+  const first = gen.next()
+  first.catch(() => undefined)
+  let read = false
+  return {
+    batches: (async function* () {
+      read = true
+      try {
+        const r = await first
+        if (r.done) return
+        yield r.value
+        yield* gen
+      } finally {
+        // A reader that stops after the first item (before the delegation) must end the generator too.
+        await gen.return(undefined)
+      }
+    })(),
+    async close() {
+      // A reader that started owns the generator (its for-await ends it); otherwise end it here, once its pending
+      // first step has settled (an async generator takes return() only between steps).
+      if (read) return
+      await first.catch(() => undefined)
+      await gen.return(undefined)
+    },
+  }
+}
+
+function allCached(cached: { have: Uint8Array } | null, start: number, length: number): boolean {
+  if (!cached) return false
+  for (let f = start; f < length; f++) if (!cached.have[f]) return false
+  return true
 }
 
 function concat(parts: Float32Array[], total: number): Float32Array {
@@ -229,8 +325,7 @@ function featureBatches(
   batch: number,
   size: number,
 ): AsyncGenerator<{ first: number; count: number; features: Float32Array }> | null {
-  if (!cached) return null
-  for (let f = start; f < length; f++) if (!cached.have[f]) return null
+  if (!cached || !allCached(cached, start, length)) return null
   return (async function* () {
     for (let first = start; first < length; first += batch) {
       const count = Math.min(batch, length - first)

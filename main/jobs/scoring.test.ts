@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { EventPayloads } from '../../app/contract'
 import { computedPrefix } from '../../app/curves'
 import { composeServices, type Services } from '../compose'
@@ -205,5 +205,39 @@ describe('scoring jobs', () => {
     expect(end.episodeErrors[0]!.error.message).toContain("starts past the file's last frame")
     expect(services.curves.list(id, 0).some((c) => c.complete)).toBe(true)
     expect(services.curves.list(id, 1).some((c) => c.complete)).toBe(false)
+  }, 120_000)
+
+  it('prepares the next episode while scoring this one; cancelled then, it leaves no ffmpeg running', async () => {
+    const source = services.datasets.get(datasetId)
+    const load = source.loadEpisode.bind(source)
+    const order: string[] = []
+    source.loadEpisode = (episode, ...rest) => {
+      order.push(`load ${episode}`)
+      return load(episode, ...rest)
+    }
+    try {
+      const job = await services.scoring.start({ datasetId, modelId: baselineId, episodes: [0, 1, 2], provider: 'cpu', batch: 2 })
+      await new Promise<void>((resolve) => {
+        const off = services.events.subscribe((name, payload) => {
+          if (name !== 'score.chunk') return
+          const chunk = payload as EventPayloads['score.chunk']
+          order.push(`chunk ${chunk.episode}`)
+          if (chunk.start > 0) {
+            off()
+            services.scoring.cancel(job.id)
+            resolve()
+          }
+        })
+      })
+      expect((await services.scoring.wait(job.id)).state).toBe('cancelled')
+      // Episode 1 was read (and its decoders started) before episode 0's first values, and never scored.
+      expect(order.indexOf('load 1'), order.join(', ')).toBeGreaterThan(-1)
+      expect(order.indexOf('load 1'), order.join(', ')).toBeLessThan(order.indexOf('chunk 0'))
+      expect(order).not.toContain('chunk 1')
+      // Its decoders, and episode 0's, are gone.
+      await vi.waitFor(() => expect(services.children.pids).toEqual([]), { timeout: 5000 })
+    } finally {
+      source.loadEpisode = load
+    }
   }, 120_000)
 })

@@ -8,7 +8,7 @@ import { refuseIncompatible } from '../inference/compatibility'
 import { cameraSlotNames } from '../inference/manifest'
 import type { PendingJob } from '../store/curveStore'
 import { processAlive } from '../processes'
-import { Rate, scoreEpisode, type EpisodeScoring } from './episodeScoring'
+import { discardPrepared, prepareEpisode, Rate, scoreEpisode, type EpisodeScoring, type PreparedEpisode } from './episodeScoring'
 import { FeatureCache } from './featureCache'
 import type { Job, ScoreRequest, ScoringDeps } from './job'
 import { checkScoring, prepareScoring, saveStateMap } from './scoringPlan'
@@ -295,17 +295,32 @@ export class ScoringQueue {
     info.state = job.paused ? 'paused' : 'running'
     this.emit(job)
     const rate = new Rate()
+    let next: Promise<PreparedEpisode> | null = null
     try {
       const pkg = await this.deps.models.get(request.modelId)
       const runner = await this.deps.models.runner(pkg, request.provider ?? 'auto', request.threads)
       info.provider = runner.provider
       this.emit(job)
-      for (const episode of info.episodes) {
+      const prepare = (episode: number): Promise<PreparedEpisode> => {
+        const p = prepareEpisode(this.episodeScoring, job, pkg, runner, episode)
+        // Its error is that episode's, reported in its turn.
+        p.catch(() => undefined)
+        return p
+      }
+      const episodes = info.episodes
+      for (const [k, episode] of episodes.entries()) {
         await this.gate(job)
         info.episode = episode
         this.emit(job)
+        // Prepared during the previous episode, unless that one failed before it could start this one.
+        const current = next ?? prepare(episode)
+        next = null
         try {
-          await scoreEpisode(this.episodeScoring, job, pkg, runner, episode, rate)
+          const prepared = await current
+          // The next episode reads its rows and starts its decoders while this one is scored.
+          const following = episodes[k + 1]
+          if (following !== undefined) next = prepare(following)
+          await scoreEpisode(this.episodeScoring, job, pkg, runner, prepared, rate)
         } catch (err) {
           if (job.abort.signal.aborted) throw err
           const wire = toWireError(err)
@@ -331,6 +346,8 @@ export class ScoringQueue {
         info.error = toWireError(err)
       }
     } finally {
+      // A job that stopped early may have prepared its next episode: end that episode's decoders.
+      if (next) await discardPrepared(next)
       this.forget(job)
       this.emit(job)
       job.settle()
