@@ -10,7 +10,7 @@ import { analysisMethodSchemas } from './analysis'
 import { IMPORT_MODES, importSource, oneImportSource, type ImportMode } from './annotations'
 import { datasetId, filePath } from './common'
 
-export const PIPELINE_FORMATS = ['lerobot-progress', 'success-flags', 'rlinf', 'label-studio', 'lerobot-language'] as const
+export const PIPELINE_FORMATS = ['lerobot-progress', 'success-flags', 'rlinf', 'label-studio', 'lerobot-language', 'lerobot-sarm'] as const
 export type PipelineFormat = (typeof PIPELINE_FORMATS)[number]
 
 /** What each format is for, as the dialog and `viva export --help` say it. */
@@ -20,6 +20,7 @@ export const PIPELINE_FORMAT_NAMES: Record<PipelineFormat, string> = {
   rlinf: 'RLinf returns and advantages (meta/*_<tag>.parquet)',
   'label-studio': 'Label Studio TimelineLabels (JSON)',
   'lerobot-language': 'LeRobot subtask language (language_persistent)',
+  'lerobot-sarm': 'LeRobot SARM subtask annotations (train SARM on the milestones)',
 }
 
 /** An RLinf tag becomes part of file names under meta/: letters, digits, `.`, `_`, `-`, not starting with a dot. */
@@ -84,6 +85,14 @@ export const pipelineExportSchema = z.discriminatedUnion('format', [
     })
     .strict(),
   z.object({ ...common, format: z.literal('lerobot-language') }).strict(),
+  z
+    .object({
+      ...common,
+      format: z.literal('lerobot-sarm'),
+      /** SARM's temporal proportions: the annotated durations (its eq. 1) or equal stages. */
+      proportions: z.enum(['dataset', 'uniform']).optional(),
+    })
+    .strict(),
 ])
 export type PipelineExportRequest = z.infer<typeof pipelineExportSchema>
 

@@ -1,5 +1,5 @@
 /**
- * `viva export --format lerobot-progress|success-flags|rlinf|label-studio|lerobot-language`: the options of the
+ * `viva export --format lerobot-progress|success-flags|rlinf|label-studio|lerobot-language|lerobot-sarm`: the options of the
  * training-pipeline formats, checked with the contract's schema and run by the same service as the app's
  * pipelines.export (main/pipelineExports/service.ts), so both write the same files.
  */
@@ -23,7 +23,7 @@ export const pipelineExportOptions = {
   model: { type: 'string', value: 'DIR|NAME', help: 'lerobot-progress, rlinf: score every episode with this model first and use its curves' },
   ...scoringOptions,
   series: { type: 'string', value: 'KEY|NAME', help: 'lerobot-progress, rlinf: a value series of the data folder (or, with --values, a curve name in the files)' },
-  proportions: { type: 'string', value: 'P', help: 'lerobot-progress: SARM stage breakpoints, dataset (annotated durations, default) or uniform' },
+  proportions: { type: 'string', value: 'P', help: 'lerobot-progress, lerobot-sarm: SARM stage proportions, dataset (annotated durations, default) or uniform' },
   copy: { type: 'boolean', help: 'success-flags: write a copy of the dataset whose data files carry the flags (default: a sidecar parquet)' },
   unknown: { type: 'string', value: 'U', help: 'success-flags, rlinf: an episode with no outcome is an error (default) or a failure' },
   tag: { type: 'string', value: 'T', help: 'rlinf: the tag in meta/returns_<tag>.parquet and meta/advantages_<tag>.parquet' },

@@ -16,13 +16,15 @@ describe('encodeParquet', () => {
       { name: 'positive', type: 'BOOLEAN', data: [true, false, true], nullable: false },
       { name: 'label', type: 'STRING', data: ['a,b', 'say "hi"', 'é ✓ 😀\nline'] },
       { name: 'state', type: 'FLOAT_LIST', data: [[1, 2], [], [0.5]] },
-      { name: 'names', type: 'STRING_LIST', data: [['x'], ['y', 'z'], []] },
+      { name: 'names', type: 'STRING_LIST', data: [['x'], ['y', 'z'], null] },
+      { name: 'frames', type: 'INT64_LIST', data: [[0n, 9n], null, []] },
     ])
-    const rows = await parquetReadObjects({ file: arrayBuffer(bytes) })
+    // hyparquet reads a null list as undefined.
+    const rows = (await parquetReadObjects({ file: arrayBuffer(bytes) })).map((r) => ({ ...r, names: r.names ?? null, frames: r.frames ?? null }))
     expect(rows).toEqual([
-      { episode_index: 0n, direction: 1, value: 0.5, timestamp: 0.1, positive: true, label: 'a,b', state: [1, 2], names: ['x'] },
-      { episode_index: 1n, direction: -1, value: 0.25, timestamp: null, positive: false, label: 'say "hi"', state: [], names: ['y', 'z'] },
-      { episode_index: 2n, direction: 1, value: 1, timestamp: 2.5, positive: true, label: 'é ✓ 😀\nline', state: [0.5], names: [] },
+      { episode_index: 0n, direction: 1, value: 0.5, timestamp: 0.1, positive: true, label: 'a,b', state: [1, 2], names: ['x'], frames: [0n, 9n] },
+      { episode_index: 1n, direction: -1, value: 0.25, timestamp: null, positive: false, label: 'say "hi"', state: [], names: ['y', 'z'], frames: null },
+      { episode_index: 2n, direction: 1, value: 1, timestamp: 2.5, positive: true, label: 'é ✓ 😀\nline', state: [0.5], names: null, frames: [] },
     ])
   })
 

@@ -13,8 +13,9 @@ export type ParquetColumn =
   | { name: string; type: 'INT32' | 'FLOAT' | 'DOUBLE'; data: readonly (number | null)[] | Float32Array | Float64Array | Int32Array; nullable?: boolean }
   | { name: string; type: 'BOOLEAN'; data: readonly (boolean | null)[]; nullable?: boolean }
   | { name: string; type: 'STRING'; data: readonly (string | null)[]; nullable?: boolean }
-  | { name: string; type: 'FLOAT_LIST' | 'DOUBLE_LIST'; data: readonly (readonly number[])[] }
-  | { name: string; type: 'STRING_LIST'; data: readonly (readonly string[])[] }
+  | { name: string; type: 'FLOAT_LIST' | 'DOUBLE_LIST'; data: readonly (readonly number[] | null)[] }
+  | { name: string; type: 'INT64_LIST'; data: readonly (readonly bigint[] | null)[] }
+  | { name: string; type: 'STRING_LIST'; data: readonly (readonly string[] | null)[] }
   | { name: string; type: 'STRUCT_LIST'; fields: readonly ParquetStructField[]; data: readonly (readonly Readonly<Record<string, unknown>>[] | null)[] }
   | { name: string; type: 'COPIED'; schema: readonly SchemaElement[]; data: ArrayLike<unknown> }
 
@@ -66,8 +67,9 @@ function columnSchema(c: ParquetColumn): SchemaElement[] {
     const [list, repeated] = listSchema(c.name, { name: 'element', repetition_type: 'OPTIONAL' })
     return [list as SchemaElement, repeated as SchemaElement, { name: 'element', repetition_type: 'OPTIONAL', num_children: c.fields.length }, ...c.fields.flatMap(structFieldSchema)]
   }
-  if (c.type === 'FLOAT_LIST' || c.type === 'DOUBLE_LIST') {
-    return listSchema(c.name, { name: 'element', type: c.type === 'FLOAT_LIST' ? 'FLOAT' : 'DOUBLE', repetition_type: 'OPTIONAL' })
+  if (c.type === 'FLOAT_LIST' || c.type === 'DOUBLE_LIST' || c.type === 'INT64_LIST') {
+    const type = c.type === 'FLOAT_LIST' ? 'FLOAT' : c.type === 'DOUBLE_LIST' ? 'DOUBLE' : 'INT64'
+    return listSchema(c.name, { name: 'element', type, repetition_type: 'OPTIONAL' })
   }
   if (c.type === 'STRING_LIST') return listSchema(c.name, { name: 'element', ...STRING, repetition_type: 'OPTIONAL' })
   // Nullable unless said otherwise, as pyarrow writes every column.

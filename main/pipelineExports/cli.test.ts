@@ -63,6 +63,12 @@ describe('viva export, training-pipeline formats', () => {
     expect(viva('export', fx.root, '--format', 'rlinf', '--series', fx.series, '--tag', 'a', '--out', out).stderr).toBe('viva: --failure-reward is required for --format rlinf\n')
     expect(viva('export', fx.root, '--format', 'label-studio', '--tag', 'a', '--out', path.join(dir, 'x.json')).stderr).toBe('viva: --tag is not an option of --format label-studio\n')
     expect(viva('export', fx.root, '--format', 'csv', '--copy', '--out', path.join(dir, 'x.csv')).stderr).toBe('viva: --copy is an option of the training-pipeline formats, not of --format csv\n')
+    // SARM reads v3.0 metadata; this fixture is v2.1.
+    const sarmOut = path.join(dir, 'sarm-v21')
+    const sarm = viva('export', fx.root, '--format', 'lerobot-sarm', '--out', sarmOut)
+    expect(sarm.status).toBe(1)
+    expect(sarm.stderr).toContain(`viva: ${sarmOut}: LeRobot's SARM reads its annotations from meta/episodes/*.parquet of a v3.0 dataset; ${fx.root} is v2.1. Convert it with LeRobot's convert_dataset_v21_to_v30`)
+    expect(existsSync(sarmOut)).toBe(false)
   })
 })
 

@@ -20,9 +20,15 @@ import { withAddedColumns } from '../formats/parquetRewrite'
 import type { ParquetColumn } from '../formats/parquetWrite'
 import type { WriteGuard } from '../writeGuard'
 
+/** Columns added to every parquet file under a folder of the dataset (`data/`, `meta/episodes/`). */
+export interface AddedColumns {
+  under: string
+  add: (table: ParquetTable) => Promise<ParquetColumn[]>
+}
+
 export interface DatasetCopyPlan {
-  /** Columns added to each data file (`data/**.parquet`), computed from its table; absent: data files are copied. */
-  dataColumns?: (table: ParquetTable) => Promise<ParquetColumn[]>
+  /** Columns added to the parquet files under each folder, computed from the file's table; other files are copied. */
+  columns?: readonly AddedColumns[]
   /** Files of the copy made from the source's file of that path (null when it has none), e.g. a merged info.json. */
   edits?: Readonly<Record<string, (existing: string | null) => string | Uint8Array>>
 }
@@ -65,7 +71,7 @@ interface CopyItem {
   rel: string
   /** The file itself: a symbolic link's target. */
   file: string
-  how: 'columns' | 'link' | 'copy'
+  how: AddedColumns | 'link' | 'copy'
 }
 
 /** Every file of the copy that comes from the source, in a stable order; folders reached twice (links) once. */
@@ -92,7 +98,8 @@ async function planItems(source: string, plan: DatasetCopyPlan, signal: AbortSig
       }
       if (!(entry.isFile() || st?.isFile()) || childRel in edits) continue
       const file = st ? await realpath(from) : from
-      const how = plan.dataColumns && childRel.startsWith('data/') && childRel.endsWith('.parquet') ? 'columns' : MEDIA.test(entry.name) ? 'link' : 'copy'
+      const added = childRel.endsWith('.parquet') ? plan.columns?.find((c) => childRel.startsWith(c.under)) : undefined
+      const how = added ?? (MEDIA.test(entry.name) ? 'link' : 'copy')
       items.push({ rel: childRel, file, how })
     }
   }
@@ -159,10 +166,10 @@ export async function writeDatasetCopy(
     for (const item of items) {
       signal?.throwIfAborted()
       const to = path.join(temp, item.rel)
-      if (item.how === 'columns' && plan.dataColumns) {
-        const add = plan.dataColumns
-        await writeSynced(to, await withParquet(item.file, item.rel, async (table) => withAddedColumns(table, await add(table))))
-      } else if (item.how === 'link') {
+      const how = item.how
+      if (typeof how === 'object') {
+        await writeSynced(to, await withParquet(item.file, item.rel, async (table) => withAddedColumns(table, await how.add(table))))
+      } else if (how === 'link') {
         await linkOrCopy(item.file, to)
       } else {
         await copyFile(item.file, to)

@@ -211,4 +211,36 @@ describe('dataset copies', () => {
     expect(info.features.language_events).toEqual({ dtype: 'language', shape: [1], names: null })
     expect(digest(fx.root)).toEqual(sourceBefore)
   })
+
+  it('LeRobot SARM: dense subtasks in meta/episodes as LeRobot types them, the proportion files, the source untouched', async () => {
+    const out = path.join(dir, 'sarm')
+    const r = await fx.call('pipelines.export', { datasetId: fx.datasetId, format: 'lerobot-sarm', out })
+    const rel = 'meta/episodes/chunk-000/file-000.parquet'
+    const before = await readParquetFile(path.join(fx.root, rel))
+    const after = await readParquetFile(path.join(out, rel))
+    // pyarrow's types for the lists pandas writes: list<string>, list<double>, list<int64>, three levels each.
+    const added = after.schema.slice(before.schema.length).filter((e) => e.repetition_type === 'OPTIONAL' && e.converted_type === 'LIST').map((e) => e.name)
+    expect(added).toEqual(['dense_', 'sparse_', ''].flatMap((p) => ['names', 'start_times', 'end_times', 'start_frames', 'end_frames'].map((c) => `${p}subtask_${c}`)))
+    expect(after.schema.filter((e) => e.name === 'element').slice(-5).map((e) => e.type)).toEqual(['BYTE_ARRAY', 'DOUBLE', 'DOUBLE', 'INT64', 'INT64'])
+    const stages = fx.truth.taxonomies[0]?.milestones as string[]
+    const complete: number[] = []
+    for (const row of after.rows) {
+      const e = Number(row.episode_index)
+      const ms = fx.truth.events.filter((x) => x.episode === e && x.kind === 'milestone').sort((a, b) => a.frame - b.frame)
+      const { dense_subtask_names: names, dense_subtask_start_frames: starts, dense_subtask_end_frames: ends, ...rest } = row
+      expect(names ?? null).toEqual(ms.length === 0 ? null : ms.map((m) => m.label))
+      expect(ends ?? null).toEqual(ms.length === 0 ? null : ms.map((m) => BigInt(m.frame)))
+      expect(starts ?? null).toEqual(ms.length === 0 ? null : ms.map((m, k) => BigInt(k === 0 ? 0 : (ms[k - 1]?.frame as number))))
+      expect(rest.sparse_subtask_names).toEqual(['task'])
+      expect(rest.sparse_subtask_end_frames).toEqual([BigInt((fx.lengths[e] as number) - 1)])
+      if (ms.at(-1)?.label === stages.at(-1)) complete.push(e)
+    }
+    const dense = JSON.parse(readFileSync(path.join(out, 'meta', 'temporal_proportions_dense.json'), 'utf8')) as Record<string, number>
+    expect(Object.keys(dense)).toEqual(stages)
+    expect(Object.values(dense).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9)
+    expect(JSON.parse(readFileSync(path.join(out, 'meta', 'temporal_proportions_sparse.json'), 'utf8'))).toEqual({ task: 1 })
+    expect(r.usage).toContain('--policy.type=sarm --policy.annotation_mode=dense_only')
+    if (complete.length < fx.lengths.length) expect(r.usage).toContain(`--dataset.episodes='[${complete.join(',')}]'`)
+    expect(digest(fx.root)).toEqual(sourceBefore)
+  })
 })

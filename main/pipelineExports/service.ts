@@ -25,6 +25,7 @@ import { planLabelStudioImport } from './labelStudioImport'
 import { languageColumns } from './languageColumns'
 import { buildSubtaskLanguage, LANGUAGE_FEATURES } from './lerobotLanguage'
 import { advantagesFileName, buildRlinfAdvantages, buildRlinfReturns, returnsFileName } from './rlinf'
+import { buildSarmAnnotations, sarmEpisodeColumns, sarmProportionFiles } from './sarmAnnotations'
 import { buildSarmProgress, SARM_PROGRESS_FILE } from './sarmProgress'
 import { buildSuccessFlags, episodeOutcomes, successFeatureInfo, successFlagsForRows } from './successFlags'
 import type { ExportAnnotations, ExportEpisode, Table } from './table'
@@ -163,6 +164,8 @@ export class PipelineExports {
         return this.labelStudio(ctx, request)
       case 'lerobot-language':
         return this.language(ctx, request)
+      case 'lerobot-sarm':
+        return this.sarm(ctx, request)
     }
   }
 
@@ -222,12 +225,17 @@ export class PipelineExports {
       // Checked before the copy starts: an unknown outcome would otherwise stop it at the first data file.
       episodeOutcomes(all, ctx.annotations, unknown)
       const plan: DatasetCopyPlan = {
-        dataColumns: async (table) => {
-          if (!table.has('episode_index') || !table.has('frame_index')) throw new VivaError('DATASET_INVALID', `${table.relPath} has no episode_index or frame_index column`, table.relPath)
-          const cols = await table.read(['episode_index', 'frame_index'])
-          const flags = successFlagsForRows(table.relPath, { episode: cols.get('episode_index') as bigint[], frame: cols.get('frame_index') as bigint[] }, all, ctx.annotations, unknown)
-          return flags.map((c) => ({ name: c.name, type: 'BOOLEAN', data: c.data as boolean[], nullable: false }))
-        },
+        columns: [
+          {
+            under: 'data/',
+            add: async (table) => {
+              if (!table.has('episode_index') || !table.has('frame_index')) throw new VivaError('DATASET_INVALID', `${table.relPath} has no episode_index or frame_index column`, table.relPath)
+              const cols = await table.read(['episode_index', 'frame_index'])
+              const flags = successFlagsForRows(table.relPath, { episode: cols.get('episode_index') as bigint[], frame: cols.get('frame_index') as bigint[] }, all, ctx.annotations, unknown)
+              return flags.map((c) => ({ name: c.name, type: 'BOOLEAN', data: c.data as boolean[], nullable: false }))
+            },
+          },
+        ],
         edits: { 'meta/info.json': withFeatures(successFeatureInfo()) },
       }
       const { dir, removedLeftovers } = await copyDataset(ctx, request.out, plan)
@@ -323,7 +331,7 @@ export class PipelineExports {
     const all = datasetEpisodes(ctx.summary, scanned)
     const rows = buildSubtaskLanguage(all, ctx.annotations)
     const plan: DatasetCopyPlan = {
-      dataColumns: (table) => languageColumns(table, rows),
+      columns: [{ under: 'data/', add: (table) => languageColumns(table, rows) }],
       edits: { 'meta/info.json': withFeatures(LANGUAGE_FEATURES) },
     }
     const { dir, removedLeftovers } = await copyDataset(ctx, request.out, plan)
@@ -335,6 +343,51 @@ export class PipelineExports {
       frames: frames(all),
       notes: [`${count} subtask rows in ${rows.size} episodes (style "subtask", at the frames' own timestamps)`, ...leftoverNotes(removedLeftovers)],
       usage: `A copy of the dataset with language_persistent / language_events in its data files, for LeRobot's language-conditioned training (--dataset.root=${dir})`,
+    }
+  }
+
+  private async sarm(ctx: Context, request: Extract<PipelineExportRequest, { format: 'lerobot-sarm' }>): Promise<PipelineExportResult> {
+    // LeRobot's SARM reads its annotations from the v3.0 episodes table (processor_sarm.py: dataset_meta.episodes).
+    if (ctx.summary.format !== 'v3.0') {
+      throw new VivaError(
+        'INVALID_ARGUMENT',
+        `${path.resolve(request.out)}: LeRobot's SARM reads its annotations from meta/episodes/*.parquet of a v3.0 dataset; ${ctx.summary.root} is ${ctx.summary.format}. Convert it with LeRobot's convert_dataset_v21_to_v30 (src/lerobot/datasets/v30/), open the converted copy and export from there`,
+        request.out,
+      )
+    }
+    this.refuseFilters(ctx, request, 'a copy of the dataset carries the subtasks of every episode')
+    const all = datasetEpisodes(ctx.summary, null)
+    const sarm = buildSarmAnnotations(all, ctx.annotations, request.proportions ?? 'dataset')
+    const lengths = new Map(all.map((e) => [e.index, e.length]))
+    const plan: DatasetCopyPlan = {
+      columns: [
+        {
+          under: 'meta/episodes/',
+          add: async (table) => {
+            if (!table.has('episode_index')) throw new VivaError('DATASET_INVALID', `${table.relPath} has no episode_index column`, table.relPath)
+            const episodeIndex = (await table.read(['episode_index'])).get('episode_index') as bigint[]
+            return sarmEpisodeColumns(sarm, episodeIndex, lengths, ctx.summary.fps)
+          },
+        },
+      ],
+      edits: Object.fromEntries(Object.entries(sarmProportionFiles(sarm)).map(([rel, text]) => [rel, () => text])),
+    }
+    const { dir, removedLeftovers } = await copyDataset(ctx, request.out, plan)
+    const notes = [`stages (dense, in this order): ${sarm.stages.map((s) => `${s} ${(sarm.proportions[s] ?? 0).toFixed(3)}`).join(', ')}`]
+    if (sarm.incomplete.length > 0) {
+      notes.push(`episodes ${shortList(sarm.incomplete)} stop before the final stage: SARM reads the frames after their last milestone as the final stage almost done (sarm_utils.py find_stage_and_tau), so train on the complete ones`)
+    }
+    if (sarm.unannotated.length > 0) notes.push(`episodes ${shortList(sarm.unannotated)} have no milestone (no annotation in the copy; SARM gives them no progress): leave them out of training`)
+    notes.push(...leftoverNotes(removedLeftovers))
+    const subset = sarm.incomplete.length + sarm.unannotated.length > 0 ? ` --dataset.episodes='[${sarm.complete.join(',')}]'` : ''
+    return {
+      format: 'lerobot-sarm',
+      paths: [dir],
+      episodes: all.length,
+      frames: frames(all),
+      notes,
+      // The dense-only training command of LeRobot's SARM guide (docs/source/sarm.mdx); the milestones are the dense stages.
+      usage: `Train LeRobot's SARM on the milestones: lerobot-train --dataset.repo_id=local/${path.basename(dir)} --dataset.root=${dir} --policy.type=sarm --policy.annotation_mode=dense_only --policy.image_key=<a camera key>${subset}`,
     }
   }
 

@@ -32,11 +32,13 @@ export const exportCommand = defineCommand({
     '       export <dataset> --format rlinf --tag T (--values … | --model … | --series …) --failure-reward R [--k 50f] [--positive-fraction 0.3]\n' +
     '              [--scope dataset|task] [--gamma 1] [--dataset-type rollout|sft] --out DIR\n' +
     '       export <dataset> --format label-studio --out FILE.json [--video-url TEMPLATE]\n' +
-    '       export <dataset> --format lerobot-language --out DIR',
+    '       export <dataset> --format lerobot-language --out DIR\n' +
+    '       export <dataset> --format lerobot-sarm [--proportions dataset|uniform] --out DIR',
   description:
     'Write the annotations (labeled evaluation set), or a file a training pipeline reads as it is: LeRobot\n' +
     "RA-BC progress, success flags, RLinf returns/advantages (a copy of the dataset), Label Studio timelines, LeRobot\n" +
-    'subtask language (a copy of the dataset); filters combine (outputs inside a dataset copy take none)',
+    'subtask language and SARM subtask annotations (copies of the dataset); filters combine (outputs inside a dataset\n' +
+    'copy take none)',
   options: {
     format: { type: 'string', value: 'F', help: `${[...EXPORT_FORMATS, ...PIPELINE_FORMATS].join(', ')} (default json)` },
     out: { type: 'string', value: 'PATH', help: 'The file (json, csv, label-studio) or folder (lerobot, pipeline formats) written' },
@@ -48,7 +50,7 @@ export const exportCommand = defineCommand({
     ...pipelineExportOptions,
   },
   async run([root], values, ctx) {
-    const usage = 'usage: viva export <dataset> --format json|csv|lerobot|lerobot-progress|success-flags|rlinf|label-studio|lerobot-language --out PATH [filters] (viva export --help)'
+    const usage = 'usage: viva export <dataset> --format json|csv|lerobot|lerobot-progress|success-flags|rlinf|label-studio|lerobot-language|lerobot-sarm --out PATH [filters] (viva export --help)'
     const format = choiceOption<ExportFormat | PipelineFormat>(values.format, 'format', [...EXPORT_FORMATS, ...PIPELINE_FORMATS], 'json')
     const filters = parseExportFilters({ tasks: values.task, outcomes: values.outcome, statuses: values.status, episodes: values.episodes })
     if ((PIPELINE_FORMATS as readonly string[]).includes(format)) return runPipelineExport(ctx, root, format as PipelineFormat, values, filters, usage)

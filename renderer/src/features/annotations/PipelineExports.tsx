@@ -26,7 +26,7 @@ import { SeriesOptions } from '../../components/SeriesOptions'
 import { newId } from '../../state/newId'
 
 /** Formats whose output is a copy of the dataset: every episode goes in, the filters do not apply. */
-const COPIES: ReadonlySet<PipelineFormat> = new Set(['rlinf', 'lerobot-language'])
+const COPIES: ReadonlySet<PipelineFormat> = new Set(['rlinf', 'lerobot-language', 'lerobot-sarm'])
 
 function defaultOut(root: string, format: PipelineFormat, copy: boolean): string {
   switch (format) {
@@ -40,6 +40,8 @@ function defaultOut(root: string, format: PipelineFormat, copy: boolean): string
       return `${root}-label-studio.json`
     case 'lerobot-language':
       return `${root}-language`
+    case 'lerobot-sarm':
+      return `${root}-sarm`
   }
 }
 
@@ -142,6 +144,8 @@ export function PipelineExports(props: { summary: DatasetSummary; filters: () =>
         return { ...base, format, ...(videoUrl.trim() !== '' ? { videoUrl: videoUrl.trim() } : {}) }
       case 'lerobot-language':
         return { ...base, format }
+      case 'lerobot-sarm':
+        return { ...base, format, proportions }
     }
   }
 
@@ -203,7 +207,7 @@ export function PipelineExports(props: { summary: DatasetSummary; filters: () =>
         ) : null}
       </div>
       <div className="row">
-        {format === 'lerobot-progress' ? (
+        {format === 'lerobot-progress' || format === 'lerobot-sarm' ? (
           <label>
             Stage proportions{' '}
             <select aria-label="Stage proportions" value={proportions} onChange={(e) => setProportions(e.target.value as 'dataset' | 'uniform')}>
