@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
@@ -33,9 +33,17 @@ export function generateTaskFixture(out: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`viva generate failed: ${r.stderr}`)
 }
 
-/** Episode lengths of a generated v2.1 dataset, from its meta/episodes.jsonl. */
+/**
+ * Episode lengths of a generated dataset: from a v2.1 meta/episodes.jsonl, or (v3.0, whose episodes table is
+ * parquet) from the generator's ground truth.
+ */
 export function episodeLengths(dataset: string): number[] {
-  return readFileSync(path.join(dataset, 'meta', 'episodes.jsonl'), 'utf8')
+  const jsonl = path.join(dataset, 'meta', 'episodes.jsonl')
+  if (!existsSync(jsonl)) {
+    const truth = JSON.parse(readFileSync(path.join(dataset, 'meta', 'viva_ground_truth.json'), 'utf8')) as { dataset: { episodes: { length: number }[] } }
+    return truth.dataset.episodes.map((e) => e.length)
+  }
+  return readFileSync(jsonl, 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => (JSON.parse(l) as { length: number }).length)

@@ -6,8 +6,8 @@ import { PlayerPage } from '../pages/PlayerPage'
 import { episodeLengths, generateTaskFixture, serve, tempDir, type ServeHandle } from '../support/server'
 
 // Issue 18 from the UI: the export dialog's Training pipelines section writes LeRobot's sarm_progress.parquet for
-// a generated task dataset annotated with its ground truth, and a Label Studio timeline that checks back as the
-// same milestones.
+// a generated task dataset annotated with its ground truth, a Label Studio timeline that checks back as the same
+// milestones, and a copy of the dataset with SARM subtask annotations.
 
 let fixtures: string
 let dataset: string
@@ -16,7 +16,8 @@ let server: ServeHandle
 test.beforeAll(() => {
   fixtures = tempDir('pipelines')
   dataset = path.join(fixtures, 'task')
-  generateTaskFixture(dataset, ['--episodes', '3', '--seed', '3', '--fps', '10', '--width', '96', '--height', '72', '--failure-rate', '0.5'])
+  // v3.0: SARM's annotations live in its meta/episodes parquet files.
+  generateTaskFixture(dataset, ['--episodes', '3', '--seed', '3', '--fps', '10', '--width', '96', '--height', '72', '--failure-rate', '0.5', '--format', 'v3.0'])
 })
 test.afterAll(() => rmSync(fixtures, { recursive: true, force: true }))
 test.beforeEach(async () => {
@@ -59,4 +60,15 @@ test('Training pipelines: RA-BC progress file and a Label Studio timeline from t
   await section.getByTestId('label-studio-file').setInputFiles(tasks)
   await section.getByRole('button', { name: 'Check timeline' }).click()
   await expect(section.getByTestId('label-studio-preview')).toContainText('0 milestones added, 0 removed, 9 already there in 3 episodes')
+
+  await section.getByTestId('pipeline-format').selectOption('lerobot-sarm')
+  const sarm = path.join(fixtures, 'sarm')
+  await section.getByTestId('pipeline-out').fill(sarm)
+  await section.getByTestId('pipeline-export').click()
+  const result = section.getByTestId('pipeline-result')
+  await expect(result).toContainText(`Wrote ${sarm} (3 episodes`)
+  await expect(result).toContainText('--policy.type=sarm --policy.annotation_mode=dense_only')
+  const truth = JSON.parse(readFileSync(path.join(dataset, 'meta', 'viva_ground_truth.json'), 'utf8')) as { taxonomies: { milestones: string[] }[] }
+  const proportions = JSON.parse(readFileSync(path.join(sarm, 'meta', 'temporal_proportions_dense.json'), 'utf8')) as Record<string, number>
+  expect(Object.keys(proportions)).toEqual(truth.taxonomies[0]?.milestones)
 })
