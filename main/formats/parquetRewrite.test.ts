@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { parquetMetadata, parquetReadObjects } from 'hyparquet'
+import { parquetMetadata, parquetReadObjects, type SchemaElement } from 'hyparquet'
 import { describe, expect, it } from 'vitest'
 import { PACKAGE_ROOT } from '../paths'
 import { tempDirHooks } from '../testing/tempDir'
@@ -81,4 +81,25 @@ describe('withAddedColumns', () => {
       expect((meta.key_value_metadata ?? []).map((kv) => kv.key)).not.toContain('ARROW:schema')
     })
   }
+
+  it("keeps a v3.0 episodes table's nested stats columns (LeRobot's per-camera list<list<list<double>>>) when adding list columns", async () => {
+    const list = (name: string, child: SchemaElement[]): SchemaElement[] => [
+      { name, repetition_type: 'OPTIONAL', num_children: 1, converted_type: 'LIST', logical_type: { type: 'LIST' } },
+      { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+      ...child,
+    ]
+    const schema = list('stats/observation.images.top/mean', list('element', list('element', [{ name: 'element', type: 'DOUBLE', repetition_type: 'OPTIONAL' }])))
+    const mean = [
+      [[[0.1]], [[0.2]], [[0.3]]],
+      [[[0.4]], [[0.5]], [[0.6]]],
+    ]
+    const file = path.join(dir, 'episodes.parquet')
+    writeFileSync(file, encodeParquet([{ name: 'episode_index', type: 'INT64', data: [0n, 1n], nullable: false }, { name: 'stats/observation.images.top/mean', type: 'COPIED', schema, data: mean }]))
+    const out = await withParquet(file, 'meta/episodes/chunk-000/file-000.parquet', (table) =>
+      withAddedColumns(table, [{ name: 'dense_subtask_names', type: 'STRING_LIST', data: [['grasp', 'lift'], null] }]),
+    )
+    const rows = await parquetReadObjects({ file: arrayBuffer(out) })
+    expect(rows.map((r) => r['stats/observation.images.top/mean'])).toEqual(mean)
+    expect(rows.map((r) => r.dense_subtask_names ?? null)).toEqual([['grasp', 'lift'], null])
+  })
 })
