@@ -386,8 +386,9 @@ export class PipelineExports {
       episodes: all.length,
       frames: frames(all),
       notes,
-      // The dense-only training command of LeRobot's SARM guide (docs/source/sarm.mdx); the milestones are the dense stages.
-      usage: `Train LeRobot's SARM on the milestones: lerobot-train --dataset.repo_id=local/${path.basename(dir)} --dataset.root=${dir} --policy.type=sarm --policy.annotation_mode=dense_only --policy.image_key=<a camera key>${subset}`,
+      // The dense-only training command of LeRobot's SARM guide (docs/source/sarm.mdx); the milestones are the dense
+      // stages. SARM reads one camera: the dataset's first, which the user may change.
+      usage: `Train LeRobot's SARM on the milestones: lerobot-train --dataset.repo_id=local/${path.basename(dir)} --dataset.root=${dir} --policy.type=sarm --policy.annotation_mode=dense_only --policy.image_key=${ctx.summary.cameras[0]?.key ?? '<a camera key>'}${subset}`,
     }
   }
 
