@@ -53,6 +53,25 @@ describe('viva export, training-pipeline formats', () => {
     expect(lines.at(-1)).toBe(`copied ${total}/${total} files of the dataset`)
   })
 
+  it("SARM annotations of a v2.1 dataset go into meta/episodes.jsonl, every other key kept, for LeRobot's converter to carry", () => {
+    const out = path.join(dir, 'sarm-v21')
+    const r = viva('export', fx.root, '--format', 'lerobot-sarm', '--out', out)
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toContain("LeRobot's convert_dataset_v21_to_v30")
+    const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>)
+    const before = lines(path.join(fx.root, 'meta', 'episodes.jsonl'))
+    const after = lines(path.join(out, 'meta', 'episodes.jsonl'))
+    expect(after.map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => !k.includes('subtask_'))))).toEqual(before)
+    for (const row of after) {
+      const e = row.episode_index as number
+      const ms = fx.truth.events.filter((x) => x.episode === e && x.kind === 'milestone').sort((a, b) => a.frame - b.frame)
+      expect(row.dense_subtask_names).toEqual(ms.length === 0 ? null : ms.map((m) => m.label))
+      expect(row.dense_subtask_end_frames).toEqual(ms.length === 0 ? null : ms.map((m) => m.frame))
+      expect(row.sparse_subtask_end_frames).toEqual([(row.length as number) - 1])
+    }
+    expect(existsSync(path.join(out, 'meta', 'temporal_proportions_dense.json'))).toBe(true)
+  })
+
   it('refuses with one line naming the problem: a filtered RLinf export, a missing failure reward, an option of another format', () => {
     const out = path.join(dir, 'rl')
     // A negative value after a space is the option's value (parseArgs alone would call it ambiguous).
@@ -63,12 +82,7 @@ describe('viva export, training-pipeline formats', () => {
     expect(viva('export', fx.root, '--format', 'rlinf', '--series', fx.series, '--tag', 'a', '--out', out).stderr).toBe('viva: --failure-reward is required for --format rlinf\n')
     expect(viva('export', fx.root, '--format', 'label-studio', '--tag', 'a', '--out', path.join(dir, 'x.json')).stderr).toBe('viva: --tag is not an option of --format label-studio\n')
     expect(viva('export', fx.root, '--format', 'csv', '--copy', '--out', path.join(dir, 'x.csv')).stderr).toBe('viva: --copy is an option of the training-pipeline formats, not of --format csv\n')
-    // SARM reads v3.0 metadata; this fixture is v2.1.
-    const sarmOut = path.join(dir, 'sarm-v21')
-    const sarm = viva('export', fx.root, '--format', 'lerobot-sarm', '--out', sarmOut)
-    expect(sarm.status).toBe(1)
-    expect(sarm.stderr).toContain(`viva: ${sarmOut}: LeRobot's SARM reads its annotations from meta/episodes/*.parquet of a v3.0 dataset; ${fx.root} is v2.1. Convert it with LeRobot's convert_dataset_v21_to_v30`)
-    expect(existsSync(sarmOut)).toBe(false)
+
   })
 })
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ParquetColumn } from '../formats/parquetWrite'
-import { buildSarmAnnotations, sarmEpisodeColumns, sarmProportionFiles, type SarmEpisodeSubtasks } from './sarmAnnotations'
+import { buildSarmAnnotations, sarmEpisodeColumns, sarmEpisodesJsonl, sarmProportionFiles, type SarmEpisodeSubtasks } from './sarmAnnotations'
 import { buildSarmProgress } from './sarmProgress'
 import { annotations, milestone, numbers, STAGES, TASK, threeEpisodes } from './testing'
 
@@ -109,5 +109,16 @@ describe('buildSarmAnnotations', () => {
     expect(() => buildSarmAnnotations(episodes, stray)).toThrow('episode 0: milestone "wave" at frame 2 is not one of the stages (grasp, lift, place)')
     expect(() => buildSarmAnnotations(episodes, annotations([]))).toThrow('no episode has a milestone')
     expect(() => buildSarmAnnotations(episodes, annotations([milestone(0, 2, 'grasp')], [], []))).toThrow('the taxonomy has no milestones')
+  })
+
+  it('adds the same fields to a v2.x meta/episodes.jsonl line by line, and names a broken line', () => {
+    const { episodes, annotations: ann } = threeEpisodes()
+    const sarm = buildSarmAnnotations(episodes, ann)
+    const text = '{"episode_index": 0, "tasks": ["t"], "length": 10}\n{"episode_index": 2, "tasks": ["t"], "length": 4}\n'
+    const rows = sarmEpisodesJsonl(sarm, text, 'meta/episodes.jsonl', 10).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(rows[0]).toMatchObject({ episode_index: 0, tasks: ['t'], length: 10, dense_subtask_names: ['grasp', 'lift', 'place'], dense_subtask_start_frames: [0, 3, 5], dense_subtask_end_times: [0.3, 0.5, 0.9] })
+    expect(rows[1]).toMatchObject({ episode_index: 2, dense_subtask_names: null, sparse_subtask_names: ['task'], sparse_subtask_end_frames: [3], subtask_end_frames: [3] })
+    expect(() => sarmEpisodesJsonl(sarm, '{"episode_index": 0}\nnot json\n', 'meta/episodes.jsonl', 10)).toThrow(/meta\/episodes.jsonl line 2 is not JSON/)
+    expect(() => sarmEpisodesJsonl(sarm, '{"tasks": []}\n', 'meta/episodes.jsonl', 10)).toThrow('meta/episodes.jsonl line 1 has no integer episode_index')
   })
 })

@@ -14,12 +14,16 @@
  * belongs to the first subtask with start <= frame <= end, τ = (frame − start) / (end − start); before the first
  * subtask stage 0 τ 0; after the last one the final stage, τ 0.999).
  *
+ * A v3.0 dataset gets the columns in its episodes parquet; a v2.x dataset gets the same fields in meta/episodes.jsonl,
+ * which LeRobot's v2.1 → v3.0 converter carries over (sarmEpisodesJsonl).
+ *
  * The milestones are the dense stages (one level of stages: `--policy.annotation_mode=dense_only`). Subtask k runs
  * from the milestone before it (frame 0 for the first) to its own milestone, so subtask k ends where k+1 starts, as
  * the VLM annotations do, and SARM's targets equal the app's progress_sparse (sarmProgress.ts) frame for frame.
  * What SARM cannot say: an episode that stops before the final stage (a failure) reads, after its last milestone,
  * as the final stage almost done. Such episodes are named, with the complete ones to train on (--dataset.episodes).
  */
+import { VivaError } from '../../app/errors'
 import type { ParquetColumn } from '../formats/parquetWrite'
 import { temporalProportions, type StageProportions } from './sarmProgress'
 import { milestoneSegments, type Segment } from './segments'
@@ -93,27 +97,69 @@ export function buildSarmAnnotations(episodes: readonly ExportEpisode[], annotat
   return { stages, proportions: Object.fromEntries(stages.map((s, k) => [s, alpha[k] as number])), subtasks, complete, incomplete, unannotated }
 }
 
+const SUFFIXES = ['names', 'start_times', 'end_times', 'start_frames', 'end_frames'] as const
+const PREFIXES = ['dense_', 'sparse_', ''] as const
+/** pyarrow's types for the lists the annotation script stores: list<string>, list<double>, list<int64>. */
+const LIST_TYPE = { names: 'STRING_LIST', start_times: 'DOUBLE_LIST', end_times: 'DOUBLE_LIST', start_frames: 'INT64_LIST', end_frames: 'INT64_LIST' } as const
+
+/** Every column name the annotations add, in the order they are written. */
+export const SARM_COLUMNS: readonly string[] = PREFIXES.flatMap((p) => SUFFIXES.map((c) => `${p}subtask_${c}`))
+
 /**
- * The columns added to one meta/episodes parquet file, row by row from its `episode_index`: the dense subtasks,
- * and the single sparse stage "task" over the whole episode with its legacy unprefixed copy (as the dense-only
- * annotation script writes them). `lengths` gives each episode's frames; fps turns frames into the times columns.
+ * One episode's fields: the dense subtasks (null without milestones), and the single sparse stage "task" over the
+ * whole episode with its legacy unprefixed copy (null when the length is unknown), as the dense-only annotation
+ * script writes them. Times are seconds from the episode's start (frame / fps).
  */
-export function sarmEpisodeColumns(sarm: SarmAnnotations, episodeIndex: readonly bigint[], lengths: ReadonlyMap<number, number>, fps: number): ParquetColumn[] {
-  const rows = episodeIndex.map((e) => Number(e))
-  const dense = rows.map((e) => sarm.subtasks.get(e) ?? null)
-  const whole = rows.map((e) => {
-    const length = lengths.get(e)
-    return length === undefined ? null : { names: ['task'], startFrames: [0], endFrames: [length - 1] }
+export function sarmRowFields(sarm: SarmAnnotations, episode: number, length: number | undefined, fps: number): Record<string, number[] | string[] | null> {
+  const whole = length === undefined ? null : { names: ['task'], startFrames: [0], endFrames: [length - 1] }
+  const fields = (s: SarmEpisodeSubtasks | null) => ({
+    names: s?.names ?? null,
+    start_times: s ? s.startFrames.map((f) => f / fps) : null,
+    end_times: s ? s.endFrames.map((f) => f / fps) : null,
+    start_frames: s?.startFrames ?? null,
+    end_frames: s?.endFrames ?? null,
   })
-  const seconds = (frames: readonly number[]): number[] => frames.map((f) => f / fps)
-  const columns = (prefix: string, values: readonly (SarmEpisodeSubtasks | null)[]): ParquetColumn[] => [
-    { name: `${prefix}subtask_names`, type: 'STRING_LIST', data: values.map((v) => v?.names ?? null) },
-    { name: `${prefix}subtask_start_times`, type: 'DOUBLE_LIST', data: values.map((v) => (v ? seconds(v.startFrames) : null)) },
-    { name: `${prefix}subtask_end_times`, type: 'DOUBLE_LIST', data: values.map((v) => (v ? seconds(v.endFrames) : null)) },
-    { name: `${prefix}subtask_start_frames`, type: 'INT64_LIST', data: values.map((v) => v?.startFrames.map(BigInt) ?? null) },
-    { name: `${prefix}subtask_end_frames`, type: 'INT64_LIST', data: values.map((v) => v?.endFrames.map(BigInt) ?? null) },
-  ]
-  return [...columns('dense_', dense), ...columns('sparse_', whole), ...columns('', whole)]
+  const byPrefix = { dense_: fields(sarm.subtasks.get(episode) ?? null), sparse_: fields(whole), '': fields(whole) }
+  return Object.fromEntries(PREFIXES.flatMap((p) => SUFFIXES.map((c) => [`${p}subtask_${c}`, byPrefix[p][c]])))
+}
+
+/** The columns added to one meta/episodes parquet file (v3.0), row by row from its `episode_index`. */
+export function sarmEpisodeColumns(sarm: SarmAnnotations, episodeIndex: readonly bigint[], lengths: ReadonlyMap<number, number>, fps: number): ParquetColumn[] {
+  const rows = episodeIndex.map((e) => sarmRowFields(sarm, Number(e), lengths.get(Number(e)), fps))
+  return PREFIXES.flatMap((p) =>
+    SUFFIXES.map((c): ParquetColumn => {
+      const name = `${p}subtask_${c}`
+      const values = rows.map((r) => r[name] ?? null)
+      const type = LIST_TYPE[c]
+      if (type === 'INT64_LIST') return { name, type, data: values.map((v) => (v ? (v as number[]).map(BigInt) : null)) }
+      if (type === 'STRING_LIST') return { name, type, data: values as (string[] | null)[] }
+      return { name, type, data: values as (number[] | null)[] }
+    }),
+  )
+}
+
+/**
+ * meta/episodes.jsonl (v2.x) with the same fields on each episode's line. LeRobot's SARM reads v3.0 only, but its
+ * converter carries every key of these lines into the v3.0 episodes table (src/lerobot/datasets/v30/
+ * convert_dataset_v21_to_v30.py generate_episode_metadata_dict: `{**ep_meta, **ep_video, **ep_legacy, ...}`).
+ */
+export function sarmEpisodesJsonl(sarm: SarmAnnotations, text: string, file: string, fps: number): string {
+  const lines = text.split('\n')
+  return lines
+    .map((line, i) => {
+      if (line.trim() === '') return line
+      let row: unknown
+      try {
+        row = JSON.parse(line)
+      } catch (err) {
+        throw new VivaError('DATASET_INVALID', `${file} line ${i + 1} is not JSON (${err instanceof Error ? err.message : String(err)})`, file)
+      }
+      const r = row as { episode_index?: unknown; length?: unknown }
+      if (typeof row !== 'object' || row === null || !Number.isInteger(r.episode_index)) throw new VivaError('DATASET_INVALID', `${file} line ${i + 1} has no integer episode_index`, file)
+      const length = Number.isInteger(r.length) ? (r.length as number) : undefined
+      return JSON.stringify({ ...(row as object), ...sarmRowFields(sarm, r.episode_index as number, length, fps) })
+    })
+    .join('\n')
 }
 
 /** The two proportion files, as the annotation script writes them (json.dump with indent 2). */

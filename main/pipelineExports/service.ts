@@ -25,7 +25,7 @@ import { planLabelStudioImport } from './labelStudioImport'
 import { languageColumns } from './languageColumns'
 import { buildSubtaskLanguage, LANGUAGE_FEATURES } from './lerobotLanguage'
 import { advantagesFileName, buildRlinfAdvantages, buildRlinfReturns, returnsFileName } from './rlinf'
-import { buildSarmAnnotations, sarmEpisodeColumns, sarmProportionFiles } from './sarmAnnotations'
+import { buildSarmAnnotations, sarmEpisodeColumns, sarmEpisodesJsonl, sarmProportionFiles } from './sarmAnnotations'
 import { buildSarmProgress, SARM_PROGRESS_FILE } from './sarmProgress'
 import { buildSuccessFlags, episodeOutcomes, successFeatureInfo, successFlagsForRows } from './successFlags'
 import type { ExportAnnotations, ExportEpisode, Table } from './table'
@@ -347,31 +347,36 @@ export class PipelineExports {
   }
 
   private async sarm(ctx: Context, request: Extract<PipelineExportRequest, { format: 'lerobot-sarm' }>): Promise<PipelineExportResult> {
-    // LeRobot's SARM reads its annotations from the v3.0 episodes table (processor_sarm.py: dataset_meta.episodes).
-    if (ctx.summary.format !== 'v3.0') {
-      throw new VivaError(
-        'INVALID_ARGUMENT',
-        `${path.resolve(request.out)}: LeRobot's SARM reads its annotations from meta/episodes/*.parquet of a v3.0 dataset; ${ctx.summary.root} is ${ctx.summary.format}. Convert it with LeRobot's convert_dataset_v21_to_v30 (src/lerobot/datasets/v30/), open the converted copy and export from there`,
-        request.out,
-      )
-    }
     this.refuseFilters(ctx, request, 'a copy of the dataset carries the subtasks of every episode')
     const all = datasetEpisodes(ctx.summary, null)
     const sarm = buildSarmAnnotations(all, ctx.annotations, request.proportions ?? 'dataset')
     const lengths = new Map(all.map((e) => [e.index, e.length]))
-    const plan: DatasetCopyPlan = {
-      columns: [
-        {
-          under: 'meta/episodes/',
-          add: async (table) => {
-            if (!table.has('episode_index')) throw new VivaError('DATASET_INVALID', `${table.relPath} has no episode_index column`, table.relPath)
-            const episodeIndex = (await table.read(['episode_index'])).get('episode_index') as bigint[]
-            return sarmEpisodeColumns(sarm, episodeIndex, lengths, ctx.summary.fps)
+    const fps = ctx.summary.fps
+    const v3 = ctx.summary.format === 'v3.0'
+    const proportionFiles = Object.fromEntries(Object.entries(sarmProportionFiles(sarm)).map(([rel, text]) => [rel, () => text]))
+    const plan: DatasetCopyPlan = v3
+      ? {
+          columns: [
+            {
+              under: 'meta/episodes/',
+              add: async (table) => {
+                if (!table.has('episode_index')) throw new VivaError('DATASET_INVALID', `${table.relPath} has no episode_index column`, table.relPath)
+                const episodeIndex = (await table.read(['episode_index'])).get('episode_index') as bigint[]
+                return sarmEpisodeColumns(sarm, episodeIndex, lengths, fps)
+              },
+            },
+          ],
+          edits: proportionFiles,
+        }
+      : {
+          edits: {
+            ...proportionFiles,
+            'meta/episodes.jsonl': (existing) => {
+              if (existing === null) throw new VivaError('DATASET_INVALID', `${ctx.summary.root} has no meta/episodes.jsonl`, 'meta/episodes.jsonl')
+              return sarmEpisodesJsonl(sarm, existing, 'meta/episodes.jsonl', fps)
+            },
           },
-        },
-      ],
-      edits: Object.fromEntries(Object.entries(sarmProportionFiles(sarm)).map(([rel, text]) => [rel, () => text])),
-    }
+        }
     const { dir, removedLeftovers } = await copyDataset(ctx, request.out, plan)
     const notes = [`stages (dense, in this order): ${sarm.stages.map((s) => `${s} ${(sarm.proportions[s] ?? 0).toFixed(3)}`).join(', ')}`]
     if (sarm.incomplete.length > 0) {
@@ -379,6 +384,7 @@ export class PipelineExports {
     }
     if (sarm.unannotated.length > 0) notes.push(`episodes ${shortList(sarm.unannotated)} have no milestone (no annotation in the copy; SARM gives them no progress): leave them out of training`)
     notes.push(...leftoverNotes(removedLeftovers))
+    if (!v3) notes.push(`${ctx.summary.format} dataset: the subtasks are in meta/episodes.jsonl; LeRobot's SARM reads v3.0, and LeRobot's convert_dataset_v21_to_v30 (src/lerobot/datasets/v30/) carries them into its meta/episodes`)
     const subset = sarm.incomplete.length + sarm.unannotated.length > 0 ? ` --dataset.episodes='[${sarm.complete.join(',')}]'` : ''
     return {
       format: 'lerobot-sarm',
@@ -388,7 +394,7 @@ export class PipelineExports {
       notes,
       // The dense-only training command of LeRobot's SARM guide (docs/source/sarm.mdx); the milestones are the dense
       // stages. SARM reads one camera: the dataset's first, which the user may change.
-      usage: `Train LeRobot's SARM on the milestones: lerobot-train --dataset.repo_id=local/${path.basename(dir)} --dataset.root=${dir} --policy.type=sarm --policy.annotation_mode=dense_only --policy.image_key=${ctx.summary.cameras[0]?.key ?? '<a camera key>'}${subset}`,
+      usage: `${v3 ? '' : 'After converting the copy to v3.0: '}Train LeRobot's SARM on the milestones: lerobot-train --dataset.repo_id=local/${path.basename(dir)} --dataset.root=${dir} --policy.type=sarm --policy.annotation_mode=dense_only --policy.image_key=${ctx.summary.cameras[0]?.key ?? '<a camera key>'}${subset}`,
     }
   }
 
