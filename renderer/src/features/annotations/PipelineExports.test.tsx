@@ -83,4 +83,15 @@ describe('Training pipelines section', () => {
     expect(screen.queryByTestId('pipeline-cancel')).toBeNull()
     expect(screen.getByTestId('pipeline-export').textContent).toBe('Export')
   })
+
+  it('closing the dialog (unmounting the section) cancels a copy that is still running', async () => {
+    const { exports, exportCalls } = setup(() => new Promise<PipelineExportResult>(() => undefined))
+    fireEvent.change(screen.getByLabelText('Pipeline format'), { target: { value: 'lerobot-language' } })
+    fireEvent.click(screen.getByTestId('pipeline-export'))
+    await vi.waitFor(() => expect(exports()).toHaveLength(1))
+    const signal = exportCalls()[0]?.signal as AbortSignal
+    expect(signal.aborted).toBe(false)
+    cleanup()
+    expect(signal.aborted).toBe(true)
+  })
 })
