@@ -67,7 +67,7 @@ test('Training pipelines: RA-BC progress file and a Label Studio timeline from t
   await section.getByTestId('pipeline-export').click()
   const result = section.getByTestId('pipeline-result')
   await expect(result).toContainText(`Wrote ${sarm} (3 episodes`)
-  await expect(result).toContainText('--policy.type=sarm --policy.annotation_mode=dense_only')
+  await expect(result).toContainText('--reward_model.type=sarm --reward_model.annotation_mode=dense_only')
   const truth = JSON.parse(readFileSync(path.join(dataset, 'meta', 'viva_ground_truth.json'), 'utf8')) as { taxonomies: { milestones: string[] }[] }
   const proportions = JSON.parse(readFileSync(path.join(sarm, 'meta', 'temporal_proportions_dense.json'), 'utf8')) as Record<string, number>
   expect(Object.keys(proportions)).toEqual(truth.taxonomies[0]?.milestones)

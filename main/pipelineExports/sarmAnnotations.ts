@@ -8,8 +8,8 @@
  * `meta/episodes/*.parquet` rows; for the sparse prefix also the unprefixed legacy names) and its `--dense-only` mode
  * (one sparse stage "task" over the whole episode, `meta/temporal_proportions_sparse.json` = {"task": 1.0}, and
  * `meta/temporal_proportions_dense.json` from `compute_temporal_proportions`, SARM eq. 1).
- * Consumer: src/lerobot/policies/sarm/modeling_sarm.py `_load_temporal_proportions` (dense_only: the dense JSON;
- * its key order is the stage order), processor_sarm.py `_load_episode_annotations` (reads `dense_subtask_names`,
+ * Consumer: src/lerobot/rewards/sarm/ (policies/sarm/ before SARM became a reward model): modeling_sarm.py
+ * `_load_temporal_proportions` (dense_only: the dense JSON; its key order is the stage order), processor_sarm.py `_load_episode_annotations` (reads `dense_subtask_names`,
  * `_start_frames`, `_end_frames`; a null row means no annotation) and sarm_utils.py `find_stage_and_tau` (a frame
  * belongs to the first subtask with start <= frame <= end, τ = (frame − start) / (end − start); before the first
  * subtask stage 0 τ 0; after the last one the final stage, τ 0.999).
@@ -17,7 +17,7 @@
  * A v3.0 dataset gets the columns in its episodes parquet; a v2.x dataset gets the same fields in meta/episodes.jsonl,
  * which LeRobot's v2.1 → v3.0 converter carries over (sarmEpisodesJsonl).
  *
- * The milestones are the dense stages (one level of stages: `--policy.annotation_mode=dense_only`). Subtask k runs
+ * The milestones are the dense stages (one level of stages: `--reward_model.annotation_mode=dense_only`). Subtask k runs
  * from the milestone before it (frame 0 for the first) to its own milestone, so subtask k ends where k+1 starts, as
  * the VLM annotations do, and SARM's targets equal the app's progress_sparse (sarmProgress.ts) frame for frame.
  * What SARM cannot say: an episode that stops before the final stage (a failure) reads, after its last milestone,

@@ -239,6 +239,7 @@ describe('dataset copies', () => {
     expect(Object.keys(dense)).toEqual(stages)
     expect(Object.values(dense).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9)
     expect(JSON.parse(readFileSync(path.join(out, 'meta', 'temporal_proportions_sparse.json'), 'utf8'))).toEqual({ task: 1 })
+    expect(r.usage).toContain('--reward_model.type=sarm --reward_model.annotation_mode=dense_only --reward_model.image_key=observation.images.')
     expect(r.usage).toContain('--policy.type=sarm --policy.annotation_mode=dense_only --policy.image_key=observation.images.')
     if (complete.length < fx.lengths.length) expect(r.usage).toContain(`--dataset.episodes='[${complete.join(',')}]'`)
     expect(digest(fx.root)).toEqual(sourceBefore)

@@ -385,6 +385,7 @@ export class PipelineExports {
     if (sarm.unannotated.length > 0) notes.push(`episodes ${shortList(sarm.unannotated)} have no milestone (no annotation in the copy; SARM gives them no progress): leave them out of training`)
     notes.push(...leftoverNotes(removedLeftovers))
     if (!v3) notes.push(`${ctx.summary.format} dataset: the subtasks are in meta/episodes.jsonl; LeRobot's SARM reads v3.0, and LeRobot's convert_dataset_v21_to_v30 (src/lerobot/datasets/v30/) carries them into its meta/episodes`)
+    const camera = ctx.summary.cameras[0]?.key ?? '<a camera key>'
     const subset = sarm.incomplete.length + sarm.unannotated.length > 0 ? ` --dataset.episodes='[${sarm.complete.join(',')}]'` : ''
     return {
       format: 'lerobot-sarm',
@@ -393,8 +394,12 @@ export class PipelineExports {
       frames: frames(all),
       notes,
       // The dense-only training command of LeRobot's SARM guide (docs/source/sarm.mdx); the milestones are the dense
-      // stages. SARM reads one camera: the dataset's first, which the user may change.
-      usage: `${v3 ? '' : 'After converting the copy to v3.0: '}Train LeRobot's SARM on the milestones: lerobot-train --dataset.repo_id=local/${path.basename(dir)} --dataset.root=${dir} --policy.type=sarm --policy.annotation_mode=dense_only --policy.image_key=${ctx.summary.cameras[0]?.key ?? '<a camera key>'}${subset}`,
+      // stages. SARM reads one camera: the dataset's first, which the user may change. SARM is a reward model now
+      // (src/lerobot/rewards/sarm/, `--reward_model.*`); releases before that had it as a policy (`--policy.*`).
+      usage:
+        `${v3 ? '' : 'After converting the copy to v3.0: '}Train LeRobot's SARM on the milestones: lerobot-train --dataset.repo_id=local/${path.basename(dir)} --dataset.root=${dir}` +
+        ` --reward_model.type=sarm --reward_model.annotation_mode=dense_only --reward_model.image_key=${camera}${subset}` +
+        ` (LeRobot releases before its rewards package: --policy.type=sarm --policy.annotation_mode=dense_only --policy.image_key=${camera})`,
     }
   }
 
