@@ -1,7 +1,8 @@
 /**
  * LeRobot's progress file for reward-aligned behaviour cloning (RA-BC with SARM): `sarm_progress.parquet`.
  *
- * Consumer: huggingface/lerobot src/lerobot/policies/sarm/rabc.py, RABCWeights.__init__ (`pd.read_parquet`, then
+ * Consumer: huggingface/lerobot src/lerobot/rewards/sarm/rabc.py (policies/sarm/ before SARM moved to the rewards
+ * package; same contract), RABCWeights.__init__ (`pd.read_parquet`, then
  * per row `int(row["index"])`, `row[f"progress_{head_mode}"]` (head_mode "sparse" or "dense"; a missing column is
  * a ValueError naming the available `progress*` columns), `int(row["episode_index"])`; NaN progress is skipped and
  * such frames get `fallback_weight`) and compute_batch_weights (looks frames up by the batch's global `index`).
