@@ -46,6 +46,7 @@ export const METHOD_NAMES = [
   'pipelines.series',
   'pipelines.export',
   'pipelines.importLabelStudio',
+  'pipelines.importSarm',
 ] as const
 export const EVENT_NAMES = ['media.progress', 'annotations.changed', 'score.progress', 'score.chunk', 'curves.changed', 'app.command', 'render.progress', 'pipelines.progress'] as const
 

@@ -256,6 +256,7 @@ export function composeServices(config: ComposeConfig): Services {
       if (!p.dryRun && p.uploadId !== undefined) uploadsOf(ctx).discard(p.uploadId)
       return summary
     },
+    'pipelines.importSarm': async (p) => pipelines.importSarm(p),
     'triage.episodeStats': async ({ datasetId, window, threshold }) => analysis.episodeStats(datasetId, { window, threshold }),
     'render.video': async (params, ctx) => {
       // Progress at most every 10 frames and at the end: a render is seconds to minutes of frames.

@@ -139,6 +139,16 @@ export interface LabelStudioImportSummary {
   unannotatedTasks: number
 }
 
+/** SARM subtask annotations of the dataset read back as milestones (pipelines.importSarm). */
+export interface SarmImportSummary extends LabelStudioImportSummary {
+  /** The head read: dense when the dataset has one, else sparse (or the one asked for). */
+  head: 'dense' | 'sparse'
+  /** The subtask names in stage order. */
+  stages: string[]
+  /** Tasks that had no taxonomy and get one with `stages` as milestones. */
+  taxonomiesCreated: string[]
+}
+
 export const pipelineMethodSchemas = {
   'pipelines.series': z.object({ datasetId }).strict(),
   'pipelines.export': pipelineExportSchema,
@@ -147,10 +157,15 @@ export const pipelineMethodSchemas = {
     .object({ datasetId, ...importSource, name: z.string().min(1).max(1000), mode: z.enum(IMPORT_MODES), dryRun: z.boolean().optional() })
     .strict()
     .refine(oneImportSource, { error: 'give either text or uploadId' }),
+  /** The dataset's own SARM subtask annotations (meta/episodes) as milestones (dry run: what it would change). */
+  'pipelines.importSarm': z
+    .object({ datasetId, mode: z.enum(IMPORT_MODES), dryRun: z.boolean().optional(), head: z.enum(['dense', 'sparse']).optional() })
+    .strict(),
 } as const
 
 export interface PipelineMethodResults {
   'pipelines.series': PipelineSeries[]
   'pipelines.export': PipelineExportResult
   'pipelines.importLabelStudio': LabelStudioImportSummary
+  'pipelines.importSarm': SarmImportSummary
 }

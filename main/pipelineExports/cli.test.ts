@@ -70,6 +70,14 @@ describe('viva export, training-pipeline formats', () => {
       expect(row.sparse_subtask_end_frames).toEqual([(row.length as number) - 1])
     }
     expect(existsSync(path.join(out, 'meta', 'temporal_proportions_dense.json'))).toBe(true)
+
+    // And back: the copy's subtasks as milestones (the copy starts its own project rather than the source's).
+    expect(viva('reattach', out, '--fresh').status).toBe(0)
+    const back = viva('import', out, '--format', 'sarm', '--dry-run')
+    expect(back.status, back.stderr).toBe(0)
+    const milestones = fx.truth.events.filter((e) => e.kind === 'milestone').length
+    expect(back.stdout).toContain(`Would import the SARM dense annotations of ${out} (merge): ${milestones} milestones added, 0 removed, 0 already there`)
+    expect(viva('import', out, 'x.json', '--format', 'sarm').stderr).toBe("viva: --format sarm reads the dataset's own meta/episodes, not a file; drop x.json\n")
   })
 
   it('refuses with one line naming the problem: a filtered RLinf export, a missing failure reward, an option of another format', () => {

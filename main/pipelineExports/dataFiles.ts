@@ -9,7 +9,12 @@ import { VivaError } from '../../app/errors'
 import { asNumber, withParquet } from '../formats/parquetRead'
 
 /** Data files of a dataset, relative to its root with forward slashes, in path order. */
-export async function dataParquetFiles(root: string): Promise<string[]> {
+export function dataParquetFiles(root: string): Promise<string[]> {
+  return parquetFilesUnder(root, 'data')
+}
+
+/** The parquet files under one folder of a dataset (`data`, `meta/episodes`), relative with forward slashes, in order. */
+export async function parquetFilesUnder(root: string, folder: string): Promise<string[]> {
   const out: string[] = []
   const walk = async (rel: string): Promise<void> => {
     const entries = await readdir(path.join(root, rel), { withFileTypes: true }).catch(() => [])
@@ -19,7 +24,7 @@ export async function dataParquetFiles(root: string): Promise<string[]> {
       else if (e.name.endsWith('.parquet')) out.push(child)
     }
   }
-  await walk('data')
+  await walk(folder)
   return out
 }
 

@@ -1,5 +1,5 @@
 /**
- * Label Studio timelines (parsed by labelStudio.ts) as edits of a project: each region's end becomes a milestone
+ * Label Studio timelines (parsed by labelStudio.ts), and SARM annotations read back (sarmImport.ts), as edits of a project: each region's end becomes a milestone
  * (annotator "label-studio", the task's current taxonomy version), applied in one transaction by the project store.
  * merge adds the milestones the project does not have yet (same episode, frame and label: kept); replace makes each
  * episode of the file hold exactly the file's milestones (its errors and other episodes untouched). A label the
@@ -26,6 +26,8 @@ export function planLabelStudioImport(
   mode: ImportMode,
   at: string,
   newId: () => string,
+  /** Who the milestones are from (SARM annotations read back use "sarm"). */
+  annotator: string = LABEL_STUDIO_ANNOTATOR,
 ): LabelStudioImportPlan {
   const edits: Edit[] = []
   let added = 0
@@ -66,7 +68,7 @@ export function planLabelStudioImport(
         kind: 'milestone',
         label: m.label,
         note: '',
-        annotator: LABEL_STUDIO_ANNOTATOR,
+        annotator,
         taxonomyVersion: taxonomy.version,
         createdAt: at,
         updatedAt: at,

@@ -244,4 +244,24 @@ describe('dataset copies', () => {
     if (complete.length < fx.lengths.length) expect(r.usage).toContain(`--dataset.episodes='[${complete.join(',')}]'`)
     expect(digest(fx.root)).toEqual(sourceBefore)
   })
+
+  it('reads SARM subtasks back as milestones: a new taxonomy with the stages in order, the same events, then nothing new', async () => {
+    const out = path.join(dir, 'sarm-back')
+    await fx.call('pipelines.export', { datasetId: fx.datasetId, format: 'lerobot-sarm', out })
+    const copy = (await fx.services.datasets.open(out)).id
+    // Same frames and videos as the source: the app offers the source's project; this copy starts its own.
+    await fx.call('dataset.reattachProject', { datasetId: copy, action: 'fresh' })
+    const expected = fx.truth.events.filter((e) => e.kind === 'milestone').map((e) => `${e.episode}:${e.frame}:${e.label}`).sort()
+    const check = await fx.call('pipelines.importSarm', { datasetId: copy, mode: 'merge', dryRun: true })
+    expect(check).toMatchObject({ dryRun: true, head: 'dense', milestonesAdded: expected.length, milestonesKept: 0, unknownLabels: [] })
+    expect(check.stages).toEqual(fx.truth.taxonomies[0]?.milestones)
+    expect(check.taxonomiesCreated.length).toBeGreaterThan(0)
+    expect(fx.services.projects.store(copy).load().events.size).toBe(0)
+    await fx.call('pipelines.importSarm', { datasetId: copy, mode: 'merge' })
+    const events = [...fx.services.projects.store(copy).load().events.values()]
+    expect(events.map((e) => `${e.episode}:${e.frame}:${e.label}`).sort()).toEqual(expected)
+    expect(new Set(events.map((e) => e.annotator))).toEqual(new Set(['sarm']))
+    const again = await fx.call('pipelines.importSarm', { datasetId: copy, mode: 'merge', dryRun: true })
+    expect(again).toMatchObject({ milestonesAdded: 0, milestonesKept: expected.length, taxonomiesCreated: [] })
+  })
 })

@@ -9,9 +9,11 @@ import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
 import { defaultK } from '../../app/advantages'
-import type { ImportMode, LabelStudioImportSummary, PipelineExportRequest, PipelineExportResult, PipelineSeries } from '../../app/contract'
+import type { ImportMode, LabelStudioImportSummary, PipelineExportRequest, PipelineExportResult, PipelineSeries, SarmImportSummary } from '../../app/contract'
 import type { DatasetSummary } from '../../app/dataset'
+import type { Edit } from '../../app/annotations'
 import { VivaError } from '../../app/errors'
+import { applyEdits, latestTaxonomy } from '../../app/annotationEdits'
 import type { EpisodeSource } from '../datasets/episodeSource'
 import { encodeParquet } from '../formats/parquetWrite'
 import type { CurveStore } from '../store/curveStore'
@@ -22,6 +24,7 @@ import { writeDatasetCopy, type DatasetCopyPlan, type DatasetCopyResult } from '
 import { datasetEpisodes, filteredEpisodes, filtersGiven, listSeries, storedSeries, tableColumns, type SeriesValues } from './inputs'
 import { buildLabelStudioTasks, parseLabelStudioTimeline } from './labelStudio'
 import { planLabelStudioImport } from './labelStudioImport'
+import { readSarmMilestones, SARM_ANNOTATOR, stageOrder, type SarmHead } from './sarmImport'
 import { languageColumns } from './languageColumns'
 import { buildSubtaskLanguage, LANGUAGE_FEATURES } from './lerobotLanguage'
 import { advantagesFileName, buildRlinfAdvantages, buildRlinfReturns, returnsFileName } from './rlinf'
@@ -413,6 +416,26 @@ export class PipelineExports {
     const plan = planLabelStudioImport(p.name, state, imported, (e) => tasks.get(e) ?? '', p.mode, this.now(), this.newId)
     if (!p.dryRun && plan.edits.length > 0) this.deps.projects.apply(p.datasetId, plan.edits)
     return { dryRun: p.dryRun === true, mode: p.mode, ...plan.summary }
+  }
+
+  /** The dataset's own SARM subtask annotations as milestones, through the project's one transaction (dry run: only the summary). */
+  async importSarm(p: { datasetId: string; mode: ImportMode; dryRun?: boolean | undefined; head?: SarmHead | undefined }): Promise<SarmImportSummary> {
+    const { summary } = this.deps.source(p.datasetId)
+    const imported = await readSarmMilestones(summary, p.head)
+    const tasks = new Map(summary.episodes.map((e) => [e.index, e.tasks[0] ?? '']))
+    const state = this.deps.projects.store(p.datasetId).load()
+    const where = path.join(summary.root, summary.format === 'v3.0' ? 'meta/episodes' : 'meta/episodes.jsonl')
+    // A task without a taxonomy gets one with the subtasks as its stages (the milestones need a taxonomy version).
+    const at = this.now()
+    const stages = stageOrder(imported.milestones)
+    const created: Edit[] = [...new Set(imported.annotatedEpisodes.map((e) => tasks.get(e) ?? ''))]
+      .filter((task) => latestTaxonomy(state, task) === null)
+      .map((task) => ({ op: 'taxonomy.save', before: null, after: { task, version: 1, milestones: stages, errorTypes: [], preset: null, createdAt: at } }))
+    const plan = planLabelStudioImport(where, applyEdits(state, created), imported, (e) => tasks.get(e) ?? '', p.mode, at, this.newId, SARM_ANNOTATOR)
+    const edits = [...created, ...plan.edits]
+    if (!p.dryRun && edits.length > 0) this.deps.projects.apply(p.datasetId, edits)
+    const taxonomiesCreated = created.flatMap((e) => (e.op === 'taxonomy.save' ? [e.after.task] : []))
+    return { dryRun: p.dryRun === true, mode: p.mode, head: imported.head, taxonomiesCreated, stages, ...plan.summary }
   }
 }
 

@@ -94,4 +94,27 @@ describe('Training pipelines section', () => {
     cleanup()
     expect(signal.aborted).toBe(true)
   })
+
+  it("checks the dataset's SARM subtasks first, then imports them, saying what a new taxonomy holds", async () => {
+    const answer = (p: Params<'pipelines.importSarm'>) => ({
+      dryRun: p.dryRun === true, mode: p.mode, head: 'dense' as const, episodes: 2, milestonesAdded: 5, milestonesRemoved: 0, milestonesKept: 0,
+      unknownLabels: [], ignoredResults: 0, unannotatedTasks: 1, stages: ['reach', 'grasp'], taxonomiesCreated: ['pick'],
+    })
+    const fake = datasetClient({ fps: 30, length: 100, episodes: 2 }, { 'pipelines.series': () => SERIES, 'pipelines.importSarm': answer })
+    render(
+      <StoreProvider store={createAppStore(fake.client)} client={fake.client}>
+        <PipelineExports summary={summary} filters={() => ({})} />
+      </StoreProvider>,
+    )
+    expect(screen.getByTestId<HTMLButtonElement>('sarm-import').disabled).toBe(true)
+    fireEvent.click(screen.getByTestId('sarm-check'))
+    await vi.waitFor(() => expect(screen.getByTestId('sarm-preview').textContent).toContain('Check (dense, merge): 5 milestones added'))
+    expect(screen.getByTestId('sarm-preview').textContent).toContain('1 episodes without subtasks skipped; new taxonomy (reach, grasp) for "pick"')
+    fireEvent.click(screen.getByTestId('sarm-import'))
+    await vi.waitFor(() => expect(screen.getByTestId('sarm-imported').textContent).toContain('Imported the SARM dense annotations: 5 milestones added'))
+    expect(fake.calls.filter((c) => c.method === 'pipelines.importSarm').map((c) => c.params)).toEqual([
+      { datasetId: summary.id, mode: 'merge', dryRun: true },
+      { datasetId: summary.id, mode: 'merge', dryRun: false },
+    ])
+  })
 })

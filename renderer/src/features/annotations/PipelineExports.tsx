@@ -17,6 +17,7 @@ import {
   type PipelineFormat,
   type PipelineProgress,
   type PipelineSeries,
+  type SarmImportSummary,
 } from '../../../../app/contract'
 import type { DatasetSummary } from '../../../../app/dataset'
 import { toWireError } from '../../../../app/errors'
@@ -298,6 +299,7 @@ export function PipelineExports(props: { summary: DatasetSummary; filters: () =>
         </p>
       ) : null}
       <LabelStudioImport datasetId={datasetId} />
+      <SarmImport datasetId={datasetId} />
     </section>
   )
 }
@@ -388,6 +390,76 @@ function LabelStudioImport(props: { datasetId: string }): ReactNode {
       ) : null}
       {error ? (
         <p className="form-error" role="alert" data-testid="label-studio-error">
+          {error}
+        </p>
+      ) : null}
+    </>
+  )
+}
+
+function sarmSummaryText(s: SarmImportSummary): string {
+  const created = s.taxonomiesCreated.length > 0 ? `; new taxonomy (${s.stages.join(', ')}) for ${s.taxonomiesCreated.map((t) => `"${t}"`).join(', ')}` : ''
+  return `${importSummaryText({ ...s, unannotatedTasks: 0 })}${s.unannotatedTasks > 0 ? `; ${s.unannotatedTasks} episodes without subtasks skipped` : ''}${created}`
+}
+
+/** The dataset's own SARM subtask annotations (LeRobot's VLM annotator) as milestones: check, then import. */
+function SarmImport(props: { datasetId: string }): ReactNode {
+  const client = useClient()
+  const [mode, setMode] = useState<ImportMode>('merge')
+  const [preview, setPreview] = useState<SarmImportSummary | null>(null)
+  const [message, setMessage] = useState<string | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const act = (dryRun: boolean): void => {
+    setError(null)
+    setMessage(null)
+    void client
+      .call('pipelines.importSarm', { datasetId: props.datasetId, mode, dryRun })
+      .then((s) => {
+        if (dryRun) setPreview(s)
+        else {
+          setPreview(null)
+          setMessage(`Imported the SARM ${s.head} annotations: ${sarmSummaryText(s)}`)
+        }
+      })
+      .catch((err: unknown) => setError(errorText(err)))
+  }
+  return (
+    <>
+      <div className="row">
+        <span className="muted">SARM subtasks in the dataset → milestones</span>
+        <select
+          aria-label="SARM import mode"
+          value={mode}
+          onChange={(e) => {
+            setMode(e.target.value as ImportMode)
+            setPreview(null)
+          }}
+        >
+          {IMPORT_MODES.map((m) => (
+            <option key={m} value={m}>
+              {m}
+            </option>
+          ))}
+        </select>
+        <button type="button" data-testid="sarm-check" onClick={() => act(true)}>
+          Check SARM subtasks
+        </button>
+        <button type="button" className="primary" data-testid="sarm-import" disabled={!preview} onClick={() => act(false)}>
+          Import SARM subtasks
+        </button>
+      </div>
+      {preview ? (
+        <p role="status" data-testid="sarm-preview">
+          Check ({preview.head}, {mode}): {sarmSummaryText(preview)}
+        </p>
+      ) : null}
+      {message ? (
+        <p role="status" className="muted" data-testid="sarm-imported">
+          {message}
+        </p>
+      ) : null}
+      {error ? (
+        <p className="form-error" role="alert" data-testid="sarm-error">
           {error}
         </p>
       ) : null}
