@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test'
+import { spawnSync } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { parquetMetadata, parquetReadObjects } from 'hyparquet'
@@ -71,4 +72,34 @@ test('Training pipelines: RA-BC progress file and a Label Studio timeline from t
   const truth = JSON.parse(readFileSync(path.join(dataset, 'meta', 'viva_ground_truth.json'), 'utf8')) as { taxonomies: { milestones: string[] }[] }
   const proportions = JSON.parse(readFileSync(path.join(sarm, 'meta', 'temporal_proportions_dense.json'), 'utf8')) as Record<string, number>
   expect(Object.keys(proportions)).toEqual(truth.taxonomies[0]?.milestones)
+})
+
+test("SARM subtasks in a dataset come back as milestones from the dialog: checked first, then imported", async ({ page }) => {
+  // A SARM copy made by the CLI from the annotated dataset (its own data folder), then served on its own.
+  const dataDir = tempDir('sarm-cli')
+  const copy = path.join(fixtures, 'sarm-served')
+  const viva = (...args: string[]) => spawnSync('node', [path.resolve('main/cli/viva.mjs'), ...args, '--data-dir', dataDir], { encoding: 'utf8' })
+  expect(viva('import', dataset, path.join(dataset, 'meta', 'viva_ground_truth.json')).status).toBe(0)
+  const exported = viva('export', dataset, '--format', 'lerobot-sarm', '--out', copy)
+  expect(exported.status, exported.stderr).toBe(0)
+  const truth = JSON.parse(readFileSync(path.join(dataset, 'meta', 'viva_ground_truth.json'), 'utf8')) as { events: { kind: string }[]; taxonomies: { milestones: string[] }[] }
+  const milestones = truth.events.filter((e) => e.kind === 'milestone').length
+  await server.stop()
+  server = await serve([copy])
+  try {
+    const player = new PlayerPage(page)
+    await player.open(server.url)
+    await expect(page.getByTestId('milestone-count').filter({ hasText: /[1-9]/ })).toHaveCount(0)
+    await page.getByRole('button', { name: 'Export / import…' }).click()
+    const section = page.getByRole('dialog', { name: 'Export and import annotations' }).getByTestId('pipeline-exports')
+    await section.getByTestId('sarm-check').click()
+    await expect(section.getByTestId('sarm-preview')).toContainText(`Check (dense, merge): ${milestones} milestones added`)
+    await expect(section.getByTestId('sarm-preview')).toContainText(`new taxonomy (${truth.taxonomies[0]?.milestones.join(', ')})`)
+    await section.getByTestId('sarm-import').click()
+    await expect(section.getByTestId('sarm-imported')).toContainText(`${milestones} milestones added`)
+    await page.keyboard.press('Escape')
+    await expect(page.getByTestId('milestone-count').filter({ hasText: /[1-9]/ })).not.toHaveCount(0)
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true })
+  }
 })
