@@ -304,15 +304,63 @@ export function PipelineExports(props: { summary: DatasetSummary; filters: () =>
   )
 }
 
+/**
+ * Check (a dry run), then import: the state both milestone imports share. `run` calls the main side; `done` says
+ * what an import changed.
+ */
+function useCheckThenImport<S>(run: (dryRun: boolean) => Promise<S>, done: (s: S) => string) {
+  const [preview, setPreview] = useState<S | null>(null)
+  const [message, setMessage] = useState<string | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const act = (dryRun: boolean): void => {
+    setError(null)
+    setMessage(null)
+    void run(dryRun)
+      .then((s) => {
+        if (dryRun) setPreview(s)
+        else {
+          setPreview(null)
+          setMessage(done(s))
+        }
+      })
+      .catch((err: unknown) => setError(errorText(err)))
+  }
+  const reset = (): void => {
+    setPreview(null)
+    setError(null)
+    setMessage(null)
+  }
+  return { preview, setPreview, message, error, act, reset }
+}
+
+/** What a check found, what an import did, or why either failed. */
+function ImportOutcome(props: { preview: ReactNode; message: string | null; error: string | null; ids: { preview: string; message?: string; error: string } }): ReactNode {
+  return (
+    <>
+      {props.preview !== null ? (
+        <p role="status" data-testid={props.ids.preview}>
+          {props.preview}
+        </p>
+      ) : null}
+      {props.message ? (
+        <p role="status" className="muted" data-testid={props.ids.message}>
+          {props.message}
+        </p>
+      ) : null}
+      {props.error ? (
+        <p className="form-error" role="alert" data-testid={props.ids.error}>
+          {props.error}
+        </p>
+      ) : null}
+    </>
+  )
+}
+
 /** A Label Studio JSON export of TimelineLabels back as milestones: preview (dry run), then apply. */
 function LabelStudioImport(props: { datasetId: string }): ReactNode {
   const client = useClient()
   const [file, setFile] = useState<File | null>(null)
   const [mode, setMode] = useState<ImportMode>('merge')
-  const [preview, setPreview] = useState<LabelStudioImportSummary | null>(null)
-  const [message, setMessage] = useState<string | null>(null)
-  const [error, setError] = useState<string | null>(null)
-
   const run = async (dryRun: boolean): Promise<LabelStudioImportSummary> => {
     if (!file) throw new Error('choose a file')
     // Small files go inline; larger ones by upload, freed after a preview (an import frees its own).
@@ -326,19 +374,7 @@ function LabelStudioImport(props: { datasetId: string }): ReactNode {
       if (dryRun) void client.call('upload.discard', { uploadId }).catch(() => undefined)
     }
   }
-  const act = (dryRun: boolean): void => {
-    setError(null)
-    setMessage(null)
-    void run(dryRun)
-      .then((s) => {
-        if (dryRun) setPreview(s)
-        else {
-          setPreview(null)
-          setMessage(`Imported ${file?.name ?? ''}: ${importSummaryText(s)}`)
-        }
-      })
-      .catch((err: unknown) => setError(errorText(err)))
-  }
+  const { preview, setPreview, message, error, act, reset } = useCheckThenImport(run, (s) => `Imported ${file?.name ?? ''}: ${importSummaryText(s)}`)
 
   return (
     <>
@@ -351,9 +387,7 @@ function LabelStudioImport(props: { datasetId: string }): ReactNode {
           accept=".json,application/json"
           onChange={(e) => {
             setFile(e.target.files?.[0] ?? null)
-            setPreview(null)
-            setError(null)
-            setMessage(null)
+            reset()
           }}
         />
         {IMPORT_MODES.map((m) => (
@@ -378,21 +412,12 @@ function LabelStudioImport(props: { datasetId: string }): ReactNode {
           Import timeline
         </button>
       </div>
-      {preview ? (
-        <p role="status" data-testid="label-studio-preview">
-          Check ({mode}): {importSummaryText(preview)}
-        </p>
-      ) : null}
-      {message ? (
-        <p role="status" className="muted">
-          {message}
-        </p>
-      ) : null}
-      {error ? (
-        <p className="form-error" role="alert" data-testid="label-studio-error">
-          {error}
-        </p>
-      ) : null}
+      <ImportOutcome
+        preview={preview ? `Check (${mode}): ${importSummaryText(preview)}` : null}
+        message={message}
+        error={error}
+        ids={{ preview: 'label-studio-preview', error: 'label-studio-error' }}
+      />
     </>
   )
 }
@@ -406,23 +431,10 @@ function sarmSummaryText(s: SarmImportSummary): string {
 function SarmImport(props: { datasetId: string }): ReactNode {
   const client = useClient()
   const [mode, setMode] = useState<ImportMode>('merge')
-  const [preview, setPreview] = useState<SarmImportSummary | null>(null)
-  const [message, setMessage] = useState<string | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  const act = (dryRun: boolean): void => {
-    setError(null)
-    setMessage(null)
-    void client
-      .call('pipelines.importSarm', { datasetId: props.datasetId, mode, dryRun })
-      .then((s) => {
-        if (dryRun) setPreview(s)
-        else {
-          setPreview(null)
-          setMessage(`Imported the SARM ${s.head} annotations: ${sarmSummaryText(s)}`)
-        }
-      })
-      .catch((err: unknown) => setError(errorText(err)))
-  }
+  const { preview, setPreview, message, error, act } = useCheckThenImport(
+    (dryRun) => client.call('pipelines.importSarm', { datasetId: props.datasetId, mode, dryRun }),
+    (s) => `Imported the SARM ${s.head} annotations: ${sarmSummaryText(s)}`,
+  )
   return (
     <>
       <div className="row">
@@ -448,21 +460,12 @@ function SarmImport(props: { datasetId: string }): ReactNode {
           Import SARM subtasks
         </button>
       </div>
-      {preview ? (
-        <p role="status" data-testid="sarm-preview">
-          Check ({preview.head}, {mode}): {sarmSummaryText(preview)}
-        </p>
-      ) : null}
-      {message ? (
-        <p role="status" className="muted" data-testid="sarm-imported">
-          {message}
-        </p>
-      ) : null}
-      {error ? (
-        <p className="form-error" role="alert" data-testid="sarm-error">
-          {error}
-        </p>
-      ) : null}
+      <ImportOutcome
+        preview={preview ? `Check (${preview.head}, ${mode}): ${sarmSummaryText(preview)}` : null}
+        message={message}
+        error={error}
+        ids={{ preview: 'sarm-preview', message: 'sarm-imported', error: 'sarm-error' }}
+      />
     </>
   )
 }
