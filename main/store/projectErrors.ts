@@ -5,13 +5,19 @@ function sqliteCode(err: unknown): string | null {
   return err instanceof Database.SqliteError ? err.code : null
 }
 
+/** Another connection holds the lock (SQLITE_BUSY / SQLITE_LOCKED and their extended codes). */
+export function isBusyError(err: unknown): boolean {
+  const code = sqliteCode(err)
+  return code !== null && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
+}
+
 /** A SQLite error on the project `file` as the VivaError the UI explains (busy, damaged, read-only, disk full, ...). */
 export function translate(err: unknown, file: string): Error {
   if (err instanceof VivaError) return err
   const code = sqliteCode(err)
   const message = err instanceof Error ? err.message : String(err)
   if (code === null) return err instanceof Error ? err : new Error(message)
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+  if (isBusyError(err)) {
     return new VivaError(
       'LOCKED',
       `${file} is busy: another ViVa Studio instance kept it locked too long. Try again.`,

@@ -1,8 +1,5 @@
-import Database from 'better-sqlite3'
-
-function isBusy(err: unknown): boolean {
-  return err instanceof Database.SqliteError && (err.code.startsWith('SQLITE_BUSY') || err.code.startsWith('SQLITE_LOCKED'))
-}
+import type Database from 'better-sqlite3'
+import { isBusyError } from './projectErrors'
 
 /**
  * Put the connection in WAL mode, waiting up to `timeoutMs` for another process that is opening the same file.
@@ -24,7 +21,7 @@ export function enableWal(db: Database.Database, timeoutMs: number): void {
       return
     } catch (err) {
       const left = deadline - Date.now()
-      if (!isBusy(err) || left <= 0) throw err
+      if (!isBusyError(err) || left <= 0) throw err
       // A synchronous wait, as SQLite's own busy handler does: the open that calls this is synchronous too.
       Atomics.wait(sleeper, 0, 0, Math.min(pauseMs, left))
       pauseMs = Math.min(pauseMs * 2, 50)
