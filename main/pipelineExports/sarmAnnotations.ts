@@ -145,21 +145,29 @@ export function sarmEpisodeColumns(sarm: SarmAnnotations, episodeIndex: readonly
  */
 export function sarmEpisodesJsonl(sarm: SarmAnnotations, text: string, file: string, fps: number): string {
   const lines = text.split('\n')
+  const values = jsonlValues(lines, file, 'DATASET_INVALID')
   return lines
     .map((line, i) => {
-      if (line.trim() === '') return line
-      let row: unknown
-      try {
-        row = JSON.parse(line)
-      } catch (err) {
-        throw new VivaError('DATASET_INVALID', `${file} line ${i + 1} is not JSON (${err instanceof Error ? err.message : String(err)})`, file)
-      }
+      const row = values[i]
+      if (row === undefined) return line
       const r = row as { episode_index?: unknown; length?: unknown }
       if (typeof row !== 'object' || row === null || !Number.isInteger(r.episode_index)) throw new VivaError('DATASET_INVALID', `${file} line ${i + 1} has no integer episode_index`, file)
       const length = Number.isInteger(r.length) ? (r.length as number) : undefined
       return JSON.stringify({ ...(row as object), ...sarmRowFields(sarm, r.episode_index as number, length, fps) })
     })
     .join('\n')
+}
+
+/** Each line of a JSONL file parsed (undefined for a blank one); a line that is not JSON is refused with `code`. */
+export function jsonlValues(lines: readonly string[], file: string, code: 'DATASET_INVALID' | 'IMPORT_INVALID'): unknown[] {
+  return lines.map((line, i) => {
+    if (line.trim() === '') return undefined
+    try {
+      return JSON.parse(line) as unknown
+    } catch (err) {
+      throw new VivaError(code, `${file} line ${i + 1} is not JSON (${err instanceof Error ? err.message : String(err)})`, file)
+    }
+  })
 }
 
 /** The two proportion files, as the annotation script writes them (json.dump with indent 2). */

@@ -14,6 +14,7 @@ import { asNumber, withParquet } from '../formats/parquetRead'
 import { READ_LIMITS, readTextFile } from '../safeRead'
 import { parquetFilesUnder } from './dataFiles'
 import type { LabelStudioImport } from './labelStudio'
+import { jsonlValues } from './sarmAnnotations'
 
 export type SarmHead = 'dense' | 'sparse'
 
@@ -63,15 +64,7 @@ async function readV3(root: string, wanted: SarmHead | undefined): Promise<{ hea
 async function readV2(root: string, wanted: SarmHead | undefined): Promise<{ head: SarmHead; rows: EpisodeSubtasks[]; file: string }> {
   const file = path.join(root, 'meta', 'episodes.jsonl')
   const lines = (await readTextFile(file, READ_LIMITS.annotations)).split('\n')
-  const parsed: Record<string, unknown>[] = []
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return
-    try {
-      parsed.push(JSON.parse(line) as Record<string, unknown>)
-    } catch (err) {
-      throw bad(file, `line ${i + 1} is not JSON (${err instanceof Error ? err.message : String(err)})`)
-    }
-  })
+  const parsed = jsonlValues(lines, file, 'IMPORT_INVALID').filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null)
   const found = headColumns(new Set(parsed.flatMap((r) => Object.keys(r))), wanted)
   if (!found) throw bad(file, noAnnotations(wanted))
   return { head: found.head, rows: parsed.map((r) => ({ episode: asNumber(r.episode_index), names: r[found.names], ends: r[found.ends] })), file }
