@@ -100,8 +100,8 @@ export function stageOrder(milestones: readonly { episode: number; frame: number
   return order
 }
 
-/** The dataset's SARM subtasks as imported milestones (the end frame of each subtask). */
-export async function readSarmMilestones(summary: DatasetSummary, wanted?: SarmHead): Promise<LabelStudioImport & { head: SarmHead }> {
+/** The dataset's SARM subtasks as imported milestones (the end frame of each subtask), and the file they are in. */
+export async function readSarmMilestones(summary: DatasetSummary, wanted?: SarmHead): Promise<LabelStudioImport & { head: SarmHead; file: string }> {
   const { head, rows, file } = summary.format === 'v3.0' ? await readV3(summary.root, wanted) : await readV2(summary.root, wanted)
   const lengths = new Map(summary.episodes.filter((e) => e.present).map((e) => [e.index, e.length]))
   const milestones: LabelStudioImport['milestones'] = []
@@ -131,5 +131,5 @@ export async function readSarmMilestones(summary: DatasetSummary, wanted?: SarmH
       milestones.push({ episode, frame: Math.min(frame, length - 1), label: name })
     })
   }
-  return { head, milestones, annotatedEpisodes, ignoredResults: 0, unannotatedTasks: unannotated }
+  return { head, file, milestones, annotatedEpisodes, ignoredResults: 0, unannotatedTasks: unannotated }
 }

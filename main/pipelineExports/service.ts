@@ -424,14 +424,13 @@ export class PipelineExports {
     const imported = await readSarmMilestones(summary, p.head)
     const tasks = new Map(summary.episodes.map((e) => [e.index, e.tasks[0] ?? '']))
     const state = this.deps.projects.store(p.datasetId).load()
-    const where = path.join(summary.root, summary.format === 'v3.0' ? 'meta/episodes' : 'meta/episodes.jsonl')
     // A task without a taxonomy gets one with the subtasks as its stages (the milestones need a taxonomy version).
     const at = this.now()
     const stages = stageOrder(imported.milestones)
     const created: Edit[] = [...new Set(imported.annotatedEpisodes.map((e) => tasks.get(e) ?? ''))]
       .filter((task) => latestTaxonomy(state, task) === null)
       .map((task) => ({ op: 'taxonomy.save', before: null, after: { task, version: 1, milestones: stages, errorTypes: [], preset: null, createdAt: at } }))
-    const plan = planLabelStudioImport(where, applyEdits(state, created), imported, (e) => tasks.get(e) ?? '', p.mode, at, this.newId, SARM_ANNOTATOR)
+    const plan = planLabelStudioImport(imported.file, applyEdits(state, created), imported, (e) => tasks.get(e) ?? '', p.mode, at, this.newId, SARM_ANNOTATOR)
     const edits = [...created, ...plan.edits]
     if (!p.dryRun && edits.length > 0) this.deps.projects.apply(p.datasetId, edits)
     const taxonomiesCreated = created.flatMap((e) => (e.op === 'taxonomy.save' ? [e.after.task] : []))
